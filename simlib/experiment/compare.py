@@ -1,0 +1,146 @@
+"""Arm comparison statistics: means with intervals, paired differences to the reference arm,
+the probability an arm beats the reference, and replications needed to detect a difference.
+
+All functions take the tidy run table (one row per arm x replication) and never run
+anything, so they are cheap to test and to re-run on stored results.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+
+def mean_ci(x, confidence: float = 0.95) -> tuple[float, float, float]:
+    """Mean and Student-t interval of the mean."""
+    x = np.asarray(x, dtype=float)
+    m = float(np.mean(x))
+    if len(x) < 2:
+        return m, float("nan"), float("nan")
+    se = float(np.std(x, ddof=1)) / math.sqrt(len(x))
+    h = float(stats.t.ppf(0.5 + confidence / 2, len(x) - 1)) * se
+    return m, m - h, m + h
+
+
+def prob_better(diff, sign: float = 1.0) -> float:
+    """Probability that the mean paired difference is on the good side of zero.
+
+    Posterior of the mean under a flat prior with a Student-t likelihood (equivalently one
+    minus the one-sided p-value). `sign` is +1 when larger is better, -1 when smaller is.
+    """
+    d = sign * np.asarray(diff, dtype=float)
+    m = float(np.mean(d))
+    if len(d) < 2:
+        return float("nan")
+    sd = float(np.std(d, ddof=1))
+    if sd == 0:
+        return 1.0 if m > 0 else (0.0 if m < 0 else 0.5)
+    return float(stats.t.cdf(m / (sd / math.sqrt(len(d))), len(d) - 1))
+
+
+def replications_needed(sd_diff: float, delta: float, confidence: float = 0.95,
+                        power: float = 0.8) -> float:
+    """Paired replications to detect a true mean difference `delta` (two-sided test).
+
+    n = ((z_{1-a/2} + z_{power}) * sd / delta)^2, then corrected once with t quantiles.
+    """
+    if not np.isfinite(sd_diff) or delta == 0:
+        return float("inf")
+    if sd_diff == 0:
+        return 2.0
+    a = 1 - confidence
+    n = ((stats.norm.ppf(1 - a / 2) + stats.norm.ppf(power)) * sd_diff / abs(delta)) ** 2
+    n = max(n, 2.0)
+    n = ((stats.t.ppf(1 - a / 2, n - 1) + stats.t.ppf(power, n - 1)) * sd_diff / abs(delta)) ** 2
+    return float(max(2, math.ceil(n)))
+
+
+def paired(df: pd.DataFrame, metric: str, arm: str, reference: str,
+           keys=("point", "replication")) -> pd.Series:
+    """Per-replication difference arm - reference, aligned on the keys."""
+    keys = [k for k in keys if k in df.columns]
+    a = df[df["arm"] == arm].set_index(keys)[metric]
+    b = df[df["arm"] == reference].set_index(keys)[metric]
+    a, b = a.align(b, join="inner")
+    return (a - b).astype(float)
+
+
+def compare_table(df: pd.DataFrame, outcomes, reference: str, confidence: float = 0.95,
+                  detect_difference: dict | None = None, power: float = 0.8) -> pd.DataFrame:
+    """One row per outcome and arm.
+
+    Columns: outcome, direction, arm, n, mean, mean_low, mean_high, diff, diff_low,
+    diff_high, p_better, sd_diff, reps_needed, delta.
+    `outcomes` is a list of spec.Outcome (name, direction, key).
+    """
+    detect_difference = detect_difference or {}
+    arms = [reference] + sorted(a for a in df["arm"].unique() if a != reference)
+    rows = []
+    for o in outcomes:
+        if o.key not in df.columns:
+            continue
+        for arm in arms:
+            x = df.loc[df["arm"] == arm, o.key].astype(float).to_numpy()
+            m, lo, hi = mean_ci(x, confidence)
+            row = {"outcome": o.name, "direction": o.direction, "arm": arm, "n": len(x),
+                   "mean": m, "mean_low": lo, "mean_high": hi}
+            if arm == reference:
+                row.update(diff=0.0, diff_low=0.0, diff_high=0.0, p_better=float("nan"),
+                           sd_diff=0.0, reps_needed=float("nan"), delta=float("nan"))
+            else:
+                d = paired(df, o.key, arm, reference)
+                dm, dlo, dhi = mean_ci(d, confidence)
+                sd = float(np.std(d, ddof=1)) if len(d) > 1 else float("nan")
+                delta = float(detect_difference.get(o.name, abs(dm)))
+                row.update(diff=dm, diff_low=dlo, diff_high=dhi,
+                           p_better=prob_better(d, o.sign), sd_diff=sd, delta=delta,
+                           reps_needed=replications_needed(sd, delta, confidence, power))
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def format_table(table: pd.DataFrame, reference: str, confidence: float = 0.95) -> str:
+    """The comparison table as aligned text for a terminal."""
+    pct = int(round(confidence * 100))
+    lines = []
+    for outcome, g in table.groupby("outcome", sort=False):
+        direction = g["direction"].iloc[0]
+        lines.append(f"{outcome} ({'higher' if direction == 'maximize' else 'lower'} is better)")
+        header = (f"  {'arm':<22}{'mean':>14}  {f'{pct}% CI':<27}{'diff vs ' + reference:>18}  "
+                  f"{f'{pct}% CI':<27}{'P(better)':>10}{'reps needed':>13}")
+        lines.append(header)
+        for _, r in g.iterrows():
+            ci = f"[{_fmt(r['mean_low'])}, {_fmt(r['mean_high'])}]"
+            if r["arm"] == reference:
+                lines.append(f"  {r['arm']:<22}{_fmt(r['mean']):>14}  {ci:<27}{'(reference)':>18}")
+            else:
+                dci = f"[{_fmt(r['diff_low'])}, {_fmt(r['diff_high'])}]"
+                reps = "inf" if not np.isfinite(r["reps_needed"]) else f"{int(r['reps_needed'])}"
+                lines.append(f"  {r['arm']:<22}{_fmt(r['mean']):>14}  {ci:<27}{_fmt(r['diff'], sign=True):>18}  "
+                             f"{dci:<27}{r['p_better']:>10.3f}{reps:>13}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _fmt(x, sign=False) -> str:
+    if x is None or (isinstance(x, float) and not np.isfinite(x)):
+        return "nan"
+    ax = abs(x)
+    s = f"{x:+,.0f}" if sign else f"{x:,.0f}"
+    if ax < 1000:
+        s = f"{x:+.4g}" if sign else f"{x:.4g}"
+    return s
+
+
+def crn_variance(df_crn: pd.DataFrame, df_indep: pd.DataFrame, metric: str, arm: str,
+                 reference: str) -> dict:
+    """Variance of the paired difference with common vs independent random numbers."""
+    d_crn = paired(df_crn, metric, arm, reference)
+    d_ind = paired(df_indep, metric, arm, reference)
+    v_crn = float(np.var(d_crn, ddof=1))
+    v_ind = float(np.var(d_ind, ddof=1))
+    return {"metric": metric, "var_diff_crn": v_crn, "var_diff_independent": v_ind,
+            "ratio": v_ind / v_crn if v_crn > 0 else float("inf"),
+            "mean_diff_crn": float(np.mean(d_crn)), "mean_diff_independent": float(np.mean(d_ind))}

@@ -1,0 +1,366 @@
+"""Experiment: plans the runs of each analysis, executes them durably, analyses the results.
+
+    exp = Experiment.from_yaml("experiments/coupon_vs_points.yaml", out="out/cvp",
+                               executor=make_executor("processes"))
+    cmp = exp.compare()          # arms x replications, CRN, paired differences
+    sw = exp.sweep()             # a design over uncertainties and levers
+    sa = exp.sensitivity()       # Sobol' indices with intervals
+    op = exp.optimize()          # robust lever settings under constraints, and the frontier
+
+Every stage is a list of `Run`s with stable ids; runs already in the folder are not
+recomputed, so calling the same thing again after an interruption resumes it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from . import compare as cmp_stats
+from . import designs, optimize as opt_mod, sensitivity as sens_mod
+from .executors import Executor, SerialExecutor
+from .runner import FunctionModel, Run, SimlibModel, execute, run_seed
+from .spec import ExperimentError, ExperimentSpec, load_experiment, parse_experiment
+from .store import RunStore
+
+
+@dataclass
+class CompareResult:
+    table: pd.DataFrame        # one row per outcome x arm (see compare.compare_table)
+    runs: pd.DataFrame         # one row per arm x replication
+    daily: pd.DataFrame        # long: arm, replication, day, funnel columns (may be empty)
+    reference: str
+    confidence: float
+    crn: bool
+
+    def text(self) -> str:
+        return cmp_stats.format_table(self.table, self.reference, self.confidence)
+
+    def __str__(self):
+        return self.text()
+
+
+@dataclass
+class SweepResult:
+    design: pd.DataFrame       # one row per design point
+    runs: pd.DataFrame         # arm x point x replication, with param:KEY columns
+
+    def means(self, outcome_keys) -> pd.DataFrame:
+        cols = [c for c in self.runs.columns if c.startswith("param:")]
+        return self.runs.groupby(["arm", "point"] + cols, sort=True)[list(outcome_keys)].mean().reset_index()
+
+
+@dataclass
+class SensitivityResult:
+    table: pd.DataFrame        # arm, outcome, parameter, first, total, intervals
+    runs: pd.DataFrame
+
+
+@dataclass
+class OptimizationResult:
+    candidates: pd.DataFrame   # every candidate tried, scored
+    best: pd.Series | None     # the best feasible candidate
+    frontier: pd.DataFrame     # non-dominated candidates: objective vs the frontier metric
+    outcome: str
+    frontier_metric: str | None
+    runs: pd.DataFrame
+
+
+def _hash(obj) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+class Experiment:
+    def __init__(self, spec: ExperimentSpec, out: str | None = None,
+                 executor: Executor | None = None, progress: bool = False, model=None):
+        self.spec = spec
+        self.out = out
+        self.store = RunStore(out)
+        self.executor = executor or SerialExecutor()
+        self.progress = progress
+        self._model = model
+        self._arms_data = None
+        self._prepared = False
+
+    @classmethod
+    def from_yaml(cls, path: str, **kwargs) -> "Experiment":
+        return cls(load_experiment(path), **kwargs)
+
+    @classmethod
+    def from_dict(cls, data: dict, source: str = "<dict>", **kwargs) -> "Experiment":
+        return cls(parse_experiment(data, source), **kwargs)
+
+    # -- inputs ----------------------------------------------------------------------------
+    def arms_data(self) -> dict:
+        """Resolved scenario (plain dict) of every arm; checks every declared key."""
+        if self._arms_data is not None:
+            return self._arms_data
+        spec = self.spec
+        if spec.model:
+            self._arms_data = {a.name: dict(a.overrides) for a in spec.arms.values()}
+            return self._arms_data
+        import simlib
+        err = getattr(simlib, "UserError", Exception)
+
+        def load(ref, path):
+            try:
+                return simlib.load_scenario(ref)
+            except err as e:
+                raise ExperimentError(f"{spec.source}: key '{path}': {e}") from None
+
+        base = load(spec.base, "base") if spec.base else None
+        data = {}
+        for arm in spec.arms.values():
+            sc = load(arm.scenario, f"arms.{arm.name}.scenario") if arm.scenario else base
+            if arm.overrides:
+                try:
+                    sc = sc.override(arm.overrides)
+                except err as e:
+                    raise ExperimentError(f"{spec.source}: key 'arms.{arm.name}.overrides': {e}") from None
+            for p in spec.uncertainties + spec.levers:
+                role = "uncertainties" if p.role == "uncertainty" else "levers"
+                for v in ([p.midpoint()] if p.values is None else list(p.values)):
+                    try:
+                        sc.override({p.key: p.to_plain(v)})
+                    except err as e:
+                        raise ExperimentError(f"{spec.source}: key '{role}.{p.key}': {e}") from None
+            data[arm.name] = sc.data
+        self._arms_data = data
+        return data
+
+    @property
+    def model(self):
+        if self._model is None:
+            spec = self.spec
+            if spec.model:
+                self._model = FunctionModel(spec.model, self.arms_data(), keep_daily=True)
+            else:
+                self._model = SimlibModel(self.arms_data(), users=spec.users, days=spec.days,
+                                          keep_daily=False)
+        return self._model
+
+    def fingerprint(self) -> str:
+        raw = {k: v for k, v in self.spec.raw.items() if k not in ("replications", "description")}
+        return _hash({"experiment": raw, "arms": self.arms_data()})
+
+    def _prepare(self):
+        if self._prepared:
+            return
+        inputs = {"experiment.yaml": self.spec.to_yaml()}
+        for name, d in self.arms_data().items():
+            inputs[f"scenarios/{name}.yaml"] = yaml.safe_dump(d, sort_keys=False, allow_unicode=True)
+        self.store.prepare(self.fingerprint(), inputs)
+        self._prepared = True
+
+    def _execute(self, stage: str, runs: list[Run], keep_daily: bool = False) -> pd.DataFrame:
+        self._prepare()
+        model = self.model
+        if hasattr(model, "keep_daily"):
+            model.keep_daily = keep_daily
+        ids = execute(model, runs, self.store, self.executor, progress=self.progress, desc=stage)
+        df = self.store.summary_frame(stage, set(ids))
+        missing = [o.key for o in self.spec.outcomes if o.key not in df.columns]
+        if missing and len(df):
+            cols = [c for c in df.columns if c not in ("stage", "arm", "point", "replication", "seed", "run_id")
+                    and not c.startswith("param:")]
+            raise ExperimentError(f"{self.spec.source}: key 'outcomes': the runs report no "
+                                  f"{', '.join(missing)}; available: {', '.join(cols)}")
+        return df
+
+    def _seed(self, rep, arm_index=0, point=0, crn=None):
+        crn = self.spec.crn if crn is None else crn
+        return run_seed(self.spec.seed, rep, crn=crn, arm_index=arm_index, point=point)
+
+    # -- analyses --------------------------------------------------------------------------
+    def compare(self, replications: int | None = None, crn: bool | None = None,
+                keep_daily: bool | None = None) -> CompareResult:
+        spec = self.spec
+        reps = replications or spec.replications
+        crn = spec.crn if crn is None else crn
+        if keep_daily is None:
+            keep_daily = bool((spec.compare or {}).get("keep_daily", True))
+        stage = "compare" if crn else "compare_independent"
+        runs = [Run(stage, arm, 0, r, self._seed(r, i, 0, crn))
+                for r in range(reps) for i, arm in enumerate(spec.arms)]
+        df = self._execute(stage, runs, keep_daily=keep_daily)
+        table = cmp_stats.compare_table(df, spec.outcomes, spec.reference, spec.confidence,
+                                        spec.detect_difference)
+        daily = self.store.daily_frame(stage, {r.run_id for r in runs}) if keep_daily else pd.DataFrame()
+        self.store.write_table(stage + "_runs", df)
+        self.store.write_table("comparison" if crn else "comparison_independent", table)
+        if keep_daily and len(daily):
+            self.store.write_table(stage + "_daily", daily)
+        return CompareResult(table, df, daily, spec.reference, spec.confidence, crn)
+
+    def crn_check(self, outcome: str | None = None, arm: str | None = None,
+                  replications: int | None = None) -> dict:
+        """Variance of the paired difference with common vs independent random numbers."""
+        spec = self.spec
+        outcome = spec.outcome(outcome or spec.outcomes[0].name)
+        arm = arm or next(a for a in spec.arms if a != spec.reference)
+        a = self.compare(replications, crn=True, keep_daily=False)
+        b = self.compare(replications, crn=False, keep_daily=False)
+        return cmp_stats.crn_variance(a.runs, b.runs, outcome.key, arm, spec.reference)
+
+    def sweep(self) -> SweepResult:
+        spec = self.spec
+        sw = spec.sweep or {"design": "lhs", "points": 32, "levels": 5, "arms": list(spec.arms),
+                            "over": "both"}
+        params = spec.parameters(sw["over"])
+        design = designs.make_design(sw["design"], params, points=sw["points"],
+                                     levels=sw["levels"], seed=spec.seed)
+        runs = []
+        for a_i, arm in enumerate(sw["arms"]):
+            for point, row in design.iterrows():
+                ov = {k: _plain(v) for k, v in row.items()}
+                for r in range(spec.replications):
+                    runs.append(Run("sweep", arm, int(point), r, self._seed(r, a_i, int(point)), ov))
+        df = self._execute("sweep", runs, keep_daily=bool(sw.get("keep_daily", False)))
+        self.store.write_table("sweep_runs", df)
+        self.store.write_table("sweep_design", design.reset_index())
+        return SweepResult(design, df)
+
+    def sensitivity(self) -> SensitivityResult:
+        spec = self.spec
+        se = spec.sensitivity
+        if se is None:
+            raise ExperimentError(f"{spec.source}: key 'sensitivity': missing; add e.g. "
+                                  "sensitivity: {samples: 64}")
+        params = spec.parameters(se["over"])
+        design, labels = designs.saltelli(params, se["samples"], seed=spec.seed)
+        runs = []
+        for a_i, arm in enumerate(se["arms"]):
+            for point, row in design.iterrows():
+                ov = {k: _plain(v) for k, v in row.items()}
+                for r in range(spec.replications):
+                    runs.append(Run("sensitivity", arm, int(point), r, self._seed(r, a_i, int(point)), ov))
+        df = self._execute("sensitivity", runs)
+        outcomes = [spec.outcome(n) for n in se["outcomes"]]
+        table = sens_mod.sensitivity_table(df, labels, params, outcomes, bootstrap=se["bootstrap"],
+                                           confidence=spec.confidence, seed=spec.seed)
+        self.store.write_table("sensitivity_runs", df)
+        self.store.write_table("sensitivity", table)
+        return SensitivityResult(table, df)
+
+    def optimize(self) -> OptimizationResult:
+        spec = self.spec
+        op = spec.optimize
+        if op is None:
+            raise ExperimentError(f"{spec.source}: key 'optimize': missing; add e.g. "
+                                  "optimize: {outcome: gross_profit_cny}")
+        levers = spec.levers
+        lever_keys = [p.key for p in levers]
+        S = op["scenarios"] if spec.uncertainties else 1
+        scen = (designs.make_design("lhs", spec.uncertainties, points=S, seed=spec.seed + 1)
+                if spec.uncertainties else pd.DataFrame(index=pd.RangeIndex(1)))
+        outcomes = {o.name: o for o in spec.outcomes}
+        a_i = list(spec.arms).index(op["arm"])
+        cands = pd.DataFrame(columns=lever_keys)
+        frames = []
+        scored = None
+        for rnd in range(op["rounds"] + 1):
+            if rnd == 0:
+                new = designs.make_design("sobol", levers, points=op["candidates"], seed=spec.seed + 2)
+            else:
+                top = opt_mod.ranked(scored).head(op["keep"])
+                new = designs.around(levers, top[lever_keys], width=0.5 ** rnd,
+                                     n_each=max(2, op["candidates"] // op["keep"]),
+                                     seed=spec.seed + 100 + rnd)
+            new = new[opt_mod.lever_feasible(new, op["constraints"])]
+            seen = {tuple(r) for r in cands[lever_keys].itertuples(index=False)} if len(cands) else set()
+            new = new[[tuple(r) not in seen for r in new[lever_keys].itertuples(index=False)]]
+            new = new.drop_duplicates().reset_index(drop=True)
+            if new.empty:
+                if rnd == 0:
+                    raise ExperimentError(f"{spec.source}: key 'optimize.constraints': no lever "
+                                          "setting in the declared ranges satisfies the lever constraints")
+                break
+            new.index = pd.RangeIndex(len(cands), len(cands) + len(new))
+            cands = pd.concat([cands, new]) if len(cands) else new
+            runs = []
+            for c, row in new.iterrows():
+                for k in range(S):
+                    ov = {key: _plain(v) for key, v in row.items()}
+                    if spec.uncertainties:
+                        ov.update({key: _plain(v) for key, v in scen.iloc[k].items()})
+                    point = int(c) * S + k
+                    for r in range(spec.replications):
+                        runs.append(Run("optimize", op["arm"], point, r, self._seed(r, a_i, point), ov))
+            frames.append(self._execute("optimize", runs))
+            df = pd.concat(frames, ignore_index=True)
+            scored = opt_mod.score_candidates(df, cands, S, op, outcomes)
+        obj = outcomes[op["outcome"]]
+        front_name = op.get("frontier")
+        fmetric = None
+        if front_name:
+            fo = outcomes[front_name]
+            fmetric, fsign = f"mean:{fo.key}", fo.sign
+        else:
+            mc = [c for c in op["constraints"] if c.metric]
+            if mc:
+                fmetric, fsign = f"constraint:{mc[0].name}", (-1.0 if mc[0].max is not None else 1.0)
+        if fmetric:
+            others = [c for c in op["constraints"] if f"constraint:{c.name}" != fmetric]
+            ok = np.ones(len(scored), dtype=bool)
+            for c in others:
+                ok &= np.array([c.slack(v) >= 0 for v in scored[f"constraint:{c.name}"]])
+            frontier = opt_mod.pareto_front(scored[ok], "objective", obj.sign, fmetric, fsign)
+        else:
+            frontier = scored[scored["feasible"]].head(0)
+        best = opt_mod.best(scored)
+        self.store.write_table("optimize_runs", df)
+        self.store.write_table("optimize_candidates", scored)
+        self.store.write_table("optimize_frontier", frontier)
+        return OptimizationResult(opt_mod.ranked(scored).reset_index(drop=True), best, frontier,
+                                  op["outcome"], fmetric, df)
+
+    def run_all(self) -> dict:
+        """Every analysis the experiment file declares (compare always runs with 2+ arms)."""
+        out = {}
+        if len(self.spec.arms) > 1 or self.spec.compare is not None:
+            out["compare"] = self.compare()
+        if self.spec.sweep is not None:
+            out["sweep"] = self.sweep()
+        if self.spec.sensitivity is not None:
+            out["sensitivity"] = self.sensitivity()
+        if self.spec.optimize is not None:
+            out["optimize"] = self.optimize()
+        return out
+
+
+def _plain(v):
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def compare_scenarios(base: str, arms: list[str], *, replications: int = 10, seed: int = 0,
+                      users: int | None = None, days: int | None = None, outcomes=None,
+                      out: str | None = None, executor: Executor | None = None,
+                      progress: bool = False, crn: bool = True) -> CompareResult:
+    """Compare scenario files against a base scenario (the `simlib compare` command)."""
+    names = []
+    arm_map = {}
+    for path in [base] + list(arms):
+        stem = os.path.splitext(os.path.basename(str(path)))[0]
+        name = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in stem) or "arm"
+        if not name[0].isalpha():
+            name = "arm_" + name
+        while name in arm_map:
+            name += "_2"
+        arm_map[name] = {"scenario": os.path.abspath(path) if os.path.exists(path) else path}
+        names.append(name)
+    data = {"name": "compare", "arms": arm_map, "reference": names[0], "seed": seed,
+            "replications": replications, "crn": crn}
+    if users:
+        data["users"] = users
+    if days:
+        data["days"] = days
+    if outcomes:
+        data["outcomes"] = list(outcomes)
+    exp = Experiment(parse_experiment(data, "<command line>"), out=out, executor=executor,
+                     progress=progress)
+    return exp.compare()

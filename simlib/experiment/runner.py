@@ -1,0 +1,151 @@
+"""Runs: what one simulation of an experiment is, how its seed is derived, how it executes.
+
+A `Run` is (stage, arm, design point, replication, seed, overrides). Seeds come from the
+experiment seed and the replication index only, so with common random numbers every arm and
+every design point of one replication share a seed: the engine keys each draw by (seed,
+decision, day, customer), so they differ only by what the strategy or parameter changes.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .spec import ExperimentError
+
+
+@dataclass(frozen=True)
+class Run:
+    stage: str             # "compare", "sweep", "sensitivity", "optimize-0", ...
+    arm: str
+    point: int             # design point index (0 when there is no design)
+    replication: int
+    seed: int
+    overrides: dict = field(default_factory=dict)  # dotted scenario key -> value
+
+    @property
+    def run_id(self) -> str:
+        return f"{self.stage}-{self.arm}-p{self.point:05d}-r{self.replication:04d}"
+
+
+def run_seed(seed: int, replication: int, *, crn: bool = True, arm_index: int = 0,
+             point: int = 0) -> int:
+    """Seed of one run. With CRN it depends on (seed, replication) only."""
+    entropy = [int(seed), int(replication)] if crn else [int(seed), int(replication),
+                                                        int(arm_index) + 1, int(point) + 1]
+    return int(np.random.SeedSequence(entropy).generate_state(1, dtype=np.uint32)[0] >> 1)
+
+
+class SimlibModel:
+    """Evaluates a run with the simulator: arm scenario + overrides -> simlib.run."""
+
+    def __init__(self, arms: dict, users: int | None = None, days: int | None = None,
+                 keep_daily: bool = False):
+        self.arms = arms            # arm name -> resolved scenario data (plain dict)
+        self.users, self.days = users, days
+        self.keep_daily = keep_daily
+        self._cache: dict = {}
+
+    def __getstate__(self):
+        d = dict(self.__dict__)
+        d["_cache"] = {}
+        return d
+
+    def scenario(self, run: Run):
+        import simlib
+        base = self._cache.get(run.arm)
+        if base is None:
+            base = self._cache[run.arm] = simlib.scenario_from_dict(self.arms[run.arm],
+                                                                    source=f"<arm {run.arm}>")
+        return base.override(dict(run.overrides)) if run.overrides else base
+
+    def __call__(self, run: Run) -> dict:
+        import simlib
+        sc = self.scenario(run)
+        res = simlib.run(sc, seed=run.seed, users=self.users, days=self.days)
+        out = {"summary": dict(res.summary), "scenario": sc.data}
+        if self.keep_daily:
+            out["daily"] = res.daily.to_dict(orient="list")
+        return out
+
+
+class FunctionModel:
+    """Evaluates a run with a plain function f(params, seed, arm) -> dict of metrics.
+
+    `params` merges the arm's overrides and the design point's. Used for toy models with
+    known answers (tests, docs) and for users who wrap their own simulator.
+    """
+
+    def __init__(self, target: str, arms: dict | None = None, keep_daily: bool = False):
+        self.target = target
+        self.arms = arms or {}      # arm name -> overrides dict
+        self.keep_daily = keep_daily
+        self._fn = None
+
+    def __getstate__(self):
+        d = dict(self.__dict__)
+        d["_fn"] = None
+        return d
+
+    @property
+    def fn(self):
+        if self._fn is None:
+            self._fn = resolve_function(self.target)
+        return self._fn
+
+    def __call__(self, run: Run) -> dict:
+        params = {**self.arms.get(run.arm, {}), **run.overrides}
+        out = self.fn(params, run.seed, run.arm)
+        if isinstance(out, dict) and "summary" in out:
+            res = dict(out)
+        else:
+            res = {"summary": dict(out)}
+        res["scenario"] = params
+        if not self.keep_daily:
+            res.pop("daily", None)
+        return res
+
+
+def resolve_function(target: str):
+    mod, _, name = target.partition(":")
+    try:
+        fn = getattr(importlib.import_module(mod), name)
+    except (ImportError, AttributeError) as e:
+        raise ExperimentError(f"model '{target}' cannot be imported ({e}); expected 'module:function'") from None
+    return fn
+
+
+def record(run: Run, out: dict) -> dict:
+    return {"run_id": run.run_id, "stage": run.stage, "arm": run.arm, "point": run.point,
+            "replication": run.replication, "seed": run.seed, "overrides": dict(run.overrides),
+            "scenario": out.get("scenario"), "summary": out.get("summary", {}),
+            "daily": out.get("daily")}
+
+
+def execute(model, runs: list[Run], store, executor, *, progress: bool = False,
+            desc: str = "runs") -> list[str]:
+    """Run what is not yet in the store, saving each run the moment it finishes.
+
+    Returns the run ids of `runs` (all of them are in the store afterwards).
+    """
+    ids = [r.run_id for r in runs]
+    if len(set(ids)) != len(ids):
+        raise ExperimentError("internal: duplicate run ids in one plan")
+    done = store.done_ids()
+    todo = [r for r in runs if r.run_id not in done]
+    bar = None
+    if progress and runs:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=len(runs), initial=len(runs) - len(todo), desc=desc, unit="run",
+                   file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
+    try:
+        for run, out in executor.imap(model, todo):
+            store.save(record(run, out))
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    return ids

@@ -1,0 +1,66 @@
+"""Every yuan, posted where it happens; summary money metrics are sums over these postings."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+
+from .params import Param
+
+ECONOMICS_PARAMS = {
+    "cogs_share": Param(0.45, "cost of goods as a share of list value", "share", low=0.0, high=1.0),
+    "clv_horizon_days": Param(365, "horizon of customer lifetime value after a first purchase", "days", int, low=1),
+}
+
+# account -> kind. Gross profit = gmv - cogs - discount; marketing cost = every marketing_* kind.
+ACCOUNTS = {
+    "gmv": "revenue",                      # list value of orders
+    "cogs": "cost_of_goods",
+    "discount": "discount",                # coupons redeemed (paid only on redemption)
+    "ad_spend": "marketing_acquisition",   # public-domain ads
+    "pond_acquisition": "marketing_acquisition",  # cost per member moved into the pond
+    "referral_rewards": "marketing_acquisition",
+    "gifts": "marketing_retention",
+    "red_packets": "marketing_retention",
+    "points_redemption": "marketing_retention",
+    "content_production": "marketing_retention",
+    "staff": "marketing_retention",
+    "events": "marketing_retention",
+}
+
+
+class Ledger:
+    """Postings summed per (day, account, source, channel), kept as float64 day arrays."""
+
+    def __init__(self, days: int):
+        self.days = days
+        self._books: dict[tuple[str, str, str], np.ndarray] = defaultdict(lambda: np.zeros(self.days))
+
+    def post(self, day: int, account: str, amount_cny: float, source: str = "", channel: str = "") -> None:
+        if account not in ACCOUNTS:
+            raise KeyError(f"unknown ledger account {account!r}; known: {', '.join(ACCOUNTS)}")
+        if amount_cny:
+            self._books[(account, source, channel)][day] += float(amount_cny)
+
+    def total(self, account: str | None = None, kind: str | None = None, day: int | None = None,
+              source: str | None = None, channel: str | None = None) -> float:
+        out = 0.0
+        for (acc, src, ch), arr in self._books.items():
+            if ((account is None or acc == account) and (kind is None or ACCOUNTS[acc].startswith(kind))
+                    and (source is None or src == source) and (channel is None or ch == channel)):
+                out += arr[day] if day is not None else arr.sum()
+        return float(out)
+
+    def frame(self) -> pd.DataFrame:
+        """Long table: day, account, kind, source, channel, amount_cny (non-zero rows)."""
+        rows = []
+        for (acc, src, ch), arr in sorted(self._books.items()):
+            nz = np.flatnonzero(arr)
+            rows.append(pd.DataFrame({"day": nz, "account": acc, "kind": ACCOUNTS[acc], "source": src,
+                                      "channel": ch, "amount_cny": arr[nz]}))
+        if not rows:
+            return pd.DataFrame(columns=["day", "account", "kind", "source", "channel", "amount_cny"])
+        return pd.concat(rows, ignore_index=True).sort_values(["day", "account", "source", "channel"],
+                                                             kind="stable", ignore_index=True)

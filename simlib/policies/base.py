@@ -1,0 +1,110 @@
+"""The one lifecycle every policy shares, and the registry of policy types.
+
+declare ``params`` -> ``init()`` -> ``process()`` (SimPy; by default ``act(day)`` at the ACT
+phase and ``react(day)`` at the REACT phase of every active day) -> ``record(day)`` ->
+``finalize()``. See the day's order of work in ``simlib/engine.py``.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from ..errors import ScenarioError, did_you_mean
+from ..params import Param, resolve
+
+_REGISTRY: dict[str, type["Policy"]] = {}
+
+COMMON_PARAMS = {
+    "type": Param("", "the policy type", "", str),
+    "enabled": Param(True, "switch the policy off without deleting it", "", bool),
+    "start_day": Param(0, "first day the policy acts", "day", int, low=0),
+    "end_day": Param(None, "last day the policy acts (null: to the end of the run)", "day", int, low=0, nullable=True),
+}
+
+
+def register_policy(type_name: str):
+    """Class decorator: make a Policy subclass available as ``type: type_name``."""
+    def deco(cls):
+        if type_name in _REGISTRY and _REGISTRY[type_name] is not cls:
+            raise ValueError(f"policy type {type_name!r} registered twice")
+        cls.type_name = type_name
+        _REGISTRY[type_name] = cls
+        return cls
+    return deco
+
+
+def policy_types() -> dict[str, type["Policy"]]:
+    from . import _load_all  # noqa: F401  (imports every policy module, which registers them)
+    return dict(_REGISTRY)
+
+
+def resolve_policy(name: str, given, source: str, market: dict) -> dict:
+    path = f"policies.{name}"
+    if not isinstance(given, dict):
+        raise ScenarioError(source, path, "expected a mapping with at least a 'type' key")
+    types = policy_types()
+    kind = given.get("type")
+    if kind is None:
+        raise ScenarioError(source, f"{path}.type", "missing; allowed: " + ", ".join(sorted(types)))
+    if kind not in types:
+        raise ScenarioError(source, f"{path}.type", f"unknown policy type {kind!r}." + did_you_mean(kind, types)
+                            + " Allowed: " + ", ".join(sorted(types)))
+    cls = types[kind]
+    resolved = resolve({**COMMON_PARAMS, **cls.params}, given, source, path)
+    if resolved["end_day"] is not None and resolved["end_day"] < resolved["start_day"]:
+        raise ScenarioError(source, f"{path}.end_day", f"must be >= start_day ({resolved['start_day']})")
+    cls.check(resolved, source, path, market)
+    return resolved
+
+
+class Policy:
+    """Base class: subclasses declare ``params`` and override the lifecycle hooks they need."""
+
+    type_name: ClassVar[str] = ""
+    params: ClassVar[dict[str, Param]] = {}
+
+    def __init__(self, name: str, params: dict, sim):
+        self.name = name
+        self.p = params
+        self.sim = sim
+
+    @classmethod
+    def check(cls, params: dict, source: str, path: str, market: dict) -> None:
+        """Cross-field checks beyond each parameter's own bounds (override when needed)."""
+
+    @staticmethod
+    def check_channel(channel: str, source: str, key: str, market: dict) -> None:
+        if channel not in market["channels"]:
+            raise ScenarioError(source, key, f"unknown channel {channel!r}." + did_you_mean(channel, market["channels"])
+                                + " Channels in market.channels: " + ", ".join(market["channels"]))
+
+    def active(self, day: int) -> bool:
+        end = self.p["end_day"]
+        return self.p["start_day"] <= day and (end is None or day <= end)
+
+    # --- lifecycle -------------------------------------------------------------------
+    def init(self) -> None:
+        """Allocate state (per-customer arrays via ``sim.pop.add_array``)."""
+
+    def process(self):
+        """SimPy process. Default: act() then react() on every active day."""
+        sim = self.sim
+        for day in range(self.p["start_day"], sim.days if self.p["end_day"] is None else min(sim.days, self.p["end_day"] + 1)):
+            yield sim.until(day, sim.ACT)
+            self.act(day)
+            yield sim.until(day, sim.REACT)
+            self.react(day)
+
+    def act(self, day: int) -> None:
+        """Before the population step: expose, message, give, queue."""
+
+    def react(self, day: int) -> None:
+        """After the population step: respond to today's orders and moves."""
+
+    def record(self, day: int) -> dict:
+        """Extra columns for today's row of ``Result.daily``."""
+        return {}
+
+    def finalize(self) -> dict:
+        """Extra entries for ``Result.summary``."""
+        return {}

@@ -1,0 +1,219 @@
+"""The market: N potential customers as a struct of numpy arrays, fixed at the start.
+
+Customer i's traits are drawn by inverse CDF from keyed uniforms that depend only on
+(seed, trait, i): customer i is the same person in every run of a scenario and seed,
+whatever the strategy, and also when only ``users`` changes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import special
+
+from .errors import ScenarioError
+from .params import Param, check_keys, resolve
+from .rng import Keyed
+
+STAGES = ("unaware", "aware", "interested", "purchased", "loyal", "dormant", "lost")
+UNAWARE, AWARE, INTERESTED, PURCHASED, LOYAL, DORMANT, LOST = range(7)
+NEVER = np.int16(-32768)  # "no such day" in int16 day arrays
+
+MARKET_PARAMS = {
+    "users": Param(10_000, "potential customers in the market (N), fixed for the run",
+                   "customers", int, low=1, high=50_000_000),
+    "days": Param(365, "length of the run", "days", int, low=1, high=20_000),
+    "channels": Param({"douyin": {"share": 0.6, "word_of_mouth": 1.0},
+                       "taobao_search": {"share": 0.4, "word_of_mouth": 0.5}},
+                      "public channels: share of the market reachable on each (shares sum to 1) "
+                      "and how strongly word of mouth travels on it (multiplier)", "", dict),
+    "initial_stage": Param({}, "share of the market in each stage on day 0; the rest is unaware",
+                           "share", dict),
+    "initial_in_pond": Param(0.0, "share of customers already in the pond (aware or later) on day 0",
+                             "share", float, 0.0, 1.0),
+    "initial_trust": Param(0.0, "trust of every customer on day 0", "0-1", float, 0.0, 1.0),
+}
+CHANNEL_PARAMS = {
+    "share": Param(1.0, "share of the market reachable on this channel", "share", float, 0.0, 1.0),
+    "word_of_mouth": Param(1.0, "multiplier on word of mouth on this channel", "x", float, 0.0),
+}
+
+# dist name -> its parameters and their bounds
+DISTRIBUTIONS = {
+    "constant": {"value": Param(0.0, "the value", kind=float)},
+    "uniform": {"low": Param(0.0, "lower bound"), "high": Param(1.0, "upper bound")},
+    "gamma": {"shape": Param(1.0, "shape k", low=1e-9), "scale": Param(1.0, "scale theta", low=1e-12)},
+    "beta": {"a": Param(1.0, "alpha", low=1e-9), "b": Param(1.0, "beta", low=1e-9)},
+    "lognormal": {"mean_log": Param(0.0, "mean of log"), "sd_log": Param(1.0, "sd of log", low=0.0)},
+}
+# trait -> (default distribution, unit, doc, lower bound, upper bound of the values)
+TRAITS = {
+    "purchase_rate_per_day": ({"dist": "gamma", "shape": 0.8, "scale": 0.04}, "purchases per day",
+                              "purchase rate while active, lambda (BG/NBD: Gamma(r, 1/alpha))", 0, None),
+    "dropout_after_purchase": ({"dist": "beta", "a": 1.0, "b": 8.0}, "probability",
+                               "chance of leaving for good after each repeat purchase, p (BG/NBD: Beta(a, b))", 0, 1),
+    "basket_value_cny": ({"dist": "lognormal", "mean_log": 4.4, "sd_log": 0.5}, "CNY",
+                         "list value of one order", 0, None),
+    "price_sensitivity": ({"dist": "beta", "a": 2.0, "b": 2.0}, "0-1",
+                          "how much a discount lifts purchase hazards", 0, None),
+    "content_affinity": ({"dist": "beta", "a": 2.0, "b": 3.0}, "0-1",
+                         "how useful the customer finds content", 0, 1),
+    "social_susceptibility": ({"dist": "gamma", "shape": 4.0, "scale": 0.25}, "x (mean 1)",
+                              "multiplier on social proof and word of mouth", 0, None),
+    "message_tolerance_per_week": ({"dist": "gamma", "shape": 4.0, "scale": 0.75}, "messages per week",
+                                   "messages a week the customer takes without tiring", 0, None),
+}
+
+
+def resolve_market(given, source: str) -> dict:
+    market = resolve(MARKET_PARAMS, given, source, "market")
+    channels = market["channels"]
+    if not isinstance(channels, dict) or not channels:
+        raise ScenarioError(source, "market.channels", "needs at least one channel: {name: {share, word_of_mouth}}")
+    if len(channels) > 100:
+        raise ScenarioError(source, "market.channels", "at most 100 channels")
+    market["channels"] = {str(name): resolve(CHANNEL_PARAMS, spec, source, f"market.channels.{name}")
+                          for name, spec in channels.items()}
+    total = sum(c["share"] for c in market["channels"].values())
+    if abs(total - 1.0) > 1e-6:
+        raise ScenarioError(source, "market.channels", f"shares must sum to 1, they sum to {total:g}")
+    initial = market["initial_stage"]
+    check_keys(initial, STAGES[1:], source, "market.initial_stage")
+    spec = Param(0.0, "", kind=float, low=0.0, high=1.0)
+    market["initial_stage"] = {k: spec.check(v, source, f"market.initial_stage.{k}") for k, v in initial.items()}
+    if sum(market["initial_stage"].values()) > 1 + 1e-9:
+        raise ScenarioError(source, "market.initial_stage", "shares must sum to at most 1")
+    return market
+
+
+def resolve_distribution(given, source: str, path: str, low=None, high=None) -> dict:
+    if not isinstance(given, dict) or "dist" not in given:
+        raise ScenarioError(source, path, "expected a distribution such as {dist: gamma, shape: 2, scale: 0.5}; "
+                                          "dist is one of " + ", ".join(DISTRIBUTIONS))
+    name = given["dist"]
+    if name not in DISTRIBUTIONS:
+        from .errors import did_you_mean
+        raise ScenarioError(source, f"{path}.dist", f"unknown distribution {name!r}." + did_you_mean(name, DISTRIBUTIONS)
+                            + " Allowed: " + ", ".join(DISTRIBUTIONS))
+    schema = DISTRIBUTIONS[name]
+    rest = {k: v for k, v in given.items() if k != "dist"}
+    missing = [k for k in schema if k not in rest]
+    if missing:
+        raise ScenarioError(source, path, f"{name} needs " + ", ".join(schema) + f"; missing {', '.join(missing)}")
+    out = {"dist": name, **resolve(schema, rest, source, path)}
+    lo, hi = _support(out)
+    if (low is not None and lo < low) or (high is not None and hi > high):
+        raise ScenarioError(source, path, f"values must lie in [{low}, {high if high is not None else 'inf'}]; "
+                                          f"this {name} gives [{lo:g}, {hi:g}]")
+    if name == "uniform" and out["high"] < out["low"]:
+        raise ScenarioError(source, f"{path}.high", "must be >= low")
+    return out
+
+
+def _support(d):
+    n = d["dist"]
+    if n == "constant":
+        return d["value"], d["value"]
+    if n == "uniform":
+        return d["low"], d["high"]
+    if n == "beta":
+        return 0.0, 1.0
+    return 0.0, float("inf")
+
+
+def resolve_traits(given, source: str) -> dict:
+    given = {} if given is None else given
+    check_keys(given, TRAITS, source, "traits")
+    return {name: resolve_distribution(given.get(name, default), source, f"traits.{name}", lo, hi)
+            for name, (default, _unit, _doc, lo, hi) in TRAITS.items()}
+
+
+def draw(dist: dict, u: np.ndarray) -> np.ndarray:
+    """Inverse-CDF draws from uniforms ``u`` in (0, 1]."""
+    u = np.minimum(u, 1 - 1e-16)
+    n = dist["dist"]
+    if n == "constant":
+        return np.full(u.shape, dist["value"])
+    if n == "uniform":
+        return dist["low"] + (dist["high"] - dist["low"]) * u
+    if n == "gamma":
+        return special.gammaincinv(dist["shape"], u) * dist["scale"]
+    if n == "beta":
+        return special.betaincinv(dist["a"], dist["b"], u)
+    if n == "lognormal":
+        return np.exp(dist["mean_log"] + dist["sd_log"] * special.ndtri(u))
+    raise AssertionError(n)
+
+
+class Population:
+    """Struct of arrays, one entry per customer. Small dtypes; no object per customer."""
+
+    def __init__(self, market: dict, traits: dict, users: int, rng: Keyed, chunk: int = 1 << 20):
+        n = self.n = int(users)
+        self.channel_names = list(market["channels"])
+        idx = np.arange(n, dtype=np.int64)
+        shares = np.array([c["share"] for c in market["channels"].values()])
+        cut = np.cumsum(shares)
+        cut[-1] = 1.0 + 1e-12
+        self.channel = np.empty(n, np.int8)
+        for start in range(0, n, chunk):  # chunks keep the temporaries of the start small
+            sl = slice(start, start + chunk)
+            self.channel[sl] = np.searchsorted(cut, rng.uniform("channel", -1, idx[sl]), side="left")
+        self.channel_size = np.bincount(self.channel, minlength=len(shares)).astype(np.int64)
+        for name, dist in traits.items():
+            arr = np.empty(n, np.float32)
+            for start in range(0, n, chunk):
+                sl = slice(start, start + chunk)
+                arr[sl] = draw(dist, rng.uniform("trait:" + name, -1, idx[sl]))
+            setattr(self, name, arr)
+
+        self.stage = np.zeros(n, np.int8)
+        u = rng.uniform("initial_stage", -1, idx)
+        edge = 0.0
+        for name, share in market["initial_stage"].items():
+            self.stage[(u > edge) & (u <= edge + share)] = STAGES.index(name)
+            edge += share
+        del u
+        self.in_pond = np.zeros(n, bool)
+        if market["initial_in_pond"] > 0:
+            eligible = (self.stage != UNAWARE) & (self.stage != LOST)
+            self.in_pond[eligible & (rng.uniform("initial_in_pond", -1, idx) <= market["initial_in_pond"])] = True
+        self.trust = np.full(n, market["initial_trust"], np.float32)
+        self.fatigue = np.zeros(n, np.float32)
+        # orders before the run: purchased = 1, loyal and dormant = 2 (bought again before going quiet)
+        self.initial_orders = np.zeros(n, np.int8)
+        self.initial_orders[self.stage == PURCHASED] = 1
+        self.initial_orders[(self.stage == LOYAL) | (self.stage == DORMANT)] = 2
+        self.orders = self.initial_orders.astype(np.int32)
+        self.first_purchase_day = np.full(n, NEVER, np.int16)   # first purchase inside the run
+        self.last_purchase_day = np.full(n, NEVER, np.int16)
+        self.margin_365_cny = np.zeros(n, np.float32)          # gross profit in 365 days after first purchase
+        # held coupon (one at a time); perceived depth = expected discount / basket value
+        self.coupon_depth = np.zeros(n, np.float32)
+        self.coupon_off_share = np.zeros(n, np.float32)
+        self.coupon_off_cny = np.zeros(n, np.float32)
+        self.coupon_min_spend_cny = np.zeros(n, np.float32)
+        self.coupon_expiry = np.full(n, NEVER, np.int16)
+        self.coupon_source = np.zeros(n, np.int8)
+        # remaining unit-exponential "clocks": leave the current stage / next purchase
+        self.stage_clock = rng.exponential("stage_clock", -1, idx).astype(np.float32)
+        self.purchase_clock = rng.exponential("purchase_clock", -1, idx).astype(np.float32)
+        self.stage_clock[self.stage == LOST] = np.inf
+        self.purchase_clock[self.stage == LOST] = np.inf
+
+    def counts(self) -> np.ndarray:
+        return np.bincount(self.stage, minlength=len(STAGES))
+
+    def add_array(self, name: str, dtype, fill=0) -> np.ndarray:
+        """A per-customer array owned by a policy (points, tier, group...)."""
+        if hasattr(self, name):
+            raise ValueError(f"population already has an array named {name!r}")
+        arr = np.full(self.n, fill, dtype)
+        setattr(self, name, arr)
+        return arr
+
+    def customer(self, i: int) -> dict:
+        """One customer's state, for inspection (not for the hot path)."""
+        out = {k: v[i].item() for k, v in vars(self).items() if isinstance(v, np.ndarray) and v.shape == (self.n,)}
+        out["stage"] = STAGES[out["stage"]]
+        out["channel"] = self.channel_names[out["channel"]]
+        return out

@@ -1,0 +1,74 @@
+"""Result of one run: daily table, summary, optional transaction log, and how to save them."""
+
+from __future__ import annotations
+
+import json
+import platform
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .metrics import summarize
+
+
+@dataclass
+class Result:
+    daily: pd.DataFrame
+    summary: dict
+    scenario: object
+    seed: int
+    meta: dict = field(default_factory=dict)
+    ledger: pd.DataFrame | None = None
+    transactions: pd.DataFrame | None = None
+
+    @classmethod
+    def from_sim(cls, sim, wall_seconds: float, extras: dict) -> "Result":
+        summary = summarize(sim)
+        summary.update(extras)
+        transactions = None
+        if sim.record_transactions:
+            parts = sim._transactions
+            cols = [np.concatenate(c) if parts else np.zeros(0) for c in zip(*parts)] if parts else [np.zeros(0)] * 4
+            transactions = pd.DataFrame({"customer_id": np.asarray(cols[1], np.int64), "day": np.asarray(cols[0], np.int64),
+                                         "amount_cny": cols[2], "discount_cny": cols[3]})
+            transactions = transactions.sort_values(["day", "customer_id"], kind="stable", ignore_index=True)
+        return cls(daily=pd.DataFrame(sim.rows), summary=summary, scenario=sim.scenario, seed=sim.seed,
+                   meta=_meta(sim, wall_seconds), ledger=sim.ledger.frame(), transactions=transactions)
+
+    def save(self, folder) -> Path:
+        """Write summary.json, daily.csv, ledger.csv, scenario.yaml, meta.json (+ transactions.csv)."""
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "summary.json").write_text(json.dumps(_jsonable(self.summary), indent=2) + "\n")
+        self.daily.to_csv(out / "daily.csv", index=False)
+        if self.ledger is not None:
+            self.ledger.to_csv(out / "ledger.csv", index=False)
+        (out / "scenario.yaml").write_text(self.scenario.to_yaml())
+        (out / "meta.json").write_text(json.dumps(_jsonable(self.meta), indent=2) + "\n")
+        if self.transactions is not None:
+            self.transactions.to_csv(out / "transactions.csv", index=False)
+        return out
+
+
+def _meta(sim, wall_seconds: float) -> dict:
+    import scipy
+    import simpy
+
+    from . import __version__
+    return {"scenario": sim.scenario.name, "source": sim.scenario.source, "seed": sim.seed, "users": sim.n,
+            "days": sim.days, "wall_seconds": round(wall_seconds, 3),
+            "customer_days_per_second": round(sim.n * sim.days / max(wall_seconds, 1e-9)),
+            "versions": {"simlib": __version__, "python": platform.python_version(), "numpy": np.__version__,
+                         "scipy": scipy.__version__, "pandas": pd.__version__, "simpy": simpy.__version__}}
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return None if not np.isfinite(obj) else float(obj)
+    return obj

@@ -1,0 +1,202 @@
+"""Scenario files: YAML in, a validated and fully resolved scenario out.
+
+A scenario may ``extends:`` one or more files (paths relative to it, or built-in names);
+they are deep-merged in order, the file itself last. Only the final merge is validated,
+so a fragment (say, fitted ``traits:``) can be extended. Overrides from Python or the
+command line are merged the same way and validated again.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from .behavior import BEHAVIOR_PARAMS
+from .errors import ScenarioError
+from .ledger import ECONOMICS_PARAMS
+from .params import Param, check_keys, resolve
+from .population import resolve_market, resolve_traits
+
+BUILTIN_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+TOP_LEVEL = {
+    "name": Param("unnamed", "a short name", kind=str),
+    "description": Param("", "the question this scenario answers", kind=str),
+    "extends": Param(None, "file(s) this one overrides", kind=object, nullable=True),
+    "market": Param({}, "the market", kind=dict),
+    "traits": Param({}, "customer trait distributions", kind=dict),
+    "behavior": Param({}, "hazards and effect sizes", kind=dict),
+    "economics": Param({}, "money", kind=dict),
+    "policies": Param({}, "policy instances by name", kind=dict),
+}
+
+
+class Scenario:
+    """A validated scenario. ``data`` is the resolved dict with every default filled in."""
+
+    def __init__(self, raw: dict, source: str = "<dict>"):
+        self.raw = raw            # merged user input, without defaults
+        self.source = source
+        self.data = validate(raw, source)
+
+    @property
+    def name(self) -> str:
+        return self.data["name"]
+
+    def get(self, dotted: str) -> Any:
+        node: Any = self.data
+        for part in dotted.split("."):
+            if not isinstance(node, Mapping) or part not in node:
+                raise ScenarioError(self.source, dotted, "no such key in the resolved scenario")
+            node = node[part]
+        return node
+
+    def override(self, changes: Mapping | None = None, source: str = "<override>", **dotted) -> "Scenario":
+        """A new scenario with ``changes`` merged in (nested or dotted keys) and validated again."""
+        merged = copy.deepcopy(self.raw)
+        merged.pop("extends", None)
+        for part in (changes or {}), dotted:
+            merged = deep_merge(merged, nest(part))
+        return Scenario(merged, source=f"{self.source} + {source}" if source else self.source)
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(_plain(self.data), sort_keys=False, allow_unicode=True, width=100)
+
+    def __repr__(self) -> str:
+        return f"Scenario({self.name!r}, source={self.source!r})"
+
+
+def load_scenario(path_or_name) -> Scenario:
+    """Load a scenario file (a path, or the name of a built-in scenario such as 'baseline')."""
+    if isinstance(path_or_name, Scenario):
+        return path_or_name
+    path = find_scenario(path_or_name)
+    raw = _load_raw(path, stack=())
+    return Scenario(raw, source=_display(path))
+
+
+def scenario_from_dict(data: Mapping, source: str = "<dict>") -> Scenario:
+    data = copy.deepcopy(dict(data))
+    parents = data.pop("extends", None)
+    raw = {}
+    for parent in _as_list(parents, source):
+        raw = deep_merge(raw, _load_raw(find_scenario(parent), stack=()))
+    return Scenario(deep_merge(raw, data), source=source)
+
+
+def builtin_scenarios() -> list[str]:
+    return sorted(p.stem for p in BUILTIN_DIR.glob("*.yaml"))
+
+
+def find_scenario(path_or_name, relative_to: Path | None = None) -> Path:
+    text = str(path_or_name)
+    candidates = []
+    if relative_to is not None:
+        candidates.append(relative_to / text)
+    candidates += [Path(text), BUILTIN_DIR / text, BUILTIN_DIR / f"{text}.yaml"]
+    for c in candidates:
+        if c.is_file():
+            return c.resolve()
+    from .errors import did_you_mean
+    where = f"{relative_to}: " if relative_to else ""
+    raise ScenarioError(f"{where}{text}", "", "no such scenario file." + did_you_mean(Path(text).stem, builtin_scenarios())
+                        + " Built-in scenarios: " + ", ".join(builtin_scenarios()))
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _load_raw(path: Path, stack: tuple) -> dict:
+    if path in stack:
+        chain = " -> ".join(_display(p) for p in (*stack, path))
+        raise ScenarioError(_display(path), "extends", f"circular extends: {chain}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(_display(path), "", f"cannot read the file: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(_display(path), "", f"{where}not valid YAML ({problem})") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ScenarioError(_display(path), "", "expected a mapping of sections (market:, policies:, ...) at the top")
+    merged: dict = {}
+    for parent in _as_list(data.get("extends"), _display(path)):
+        merged = deep_merge(merged, _load_raw(find_scenario(parent, relative_to=path.parent), (*stack, path)))
+    own = {k: v for k, v in data.items() if k != "extends"}
+    return deep_merge(merged, own)
+
+
+def _as_list(value, source: str) -> list:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    raise ScenarioError(source, "extends", "expected a file name or a list of file names")
+
+
+def deep_merge(base: dict, top: Mapping) -> dict:
+    """``top`` over ``base``: mappings merge key by key, anything else is replaced."""
+    out = dict(base)
+    for key, value in top.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = deep_merge(dict(out[key]), value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def nest(changes: Mapping) -> dict:
+    """``{"a.b": 1, "c": {"d": 2}}`` -> ``{"a": {"b": 1}, "c": {"d": 2}}``."""
+    out: dict = {}
+    for key, value in changes.items():
+        parts = str(key).split(".")
+        node = {parts[-1]: nest(value) if isinstance(value, Mapping) else value}
+        for part in reversed(parts[:-1]):
+            node = {part: node}
+        out = deep_merge(out, node)
+    return out
+
+
+def validate(raw: Mapping, source: str) -> dict:
+    """Check every key and value; return the resolved scenario with all defaults."""
+    from .policies.base import resolve_policy
+    check_keys(raw, TOP_LEVEL, source, "")
+    for section in ("market", "traits", "behavior", "economics", "policies"):
+        value = raw.get(section)
+        if value is not None and not isinstance(value, Mapping):
+            raise ScenarioError(source, section, f"expected a mapping of keys, got {value!r}")
+    out = {
+        "name": TOP_LEVEL["name"].check(raw.get("name", "unnamed"), source, "name"),
+        "description": TOP_LEVEL["description"].check(raw.get("description", ""), source, "description"),
+        "market": resolve_market(raw.get("market"), source),
+        "traits": resolve_traits(raw.get("traits"), source),
+        "behavior": resolve(BEHAVIOR_PARAMS, raw.get("behavior"), source, "behavior"),
+        "economics": resolve(ECONOMICS_PARAMS, raw.get("economics"), source, "economics"),
+    }
+    policies = raw.get("policies") or {}
+    out["policies"] = {str(name): resolve_policy(str(name), cfg, source, out["market"])
+                       for name, cfg in policies.items()}
+    return out
+
+
+def _plain(obj):
+    """YAML-safe copy (tuples -> lists)."""
+    if isinstance(obj, Mapping):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    return obj
