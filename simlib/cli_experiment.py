@@ -1,0 +1,240 @@
+"""`simlib compare` and `simlib experiment`: sub-commands registered into the main CLI.
+
+The main parser (simlib/cli.py) calls `register(subparsers)`. `main(argv)` runs these two
+commands on their own (`python -m simlib.cli_experiment experiment FILE.yaml`).
+Exit codes: 0 ok, 2 a user error (message, no traceback), 3 a worker crashed, 130 interrupted
+(finished runs are kept; run the same command again to resume).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+EXIT_USER, EXIT_CRASH, EXIT_INTERRUPTED = 2, 3, 130
+
+
+def _add_execution(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", "-w", type=int, default=None,
+                   help="worker processes (default: all cores); 1 runs in this process")
+    p.add_argument("--executor", choices=["serial", "processes", "dask"], default=None,
+                   help="how runs execute (default: processes; dask with --scheduler)")
+    p.add_argument("--scheduler", default=None,
+                   help="Dask scheduler address (tcp://host:8786), or 'local' for a local cluster")
+    p.add_argument("--out", "-o", default=None, help="experiment folder (results, inputs, resume)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def register(subparsers) -> None:
+    """Add the `compare` and `experiment` sub-commands to the main parser."""
+    c = subparsers.add_parser(
+        "compare", help="compare strategy scenarios against a base (CRN, paired differences)",
+        description="Run BASE and each ARM for R replications with common random numbers and "
+                    "print each arm's mean, its paired difference to BASE with an interval, the "
+                    "probability it beats BASE and the replications needed to detect it.")
+    c.add_argument("base", help="the reference scenario (YAML file or built-in name)")
+    c.add_argument("arms", nargs="+", help="scenarios to compare against the base")
+    c.add_argument("--reps", "-r", type=int, default=10, help="replications (default 10)")
+    c.add_argument("--seed", "-s", type=int, default=0, help="experiment seed (default 0)")
+    c.add_argument("--users", type=int, default=None, help="market size for every run")
+    c.add_argument("--days", type=int, default=None, help="simulated days for every run")
+    c.add_argument("--outcomes", default=None,
+                   help="comma-separated metrics (default: profit, GMV, ROI, repurchase, churn, cost)")
+    c.add_argument("--crn-check", action="store_true",
+                   help="also run with independent seeds and print the variance of the paired "
+                        "difference both ways")
+    _add_execution(c)
+    c.set_defaults(func=compare_command)
+
+    e = subparsers.add_parser(
+        "experiment", help="run an experiment file: comparison, sweeps, sensitivity, optimisation",
+        description="Run every analysis an experiment YAML declares. Each finished run is saved "
+                    "at once in the --out folder; running again resumes an interrupted experiment.")
+    e.add_argument("file", help="experiment YAML")
+    e.add_argument("--only", default=None,
+                   help="comma-separated analyses to run: compare,sweep,sensitivity,optimize")
+    e.add_argument("--reps", "-r", type=int, default=None, help="override replications")
+    e.add_argument("--no-plots", action="store_true", help="do not write PNG figures")
+    _add_execution(e)
+    e.set_defaults(func=experiment_command)
+
+
+def _executor(args):
+    from simlib.experiment import make_executor
+    scheduler = args.scheduler
+    kind = args.executor
+    if scheduler == "local":
+        scheduler, kind = None, "dask"
+    return make_executor(kind, args.workers, scheduler)
+
+
+def _guard(fn, args, out_hint):
+    """Run a command body with user-facing handling of errors and interruptions."""
+    from simlib.experiment import ExperimentError, WorkerCrashed
+    try:
+        import simlib
+        user_error = getattr(simlib, "UserError", ExperimentError)
+    except Exception:  # pragma: no cover
+        user_error = ExperimentError
+    try:
+        return fn(args)
+    except KeyboardInterrupt:
+        where = f" in {out_hint}" if out_hint else " (no --out folder: nothing kept)"
+        print(f"\ninterrupted: finished runs are saved{where}; run the same command again to "
+              "resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except WorkerCrashed as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_CRASH
+    except (ExperimentError, user_error) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USER
+
+
+def compare_command(args) -> int:
+    return _guard(_compare, args, args.out)
+
+
+def _compare(args) -> int:
+    from simlib.experiment import ExperimentError, compare_scenarios, crn_variance
+    if args.reps < 2:
+        raise ExperimentError(f"--reps must be at least 2 (intervals need two), got {args.reps}")
+    outcomes = [s.strip() for s in args.outcomes.split(",") if s.strip()] if args.outcomes else None
+    with _executor(args) as ex:
+        kw = dict(replications=args.reps, seed=args.seed, users=args.users, days=args.days,
+                  outcomes=outcomes, executor=ex, progress=not args.no_progress)
+        res = compare_scenarios(args.base, args.arms, out=args.out, **kw)
+        print(res.text())
+        if args.crn_check:
+            ind = compare_scenarios(args.base, args.arms, out=args.out, crn=False, **kw)
+            print("Common random numbers: variance of the paired difference to the reference")
+            for o in res.table["outcome"].unique():
+                for arm in res.runs["arm"].unique():
+                    if arm == res.reference:
+                        continue
+                    v = crn_variance(res.runs, ind.runs, o, arm, res.reference)
+                    print(f"  {o:<22}{arm:<20} CRN {v['var_diff_crn']:.4g}   independent seeds "
+                          f"{v['var_diff_independent']:.4g}   ratio {v['ratio']:.1f}x")
+    if args.out:
+        print(f"results in {args.out}")
+    return 0
+
+
+def experiment_command(args) -> int:
+    out = args.out
+    return _guard(_experiment, args, out)
+
+
+def _experiment(args) -> int:
+    from simlib.experiment import Experiment, load_experiment
+    from simlib.experiment.spec import did_you_mean, ExperimentError
+    spec = load_experiment(args.file)
+    if args.reps is not None:
+        if args.reps < 1:
+            raise ExperimentError(f"--reps must be positive, got {args.reps}")
+        spec.replications = args.reps
+    out = args.out or os.path.join("results", spec.name)
+    args.out = out
+    allowed = ["compare", "sweep", "sensitivity", "optimize"]
+    only = [s.strip() for s in args.only.split(",")] if args.only else None
+    for s in only or []:
+        if s not in allowed:
+            raise ExperimentError(f"--only: unknown analysis '{s}'; allowed: {', '.join(allowed)}"
+                                  f"{did_you_mean(s, allowed)}")
+    declared = []
+    if len(spec.arms) > 1 or spec.compare is not None:
+        declared.append("compare")
+    declared += [s for s in allowed[1:] if getattr(spec, s) is not None]
+    todo = [s for s in (only or declared)]
+    for s in todo:
+        if s != "compare" and getattr(spec, s) is None:
+            raise ExperimentError(f"{args.file}: key '{s}': not declared in the experiment file")
+    if not todo:
+        raise ExperimentError(f"{args.file}: nothing to run: declare 2+ arms, or sweep:, "
+                              "sensitivity: or optimize:")
+    with _executor(args) as ex:
+        exp = Experiment(spec, out=out, executor=ex, progress=not args.no_progress)
+        results = {}
+        for stage in todo:
+            results[stage] = getattr(exp, stage)()
+            _report(stage, results[stage], spec)
+    if not args.no_plots:
+        _plots(results, spec, out)
+    print(f"results in {out}")
+    return 0
+
+
+def _report(stage, res, spec) -> None:
+    import pandas as pd
+    with pd.option_context("display.width", 160, "display.max_columns", 20,
+                           "display.float_format", "{:,.4g}".format):
+        if stage == "compare":
+            print(res.text())
+        elif stage == "sweep":
+            keys = [o.key for o in spec.outcomes if o.key in res.runs.columns]
+            print(f"sweep: {len(res.design)} design points x {res.runs['arm'].nunique()} arms x "
+                  f"{spec.replications} replications")
+            print(res.means(keys).to_string(index=False))
+            print()
+        elif stage == "sensitivity":
+            print("Sobol' indices (first order S1, total ST, with intervals)")
+            cols = ["arm", "outcome", "label", "first", "first_low", "first_high", "total",
+                    "total_low", "total_high"]
+            print(res.table[[c for c in cols if c in res.table.columns]].to_string(index=False))
+            print()
+        elif stage == "optimize":
+            if res.best is None:
+                print("optimisation: no candidate satisfies every constraint")
+            else:
+                lever_cols = [p.key for p in spec.levers]
+                b = res.best
+                settings = ", ".join(f"{k} = {b[k]:.4g}" if isinstance(b[k], float) else f"{k} = {b[k]}"
+                                     for k in lever_cols)
+                print(f"best feasible: {settings}  ->  {res.outcome} {b['objective']:,.4g}")
+            if len(res.frontier):
+                print(f"frontier ({res.outcome} vs {res.frontier_metric}):")
+                cols = [p.key for p in spec.levers] + ["objective", res.frontier_metric]
+                print(res.frontier[cols].to_string(index=False))
+            print()
+
+
+def _plots(results, spec, out) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from simlib import plots_experiment as pe
+    folder = os.path.join(out, "plots")
+    os.makedirs(folder, exist_ok=True)
+    figs = {}
+    if "compare" in results:
+        r = results["compare"]
+        for o in r.table["outcome"].unique()[:3]:
+            figs[f"forest_{o}"] = pe.forest_plot(r.table, o)
+        if len(r.daily) and "purchased" in r.daily.columns:
+            figs["fan_purchased"] = pe.fan_chart(r.daily, "purchased")
+    if "sensitivity" in results:
+        t = results["sensitivity"].table
+        for (arm, o), _ in t.groupby(["arm", "outcome"]):
+            figs[f"sensitivity_{arm}_{o}"] = pe.sensitivity_bars(t, o, arm=arm)
+    if "sweep" in results:
+        s = results["sweep"]
+        params = [c for c in s.runs.columns if c.startswith("param:")]
+        if params:
+            figs["response"] = pe.response_surface(s.runs, params[:2], spec.outcomes[0].key)
+    if "optimize" in results and results["optimize"].frontier_metric:
+        figs["frontier"] = pe.frontier_plot(results["optimize"])
+    for name, fig in figs.items():
+        fig.savefig(os.path.join(folder, f"{name}.png"), dpi=100, bbox_inches="tight")
+        plt.close(fig)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="simlib")
+    sub = parser.add_subparsers(dest="command", required=True)
+    register(sub)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

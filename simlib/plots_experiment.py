@@ -1,0 +1,142 @@
+"""Figures for experiments: forest plot of differences, funnel fan charts, sensitivity bars,
+response surfaces, optimisation frontier. Each function returns a matplotlib Figure.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+
+def forest_plot(table: pd.DataFrame, outcome: str, ax=None):
+    """Paired difference of each arm to the reference, with its confidence interval."""
+    t = table[(table["outcome"] == outcome)]
+    ref = t[t["diff_low"].eq(0) & t["diff_high"].eq(0) & t["p_better"].isna()]["arm"].tolist()
+    t = t[~t["arm"].isin(ref)].iloc[::-1]
+    fig, ax = _axes(ax, (6.5, 0.6 + 0.45 * max(len(t), 1)))
+    y = np.arange(len(t))
+    good = np.where(t["direction"] == "maximize", t["diff"] > 0, t["diff"] < 0)
+    colors = np.where(good, "tab:green", "tab:red")
+    ax.errorbar(t["diff"], y, xerr=[t["diff"] - t["diff_low"], t["diff_high"] - t["diff"]],
+                fmt="none", ecolor="0.4", capsize=3)
+    ax.scatter(t["diff"], y, c=list(colors), zorder=3)
+    ax.axvline(0, color="0.2", lw=0.8)
+    ax.set_yticks(y, [f"{a}  (P better {p:.2f})" for a, p in zip(t["arm"], t["p_better"])])
+    ref_name = ref[0] if ref else "reference"
+    ax.set_xlabel(f"difference in {outcome} vs {ref_name}")
+    ax.set_title(f"{outcome}: arm - {ref_name}, paired, with intervals")
+    fig.tight_layout()
+    return fig
+
+
+def fan_chart(daily: pd.DataFrame, column: str = "purchased", arms=None,
+              quantiles=(0.05, 0.25, 0.5, 0.75, 0.95), ax=None):
+    """Quantile bands over replications of one daily column, one colour per arm."""
+    fig, ax = _axes(ax, (7, 4))
+    arms = arms or list(pd.unique(daily["arm"]))
+    for i, arm in enumerate(arms):
+        d = daily[daily["arm"] == arm]
+        wide = d.pivot_table(index="day", columns="replication", values=column)
+        qs = wide.quantile(list(quantiles), axis=1).T
+        color = f"C{i}"
+        n = len(quantiles)
+        for k in range(n // 2):
+            ax.fill_between(qs.index, qs.iloc[:, k], qs.iloc[:, n - 1 - k], color=color,
+                            alpha=0.15 + 0.15 * k, lw=0)
+        ax.plot(qs.index, qs.iloc[:, n // 2], color=color, label=arm)
+    ax.set_xlabel("day")
+    ax.set_ylabel(column)
+    ax.set_title(f"{column}: median and {int(quantiles[0]*100)}-{int(quantiles[-1]*100)}% bands")
+    ax.legend(frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def sensitivity_bars(table: pd.DataFrame, outcome: str, arm: str | None = None, ax=None):
+    """Tornado of Sobol' indices: total (light) and first order (dark), with intervals."""
+    t = table[table["outcome"] == outcome]
+    if arm is not None:
+        t = t[t["arm"] == arm]
+    t = t.sort_values("total")
+    fig, ax = _axes(ax, (6.5, 0.8 + 0.45 * len(t)))
+    y = np.arange(len(t))
+    ax.barh(y + 0.2, t["total"], height=0.4, color="tab:blue", alpha=0.45, label="total (ST)")
+    ax.barh(y - 0.2, t["first"], height=0.4, color="tab:blue", label="first order (S1)")
+    if "total_low" in t:
+        ax.errorbar(t["total"], y + 0.2, xerr=_err(t, "total"), fmt="none", ecolor="0.3", capsize=2)
+        ax.errorbar(t["first"], y - 0.2, xerr=_err(t, "first"), fmt="none", ecolor="0.3", capsize=2)
+    ax.set_yticks(y, t["label"])
+    ax.set_xlim(left=min(0, float(np.nanmin(t[["first"]].to_numpy())) - 0.02))
+    ax.set_xlabel("share of variance")
+    ax.set_title(f"Sensitivity of {outcome}" + (f" ({arm})" if arm else ""))
+    ax.legend(frameon=False, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def _err(t, name):
+    lo = np.clip(t[name] - t[f"{name}_low"], 0, None).fillna(0)
+    hi = np.clip(t[f"{name}_high"] - t[name], 0, None).fillna(0)
+    return [lo, hi]
+
+
+def response_surface(runs: pd.DataFrame, params, outcome: str, arm: str | None = None, ax=None):
+    """Mean outcome over the design: a line with a band (1 parameter) or a map (2)."""
+    params = [p if p.startswith("param:") else f"param:{p}" for p in params]
+    d = runs if arm is None else runs[runs["arm"] == arm]
+    fig, ax = _axes(ax, (6.5, 4.5))
+    if len(params) == 1:
+        p = params[0]
+        for i, (a, g) in enumerate(d.groupby("arm", sort=False)):
+            m = g.groupby(p)[outcome].agg(["mean", "std", "count"]).sort_index()
+            se = m["std"].fillna(0) / np.sqrt(m["count"])
+            ax.plot(m.index, m["mean"], marker="o", color=f"C{i}", label=a)
+            ax.fill_between(m.index, m["mean"] - 2 * se, m["mean"] + 2 * se, color=f"C{i}", alpha=0.2)
+        ax.set_xlabel(p[6:])
+        ax.set_ylabel(f"mean {outcome}")
+        ax.legend(frameon=False)
+    else:
+        px, py = params[:2]
+        m = d.groupby([px, py])[outcome].mean().reset_index()
+        x, y, z = (m[c].astype(float).to_numpy() for c in (px, py, outcome))
+        if len(np.unique(x)) * len(np.unique(y)) == len(m):  # a grid
+            grid = m.pivot(index=py, columns=px, values=outcome)
+            cs = ax.pcolormesh(grid.columns.astype(float), grid.index.astype(float), grid.to_numpy(),
+                               shading="nearest", cmap="viridis")
+        else:
+            cs = ax.tricontourf(x, y, z, levels=12, cmap="viridis")
+            ax.scatter(x, y, s=6, c="k", alpha=0.4)
+        fig.colorbar(cs, ax=ax, label=f"mean {outcome}")
+        ax.set_xlabel(px[6:])
+        ax.set_ylabel(py[6:])
+    ax.set_title(f"Response of {outcome}" + (f" ({arm})" if arm else ""))
+    fig.tight_layout()
+    return fig
+
+
+def frontier_plot(result, ax=None):
+    """Every candidate (grey), feasible ones (blue), the frontier (line) and the best (star)."""
+    c = result.candidates
+    fm = result.frontier_metric
+    fig, ax = _axes(ax, (6.5, 4.5))
+    ax.scatter(c[fm], c["objective"], s=12, color="0.7", label="infeasible")
+    f = c[c["feasible"]]
+    ax.scatter(f[fm], f["objective"], s=14, color="tab:blue", label="feasible")
+    fr = result.frontier
+    ax.plot(fr[fm], fr["objective"], color="tab:orange", marker="o", ms=4, label="frontier")
+    if result.best is not None:
+        ax.scatter([result.best[fm]], [result.best["objective"]], marker="*", s=220,
+                   color="tab:red", zorder=4, label="best feasible")
+    ax.set_xlabel(fm.split(":", 1)[-1])
+    ax.set_ylabel(f"{result.outcome} (robust score)")
+    ax.set_title("Optimisation: trade-off frontier")
+    ax.legend(frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def _axes(ax, size):
+    if ax is None:
+        fig, ax = plt.subplots(figsize=size)
+        return fig, ax
+    return ax.figure, ax
