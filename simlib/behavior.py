@@ -15,13 +15,13 @@ from .population import AWARE, DORMANT, INTERESTED, LOST, LOYAL, PURCHASED, UNAW
 
 BEHAVIOR_PARAMS = {
     # funnel hazards
-    "awareness_per_day": Param(0.0005, "organic awareness of an unaware customer (Bass p without ads)", "per day", low=0.0),
-    "word_of_mouth_per_day": Param(0.05, "word of mouth: awareness per unit share of buyers in the channel (Bass q)", "per day", low=0.0),
-    "interest_per_day": Param(0.02, "aware -> interested, before effects", "per day", low=0.0),
+    "awareness_per_day": Param(0.0003, "organic awareness of an unaware customer (Bass p without ads)", "per day", low=0.0),
+    "word_of_mouth_per_day": Param(0.03, "word of mouth: awareness per unit share of buyers in the channel (Bass q)", "per day", low=0.0),
+    "interest_per_day": Param(0.01, "aware -> interested, before effects", "per day", low=0.0),
     "ad_interest_ratio": Param(0.5, "ads also turn aware into interested: this share of their awareness hazard", "ratio", low=0.0),
-    "forget_per_day": Param(0.01, "aware -> unaware, for customers outside the pond", "per day", low=0.0),
-    "first_purchase_per_day": Param(0.03, "interested -> purchased (first order), before effects", "per day", low=0.0),
-    "lose_interest_per_day": Param(0.01, "interested -> aware, before fatigue", "per day", low=0.0),
+    "forget_per_day": Param(0.02, "aware -> unaware, for customers outside the pond", "per day", low=0.0),
+    "first_purchase_per_day": Param(0.015, "interested -> purchased (first order), before effects", "per day", low=0.0),
+    "lose_interest_per_day": Param(0.02, "interested -> aware, before fatigue", "per day", low=0.0),
     "dormancy_per_day": Param(0.004, "purchased/loyal -> dormant (goes silent), before fatigue", "per day", low=0.0),
     "wake_per_day": Param(0.005, "dormant -> active again without contact", "per day", low=0.0),
     "dormant_purchase_factor": Param(0.2, "purchase rate while dormant, as a share of the active rate", "ratio", low=0.0),
@@ -30,7 +30,7 @@ BEHAVIOR_PARAMS = {
     # effects (log-multipliers on hazards)
     "trust_effect": Param(1.0, "log-multiplier on interest and purchase hazards at trust 1", "log", low=0.0),
     "discount_effect": Param(4.0, "log-multiplier on purchase hazards per unit discount depth x price sensitivity", "log", low=0.0),
-    "social_proof_effect": Param(1.0, "log-multiplier on interest and purchase per unit buyer share x susceptibility", "log", low=0.0),
+    "social_proof_effect": Param(0.5, "log-multiplier on interest and purchase per unit buyer share x susceptibility", "log", low=0.0),
     "content_effect": Param(0.8, "log-multiplier on aware -> interested per useful-content unit today", "log", low=0.0),
     "chat_effect": Param(1.2, "log-multiplier on interest and purchase on a day with a one-to-one chat", "log", low=0.0),
     "fatigue_effect": Param(0.7, "log-multiplier down on purchase, up on losing interest, per unit excess fatigue", "log", low=0.0),
