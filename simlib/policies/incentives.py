@@ -1,19 +1,159 @@
-"""Incentives: coupons (more in the policy library)."""
+"""Incentives: coupons (threshold and percentage), the coupon ladder, points, red packets,
+gifts and member tiers.
+
+Every incentive acts through the behaviour model, never on outcomes directly: a coupon or
+red packet is a discount depth d that lifts purchase hazards by exp(discount_effect x
+price_sensitivity x d); a gift is useful contact (trust, interest, waking); progress towards
+a points gift and a tier's status are log-lifts on purchase hazards. Money is booked when it
+is paid: coupons on redemption (also on orders that would have happened anyway, which is
+the cannibalisation each coupon policy reports), red packets when claimed, gifts when given.
+"""
 
 from __future__ import annotations
 
-from ..params import Param
+import numpy as np
+
+from ..errors import ScenarioError
+from ..params import Param, resolve
+from ..population import DORMANT, NEVER
 from .base import Policy, register_policy
+
+AUDIENCES = ("pond", "pond_never_bought", "pond_buyers", "pond_dormant")
+
+
+def audience(sim, name: str) -> np.ndarray:
+    """Pond members of one kind (unique, ascending)."""
+    pond = sim.pond_members()
+    pop = sim.pop
+    if name == "pond_never_bought":
+        return pond[pop.orders[pond] == 0]
+    if name == "pond_buyers":
+        return pond[pop.orders[pond] > 0]
+    if name == "pond_dormant":
+        return pond[pop.stage[pond] == DORMANT]
+    return pond
+
+
+def _audience_param(default="pond"):
+    return Param(default, "who receives it: pond members, or those of them who never bought / bought / are dormant",
+                 "", str, choices=AUDIENCES)
+
+
+def _check_shares(values, source, key, allow_empty=False):
+    if not isinstance(values, list) or (not values and not allow_empty):
+        raise ScenarioError(source, key, "expected a non-empty list of shares in [0, 1], e.g. [0.15, 0.57, 0.72]")
+    spec = Param(0.0, "", kind=float, low=0.0, high=1.0)
+    return [spec.check(v, source, f"{key}[{i}]") for i, v in enumerate(values)]
+
+
+def _check_items(items, schema, source, key, what):
+    if not isinstance(items, list) or not items:
+        raise ScenarioError(source, key, f"expected a non-empty list of {what}, each a mapping with keys "
+                                         + ", ".join(schema))
+    out = []
+    for i, item in enumerate(items):
+        where = f"{key}[{i}]"
+        if not isinstance(item, dict):
+            raise ScenarioError(source, where, "expected a mapping with keys " + ", ".join(schema))
+        missing = [k for k, spec in schema.items() if spec.default is None and k not in item]
+        if missing:
+            raise ScenarioError(source, where, "missing " + ", ".join(missing))
+        out.append(resolve(schema, item, source, where))
+    return out
+
+
+def _unique_buyers(sim) -> np.ndarray:
+    idx, _, _ = sim.today.orders()
+    return np.unique(idx)
+
+
+class CouponPolicy(Policy):
+    """Shared book-keeping of a coupon source: issued, redeemed, discount paid, and the part of
+    that discount paid on orders that would have happened anyway.
+
+    An order placed while holding a coupon of depth d happens at rate lambda x exp(b d)
+    (b = discount_effect x price_sensitivity); without the coupon it would have happened at
+    rate lambda, so with probability exp(-b d) the order (and the discount paid on it) is
+    cannibalised. Summed over redemptions this is an unbiased estimate from the model itself;
+    tests check it against a no-coupon arm run with the same seed.
+    """
+
+    def init(self):
+        self.issued = self.redeemed = 0
+        self.discount_cny = self.anyway_cny = self.anyway_orders = 0.0
+        self._day = {}
+
+    def give(self, idx, day, off_share=0.0, off_cny=0.0, min_spend_cny=0.0, valid_days=7, quality=0.0):
+        """Announce (a message) and hand a coupon to the pond members among ``idx``."""
+        sim = self.sim
+        to = sim.message(idx, quality=quality) if idx.size else idx
+        if to.size:
+            sim.give_coupon(to, self.name, off_share=off_share, off_cny=off_cny,
+                            min_spend_cny=min_spend_cny, valid_days=valid_days)
+        self._day["issued"] = self._day.get("issued", 0) + int(to.size)
+        self.issued += int(to.size)
+        return to
+
+    def count_redemptions(self, day):
+        sim = self.sim
+        self._day.update(redeemed=0, discount_cny=0.0, cannibalised_discount_cny=0.0)
+        if self.name not in sim.sources:
+            return
+        idx, _, discount = sim.today.orders()
+        if not idx.size:
+            return
+        pop = sim.pop
+        mine = (discount > 0) & (pop.coupon_source[idx] == sim.sources.index(self.name))
+        if not mine.any():
+            return
+        i = idx[mine]
+        anyway = np.exp(-sim.behavior.p["discount_effect"] * pop.price_sensitivity[i].astype(np.float64)
+                        * pop.coupon_depth[i])
+        paid = discount[mine]
+        self._day.update(redeemed=int(i.size), discount_cny=float(paid.sum()),
+                         cannibalised_discount_cny=float((paid * anyway).sum()))
+        self.redeemed += int(i.size)
+        self.discount_cny += float(paid.sum())
+        self.anyway_cny += float((paid * anyway).sum())
+        self.anyway_orders += float(anyway.sum())
+
+    def process(self):
+        """Act and react on active days; count redemptions every day (coupons outlive end_day)."""
+        sim = self.sim
+        for day in range(self.p["start_day"], sim.days):
+            yield sim.until(day, sim.ACT)
+            self._day = {}
+            if self.active(day):
+                self.act(day)
+            yield sim.until(day, sim.REACT)
+            self.count_redemptions(day)
+            if self.active(day):
+                self.react(day)
+
+    def record(self, day):
+        return {"issued": self._day.get("issued", 0), "redeemed": self._day.get("redeemed", 0),
+                "discount_cny": self._day.get("discount_cny", 0.0),
+                "cannibalised_discount_cny": self._day.get("cannibalised_discount_cny", 0.0)}
+
+    def finalize(self):
+        n = self.name
+        return {f"{n}.coupons_issued": self.issued, f"{n}.coupons_redeemed": self.redeemed,
+                f"{n}.redemption_rate": self.redeemed / self.issued if self.issued else float("nan"),
+                f"{n}.discount_cny": self.discount_cny,
+                f"{n}.cannibalised_discount_cny": self.anyway_cny,
+                f"{n}.cannibalised_share": self.anyway_cny / self.discount_cny if self.discount_cny else float("nan"),
+                f"{n}.incremental_orders_est": self.redeemed - self.anyway_orders}
 
 
 @register_policy("flat_coupon")
-class FlatCoupon(Policy):
-    """Every ``every_days`` days, give each pond member a coupon: ``off_share`` of the order
-    plus ``off_cny`` off when the order is at least ``min_spend_cny``, valid ``valid_days``.
+class FlatCoupon(CouponPolicy):
+    """Every ``every_days`` days, give each member of ``audience`` a coupon: ``off_share`` of the
+    order plus ``off_cny`` off when the order is at least ``min_spend_cny``, valid ``valid_days``.
 
     The coupon lifts purchase hazards (``behavior.discount_effect`` x price sensitivity x
-    depth) and costs money only when redeemed, on any order, including orders that would
-    have happened anyway (cannibalisation).
+    depth, depth = discount / basket, 0 when the basket is below the threshold) and costs
+    money only when redeemed, on any order, including orders that would have happened anyway
+    (reported as ``cannibalised_discount_cny``).
     """
 
     params = {
@@ -22,13 +162,434 @@ class FlatCoupon(Policy):
         "off_cny": Param(0.0, "fixed amount taken off", "CNY", low=0.0),
         "min_spend_cny": Param(0.0, "order value needed to use the coupon", "CNY", low=0.0),
         "valid_days": Param(7, "days the coupon can be used, from the day it is given", "days", int, low=1),
+        "audience": _audience_param(),
+        "message_quality": Param(0.0, "usefulness of the message announcing it (0 hard ad)", "0-1", low=0.0, high=1.0),
     }
 
     def act(self, day):
-        if (day - self.p["start_day"]) % self.p["every_days"]:
-            return
-        sim = self.sim
-        to = sim.message(sim.pond_members(), quality=0.0)
         p = self.p
-        sim.give_coupon(to, self.name, off_share=p["off_share"], off_cny=p["off_cny"],
-                        min_spend_cny=p["min_spend_cny"], valid_days=p["valid_days"])
+        if (day - p["start_day"]) % p["every_days"]:
+            return
+        self.give(audience(self.sim, p["audience"]), day, off_share=p["off_share"], off_cny=p["off_cny"],
+                  min_spend_cny=p["min_spend_cny"], valid_days=p["valid_days"], quality=p["message_quality"])
+
+
+@register_policy("threshold_coupon")
+class ThresholdCoupon(FlatCoupon):
+    """A threshold coupon ("spend 99, save 3"): ``flat_coupon`` with a fixed amount off above a
+    minimum spend. Customers whose usual basket is below the threshold feel no pull and never
+    redeem it."""
+
+    params = {**FlatCoupon.params,
+              "off_share": Param(0.0, "share of the order value taken off", "share", low=0.0, high=1.0),
+              "off_cny": Param(3.0, "fixed amount taken off", "CNY", low=0.0),
+              "min_spend_cny": Param(99.0, "order value needed to use the coupon", "CNY", low=0.0)}
+
+
+@register_policy("percentage_coupon")
+class PercentageCoupon(FlatCoupon):
+    """A percentage coupon ("20 % off"): ``flat_coupon`` with a share of the order taken off."""
+
+    params = {**FlatCoupon.params,
+              "off_share": Param(0.2, "share of the order value taken off", "share", low=0.0, high=1.0)}
+
+
+@register_policy("coupon_ladder")
+class CouponLadder(CouponPolicy):
+    """The coupon ladder (Luckin): a pond member with no purchase for ``idle_days`` gets the
+    first step down (15 % off); each further ``step_days`` without a purchase brings the next,
+    deeper step (57 %, then 72 %). A purchase by a laddered customer steps the next coupon back
+    up (57 %, 42 %, 5 % off, one per purchase); after the last up step they pay full price
+    until they fall idle again. Customers who keep buying never enter the ladder.
+
+    Every step is decided in ``react()`` from the customer's own orders that day and delivered
+    (a message and a coupon) at the next day's ACT phase, so the message tires like any other.
+    """
+
+    params = {
+        "idle_days": Param(30, "days in the pond without a purchase before the first step down", "days", int, low=1),
+        "step_days": Param(7, "days without a purchase between one step down and the next", "days", int, low=1),
+        "down_off_shares": Param([0.15, 0.57, 0.72], "discount of each step down, in order", "share", list),
+        "up_off_shares": Param([0.57, 0.42, 0.05], "discount of the coupon after each purchase, in order", "share", list),
+        "valid_days": Param(7, "days each coupon can be used", "days", int, low=1),
+        "min_spend_cny": Param(0.0, "order value needed to use a ladder coupon", "CNY", low=0.0),
+        "message_quality": Param(0.0, "usefulness of the message announcing a coupon (0 hard ad)", "0-1", low=0.0, high=1.0),
+    }
+
+    @classmethod
+    def check(cls, params, source, path, market):
+        params["down_off_shares"] = _check_shares(params["down_off_shares"], source, f"{path}.down_off_shares")
+        params["up_off_shares"] = _check_shares(params["up_off_shares"], source, f"{path}.up_off_shares",
+                                                allow_empty=True)
+        if len(params["down_off_shares"]) + len(params["up_off_shares"]) > 100:
+            raise ScenarioError(source, path, "at most 100 steps in all")
+
+    def init(self):
+        super().init()
+        pop = self.sim.pop
+        self.down = self.p["down_off_shares"]
+        self.up = self.p["up_off_shares"]
+        # step: 0 off the ladder; 1..D last step down given; D+1..D+U last step up given
+        self.step = pop.add_array(f"{self.name}__step", np.int8, 0)
+        # day of the last purchase, pond entry, or step down (what the idle time counts from)
+        self.clock = pop.add_array(f"{self.name}__clock", np.int16, NEVER)
+        self.pending: list[tuple[np.ndarray, int]] = []   # (idx, step number) to deliver
+        self.keep_log = False
+        self.log: list[tuple[int, np.ndarray, int]] = []  # (day, idx, step) of deliveries
+
+    def act(self, day):
+        p = self.p
+        shares = self.down + self.up
+        counts = {}
+        for idx, step in self.pending:
+            to = self.give(idx, day, off_share=shares[step - 1], min_spend_cny=p["min_spend_cny"],
+                           valid_days=p["valid_days"], quality=p["message_quality"])
+            counts[step] = counts.get(step, 0) + int(to.size)
+            if self.keep_log:
+                self.log.append((day, to, step))
+        self._day["steps"] = counts
+        self.pending = []
+
+    def react(self, day):
+        sim, pop = self.sim, self.sim.pop
+        step, clock = self.step, self.clock
+        n_down, n_all = len(self.down), len(self.down) + len(self.up)
+        pond = sim.pond_members()
+        new = pond[clock[pond] == NEVER]
+        clock[new] = day
+        buyers = _unique_buyers(sim)
+        buyers = buyers[pop.in_pond[buyers]]
+        if buyers.size:
+            s = step[buyers].astype(np.int64)
+            laddered = (s >= 1) & (s < n_all)
+            nxt = np.where(s <= n_down, n_down + 1, s + 1)        # step number of the next up coupon
+            for k in np.unique(nxt[laddered]):
+                self.pending.append((buyers[laddered & (nxt == k)], int(k)))
+            step[buyers] = np.where(laddered, nxt, 0)
+            clock[buyers] = day
+        idle = pond[clock[pond] <= day - min(self.p["idle_days"], self.p["step_days"])]
+        if not idle.size:
+            return
+        s = step[idle].astype(np.int64)
+        waited = day - clock[idle]
+        first = ((s == 0) | (s > n_down)) & (waited >= self.p["idle_days"])
+        deeper = (s >= 1) & (s < n_down) & (waited >= self.p["step_days"])
+        go = first | deeper
+        nxt = np.where(first, 1, s + 1)
+        for k in np.unique(nxt[go]):
+            self.pending.append((idle[go & (nxt == k)], int(k)))
+        step[idle[go]] = nxt[go]
+        clock[idle[go]] = day
+
+    def record(self, day):
+        row = super().record(day)
+        steps = self._day.get("steps", {})
+        for k in range(1, len(self.down) + len(self.up) + 1):
+            label = f"down{k}" if k <= len(self.down) else f"up{k - len(self.down)}"
+            row[f"given_{label}"] = steps.get(k, 0)
+        return row
+
+
+GIFT_SCHEMA = {
+    "name": Param(None, "name of the gift", "", str),
+    "points": Param(None, "points it costs", "points", low=1e-9),
+    "cost_cny": Param(None, "what the brand pays for it", "CNY", low=0.0),
+    "appeal": Param(None, "how much customers want it (1 = a big-brand item people aim for)", "0-1", low=0.0, high=1.0),
+}
+
+
+@register_policy("points_program")
+class PointsProgram(Policy):
+    """Points from orders, spent in a catalogue of gifts (a livestream host's pond).
+
+    Pond members earn ``points_per_cny`` per yuan paid. While saving up, the pull of the gift
+    they are closest to is a log-lift on their purchase hazards: ``goal_effect`` x max over
+    gifts of appeal x min(points / price, 1) (the goal-gradient effect). A member who can
+    afford a gift redeems the most appealing one they can afford at hazard
+    ``redeem_per_day``; its cost is booked to ``points_redemption`` and its delivery the next
+    day is useful contact of ``appeal`` units (trust, interest, waking).
+    """
+
+    params = {
+        "points_per_cny": Param(1.0, "points earned per yuan paid by a pond member", "points per CNY", low=0.0),
+        "welcome_points": Param(0.0, "points given on joining the pond", "points", low=0.0),
+        "catalogue": Param([
+            {"name": "big_brand_item", "points": 3000.0, "cost_cny": 240.0, "appeal": 1.0},
+            {"name": "seasonal_item", "points": 1200.0, "cost_cny": 90.0, "appeal": 0.6},
+            {"name": "daily_needs", "points": 400.0, "cost_cny": 28.0, "appeal": 0.3},
+        ], "gifts: name, points, cost_cny, appeal (domain.md: aspirational big brands, seasonal items, daily needs)",
+            "", list),
+        "goal_effect": Param(0.6, "log-lift on purchase per unit of appeal-weighted progress to a gift", "log", low=0.0),
+        "redeem_per_day": Param(0.1, "hazard that a member who can afford a gift redeems it", "per day", low=0.0),
+    }
+
+    @classmethod
+    def check(cls, params, source, path, market):
+        params["catalogue"] = _check_items(params["catalogue"], GIFT_SCHEMA, source, f"{path}.catalogue", "gifts")
+
+    def init(self):
+        pop = self.sim.pop
+        self.points = pop.add_array(f"{self.name}__points", np.float32, 0.0)
+        self.seen = pop.add_array(f"{self.name}__seen", bool, False)
+        cat = sorted(self.p["catalogue"], key=lambda g: -g["appeal"])
+        self.price = np.array([g["points"] for g in cat])
+        self.cost = np.array([g["cost_cny"] for g in cat])
+        self.appeal = np.array([g["appeal"] for g in cat])
+        self.names = [g["name"] for g in cat]
+        self.deliver = np.zeros(0, np.int64)
+        self.deliver_appeal = np.zeros(0)
+        self._day = {}
+        self.total = {"points_earned": 0.0, "redemptions": 0, "redemption_cost_cny": 0.0}
+
+    def act(self, day):
+        sim, t = self.sim, self.sim.today
+        self._day = {"points_earned": 0.0, "redemptions": 0, "redemption_cost_cny": 0.0}
+        pond = sim.pond_members()
+        new = pond[~self.seen[pond]]
+        self.seen[new] = True
+        if self.p["welcome_points"]:
+            self.points[new] += self.p["welcome_points"]
+        if self.deliver.size:
+            live = sim.pop.in_pond[self.deliver]
+            t.touch("useful")[self.deliver[live]] += self.deliver_appeal[live].astype(np.float32)
+            self.deliver = np.zeros(0, np.int64)
+        holders = pond[self.points[pond] > 0]
+        if holders.size and self.p["goal_effect"]:
+            progress = np.minimum(self.points[holders, None] / self.price[None, :], 1.0)
+            pull = (progress * self.appeal[None, :]).max(axis=1)
+            t.touch("purchase_boost")[holders] += (self.p["goal_effect"] * pull).astype(np.float32)
+
+    def react(self, day):
+        sim, pop = self.sim, self.sim.pop
+        idx, amount, discount = sim.today.orders()
+        member = pop.in_pond[idx]
+        if member.any():
+            earned = (amount[member] - discount[member]) * self.p["points_per_cny"]
+            np.add.at(self.points, idx[member], earned.astype(np.float32))
+            self._day["points_earned"] = float(earned.sum())
+        can = np.flatnonzero(self.points >= self.price.min())
+        if not can.size:
+            return
+        can = can[pop.in_pond[can]]
+        go = can[sim.rng.uniform(f"{self.name}:redeem", day, can) < -np.expm1(-self.p["redeem_per_day"])]
+        choice = np.full(go.size, -1)
+        for k in range(self.price.size):          # most appealing affordable gift
+            choice[(choice < 0) & (self.points[go] >= self.price[k])] = k
+        self.points[go] -= self.price[choice].astype(np.float32)
+        cost = float(self.cost[choice].sum())
+        sim.ledger.post(day, "points_redemption", cost, source=self.name)
+        self.deliver, self.deliver_appeal = go, self.appeal[choice]
+        self._day.update(redemptions=int(go.size), redemption_cost_cny=cost)
+
+    def record(self, day):
+        for k, v in self._day.items():
+            self.total[k] += v
+        return {**{k: self._day.get(k, 0) for k in self.total},
+                "points_outstanding": float(self.points.sum(dtype=np.float64))}
+
+    def finalize(self):
+        return {f"{self.name}.{k}": v for k, v in self.total.items()}
+
+
+@register_policy("red_packet")
+class RedPacket(Policy):
+    """Red packets: every ``every_days`` days, each member of ``audience`` is sent
+    ``amount_cny`` of cash to spend with the brand; a share ``claim_share`` opens it (booked to
+    ``red_packets`` on claim, bought or not). For ``valid_days`` the claimed money pulls like a
+    no-threshold coupon: purchase log-lift discount_effect x price_sensitivity x
+    min(amount / basket, 1).
+    """
+
+    params = {
+        "every_days": Param(30, "days between sends", "days", int, low=1),
+        "amount_cny": Param(5.0, "cash in each red packet", "CNY", low=0.0),
+        "claim_share": Param(0.6, "share of recipients who open (claim) it", "share", low=0.0, high=1.0),
+        "valid_days": Param(3, "days the claimed money pulls towards a purchase", "days", int, low=1),
+        "audience": _audience_param(),
+        "message_quality": Param(0.3, "usefulness of the red-packet message (0 hard ad)", "0-1", low=0.0, high=1.0),
+    }
+
+    def init(self):
+        pop = self.sim.pop
+        self.until = pop.add_array(f"{self.name}__until", np.int16, NEVER)
+        self.holders = np.zeros(0, np.int64)
+        self._day = {}
+        self.claimed_total = 0
+
+    def act(self, day):
+        sim, pop, p = self.sim, self.sim.pop, self.p
+        self._day = {"sent": 0, "claimed": 0}
+        if (day - p["start_day"]) % p["every_days"] == 0:
+            to = sim.message(audience(sim, p["audience"]), quality=p["message_quality"])
+            claim = to[sim.rng.uniform(f"{self.name}:claim", day, to) < p["claim_share"]]
+            self.until[claim] = min(day + p["valid_days"] - 1, np.iinfo(np.int16).max)
+            self.holders = np.union1d(self.holders, claim)
+            sim.ledger.post(day, "red_packets", claim.size * p["amount_cny"], source=self.name)
+            self._day = {"sent": int(to.size), "claimed": int(claim.size)}
+            self.claimed_total += int(claim.size)
+        self.holders = self.holders[self.until[self.holders] >= day]
+        h = self.holders
+        if h.size:
+            depth = np.minimum(p["amount_cny"] / np.maximum(pop.basket_value_cny[h], 1e-6), 1.0)
+            lift = sim.behavior.p["discount_effect"] * pop.price_sensitivity[h] * depth
+            sim.today.touch("purchase_boost")[h] += lift.astype(np.float32)
+
+    def record(self, day):
+        return dict(self._day) or {"sent": 0, "claimed": 0}
+
+    def finalize(self):
+        return {f"{self.name}.claimed": self.claimed_total}
+
+
+@register_policy("member_gift")
+class MemberGift(Policy):
+    """Free gifts and samples: given on joining the pond (``trigger: join_pond``, "add staff
+    for a gift"), on the first order in the pond (``first_purchase``), or every ``every_days``
+    days (``periodic``) to ``audience``. A gift is useful contact without message load:
+    ``appeal`` units of usefulness (trust, interest, waking), plus reciprocity, a log-lift
+    ``reciprocity_effect`` x appeal on purchase hazards on the day it arrives. Its cost is
+    booked to ``gifts`` when given.
+    """
+
+    params = {
+        "trigger": Param("join_pond", "when a gift is given", "", str, choices=("join_pond", "first_purchase", "periodic")),
+        "every_days": Param(90, "days between gifts for trigger periodic", "days", int, low=1),
+        "audience": _audience_param(),
+        "cost_cny": Param(10.0, "cost of one gift", "CNY", low=0.0),
+        "appeal": Param(0.5, "how useful/welcome the gift is (usefulness units)", "0-1", low=0.0, high=1.0),
+        "reciprocity_effect": Param(0.5, "log-lift on purchase on the day a gift arrives, per unit appeal", "log", low=0.0),
+    }
+
+    def init(self):
+        self.seen = self.sim.pop.add_array(f"{self.name}__seen", bool, False)
+        self.given_total = 0
+        self.first_buyers = np.zeros(0, np.int64)
+        self.given = 0
+
+    def act(self, day):
+        sim, p, pop = self.sim, self.p, self.sim.pop
+        if p["trigger"] == "join_pond":
+            pond = audience(sim, p["audience"])
+            to = pond[~self.seen[pond]]
+            self.seen[to] = True
+        elif p["trigger"] == "first_purchase":
+            to = self.first_buyers[pop.in_pond[self.first_buyers]]
+            self.first_buyers = np.zeros(0, np.int64)
+        else:
+            to = audience(sim, p["audience"]) if (day - p["start_day"]) % p["every_days"] == 0 else np.zeros(0, np.int64)
+        self.given = int(to.size)
+        if not to.size:
+            return
+        t = sim.today
+        t.touch("useful")[to] += np.float32(p["appeal"])
+        t.touch("purchase_boost")[to] += np.float32(p["reciprocity_effect"] * p["appeal"])
+        sim.ledger.post(day, "gifts", to.size * p["cost_cny"], source=self.name)
+        self.given_total += int(to.size)
+
+    def react(self, day):
+        if self.p["trigger"] != "first_purchase":
+            return
+        pop = self.sim.pop
+        buyers = _unique_buyers(self.sim)
+        buyers = buyers[pop.in_pond[buyers] & ~self.seen[buyers]]
+        self.seen[buyers] = True
+        self.first_buyers = np.union1d(self.first_buyers, buyers)
+
+    def record(self, day):
+        return {"given": self.given}
+
+    def finalize(self):
+        return {f"{self.name}.given": self.given_total}
+
+
+TIER_SCHEMA = {
+    "name": Param(None, "name of the tier", "", str),
+    "min_orders": Param(0, "orders needed (including those before the run)", "orders", int, low=0),
+    "min_spend_cny": Param(0.0, "spend in the run needed", "CNY", low=0.0),
+    "discount_share": Param(0.0, "member price: share off every order", "share", low=0.0, high=1.0),
+    "status_effect": Param(0.0, "log-lift on purchase hazards from belonging to the tier", "log", low=0.0),
+    "gift_every_days": Param(0, "days between tier gifts (0: none)", "days", int, low=0),
+    "gift_cost_cny": Param(0.0, "cost of one tier gift", "CNY", low=0.0),
+    "gift_appeal": Param(0.5, "usefulness of a tier gift", "0-1", low=0.0, high=1.0),
+}
+
+
+@register_policy("member_tiers")
+class MemberTiers(Policy):
+    """Member tiers with benefits, for pond members. A member belongs to the highest tier whose
+    ``min_orders`` and ``min_spend_cny`` they meet (re-evaluated daily). Benefits act through
+    the behaviour model: a member price (``discount_share``) lifts purchase hazards like a
+    standing coupon of that depth and is booked to ``discount`` on every order of the tier
+    (so it also pays on orders that would have happened anyway); ``status_effect`` is a
+    log-lift on purchase; a periodic tier gift is useful contact booked to ``gifts``.
+    """
+
+    params = {
+        "tiers": Param([
+            {"name": "silver", "min_orders": 2, "discount_share": 0.03, "status_effect": 0.1},
+            {"name": "gold", "min_orders": 5, "min_spend_cny": 500.0, "discount_share": 0.05,
+             "status_effect": 0.2, "gift_every_days": 90, "gift_cost_cny": 20.0, "gift_appeal": 0.6},
+        ], "tiers from lowest to highest: name, min_orders, min_spend_cny, discount_share, status_effect, "
+           "gift_every_days, gift_cost_cny, gift_appeal", "", list),
+    }
+
+    @classmethod
+    def check(cls, params, source, path, market):
+        params["tiers"] = _check_items(params["tiers"], TIER_SCHEMA, source, f"{path}.tiers", "tiers")
+        for i in range(1, len(params["tiers"])):
+            a, b = params["tiers"][i - 1], params["tiers"][i]
+            if b["min_orders"] < a["min_orders"] or b["min_spend_cny"] < a["min_spend_cny"]:
+                raise ScenarioError(source, f"{path}.tiers[{i}]", "tiers go from lowest to highest: min_orders and "
+                                                                   "min_spend_cny must not decrease")
+        if len(params["tiers"]) > 100:
+            raise ScenarioError(source, f"{path}.tiers", "at most 100 tiers")
+
+    def init(self):
+        pop = self.sim.pop
+        self.tiers = self.p["tiers"]
+        self.spend = pop.add_array(f"{self.name}__spend_cny", np.float32, 0.0)
+        self.tier = pop.add_array(f"{self.name}__tier", np.int8, 0)     # 0 none, k = tiers[k-1]
+        self.counts = [0] * len(self.tiers)
+        self.gifts = 0
+
+    def act(self, day):
+        sim, pop, t = self.sim, self.sim.pop, self.sim.today
+        pond = sim.pond_members()
+        tier = np.zeros(pond.size, np.int8)
+        orders, spend = pop.orders[pond], self.spend[pond]
+        for k, spec in enumerate(self.tiers, start=1):
+            tier[(orders >= spec["min_orders"]) & (spend >= spec["min_spend_cny"])] = k
+        self.tier[pond] = tier
+        self.counts = np.bincount(tier, minlength=len(self.tiers) + 1)[1:].tolist()
+        self.gifts = 0
+        for k, spec in enumerate(self.tiers, start=1):
+            members = pond[tier == k]
+            if not members.size:
+                continue
+            lift = spec["status_effect"] + sim.behavior.p["discount_effect"] * spec["discount_share"] \
+                * pop.price_sensitivity[members]
+            if np.any(lift):
+                t.touch("purchase_boost")[members] += lift.astype(np.float32)
+            every = spec["gift_every_days"]
+            if every and (day - self.p["start_day"]) % every == 0:
+                t.touch("useful")[members] += np.float32(spec["gift_appeal"])
+                sim.ledger.post(day, "gifts", members.size * spec["gift_cost_cny"], source=self.name)
+                self.gifts += int(members.size)
+
+    def react(self, day):
+        sim, pop = self.sim, self.sim.pop
+        idx, amount, discount = sim.today.orders()
+        member = pop.in_pond[idx]
+        if not member.any():
+            return
+        idx, amount, discount = idx[member], amount[member], discount[member]
+        np.add.at(self.spend, idx, (amount - discount).astype(np.float32))
+        share = np.array([0.0] + [spec["discount_share"] for spec in self.tiers])[self.tier[idx]]
+        off = np.minimum(share * amount, amount - discount)
+        if off.any():
+            sim.ledger.post(day, "discount", float(off.sum()), source=self.name)
+
+    def record(self, day):
+        row = {f"members_{spec['name']}": c for spec, c in zip(self.tiers, self.counts)}
+        row["gifts_given"] = self.gifts
+        return row
