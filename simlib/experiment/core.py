@@ -25,7 +25,8 @@ from . import compare as cmp_stats
 from . import designs, optimize as opt_mod, sensitivity as sens_mod
 from .executors import Executor, SerialExecutor
 from .runner import FunctionModel, Run, SimlibModel, execute, run_seed
-from .spec import ExperimentError, ExperimentSpec, load_experiment, parse_experiment
+from .spec import (ExperimentError, ExperimentSpec, check_metrics, eval_formula, formula_names,
+                   load_experiment, parse_experiment)
 from .store import RunStore
 
 
@@ -130,6 +131,13 @@ class Experiment:
                     except err as e:
                         raise ExperimentError(f"{spec.source}: key '{role}.{p.key}': {e}") from None
             data[arm.name] = sc.data
+        # probe: a tiny run of each arm tells which metrics the runs report
+        available = set()
+        for name, d in data.items():
+            probe = simlib.run(simlib.scenario_from_dict(d), seed=0, users=20, days=2)
+            available |= {k for k, v in probe.summary.items()
+                          if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        check_metrics(spec, available)
         self._arms_data = data
         return data
 
@@ -164,6 +172,14 @@ class Experiment:
             model.keep_daily = keep_daily
         ids = execute(model, runs, self.store, self.executor, progress=self.progress, desc=stage)
         df = self.store.summary_frame(stage, set(ids))
+        for o in self.spec.outcomes:
+            if o.formula and len(df):
+                names = formula_names(self.spec.source, f"outcomes.{o.name}.formula", o.formula)
+                absent = [n for n in names if n not in df.columns]
+                if absent:
+                    raise ExperimentError(f"{self.spec.source}: key 'outcomes.{o.name}.formula': "
+                                          f"the runs report no {', '.join(absent)}")
+                df[o.name] = eval_formula(o.formula, {n: df[n] for n in names})
         missing = [o.key for o in self.spec.outcomes if o.key not in df.columns]
         if missing and len(df):
             cols = [c for c in df.columns if c not in ("stage", "arm", "point", "replication", "seed", "run_id")

@@ -14,6 +14,18 @@ from collections.abc import Callable, Iterable, Iterator
 from .spec import ExperimentError
 
 
+def _die_with_parent() -> None:
+    """Worker initializer: on Linux, ask the kernel to end this worker when its parent dies,
+    so a killed experiment leaves no orphans computing runs nobody will save."""
+    try:
+        import ctypes
+        import signal
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
 class WorkerCrashed(ExperimentError):
     """A worker process died; finished runs are on disk and a re-run resumes."""
 
@@ -63,7 +75,8 @@ class ProcessExecutor(Executor):
 
     def _ensure(self):
         if self._pool is None:
-            self._pool = cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=self._context)
+            self._pool = cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=self._context,
+                                                initializer=_die_with_parent)
         return self._pool
 
     def imap(self, fn, items):

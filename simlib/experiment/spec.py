@@ -8,6 +8,7 @@ against the base scenario when the engine is available.
 """
 from __future__ import annotations
 
+import ast
 import difflib
 import hashlib
 import json
@@ -40,6 +41,10 @@ KNOWN_DIRECTIONS = {
     "marketing_cost_cny": "minimize", "cac_cny": "minimize", "churn_rate": "minimize",
     "messages_sent": "minimize", "unsubscribes": "minimize", "discount_cny": "minimize",
     "ad_spend_cny": "minimize", "staff_cost_cny": "minimize", "lost": "minimize",
+    "revenue_cny": "maximize", "cogs_cny": "minimize", "acquisition_cost_cny": "minimize",
+    "roas": "maximize", "clv_365_cny": "maximize", "new_buyers": "maximize",
+    "pond_size_end": "maximize", "pond_joins": "maximize", "coupons_redeemed": "maximize",
+    "loyal_end": "maximize", "lost_end": "minimize", "dormant_end": "minimize",
 }
 DEFAULT_OUTCOMES = ["gross_profit_cny", "gmv_cny", "roi", "repurchase_rate", "churn_rate",
                     "marketing_cost_cny"]
@@ -210,10 +215,11 @@ class Outcome:
     name: str
     direction: str = "maximize"   # or "minimize"
     metric: str | None = None     # summary key (default: name)
+    formula: str | None = None    # arithmetic of summary keys, e.g. "gross_profit_cny - marketing_cost_cny"
 
     @property
     def key(self) -> str:
-        return self.metric or self.name
+        return self.name if self.formula else (self.metric or self.name)
 
     @property
     def sign(self) -> float:
@@ -342,16 +348,62 @@ def _parse_param(source, path, key, d, role) -> Parameter:
                      default=d.get("default"), label=d.get("name"))
 
 
-def known_metrics() -> list:
+_FORMULA_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Name, ast.Load, ast.Constant,
+                  ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub, ast.UAdd)
+
+
+def formula_names(source: str, path: str, formula: str) -> list:
+    """Names used by an outcome formula; only + - * / ** of names and numbers are allowed."""
     try:
-        from simlib import metrics as m  # type: ignore
-        for attr in ("SUMMARY_METRICS", "SUMMARY_KEYS", "METRICS"):
-            v = getattr(m, attr, None)
-            if v:
-                return list(v.keys() if isinstance(v, dict) else v)
-    except Exception:
-        pass
-    return sorted(set(KNOWN_DIRECTIONS) | {"users", "days", "seed", "cac_cny"})
+        tree = ast.parse(formula, mode="eval")
+    except SyntaxError:
+        raise _fail(source, path, f"cannot read formula '{formula}'") from None
+    for node in ast.walk(tree):
+        if not isinstance(node, _FORMULA_NODES):
+            raise _fail(source, path, f"formula '{formula}': only metric names, numbers and "
+                        "+ - * / ** are allowed")
+    return sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)})
+
+
+def eval_formula(formula: str, columns) -> np.ndarray:
+    """Evaluate a validated formula with `columns` (mapping name -> array)."""
+    tree = ast.parse(formula, mode="eval")
+
+    def ev(n):
+        if isinstance(n, ast.Expression):
+            return ev(n.body)
+        if isinstance(n, ast.Constant):
+            return float(n.value)
+        if isinstance(n, ast.Name):
+            return np.asarray(columns[n.id], dtype=float)
+        if isinstance(n, ast.UnaryOp):
+            v = ev(n.operand)
+            return -v if isinstance(n.op, ast.USub) else v
+        a, b = ev(n.left), ev(n.right)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply,
+                    ast.Div: np.divide, ast.Pow: np.power}[type(n.op)](a, b)
+    return ev(tree)
+
+
+def check_metrics(spec: "ExperimentSpec", available) -> None:
+    """Outcome and constraint metrics must be reported by the runs (probed before running)."""
+    available = sorted(available)
+    for o in spec.outcomes:
+        if o.formula:
+            for nm in formula_names(spec.source, f"outcomes.{o.name}.formula", o.formula):
+                if nm not in available:
+                    raise _fail(spec.source, f"outcomes.{o.name}.formula", f"unknown metric "
+                                f"'{nm}'; allowed: {', '.join(available)}{did_you_mean(nm, available)}")
+            continue
+        if o.key not in available:
+            raise _fail(spec.source, f"outcomes.{o.name}", f"unknown metric '{o.key}'; allowed: "
+                        f"{', '.join(available)}{did_you_mean(o.key, available)}")
+    available = sorted(set(available) | {o.name for o in spec.outcomes})
+    for i, c in enumerate((spec.optimize or {}).get("constraints", [])):
+        if c.metric and c.metric not in available:
+            raise _fail(spec.source, f"optimize.constraints[{i}].metric", f"unknown metric "
+                        f"'{c.metric}'; allowed: {', '.join(available)}{did_you_mean(c.metric, available)}")
 
 
 def parse_experiment(data: dict, source: str = "<dict>", metrics: list | None = None) -> ExperimentSpec:
@@ -417,7 +469,7 @@ def parse_experiment(data: dict, source: str = "<dict>", metrics: list | None = 
         seen.add(p.key)
 
     # outcomes
-    allowed = metrics if metrics is not None else known_metrics()
+    allowed = metrics  # None: checked later against what the runs report (check_metrics)
     out_raw = data.get("outcomes") or {k: KNOWN_DIRECTIONS[k] for k in DEFAULT_OUTCOMES}
     if isinstance(out_raw, list):
         out_raw = {k: KNOWN_DIRECTIONS.get(k, "maximize") for k in out_raw}
@@ -427,7 +479,8 @@ def parse_experiment(data: dict, source: str = "<dict>", metrics: list | None = 
         if isinstance(o, str) or o is None:
             o = {"direction": o or KNOWN_DIRECTIONS.get(name, "maximize")}
         _check_keys(source, f"outcomes.{name}", o, {"direction": "maximize|minimize",
-                                                    "metric": "summary key"})
+                                                    "metric": "summary key",
+                                                    "formula": "arithmetic of summary keys"})
         direction = o.get("direction", KNOWN_DIRECTIONS.get(name, "maximize"))
         direction = {"max": "maximize", "min": "minimize", "maximise": "maximize",
                      "minimise": "minimize"}.get(direction, direction)
@@ -435,10 +488,15 @@ def parse_experiment(data: dict, source: str = "<dict>", metrics: list | None = 
             raise _fail(source, f"outcomes.{name}", f"direction '{direction}' not allowed; "
                         "allowed: maximize, minimize")
         metric = str(o.get("metric", name))
-        if allowed and spec.model is None and metric not in allowed:
+        formula = o.get("formula")
+        if formula is not None:
+            formula_names(source, f"outcomes.{name}.formula", str(formula))
+            metric = None
+        elif allowed and spec.model is None and metric not in allowed:
             raise _fail(source, f"outcomes.{name}", f"unknown metric '{metric}'; allowed: "
                         f"{', '.join(sorted(allowed))}{did_you_mean(metric, allowed)}")
-        spec.outcomes.append(Outcome(str(name), direction, metric))
+        spec.outcomes.append(Outcome(str(name), direction, metric,
+                                     str(formula) if formula is not None else None))
     names = [o.name for o in spec.outcomes]
 
     dd = data.get("detect_difference") or {}
@@ -577,11 +635,6 @@ def _parse_optimize(spec, op) -> dict:
                                 f"{', '.join(lever_keys)}{did_you_mean(k, lever_keys)}")
                 _number(src, f"{path}.levers.{k}", w)
         metric = c.get("metric")
-        if metric is not None and spec.model is None:
-            allowed = known_metrics()
-            if metric not in allowed:
-                raise _fail(src, f"{path}.metric", f"unknown metric '{metric}'; allowed: "
-                            f"{', '.join(sorted(allowed))}{did_you_mean(metric, allowed)}")
         q = _robust(spec, f"{path}.statistic", c.get("statistic", "mean"))
         cons.append(Constraint(name=str(c.get("name", metric or f"levers_{i}")), metric=metric,
                                levers=levers, max=bmax, min=bmin, quantile=q))
