@@ -1,0 +1,215 @@
+"""Community groups: entry threshold, size limit, activity that decays, social proof, complaints.
+
+Groups open one after another as members arrive (group 2 opens when group 1 is full). Each
+group has an activity level in [0, 1] that decays with a half-life and is lifted by
+activation events (at opening, when KOCs "set the tone", and periodically) and by its KOCs.
+Activity is what makes a group worth being in: its chatter is useful content for members,
+and it carries social proof (the share of members who bought recently). After-sales
+complaints arise from members' orders, spread within the group while open, lower members'
+purchase hazards and tire them, and are closed by staff (a ``staff_chats`` team) or calmed
+by the group's KOCs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..params import Param
+from ..population import LOST
+from .base import Policy, register_policy
+from .outreach import find_policy
+
+
+@register_policy("community_groups")
+class CommunityGroups(Policy):
+    """Groups for pond members with at least ``entry_min_orders`` orders.
+
+    Per day, for a member of group g with activity A_g and recent-buyer share s_g:
+    - useful content: ``A_g * content_units_at_full_activity`` units of quality
+      ``content_quality`` (same effect as content: trust, interest, wake-up; and load);
+    - purchase_boost += ``social_proof_effect * s_g * A_g * social_susceptibility``
+      - ``complaint_effect * c_g`` with c_g the share of the group complaining now;
+    - A_g <- A_g * 0.5 ** (1 / ``activity_half_life_days``) + lifts, capped at 1:
+      ``activation_lift`` at opening and every ``activation_every_days``, plus
+      ``koc_lift_per_day`` per KOC member (up to ``koc_lift_max_kocs`` KOCs).
+    Complaints: each member order opens one with ``complaint_per_order``; each open complaint
+    makes other members complain at ``complaint_spread_per_day * A_g`` per complaint share;
+    open ones close at ``complaint_close_per_day`` on their own, plus ``koc_calm_per_day`` per
+    KOC in the group, and for sure when ``complaint_staff`` (a staff_chats team) chats with
+    the complainer that day (staff capacity permitting).
+    """
+
+    params = {
+        "groups": Param(10, "number of groups that can open", "groups", int, low=1, high=100_000),
+        "group_size_limit": Param(500, "members per group at most", "members", int, low=2, high=100_000),
+        "entry_min_orders": Param(2, "orders needed to be invited into a group", "orders", int, low=0),
+        "join_per_day": Param(0.2, "hazard that an eligible pond member accepts the invitation and joins", "per day", low=0.0),
+        "content_units_at_full_activity": Param(0.5, "useful-content units a member gets per day from a fully active group", "units per day", low=0.0),
+        "content_quality": Param(0.7, "usefulness of group chatter (1 useful, 0 ads)", "0-1", low=0.0, high=1.0),
+        "activity_half_life_days": Param(30.0, "activity halves in this many days without lifts", "days", low=1e-3),
+        "initial_activity": Param(0.5, "activity of a group when it opens, before activation", "0-1", low=0.0, high=1.0),
+        "activation_lift": Param(0.5, "activity added by an activation event (KOCs set the tone, a launch)", "0-1", low=0.0, high=1.0),
+        "activation_every_days": Param(0, "days between activation events after opening (0: only at opening)", "days", int, low=0),
+        "activate_at_opening": Param(True, "an activation event when the group opens", "", bool),
+        "koc_lift_per_day": Param(0.004, "activity added per day per KOC member", "per day", low=0.0),
+        "koc_lift_max_kocs": Param(5, "KOCs beyond this number add nothing more", "KOCs", int, low=0),
+        "social_proof_effect": Param(3.0, "log-multiplier on purchase per unit recent-buyer share x activity", "log", low=0.0),
+        "recent_purchase_days": Param(7, "a member 'bought recently' within this many days", "days", int, low=1, high=365),
+        "complaint_per_order": Param(0.02, "chance one member order leads to an after-sales complaint", "probability", low=0.0, high=1.0),
+        "complaint_spread_per_day": Param(0.5, "hazard a member joins in, per unit complaining share x activity", "per day", low=0.0),
+        "complaint_close_per_day": Param(0.05, "hazard an open complaint calms down by itself", "per day", low=0.0),
+        "koc_calm_per_day": Param(0.1, "extra closing hazard per KOC in the group", "per day", low=0.0),
+        "complaint_effect": Param(3.0, "log-multiplier down on members' purchase per unit complaining share", "log", low=0.0),
+        "complaint_load": Param(0.5, "messages-equivalent load on a member per day per unit complaining share (tires them)", "messages", low=0.0),
+        "complaint_staff": Param(None, "staff_chats policy that handles complaints first thing (null: none)", "", str, nullable=True),
+        "complaint_staff_priority": Param(-1, "priority of complaint chats on that team (lower first)", "", int),
+        "cost_cny_per_group_per_day": Param(0.0, "running cost of one open group (tools, moderation)", "CNY per day", low=0.0),
+    }
+
+    def init(self):
+        sim, p = self.sim, self.p
+        self.group = sim.pop.add_array(f"{self.name}_group", np.int32, -1)
+        self.complaining = sim.pop.add_array(f"{self.name}_complaining", bool, False)
+        self.size = np.zeros(p["groups"], np.int64)
+        self.opened_day = np.full(p["groups"], -1, np.int64)
+        self.activity = np.zeros(p["groups"])
+        self._members = np.zeros(0, np.int64)
+        self.staff = None
+        if p["complaint_staff"] is not None:
+            self.staff = find_policy(sim, p["complaint_staff"], "staff_chats", f"policies.{self.name}.complaint_staff")
+        self._decay = 0.5 ** (1.0 / p["activity_half_life_days"])
+        self.day_counts = dict(joined=0, new_complaints=0, spread_complaints=0, closed_complaints=0)
+
+    # --- what other policies call ----------------------------------------------------------
+    def members(self) -> np.ndarray:
+        """Current group members (ascending customer idx)."""
+        return self._members
+
+    def kocs_per_group(self) -> np.ndarray:
+        koc = getattr(self.sim.pop, "koc", None)
+        m = self._members
+        if koc is None or not m.size:
+            return np.zeros(self.p["groups"])
+        k = m[koc[m]]
+        return np.bincount(self.group[k], minlength=self.p["groups"]).astype(np.float64)
+
+    # --- lifecycle --------------------------------------------------------------------------
+    def act(self, day):
+        p, sim, pop = self.p, self.sim, self.sim.pop
+        for k in self.day_counts:
+            self.day_counts[k] = 0
+        self._leave()
+        self._join(day)
+        m = self._members
+        g = self.group[m]
+        opened = self.opened_day >= 0
+        # activity: decay, then lifts
+        kocs = self.kocs_per_group()
+        self.activity[opened] *= self._decay
+        self.activity += p["koc_lift_per_day"] * np.minimum(kocs, p["koc_lift_max_kocs"])
+        if p["activation_every_days"]:
+            due = opened & (self.opened_day < day) & ((day - self.opened_day) % p["activation_every_days"] == 0)
+            self.activity[due] += p["activation_lift"]
+        np.clip(self.activity, 0.0, 1.0, out=self.activity)
+        if not m.size:
+            return
+        a = self.activity[g]
+        # group chatter: useful content and load, like a message of that quality
+        units = a * p["content_units_at_full_activity"]
+        usefulness = p["content_quality"] * pop.content_affinity[m]
+        t = sim.today
+        t.touch("useful")[m] += (units * usefulness).astype(np.float32)
+        load = units * (1.0 - sim.behavior.p["useful_relief"] * usefulness)
+        # social proof and complaints
+        size = np.maximum(self.size, 1).astype(np.float64)
+        recent = (day - pop.last_purchase_day[m].astype(np.int32)) <= p["recent_purchase_days"]
+        share_recent = np.bincount(g, weights=recent, minlength=p["groups"]) / size
+        complaining = np.bincount(g, weights=self.complaining[m], minlength=p["groups"]) / size
+        boost = (p["social_proof_effect"] * share_recent[g] * a * pop.social_susceptibility[m]
+                 - p["complaint_effect"] * complaining[g])
+        t.touch("purchase_boost")[m] += boost.astype(np.float32)
+        load = load + p["complaint_load"] * complaining[g]
+        t.touch("load")[m] += load.astype(np.float32)
+        self._spread(day, m, g, a, complaining)
+        if self.staff is not None:
+            open_ = m[self.complaining[m]]
+            if open_.size:
+                self.staff.assign(open_, p["complaint_staff_priority"])
+        sim.ledger.post(day, "events", p["cost_cny_per_group_per_day"] * np.count_nonzero(opened), source=self.name)
+
+    def _leave(self):
+        pop = self.sim.pop
+        m = self._members
+        gone = m[(pop.stage[m] == LOST) | ~pop.in_pond[m]]
+        if gone.size:
+            self.size -= np.bincount(self.group[gone], minlength=self.p["groups"])
+            self.group[gone] = -1
+            self.complaining[gone] = False
+            self._members = np.setdiff1d(m, gone, assume_unique=True)
+
+    def _join(self, day):
+        p, sim, pop = self.p, self.sim, self.sim.pop
+        room = p["group_size_limit"] - self.size
+        if not room.any():
+            return
+        pond = sim.pond_members()
+        eligible = pond[(pop.orders[pond] >= p["entry_min_orders"]) & (self.group[pond] < 0) & (pop.stage[pond] != LOST)]
+        if not eligible.size:
+            return
+        chance = -np.expm1(-p["join_per_day"])
+        joiners = eligible[sim.rng.uniform(f"{self.name}:join", day, eligible) < chance]
+        seats = np.repeat(np.arange(p["groups"]), room)[: joiners.size]   # fill groups in order
+        joiners = joiners[: seats.size]
+        if not joiners.size:
+            return
+        self.group[joiners] = seats
+        new = np.bincount(seats, minlength=p["groups"])
+        opening = (new > 0) & (self.opened_day < 0)
+        self.opened_day[opening] = day
+        self.activity[opening] = p["initial_activity"] + (p["activation_lift"] if p["activate_at_opening"] else 0.0)
+        self.size += new
+        self._members = np.union1d(self._members, joiners)
+        self.day_counts["joined"] = joiners.size
+
+    def _spread(self, day, m, g, a, complaining):
+        """Open complaints from yesterday's orders spread; open ones close (KOCs calm them)."""
+        p, sim, pop = self.p, self.sim, self.sim.pop
+        u = sim.rng.uniform(f"{self.name}:complaint", day, m)
+        was = self.complaining[m]
+        join_in = ~was & (u < -np.expm1(-p["complaint_spread_per_day"] * complaining[g] * a))
+        close_hazard = p["complaint_close_per_day"] + p["koc_calm_per_day"] * self.kocs_per_group()[g]
+        close = was & (u < -np.expm1(-close_hazard))
+        self.complaining[m[join_in]] = True
+        self.complaining[m[close]] = False
+        self.day_counts["spread_complaints"] = int(np.count_nonzero(join_in))
+        self.day_counts["closed_complaints"] = int(np.count_nonzero(close))
+
+    def react(self, day):
+        p, sim = self.p, self.sim
+        if self.staff is not None:   # staff chats close complaints
+            open_ = self._members[self.complaining[self._members]]
+            handled = open_[self.staff.served_today(open_, day)]
+            self.complaining[handled] = False
+            self.day_counts["closed_complaints"] += handled.size
+        idx, _, _ = sim.today.orders()
+        if not idx.size or p["complaint_per_order"] <= 0:
+            return
+        idx = idx[self.group[idx] >= 0]
+        new = idx[sim.rng.uniform(f"{self.name}:after_sales", day, idx) < p["complaint_per_order"]]
+        new = np.unique(new)
+        new = new[~self.complaining[new]]
+        self.complaining[new] = True
+        self.day_counts["new_complaints"] = new.size
+
+    def record(self, day):
+        opened = self.opened_day >= 0
+        m = self._members
+        return {"groups_open": int(np.count_nonzero(opened)),
+                "members": int(m.size),
+                "mean_activity": float(self.activity[opened].mean()) if opened.any() else 0.0,
+                "open_complaints": int(np.count_nonzero(self.complaining[m])) if m.size else 0,
+                **(self.day_counts if self.active(day) else dict.fromkeys(self.day_counts, 0))}
+
+    def finalize(self):
+        return {f"{self.name}.members_end": int(self._members.size),
+                f"{self.name}.groups_open_end": int(np.count_nonzero(self.opened_day >= 0))}
