@@ -1,11 +1,44 @@
-"""Acquisition in the public domain: buy reach on a channel, move people into the pond."""
+"""Acquisition in the public domain: buy reach on channels, move the people reached into the pond.
+
+Two policy types share one mechanism (``_buy_reach``):
+- ``paid_acquisition``: ads on one channel at a constant daily budget (the baseline's lever);
+- ``acquisition_mix``: several channels at once, each with its own budget over time, CPM or
+  CPC pricing, reach saturation and routes into the pond, and CAC per channel at the end.
+Word of mouth per channel is a property of the market (``market.channels.NAME.word_of_mouth``);
+ads make buyers, buyers make the channel's social proof, which carries word of mouth.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..params import Param
+from ..errors import ScenarioError
+from ..params import Param, resolve
+from ..population import NEVER
 from .base import Policy, register_policy
+
+
+def _buy_reach(sim, c: int, impressions: float, awareness_per_impression: float, max_awareness_per_day: float) -> None:
+    """Add the awareness hazard that ``impressions`` on channel ``c`` give its unaware members.
+
+    Impressions per member f -> hazard cap * (1 - exp(-a f / cap)): linear (a per impression)
+    at low spend, saturating at ``cap`` at high spend, because the same people see the ads again.
+    """
+    size = max(int(sim.pop.channel_size[c]), 1)
+    per_member = impressions / size
+    cap = max_awareness_per_day
+    sim.today.ad_awareness[c] += cap * -np.expm1(-awareness_per_impression * per_member / cap)
+
+
+def _open_routes(today, c: int, join_per_day: float, join_on_purchase: float, cost_per_member_cny: float) -> None:
+    """Pond entry on channel ``c`` today: a daily hazard for aware-or-later customers and a
+    chance per purchase, each member at ``cost_per_member_cny`` (the engine books the cost)."""
+    if join_per_day:
+        today.pond_entry[c] += join_per_day
+        today.pond_entry_cost[c] += join_per_day * cost_per_member_cny
+    if join_on_purchase:
+        today.pond_on_purchase[c] = 1 - (1 - today.pond_on_purchase[c]) * (1 - join_on_purchase)
+        today.pond_on_purchase_cost[c] += join_on_purchase * cost_per_member_cny
 
 
 @register_policy("paid_acquisition")
@@ -40,17 +73,155 @@ class PaidAcquisition(Policy):
         self.impressions = 0.0
 
     def act(self, day):
-        p, t = self.p, self.sim.today
-        size = max(int(self.sim.pop.channel_size[self.c]), 1)
+        p, sim = self.p, self.sim
         self.impressions = p["budget_cny_per_day"] / p["cpm_cny"] * 1000.0
-        per_member = self.impressions / size
-        cap = p["max_awareness_per_day"]
-        t.ad_awareness[self.c] += cap * -np.expm1(-p["awareness_per_impression"] * per_member / cap)
-        t.pond_entry[self.c] += p["pond_entry_per_day"]
-        t.pond_entry_cost[self.c] += p["pond_entry_per_day"] * p["cost_per_pond_member_cny"]
-        t.pond_on_purchase[self.c] = 1 - (1 - t.pond_on_purchase[self.c]) * (1 - p["pond_entry_on_purchase"])
-        t.pond_on_purchase_cost[self.c] += p["pond_entry_on_purchase"] * p["cost_per_pond_member_cny"]
-        self.sim.ledger.post(day, "ad_spend", p["budget_cny_per_day"], source=self.name, channel=p["channel"])
+        _buy_reach(sim, self.c, self.impressions, p["awareness_per_impression"], p["max_awareness_per_day"])
+        _open_routes(sim.today, self.c, p["pond_entry_per_day"], p["pond_entry_on_purchase"], p["cost_per_pond_member_cny"])
+        sim.ledger.post(day, "ad_spend", p["budget_cny_per_day"], source=self.name, channel=p["channel"])
 
     def record(self, day):
         return {"impressions": self.impressions if self.active(day) else 0.0}
+
+
+# --- several channels at once -----------------------------------------------------------------
+
+POND_ROUTES = ("package_insert", "store_qr", "livestream_call", "add_staff_gift")
+
+ROUTE_PARAMS = {
+    "route": Param("add_staff_gift", "how people move into the pond", "", str, choices=POND_ROUTES),
+    "join_per_day": Param(0.0, "hazard that an aware-or-later customer on the channel joins by this route "
+                               "on a day the route is open (store QR scans, livestream calls, gift offers)",
+                          "per day", low=0.0, high=5.0),
+    "join_on_purchase": Param(0.0, "chance that a buyer on the channel joins at the order (package insert, "
+                                   "QR code at the till)", "probability", low=0.0, high=1.0),
+    "cost_per_member_cny": Param(0.0, "cost of each member added by this route (gift, insert, staff time)", "CNY", low=0.0),
+    "every_days": Param(1, "the route is open one day in this many (e.g. 7 for a weekly livestream call)", "days",
+                        int, low=1),
+}
+
+SCHEDULE_PARAMS = {
+    "from_day": Param(0, "first day of the range", "day", int, low=0),
+    "to_day": Param(None, "last day of the range (null: to the end of the run)", "day", int, low=0, nullable=True),
+    "budget_cny_per_day": Param(0.0, "daily budget within the range", "CNY per day", low=0.0),
+}
+
+MIX_CHANNEL_PARAMS = {
+    "budget_cny_per_day": Param(0.0, "daily budget on days no schedule range covers", "CNY per day", low=0.0),
+    "schedule": Param([], "budget by day ranges: a list of {from_day, to_day, budget_cny_per_day}; "
+                          "a later range wins where ranges overlap", "", list),
+    "pricing": Param("cpm", "what the platform charges for: thousand impressions (cpm) or clicks (cpc)", "",
+                     str, choices=("cpm", "cpc")),
+    "cpm_cny": Param(40.0, "cost per thousand impressions (pricing: cpm)", "CNY", low=1e-6),
+    "cpc_cny": Param(1.0, "cost per click (pricing: cpc)", "CNY", low=1e-6),
+    "click_through_rate": Param(0.02, "clicks per impression (pricing: cpc): impressions = clicks / rate",
+                                "share", low=1e-6, high=1.0),
+    "awareness_per_impression": Param(0.01, "chance one impression makes an unaware person aware (low spend)",
+                                      "probability", low=0.0, high=1.0),
+    "max_awareness_per_day": Param(0.05, "reach saturation: the awareness hazard unlimited spend approaches",
+                                   "per day", low=1e-9),
+    "pond_routes": Param([], "routes into the pond from this channel: a list of {route, join_per_day, "
+                             "join_on_purchase, cost_per_member_cny, every_days}", "", list),
+}
+
+
+@register_policy("acquisition_mix")
+class AcquisitionMix(Policy):
+    """Ads on several public channels at once, each with its own budget over time, and routes
+    from each channel into the pond; CAC per channel comes out of the ledger at the end.
+
+    Per channel and day: budget B(day) from ``schedule`` (else ``budget_cny_per_day``);
+    impressions = B / cpm * 1000 (cpm) or B / cpc / click_through_rate (cpc); awareness hazard
+    of the channel's unaware = cap * (1 - exp(-a * impressions / channel size / cap)) (reach
+    saturation). Each pond route opens a joining hazard (``join_per_day``) and/or a chance per
+    purchase (``join_on_purchase``) at ``cost_per_member_cny``. Summary: per channel,
+    acquisition spend (ads + pond joining + referral on that channel, whoever posted it) and
+    CAC = that spend / new buyers whose channel it is.
+    """
+
+    params = {
+        "channels": Param({}, "per public channel (a key of market.channels): budget, pricing, saturation, "
+                              "pond routes", "", dict),
+    }
+
+    @classmethod
+    def check(cls, params, source, path, market):
+        chans = params["channels"]
+        if not chans:
+            raise ScenarioError(source, f"{path}.channels", "needs at least one channel: {NAME: {budget_cny_per_day, "
+                                                              "cpm_cny, ...}}; NAME is a key of market.channels ("
+                                + ", ".join(market["channels"]) + ")")
+        out = {}
+        for name, spec in chans.items():
+            key = f"{path}.channels.{name}"
+            cls.check_channel(str(name), source, key, market)
+            spec = resolve(MIX_CHANNEL_PARAMS, spec, source, key)
+            spec["schedule"] = [_resolve_item(SCHEDULE_PARAMS, item, source, f"{key}.schedule[{i}]")
+                                for i, item in enumerate(spec["schedule"])]
+            for i, item in enumerate(spec["schedule"]):
+                if item["to_day"] is not None and item["to_day"] < item["from_day"]:
+                    raise ScenarioError(source, f"{key}.schedule[{i}].to_day", f"must be >= from_day ({item['from_day']})")
+            spec["pond_routes"] = [_resolve_item(ROUTE_PARAMS, item, source, f"{key}.pond_routes[{i}]")
+                                   for i, item in enumerate(spec["pond_routes"])]
+            out[str(name)] = spec
+        params["channels"] = out  # resolved in place: defaults filled in, nested lists checked
+
+    def init(self):
+        sim = self.sim
+        self.specs = [(sim.channels.index(name), name, spec) for name, spec in self.p["channels"].items()]
+        # budget per channel and day, computed once (the schedule is static)
+        self.budget = np.zeros((len(self.specs), sim.days))
+        for k, (_c, _name, spec) in enumerate(self.specs):
+            self.budget[k, :] = spec["budget_cny_per_day"]
+            for item in spec["schedule"]:
+                end = sim.days if item["to_day"] is None else min(sim.days, item["to_day"] + 1)
+                self.budget[k, item["from_day"]:end] = item["budget_cny_per_day"]
+        self.impressions = np.zeros(len(self.specs))
+
+    def act(self, day):
+        sim = self.sim
+        self.impressions[:] = 0.0
+        for k, (c, name, spec) in enumerate(self.specs):
+            budget = self.budget[k, day]
+            if budget > 0:
+                if spec["pricing"] == "cpm":
+                    self.impressions[k] = budget / spec["cpm_cny"] * 1000.0
+                else:
+                    self.impressions[k] = budget / spec["cpc_cny"] / spec["click_through_rate"]
+                _buy_reach(sim, c, self.impressions[k], spec["awareness_per_impression"], spec["max_awareness_per_day"])
+                sim.ledger.post(day, "ad_spend", budget, source=self.name, channel=name)
+            for route in spec["pond_routes"]:
+                if (day - self.p["start_day"]) % route["every_days"] == 0:
+                    _open_routes(sim.today, c, route["join_per_day"], route["join_on_purchase"],
+                                 route["cost_per_member_cny"])
+
+    def record(self, day):
+        on = self.active(day)
+        out = {}
+        for k, (_c, name, _spec) in enumerate(self.specs):
+            out[f"impressions.{name}"] = float(self.impressions[k]) if on else 0.0
+            out[f"ad_spend_cny.{name}"] = float(self.budget[k, day]) if on else 0.0
+        return out
+
+    def finalize(self):
+        return cac_by_channel(self.sim, [name for _c, name, _s in self.specs], prefix=f"{self.name}.")
+
+
+def cac_by_channel(sim, channels=None, prefix: str = "") -> dict:
+    """Per channel: acquisition spend (every marketing_acquisition posting on the channel), new
+    buyers whose channel it is, and CAC = spend / new buyers (NaN without new buyers)."""
+    pop = sim.pop
+    new = np.bincount(pop.channel[pop.first_purchase_day != NEVER], minlength=len(sim.channels))
+    out = {}
+    for name in channels if channels is not None else sim.channels:
+        c = sim.channels.index(name)
+        spend = sim.ledger.total(kind="marketing_acquisition", channel=name)
+        out[f"{prefix}acquisition_spend_cny.{name}"] = spend
+        out[f"{prefix}new_buyers.{name}"] = int(new[c])
+        out[f"{prefix}cac_cny.{name}"] = spend / new[c] if new[c] else float("nan")
+    return out
+
+
+def _resolve_item(schema, item, source, key) -> dict:
+    if not isinstance(item, dict):
+        raise ScenarioError(source, key, "expected a mapping with keys " + ", ".join(schema))
+    return resolve(schema, item, source, key)
