@@ -17,7 +17,7 @@ import numpy as np
 from ..params import Param
 from ..population import LOST
 from .base import Policy, register_policy
-from .outreach import find_policy
+from .outreach import find_policy, pond_now
 
 
 @register_policy("community_groups")
@@ -36,7 +36,8 @@ class CommunityGroups(Policy):
     makes other members complain at ``complaint_spread_per_day * A_g`` per complaint share;
     open ones close at ``complaint_close_per_day`` on their own, plus ``koc_calm_per_day`` per
     KOC in the group, and for sure when ``complaint_staff`` (a staff_chats team) chats with
-    the complainer that day (staff capacity permitting).
+    the complainer that day (staff capacity permitting). Journeys can ``invite(idx)`` pond
+    members, who take a seat at once, skipping the order threshold.
     """
 
     params = {
@@ -82,7 +83,7 @@ class CommunityGroups(Policy):
 
     # --- what other policies call ----------------------------------------------------------
     def members(self) -> np.ndarray:
-        """Current group members (ascending customer idx)."""
+        """Current group members (customer idx, in order of joining; read-only)."""
         return self._members
 
     def kocs_per_group(self) -> np.ndarray:
@@ -96,15 +97,13 @@ class CommunityGroups(Policy):
     # --- lifecycle --------------------------------------------------------------------------
     def act(self, day):
         p, sim, pop = self.p, self.sim, self.sim.pop
-        for k in self.day_counts:
-            self.day_counts[k] = 0
         self._leave()
         self._join(day)
         m = self._members
         g = self.group[m]
         opened = self.opened_day >= 0
         # activity: decay, then lifts
-        kocs = self.kocs_per_group()
+        kocs = self._kocs = self.kocs_per_group()
         self.activity[opened] *= self._decay
         self.activity += p["koc_lift_per_day"] * np.minimum(kocs, p["koc_lift_max_kocs"])
         if p["activation_every_days"]:
@@ -130,6 +129,8 @@ class CommunityGroups(Policy):
         t.touch("purchase_boost")[m] += boost.astype(np.float32)
         load = load + p["complaint_load"] * complaining[g]
         t.touch("load")[m] += load.astype(np.float32)
+        if hasattr(sim.behavior, "fatigue_on"):  # the behaviour skips fatigue until something tires anyone
+            sim.behavior.fatigue_on = True
         self._spread(day, m, g, a, complaining)
         if self.staff is not None:
             open_ = m[self.complaining[m]]
@@ -140,36 +141,50 @@ class CommunityGroups(Policy):
     def _leave(self):
         pop = self.sim.pop
         m = self._members
-        gone = m[(pop.stage[m] == LOST) | ~pop.in_pond[m]]
-        if gone.size:
+        out = (pop.stage[m] == LOST) | ~pop.in_pond[m]
+        if out.any():
+            gone = m[out]
             self.size -= np.bincount(self.group[gone], minlength=self.p["groups"])
             self.group[gone] = -1
             self.complaining[gone] = False
-            self._members = np.setdiff1d(m, gone, assume_unique=True)
+            self._members = m[~out]
+
+    def invite(self, idx: np.ndarray) -> np.ndarray:
+        """Seat invited pond members at once (an operator's invitation skips the order threshold),
+        while groups have room. Returns who joined."""
+        pop = self.sim.pop
+        idx = np.unique(np.asarray(idx, np.int64))
+        idx = idx[pop.in_pond[idx] & (pop.stage[idx] != LOST) & (self.group[idx] < 0)]
+        return self._seat(idx, self.sim.day)
 
     def _join(self, day):
         p, sim, pop = self.p, self.sim, self.sim.pop
-        room = p["group_size_limit"] - self.size
-        if not room.any():
+        if not (self.size < p["group_size_limit"]).any():
             return
-        pond = sim.pond_members()
+        pond = pond_now(sim)
         eligible = pond[(pop.orders[pond] >= p["entry_min_orders"]) & (self.group[pond] < 0) & (pop.stage[pond] != LOST)]
         if not eligible.size:
             return
         chance = -np.expm1(-p["join_per_day"])
-        joiners = eligible[sim.rng.uniform(f"{self.name}:join", day, eligible) < chance]
-        seats = np.repeat(np.arange(p["groups"]), room)[: joiners.size]   # fill groups in order
+        self._seat(eligible[sim.rng.uniform(f"{self.name}:join", day, eligible) < chance], day)
+
+    def _seat(self, joiners: np.ndarray, day: int) -> np.ndarray:
+        """Put ``joiners`` (unique, in no group) into groups in order: group 2 opens when 1 is full."""
+        p = self.p
+        room = p["group_size_limit"] - self.size
+        seats = np.repeat(np.arange(p["groups"]), room)[: joiners.size]
         joiners = joiners[: seats.size]
         if not joiners.size:
-            return
+            return joiners
         self.group[joiners] = seats
         new = np.bincount(seats, minlength=p["groups"])
         opening = (new > 0) & (self.opened_day < 0)
         self.opened_day[opening] = day
         self.activity[opening] = p["initial_activity"] + (p["activation_lift"] if p["activate_at_opening"] else 0.0)
         self.size += new
-        self._members = np.union1d(self._members, joiners)
-        self.day_counts["joined"] = joiners.size
+        self._members = np.concatenate([self._members, joiners])  # joiners are new: no duplicates
+        self.day_counts["joined"] += joiners.size
+        return joiners
 
     def _spread(self, day, m, g, a, complaining):
         """Open complaints from yesterday's orders spread; open ones close (KOCs calm them)."""
@@ -177,7 +192,7 @@ class CommunityGroups(Policy):
         u = sim.rng.uniform(f"{self.name}:complaint", day, m)
         was = self.complaining[m]
         join_in = ~was & (u < -np.expm1(-p["complaint_spread_per_day"] * complaining[g] * a))
-        close_hazard = p["complaint_close_per_day"] + p["koc_calm_per_day"] * self.kocs_per_group()[g]
+        close_hazard = p["complaint_close_per_day"] + p["koc_calm_per_day"] * self._kocs[g]
         close = was & (u < -np.expm1(-close_hazard))
         self.complaining[m[join_in]] = True
         self.complaining[m[close]] = False
@@ -204,11 +219,13 @@ class CommunityGroups(Policy):
     def record(self, day):
         opened = self.opened_day >= 0
         m = self._members
-        return {"groups_open": int(np.count_nonzero(opened)),
-                "members": int(m.size),
-                "mean_activity": float(self.activity[opened].mean()) if opened.any() else 0.0,
-                "open_complaints": int(np.count_nonzero(self.complaining[m])) if m.size else 0,
-                **(self.day_counts if self.active(day) else dict.fromkeys(self.day_counts, 0))}
+        row = {"groups_open": int(np.count_nonzero(opened)),
+               "members": int(m.size),
+               "mean_activity": float(self.activity[opened].mean()) if opened.any() else 0.0,
+               "open_complaints": int(np.count_nonzero(self.complaining[m])) if m.size else 0,
+               **self.day_counts}
+        self.day_counts = dict.fromkeys(self.day_counts, 0)
+        return row
 
     def finalize(self):
         return {f"{self.name}.members_end": int(self._members.size),

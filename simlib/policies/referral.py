@@ -15,6 +15,7 @@ from ..errors import ScenarioError
 from ..params import Param
 from ..population import INTERESTED, LOST, LOYAL, NEVER, PURCHASED, STAGES, UNAWARE
 from .base import Policy, register_policy
+from .outreach import pond_now
 
 REFERRER_STAGES = ("purchased", "loyal", "dormant")
 
@@ -23,7 +24,7 @@ REFERRER_STAGES = ("purchased", "loyal", "dormant")
 class KocProgram(Policy):
     """Name KOCs by rule; their word of mouth reaches the unaware on their channel.
 
-    A pond member becomes a KOC when loyal, with at least ``min_orders`` orders and trust at
+    Every ``review_every_days`` a pond member becomes a KOC when loyal, with at least ``min_orders`` orders and trust at
     least ``min_trust``, if they accept (a keyed draw per customer, fixed for the run, below
     ``accept_share``), up to ``max_kocs``. A KOC stays one until lost or out of the pond.
     Word of mouth: unaware customers on channel c get an extra awareness hazard
@@ -36,6 +37,7 @@ class KocProgram(Policy):
         "min_orders": Param(3, "orders needed to be named a KOC", "orders", int, low=0),
         "min_trust": Param(0.3, "trust needed to be named a KOC", "0-1", low=0.0, high=1.0),
         "accept_share": Param(0.3, "share of qualifying customers who accept the role", "share", low=0.0, high=1.0),
+        "review_every_days": Param(7, "days between reviews of who qualifies as a KOC", "days", int, low=1),
         "max_kocs": Param(None, "most KOCs at any time (null: no limit)", "customers", int, low=0, nullable=True),
         "word_of_mouth_per_koc_share": Param(2.0, "awareness hazard per unit KOC share of the channel (Bass q for KOCs)", "per day", low=0.0),
         "koc_purchase_effect": Param(0.3, "log-multiplier on a KOC's own purchase hazard", "log", low=0.0),
@@ -61,7 +63,13 @@ class KocProgram(Policy):
         hazard = (p["word_of_mouth_per_koc_share"] * per_channel * self.wom).astype(np.float32)
         if hazard.any():
             extra = sim.today.touch("awareness_extra")
-            extra += hazard[pop.channel] * pop.social_susceptibility
+            slices = getattr(pop, "channel_slices", None)   # customers stored by channel: no gather
+            if slices is not None:
+                for c, sl in enumerate(slices):
+                    if hazard[c]:
+                        extra[sl] += hazard[c] * pop.social_susceptibility[sl]
+            else:
+                extra += hazard[pop.channel] * pop.social_susceptibility
         if p["koc_purchase_effect"]:
             sim.today.touch("purchase_boost")[k] += np.float32(p["koc_purchase_effect"])
         sim.ledger.post(day, "gifts", p["perk_cny_per_koc_per_day"] * k.size, source=self.name)
@@ -73,8 +81,12 @@ class KocProgram(Policy):
         self.dropped = gone.size
         if gone.size:
             self.koc[gone] = False
-            k = np.setdiff1d(k, gone, assume_unique=True)
-        pond = sim.pond_members()
+            k = k[self.koc[k]]
+        self.named = 0
+        self._kocs = k
+        if (day - p["start_day"]) % p["review_every_days"]:
+            return
+        pond = pond_now(sim)
         cand = pond[(pop.stage[pond] == LOYAL) & ~self.koc[pond] & (pop.orders[pond] >= p["min_orders"])
                     & (pop.trust[pond] >= p["min_trust"])]
         cand = cand[sim.rng.uniform(f"{self.name}:accept", -1, cand) < p["accept_share"]]
@@ -82,7 +94,7 @@ class KocProgram(Policy):
             cand = cand[: max(p["max_kocs"] - k.size, 0)]
         self.koc[cand] = True
         self.named = cand.size
-        self._kocs = np.union1d(k, cand) if cand.size else k
+        self._kocs = np.concatenate([k, cand]) if cand.size else k
 
     def record(self, day):
         return {"kocs": int(self._kocs.size), "named": self.named}
@@ -146,7 +158,7 @@ class ReferralFission(Policy):
         pend = self._pending
         pend = pend[(self.invite_expiry[pend] >= day) & (pop.stage[pend] < PURCHASED)]
         # referrers invite
-        pond = sim.pond_members()
+        pond = pond_now(sim)
         koc = getattr(pop, "koc", None)
         is_koc = koc[pond] if koc is not None else np.zeros(pond.size, bool)
         ok = (self.stage_ok[pop.stage[pond]] | is_koc) & (pop.stage[pond] != LOST)
@@ -165,7 +177,7 @@ class ReferralFission(Policy):
                 inviting = inviting[first]
                 self.referred_by[friend] = inviting
                 self.invite_expiry[friend] = min(day + p["invite_valid_days"] - 1, np.iinfo(np.int16).max)
-                pend = np.union1d(pend, friend)
+                pend = np.concatenate([pend, friend])  # landing needs no valid invitation: disjoint
                 self.day_counts["invites_sent"] = int(ok.size)
                 self.day_counts["invites_landed"] = int(friend.size)
         self._pending = pend
@@ -186,8 +198,8 @@ class ReferralFission(Policy):
         idx, _, _ = sim.today.orders()
         if not idx.size or not self._pending.size:
             return
-        idx = np.unique(idx)
         new = idx[(pop.first_purchase_day[idx] == day) & (self.invite_expiry[idx] >= day) & (self.referred_by[idx] >= 0)]
+        new = np.unique(new)
         if not new.size:
             return
         self.invite_expiry[new] = NEVER
