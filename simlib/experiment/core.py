@@ -153,7 +153,10 @@ class Experiment:
         return self._model
 
     def fingerprint(self) -> str:
-        raw = {k: v for k, v in self.spec.raw.items() if k not in ("replications", "description")}
+        # what decides which runs exist and what each computes; replications may grow,
+        # and reporting choices (intervals, CRN vs independent stages) may change freely
+        ignore = ("replications", "description", "crn", "confidence", "detect_difference", "compare")
+        raw = {k: v for k, v in self.spec.raw.items() if k not in ignore}
         return _hash({"experiment": raw, "arms": self.arms_data()})
 
     def _prepare(self):
@@ -321,7 +324,11 @@ class Experiment:
             if mc:
                 fmetric, fsign = f"constraint:{mc[0].name}", (-1.0 if mc[0].max is not None else 1.0)
         if fmetric:
-            others = [c for c in op["constraints"] if f"constraint:{c.name}" != fmetric]
+            # the frontier relaxes the constraint on its own metric: it shows what a looser
+            # cap would buy; every other constraint still holds
+            fkey = fmetric.split(":", 1)[1]
+            others = [c for c in op["constraints"]
+                      if f"constraint:{c.name}" != fmetric and c.metric not in (fkey, front_name)]
             ok = np.ones(len(scored), dtype=bool)
             for c in others:
                 ok &= np.array([c.slack(v) >= 0 for v in scored[f"constraint:{c.name}"]])

@@ -38,12 +38,33 @@ def sobol_from_outputs(y: np.ndarray, labels: np.ndarray, d: int, *, bootstrap: 
             nanfill = np.full(shape, np.nan)
             out.update(first_low=nanfill, first_high=nanfill, total_low=nanfill, total_high=nanfill)
         else:
+            # SobolResult.bootstrap draws unseeded; resample the rows ourselves so the
+            # intervals are reproducible from the experiment seed.
+            def statistic(idx):
+                idx = np.asarray(idx, dtype=int)
+                first, total = _saltelli_2010(f_A[:, idx], f_B[:, idx], f_AB[..., idx])
+                return np.concatenate([first.ravel(), total.ravel()])
+
             with np.errstate(all="ignore"):
-                boot = res.bootstrap(confidence_level=confidence, n_resamples=bootstrap)
-            fo, to = boot.first_order.confidence_interval, boot.total_order.confidence_interval
-            out.update(first_low=np.reshape(fo.low, shape), first_high=np.reshape(fo.high, shape),
-                       total_low=np.reshape(to.low, shape), total_high=np.reshape(to.high, shape))
+                boot = stats.bootstrap((np.arange(n),), statistic, n_resamples=bootstrap,
+                                       confidence_level=confidence, method="percentile",
+                                       vectorized=False, rng=np.random.default_rng(seed))
+            lo, hi = boot.confidence_interval.low, boot.confidence_interval.high
+            k = s * d
+            out.update(first_low=lo[:k].reshape(shape), first_high=hi[:k].reshape(shape),
+                       total_low=lo[k:].reshape(shape), total_high=hi[k:].reshape(shape))
     return out
+
+
+def _saltelli_2010(f_A, f_B, f_AB):
+    """First-order (Saltelli 2010) and total (Jansen) estimators on centred outputs, as
+    scipy.stats.sobol_indices computes them; shapes (s, n), (s, n), (d, s, n) -> (s, d)."""
+    mean = np.mean(np.concatenate([f_A, f_B], axis=1), axis=1, keepdims=True)
+    f_A, f_B, f_AB = f_A - mean, f_B - mean, f_AB - mean
+    var = np.var(np.concatenate([f_A, f_B], axis=1), axis=1)
+    first = np.mean(f_B * (f_AB - f_A), axis=-1) / var
+    total = 0.5 * np.mean((f_A - f_AB) ** 2, axis=-1) / var
+    return first.T, total.T
 
 
 def sensitivity_table(df: pd.DataFrame, labels: np.ndarray, params, outcomes, *,
