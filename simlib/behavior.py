@@ -62,7 +62,11 @@ DEST = np.array([
 
 
 class Behavior:
-    """Evaluates hazards for a subset of customers; the engine calls it with index arrays."""
+    """Evaluates hazards for a subset of customers; the engine calls it with index arrays.
+
+    Terms whose inputs are all zero today (no chats, no coupons, no fatigue yet...) are
+    skipped; the result is the same, the day is cheaper.
+    """
 
     def __init__(self, params: dict, pop, today, market: dict):
         self.p = params
@@ -70,83 +74,109 @@ class Behavior:
         self.today = today
         self.wom = np.array([c["word_of_mouth"] for c in market["channels"].values()])
         self.social_proof = np.zeros(len(self.wom))  # per channel, set each day by the engine
+        self.fatigue_on = False   # set once any message has been sent
+        self.coupons_on = False   # set once any coupon has been given
 
     def decay_factors(self) -> tuple[float, float]:
         return (0.5 ** (1.0 / self.p["trust_half_life_days"]),
                 0.5 ** (1.0 / self.p["fatigue_half_life_days"]))
 
-    # --- unaware, full population (the fast path) --------------------------------------
     def awareness_by_channel(self) -> tuple[np.ndarray, np.ndarray]:
-        """(base hazard, word-of-mouth hazard per unit susceptibility), each per channel."""
+        """(base hazard, word-of-mouth hazard per unit susceptibility) for the unaware, per channel."""
         base = self.p["awareness_per_day"] + self.today.ad_awareness
         wom = self.p["word_of_mouth_per_day"] * self.wom * self.social_proof
         return base, wom
 
-    # --- any subset ---------------------------------------------------------------------
-    def exits(self, idx: np.ndarray, day: int):
-        """Hazards (m x 3, per day) of leaving the current stage, by exit column."""
+    def hazards(self, idx: np.ndarray, day: int):
+        """Per-day hazards for customers ``idx``: the three exits of their current stage
+        (forward, back/decay, unsubscribe; see ``DEST``) and their repeat-purchase rate."""
         p, pop, t = self.p, self.pop, self.today
+        f32 = np.float32
+        dirty = t._dirty
         stage = pop.stage[idx]
         ch = pop.channel[idx]
-        susceptibility = pop.social_susceptibility[idx].astype(np.float64)
-        social = susceptibility * self.social_proof[ch]
-        excess = np.maximum(pop.fatigue[idx].astype(np.float64) - 1.0, 0.0)
-        trust = pop.trust[idx].astype(np.float64)
-        useful = t.useful[idx].astype(np.float64)
-        chat = t.chat[idx].astype(np.float64)
-        in_pond = pop.in_pond[idx]
-        h = np.zeros((idx.size, _EXITS))
+        n_ch = len(self.wom)
+        m = idx.size
+        # log-lift shared by interest and purchase: trust, social proof, chat
+        common = (f32(p["trust_effect"]) * pop.trust[idx] if p["trust_effect"] else np.zeros(m, f32))
+        susceptibility = pop.social_susceptibility[idx]
+        if p["social_proof_effect"]:
+            common += f32(p["social_proof_effect"]) * susceptibility * self.social_proof.astype(f32)[ch]
+        chat = t.chat[idx] if "chat" in dirty else None
+        if chat is not None:
+            common += f32(p["chat_effect"]) * chat
+        useful = t.useful[idx] if "useful" in dirty else None
+        excess = np.maximum(pop.fatigue[idx] - f32(1), f32(0)) if self.fatigue_on else None
 
-        s = stage == UNAWARE
-        if s.any():
-            base, wom = self.awareness_by_channel()
-            h[s, 0] = base[ch[s]] + wom[ch[s]] * susceptibility[s] + t.awareness_extra[idx[s]]
-        s = stage == AWARE
-        if s.any():
-            lift = np.exp(p["content_effect"] * useful[s] + p["chat_effect"] * chat[s]
-                          + p["social_proof_effect"] * social[s] + p["trust_effect"] * trust[s]
-                          + t.interest_boost[idx[s]])
-            h[s, 0] = (p["interest_per_day"] + p["ad_interest_ratio"] * t.ad_awareness[ch[s]]) * lift * t.interest_multiplier
-            h[s, 1] = p["forget_per_day"] * ~in_pond[s]
-        s = stage == INTERESTED
-        if s.any():
-            h[s, 0] = p["first_purchase_per_day"] * self._purchase_lift(idx[s], social[s], excess[s], trust[s], chat[s], day)
-            h[s, 1] = p["lose_interest_per_day"] * np.exp(p["fatigue_effect"] * excess[s])
-        s = (stage == PURCHASED) | (stage == LOYAL)
-        if s.any():
-            h[s, 1] = p["dormancy_per_day"] + p["silence_per_fatigue"] * excess[s]
-        s = stage == DORMANT
-        if s.any():
-            h[s, 0] = p["wake_per_day"] + p["wake_chat_per_day"] * chat[s] + p["wake_content_per_day"] * useful[s]
-            h[s, 1] = p["dormant_loss_per_day"]
-        h[:, 2] = np.where(in_pond & (stage != LOST),
-                           p["unsubscribe_per_day"] + p["unsubscribe_per_fatigue"] * excess, 0.0)
-        h[stage == LOST] = 0.0
-        return h
-
-    def purchase_rates(self, idx: np.ndarray, day: int) -> np.ndarray:
-        """Repeat-purchase rate per day (0 for stages that do not repeat-buy)."""
-        pop = self.pop
-        stage = pop.stage[idx]
+        aware = stage == AWARE
+        interested = stage == INTERESTED
         buying = (stage == PURCHASED) | (stage == LOYAL) | (stage == DORMANT)
-        rate = np.zeros(idx.size)
-        if buying.any():
-            b = idx[buying]
-            social = pop.social_susceptibility[b] * self.social_proof[pop.channel[b]]
-            excess = np.maximum(pop.fatigue[b].astype(np.float64) - 1.0, 0.0)
-            lift = self._purchase_lift(b, social, excess, pop.trust[b].astype(np.float64),
-                                       self.today.chat[b].astype(np.float64), day)
-            factor = np.where(stage[buying] == DORMANT, self.p["dormant_purchase_factor"], 1.0)
-            rate[buying] = pop.purchase_rate_per_day[b] * factor * lift
-        return rate
+        dormant = stage == DORMANT
+        # purchase lift M: discount held, fatigue, boosts, calendar
+        log_m = common.copy()
+        if self.coupons_on:
+            depth = np.where(pop.coupon_expiry[idx] >= day, pop.coupon_depth[idx], f32(0))
+            log_m += f32(p["discount_effect"]) * pop.price_sensitivity[idx] * depth
+        if excess is not None:
+            log_m -= f32(p["fatigue_effect"]) * excess
+        if "purchase_boost" in dirty:
+            log_m += t.purchase_boost[idx]
+        lift = np.exp(log_m) * f32(t.purchase_multiplier)
 
-    def _purchase_lift(self, idx, social, excess, trust, chat, day):
-        """Multiplier M on purchase hazards: trust, discount held, social proof, chat, fatigue."""
-        p, pop, t = self.p, self.pop, self.today
-        depth = np.where(pop.coupon_expiry[idx] >= day, pop.coupon_depth[idx], 0.0)
-        return np.exp(p["trust_effect"] * trust
-                      + p["discount_effect"] * pop.price_sensitivity[idx] * depth
-                      + p["social_proof_effect"] * social
-                      + p["chat_effect"] * chat
-                      - p["fatigue_effect"] * excess
-                      + t.purchase_boost[idx]) * t.purchase_multiplier
+        # forward exit
+        lut = np.zeros((len(DEST), n_ch), f32)
+        base, wom = self.awareness_by_channel()
+        lut[UNAWARE] = base
+        lut[AWARE] = p["interest_per_day"] + p["ad_interest_ratio"] * t.ad_awareness
+        lut[INTERESTED] = p["first_purchase_per_day"]
+        lut[DORMANT] = p["wake_per_day"]
+        h0 = lut.ravel()[stage.astype(np.intp) * n_ch + ch]
+        unaware = stage == UNAWARE
+        if unaware.any():
+            extra = wom.astype(f32)[ch] * susceptibility
+            if "awareness_extra" in dirty:
+                extra += t.awareness_extra[idx]
+            h0 += np.where(unaware, extra, f32(0))
+        if aware.any():
+            log_i = common.copy()
+            if useful is not None:
+                log_i += f32(p["content_effect"]) * useful
+            if "interest_boost" in dirty:
+                log_i += t.interest_boost[idx]
+            h0 *= np.where(aware, np.exp(log_i) * f32(t.interest_multiplier), f32(1))
+        h0 *= np.where(interested, lift, f32(1))
+        if dormant.any() and (chat is not None or useful is not None):
+            wake = np.zeros(m, f32)
+            if chat is not None:
+                wake += f32(p["wake_chat_per_day"]) * chat
+            if useful is not None:
+                wake += f32(p["wake_content_per_day"]) * useful
+            h0 += np.where(dormant, wake, f32(0))
+
+        # back / decay exit
+        lut1 = np.zeros(len(DEST), f32)
+        lut1[INTERESTED] = p["lose_interest_per_day"]
+        lut1[PURCHASED] = lut1[LOYAL] = p["dormancy_per_day"]
+        lut1[DORMANT] = p["dormant_loss_per_day"]
+        h1 = lut1[stage]
+        in_pond = pop.in_pond[idx]
+        if p["forget_per_day"]:
+            h1 += np.where(aware & ~in_pond, f32(p["forget_per_day"]), f32(0))
+        if excess is not None:
+            h1 *= np.where(interested, np.exp(f32(p["fatigue_effect"]) * excess), f32(1))
+            h1 += np.where((stage == PURCHASED) | (stage == LOYAL), f32(p["silence_per_fatigue"]) * excess, f32(0))
+
+        # unsubscribe (pond members only)
+        h2 = np.where(in_pond, f32(p["unsubscribe_per_day"]), f32(0))
+        if excess is not None:
+            h2 += np.where(in_pond, f32(p["unsubscribe_per_fatigue"]) * excess, f32(0))
+
+        # repeat purchases
+        rate = np.where(buying, pop.purchase_rate_per_day[idx] * lift, f32(0))
+        if dormant.any():
+            rate *= np.where(dormant, f32(p["dormant_purchase_factor"]), f32(1))
+        lost = stage == LOST
+        if lost.any():
+            for arr in (h0, h1, h2, rate):
+                arr[lost] = 0
+        return h0, h1, h2, rate

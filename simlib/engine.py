@@ -169,42 +169,52 @@ class Sim:
     # --- the population step --------------------------------------------------------------
     def step(self, day: int) -> None:
         pop, beh = self.pop, self.behavior
-        # 1. unaware customers (usually most of the market): one vectorised pass
-        unaware = pop.stage == UNAWARE
+        # 1. unaware customers (usually most of the market): one vectorised pass per channel
         base, wom = beh.awareness_by_channel()
-        hazard = base.astype(np.float32)[pop.channel]
-        if np.any(wom > 0):
-            hazard += wom.astype(np.float32)[pop.channel] * pop.social_susceptibility
-        if "awareness_extra" in self.today._dirty:
-            hazard += self.today.awareness_extra
-        np.subtract(pop.stage_clock, hazard, out=pop.stage_clock, where=unaware)
-        del hazard, unaware
+        extra = self.today.awareness_extra if "awareness_extra" in self.today._dirty else None
+        due = []
+        if pop.stage_counts[UNAWARE]:
+            for c, sl in enumerate(pop.channel_slices):
+                unaware = pop.stage[sl] == UNAWARE
+                hazard = np.float32(base[c])
+                if wom[c] > 0:
+                    hazard = hazard + np.float32(wom[c]) * pop.social_susceptibility[sl]
+                if extra is not None:
+                    hazard = hazard + extra[sl]
+                clock = pop.stage_clock[sl]
+                np.subtract(clock, hazard, out=clock, where=unaware)
+                due.append(sl.start + np.flatnonzero(unaware & (clock <= 0)))
         # 2. everyone else who can still act
         act = np.flatnonzero((pop.stage > UNAWARE) & (pop.stage < LOST))
         if act.size:
-            pop.stage_clock[act] -= beh.exits(act, day).sum(axis=1)
-            pop.purchase_clock[act] -= beh.purchase_rates(act, day)
+            h0, h1, h2, rate = beh.hazards(act, day)
+            stage_clock = pop.stage_clock[act] - (h0 + h1 + h2)
+            purchase_clock = pop.purchase_clock[act] - rate
+            pop.stage_clock[act] = stage_clock
+            pop.purchase_clock[act] = purchase_clock
+            due.append(act[(stage_clock <= 0) | (purchase_clock <= 0)])
         # 3. clocks that ran out: replay those customers' day event by event
-        due = np.flatnonzero((pop.stage_clock <= 0) | (pop.purchase_clock <= 0))
+        due = np.concatenate(due) if due else np.zeros(0, np.int64)
         if due.size:
-            self._events(due, day)
+            self._events(np.sort(due), day)
         self._pond_entry(day)
         self._update_trust_fatigue()
 
     def _events(self, idx: np.ndarray, day: int) -> None:
         """Exact event-by-event replay of the day for customers whose clocks ran out."""
         pop, beh, rng = self.pop, self.behavior, self.rng
-        h = beh.exits(idx, day)
-        stage_clock = pop.stage_clock[idx] + h.sum(axis=1)       # clocks at the start of the day
-        buy_clock = pop.purchase_clock[idx] + beh.purchase_rates(idx, day)
+        h0, h1, h2, rate = beh.hazards(idx, day)
+        stage_clock = pop.stage_clock[idx] + (h0 + h1 + h2)      # clocks at the start of the day
+        buy_clock = pop.purchase_clock[idx] + rate
         used = np.zeros(idx.size)                                  # share of the day gone
         for k in range(self.MAX_EVENTS_PER_DAY):
             if not idx.size:
                 return
             if k:
-                h = beh.exits(idx, day)
+                h0, h1, h2, rate = beh.hazards(idx, day)
+            h = np.stack([h0, h1, h2], axis=1).astype(np.float64)
+            rate = rate.astype(np.float64)
             total = h.sum(axis=1)
-            rate = beh.purchase_rates(idx, day)
             left = 1.0 - used
             with np.errstate(divide="ignore", invalid="ignore"):
                 t_stage = np.where(total > 0, np.maximum(stage_clock, 0) / total, np.inf)
@@ -227,8 +237,8 @@ class Sim:
                 buy_clock[s] = np.where(pop.stage[idx[s]] == LOST, np.inf, buy_clock[s])
             if (~is_stage).any():
                 b = np.flatnonzero(~is_stage)
-                buy_clock[b] = rng.exponential("purchase_clock", day, idx[b] * 256 + k)
                 self._orders(idx[b], day, k)
+                buy_clock[b] = rng.exponential_nth("purchase_clock", idx[b], pop.orders[idx[b]])
                 lost = pop.stage[idx[b]] == LOST
                 stage_clock[b[lost]] = np.inf
                 buy_clock[b[lost]] = np.inf
@@ -238,14 +248,14 @@ class Sim:
     def _stage_event(self, idx, h, total, day: int, k: int) -> np.ndarray:
         """Move customers along the exit drawn by hazard shares; returns their new stage clocks."""
         pop = self.pop
-        u = self.rng.uniform("stage_exit", day, idx * 256 + k) * total
+        u = self.rng.uniform_nth("stage_exit", idx, pop.moves[idx]) * total
         column = (u > h[:, 0]).astype(np.int8) + (u > h[:, 0] + h[:, 1])
         old = pop.stage[idx]
         new = DEST[old, column]
         wake = new == WAKE
         new[wake] = np.where(pop.orders[idx[wake]] >= 2, LOYAL, PURCHASED)
         first_order = (old == INTERESTED) & (new == PURCHASED)
-        pop.stage[idx] = new
+        pop.move(idx, new)
         self.today._moves.append((idx, new))
         lost = new == LOST
         if lost.any():
@@ -254,7 +264,8 @@ class Sim:
             pop.in_pond[idx[lost]] = False
         if first_order.any():
             self._orders(idx[first_order], day, k)
-        clock = self.rng.exponential("stage_clock", day, idx * 256 + k)
+        pop.moves[idx] += 1
+        clock = self.rng.exponential_nth("stage_clock", idx, pop.moves[idx])
         clock[pop.stage[idx] == LOST] = np.inf
         return clock
 
@@ -292,23 +303,23 @@ class Sim:
         repeat = pop.orders[idx] >= 2
         moved = np.where(repeat, LOYAL, PURCHASED).astype(np.int8)
         changed = moved != stage
-        pop.stage[idx] = moved
+        pop.move(idx, moved)
         if changed.any():
             t._moves.append((idx[changed], moved[changed]))
         # BG/NBD: after each repeat order the customer leaves for good with chance p
         if repeat.any():
             r = idx[repeat]
-            drop = self.rng.uniform("dropout", day, r * 256 + k) < pop.dropout_after_purchase[r]
+            drop = self.rng.uniform_nth("dropout", r, pop.orders[r]) < pop.dropout_after_purchase[r]
             if drop.any():
                 gone = r[drop]
-                pop.stage[gone] = LOST
+                pop.move(gone, LOST)
                 pop.in_pond[gone] = False
                 t._moves.append((gone, np.full(gone.size, LOST, np.int8)))
         # package inserts and store QR codes: some buyers join the pond
         joinable = idx[~pop.in_pond[idx] & (pop.stage[idx] != LOST)]
         chance = t.pond_on_purchase[pop.channel[joinable]]
         if joinable.size and chance.any():
-            join = self.rng.uniform("pond_on_purchase", day, joinable * 256 + k) < chance
+            join = self.rng.uniform_nth("pond_on_purchase", joinable, pop.orders[joinable]) < chance
             self._join_pond(joinable[join], day, t.pond_on_purchase_cost, t.pond_on_purchase)
 
     def _pond_entry(self, day: int) -> None:
@@ -332,8 +343,9 @@ class Sim:
         self.today.pond_joins += idx.size
         aware = idx[pop.stage[idx] == AWARE]
         if aware.size:
-            pop.stage[aware] = INTERESTED
-            pop.stage_clock[aware] = self.rng.exponential("stage_clock_pond", day, aware)
+            pop.move(aware, INTERESTED)
+            pop.moves[aware] += 1
+            pop.stage_clock[aware] = self.rng.exponential_nth("stage_clock", aware, pop.moves[aware])
             self.today._moves.append((aware, np.full(aware.size, INTERESTED, np.int8)))
         per_member = np.divide(weighted_cost, weight, out=np.zeros_like(weight), where=weight > 0)
         joined = np.bincount(pop.channel[idx], minlength=len(self.channels))
@@ -372,6 +384,7 @@ class Sim:
         idx = np.asarray(idx)
         to = idx[pop.in_pond[idx] & (pop.stage[idx] != LOST)]
         if to.size and count > 0:
+            self.behavior.fatigue_on = True
             usefulness = quality * pop.content_affinity[to]
             t.touch("useful")[to] += count * usefulness
             t.touch("load")[to] += count * (1.0 - self.behavior.p["useful_relief"] * usefulness)
@@ -388,6 +401,7 @@ class Sim:
                     min_spend_cny: float = 0.0, valid_days: int = 7) -> None:
         """Hand ``idx`` a coupon (replacing any held one). Its cost is booked only on redemption."""
         pop = self.pop
+        self.behavior.coupons_on = True
         if source not in self.sources:
             self.sources.append(source)
             if len(self.sources) > 127:

@@ -127,20 +127,33 @@ def resolve_traits(given, source: str) -> dict:
             for name, (default, _unit, _doc, lo, hi) in TRAITS.items()}
 
 
+_Z_GRID = np.linspace(-8.5, 8.5, 1 << 14)  # normal scores; uniforms of 53 bits stay inside
+
+
 def draw(dist: dict, u: np.ndarray) -> np.ndarray:
-    """Inverse-CDF draws from uniforms ``u`` in (0, 1]."""
-    u = np.minimum(u, 1 - 1e-16)
+    """Inverse-CDF draws from uniforms ``u`` in (0, 1): monotone in u, so customer i keeps
+    their quantile whatever the distribution's parameters (CRN across parameter values).
+
+    Gamma and beta quantiles are computed exactly on a fine grid of normal scores and
+    interpolated (relative error ~1e-6), which is ~100x faster than ``gammaincinv`` per draw.
+    """
     n = dist["dist"]
     if n == "constant":
         return np.full(u.shape, dist["value"])
     if n == "uniform":
         return dist["low"] + (dist["high"] - dist["low"]) * u
-    if n == "gamma":
-        return special.gammaincinv(dist["shape"], u) * dist["scale"]
-    if n == "beta":
-        return special.betaincinv(dist["a"], dist["b"], u)
+    z = special.ndtri(u)
     if n == "lognormal":
-        return np.exp(dist["mean_log"] + dist["sd_log"] * special.ndtri(u))
+        return np.exp(dist["mean_log"] + dist["sd_log"] * z)
+    grid_u = special.ndtr(_Z_GRID)
+    if n == "gamma":
+        with np.errstate(divide="ignore"):
+            log_q = np.log(special.gammaincinv(dist["shape"], grid_u))
+        log_q = np.maximum(log_q, -700.0)
+        return np.exp(np.interp(z, _Z_GRID, log_q)) * dist["scale"]
+    if n == "beta":
+        q = special.betaincinv(dist["a"], dist["b"], grid_u)
+        return np.clip(np.interp(z, _Z_GRID, q), 0.0, 1.0)
     raise AssertionError(n)
 
 
@@ -151,14 +164,13 @@ class Population:
         n = self.n = int(users)
         self.channel_names = list(market["channels"])
         idx = np.arange(n, dtype=np.int64)
+        # customers are numbered channel by channel: channel c holds a contiguous block, so
+        # per-channel work is a slice, not a gather
         shares = np.array([c["share"] for c in market["channels"].values()])
-        cut = np.cumsum(shares)
-        cut[-1] = 1.0 + 1e-12
-        self.channel = np.empty(n, np.int8)
-        for start in range(0, n, chunk):  # chunks keep the temporaries of the start small
-            sl = slice(start, start + chunk)
-            self.channel[sl] = np.searchsorted(cut, rng.uniform("channel", -1, idx[sl]), side="left")
-        self.channel_size = np.bincount(self.channel, minlength=len(shares)).astype(np.int64)
+        self.channel_size = _apportion(shares, n)
+        edges = np.concatenate([[0], np.cumsum(self.channel_size)])
+        self.channel_slices = [slice(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
+        self.channel = np.repeat(np.arange(len(shares), dtype=np.int8), self.channel_size)
         for name, dist in traits.items():
             arr = np.empty(n, np.float32)
             for start in range(0, n, chunk):
@@ -194,14 +206,30 @@ class Population:
         self.coupon_min_spend_cny = np.zeros(n, np.float32)
         self.coupon_expiry = np.full(n, NEVER, np.int16)
         self.coupon_source = np.zeros(n, np.int8)
-        # remaining unit-exponential "clocks": leave the current stage / next purchase
-        self.stage_clock = rng.exponential("stage_clock", -1, idx).astype(np.float32)
-        self.purchase_clock = rng.exponential("purchase_clock", -1, idx).astype(np.float32)
+        # remaining unit-exponential "clocks": leave the current stage / next purchase; each is
+        # keyed by the customer's own count (j-th stage, k-th order), see rng.uniform_nth
+        self.moves = np.zeros(n, np.int32)  # stage clocks drawn so far (keys the next draw)
+        self.stage_clock = np.empty(n, np.float32)
+        self.purchase_clock = np.empty(n, np.float32)
+        for start in range(0, n, chunk):
+            sl = slice(start, start + chunk)
+            self.stage_clock[sl] = rng.exponential_nth("stage_clock", idx[sl], 0)
+            self.purchase_clock[sl] = rng.exponential_nth("purchase_clock", idx[sl], self.orders[sl])
         self.stage_clock[self.stage == LOST] = np.inf
         self.purchase_clock[self.stage == LOST] = np.inf
 
+        self.stage_counts = np.bincount(self.stage, minlength=len(STAGES)).astype(np.int64)
+
     def counts(self) -> np.ndarray:
-        return np.bincount(self.stage, minlength=len(STAGES))
+        """Customers per stage (kept up to date by ``move``)."""
+        return self.stage_counts.copy()
+
+    def move(self, idx: np.ndarray, new) -> None:
+        """Set the stage of customers ``idx`` (unique) and keep the stage counts."""
+        k = len(STAGES)
+        self.stage_counts -= np.bincount(self.stage[idx], minlength=k)
+        self.stage[idx] = new
+        self.stage_counts += np.bincount(self.stage[idx], minlength=k)
 
     def add_array(self, name: str, dtype, fill=0) -> np.ndarray:
         """A per-customer array owned by a policy (points, tier, group...)."""
@@ -217,3 +245,12 @@ class Population:
         out["stage"] = STAGES[out["stage"]]
         out["channel"] = self.channel_names[out["channel"]]
         return out
+
+
+def _apportion(shares: np.ndarray, n: int) -> np.ndarray:
+    """Whole customers per channel, largest remainder, summing to n."""
+    exact = shares / shares.sum() * n
+    size = np.floor(exact).astype(np.int64)
+    rest = n - size.sum()
+    size[np.argsort(-(exact - size), kind="stable")[:rest]] += 1
+    return size

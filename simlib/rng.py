@@ -1,10 +1,13 @@
 """Keyed, counter-based random numbers for common random numbers (CRN).
 
-Every draw is a pure function of (seed, decision, day, customer index): a 64-bit key is
-mixed from (seed, decision, day) once, and the customer index is the counter, finalised with
-SplitMix64. So customer i, decision d, day t gets the same number whatever else a scenario
-changes, with no generator per customer and no state to carry between days. Draws for a
-sparse subset of customers cost only that subset.
+Every draw is a pure function of its key: (seed, decision, day, customer index) for
+decisions taken on the calendar (``uniform``), or (seed, decision, customer index, the
+customer's own occurrence number) for decisions a customer takes in their own life
+(``uniform_nth``: the clock of their j-th stage, the dropout after their k-th order). A
+64-bit key is mixed from (seed, decision, day) once, the customer index is the counter,
+finalised with SplitMix64. So the same customer meets the same numbers whatever else a
+scenario changes, with no generator per customer and no state to carry between days, and
+draws for a sparse subset of customers cost only that subset.
 """
 
 from __future__ import annotations
@@ -66,3 +69,20 @@ class Keyed:
     def exponential(self, decision: str, day: int, idx) -> np.ndarray:
         """Unit-rate exponential draws (float64)."""
         return -np.log(self.uniform(decision, day, idx))
+
+    def uniform_nth(self, decision: str, idx, nth) -> np.ndarray:
+        """Uniforms in (0, 1) keyed by customer and that customer's occurrence number ``nth``
+        (an array like ``idx``): customer i's n-th draw of a decision is the same in every arm,
+        whenever it happens."""
+        first = self.bits(decision, 0, idx)
+        with np.errstate(over="ignore"):
+            z = first + (np.asarray(nth, dtype=np.uint64) + np.uint64(1)) * _GOLDEN
+            z ^= z >> np.uint64(30)
+            z *= _M1
+            z ^= z >> np.uint64(27)
+            z *= _M2
+            z ^= z >> np.uint64(31)
+        return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0)
+
+    def exponential_nth(self, decision: str, idx, nth) -> np.ndarray:
+        return -np.log(self.uniform_nth(decision, idx, nth))

@@ -228,3 +228,20 @@ def test_tag_trigger_and_segment_split_target_the_right_customers():
     assert quiet.sum() > 20
     assert np.all((last[quiet] == NEVER) | (j.entry_day[entered][quiet] - last[quiet] >= 30))
     assert seg.computed_day is not None
+
+
+def test_chats_and_invites_can_be_handed_to_the_staff_and_community_policies():
+    sc = scenario(team={"type": "staff_chats", "staff_members": 1, "chats_per_staff_per_day": 10,
+                        "revisits_per_cycle": 0, "wake_dormant_every_days": 0},
+                  groups={"type": "community_groups", "groups": 2, "group_size_limit": 50, "join_per_day": 0.0},
+                  j={"type": "journey", "entry": {"trigger": "entered_stage", "stage": "interested"},
+                     "holdout_percent": 0, "exit_on_goal": False, "chat_staff": "team", "group_policy": "groups",
+                     "steps": [{"assign_chat": {}}, {"invite_to_group": {}}]})
+    sim = Sim(sc, seed=2)
+    s = sim.run().summary
+    assert s["j.chats"] > 10 * MARKET["days"]            # more tasks than one staff member can serve ...
+    assert s["team.chats_served"] <= 10 * MARKET["days"]   # ... so the team's capacity binds
+    assert s["team.tasks_dropped"] > 0
+    groups = next(p for p in sim.policies if p.name == "groups")
+    assert s["j.group_joins"] > 50 and groups.members().size <= 100   # two groups of 50 seats
+    assert s["j.invites"] > s["j.group_joins"]

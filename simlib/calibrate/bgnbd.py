@@ -47,8 +47,14 @@ def _log_h(lam):
 
 def _gamma_nodes(shape, rate):
     """Nodes (rows: customers) and weights of Gauss-Laguerre quadrature for Gamma(shape, rate)."""
-    u, w = special.roots_genlaguerre(_LAGUERRE_NODES, shape - 1.0)
-    return u[None, :] / np.asarray(rate, float)[:, None], w / w.sum()
+    rate = np.asarray(rate, float)[:, None]
+    if shape < 150.0:
+        u, w = special.roots_genlaguerre(_LAGUERRE_NODES, shape - 1.0)
+        return u[None, :] / rate, w / w.sum()
+    # Laguerre weights overflow for large shapes: integrate over the quantiles instead
+    u, w = special.roots_legendre(64)
+    z = special.gammaincinv(shape, (u + 1.0) / 2.0)
+    return z[None, :] / rate, w / w.sum()
 
 
 def _daily_correction(params, x, exposure):

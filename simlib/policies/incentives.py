@@ -339,11 +339,11 @@ class PointsProgram(Policy):
         self.deliver = np.zeros(0, np.int64)
         self.deliver_appeal = np.zeros(0)
         self._day = {}
-        self.total = {"points_earned": 0.0, "redemptions": 0, "redemption_cost_cny": 0.0}
+        self.total = {"points_earned": 0.0, "points_spent": 0.0, "redemptions": 0, "redemption_cost_cny": 0.0}
 
     def act(self, day):
         sim, t = self.sim, self.sim.today
-        self._day = {"points_earned": 0.0, "redemptions": 0, "redemption_cost_cny": 0.0}
+        self._day = {}
         pond = sim.pond_members()
         new = pond[~self.seen[pond]]
         self.seen[new] = True
@@ -375,13 +375,16 @@ class PointsProgram(Policy):
         choice = np.full(go.size, -1)
         for k in range(self.price.size):          # most appealing affordable gift
             choice[(choice < 0) & (self.points[go] >= self.price[k])] = k
-        self.points[go] -= self.price[choice].astype(np.float32)
+        spent = self.price[choice]
+        self.points[go] -= spent.astype(np.float32)
         cost = float(self.cost[choice].sum())
         sim.ledger.post(day, "points_redemption", cost, source=self.name)
         self.deliver, self.deliver_appeal = go, self.appeal[choice]
-        self._day.update(redemptions=int(go.size), redemption_cost_cny=cost)
+        self._day.update(redemptions=int(go.size), redemption_cost_cny=cost, points_spent=float(spent.sum()))
 
     def record(self, day):
+        if not self.active(day):
+            self._day = {}
         for k, v in self._day.items():
             self.total[k] += v
         return {**{k: self._day.get(k, 0) for k in self.total},

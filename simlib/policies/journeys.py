@@ -165,7 +165,8 @@ class Journey(Policy):
         self.variant_assigned = np.zeros(max(base, 1), np.int64)
         self.variant_converted = np.zeros(max(base, 1), np.int64)
         self.totals = dict.fromkeys(("entered", "holdout_entered", "converted", "holdout_converted", "touches",
-                                     "capped", "chats", "chats_dropped", "invites", "coupons", "exits_on_goal"), 0)
+                                     "capped", "chats", "chats_dropped", "invites", "group_joins", "coupons",
+                                     "exits_on_goal"), 0)
         self.today = dict.fromkeys(self.totals, 0)
         self._chats_today = (-1, 0)
 
@@ -461,7 +462,8 @@ class Journey(Policy):
         # invite_to_group
         to = idx[pop.in_pond[idx] & (pop.stage[idx] != LOST)]
         if self.groups is not None:
-            self.groups.invite(to)
+            joined = self.groups.invite(to)
+            self.today["group_joins"] += 0 if joined is None else len(joined)
         else:
             to = sim.message(to, quality=0.5)
             self.group_invited[to] = True
