@@ -100,8 +100,7 @@ def find_scenario(path_or_name, relative_to: Path | None = None) -> Path:
         if c.is_file():
             return c.resolve()
     from .errors import did_you_mean
-    where = f"{relative_to}: " if relative_to else ""
-    raise ScenarioError(f"{where}{text}", "", "no such scenario file." + did_you_mean(Path(text).stem, builtin_scenarios())
+    raise ScenarioError(text, "", "no such scenario file." + did_you_mean(Path(text).stem, builtin_scenarios())
                         + " Built-in scenarios: " + ", ".join(builtin_scenarios()))
 
 
@@ -133,7 +132,11 @@ def _load_raw(path: Path, stack: tuple) -> dict:
         raise ScenarioError(_display(path), "", "expected a mapping of sections (market:, policies:, ...) at the top")
     merged: dict = {}
     for parent in _as_list(data.get("extends"), _display(path)):
-        merged = deep_merge(merged, _load_raw(find_scenario(parent, relative_to=path.parent), (*stack, path)))
+        try:
+            parent_path = find_scenario(parent, relative_to=path.parent)
+        except ScenarioError as exc:
+            raise ScenarioError(_display(path), "extends", f"{parent}: {exc.problem}") from None
+        merged = deep_merge(merged, _load_raw(parent_path, (*stack, path)))
     own = {k: v for k, v in data.items() if k != "extends"}
     return deep_merge(merged, own)
 
