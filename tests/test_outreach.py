@@ -174,3 +174,13 @@ def test_bad_outreach_settings_are_scenario_errors():
         Sim(as_scenario(scenario({"bc": {"type": "group_broadcast", "groups_policy": "nope"}}, days=2)), seed=1)
     with pytest.raises(ScenarioError, match=r"policies\.staff\.staff_members"):
         as_scenario(scenario(staff(-1)))
+
+
+@pytest.mark.parametrize("preset", ["outreach_by_repurchase_cycle", "koc_community", "referral_fission", "livestream_host"])
+def test_presets_validate_and_run_small(preset):
+    sc = simlib.load_scenario(f"{preset}.yaml")
+    assert sc.get("policies.douyin_ads.type") == "paid_acquisition"   # extends the baseline
+    r = simlib.run(sc, seed=1, users=3000, days=90)
+    assert r.summary["gmv_cny"] > 0 and r.summary["pond_size_end"] > 0
+    staff_names = [k for k, v in sc.data["policies"].items() if v["type"] == "staff_chats"]
+    assert staff_names and r.summary[f"{staff_names[0]}.chats_served"] > 0

@@ -54,7 +54,7 @@ class CommunityGroups(Policy):
         "activate_at_opening": Param(True, "an activation event when the group opens", "", bool),
         "koc_lift_per_day": Param(0.004, "activity added per day per KOC member", "per day", low=0.0),
         "koc_lift_max_kocs": Param(5, "KOCs beyond this number add nothing more", "KOCs", int, low=0),
-        "social_proof_effect": Param(3.0, "log-multiplier on purchase per unit recent-buyer share x activity", "log", low=0.0),
+        "social_proof_effect": Param(1.0, "log-multiplier on purchase per unit recent-buyer share x activity", "log", low=0.0),
         "recent_purchase_days": Param(7, "a member 'bought recently' within this many days", "days", int, low=1, high=365),
         "complaint_per_order": Param(0.02, "chance one member order leads to an after-sales complaint", "probability", low=0.0, high=1.0),
         "complaint_spread_per_day": Param(0.5, "hazard a member joins in, per unit complaining share x activity", "per day", low=0.0),
