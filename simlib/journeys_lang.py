@@ -92,6 +92,7 @@ class Step:
     variant_names: list = field(default_factory=list)
     targets: list = field(default_factory=list)      # variants: step per variant; if: [then, else]
     condition: dict = field(default_factory=dict)
+    named: bool = False                          # the step has an explicit id (record_steps reports it)
 
 
 def resolve_entry(entry, source: str, path: str) -> dict:
@@ -155,7 +156,7 @@ def compile_journey(steps, source: str, path: str) -> list[Step]:
                                 + (", ".join(actions) if actions else "none"))
         kind = actions[0]
         body = raw[kind]
-        step = Step(kind=kind, key=f"{key}.{kind}", id=raw.get("id", f"step{i + 1}"))
+        step = Step(kind=kind, key=f"{key}.{kind}", id=raw.get("id", f"step{i + 1}"), named="id" in raw)
         step.next = target(raw["goto"], f"{key}.goto") if "goto" in raw else (i + 1 if i + 1 < len(steps) else END)
         if kind in ACTION_PARAMS:
             step.args = resolve(ACTION_PARAMS[kind], {} if body is None else body, source, step.key)

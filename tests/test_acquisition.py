@@ -141,3 +141,15 @@ def test_paid_acquisition_keeps_working():
     per_day = sum(p["budget_cny_per_day"] for p in sc.data["policies"].values() if p["type"] == "paid_acquisition")
     assert per_day > 0 and s["ad_spend_cny"] == pytest.approx(30 * per_day)
     assert s["new_buyers"] > 0
+
+
+def test_retail_o2o_preset_runs_and_fills_the_pond_mostly_from_the_stores():
+    sim = Sim(simlib.load_scenario("retail_o2o").override({"market.users": 3000, "market.days": 90}), seed=1)
+    s = sim.run().summary
+    store = sim.channels.index("offline_store")
+    pond = sim.pop.in_pond
+    assert pond.sum() > 50
+    assert (sim.pop.channel[pond] == store).mean() > 0.5
+    for name in ("offline_store", "douyin", "taobao_search"):
+        assert np.isfinite(s[f"ads.cac_cny.{name}"])
+    assert s["welcome.entered"] > 0 and s["coupons_redeemed"] > 0

@@ -245,3 +245,11 @@ def test_chats_and_invites_can_be_handed_to_the_staff_and_community_policies():
     groups = next(p for p in sim.policies if p.name == "groups")
     assert s["j.group_joins"] > 50 and groups.members().size <= 100   # two groups of 50 seats
     assert s["j.invites"] > s["j.group_joins"]
+
+
+def test_high_ticket_preset_runs_and_its_considering_step_fills():
+    res = simlib.run("high_ticket", seed=1, users=3000, days=120)
+    daily, s = res.daily, res.summary
+    assert daily["consultation.at.considering"].max() > 0
+    assert s["consultation.entered"] > 0 and s["consultants.chats_served"] > 0
+    assert res.ledger.query("account == 'staff'").amount_cny.sum() > 0     # staff-heavy: consultants are paid

@@ -217,7 +217,7 @@ def cac_by_channel(sim, channels=None, prefix: str = "") -> dict:
         spend = sim.ledger.total(kind="marketing_acquisition", channel=name)
         out[f"{prefix}acquisition_spend_cny.{name}"] = spend
         out[f"{prefix}new_buyers.{name}"] = int(new[c])
-        out[f"{prefix}cac_cny.{name}"] = spend / new[c] if new[c] else float("nan")
+        out[f"{prefix}cac_cny.{name}"] = float(spend / new[c]) if new[c] else float("nan")
     return out
 
 

@@ -78,7 +78,8 @@ class Journey(Policy):
         "group_policy": Param(None, "policy that takes invite_to_group (one with an invite(idx) method); "
                                     "null: the invitation is a message and the pop.group_invited flag", "", str,
                               nullable=True),
-        "record_steps": Param(False, "add a daily column per step id with the customers waiting there", "", bool),
+        "record_steps": Param(False, "add a daily column per step with an explicit id: customers at that step "
+                                     "(waiting there, or held by a cap)", "", bool),
     }
 
     @classmethod
@@ -108,6 +109,8 @@ class Journey(Policy):
         key = f"policies.{self.name}"
         self.program = compile_journey(p["steps"], src, f"{key}.steps")
         self.entry = p["entry"]
+        self._is_wait = np.array([s.kind == "wait" for s in self.program])
+        self._next = np.array([s.next for s in self.program], np.int16)
         n = pop.n
         self.step = pop.add_array(f"{self.name}_step", np.int16, NOT_IN)
         self.wake = pop.add_array(f"{self.name}_wake_day", np.int16, NEVER)
@@ -199,7 +202,8 @@ class Journey(Policy):
             st = self.step[self.step >= 0]
             counts = np.bincount(st, minlength=len(self.program))
             for i, s in enumerate(self.program):
-                out[f"at.{s.id}"] = int(counts[i])
+                if s.named:
+                    out[f"at.{s.id}"] = int(counts[i])
         return out
 
     def finalize(self):
@@ -331,6 +335,12 @@ class Journey(Policy):
             return
         idx = np.unique(np.concatenate(parts))
         idx = idx[(self.step[idx] >= 0) & (self.wake[idx] == day)]   # drop who left or was rescheduled
+        at = self.step[idx]
+        waited = self._is_wait[at]                                    # their wait is over: move on
+        if waited.any():
+            to = self._next[at[waited]]
+            self.step[idx[waited]] = np.where(to == END, DONE, to)
+            idx = np.concatenate([idx[~waited], idx[waited][to != END]])
         for _ in range(len(self.program) + 1):
             if not idx.size:
                 return
@@ -353,12 +363,8 @@ class Journey(Policy):
         """Run step ``s`` for ``cohort``; returns (who moves on now, the step each goes to)."""
         step, sim, pop = self.program[s], self.sim, self.sim.pop
         kind = step.kind
-        if kind == "wait":
-            if step.next == END:
-                self.step[cohort] = DONE
-            else:
-                self.step[cohort] = step.next
-                self._schedule(cohort, day + step.wait_days)
+        if kind == "wait":                      # customers wait *at* the wait step (see record_steps)
+            self._schedule(cohort, day + step.wait_days)
             return cohort[:0], np.zeros(0, np.int16)
         if kind == "exit":
             return cohort, np.full(cohort.size, END)
