@@ -98,7 +98,9 @@ def ladder():
 
 def _bought_between(tx, who, first_day, last_day):
     """Per customer in ``who`` (arrays of equal length), whether they ordered in [first_day, last_day]."""
-    buys = tx.groupby("customer_id")["day"].apply(np.array).to_dict()
+    if "by_customer" not in tx.attrs:
+        tx.attrs["by_customer"] = tx.groupby("customer_id")["day"].apply(np.array).to_dict()
+    buys = tx.attrs["by_customer"]
     return np.array([any((d >= a) & (d <= b) for d in buys.get(int(i), ())) for i, a, b in zip(who, first_day, last_day)])
 
 
