@@ -198,7 +198,7 @@ class Sim:
         if due.size:
             self._events(np.sort(due), day)
         self._pond_entry(day)
-        self._update_trust_fatigue()
+        self._update_trust_fatigue(act)
 
     def _events(self, idx: np.ndarray, day: int) -> None:
         """Exact event-by-event replay of the day for customers whose clocks ran out."""
@@ -352,11 +352,14 @@ class Sim:
         for c in np.flatnonzero(joined):
             self.ledger.post(day, "pond_acquisition", joined[c] * per_member[c], channel=self.channels[c])
 
-    def _update_trust_fatigue(self) -> None:
+    def _update_trust_fatigue(self, active: np.ndarray) -> None:
+        """Trust decays for customers active at the start of the day (aware to dormant);
+        fatigue decays for everyone once any message has been sent. Today's contact then adds."""
         pop, t, p = self.pop, self.today, self.behavior.p
         trust_decay, fatigue_decay = self.behavior.decay_factors()
-        pop.trust *= np.float32(trust_decay)
-        pop.fatigue *= np.float32(fatigue_decay)
+        pop.trust[active] *= np.float32(trust_decay)
+        if self.behavior.fatigue_on:
+            pop.fatigue *= np.float32(fatigue_decay)
         if "load" in t._dirty:
             r = np.flatnonzero(t.load)
             pop.fatigue[r] += (1 - fatigue_decay) * t.load[r] * 7.0 / np.maximum(pop.message_tolerance_per_week[r], 1e-3)

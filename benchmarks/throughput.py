@@ -1,0 +1,82 @@
+"""Throughput and peak memory of one run: customer-days per second and bytes per customer.
+
+    python benchmarks/throughput.py                       # 10k, 100k, 1M customers, 365 days, baseline
+    python benchmarks/throughput.py --sizes 1000000 --repeats 3 --scale-budgets
+    python benchmarks/throughput.py --scenario scenarios/all_levers.yaml --sizes 1000000
+
+Each measurement runs in a fresh process. Memory is the process's peak resident set
+(VmHWM) minus its resident set after the imports, divided by the number of customers: what
+the run itself costs. ``--scale-budgets`` multiplies every policy's CNY-per-day budget by
+users / market.users, so a 1M market gets the same ad pressure per customer as the
+scenario's own market (more customers move, the step has more to do).
+Prints medians over the repeats, by wall clock and by CPU time (the latter is the fairer
+figure on a shared, loaded machine; numpy runs single-threaded here); targets: >= 20 M customer-days/s at 1M (issue 2),
+>= 10 M with every lever on (issue 3), <= 250 bytes per customer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+
+CHILD = r"""
+import json, sys, time
+import simlib
+from simlib.run import as_scenario
+
+def rss(field):
+    for line in open("/proc/self/status"):
+        if line.startswith(field):
+            return int(line.split()[1]) * 1024
+scenario, users, days, seed, scale = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == "1"
+sc = as_scenario(scenario)
+over = {}
+if scale:
+    factor = users / sc.data["market"]["users"]
+    for name, cfg in sc.data["policies"].items():
+        for key, value in cfg.items():
+            if key.startswith("budget_cny_per_day") and isinstance(value, (int, float)):
+                over[f"policies.{name}.{key}"] = value * factor
+sc = sc.override(over | {"market.users": users, "market.days": days})
+before = rss("VmRSS:")
+t0, c0 = time.perf_counter(), time.process_time()
+res = simlib.run(sc, seed=seed)
+wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+print(json.dumps({"wall": wall, "cpu": cpu, "peak_bytes": rss("VmHWM:") - before, "buyers": res.summary["buyers"],
+                  "active_end": users - res.summary["unaware_end"] - res.summary["lost_end"]}))
+"""
+
+
+def measure(scenario: str, users: int, days: int, seed: int, scale: bool) -> dict:
+    out = subprocess.run([sys.executable, "-c", CHILD, scenario, str(users), str(days), str(seed), "1" if scale else "0"],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scenario", default="baseline")
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    ap.add_argument("--days", type=int, default=365)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--scale-budgets", action="store_true")
+    args = ap.parse_args(argv)
+    print(f"scenario={args.scenario} days={args.days} repeats={args.repeats} scale_budgets={args.scale_budgets}")
+    print(f"{'customers':>10} {'median s':>9} {'M cust-days/s':>14} {'min..max s':>14} {'M cd/CPU-s':>11} "
+          f"{'peak B/cust':>12} {'buyers':>9}")
+    for users in args.sizes:
+        runs = [measure(args.scenario, users, args.days, seed, args.scale_budgets) for seed in range(args.repeats)]
+        walls = [r["wall"] for r in runs]
+        med = statistics.median(walls)
+        peak = statistics.median(r["peak_bytes"] for r in runs) / users
+        cpu = statistics.median(r["cpu"] for r in runs)
+        print(f"{users:>10,} {med:>9.2f} {users * args.days / med / 1e6:>14.1f} "
+              f"{min(walls):>6.2f}..{max(walls):<6.2f} {users * args.days / cpu / 1e6:>11.1f} {peak:>12.0f} {int(statistics.median(r['buyers'] for r in runs)):>9,}",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
