@@ -187,13 +187,14 @@ class Segments(Policy):
         orders = pop.orders[who]
         bought = orders > 0
         buyers = who[bought]
-        recency = self.recency(buyers, day)
-        frequency = orders[bought].astype(np.float64)
-        monetary = self.monetary[buyers].astype(np.float64)
+        since = self.recency(who, day)          # shared by the R score and the recency tags
+        recency = since[bought]
+        frequency = orders[bought]
+        monetary = self.monetary[buyers]
         if p["method"] == "thresholds":
-            r = 5 - np.searchsorted(np.asarray(p["recency_days_cuts"], float), recency, side="left")
-            f = 1 + np.searchsorted(np.asarray(p["frequency_cuts"], float), frequency, side="right")
-            m = 1 + np.searchsorted(np.asarray(p["monetary_cny_cuts"], float), monetary, side="right")
+            r = 5 - _count_below(p["recency_days_cuts"], recency, strict=True)
+            f = 1 + _count_below(p["frequency_cuts"], frequency, strict=False)
+            m = 1 + _count_below(p["monetary_cny_cuts"], monetary, strict=False)
         else:
             r = 5 - _quintile(recency)
             f = 1 + _quintile(frequency)
@@ -220,7 +221,7 @@ class Segments(Policy):
         for k, name in enumerate(self.segment_names):
             members[name] = who[seg_of_who == k]
         for k, (name, rule) in enumerate(self.p["tags"].items()):
-            hit = self._tag(rule, who, day)
+            hit = self._tag(rule, who, orders, since)
             members[name] = who[hit]
             self.tags[members[name]] |= np.uint64(1 << k)
         self._members = members
@@ -228,19 +229,17 @@ class Segments(Policy):
 
     def recency(self, idx: np.ndarray, day: int) -> np.ndarray:
         """Days since the last order (orders only before the run: ``pre_run_recency_days`` + day)."""
-        last = self.sim.pop.last_purchase_day[idx].astype(np.int64)
-        return np.where(last == NEVER, day + self.p["pre_run_recency_days"], day - last).astype(np.float64)
+        last = self.sim.pop.last_purchase_day[idx].astype(np.int32)
+        return np.where(last == NEVER, day + self.p["pre_run_recency_days"], day - last)
 
-    def _tag(self, rule: dict, who: np.ndarray, day: int) -> np.ndarray:
+    def _tag(self, rule: dict, who: np.ndarray, orders: np.ndarray, since: np.ndarray) -> np.ndarray:
         pop = self.sim.pop
         hit = np.ones(who.size, bool)
-        orders = pop.orders[who]
         if rule["orders_min"] is not None:
             hit &= orders >= rule["orders_min"]
         if rule["orders_max"] is not None:
             hit &= orders <= rule["orders_max"]
         if rule["days_since_purchase_min"] is not None or rule["days_since_purchase_max"] is not None:
-            since = self.recency(who, day)
             hit &= orders > 0
             if rule["days_since_purchase_min"] is not None:
                 hit &= since >= rule["days_since_purchase_min"]
@@ -287,6 +286,14 @@ class Segments(Policy):
 def find_segments(sim):
     """The scenario's ``segments`` policy, or None if it declares none."""
     return next((p for p in sim.policies if isinstance(p, Segments)), None)
+
+
+def _count_below(cuts, values: np.ndarray, strict: bool) -> np.ndarray:
+    """Per value: how many of the 4 cut points lie below it (strict: cut < value, else cut <= value)."""
+    out = np.zeros(values.shape, np.int8)
+    for c in cuts:
+        out += (values > c) if strict else (values >= c)
+    return out
 
 
 def _quintile(values: np.ndarray) -> np.ndarray:
