@@ -55,6 +55,19 @@ class SweepResult:
         cols = [c for c in self.runs.columns if c.startswith("param:")]
         return self.runs.groupby(["arm", "point"] + cols, sort=True)[list(outcome_keys)].mean().reset_index()
 
+    def difference(self, outcome_key: str, arm: str, reference: str,
+                   confidence: float = 0.95) -> pd.DataFrame:
+        """Paired difference arm - reference at every design point, with its interval and
+        the probability that the arm is higher: where along the design does the answer flip?"""
+        cols = [c for c in self.runs.columns if c.startswith("param:")]
+        rows = []
+        for point, g in self.runs.groupby("point", sort=True):
+            d = cmp_stats.paired(g, outcome_key, arm, reference)
+            m, lo, hi = cmp_stats.mean_ci(d, confidence)
+            rows.append({"point": point, **{c[6:]: g[c].iloc[0] for c in cols}, "diff": m,
+                         "diff_low": lo, "diff_high": hi, "p_higher": cmp_stats.prob_better(d)})
+        return pd.DataFrame(rows)
+
 
 @dataclass
 class SensitivityResult:
@@ -103,7 +116,7 @@ class Experiment:
             return self._arms_data
         spec = self.spec
         if spec.model:
-            self._arms_data = {a.name: dict(a.overrides) for a in spec.arms.values()}
+            self._arms_data = {a.name: {**spec.overrides, **a.overrides} for a in spec.arms.values()}
             return self._arms_data
         import simlib
         err = getattr(simlib, "UserError", Exception)
@@ -118,6 +131,11 @@ class Experiment:
         data = {}
         for arm in spec.arms.values():
             sc = load(arm.scenario, f"arms.{arm.name}.scenario") if arm.scenario else base
+            if spec.overrides:
+                try:
+                    sc = sc.override(spec.overrides)
+                except err as e:
+                    raise ExperimentError(f"{spec.source}: key 'overrides': {e}") from None
             if arm.overrides:
                 try:
                     sc = sc.override(arm.overrides)

@@ -61,6 +61,7 @@ TOP_KEYS = {
     "crn": "common random numbers: arms share a seed within a replication (default true)",
     "confidence": "confidence level of intervals (default 0.95)",
     "reference": "the arm the others are compared to (default: the first arm)",
+    "overrides": "dotted.key: value applied to every arm first (the shared market)",
     "arms": "strategy arms: NAME: {scenario: FILE, overrides: {dotted.key: value}}",
     "uncertainties": "world parameters: dotted.key: {low, high} or {values: [...]}",
     "levers": "team-controlled parameters: dotted.key: {low, high} or {values: [...]}",
@@ -267,6 +268,7 @@ class ExperimentSpec:
     crn: bool = True
     confidence: float = 0.95
     reference: str = ""
+    overrides: dict = field(default_factory=dict)     # applied to every arm first
     arms: dict = field(default_factory=dict)          # name -> Arm
     uncertainties: list = field(default_factory=list)  # [Parameter]
     levers: list = field(default_factory=list)         # [Parameter]
@@ -429,6 +431,11 @@ def parse_experiment(data: dict, source: str = "<dict>", metrics: list | None = 
     spec.confidence = _number(source, "confidence", data.get("confidence", 0.95))
     if not 0.5 <= spec.confidence < 1:
         raise _fail(source, "confidence", f"must be in [0.5, 1), got {spec.confidence}")
+
+    common = data.get("overrides") or {}
+    if not isinstance(common, dict):
+        raise _fail(source, "overrides", "expected a mapping dotted.key: value")
+    spec.overrides = dict(common)
 
     # arms
     arms_raw = data.get("arms") or {"base": {}}
