@@ -89,94 +89,86 @@ class Behavior:
 
     def hazards(self, idx: np.ndarray, day: int):
         """Per-day hazards for customers ``idx``: the three exits of their current stage
-        (forward, back/decay, unsubscribe; see ``DEST``) and their repeat-purchase rate."""
+        (forward, back/decay, unsubscribe; see ``DEST``) and their repeat-purchase rate.
+
+        Written with stage masks and plain arithmetic (no lookups, no ``np.where``), which is
+        several times cheaper per customer; lost customers come out all zero."""
         p, pop, t = self.p, self.pop, self.today
         f32 = np.float32
         dirty = t._dirty
         stage = pop.stage[idx]
         ch = pop.channel[idx]
-        n_ch = len(self.wom)
-        m = idx.size
+        unaware, aware, interested = stage == UNAWARE, stage == AWARE, stage == INTERESTED
+        dormant = stage == DORMANT
+        active_buyer = (stage == PURCHASED) | (stage == LOYAL)
         # log-lift shared by interest and purchase: trust, social proof, chat
-        common = (f32(p["trust_effect"]) * pop.trust[idx] if p["trust_effect"] else np.zeros(m, f32))
+        common = f32(p["trust_effect"]) * pop.trust[idx]
         susceptibility = pop.social_susceptibility[idx]
-        if p["social_proof_effect"]:
+        if p["social_proof_effect"] and self.social_proof.any():
             common += f32(p["social_proof_effect"]) * susceptibility * self.social_proof.astype(f32)[ch]
         chat = t.chat[idx] if "chat" in dirty else None
         if chat is not None:
             common += f32(p["chat_effect"]) * chat
         useful = t.useful[idx] if "useful" in dirty else None
         excess = np.maximum(pop.fatigue[idx] - f32(1), f32(0)) if self.fatigue_on else None
+        in_pond = pop.in_pond[idx]
 
-        aware = stage == AWARE
-        interested = stage == INTERESTED
-        buying = (stage == PURCHASED) | (stage == LOYAL) | (stage == DORMANT)
-        dormant = stage == DORMANT
-        # purchase lift M: discount held, fatigue, boosts, calendar
+        # purchase lift M: trust, social proof, chat, discount held, fatigue, boosts, calendar
         log_m = common.copy()
         if self.coupons_on:
-            depth = np.where(pop.coupon_expiry[idx] >= day, pop.coupon_depth[idx], f32(0))
-            log_m += f32(p["discount_effect"]) * pop.price_sensitivity[idx] * depth
+            valid = pop.coupon_expiry[idx] >= day
+            log_m += f32(p["discount_effect"]) * pop.price_sensitivity[idx] * (pop.coupon_depth[idx] * valid)
         if excess is not None:
             log_m -= f32(p["fatigue_effect"]) * excess
         if "purchase_boost" in dirty:
             log_m += t.purchase_boost[idx]
-        lift = np.exp(log_m) * f32(t.purchase_multiplier)
+        lift = np.exp(log_m)
+        lift *= f32(t.purchase_multiplier)
 
         # forward exit
-        lut = np.zeros((len(DEST), n_ch), f32)
-        base, wom = self.awareness_by_channel()
-        lut[UNAWARE] = base
-        lut[AWARE] = p["interest_per_day"] + p["ad_interest_ratio"] * t.ad_awareness
-        lut[INTERESTED] = p["first_purchase_per_day"]
-        lut[DORMANT] = p["wake_per_day"]
-        h0 = lut.ravel()[stage.astype(np.intp) * n_ch + ch]
-        unaware = stage == UNAWARE
+        h0 = (f32(p["first_purchase_per_day"]) * interested) * lift
         if unaware.any():
-            extra = wom.astype(f32)[ch] * susceptibility
+            base, wom = self.awareness_by_channel()
+            aw = base.astype(f32)[ch] + wom.astype(f32)[ch] * susceptibility
             if "awareness_extra" in dirty:
-                extra += t.awareness_extra[idx]
-            h0 += np.where(unaware, extra, f32(0))
+                aw += t.awareness_extra[idx]
+            h0 += aw * unaware
         if aware.any():
-            log_i = common.copy()
+            log_i = common
             if useful is not None:
-                log_i += f32(p["content_effect"]) * useful
+                log_i = log_i + f32(p["content_effect"]) * useful
             if "interest_boost" in dirty:
-                log_i += t.interest_boost[idx]
-            h0 *= np.where(aware, np.exp(log_i) * f32(t.interest_multiplier), f32(1))
-        h0 *= np.where(interested, lift, f32(1))
-        if dormant.any() and (chat is not None or useful is not None):
-            wake = np.zeros(m, f32)
+                log_i = log_i + t.interest_boost[idx]
+            rate_i = f32(p["interest_per_day"])
+            if p["ad_interest_ratio"] and t.ad_awareness.any():
+                rate_i = rate_i + (p["ad_interest_ratio"] * t.ad_awareness).astype(f32)[ch]
+            h0 += (rate_i * aware) * np.exp(log_i) * f32(t.interest_multiplier)
+        if dormant.any():
+            wake = f32(p["wake_per_day"])
             if chat is not None:
-                wake += f32(p["wake_chat_per_day"]) * chat
+                wake = wake + f32(p["wake_chat_per_day"]) * chat
             if useful is not None:
-                wake += f32(p["wake_content_per_day"]) * useful
-            h0 += np.where(dormant, wake, f32(0))
+                wake = wake + f32(p["wake_content_per_day"]) * useful
+            h0 += wake * dormant
 
         # back / decay exit
-        lut1 = np.zeros(len(DEST), f32)
-        lut1[INTERESTED] = p["lose_interest_per_day"]
-        lut1[PURCHASED] = lut1[LOYAL] = p["dormancy_per_day"]
-        lut1[DORMANT] = p["dormant_loss_per_day"]
-        h1 = lut1[stage]
-        in_pond = pop.in_pond[idx]
+        lose = f32(p["lose_interest_per_day"]) * interested
+        if excess is not None:
+            lose *= np.exp(f32(p["fatigue_effect"]) * excess)
+        quiet = f32(p["dormancy_per_day"])
+        if excess is not None:
+            quiet = quiet + f32(p["silence_per_fatigue"]) * excess
+        h1 = lose + quiet * active_buyer + f32(p["dormant_loss_per_day"]) * dormant
         if p["forget_per_day"]:
-            h1 += np.where(aware & ~in_pond, f32(p["forget_per_day"]), f32(0))
-        if excess is not None:
-            h1 *= np.where(interested, np.exp(f32(p["fatigue_effect"]) * excess), f32(1))
-            h1 += np.where((stage == PURCHASED) | (stage == LOYAL), f32(p["silence_per_fatigue"]) * excess, f32(0))
+            h1 += f32(p["forget_per_day"]) * (aware & ~in_pond)
 
-        # unsubscribe (pond members only)
-        h2 = np.where(in_pond, f32(p["unsubscribe_per_day"]), f32(0))
+        # unsubscribe (pond members only; lost customers are never in the pond)
+        unsub = f32(p["unsubscribe_per_day"])
         if excess is not None:
-            h2 += np.where(in_pond, f32(p["unsubscribe_per_fatigue"]) * excess, f32(0))
+            unsub = unsub + f32(p["unsubscribe_per_fatigue"]) * excess
+        h2 = unsub * in_pond
 
-        # repeat purchases
-        rate = np.where(buying, pop.purchase_rate_per_day[idx] * lift, f32(0))
-        if dormant.any():
-            rate *= np.where(dormant, f32(p["dormant_purchase_factor"]), f32(1))
-        lost = stage == LOST
-        if lost.any():
-            for arr in (h0, h1, h2, rate):
-                arr[lost] = 0
-        return h0, h1, h2, rate
+        # repeat orders
+        rate = pop.purchase_rate_per_day[idx] * lift
+        rate *= active_buyer + f32(p["dormant_purchase_factor"]) * dormant
+        return h0.astype(f32, copy=False), h1.astype(f32, copy=False), h2.astype(f32, copy=False), rate
