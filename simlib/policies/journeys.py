@@ -231,9 +231,10 @@ class Journey(Policy):
         if trig == "joined_pond":
             if not sim.today.pond_joins:
                 return np.zeros(0, np.int64)
-            new = np.flatnonzero(pop.in_pond & ~self._prev_pond)
-            self._prev_pond[:] = pop.in_pond
-            return new
+            changed = np.flatnonzero(pop.in_pond != self._prev_pond)   # one pass; joins and leaves
+            now = pop.in_pond[changed]
+            self._prev_pond[changed] = now
+            return changed[now]
         if trig in ("segment", "tag"):
             return self.segments.members(e[trig])
         if trig == "days_since_purchase":
@@ -291,7 +292,7 @@ class Journey(Policy):
     def _goals(self, day: int) -> None:
         sim = self.sim
         if self.p["goal"] == "purchase":
-            who = np.unique(sim.today.orders()[0])
+            who = sim.today.orders()[0]
         else:
             who = sim.today.entered(STAGES.index(self.p["goal"]))
         if not who.size:
@@ -300,6 +301,7 @@ class Journey(Policy):
         who = who[(entry != NEVER) & (self.goal_day[who] == NEVER) & (day - entry <= self.p["goal_window_days"])]
         if not who.size:
             return
+        who = np.unique(who)   # after the filter: a customer may have ordered twice today
         self.goal_day[who] = day
         st = self.step[who]
         hold = st == HOLDOUT

@@ -152,10 +152,11 @@ class Segments(Policy):
     def react(self, day):
         idx, amount, discount = self.sim.today.orders()
         if idx.size:
-            np.add.at(self.monetary, idx, (amount - discount).astype(np.float32))
-            used = idx[discount > 0]
-            if used.size:
-                np.add.at(self.coupon_orders, used, 1)
+            who, inverse = np.unique(idx, return_inverse=True)    # a customer may order twice a day
+            self.monetary[who] += np.bincount(inverse, weights=amount - discount).astype(np.float32)
+            used = discount > 0
+            if used.any():
+                self.coupon_orders[who] += np.bincount(inverse[used], minlength=who.size).astype(np.int16)
         if (day - self.p["start_day"]) % self.p["every_days"] == 0:
             self.recompute(day)
 
