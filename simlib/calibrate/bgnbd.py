@@ -31,8 +31,8 @@ TIME_MODELS = ("daily", "continuous")
 alive (the engine's daily step, and what day-resolution data can show); continuous: the
 classic BG/NBD Poisson process, with purchase occasions as its events."""
 
-_LAGUERRE_NODES = 32
-_JACOBI_NODES = 48
+_HERMITE_NODES = 24
+_JACOBI_NODES = 32
 
 
 def _check_time_model(time_model):
@@ -45,28 +45,39 @@ def _log_h(lam):
     return np.log(-np.expm1(-lam)) - np.log(lam)
 
 
-def _gamma_nodes(shape, rate):
-    """Nodes (rows: customers) and weights of Gauss-Laguerre quadrature for Gamma(shape, rate)."""
+_HERMITE = special.roots_hermite(_HERMITE_NODES)
+
+
+def _tilted_gamma(x, shape, rate):
+    """Quadrature for lambda ~ Gamma(shape, rate) tilted by h(lambda)^x, per customer.
+
+    Works in z = log(lambda) with fixed Gauss-Hermite nodes centred near the mode of the
+    tilted density (log h(lambda) ~ -lambda/2 moves the rate to rate + x/2), so no nodes are
+    recomputed while the optimiser moves. Returns the nodes lambda (customers x nodes), their
+    normalised posterior weights, and log E[h(lambda)^x] under the untilted Gamma.
+    """
+    x = np.asarray(x, float)[:, None]
+    shape = np.asarray(shape, float)[:, None]
     rate = np.asarray(rate, float)[:, None]
-    if shape < 150.0:
-        u, w = special.roots_genlaguerre(_LAGUERRE_NODES, shape - 1.0)
-        return u[None, :] / rate, w / w.sum()
-    # Laguerre weights overflow for large shapes: integrate over the quantiles instead
-    u, w = special.roots_legendre(64)
-    z = special.gammaincinv(shape, (u + 1.0) / 2.0)
-    return z[None, :] / rate, w / w.sum()
+    t, w = _HERMITE
+    sigma = np.sqrt(2.0 / shape)
+    z = np.log(shape / (rate + x / 2.0)) + sigma * t[None, :]
+    lam = np.exp(z)
+    log_f = shape * z - rate * lam + x * (np.log(-np.expm1(-lam)) - z)
+    log_terms = np.log(w)[None, :] + t[None, :] ** 2 + log_f
+    log_total = special.logsumexp(log_terms, axis=1)
+    log_norm = special.gammaln(shape[:, 0]) - shape[:, 0] * np.log(rate[:, 0])
+    weights = np.exp(log_terms - log_total[:, None])
+    return lam, weights, log_total + np.log(sigma[:, 0]) - log_norm
 
 
 def _daily_correction(params, x, exposure):
     """log E[h(lambda)^x] with lambda ~ Gamma(r + x, alpha + exposure), per customer."""
     r, alpha, _, _ = params
     out = np.zeros(x.shape)
-    for value in np.unique(x):
-        if value == 0:
-            continue
-        sel = x == value
-        lam, w = _gamma_nodes(r + value, alpha + exposure[sel])
-        out[sel] = special.logsumexp(value * _log_h(lam), b=w[None, :], axis=1)
+    sel = x > 0
+    if sel.any():
+        out[sel] = _tilted_gamma(x[sel], r + x[sel], alpha + exposure[sel])[2]
     return out
 
 
@@ -121,31 +132,35 @@ def _expected_if_alive(params, x, T, t_star, k, time_model):
     Given alive, p ~ Beta(a, b+x+k) (Gauss-Jacobi quadrature over p). Continuous model:
     lambda ~ Gamma(r+x, alpha+T) and the count given both is (1 - exp(-lambda p t)) / p; the
     lambda integral is done in closed form. Daily model: lambda's posterior is that Gamma
-    tilted by h(lambda)^x (Gauss-Laguerre), and the count given both is
+    tilted by h(lambda)^x (Gauss-Hermite in log lambda), and the count given both is
     (1 - (1 - q p)^t) / p with q = 1 - exp(-lambda). The continuous case has a 2F1 closed
     form; quadrature stays accurate for a <= 1 as well.
     """
     r, alpha, a, b = params
     t_star = np.broadcast_to(np.asarray(t_star, float), x.shape)
-    out = np.empty(x.shape)
-    for value in np.unique(x):
-        sel = x == value
+    # customers with the same (x, T, t_star) share the answer
+    keys, inverse = np.unique(np.column_stack([x, T, t_star]), axis=0, return_inverse=True)
+    ux, uT, ut = keys.T
+    values = np.empty(ux.shape)
+    for value in np.unique(ux):
         nodes, weights = special.roots_jacobi(_JACOBI_NODES, b + value + k - 1.0, a - 1.0)
         v = weights / weights.sum()
         p = (1.0 + nodes) / 2.0  # p in (0, 1)
-        t = t_star[sel][:, None]
-        if time_model == "continuous":
-            base = (alpha + T[sel])[:, None]
-            inner = -np.expm1(-(r + value) * np.log1p(p[None, :] * t / base)) / p[None, :]
-            out[sel] = inner @ v
-        else:
-            lam, w = _gamma_nodes(r + value, alpha + T[sel] - value)
-            logw = np.log(w)[None, :] + value * _log_h(lam)
-            w_post = np.exp(logw - special.logsumexp(logw, axis=1, keepdims=True))
-            q = -np.expm1(-lam)  # customers x lambda nodes
-            qp = q[:, :, None] * p[None, None, :]
-            inner = -np.expm1(t[:, :, None] * np.log1p(-qp)) / p[None, None, :]
-            out[sel] = np.einsum("ij,ijl,l->i", w_post, inner, v)
+        rows = np.flatnonzero(ux == value)
+        for chunk in np.array_split(rows, max(1, rows.size // 1000)):
+            t = ut[chunk][:, None]
+            if time_model == "continuous":
+                base = (alpha + uT[chunk])[:, None]
+                inner = -np.expm1(-(r + value) * np.log1p(p[None, :] * t / base)) / p[None, :]
+                values[chunk] = inner @ v
+            else:
+                xs = ux[chunk]
+                lam, w_post, _ = _tilted_gamma(xs, r + xs, alpha + uT[chunk] - xs)
+                q = -np.expm1(-lam)  # customers x lambda nodes
+                qp = q[:, :, None] * p[None, None, :]
+                inner = -np.expm1(t[:, :, None] * np.log1p(-qp)) / p[None, None, :]
+                values[chunk] = np.einsum("ij,ijl,l->i", w_post, inner, v)
+    out = values[inverse.ravel()]
     return out
 
 
@@ -236,8 +251,8 @@ class BGNBDFit:
 def fit_bgnbd(x, t_x, T, dropout_at_first_purchase=False, time_model="daily", starts=None) -> BGNBDFit:
     """Maximum-likelihood fit of (r, alpha, a, b) to per-customer (x, t_x, T) in days.
 
-    Identical customers are pooled, several starting points are tried, and the best optimum
-    is kept. Raises ValueError on inconsistent inputs (t_x > T, negative values).
+    Identical customers are pooled; several starting points are tried on the continuous
+    likelihood and the best optimum is refined on the chosen one. Raises ValueError on inconsistent inputs (t_x > T, negative values).
     """
     x = np.asarray(x, dtype=float)
     t_x = np.asarray(t_x, dtype=float)
@@ -254,25 +269,34 @@ def fit_bgnbd(x, t_x, T, dropout_at_first_purchase=False, time_model="daily", st
     ux, utx, uT = uniq.T
     k = int(dropout_at_first_purchase)
 
-    def negll(theta):
-        params = np.exp(theta)
-        alive, dead = _terms(params, ux, utx, uT, k, time_model)
-        value = -np.dot(counts, np.logaddexp(alive, dead))
-        return value if np.isfinite(value) else 1e300
+    def make_negll(model):
+        def negll(theta):
+            alive, dead = _terms(np.exp(theta), ux, utx, uT, k, model)
+            value = -np.dot(counts, np.logaddexp(alive, dead))
+            return value if np.isfinite(value) else 1e300
+        return negll
 
+    bounds = [(-9.0, 9.0), (-9.0, 14.0), (-9.0, 9.0), (-9.0, 12.0)]
+    # the continuous likelihood is cheap: search it from several starts, then (daily model)
+    # move to the exact daily likelihood from its optimum
     rate = max(x.sum(), 1.0) / max(T.sum(), 1.0)  # repeat purchases per customer-day
     if starts is None:
         starts = [(1.0, 1.0 / rate, 1.0, 3.0), (0.5, 0.5 / rate, 0.5, 1.0), (2.0, 2.0 / rate, 2.0, 10.0)]
+    cheap = make_negll("continuous")
     best = None
-    bounds = [(-9.0, 9.0), (-9.0, 14.0), (-9.0, 9.0), (-9.0, 12.0)]
     for start in starts:
-        res = optimize.minimize(negll, np.log(start), method="L-BFGS-B", bounds=bounds)
+        res = optimize.minimize(cheap, np.log(start), method="L-BFGS-B", bounds=bounds)
         if best is None or res.fun < best.fun:
             best = res
-    res = optimize.minimize(negll, best.x, method="Nelder-Mead",
-                            options={"xatol": 1e-7, "fatol": 1e-9, "maxiter": 4000})
-    if res.fun > best.fun:
-        res = best
+    negll = make_negll(time_model)
+    if time_model == "continuous":
+        res = optimize.minimize(negll, best.x, method="Nelder-Mead",
+                                options={"xatol": 1e-7, "fatol": 1e-9, "maxiter": 4000})
+        if res.fun > best.fun:
+            res = best
+    else:
+        res = optimize.minimize(negll, best.x, method="L-BFGS-B", bounds=bounds,
+                                options={"ftol": 1e-12, "gtol": 1e-7})
     hess = _numeric_hessian(negll, res.x)
     try:
         log_cov = np.linalg.inv(hess)
@@ -286,5 +310,5 @@ def fit_bgnbd(x, t_x, T, dropout_at_first_purchase=False, time_model="daily", st
     return BGNBDFit(r=float(r), alpha=float(alpha), a=float(a), b=float(b), log_cov=log_cov,
                     log_likelihood=float(-res.fun), n_customers=int(x.size),
                     dropout_at_first_purchase=bool(dropout_at_first_purchase), time_model=time_model,
-                    converged=bool(res.success or best.success) and not at_bound,
+                    converged=bool(res.success) and not at_bound,
                     message=message)

@@ -85,9 +85,9 @@ class TransactionLog:
             raise user_error(f"{option} {when!r} is not a date; write it like 2024-03-01")
         return int((stamp.normalize() - self.origin).days)
 
-    def to_date(self, day: int) -> pd.Timestamp | int:
-        """The calendar date of a day number (the day number itself for day-numbered logs)."""
-        return int(day) if self.origin is None else self.origin + pd.Timedelta(days=int(day))
+    def to_date(self, day: int):
+        """The calendar date (datetime.date) of a day number; the number itself for day-numbered logs."""
+        return int(day) if self.origin is None else (self.origin + pd.Timedelta(days=int(day))).date()
 
     @property
     def first_day(self) -> int:
@@ -154,7 +154,10 @@ def _parse_days(values: pd.Series, source: str, column: str, date_format: str | 
         row = int(text.index[empty.to_numpy()][0])
         raise user_error(f"{_where(source, row, column)}: the date is empty; allowed: {_ALLOWED_DATES}")
     if date_format is None and text.str.match(_INTEGER).all():
-        return text.astype(np.int64).to_numpy(), None
+        as_dates = pd.to_datetime(text, format="%Y%m%d", errors="coerce")
+        looks_like_dates = (text.str.len() == 8).all() and as_dates.notna().all() and (as_dates.dt.year >= 1900).all()
+        if not looks_like_dates:  # whole day numbers (20240301 is a date, 301 is a day)
+            return text.astype(np.int64).to_numpy(), None
     formats = (date_format,) if date_format else DATE_FORMATS
     best = None
     complete = []

@@ -1,0 +1,87 @@
+"""``simlib calibrate transactions|funnel``: fit a scenario fragment to a team's own data."""
+
+from __future__ import annotations
+
+import argparse
+
+from simlib.errors import UserError
+
+
+def register(subparsers) -> None:
+    """Add the ``calibrate`` command with its ``transactions`` and ``funnel`` sub-commands."""
+    cal = subparsers.add_parser(
+        "calibrate", help="fit scenario parameters to transaction logs or funnel counts",
+        description="Fit the customer behaviour of a scenario to a team's own data and write a "
+                    "scenario fragment (YAML) that scenarios can `extends:`.")
+    sub = cal.add_subparsers(dest="calibrate_command", metavar="DATA", parser_class=type(cal))
+    cal.set_defaults(func=lambda args: _missing(cal))
+
+    tx = sub.add_parser(
+        "transactions", help="fit repeat buying, dropout and basket value to a transaction CSV",
+        description="Fit BG/NBD repeat buying with dropout (purchase_rate_per_day, dropout_after_purchase) "
+                    "and the basket value (basket_value_cny) by maximum likelihood to a CSV with one row "
+                    "per transaction; check the fit on a holdout period.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    tx.add_argument("transactions", help="CSV: one row per transaction (customer, date, amount)")
+    tx.add_argument("--calibration-end", required=True, metavar="DATE",
+                    help="last day of the calibration period (a date, or a day number for day-numbered logs)")
+    tx.add_argument("--holdout-end", metavar="DATE", help="last day of the holdout period (default: last day in the file)")
+    tx.add_argument("--customer-col", default="customer_id", metavar="C", help="customer id column")
+    tx.add_argument("--date-col", default="date", metavar="D", help="date column (dates or whole day numbers)")
+    tx.add_argument("--amount-col", default="amount", metavar="A", help="amount column (CNY)")
+    tx.add_argument("--date-format", metavar="FMT", help="strptime layout of the dates, e.g. %%d/%%m/%%Y (default: detected)")
+    tx.add_argument("--time-model", choices=("daily", "continuous"), default="daily",
+                    help="daily: at most one purchase occasion a day (as the data and the engine record them); "
+                         "continuous: classic BG/NBD")
+    tx.add_argument("--out", default="calibration", metavar="DIR", help="folder for the fragment, tables and plots")
+    tx.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
+    tx.set_defaults(func=cmd_transactions)
+
+    fn = sub.add_parser(
+        "funnel", help="fit funnel hazards to stage counts per day or week",
+        description="Fit behaviour hazards of a scenario by the method of simulated moments so the "
+                    "engine's stage shares match a CSV of stage counts per period.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    fn.add_argument("funnel", help="CSV: one row per period (day or week) with a count column per stage")
+    fn.add_argument("--scenario", required=True, metavar="S", help="scenario to fit (file or built-in name)")
+    fn.add_argument("--fit", metavar="KEYS", help="comma-separated behavior keys to fit (default: chosen from the stages present)")
+    fn.add_argument("--period-col", default="period", metavar="P", help="period column (week or day number, or a date)")
+    fn.add_argument("--period-days", type=int, metavar="N", help="days per period (default: 7 if the column is named week*, else detected)")
+    fn.add_argument("--users", type=int, default=4000, help="simulated customers per run (shares are fitted)")
+    fn.add_argument("--replications", type=int, default=4, help="runs averaged per evaluation (common seeds)")
+    fn.add_argument("--bootstrap", type=int, default=0, help="parametric bootstrap refits for intervals (0: sandwich only)")
+    fn.add_argument("--seed", type=int, default=0, help="random seed")
+    fn.add_argument("--out", default="calibration", metavar="DIR", help="folder for the fragment, tables and plot")
+    fn.add_argument("--no-plots", action="store_true", help="skip the PNG figure")
+    fn.set_defaults(func=cmd_funnel)
+
+
+def _missing(parser) -> int:
+    parser.print_help()
+    return 2
+
+
+def cmd_transactions(args) -> int:
+    from simlib.calibrate.report import calibrate_transactions
+    result = calibrate_transactions(args.transactions, args.calibration_end, args.holdout_end,
+                                    customer_col=args.customer_col, date_col=args.date_col,
+                                    amount_col=args.amount_col, date_format=args.date_format,
+                                    time_model=args.time_model)
+    paths = result.write(args.out, plots=not args.no_plots)
+    print(result.describe())
+    print(f"\nwrote {args.out}/: " + ", ".join(p.name for p in paths))
+    return 0
+
+
+def cmd_funnel(args) -> int:
+    from simlib.calibrate.funnel import calibrate_funnel
+    if args.users < 100:
+        raise UserError(f"--users {args.users}: use at least 100 simulated customers")
+    keys = [k.strip() for k in args.fit.split(",") if k.strip()] if args.fit else None
+    result = calibrate_funnel(args.funnel, args.scenario, fit_keys=keys, period_col=args.period_col,
+                              period_days=args.period_days, users=args.users,
+                              replications=args.replications, bootstrap=args.bootstrap, seed=args.seed)
+    paths = result.write(args.out, plots=not args.no_plots)
+    print(result.describe())
+    print(f"\nwrote {args.out}/: " + ", ".join(p.name for p in paths))
+    return 0
