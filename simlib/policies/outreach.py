@@ -156,13 +156,18 @@ class StaffChats(Policy):
         pop = sim.pop
         live = pop.in_pond[idx] & (pop.stage[idx] != LOST)
         idx, prio = idx[live], prio[live]
-        tie = sim.rng.uniform(f"{self.name}:tie", day, idx)
-        order = np.lexsort((tie, prio))
-        idx, prio = idx[order], prio[order]
-        self._counts["tasks_queued"] = idx.size
+        key = prio + 0.5 * sim.rng.uniform(f"{self.name}:tie", day, idx)   # class, then a keyed tie-break
         size = p["chats_per_staff_per_day"]
+        head = 2 * max(p["staff_members"], 1) * size
+        if idx.size > 2 * head:   # only the head can be reached today: order it, leave the tail as one batch
+            part = np.argpartition(key, head)
+            order = np.concatenate([part[:head][np.argsort(key[part[:head]], kind="stable")], part[head:]])
+        else:
+            order = np.argsort(key, kind="stable")
+        idx = idx[order]
+        self._counts["tasks_queued"] = idx.size
         # batches of one staff day; beyond twice the staff, the tail is one batch (it waits, then drops)
-        cuts = list(range(0, min(idx.size, 2 * max(p["staff_members"], 1) * size), size))
+        cuts = list(range(0, min(idx.size, head), size))
         bounds = cuts + [idx.size]
         for b, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
             sim.env.process(self._batch(day, idx[lo:hi], b))
