@@ -118,6 +118,7 @@ class Sim:
         self.buyers_by_channel = np.bincount(self.pop.channel[buyers], minlength=len(self.channels)).astype(np.float64)
         self._share_prev = self._buyer_share()
         self.sources = [""]  # coupon source names; index 0 = none
+        self._pond_idx = None  # cache of pond_members()
         types = policy_types()
         self.policies = [types[cfg["type"]](name, cfg, self)
                          for name, cfg in data["policies"].items() if cfg["enabled"]]
@@ -197,7 +198,7 @@ class Sim:
         due = np.concatenate(due) if due else np.zeros(0, np.int64)
         if due.size:
             self._events(np.sort(due), day)
-        self._pond_entry(day)
+        self._pond_entry(day, act)
         self._update_trust_fatigue(act)
 
     def _events(self, idx: np.ndarray, day: int) -> None:
@@ -262,6 +263,7 @@ class Sim:
             unsub = lost & pop.in_pond[idx]
             self.today.unsubscribes += int(np.count_nonzero(unsub & (column == 2)))
             pop.in_pond[idx[lost]] = False
+            self._pond_idx = None
         if first_order.any():
             self._orders(idx[first_order], day, k)
         pop.moves[idx] += 1
@@ -314,6 +316,7 @@ class Sim:
                 gone = r[drop]
                 pop.move(gone, LOST)
                 pop.in_pond[gone] = False
+                self._pond_idx = None
                 t._moves.append((gone, np.full(gone.size, LOST, np.int8)))
         # package inserts and store QR codes: some buyers join the pond
         joinable = idx[~pop.in_pond[idx] & (pop.stage[idx] != LOST)]
@@ -322,12 +325,14 @@ class Sim:
             join = self.rng.uniform_nth("pond_on_purchase", joinable, pop.orders[joinable]) < chance
             self._join_pond(joinable[join], day, t.pond_on_purchase_cost, t.pond_on_purchase)
 
-    def _pond_entry(self, day: int) -> None:
+    def _pond_entry(self, day: int, active: np.ndarray) -> None:
+        """Customers active at the start of the day (aware to dormant), outside the pond and
+        still not lost, join at their channel's pond-entry hazard."""
         t, pop = self.today, self.pop
         if not t.pond_entry.any():
             return
-        eligible = np.flatnonzero(~pop.in_pond & (pop.stage > UNAWARE) & (pop.stage < LOST)
-                                  & (t.pond_entry[pop.channel] > 0))
+        eligible = active[~pop.in_pond[active]]
+        eligible = eligible[(pop.stage[eligible] != LOST) & (t.pond_entry[pop.channel[eligible]] > 0)]
         if not eligible.size:
             return
         chance = -np.expm1(-t.pond_entry[pop.channel[eligible]])
@@ -340,6 +345,7 @@ class Sim:
             return
         pop = self.pop
         pop.in_pond[idx] = True
+        self._pond_idx = None
         self.today.pond_joins += idx.size
         aware = idx[pop.stage[idx] == AWARE]
         if aware.size:
@@ -353,32 +359,41 @@ class Sim:
             self.ledger.post(day, "pond_acquisition", joined[c] * per_member[c], channel=self.channels[c])
 
     def _update_trust_fatigue(self, active: np.ndarray) -> None:
-        """Trust decays for customers active at the start of the day (aware to dormant);
-        fatigue decays for everyone once any message has been sent. Today's contact then adds."""
+        """Trust decays for customers active at the start of the day (aware to dormant), then
+        each contact closes a share of the gap to 1: useful content g_C per unit, a chat g_K,
+        each order g_P. Fatigue decays and takes today's message load, for pond members (only
+        they receive messages). Both act from tomorrow."""
         pop, t, p = self.pop, self.today, self.behavior.p
         trust_decay, fatigue_decay = self.behavior.decay_factors()
-        pop.trust[active] *= np.float32(trust_decay)
-        if self.behavior.fatigue_on:
-            pop.fatigue *= np.float32(fatigue_decay)
-        if "load" in t._dirty:
-            r = np.flatnonzero(t.load)
-            pop.fatigue[r] += (1 - fatigue_decay) * t.load[r] * 7.0 / np.maximum(pop.message_tolerance_per_week[r], 1e-3)
-        gain_idx, gain = [], []
-        if "useful" in t._dirty or "chat" in t._dirty:
-            r = np.flatnonzero(t.useful + t.chat)
-            gain_idx.append(r)
-            gain.append(p["trust_gain_content"] * t.useful[r] + p["trust_gain_chat"] * t.chat[r])
-        idx, _, _ = t.orders()
-        if idx.size:
-            gain_idx.append(idx)
-            gain.append(np.full(idx.size, p["trust_gain_purchase"]))
-        if gain_idx:
-            who, g = _group_sum(np.concatenate(gain_idx), np.concatenate(gain))
-            pop.trust[who] += (1 - pop.trust[who]) * np.minimum(g, 1.0).astype(np.float32)
+        f32 = np.float32
+        pop.trust[active] *= f32(trust_decay)
+        pond = self.pond_members()
+        if self.behavior.fatigue_on and pond.size:
+            fatigue = pop.fatigue[pond] * f32(fatigue_decay)
+            if "load" in t._dirty:
+                fatigue += f32(1 - fatigue_decay) * t.load[pond] * f32(7.0) / np.maximum(
+                    pop.message_tolerance_per_week[pond], f32(1e-3))
+            pop.fatigue[pond] = fatigue
+        if pond.size and ("useful" in t._dirty or "chat" in t._dirty):
+            keep = np.ones(pond.size, f32)            # share of the gap to 1 that remains
+            if "useful" in t._dirty:
+                keep *= f32(1 - p["trust_gain_content"]) ** t.useful[pond]
+            if "chat" in t._dirty:
+                keep *= 1 - f32(p["trust_gain_chat"]) * t.chat[pond]
+            touched = keep < 1
+            who = pond[touched]
+            pop.trust[who] = 1 - (1 - pop.trust[who]) * keep[touched]
+        if p["trust_gain_purchase"]:
+            for idx, _, _ in t._orders:               # each batch holds a customer at most once
+                pop.trust[idx] = 1 - (1 - pop.trust[idx]) * f32(1 - p["trust_gain_purchase"])
 
     # --- what policies call ---------------------------------------------------------------
     def pond_members(self) -> np.ndarray:
-        return np.flatnonzero(self.pop.in_pond)
+        """Indices of pond members (ascending, read-only; cached until the pond changes)."""
+        if self._pond_idx is None:
+            self._pond_idx = np.flatnonzero(self.pop.in_pond)
+            self._pond_idx.setflags(write=False)
+        return self._pond_idx
 
     def message(self, idx: np.ndarray, quality: float = 0.0, count: int = 1) -> np.ndarray:
         """Send ``count`` messages of content ``quality`` (0 = hard ad, 1 = useful) to pond members
