@@ -1,0 +1,91 @@
+"""Parallel execution of experiments: speed-up of 2 workers over 1 on a 40-run sweep, and
+the overhead per run of the Dask executor against local processes.
+
+    python benchmarks/parallel.py [--runs 40] [--repeats 3] [--users 2000] [--days 120]
+
+Prints medians over repeats. Expect a speed-up of about 1.8 or more on 2 idle cores; other
+load on the machine lowers it.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from simlib.experiment import (DaskExecutor, Experiment, ProcessExecutor, SerialExecutor,  # noqa: E402
+                               parse_experiment)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def sweep_spec(runs: int, users: int, days: int) -> dict:
+    return {"name": "bench", "base": str(ROOT / "scenarios" / "baseline.yaml"), "users": users,
+            "days": days, "replications": 1, "seed": 1,
+            "overrides": {"policies.douyin_ads.pond_entry_on_purchase": 0.5,
+                          "policies.coupon": {"type": "flat_coupon", "every_days": 14, "off_share": 0.1}},
+            "arms": {"pond": {}},
+            "levers": {"policies.coupon.off_share": {"low": 0.0, "high": 0.4}},
+            "outcomes": {"gross_profit_cny": "maximize"},
+            "sweep": {"design": "lhs", "points": runs}}
+
+
+def trivial_spec(runs: int) -> dict:
+    return {"name": "trivial", "model": "simlib.experiment.toy:slow", "replications": 1, "seed": 1,
+            "arms": {"base": {"overrides": {"sleep": 0.0}}},
+            "levers": {"x": {"low": 0.0, "high": 1.0}}, "outcomes": {"value": "maximize"},
+            "sweep": {"design": "lhs", "points": runs}}
+
+
+def timed(spec: dict, executor) -> float:
+    exp = Experiment(parse_experiment(spec), executor=executor)
+    exp.arms_data()  # scenario loading and metric probe are not part of the runs
+    t = time.perf_counter()
+    exp.sweep()
+    return time.perf_counter() - t
+
+
+def median_time(spec, make, repeats):
+    times = []
+    with make() as ex:
+        timed(spec, ex)  # warm-up: pool start, imports in the workers
+        for _ in range(repeats):
+            times.append(timed(spec, ex))
+    return statistics.median(times)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=40)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--users", type=int, default=2000)
+    ap.add_argument("--days", type=int, default=120)
+    args = ap.parse_args(argv)
+    print(f"cores: {os.cpu_count()}; load average: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+    spec = sweep_spec(args.runs, args.users, args.days)
+    t_serial = median_time(spec, SerialExecutor, args.repeats)
+    t1 = median_time(spec, lambda: ProcessExecutor(1), args.repeats)
+    t2 = median_time(spec, lambda: ProcessExecutor(2), args.repeats)
+    print(f"sweep of {args.runs} runs ({args.users} customers, {args.days} days), median of {args.repeats}:")
+    print(f"  in-process     {t_serial:7.2f} s  ({t_serial / args.runs * 1000:.0f} ms/run)")
+    print(f"  1 worker       {t1:7.2f} s")
+    print(f"  2 workers      {t2:7.2f} s")
+    print(f"  speed-up 2 vs 1 workers: {t1 / t2:.2f}x")
+
+    n = max(args.runs, 100)
+    triv = trivial_spec(n)
+    tp = median_time(triv, lambda: ProcessExecutor(2), args.repeats)
+    td = median_time(triv, lambda: DaskExecutor(workers=2), args.repeats)
+    print(f"overhead per run ({n} trivial runs, 2 workers, median of {args.repeats}):")
+    print(f"  local processes {tp / n * 1000:6.2f} ms/run")
+    print(f"  Dask local      {td / n * 1000:6.2f} ms/run")
+    print(f"  Dask minus processes: {(td - tp) / n * 1000:+.2f} ms/run")
+
+
+if __name__ == "__main__":
+    main()
