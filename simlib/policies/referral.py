@@ -63,13 +63,9 @@ class KocProgram(Policy):
         hazard = (p["word_of_mouth_per_koc_share"] * per_channel * self.wom).astype(np.float32)
         if hazard.any():
             extra = sim.today.touch("awareness_extra")
-            slices = getattr(pop, "channel_slices", None)   # customers stored by channel: no gather
-            if slices is not None:
-                for c, sl in enumerate(slices):
-                    if hazard[c]:
-                        extra[sl] += hazard[c] * pop.social_susceptibility[sl]
-            else:
-                extra += hazard[pop.channel] * pop.social_susceptibility
+            for c, sl in enumerate(pop.channel_slices):   # customers are stored by channel: slices, no gather
+                if hazard[c]:
+                    extra[sl] += hazard[c] * pop.social_susceptibility[sl]
         if p["koc_purchase_effect"]:
             sim.today.touch("purchase_boost")[k] += np.float32(p["koc_purchase_effect"])
         sim.ledger.post(day, "gifts", p["perk_cny_per_koc_per_day"] * k.size, source=self.name)
@@ -145,8 +141,8 @@ class ReferralFission(Policy):
         self.stage_ok = np.zeros(len(STAGES), bool)
         for s in self.p["referrer_stages"]:
             self.stage_ok[STAGES.index(s)] = True
-        self.by_channel = np.argsort(pop.channel, kind="stable").astype(np.int64)
-        self.channel_start = np.concatenate([[0], np.cumsum(pop.channel_size)[:-1]])
+        # customers are numbered channel by channel: a friend on channel c is start_c + a draw
+        self.channel_start = np.array([sl.start for sl in pop.channel_slices], np.int64)
         self._pending = np.zeros(0, np.int64)
         self.day_counts = dict(invites_sent=0, invites_landed=0, friends_converted=0, rewards_cny=0.0)
         self.totals = dict(self.day_counts)
@@ -170,7 +166,7 @@ class ReferralFission(Policy):
             if inviting.size:
                 c = pop.channel[inviting]
                 pick = np.floor(sim.rng.uniform(f"{self.name}:friend", day, inviting) * pop.channel_size[c]).astype(np.int64)
-                friend = self.by_channel[self.channel_start[c] + pick]
+                friend = self.channel_start[c] + np.minimum(pick, pop.channel_size[c] - 1)
                 ok = (pop.stage[friend] <= INTERESTED) & (self.invite_expiry[friend] < day) & (friend != inviting)
                 friend, inviting = friend[ok], inviting[ok]
                 friend, first = np.unique(friend, return_index=True)
