@@ -98,16 +98,19 @@ def cmd_run(args) -> int:
                                                                 and sys.stderr.isatty())
     result = run(scenario, seed=args.seed, users=args.users, days=args.days, progress=progress,
                  record_transactions=args.transactions)
-    if args.out:
-        folder = result.save(args.out)
     if args.json:
         from .results import _jsonable
         print(json.dumps(_jsonable(result.summary), indent=2))
     else:
         print(format_summary(result))
     if args.out:
+        try:
+            folder = result.save(args.out)
+        except OSError as exc:
+            raise UserError(f"--out {args.out}: cannot write the results there ({exc.strerror or exc}); "
+                            "the summary is printed above; choose a folder you can write to") from None
         print(f"\nwrote {folder}/ (summary.json, daily.csv, ledger.csv, scenario.yaml, meta.json"
-              + (", transactions.csv)" if args.transactions else ")"))
+              + (", transactions.csv)" if args.transactions else ")"), file=sys.stderr if args.json else sys.stdout)
     return 0
 
 

@@ -74,3 +74,12 @@ def test_scenarios_lists_builtins():
     assert done.returncode == 0
     for name in simlib.builtin_scenarios():
         assert name in done.stdout
+
+
+def test_unwritable_out_keeps_the_summary_and_exits_2(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    done = simlib_cli("run", "--users", 1000, "--days", 10, "--out", blocker / "sub")
+    assert done.returncode == 2
+    assert "gmv_cny" in done.stdout          # what was computed is shown, not lost
+    assert "cannot write" in done.stderr and "Traceback" not in done.stderr
