@@ -55,6 +55,9 @@ ENTRY_PARAMS = {
     "tag": Param(None, "tag: a tag of the scenario's segments policy", "", str, nullable=True),
     "days": Param(None, "days_since_purchase: this many days after a customer's last order", "days", int,
                   low=1, high=3650, nullable=True),
+    "days_before": Param(1, "event from a festival_calendar or livestream policy: enter this many days before "
+                            "each festival main day or session (1: the first step lands on the day itself)",
+                         "days", int, low=0, high=365),
 }
 TRIGGER_NEEDS = {"entered_stage": "stage", "event": "event", "segment": "segment", "tag": "tag",
                  "days_since_purchase": "days", "joined_pond": None}
@@ -108,6 +111,8 @@ def resolve_entry(entry, source: str, path: str) -> dict:
     need = TRIGGER_NEEDS[trig]
     if need is not None and out[need] is None:
         raise ScenarioError(source, f"{path}.{need}", f"trigger {trig} needs {need}")
+    if trig != "event" and "days_before" in entry:
+        raise ScenarioError(source, f"{path}.days_before", f"not used by trigger {trig} (only by event)")
     for key in ("stage", "event", "segment", "tag", "days"):
         if key != need and out[key] is not None:
             raise ScenarioError(source, f"{path}.{key}", f"not used by trigger {trig}"

@@ -253,3 +253,16 @@ def test_high_ticket_preset_runs_and_its_considering_step_fills():
     assert daily["consultation.at.considering"].max() > 0
     assert s["consultation.entered"] > 0 and s["consultants.chats_served"] > 0
     assert res.ledger.query("account == 'staff'").amount_cny.sum() > 0     # staff-heavy: consultants are paid
+
+
+def test_a_festival_event_enrols_the_pond_the_day_before_so_the_first_step_lands_on_the_day():
+    sc = scenario(festivals={"type": "festival_calendar", "start_date": "2026-06-01",
+                             "festivals": {"618": {"date": "06-18"}}},
+                  j={"type": "journey", "entry": {"trigger": "event", "event": "festivals", "days_before": 1},
+                     "holdout_percent": 20, "steps": [{"give_coupon": {"off_cny": 3, "min_spend_cny": 99}}]})
+    spy = Spy(sc)
+    coupon_days = {day for day, idx in spy.calls["give_coupon"] if idx.size}
+    assert coupon_days == {17}                           # 18 June is day 17 of a run from 1 June
+    j = spy.sim.policies[-1]
+    entered = np.flatnonzero(j.entry_day != NEVER)
+    assert entered.size > 500 and np.all(j.entry_day[entered] == 16)

@@ -154,6 +154,7 @@ class Journey(Policy):
         self._prev_pond = pop.in_pond.copy() if trig == "joined_pond" else None
         self._recency_due: dict[int, list] = {}
         self._events_seen = 0
+        self._event_days = None
         self._calendar: dict[int, list] = {}
         # variant codes over every variants split: code -> (step id, variant name)
         self.variant_labels = [(s.id, v) for s in self.program if s.kind == "split_variants" for v in s.variant_names]
@@ -187,11 +188,27 @@ class Journey(Policy):
 
     def process(self):
         sim = self.sim
+        self._event_days = self._scheduled_event_days()
         last = sim.days if self.p["end_day"] is None else min(sim.days, self.p["end_day"] + 1)
         for day in range(self.p["start_day"], last):
             yield sim.until(day, sim.REACT)
             self._goals(day)
             self._enter(day)
+
+    def _scheduled_event_days(self):
+        """Entry days for an event that is a calendar policy (festival main days, livestream
+        sessions), ``days_before`` ahead; None for built-in or published events."""
+        e = self.entry
+        if e["trigger"] != "event" or e["event"] in BUILTIN_EVENTS:
+            return None
+        source = next(q for q in self.sim.policies if q.name == e["event"])
+        if hasattr(source, "main_days"):          # festival_calendar
+            days = sorted({d for ds in source.main_days.values() for d in ds})
+        elif hasattr(source, "session_days"):     # livestream
+            days = source.session_days()
+        else:
+            return None
+        return {d - e["days_before"] for d in days if d - e["days_before"] >= 0}
 
     def record(self, day):
         out = dict(self.today)
@@ -258,6 +275,10 @@ class Journey(Policy):
             elif name == "repeat_purchase":
                 idx = idx[pop.orders[idx] >= 2]
             return idx
+        if self._event_days is not None:          # a calendar policy: everyone in the audience enters
+            if day not in self._event_days:
+                return np.zeros(0, np.int64)
+            return sim.pond_members() if self.p["audience"] == "pond" else np.flatnonzero(pop.stage != LOST)
         events = getattr(sim, "journey_events", [])
         got = [ix for d, n, ix in events[self._events_seen:] if n == name and d <= day]
         self._events_seen = len(events)
