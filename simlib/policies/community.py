@@ -17,7 +17,7 @@ import numpy as np
 from ..params import Param
 from ..population import LOST
 from .base import Policy, register_policy
-from .outreach import find_policy, pond_now
+from .outreach import find_policy
 
 
 @register_policy("community_groups")
@@ -161,7 +161,7 @@ class CommunityGroups(Policy):
         p, sim, pop = self.p, self.sim, self.sim.pop
         if not (self.size < p["group_size_limit"]).any():
             return
-        pond = pond_now(sim)
+        pond = sim.pond_members()
         eligible = pond[(pop.orders[pond] >= p["entry_min_orders"]) & (self.group[pond] < 0) & (pop.stage[pond] != LOST)]
         if not eligible.size:
             return

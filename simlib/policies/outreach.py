@@ -10,8 +10,6 @@ at OUTREACH_END are dropped and counted, so queueing and dropped tasks are real.
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 import simpy
 
@@ -21,16 +19,6 @@ from ..population import DORMANT, INTERESTED, LOST, LOYAL, NEVER, PURCHASED, STA
 from .base import Policy, register_policy
 
 TASK_STAGES = ("interested", "purchased", "loyal", "dormant")
-_POND: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def pond_now(sim) -> np.ndarray:
-    """Pond members (ascending), scanned once per instant of simulated time and shared by the
-    policies acting at that instant (the pond only changes in the engine's step). Read-only."""
-    hit = _POND.get(sim)
-    if hit is None or hit[0] != sim.env.now:
-        hit = _POND[sim] = (sim.env.now, sim.pond_members())
-    return hit[1]
 
 
 @register_policy("staff_chats")
@@ -119,7 +107,7 @@ class StaffChats(Policy):
     def _due(self, day: int) -> tuple[np.ndarray, np.ndarray]:
         """Today's own tasks: (customer idx, priority class)."""
         p, pop = self.p, self.sim.pop
-        pond = pond_now(self.sim)
+        pond = self.sim.pond_members()
         stage = pop.stage[pond]
         rank = self.rank[stage]
         keep = rank < 127
@@ -273,7 +261,7 @@ class GroupBroadcast(Policy):
         if self.groups is not None:
             audience = self.groups.members()
         else:
-            audience = pond_now(sim)
+            audience = sim.pond_members()
         audience = audience[sim.pop.stage[audience] != LOST]
         ring = self.ring[audience]
         free = (ring <= day - 7).sum(axis=1)      # messages still allowed this week

@@ -15,7 +15,6 @@ from ..errors import ScenarioError
 from ..params import Param
 from ..population import INTERESTED, LOST, LOYAL, NEVER, PURCHASED, STAGES, UNAWARE
 from .base import Policy, register_policy
-from .outreach import pond_now
 
 REFERRER_STAGES = ("purchased", "loyal", "dormant")
 
@@ -82,7 +81,7 @@ class KocProgram(Policy):
         self._kocs = k
         if (day - p["start_day"]) % p["review_every_days"]:
             return
-        pond = pond_now(sim)
+        pond = sim.pond_members()
         cand = pond[(pop.stage[pond] == LOYAL) & ~self.koc[pond] & (pop.orders[pond] >= p["min_orders"])
                     & (pop.trust[pond] >= p["min_trust"])]
         cand = cand[sim.rng.uniform(f"{self.name}:accept", -1, cand) < p["accept_share"]]
@@ -154,7 +153,7 @@ class ReferralFission(Policy):
         pend = self._pending
         pend = pend[(self.invite_expiry[pend] >= day) & (pop.stage[pend] < PURCHASED)]
         # referrers invite
-        pond = pond_now(sim)
+        pond = sim.pond_members()
         koc = getattr(pop, "koc", None)
         is_koc = koc[pond] if koc is not None else np.zeros(pond.size, bool)
         ok = (self.stage_ok[pop.stage[pond]] | is_koc) & (pop.stage[pond] != LOST)
