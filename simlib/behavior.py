@@ -88,7 +88,7 @@ class Behavior:
         return base, wom
 
     def hazards(self, idx: np.ndarray, day: int):
-        """Per-day hazards for customers ``idx``: the three exits of their current stage
+        """Per-day hazards for customers ``idx`` (ascending): the three exits of their current stage
         (forward, back/decay, unsubscribe; see ``DEST``) and their repeat-purchase rate.
 
         Written with stage masks and plain arithmetic (no lookups, no ``np.where``), which is
@@ -97,7 +97,13 @@ class Behavior:
         f32 = np.float32
         dirty = t._dirty
         stage = pop.stage[idx]
-        ch = pop.channel[idx]
+        # customers are numbered channel by channel and idx is ascending, so a per-channel value
+        # is spread to customers by repeating it over each channel's run (no gather)
+        runs = np.diff(np.searchsorted(idx, pop.channel_edges))
+
+        def by_channel(values):
+            return np.repeat(np.asarray(values, f32), runs)
+
         unaware, aware, interested = stage == UNAWARE, stage == AWARE, stage == INTERESTED
         dormant = stage == DORMANT
         active_buyer = (stage == PURCHASED) | (stage == LOYAL)
@@ -105,7 +111,7 @@ class Behavior:
         common = f32(p["trust_effect"]) * pop.trust[idx]
         susceptibility = pop.social_susceptibility[idx]
         if p["social_proof_effect"] and self.social_proof.any():
-            common += f32(p["social_proof_effect"]) * susceptibility * self.social_proof.astype(f32)[ch]
+            common += f32(p["social_proof_effect"]) * susceptibility * by_channel(self.social_proof)
         chat = t.chat[idx] if "chat" in dirty else None
         if chat is not None:
             common += f32(p["chat_effect"]) * chat
@@ -129,20 +135,21 @@ class Behavior:
         h0 = (f32(p["first_purchase_per_day"]) * interested) * lift
         if unaware.any():
             base, wom = self.awareness_by_channel()
-            aw = base.astype(f32)[ch] + wom.astype(f32)[ch] * susceptibility
+            aw = by_channel(base) + by_channel(wom) * susceptibility
             if "awareness_extra" in dirty:
                 aw += t.awareness_extra[idx]
             h0 += aw * unaware
-        if aware.any():
-            log_i = common
+        a = np.flatnonzero(aware)
+        if a.size:  # interest: computed for the aware only
+            log_i = common[a]
             if useful is not None:
-                log_i = log_i + f32(p["content_effect"]) * useful
+                log_i += f32(p["content_effect"]) * useful[a]
             if "interest_boost" in dirty:
-                log_i = log_i + t.interest_boost[idx]
+                log_i += t.interest_boost[idx[a]]
             rate_i = f32(p["interest_per_day"])
             if p["ad_interest_ratio"] and t.ad_awareness.any():
-                rate_i = rate_i + (p["ad_interest_ratio"] * t.ad_awareness).astype(f32)[ch]
-            h0 += (rate_i * aware) * np.exp(log_i) * f32(t.interest_multiplier)
+                rate_i = rate_i + by_channel(p["ad_interest_ratio"] * t.ad_awareness)[a]
+            h0[a] += rate_i * np.exp(log_i) * f32(t.interest_multiplier)
         if dormant.any():
             wake = f32(p["wake_per_day"])
             if chat is not None:

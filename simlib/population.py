@@ -179,6 +179,7 @@ class Population:
         self.channel_size = _apportion(shares, n)
         edges = np.concatenate([[0], np.cumsum(self.channel_size)])
         self.channel_slices = [slice(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
+        self.channel_edges = edges  # customer numbers where each channel starts, and n
         self.channel = np.repeat(np.arange(len(shares), dtype=np.int8), self.channel_size)
         for name, dist in traits.items():
             arr = np.empty(n, np.float32)
