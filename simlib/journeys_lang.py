@@ -120,7 +120,8 @@ def resolve_entry(entry, source: str, path: str) -> dict:
     if trig == "entered_stage" and out["stage"] not in STAGES[1:]:
         raise ScenarioError(source, f"{path}.stage", f"unknown stage {out['stage']!r}." + did_you_mean(out["stage"], STAGES)
                             + " Allowed: " + ", ".join(STAGES[1:]))
-    return out
+    keep = {"trigger"} | ({need} if need else set()) | ({"days_before"} if trig == "event" else set())
+    return {k: v for k, v in out.items() if k in keep}   # only what the trigger uses: round-trips through YAML
 
 
 def compile_journey(steps, source: str, path: str) -> list[Step]:

@@ -266,3 +266,11 @@ def test_a_festival_event_enrols_the_pond_the_day_before_so_the_first_step_lands
     j = spy.sim.policies[-1]
     entered = np.flatnonzero(j.entry_day != NEVER)
     assert entered.size > 500 and np.all(j.entry_day[entered] == 16)
+
+
+@pytest.mark.parametrize("name", ["retail_o2o", "high_ticket"])
+def test_resolved_presets_round_trip_through_yaml(name):
+    import yaml
+    sc = simlib.load_scenario(name)
+    again = simlib.scenario_from_dict(yaml.safe_load(sc.to_yaml()), source="round-trip")
+    assert again.data == sc.data
