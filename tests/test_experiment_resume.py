@@ -89,3 +89,27 @@ def test_ctrl_c_keeps_finished_runs(tmp_path):
     assert "run the same command again to resume" in err and "Traceback" not in err
     kept = len(run_files(out))
     assert 4 <= kept < TOTAL
+
+
+def test_crashed_worker_loses_nothing_and_resumes(tmp_path):
+    from simlib.experiment import WorkerCrashed, make_executor, parse_experiment
+    marker = tmp_path / "crash-once"
+    marker.write_text("")
+    d = {**EXP, "model": "simlib.experiment.toy:crash_once",
+         "arms": {"base": {"overrides": {"sleep": 0.02, "crash_file": str(marker)}}}}
+    out = tmp_path / "out"
+    with make_executor("processes", 2) as ex:
+        try:
+            Experiment(parse_experiment(d, "crash.yaml"), out=str(out), executor=ex).sweep()
+            raise AssertionError("the worker crash went unnoticed")
+        except WorkerCrashed as e:
+            assert "run the same command again" in str(e)
+    assert not marker.exists()
+    kept = {f.name: f.stat().st_mtime_ns for f in run_files(out)}
+    assert len(kept) < TOTAL
+    with make_executor("processes", 2) as ex:
+        Experiment(parse_experiment(d, "crash.yaml"), out=str(out), executor=ex).sweep()
+    after = {f.name: f.stat().st_mtime_ns for f in run_files(out)}
+    assert len(after) == TOTAL and all(after[k] == t for k, t in kept.items())
+    ref = Experiment(parse_experiment(d, "crash.yaml")).sweep().runs
+    pd.testing.assert_frame_equal(load_results(str(out)), ref, check_exact=True)

@@ -91,6 +91,7 @@ class ProcessExecutor(Executor):
                     res = fut.result()
                 except cf.process.BrokenProcessPool:
                     self._pool = None
+                    pool.shutdown(wait=False, cancel_futures=True)
                     raise WorkerCrashed("a worker process died (killed or out of memory); "
                                         "finished runs are saved; run the same command again "
                                         "to resume") from None

@@ -70,3 +70,13 @@ def slow(params, seed, arm):
     time.sleep(float(params.get("sleep", 0.05)))
     rng = np.random.default_rng(seed)
     return {"value": float(rng.normal() + float(params.get("x", 0.0)))}
+
+
+def crash_once(params, seed, arm):
+    """Kills its worker process the first time it sees `crash_file` (then deletes it)."""
+    import os
+    marker = params.get("crash_file")
+    if marker and float(params.get("x", 0.0)) > 0.5 and os.path.exists(marker):
+        os.unlink(marker)
+        os._exit(1)
+    return slow(params, seed, arm)
