@@ -11,7 +11,7 @@ POND = {"policies.douyin_ads.pond_entry_on_purchase": 0.6,
 
 def test_crn_variance_reduction_on_a_small_coupon_change():
     exp = Experiment(parse_experiment({
-        "name": "crn", "base": BASE, "users": 1000, "days": 90, "replications": 10, "seed": 2,
+        "name": "crn", "base": BASE, "users": 800, "days": 60, "replications": 8, "seed": 2,
         "arms": {"coupon10": {"overrides": POND},
                  "coupon12": {"overrides": {**POND, "policies.coupon.off_share": 0.12}}},
         "outcomes": {"gross_profit_cny": "maximize", "purchases": "maximize"}}),
