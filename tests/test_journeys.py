@@ -104,6 +104,7 @@ def test_holdout_group_receives_nothing_and_uplift_can_be_read_off():
     assert s["nudge.entered"] == treated.size and s["nudge.holdout_entered"] == holdout.size
     assert s["nudge.uplift"] == pytest.approx(s["nudge.conversion_rate"] - s["nudge.holdout_conversion_rate"])
     assert s["nudge.uplift"] > 0.03          # coupon + chat make interested customers buy sooner
+    assert 0 < s["nudge.uplift_se"] < s["nudge.uplift"]
 
 
 def test_holdout_share_is_close_to_the_declared_percent_and_stable_across_arms():

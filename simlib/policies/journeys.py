@@ -231,6 +231,9 @@ class Journey(Policy):
         out[f"{pre}conversion_rate"] = rate
         out[f"{pre}holdout_conversion_rate"] = hold
         out[f"{pre}uplift"] = rate - hold
+        n1, n0 = t["entered"], t["holdout_entered"]
+        out[f"{pre}uplift_se"] = (float(np.sqrt(rate * (1 - rate) / n1 + hold * (1 - hold) / n0))
+                                  if n1 and n0 else float("nan"))   # binomial standard error of the difference
         out[f"{pre}incremental_conversions"] = (rate - hold) * t["entered"]
         for code, (sid, name) in enumerate(self.variant_labels):
             a, c = int(self.variant_assigned[code]), int(self.variant_converted[code])
