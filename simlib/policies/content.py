@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import ScenarioError
 from ..params import Param, resolve
-from ..population import AWARE, INTERESTED, LOYAL, NEVER, PURCHASED
+from ..population import AWARE, INTERESTED, LOYAL, PURCHASED
 from .base import Policy, register_policy
 
 
@@ -115,6 +115,7 @@ class ContentChannels(Policy):
         return {f"sent_{name}": self.sent.get(name, 0) for name in self.p["channels"]}
 
 
+NO_STEP = np.int16(32767)  # a day that never comes
 # kinds of SOP step: usefulness of the message, and the extra log-lifts it gives on the day
 STEP_KINDS = {
     "value": (0.9, 0.3, 0.0),           # product value: useful, builds interest
@@ -196,7 +197,7 @@ class StageSequence(Policy):
                 self.stage_to_seg[stage] = k
         self.seg = pop.add_array(f"{self.name}__segment", np.int8, -1)   # sequence the member is in
         self.pos = pop.add_array(f"{self.name}__position", np.int16, 0)  # next step
-        self.due = pop.add_array(f"{self.name}__due", np.int16, NEVER)   # day the next step is due
+        self.due = pop.add_array(f"{self.name}__due", np.int16, NO_STEP)  # day the next step is due
         self.sent = {}
         self.keep_log = False
         self.log: list[tuple[int, np.ndarray, str, int]] = []  # (day, idx, segment, step) sent
@@ -212,8 +213,8 @@ class StageSequence(Policy):
             self.seg[moved] = new_seg
             self.pos[moved] = 0
             first_wait = np.array([self.p["sequences"][s][0]["wait_days"] for s in self.segs] + [0])
-            self.due[moved] = np.where(new_seg >= 0, day + first_wait[new_seg], NEVER)
-        ready = pond[(self.due[pond] <= day) & (self.due[pond] != NEVER) & (seg >= 0)]
+            self.due[moved] = np.where(new_seg >= 0, day + first_wait[new_seg], NO_STEP)
+        ready = pond[self.due[pond] <= day]
         if not ready.size:
             return
         s_ready, p_ready = self.seg[ready], self.pos[ready]
@@ -238,7 +239,7 @@ class StageSequence(Policy):
                     self.due[who] = day + max(steps[0]["wait_days"], 1)
                 else:
                     self.pos[who] = nxt
-                    self.due[who] = NEVER
+                    self.due[who] = NO_STEP
 
     def record(self, day):
         row = {}

@@ -18,6 +18,7 @@ from ..params import Param, resolve
 from ..population import DORMANT, NEVER
 from .base import Policy, register_policy
 
+NO_STEP = np.int16(32767)  # a day that never comes
 AUDIENCES = ("pond", "pond_never_bought", "pond_buyers", "pond_dormant")
 
 
@@ -207,8 +208,10 @@ class CouponLadder(CouponPolicy):
     """
 
     params = {
-        "idle_days": Param(30, "days in the pond without a purchase before the first step down", "days", int, low=1),
-        "step_days": Param(7, "days without a purchase between one step down and the next", "days", int, low=1),
+        "idle_days": Param(30, "days in the pond without a purchase before the first step down", "days", int, low=1,
+                           high=3650),
+        "step_days": Param(7, "days without a purchase between one step down and the next", "days", int, low=1,
+                           high=3650),
         "down_off_shares": Param([0.15, 0.57, 0.72], "discount of each step down, in order", "share", list),
         "up_off_shares": Param([0.57, 0.42, 0.05], "discount of the coupon after each purchase, in order", "share", list),
         "valid_days": Param(7, "days each coupon can be used", "days", int, low=1),
@@ -231,8 +234,9 @@ class CouponLadder(CouponPolicy):
         self.up = self.p["up_off_shares"]
         # step: 0 off the ladder; 1..D last step down given; D+1..D+U last step up given
         self.step = pop.add_array(f"{self.name}__step", np.int8, 0)
-        # day of the last purchase, pond entry, or step down (what the idle time counts from)
-        self.clock = pop.add_array(f"{self.name}__clock", np.int16, NEVER)
+        # day the next step down fires if the customer does not buy (NEVER: not seen in the pond
+        # yet; NO_STEP: at the deepest step, nothing scheduled)
+        self.due = pop.add_array(f"{self.name}__due", np.int16, NEVER)
         self.pending: list[tuple[np.ndarray, int]] = []   # (idx, step number) to deliver
         self.keep_log = False
         self.log: list[tuple[int, np.ndarray, int]] = []  # (day, idx, step) of deliveries
@@ -251,12 +255,13 @@ class CouponLadder(CouponPolicy):
         self.pending = []
 
     def react(self, day):
-        sim, pop = self.sim, self.sim.pop
-        step, clock = self.step, self.clock
+        """Per-day work is one pass over the pond's due days plus today's buyers and steppers."""
+        sim, pop, p = self.sim, self.sim.pop, self.p
+        step, due = self.step, self.due
         n_down, n_all = len(self.down), len(self.down) + len(self.up)
         pond = sim.pond_members()
-        new = pond[clock[pond] == NEVER]
-        clock[new] = day
+        new = pond[due[pond] == NEVER]
+        due[new] = day + p["idle_days"]
         buyers = _unique_buyers(sim)
         buyers = buyers[pop.in_pond[buyers]]
         if buyers.size:
@@ -266,20 +271,16 @@ class CouponLadder(CouponPolicy):
             for k in np.unique(nxt[laddered]):
                 self.pending.append((buyers[laddered & (nxt == k)], int(k)))
             step[buyers] = np.where(laddered, nxt, 0)
-            clock[buyers] = day
-        idle = pond[clock[pond] <= day - min(self.p["idle_days"], self.p["step_days"])]
-        if not idle.size:
+            due[buyers] = day + p["idle_days"]
+        fire = pond[due[pond] <= day]
+        if not fire.size:
             return
-        s = step[idle].astype(np.int64)
-        waited = day - clock[idle]
-        first = ((s == 0) | (s > n_down)) & (waited >= self.p["idle_days"])
-        deeper = (s >= 1) & (s < n_down) & (waited >= self.p["step_days"])
-        go = first | deeper
-        nxt = np.where(first, 1, s + 1)
-        for k in np.unique(nxt[go]):
-            self.pending.append((idle[go & (nxt == k)], int(k)))
-        step[idle[go]] = nxt[go]
-        clock[idle[go]] = day
+        s = step[fire].astype(np.int64)
+        nxt = np.where((s == 0) | (s > n_down), 1, s + 1)         # first step down, or one deeper
+        for k in np.unique(nxt):
+            self.pending.append((fire[nxt == k], int(k)))
+        step[fire] = nxt
+        due[fire] = np.where(nxt < n_down, day + p["step_days"], NO_STEP)
 
     def record(self, day):
         row = super().record(day)
@@ -330,7 +331,11 @@ class PointsProgram(Policy):
     def init(self):
         pop = self.sim.pop
         self.points = pop.add_array(f"{self.name}__points", np.float32, 0.0)
-        self.seen = pop.add_array(f"{self.name}__seen", bool, False)
+        # goal_effect x appeal-weighted progress to the nearest gift; updated when points change
+        self.pull = pop.add_array(f"{self.name}__pull", np.float32, 0.0)
+        self.seen = pop.add_array(f"{self.name}__seen", bool, False) if self.p["welcome_points"] else None
+        self.is_saver = pop.add_array(f"{self.name}__has_points", bool, False)
+        self.savers = np.zeros(0, np.int64)      # everyone who ever held points (unordered)
         cat = sorted(self.p["catalogue"], key=lambda g: -g["appeal"])
         self.price = np.array([g["points"] for g in cat])
         self.cost = np.array([g["cost_cny"] for g in cat])
@@ -339,25 +344,39 @@ class PointsProgram(Policy):
         self.deliver = np.zeros(0, np.int64)
         self.deliver_appeal = np.zeros(0)
         self._day = {}
+        self.outstanding = 0.0
         self.total = {"points_earned": 0.0, "points_spent": 0.0, "redemptions": 0, "redemption_cost_cny": 0.0}
 
+    def _gain(self, idx):
+        """Points of ``idx`` (unique) went up: refresh their pull and list the new savers."""
+        new = idx[~self.is_saver[idx]]
+        if new.size:
+            self.is_saver[new] = True
+            self.savers = np.concatenate([self.savers, new])
+        self._update_pull(idx)
+
+    def _update_pull(self, idx):
+        progress = np.minimum(self.points[idx, None] / self.price[None, :], 1.0)
+        self.pull[idx] = self.p["goal_effect"] * (progress * self.appeal[None, :]).max(axis=1)
+
     def act(self, day):
-        sim, t = self.sim, self.sim.today
+        sim, pop, t = self.sim, self.sim.pop, self.sim.today
         self._day = {}
-        pond = sim.pond_members()
-        new = pond[~self.seen[pond]]
-        self.seen[new] = True
-        if self.p["welcome_points"]:
-            self.points[new] += self.p["welcome_points"]
+        if self.seen is not None:
+            pond = sim.pond_members()
+            new = pond[~self.seen[pond]]
+            self.seen[new] = True
+            self.points[new] += np.float32(self.p["welcome_points"])
+            self.outstanding += float(new.size * self.p["welcome_points"])
+            self._gain(new)
         if self.deliver.size:
-            live = sim.pop.in_pond[self.deliver]
+            live = pop.in_pond[self.deliver]
             t.touch("useful")[self.deliver[live]] += self.deliver_appeal[live].astype(np.float32)
             self.deliver = np.zeros(0, np.int64)
-        holders = pond[self.points[pond] > 0]
-        if holders.size and self.p["goal_effect"]:
-            progress = np.minimum(self.points[holders, None] / self.price[None, :], 1.0)
-            pull = (progress * self.appeal[None, :]).max(axis=1)
-            t.touch("purchase_boost")[holders] += (self.p["goal_effect"] * pull).astype(np.float32)
+        if self.p["goal_effect"] and self.savers.size:
+            saving = self.savers[pop.in_pond[self.savers]]
+            if saving.size:
+                t.touch("purchase_boost")[saving] += self.pull[saving]
 
     def react(self, day):
         sim, pop = self.sim, self.sim.pop
@@ -366,20 +385,24 @@ class PointsProgram(Policy):
         if member.any():
             earned = (amount[member] - discount[member]) * self.p["points_per_cny"]
             np.add.at(self.points, idx[member], earned.astype(np.float32))
+            self._gain(np.unique(idx[member]))
             self._day["points_earned"] = float(earned.sum())
-        can = np.flatnonzero(self.points >= self.price.min())
+            self.outstanding += float(earned.sum())
+        can = self.savers[self.points[self.savers] >= self.price.min()]
+        can = can[pop.in_pond[can]]
         if not can.size:
             return
-        can = can[pop.in_pond[can]]
         go = can[sim.rng.uniform(f"{self.name}:redeem", day, can) < -np.expm1(-self.p["redeem_per_day"])]
         choice = np.full(go.size, -1)
         for k in range(self.price.size):          # most appealing affordable gift
             choice[(choice < 0) & (self.points[go] >= self.price[k])] = k
         spent = self.price[choice]
         self.points[go] -= spent.astype(np.float32)
+        self._update_pull(go)
         cost = float(self.cost[choice].sum())
         sim.ledger.post(day, "points_redemption", cost, source=self.name)
         self.deliver, self.deliver_appeal = go, self.appeal[choice]
+        self.outstanding -= float(spent.sum())
         self._day.update(redemptions=int(go.size), redemption_cost_cny=cost, points_spent=float(spent.sum()))
 
     def record(self, day):
@@ -387,8 +410,7 @@ class PointsProgram(Policy):
             self._day = {}
         for k, v in self._day.items():
             self.total[k] += v
-        return {**{k: self._day.get(k, 0) for k in self.total},
-                "points_outstanding": float(self.points.sum(dtype=np.float64))}
+        return {**{k: self._day.get(k, 0) for k in self.total}, "points_outstanding": self.outstanding}
 
     def finalize(self):
         return {f"{self.name}.{k}": v for k, v in self.total.items()}
@@ -426,7 +448,7 @@ class RedPacket(Policy):
             to = sim.message(audience(sim, p["audience"]), quality=p["message_quality"])
             claim = to[sim.rng.uniform(f"{self.name}:claim", day, to) < p["claim_share"]]
             self.until[claim] = min(day + p["valid_days"] - 1, np.iinfo(np.int16).max)
-            self.holders = np.union1d(self.holders, claim)
+            self.holders = np.flatnonzero(self.until >= day)
             sim.ledger.post(day, "red_packets", claim.size * p["amount_cny"], source=self.name)
             self._day = {"sent": int(to.size), "claimed": int(claim.size)}
             self.claimed_total += int(claim.size)
@@ -519,8 +541,9 @@ TIER_SCHEMA = {
 
 @register_policy("member_tiers")
 class MemberTiers(Policy):
-    """Member tiers with benefits, for pond members. A member belongs to the highest tier whose
-    ``min_orders`` and ``min_spend_cny`` they meet (re-evaluated daily). Benefits act through
+    """Member tiers with benefits, for pond members. A customer holds the highest tier whose
+    ``min_orders`` (including orders before the run) and ``min_spend_cny`` (paid in the run)
+    they meet, re-evaluated on each order; tiers never go down. Benefits act through
     the behaviour model: a member price (``discount_share``) lifts purchase hazards like a
     standing coupon of that depth and is booked to ``discount`` on every order of the tier
     (so it also pays on orders that would have happened anyway); ``status_effect`` is a
@@ -552,45 +575,55 @@ class MemberTiers(Policy):
         self.tiers = self.p["tiers"]
         self.spend = pop.add_array(f"{self.name}__spend_cny", np.float32, 0.0)
         self.tier = pop.add_array(f"{self.name}__tier", np.int8, 0)     # 0 none, k = tiers[k-1]
+        self.share = np.array([0.0] + [spec["discount_share"] for spec in self.tiers])
+        self.tiered = np.zeros(0, np.int64)          # customers with a tier (tiers never go down)
+        self._retier(np.flatnonzero(pop.orders > 0))
         self.counts = [0] * len(self.tiers)
         self.gifts = 0
 
+    def _retier(self, idx):
+        """Tiers of ``idx`` from their orders and spend; only orders change them."""
+        pop = self.sim.pop
+        orders, spend = pop.orders[idx], self.spend[idx]
+        new = np.zeros(idx.size, np.int8)
+        for k, spec in enumerate(self.tiers, start=1):
+            new[(orders >= spec["min_orders"]) & (spend >= spec["min_spend_cny"])] = k
+        joined = idx[(new > 0) & (self.tier[idx] == 0)]
+        self.tier[idx] = np.maximum(self.tier[idx], new)
+        if joined.size:   # joined were untiered, so not yet in self.tiered (order does not matter)
+            self.tiered = np.concatenate([self.tiered, joined])
+
     def act(self, day):
         sim, pop, t = self.sim, self.sim.pop, self.sim.today
-        pond = sim.pond_members()
-        tier = np.zeros(pond.size, np.int8)
-        orders, spend = pop.orders[pond], self.spend[pond]
-        for k, spec in enumerate(self.tiers, start=1):
-            tier[(orders >= spec["min_orders"]) & (spend >= spec["min_spend_cny"])] = k
-        self.tier[pond] = tier
+        members = self.tiered[pop.in_pond[self.tiered]]
+        tier = self.tier[members]
         self.counts = np.bincount(tier, minlength=len(self.tiers) + 1)[1:].tolist()
         self.gifts = 0
         for k, spec in enumerate(self.tiers, start=1):
-            members = pond[tier == k]
-            if not members.size:
+            m = members[tier == k]
+            if not m.size:
                 continue
             lift = spec["status_effect"] + sim.behavior.p["discount_effect"] * spec["discount_share"] \
-                * pop.price_sensitivity[members]
+                * pop.price_sensitivity[m]
             if np.any(lift):
-                t.touch("purchase_boost")[members] += lift.astype(np.float32)
+                t.touch("purchase_boost")[m] += lift.astype(np.float32)
             every = spec["gift_every_days"]
             if every and (day - self.p["start_day"]) % every == 0:
-                t.touch("useful")[members] += np.float32(spec["gift_appeal"])
-                sim.ledger.post(day, "gifts", members.size * spec["gift_cost_cny"], source=self.name)
-                self.gifts += int(members.size)
+                t.touch("useful")[m] += np.float32(spec["gift_appeal"])
+                sim.ledger.post(day, "gifts", m.size * spec["gift_cost_cny"], source=self.name)
+                self.gifts += int(m.size)
 
     def react(self, day):
         sim, pop = self.sim, self.sim.pop
         idx, amount, discount = sim.today.orders()
-        member = pop.in_pond[idx]
-        if not member.any():
+        if not idx.size:
             return
-        idx, amount, discount = idx[member], amount[member], discount[member]
-        np.add.at(self.spend, idx, (amount - discount).astype(np.float32))
-        share = np.array([0.0] + [spec["discount_share"] for spec in self.tiers])[self.tier[idx]]
-        off = np.minimum(share * amount, amount - discount)
+        member = pop.in_pond[idx]
+        off = np.minimum(self.share[self.tier[idx]] * amount, amount - discount) * member
         if off.any():
             sim.ledger.post(day, "discount", float(off.sum()), source=self.name)
+        np.add.at(self.spend, idx, (amount - discount - off).astype(np.float32))
+        self._retier(np.unique(idx))
 
     def record(self, day):
         row = {f"members_{spec['name']}": c for spec, c in zip(self.tiers, self.counts)}
