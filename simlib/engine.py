@@ -187,24 +187,40 @@ class Sim:
                 due.append(sl.start + np.flatnonzero(unaware & (clock <= 0)))
         # 2. everyone else who can still act
         act = np.flatnonzero((pop.stage > UNAWARE) & (pop.stage < LOST))
+        known = None
         if act.size:
             h0, h1, h2, rate = beh.hazards(act, day)
             stage_clock = pop.stage_clock[act] - (h0 + h1 + h2)
             purchase_clock = pop.purchase_clock[act] - rate
             pop.stage_clock[act] = stage_clock
             pop.purchase_clock[act] = purchase_clock
-            due.append(act[(stage_clock <= 0) | (purchase_clock <= 0)])
+            ran_out = (stage_clock <= 0) | (purchase_clock <= 0)
+            due.append(act[ran_out])
+            known = (h0[ran_out], h1[ran_out], h2[ran_out], rate[ran_out])
         # 3. clocks that ran out: replay those customers' day event by event
-        due = np.concatenate(due) if due else np.zeros(0, np.int64)
-        if due.size:
-            self._events(np.sort(due), day)
+        if due and sum(d.size for d in due):
+            self._events(due, known, day)
         self._pond_entry(day, act)
         self._update_trust_fatigue(act)
 
-    def _events(self, idx: np.ndarray, day: int) -> None:
-        """Exact event-by-event replay of the day for customers whose clocks ran out."""
+    def _events(self, due: list, known, day: int) -> None:
+        """Exact event-by-event replay of the day for customers whose clocks ran out.
+
+        ``due`` lists index arrays (ascending each): unaware customers per channel, then the
+        active ones, whose hazards ``known`` the active pass has already computed."""
         pop, beh, rng = self.pop, self.behavior, self.rng
-        h0, h1, h2, rate = beh.hazards(idx, day)
+        active = due.pop() if known is not None else None
+        parts = [np.concatenate(due)] if due else []
+        hazards = [beh.hazards(parts[0], day)] if parts and parts[0].size else []
+        if not hazards:
+            parts = []
+        if active is not None:
+            parts.append(active)
+            hazards.append(known)
+        idx = np.concatenate(parts)
+        h0, h1, h2, rate = (np.concatenate(x) for x in zip(*hazards))
+        order = np.argsort(idx, kind="stable")
+        idx, h0, h1, h2, rate = idx[order], h0[order], h1[order], h2[order], rate[order]
         stage_clock = pop.stage_clock[idx] + (h0 + h1 + h2)      # clocks at the start of the day
         buy_clock = pop.purchase_clock[idx] + rate
         used = np.zeros(idx.size)                                  # share of the day gone
@@ -377,7 +393,7 @@ class Sim:
         if pond.size and ("useful" in t._dirty or "chat" in t._dirty):
             keep = np.ones(pond.size, f32)            # share of the gap to 1 that remains
             if "useful" in t._dirty:
-                keep *= f32(1 - p["trust_gain_content"]) ** t.useful[pond]
+                keep *= np.exp(f32(np.log1p(-min(p["trust_gain_content"], 1 - 1e-7))) * t.useful[pond])
             if "chat" in t._dirty:
                 keep *= 1 - f32(p["trust_gain_chat"]) * t.chat[pond]
             touched = keep < 1
