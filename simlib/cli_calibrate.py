@@ -44,11 +44,14 @@ def register(subparsers) -> None:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     fn.add_argument("funnel", help="CSV: one row per period (day or week) with a count column per stage")
     fn.add_argument("--scenario", required=True, metavar="S", help="scenario to fit (file or built-in name)")
-    fn.add_argument("--fit", metavar="KEYS", help="comma-separated behavior keys to fit (default: chosen from the stages present)")
-    fn.add_argument("--period-col", default="period", metavar="P", help="period column (week or day number, or a date)")
+    fn.add_argument("--fit", metavar="KEYS", help="comma-separated behavior keys to fit (default: the hazards the "
+                    "counted stages inform: awareness (without policies), interest, first purchase, dormancy, dormant loss)")
+    fn.add_argument("--period-col", metavar="P", help="period column: week or day numbers, or dates "
+                    "(default: the first of period, week, day, date)")
     fn.add_argument("--period-days", type=int, metavar="N", help="days per period (default: 7 if the column is named week*, else detected)")
-    fn.add_argument("--users", type=int, default=4000, help="simulated customers per run (shares are fitted)")
-    fn.add_argument("--replications", type=int, default=4, help="runs averaged per evaluation (common seeds)")
+    fn.add_argument("--users", type=int, help="simulated customers per run (default: the data's market size; "
+                    "policies with absolute budgets act differently on a smaller market)")
+    fn.add_argument("--replications", type=int, default=1, help="runs averaged per evaluation (same seeds at every trial)")
     fn.add_argument("--bootstrap", type=int, default=0, help="parametric bootstrap refits for intervals (0: sandwich only)")
     fn.add_argument("--seed", type=int, default=0, help="random seed")
     fn.add_argument("--out", default="calibration", metavar="DIR", help="folder for the fragment, tables and plot")
@@ -75,7 +78,7 @@ def cmd_transactions(args) -> int:
 
 def cmd_funnel(args) -> int:
     from simlib.calibrate.funnel import calibrate_funnel
-    if args.users < 100:
+    if args.users is not None and args.users < 100:
         raise UserError(f"--users {args.users}: use at least 100 simulated customers")
     keys = [k.strip() for k in args.fit.split(",") if k.strip()] if args.fit else None
     result = calibrate_funnel(args.funnel, args.scenario, fit_keys=keys, period_col=args.period_col,
