@@ -176,6 +176,18 @@ def _report(stage, res, spec) -> None:
                   f"{spec.replications} replications")
             print(res.means(keys).to_string(index=False))
             print()
+            arms = list(res.runs["arm"].unique())
+            params = [c for c in res.runs.columns if c.startswith("param:")]
+            if spec.reference in arms and len(arms) > 1 and len(params) <= 2 and keys:
+                o = spec.outcomes[0]
+                for arm in arms:
+                    if arm == spec.reference:
+                        continue
+                    d = res.difference(o.key, arm, spec.reference, spec.confidence)
+                    print(f"paired difference {arm} - {spec.reference} in {o.name} at each point "
+                          f"(P higher = probability the difference is > 0):")
+                    print(d.to_string(index=False))
+                    print()
         elif stage == "sensitivity":
             print("Sobol' indices (first order S1, total ST, with intervals)")
             cols = ["arm", "outcome", "label", "first", "first_low", "first_high", "total",

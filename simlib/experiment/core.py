@@ -180,7 +180,15 @@ class Experiment:
     def _prepare(self):
         if self._prepared:
             return
-        inputs = {"experiment.yaml": self.spec.to_yaml()}
+        resolved = json.loads(json.dumps(self.spec.raw, default=str))
+        resolved["replications"] = self.spec.replications
+        if self.spec.base:  # paths as resolved, so the copy works from the folder too
+            resolved["base"] = self.spec.base
+        for name, arm in self.spec.arms.items():
+            if arm.scenario and isinstance(resolved.get("arms"), dict) and isinstance(resolved["arms"].get(name), dict):
+                resolved["arms"][name]["scenario"] = arm.scenario
+        inputs = {"experiment.yaml": f"# resolved copy of {self.spec.source}\n"
+                                     + yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True)}
         for name, d in self.arms_data().items():
             inputs[f"scenarios/{name}.yaml"] = yaml.safe_dump(d, sort_keys=False, allow_unicode=True)
         self.store.prepare(self.fingerprint(), inputs)
