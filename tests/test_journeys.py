@@ -275,3 +275,20 @@ def test_resolved_presets_round_trip_through_yaml(name):
     sc = simlib.load_scenario(name)
     again = simlib.scenario_from_dict(yaml.safe_load(sc.to_yaml()), source="round-trip")
     assert again.data == sc.data
+
+
+def test_caps_across_journeys_count_every_journeys_touches_together():
+    def two_journeys(shared):
+        j = {"type": "journey", "entry": {"trigger": "entered_stage", "stage": "interested"}, "holdout_percent": 0,
+             "exit_on_goal": False, "max_touches_per_week": 1, "caps_across_journeys": shared,
+             "when_capped": "skip", "steps": [{"send_content": {}}]}
+        spy = Spy(scenario(a=dict(j), b=dict(j)))
+        per_week = {}
+        for day, idx in spy.calls["message"]:
+            for i in idx:
+                per_week[(int(i), day // 7)] = per_week.get((int(i), day // 7), 0) + 1
+        return max(per_week.values()), spy.result.summary
+    most, s = two_journeys(shared=False)
+    assert most == 2                                   # each journey may touch once a week
+    most, s = two_journeys(shared=True)
+    assert most == 1 and s["b.capped"] > 0             # together they may touch once a week

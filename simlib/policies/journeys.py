@@ -67,6 +67,8 @@ class Journey(Policy):
                                           int, low=0, high=365),
         "max_touches_per_week": Param(None, "frequency cap: touches per customer per calendar week (null: no cap)",
                                       "touches", int, low=1, high=100, nullable=True),
+        "caps_across_journeys": Param(False, "count touches of every journey with this flag together for the caps "
+                                             "(a customer's total, not this journey's alone)", "", bool),
         "quiet_periods": Param([], "day ranges [{from_day, to_day}] with no touches (e.g. around a holiday)", "", list),
         "when_capped": Param("delay", "a capped touch waits until the next day (delay) or is skipped", "", str,
                              choices=("delay", "skip")),
@@ -117,9 +119,16 @@ class Journey(Policy):
         self.entry_day = pop.add_array(f"{self.name}_entry_day", np.int16, NEVER)
         self.goal_day = pop.add_array(f"{self.name}_goal_day", np.int16, NEVER)
         self.variant = pop.add_array(f"{self.name}_variant", np.int8, -1)
-        self.last_touch = pop.add_array(f"{self.name}_last_touch_day", np.int16, NEVER)
-        self.touch_week = pop.add_array(f"{self.name}_touch_week", np.int16, NEVER)
-        self.week_touches = pop.add_array(f"{self.name}_week_touches", np.int8, 0)
+        # touch history for the caps: this journey's own, or one shared by every journey that says so
+        prefix = "journeys" if p["caps_across_journeys"] else self.name
+
+        def touch_array(suffix, dtype, fill):
+            name = f"{prefix}_{suffix}"
+            shared = p["caps_across_journeys"] and hasattr(pop, name)
+            return getattr(pop, name) if shared else pop.add_array(name, dtype, fill)
+        self.last_touch = touch_array("last_touch_day", np.int16, NEVER)
+        self.touch_week = touch_array("touch_week", np.int16, NEVER)
+        self.week_touches = touch_array("week_touches", np.int8, 0)
         self.quiet = np.zeros(sim.days + 1, bool)
         for q in p["quiet_periods"]:
             self.quiet[q["from_day"]:q["to_day"] + 1] = True
