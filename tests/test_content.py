@@ -138,3 +138,11 @@ def test_bad_content_settings_are_scenario_errors(policy, key):
     with pytest.raises(simlib.ScenarioError) as err:
         simlib.scenario_from_dict(scenario({"x": policy}))
     assert err.value.key == key
+
+
+def test_content_presets_validate_and_run_small():
+    first = simlib.run("content_first", users=3000, days=90, seed=SEED).summary
+    ads = simlib.run("daily_ads", users=3000, days=90, seed=SEED).summary
+    assert ads["messages_sent"] > first["messages_sent"] > 0
+    assert ads["unsubscribes"] > first["unsubscribes"]
+    assert ads["gmv_cny"] < first["gmv_cny"]

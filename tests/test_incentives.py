@@ -193,3 +193,12 @@ def test_bad_incentive_settings_are_scenario_errors(policy, key):
     with pytest.raises(simlib.ScenarioError) as err:
         simlib.scenario_from_dict(scenario({"x": policy}))
     assert err.value.key == key
+
+
+def test_incentive_presets_validate_and_run_small():
+    ladder = simlib.run("coupon_ladder", users=3000, days=90, seed=SEED)
+    assert ladder.daily.filter(like="ladder.given_down").to_numpy().sum() > 0
+    assert ladder.summary["ladder.coupons_redeemed"] > 0
+    points = simlib.run("points_program", users=3000, days=90, seed=SEED)
+    assert points.summary["points.points_earned"] > 0
+    assert points.daily["tiers.members_silver"].iloc[-1] > 0
