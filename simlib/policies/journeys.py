@@ -113,7 +113,6 @@ class Journey(Policy):
         self.entry = p["entry"]
         self._is_wait = np.array([s.kind == "wait" for s in self.program])
         self._next = np.array([s.next for s in self.program], np.int16)
-        n = pop.n
         self.step = pop.add_array(f"{self.name}_step", np.int16, NOT_IN)
         self.wake = pop.add_array(f"{self.name}_wake_day", np.int16, NEVER)
         self.entry_day = pop.add_array(f"{self.name}_entry_day", np.int16, NEVER)
@@ -180,7 +179,7 @@ class Journey(Policy):
         self.totals = dict.fromkeys(("entered", "holdout_entered", "converted", "holdout_converted", "touches",
                                      "capped", "chats", "chats_dropped", "invites", "group_joins", "coupons",
                                      "exits_on_goal"), 0)
-        self.today = dict.fromkeys(self.totals, 0)
+        self.counts_today = dict.fromkeys(self.totals, 0)
         self._chats_today = (-1, 0)
 
     def _other(self, name, method, where, what):
@@ -220,10 +219,10 @@ class Journey(Policy):
         return {d - e["days_before"] for d in days if d - e["days_before"] >= 0}
 
     def record(self, day):
-        out = dict(self.today)
-        for k, v in self.today.items():
+        out = dict(self.counts_today)
+        for k, v in self.counts_today.items():
             self.totals[k] += v
-            self.today[k] = 0
+            self.counts_today[k] = 0
         if self.p["record_steps"]:
             st = self.step[self.step >= 0]
             counts = np.bincount(st, minlength=len(self.program))
@@ -319,8 +318,8 @@ class Journey(Policy):
         treated = cand[~holdout]
         self.step[treated] = 0
         self._schedule(treated, day + 1)
-        self.today["entered"] += treated.size
-        self.today["holdout_entered"] += cand.size - treated.size
+        self.counts_today["entered"] += treated.size
+        self.counts_today["holdout_entered"] += cand.size - treated.size
 
     def _goals(self, day: int) -> None:
         sim = self.sim
@@ -338,8 +337,8 @@ class Journey(Policy):
         self.goal_day[who] = day
         st = self.step[who]
         hold = st == HOLDOUT
-        self.today["holdout_converted"] += int(np.count_nonzero(hold))
-        self.today["converted"] += int(np.count_nonzero(~hold))
+        self.counts_today["holdout_converted"] += int(np.count_nonzero(hold))
+        self.counts_today["converted"] += int(np.count_nonzero(~hold))
         v = self.variant[who[~hold]]
         v = v[v >= 0]
         if v.size:
@@ -347,7 +346,7 @@ class Journey(Policy):
         if self.p["exit_on_goal"]:
             active = who[st >= 0]
             self.step[active] = DONE
-            self.today["exits_on_goal"] += active.size
+            self.counts_today["exits_on_goal"] += active.size
 
     # --- walking the steps (ACT) ---------------------------------------------------------------
     def _schedule(self, idx: np.ndarray, day: int) -> None:
@@ -417,7 +416,7 @@ class Journey(Policy):
         allowed = self._allowed(cohort, day)
         if not allowed.all():
             capped = cohort[~allowed]
-            self.today["capped"] += capped.size
+            self.counts_today["capped"] += capped.size
             if self.p["when_capped"] == "delay":
                 self._schedule(capped, day + 1)
                 cohort = cohort[allowed]
@@ -463,7 +462,7 @@ class Journey(Policy):
         self.touch_week[idx] = week
         self.week_touches[idx] += 1
         self.last_touch[idx] = day
-        self.today["touches"] += idx.size
+        self.counts_today["touches"] += idx.size
 
     def _touch(self, kind: str, args: dict, idx: np.ndarray, day: int) -> np.ndarray:
         """Do a touch action for ``idx``; returns who it reached."""
@@ -481,7 +480,7 @@ class Journey(Policy):
                 to = idx[pop.stage[idx] != LOST]         # platform coupon for those outside the pond
             sim.give_coupon(to, self.name, off_share=args["off_share"], off_cny=args["off_cny"],
                             min_spend_cny=args["min_spend_cny"], valid_days=args["valid_days"])
-            self.today["coupons"] += to.size
+            self.counts_today["coupons"] += to.size
             return to
         if kind == "assign_chat":
             to = idx[pop.in_pond[idx] & (pop.stage[idx] != LOST)]
@@ -492,21 +491,21 @@ class Journey(Policy):
                 if cap is not None:
                     used = self._chats_today[1] if self._chats_today[0] == day else 0
                     room = max(cap - used, 0)
-                    self.today["chats_dropped"] += max(to.size - room, 0)
+                    self.counts_today["chats_dropped"] += max(to.size - room, 0)
                     to = to[:room]
                     self._chats_today = (day, used + to.size)
                 to = sim.chat(to)
                 if self.p["cost_cny_per_chat"] and to.size:
                     sim.ledger.post(day, "staff", self.p["cost_cny_per_chat"] * to.size, source=self.name)
-            self.today["chats"] += to.size
+            self.counts_today["chats"] += to.size
             return to
         # invite_to_group
         to = idx[pop.in_pond[idx] & (pop.stage[idx] != LOST)]
         if self.groups is not None:
             joined = self.groups.invite(to)
-            self.today["group_joins"] += 0 if joined is None else len(joined)
+            self.counts_today["group_joins"] += 0 if joined is None else len(joined)
         else:
             to = sim.message(to, quality=0.5)
             self.group_invited[to] = True
-        self.today["invites"] += to.size
+        self.counts_today["invites"] += to.size
         return to
