@@ -35,7 +35,7 @@ def run(policies=None, **kw):
 
 @pytest.fixture(scope="module")
 def sweep():
-    return {n: run(staff(n)) for n in (0, 1, 2, 4, 8, 32, 64)}
+    return {n: run(staff(n)) for n in (0, 1, 2, 4, 8, 64, 128)}
 
 
 def test_more_staff_more_chat_conversions_until_demand_runs_out(sweep):
@@ -46,9 +46,9 @@ def test_more_staff_more_chat_conversions_until_demand_runs_out(sweep):
     assert orders[1] > 0
     assert orders[1] < orders[2] < orders[4] < orders[8], orders
     # demand is finite: past it, more staff changes almost nothing (flat)
-    assert sweep[32].summary["staff.tasks_dropped"] == 0
-    assert abs(orders[64] - orders[32]) <= 0.03 * orders[32], orders
-    assert served[64] == served[32]
+    assert sweep[64].summary["staff.tasks_dropped"] == 0
+    assert abs(orders[128] - orders[64]) <= 0.03 * orders[64], orders
+    assert served[128] == served[64]
     # the gain per added staff member shrinks
     assert (orders[8] - orders[4]) / 4 < (orders[2] - orders[1])
     # and the whole business sells more with chats than without
@@ -68,7 +68,7 @@ def test_tasks_beyond_capacity_are_dropped_and_counted(sweep):
     assert (d["staff.tasks_queued"] == d["staff.chats_served"] + d["staff.tasks_dropped"]).all()
     assert d["staff.staff_utilisation"].max() == pytest.approx(1.0)
     # with staff to spare, nothing queues for long: nothing is dropped
-    assert sweep[64].daily["staff.tasks_dropped"].sum() == 0
+    assert sweep[128].daily["staff.tasks_dropped"].sum() == 0
 
 
 def test_staff_is_a_simpy_resource_batches_queue_on():

@@ -118,7 +118,7 @@ class StaffChats(Policy):
         if p["revisits_per_cycle"] > 0:
             buying = (stage == PURCHASED) | (stage == LOYAL)
             last_buy = pop.last_purchase_day[pond].astype(np.int32)
-            since_buy = np.where(last_buy == NEVER, 0, day - last_buy)  # bought before the run: treat as recent
+            since_buy = np.where(last_buy == NEVER, day, day - last_buy)  # bought before the run: as if on day 0
             since_touch = np.minimum(since_buy, since_chat)
             every = p["repurchase_cycle_days"] / p["revisits_per_cycle"]
             due |= buying & (since_touch >= every) & (since_buy <= p["revisit_for_cycles"] * p["repurchase_cycle_days"])
