@@ -176,6 +176,8 @@ def test_member_tiers_pay_member_prices_on_their_orders():
     tier_discount = r.ledger.query("source == 't' and account == 'discount'")["amount_cny"].sum()
     assert tier_discount > 0
     assert r.daily["t.members_silver"].iloc[-1] > 0
+    assert r.daily["t.member_price_discount_cny"].sum() == pytest.approx(tier_discount)
+    assert 0 < r.daily["t.cannibalised_discount_cny"].sum() < tier_discount
 
 
 @pytest.mark.parametrize("policy, key", [

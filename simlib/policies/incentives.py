@@ -580,6 +580,7 @@ class MemberTiers(Policy):
         self._retier(np.flatnonzero(pop.orders > 0))
         self.counts = [0] * len(self.tiers)
         self.gifts = 0
+        self.discount_today = self.anyway_today = 0.0
 
     def _retier(self, idx):
         """Tiers of ``idx`` from their orders and spend; only orders change them."""
@@ -619,13 +620,22 @@ class MemberTiers(Policy):
         if not idx.size:
             return
         member = pop.in_pond[idx]
-        off = np.minimum(self.share[self.tier[idx]] * amount, amount - discount) * member
+        tier = self.tier[idx]
+        off = np.minimum(self.share[tier] * amount, amount - discount) * member
+        self.discount_today = self.anyway_today = 0.0
         if off.any():
             sim.ledger.post(day, "discount", float(off.sum()), source=self.name)
+            # the member price's own pull; orders it did not cause would have happened anyway
+            pull = sim.behavior.p["discount_effect"] * pop.price_sensitivity[idx] * self.share[tier]
+            self.discount_today = float(off.sum())
+            self.anyway_today = float((off * np.exp(-pull)).sum())
         np.add.at(self.spend, idx, (amount - discount - off).astype(np.float32))
         self._retier(np.unique(idx))
 
     def record(self, day):
         row = {f"members_{spec['name']}": c for spec, c in zip(self.tiers, self.counts)}
         row["gifts_given"] = self.gifts
+        row["member_price_discount_cny"] = self.discount_today
+        row["cannibalised_discount_cny"] = self.anyway_today
+        self.discount_today = self.anyway_today = 0.0
         return row
