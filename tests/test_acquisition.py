@@ -153,3 +153,16 @@ def test_retail_o2o_preset_runs_and_fills_the_pond_mostly_from_the_stores():
     for name in ("offline_store", "douyin", "taobao_search"):
         assert np.isfinite(s[f"ads.cac_cny.{name}"])
     assert s["welcome.entered"] > 0 and s["coupons_redeemed"] > 0
+
+
+@pytest.mark.parametrize("flighting", ["even", "front_loaded", "pulsed"])
+def test_a_total_budget_is_spent_in_full_by_its_flighting_pattern(flighting):
+    channels = {"douyin": {"total_budget_cny": 60000, "flighting": flighting, "pulse_every_days": 10, "pulse_days": 2}}
+    daily = simlib.run(scenario(channels, users=2000, days=60), seed=1).daily["mix.ad_spend_cny.douyin"]
+    assert daily.sum() == pytest.approx(60000)
+    if flighting == "even":
+        assert daily.min() == pytest.approx(1000)
+    elif flighting == "front_loaded":
+        assert (np.diff(daily) < 0).all()
+    else:
+        assert (daily > 0).sum() == 12 and list(np.flatnonzero(daily > 0)[:4]) == [0, 1, 10, 11]

@@ -109,6 +109,12 @@ MIX_CHANNEL_PARAMS = {
     "budget_cny_per_day": Param(0.0, "daily budget on days no schedule range covers", "CNY per day", low=0.0),
     "schedule": Param([], "budget by day ranges: a list of {from_day, to_day, budget_cny_per_day}; "
                           "a later range wins where ranges overlap", "", list),
+    "total_budget_cny": Param(None, "instead of daily budgets: this total over the policy's active days, spread by "
+                                    "the flighting pattern", "CNY", low=0.0, nullable=True),
+    "flighting": Param("even", "how total_budget_cny is spread: evenly, front_loaded (falling linearly to zero), "
+                               "or pulsed (bursts)", "", str, choices=("even", "front_loaded", "pulsed")),
+    "pulse_every_days": Param(14, "pulsed flighting: a burst starts every this many days", "days", int, low=1),
+    "pulse_days": Param(3, "pulsed flighting: days each burst lasts", "days", int, low=1),
     "pricing": Param("cpm", "what the platform charges for: thousand impressions (cpm) or clicks (cpc)", "",
                      str, choices=("cpm", "cpc")),
     "cpm_cny": Param(40.0, "cost per thousand impressions (pricing: cpm)", "CNY", low=1e-6),
@@ -129,7 +135,8 @@ class AcquisitionMix(Policy):
     """Ads on several public channels at once, each with its own budget over time, and routes
     from each channel into the pond; CAC per channel comes out of the ledger at the end.
 
-    Per channel and day: budget B(day) from ``schedule`` (else ``budget_cny_per_day``);
+    Per channel and day: budget B(day) from ``schedule`` (else ``budget_cny_per_day``), or a
+    ``total_budget_cny`` spread over the active days by ``flighting`` (even, front-loaded, pulsed);
     impressions = B / cpm * 1000 (cpm) or B / cpc / click_through_rate (cpc); awareness hazard
     of the channel's unaware = cap * (1 - exp(-a * impressions / channel size / cap)) (reach
     saturation). Each pond route opens a joining hazard (``join_per_day``) and/or a chance per
@@ -157,6 +164,9 @@ class AcquisitionMix(Policy):
             spec = resolve(MIX_CHANNEL_PARAMS, spec, source, key)
             spec["schedule"] = [_resolve_item(SCHEDULE_PARAMS, item, source, f"{key}.schedule[{i}]")
                                 for i, item in enumerate(spec["schedule"])]
+            if spec["total_budget_cny"] is not None and (spec["schedule"] or spec["budget_cny_per_day"]):
+                raise ScenarioError(source, f"{key}.total_budget_cny", "give either total_budget_cny (with flighting) "
+                                                                       "or budget_cny_per_day/schedule, not both")
             for i, item in enumerate(spec["schedule"]):
                 if item["to_day"] is not None and item["to_day"] < item["from_day"]:
                     raise ScenarioError(source, f"{key}.schedule[{i}].to_day", f"must be >= from_day ({item['from_day']})")
@@ -175,7 +185,25 @@ class AcquisitionMix(Policy):
             for item in spec["schedule"]:
                 end = sim.days if item["to_day"] is None else min(sim.days, item["to_day"] + 1)
                 self.budget[k, item["from_day"]:end] = item["budget_cny_per_day"]
+            if spec["total_budget_cny"] is not None:
+                self.budget[k, :] = spec["total_budget_cny"] * self._flighting(spec)
         self.impressions = np.zeros(len(self.specs))
+
+    def _flighting(self, spec) -> np.ndarray:
+        """Share of a total budget spent on each day of the run (sums to 1 over the active days)."""
+        days = self.sim.days
+        first = min(self.p["start_day"], days)
+        last = days if self.p["end_day"] is None else min(days, self.p["end_day"] + 1)
+        weight = np.zeros(days)
+        age = np.arange(max(last - first, 0))
+        if spec["flighting"] == "even":
+            weight[first:last] = 1.0
+        elif spec["flighting"] == "front_loaded":
+            weight[first:last] = age.size - age
+        else:
+            weight[first:last] = (age % spec["pulse_every_days"]) < spec["pulse_days"]
+        total = weight.sum()
+        return weight / total if total else weight
 
     def act(self, day):
         sim = self.sim
