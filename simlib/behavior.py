@@ -24,6 +24,7 @@ BEHAVIOR_PARAMS = {
     "lose_interest_per_day": Param(0.02, "interested -> aware, before fatigue", "per day", low=0.0),
     "dormancy_per_day": Param(0.004, "purchased/loyal -> dormant (goes silent), before fatigue", "per day", low=0.0),
     "wake_per_day": Param(0.005, "dormant -> active again without contact", "per day", low=0.0),
+    "max_orders_per_day": Param(2.0, "cap on a customer's repeat-order rate, however strong the lifts", "orders per day", low=1e-9),
     "dormant_purchase_factor": Param(0.2, "purchase rate while dormant, as a share of the active rate", "ratio", low=0.0),
     "dormant_loss_per_day": Param(0.003, "dormant -> lost", "per day", low=0.0),
     "unsubscribe_per_day": Param(0.0005, "pond member leaves (unsubscribes, blocks) -> lost, before fatigue", "per day", low=0.0),
@@ -178,4 +179,5 @@ class Behavior:
         # repeat orders
         rate = pop.purchase_rate_per_day[idx] * lift
         rate *= active_buyer + f32(p["dormant_purchase_factor"]) * dormant
+        np.minimum(rate, f32(p["max_orders_per_day"]), out=rate)
         return h0.astype(f32, copy=False), h1.astype(f32, copy=False), h2.astype(f32, copy=False), rate
