@@ -154,14 +154,14 @@ def test_variants_split_by_their_percent_and_are_reported():
     sc = scenario(j={"type": "journey", "entry": "joined_pond", "holdout_percent": 0,
                      "steps": [{"id": "ab", "split": {"variants": [{"name": "a", "percent": 25, "goto": "x"},
                                                                    {"name": "b", "percent": 75, "goto": "y"}]}},
-                               {"id": "x", "give_coupon": {"off_share": 0.05}, "goto": "end"},
-                               {"id": "y", "give_coupon": {"off_share": 0.3}}]},
+                               {"id": "x", "send_content": {"quality": 0.5}, "goto": "end"},
+                               {"id": "y", "give_coupon": {"off_share": 0.4, "valid_days": 21}}]},
                   douyin_ads={"pond_entry_per_day": 0.03})
     s = simlib.run(sc, seed=2).summary
     a, b = s["j.variant.ab.a.assigned"], s["j.variant.ab.b.assigned"]
     assert 0.95 * s["j.entered"] <= a + b <= s["j.entered"] and a + b > 400  # the last day's entrants wait
     assert 0.18 < a / (a + b) < 0.32
-    assert s["j.variant.ab.b.conversion_rate"] > s["j.variant.ab.a.conversion_rate"]  # deeper coupon converts more
+    assert s["j.variant.ab.b.conversion_rate"] > s["j.variant.ab.a.conversion_rate"] + 0.05  # a coupon converts more
 
 
 def test_frequency_cap_and_quiet_period_space_out_touches():
