@@ -369,6 +369,10 @@ class Journey(Policy):
             return
         idx = np.unique(np.concatenate(parts))
         idx = idx[(self.step[idx] >= 0) & (self.wake[idx] == day)]   # drop who left or was rescheduled
+        lost = self.sim.pop.stage[idx] == LOST                        # the lost leave the journey
+        if lost.any():
+            self.step[idx[lost]] = DONE
+            idx = idx[~lost]
         at = self.step[idx]
         waited = self._is_wait[at]                                    # their wait is over: move on
         if waited.any():
