@@ -292,3 +292,17 @@ def test_caps_across_journeys_count_every_journeys_touches_together():
     assert most == 2                                   # each journey may touch once a week
     most, s = two_journeys(shared=True)
     assert most == 1 and s["b.capped"] > 0             # together they may touch once a week
+
+
+def test_audience_everyone_gives_platform_coupons_outside_the_pond_but_messages_only_the_pond():
+    spy = Spy(scenario(j={"type": "journey", "entry": {"trigger": "entered_stage", "stage": "interested"},
+                          "audience": "everyone", "holdout_percent": 0,
+                          "steps": [{"send_content": {}}, {"give_coupon": {"off_share": 0.2}}]}))
+    sim = spy.sim
+    j = sim.policies[-1]
+    entered = np.flatnonzero(j.entry_day != NEVER)
+    couponed = spy.reached("give_coupon")
+    outside = couponed[~sim.pop.in_pond[couponed]]
+    assert outside.size > 50                                    # non-members got the coupon
+    assert np.isin(entered, couponed).mean() > 0.9
+    assert np.isin(outside, spy.reached("message")).mean() < 0.5   # most of them never got a message
