@@ -119,3 +119,12 @@ def test_only_one_segments_policy():
     with pytest.raises(simlib.ScenarioError, match="only one segments policy"):
         simlib.run({"extends": "baseline", "policies": {"a": {"type": "segments"}, "b": {"type": "segments"}}},
                    users=100, days=2)
+
+
+def test_customers_who_leave_the_scope_lose_their_segment_and_scores():
+    sim, seg = tiny(scope="pond")
+    assert list(seg.members("champions")) == [1, 8] and seg.r_score[2] == 4
+    sim.pop.in_pond[[2, 8]] = False
+    seg.recompute(DAY + 1)
+    assert list(seg.members("champions")) == [1]
+    assert seg.segment[8] == -1 and seg.r_score[8] == seg.f_score[2] == 0

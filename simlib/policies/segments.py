@@ -147,6 +147,7 @@ class Segments(Policy):
         self.tag_names = list(self.p["tags"])
         self._members: dict[str, np.ndarray] = {name: np.zeros(0, np.int64) for name in self.names}
         self.computed_day = None
+        self._scope = np.zeros(0, np.int64)
         sim.segments = self
 
     def react(self, day):
@@ -184,6 +185,8 @@ class Segments(Policy):
             self.segment[self._members[name]] = -1
         for name in self.tag_names:
             self.tags[self._members[name]] = 0
+        for scores in (self.r_score, self.f_score, self.m_score):   # who has left the scope keeps none
+            scores[self._scope] = 0
         who = self.scope_members()
         orders = pop.orders[who]
         bought = orders > 0
@@ -200,9 +203,7 @@ class Segments(Policy):
             r = 5 - _quintile(recency)
             f = 1 + _quintile(frequency)
             m = 1 + _quintile(monetary)
-        self.r_score[who] = 0
-        self.f_score[who] = 0
-        self.m_score[who] = 0
+        self._scope = who
         self.r_score[buyers], self.f_score[buyers], self.m_score[buyers] = r, f, m
         seg = np.full(buyers.size, self.segment_names.index("others"), np.int8)
         open_ = np.ones(buyers.size, bool)
