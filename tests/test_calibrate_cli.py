@@ -1,0 +1,62 @@
+"""`simlib calibrate transactions` on the shipped example: outputs, truth inside the intervals,
+and a fragment that a scenario can extend."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import simlib
+from conftest import ROOT, simlib_cli
+from simlib.calibrate.spend import fit_spend
+from simlib.calibrate.synthetic import simulate_repeat_buying
+
+sys.path.insert(0, str(ROOT / "examples"))
+from make_examples import TRUTH  # noqa: E402
+
+
+def test_transactions_command_on_the_example(tmp_path):
+    done = simlib_cli("calibrate", "transactions", "examples/transactions.csv", "--calibration-end", "2024-07-31",
+                      "--customer-col", "member_id", "--date-col", "order_date", "--amount-col", "paid_cny",
+                      "--out", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Holdout check" in done.stdout and "predicted" in done.stdout
+    for name in ("fitted_traits.yaml", "holdout.csv", "weekly_tracking.png", "holdout_by_frequency.png"):
+        assert (tmp_path / name).exists(), name
+    holdout = pd.read_csv(tmp_path / "holdout.csv")
+    assert list(holdout.columns[:6]) == ["customer_id", "frequency", "recency", "age", "actual_holdout",
+                                         "predicted_holdout"]
+    assert holdout["customer_id"].is_unique and (holdout["recency"] <= holdout["age"]).all()
+    params = pd.read_csv(tmp_path / "parameters.csv").set_index("parameter")
+    for name in ("r", "alpha", "a", "b", "mean_log"):
+        truth = TRUTH[name]
+        assert params.loc[name, "lower"] <= truth <= params.loc[name, "upper"], (name, params.loc[name].tolist())
+    # sd_log of the trait is the between-customer spread; the order-to-order spread is reported apart
+    assert params.loc["sd_between", "lower"] <= TRUTH["sd_log"] <= params.loc["sd_between", "upper"]
+    assert params.loc["sd_within", "lower"] <= TRUTH["order_sd_log"] <= params.loc["sd_within", "upper"]
+    # a scenario extends the baseline with the fragment and runs on the calibrated market
+    scenario_file = tmp_path / "calibrated.yaml"
+    scenario_file.write_text(f"name: calibrated\nextends: [{ROOT / 'scenarios' / 'baseline.yaml'}, "
+                             f"{tmp_path / 'fitted_traits.yaml'}]\n", encoding="utf-8")
+    sc = simlib.load_scenario(scenario_file)
+    assert sc.get("traits.purchase_rate_per_day.shape") == pytest.approx(params.loc["r", "estimate"], rel=1e-5)
+    assert sc.get("traits.purchase_rate_per_day.scale") == pytest.approx(1 / params.loc["alpha", "estimate"], rel=1e-5)
+    assert sc.get("policies.douyin_ads.type") == "paid_acquisition"   # the rest of the baseline is kept
+
+
+def test_spend_fit_recovers_between_and_within_spread():
+    rng = np.random.default_rng(4)
+    occ = simulate_repeat_buying(rng, rng.integers(0, 60, 3000), 365, 0.8, 20.0, 1.5, 6.0,
+                                 mean_log=4.0, sd_log=0.6, order_sd_log=0.35)
+    fit = fit_spend(occ)
+    table = fit.table()
+    for name, truth in (("sd_between", 0.6), ("sd_within", 0.35), ("mean_log", 4.0)):
+        assert abs(table.loc[name, "estimate"] - truth) < 3 * table.loc[name, "std_error"], name
+    # without order-to-order spread (the engine's own logs) the closed form applies
+    flat = simulate_repeat_buying(rng, rng.integers(0, 60, 3000), 365, 0.8, 20.0, 1.5, 6.0, mean_log=4.0, sd_log=0.6)
+    fit = fit_spend(flat)
+    assert fit.sd_within == 0.0
+    assert abs(fit.mean_log - 4.0) < 3 * 0.6 / np.sqrt(3000) and abs(fit.sd_log - 0.6) < 3 * 0.6 / np.sqrt(6000)
