@@ -137,3 +137,20 @@ def test_bad_community_settings_are_scenario_errors():
         Sim(as_scenario(scenario({"g": groups(complaint_staff="nobody")}, days=2)), seed=1)
     with pytest.raises(ScenarioError, match=r"policies\.g\.complaint_staff.*staff_chats"):
         Sim(as_scenario(scenario({"g": groups(complaint_staff="douyin_ads")}, days=2)), seed=1)
+
+
+def test_invite_seats_pond_members_below_the_threshold_while_there_is_room():
+    sim = Sim(as_scenario(scenario({"g": groups(groups=2, group_size_limit=40, entry_min_orders=50)}, days=3)), seed=SEED)
+    g = sim.policies[-1]
+    seated = []
+
+    def operator():
+        yield sim.until(1, sim.ACT)
+        pond = sim.pond_members()
+        seated.append(g.invite(np.concatenate([pond[:100], pond[:10]])))   # duplicates are harmless
+    sim.env.process(operator())
+    r = sim.run()
+    got = seated[0]
+    assert got.size == 80                                  # two groups of 40, then no room
+    assert np.all(sim.pop.orders[got] < 50)                # nobody met the threshold; invited anyway
+    assert r.daily["g.joined"].sum() == 80 and r.daily["g.groups_open"].iloc[-1] == 2
