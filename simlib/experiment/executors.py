@@ -131,7 +131,7 @@ class DaskExecutor(Executor):
         else:
             self._cluster = LocalCluster(n_workers=int(workers or os.cpu_count() or 1),
                                          threads_per_worker=threads_per_worker, processes=True,
-                                         dashboard_address=None, silence_logs=40)
+                                         dashboard_address=":0", silence_logs=40)
             self._client = Client(self._cluster)
         self.workers = max(1, sum(self._client.nthreads().values()))
 
