@@ -26,3 +26,20 @@ def test_ishigami_indices_come_out_right(tmp_path):
     # x3 acts only through its interaction with x1: no first-order effect, a clear total one
     x3 = table.set_index("parameter").loc["x3"]
     assert abs(x3["first"]) < 0.05 and x3["total"] > 0.15
+
+
+def test_sensitivity_of_the_paired_difference_between_arms():
+    # toy funnel: without a discount, price sensitivity cannot matter; the coupon's lift
+    # over no coupon is driven by it, while market size drives the levels
+    spec = parse_experiment({
+        "name": "diff", "model": "simlib.experiment.toy:funnel", "replications": 2, "seed": 1,
+        "arms": {"plain": {}, "coupon": {"overrides": {"discount": 0.1}}},
+        "uncertainties": {"price_sensitivity": {"low": 0.0, "high": 3.0},
+                          "users": {"low": 200, "high": 400, "integer": True}},
+        "outcomes": {"purchases": "maximize"},
+        "sensitivity": {"samples": 32, "bootstrap": 100, "arms": ["plain", "coupon"], "difference": True}})
+    t = Experiment(spec).sensitivity().table.set_index(["arm", "parameter"])
+    assert t.loc[("plain", "price_sensitivity"), "total"] == 0.0
+    assert t.loc[("plain", "users"), "total"] > 0.8
+    diff = t.loc["coupon - plain"]
+    assert diff.loc["price_sensitivity", "total"] > 2 * diff.loc["users", "total"]

@@ -286,7 +286,21 @@ class Experiment:
                     runs.append(Run("sensitivity", arm, int(point), r, self._seed(r, a_i, int(point)), ov))
         df = self._execute("sensitivity", runs)
         outcomes = [spec.outcome(n) for n in se["outcomes"]]
-        table = sens_mod.sensitivity_table(df, labels, params, outcomes, bootstrap=se["bootstrap"],
+        analysed = df
+        if se.get("difference"):
+            # the paired difference arm - reference at each point: what the answer depends on
+            keys = [o.key for o in outcomes]
+            ref = df[df["arm"] == spec.reference].set_index(["point", "replication"])[keys]
+            parts = [df]
+            for arm in se["arms"]:
+                if arm == spec.reference:
+                    continue
+                a = df[df["arm"] == arm].set_index(["point", "replication"])[keys]
+                d = (a - ref).reset_index()
+                d["arm"] = f"{arm} - {spec.reference}"
+                parts.append(d)
+            analysed = pd.concat(parts, ignore_index=True)
+        table = sens_mod.sensitivity_table(analysed, labels, params, outcomes, bootstrap=se["bootstrap"],
                                            confidence=spec.confidence, seed=spec.seed)
         self.store.write_table("sensitivity_runs", df)
         self.store.write_table("sensitivity", table)
@@ -393,7 +407,17 @@ def compare_scenarios(base: str, arms: list[str], *, replications: int = 10, see
     """Compare scenario files against a base scenario (the `simlib compare` command)."""
     names = []
     arm_map = {}
+    try:
+        import simlib
+        builtins = list(simlib.builtin_scenarios())
+    except Exception:  # pragma: no cover
+        builtins = None
     for path in [base] + list(arms):
+        stem_name = os.path.splitext(os.path.basename(str(path)))[0]
+        if builtins is not None and not os.path.exists(path) and stem_name not in builtins:
+            from .spec import did_you_mean
+            raise ExperimentError(f"{path}: no such scenario file, nor a built-in scenario; "
+                                  f"built-in: {', '.join(builtins)}{did_you_mean(stem_name, builtins)}")
         stem = os.path.splitext(os.path.basename(str(path)))[0]
         name = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in stem) or "arm"
         if not name[0].isalpha():

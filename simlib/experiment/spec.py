@@ -86,7 +86,8 @@ SWEEP_KEYS = {"design": "grid|lhs|sobol", "points": "number of design points (lh
 SENS_KEYS = {"samples": "base sample size n (a power of 2); runs = n*(d+2) per arm and rep",
              "bootstrap": "bootstrap resamples for the intervals", "outcomes": "outcomes analysed",
              "arms": "arms analysed (default: reference)",
-             "over": "uncertainties|levers|both (default both)"}
+             "over": "uncertainties|levers|both (default both)",
+             "difference": "also analyse each arm's paired difference to the reference arm"}
 OPT_KEYS = {"outcome": "the outcome to optimise (direction from outcomes:)",
             "robust": "mean, or {quantile: q}: statistic across uncertainty scenarios",
             "constraints": "list of {metric|levers, max|min}",
@@ -544,6 +545,11 @@ def parse_experiment(data: dict, source: str = "<dict>", metrics: list | None = 
         se["outcomes"] = _outcome_list(spec, "sensitivity.outcomes", se.get("outcomes"))
         se["arms"] = _arm_list(spec, "sensitivity.arms", se.get("arms"), default=[spec.reference])
         se["over"] = _over(spec, "sensitivity.over", se.get("over", "both"))
+        se["difference"] = bool(se.get("difference", False))
+        if se["difference"]:
+            if spec.reference not in se["arms"] or len(se["arms"]) < 2:
+                raise _fail(source, "sensitivity.difference", "needs the reference arm "
+                            f"'{spec.reference}' and at least one other arm in sensitivity.arms")
         if len(spec.parameters(se["over"])) < 2:
             raise _fail(source, "sensitivity.over", "needs at least 2 uncertainties/levers to vary")
         spec.sensitivity = se
