@@ -75,6 +75,8 @@ class CommunityGroups(Policy):
         self.opened_day = np.full(p["groups"], -1, np.int64)
         self.activity = np.zeros(p["groups"])
         self._members = np.zeros(0, np.int64)
+        self._affinity = np.zeros(0, np.float32)        # content_affinity of _members, aligned
+        self._susceptibility = np.zeros(0, np.float32)  # social_susceptibility of _members, aligned
         self.staff = None
         if p["complaint_staff"] is not None:
             self.staff = find_policy(sim, p["complaint_staff"], "staff_chats", f"policies.{self.name}.complaint_staff")
@@ -112,23 +114,23 @@ class CommunityGroups(Policy):
         np.clip(self.activity, 0.0, 1.0, out=self.activity)
         if not m.size:
             return
-        a = self.activity[g]
-        # group chatter: useful content and load, like a message of that quality
-        units = a * p["content_units_at_full_activity"]
-        usefulness = p["content_quality"] * pop.content_affinity[m]
-        t = sim.today
-        t.touch("useful")[m] += (units * usefulness).astype(np.float32)
-        load = units * (1.0 - sim.behavior.p["useful_relief"] * usefulness)
-        # social proof and complaints
-        size = np.maximum(self.size, 1).astype(np.float64)
+        f32 = np.float32
+        size = np.maximum(self.size, 1)
         recent = (day - pop.last_purchase_day[m].astype(np.int32)) <= p["recent_purchase_days"]
         share_recent = np.bincount(g, weights=recent, minlength=p["groups"]) / size
         complaining = np.bincount(g, weights=self.complaining[m], minlength=p["groups"]) / size
-        boost = (p["social_proof_effect"] * share_recent[g] * a * pop.social_susceptibility[m]
-                 - p["complaint_effect"] * complaining[g])
-        t.touch("purchase_boost")[m] += boost.astype(np.float32)
-        load = load + p["complaint_load"] * complaining[g]
-        t.touch("load")[m] += load.astype(np.float32)
+        a = self.activity.astype(f32)[g]
+        # group chatter: useful content and load, like a message of that quality
+        units = a * f32(p["content_units_at_full_activity"])
+        useful = units * (f32(p["content_quality"]) * self._affinity)
+        t = sim.today
+        t.touch("useful")[m] += useful
+        # social proof lifts, complaints weigh on purchases and tire
+        proof = (p["social_proof_effect"] * share_recent * self.activity).astype(f32)
+        weigh = (p["complaint_effect"] * complaining).astype(f32)
+        t.touch("purchase_boost")[m] += proof[g] * self._susceptibility - weigh[g]
+        tire = (p["complaint_load"] * complaining).astype(f32)
+        t.touch("load")[m] += units - f32(sim.behavior.p["useful_relief"]) * useful + tire[g]
         if hasattr(sim.behavior, "fatigue_on"):  # the behaviour skips fatigue until something tires anyone
             sim.behavior.fatigue_on = True
         self._spread(day, m, g, a, complaining)
@@ -148,6 +150,8 @@ class CommunityGroups(Policy):
             self.group[gone] = -1
             self.complaining[gone] = False
             self._members = m[~out]
+            self._affinity = self._affinity[~out]
+            self._susceptibility = self._susceptibility[~out]
 
     def invite(self, idx: np.ndarray) -> np.ndarray:
         """Seat invited pond members at once (an operator's invitation skips the order threshold),
@@ -183,6 +187,9 @@ class CommunityGroups(Policy):
         self.activity[opening] = p["initial_activity"] + (p["activation_lift"] if p["activate_at_opening"] else 0.0)
         self.size += new
         self._members = np.concatenate([self._members, joiners])  # joiners are new: no duplicates
+        pop = self.sim.pop
+        self._affinity = np.concatenate([self._affinity, pop.content_affinity[joiners].astype(np.float32)])
+        self._susceptibility = np.concatenate([self._susceptibility, pop.social_susceptibility[joiners].astype(np.float32)])
         self.day_counts["joined"] += joiners.size
         return joiners
 

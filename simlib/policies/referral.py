@@ -102,7 +102,8 @@ class KocProgram(Policy):
 class ReferralFission(Policy):
     """Invite friends, both get a reward when the friend first buys.
 
-    Referrers are pond members in ``referrer_stages`` (KOCs always qualify). Each invites at
+    Referrers are pond members in ``referrer_stages`` (KOCs always qualify; newcomers to those
+    stages are picked up at the weekly scan of the pond, leavers drop out the same day). Each invites at
     hazard ``invites_per_referrer_per_day * exp(invite_lift_per_reward_cny * referrer_reward_cny)``,
     times ``koc_invite_factor`` for KOCs. The friend is a customer on the referrer's channel
     (keyed draw); the invitation lands if the friend has not bought yet (unaware, aware or
@@ -143,6 +144,7 @@ class ReferralFission(Policy):
         # customers are numbered channel by channel: a friend on channel c is start_c + a draw
         self.channel_start = np.array([sl.start for sl in pop.channel_slices], np.int64)
         self._pending = np.zeros(0, np.int64)
+        self._referrers = None
         self.day_counts = dict(invites_sent=0, invites_landed=0, friends_converted=0, rewards_cny=0.0)
         self.totals = dict(self.day_counts)
 
@@ -152,12 +154,19 @@ class ReferralFission(Policy):
         self.day_counts["rewards_cny"] = 0.0
         pend = self._pending
         pend = pend[(self.invite_expiry[pend] >= day) & (pop.stage[pend] < PURCHASED)]
-        # referrers invite
-        pond = sim.pond_members()
+        # referrers invite: the pond is scanned for them weekly; who left the pond, the stage
+        # or the KOC role since then is dropped every day
         koc = getattr(pop, "koc", None)
-        is_koc = koc[pond] if koc is not None else np.zeros(pond.size, bool)
-        ok = (self.stage_ok[pop.stage[pond]] | is_koc) & (pop.stage[pond] != LOST)
-        ref, is_koc = pond[ok], is_koc[ok]
+        if (day - p["start_day"]) % 7 == 0 or self._referrers is None:
+            pond = sim.pond_members()
+            ok = self.stage_ok[pop.stage[pond]]
+            if koc is not None:
+                ok |= koc[pond]
+            self._referrers = pond[ok]
+        ref = self._referrers
+        is_koc = koc[ref] if koc is not None else np.zeros(ref.size, bool)
+        ok = (self.stage_ok[pop.stage[ref]] | is_koc) & pop.in_pond[ref]
+        ref, is_koc = ref[ok], is_koc[ok]
         if ref.size:
             h = p["invites_per_referrer_per_day"] * np.exp(p["invite_lift_per_reward_cny"] * p["referrer_reward_cny"])
             h = h * np.where(is_koc, p["koc_invite_factor"], 1.0)
