@@ -75,8 +75,9 @@ class CouponPolicy(Policy):
     An order placed while holding a coupon of depth d happens at rate lambda x exp(b d)
     (b = discount_effect x price_sensitivity); without the coupon it would have happened at
     rate lambda, so with probability exp(-b d) the order (and the discount paid on it) is
-    cannibalised. Summed over redemptions this is an unbiased estimate from the model itself;
-    tests check it against a no-coupon arm run with the same seed.
+    cannibalised. Summed over redemptions this is the model's own estimate; it leaves out the
+    knock-on effects of an extra order (trust, loyalty), and tests check it against a
+    no-coupon arm run with the same seed.
     """
 
     def init(self):
