@@ -113,3 +113,18 @@ def test_crashed_worker_loses_nothing_and_resumes(tmp_path):
     assert len(after) == TOTAL and all(after[k] == t for k, t in kept.items())
     ref = Experiment(parse_experiment(d, "crash.yaml")).sweep().runs
     pd.testing.assert_frame_equal(load_results(str(out)), ref, check_exact=True)
+
+
+def test_more_replications_later_computes_only_the_new_ones(tmp_path):
+    from simlib.experiment import parse_experiment
+    d = {**EXP, "arms": {"base": {"overrides": {"sleep": 0.0}}}, "replications": 2}
+    out = str(tmp_path / "out")
+    Experiment(parse_experiment(d, "grow.yaml"), out=out).sweep()
+    first = {f.name: f.stat().st_mtime_ns for f in run_files(out)}
+    assert len(first) == 20
+    grown = Experiment(parse_experiment({**d, "replications": 4}, "grow.yaml"), out=out).sweep()
+    after = {f.name: f.stat().st_mtime_ns for f in run_files(out)}
+    assert len(after) == 40 and all(after[k] == t for k, t in first.items())
+    assert sorted(grown.runs["replication"].unique()) == [0, 1, 2, 3]
+    fresh = Experiment(parse_experiment({**d, "replications": 4}, "grow.yaml")).sweep()
+    pd.testing.assert_frame_equal(grown.runs, fresh.runs, check_exact=True)

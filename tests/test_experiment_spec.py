@@ -115,3 +115,8 @@ def test_folder_of_another_experiment_is_refused_and_kept(tmp_path):
         Experiment(parse_experiment(d, "toy.yaml"), out=out).sweep()
     assert "different experiment" in str(e.value)
     assert len(list((tmp_path / "out" / "runs" / "sweep").glob("*.json"))) == 8
+
+
+def test_shared_overrides_are_checked_against_the_scenario(tmp_path):
+    msg, _ = error_of(tmp_path, good(overrides={"policies.douyin_ads.budget_per_day": 10}), build=True)
+    assert "key 'overrides'" in msg and "budget_cny_per_day" in msg
