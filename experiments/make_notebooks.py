@@ -133,7 +133,7 @@ else:
           f"({x.min():g} to {x.max():g}); no flip.")
 """),
     code("""
-fig = pe.response_surface(sw.runs, ["behavior.discount_effect"], "net_profit_cny")
+fig = pe.difference_plot(diff, "behavior.discount_effect", "net_profit_cny", "ladder - points")
 """),
     code("""
 executor.close()

@@ -114,6 +114,24 @@ def response_surface(runs: pd.DataFrame, params, outcome: str, arm: str | None =
     return fig
 
 
+def difference_plot(diff: pd.DataFrame, param: str, outcome: str = "", label: str = "", ax=None):
+    """Paired difference (arm - reference) along one swept parameter, with its interval:
+    where the line crosses zero, the answer flips."""
+    d = diff.sort_values(param)
+    fig, ax = _axes(ax, (6.5, 4))
+    x = d[param].astype(float)
+    ax.fill_between(x, d["diff_low"], d["diff_high"], color="tab:blue", alpha=0.2, lw=0,
+                    label="interval")
+    ax.plot(x, d["diff"], marker="o", color="tab:blue", label=label or "paired difference")
+    ax.axhline(0, color="0.2", lw=0.8)
+    ax.set_xlabel(param)
+    ax.set_ylabel(f"difference in {outcome}" if outcome else "difference")
+    ax.set_title("Where does the answer flip?")
+    ax.legend(frameon=False)
+    fig.tight_layout()
+    return fig
+
+
 def frontier_plot(result, ax=None):
     """Every candidate (grey), feasible ones (blue), the frontier (line) and the best (star)."""
     c = result.candidates

@@ -38,3 +38,11 @@ def test_fan_chart_median_line_per_arm():
     fig = pe.fan_chart(daily, "loyal")
     line = fig.axes[0].lines[0]
     assert line.get_ydata().tolist() == [3.0, 4.0]
+
+
+def test_difference_plot_follows_the_sweep():
+    diff = pd.DataFrame({"k": [2.0, 0.0, 1.0], "diff": [3.0, -1.0, 1.0],
+                         "diff_low": [2.0, -2.0, 0.0], "diff_high": [4.0, 0.0, 2.0]})
+    fig = pe.difference_plot(diff, "k", "profit")
+    line = fig.axes[0].lines[0]
+    assert line.get_xdata().tolist() == [0.0, 1.0, 2.0] and line.get_ydata().tolist() == [-1.0, 1.0, 3.0]
