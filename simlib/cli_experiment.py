@@ -233,6 +233,14 @@ def _plots(results, spec, out) -> None:
         params = [c for c in s.runs.columns if c.startswith("param:")]
         if params:
             figs["response"] = pe.response_surface(s.runs, params[:2], spec.outcomes[0].key)
+        arms = list(s.runs["arm"].unique())
+        if len(params) == 1 and spec.reference in arms:
+            o = spec.outcomes[0]
+            for arm in arms:
+                if arm != spec.reference:
+                    d = s.difference(o.key, arm, spec.reference, spec.confidence)
+                    figs[f"flip_{arm}"] = pe.difference_plot(d, params[0][6:], o.name,
+                                                             f"{arm} - {spec.reference}")
     if "optimize" in results and results["optimize"].frontier_metric:
         figs["frontier"] = pe.frontier_plot(results["optimize"])
     for name, fig in figs.items():
