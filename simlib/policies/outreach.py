@@ -132,18 +132,19 @@ class StaffChats(Policy):
         """Sort today's tasks by priority and launch one staff-day batch process per slot."""
         sim, p = self.sim, self.p
         idx, prio = own
-        if self._assigned:
-            idx = np.concatenate([idx] + [a for a, _ in self._assigned])
-            prio = np.concatenate([prio] + [np.full(a.size, q, np.int64) for a, q in self._assigned])
+        if self._assigned:   # own tasks are live pond members already; assigned ones are checked
+            pop = sim.pop
+            more = np.concatenate([a for a, _ in self._assigned])
+            more_prio = np.concatenate([np.full(a.size, q, np.int64) for a, q in self._assigned])
+            live = pop.in_pond[more] & (pop.stage[more] != LOST)
+            idx = np.concatenate([idx, more[live]])
+            prio = np.concatenate([prio, more_prio[live]])
             self._assigned = []
             order = np.argsort(prio, kind="stable")  # one task per customer: keep its most urgent
             idx, first = np.unique(idx[order], return_index=True)
             prio = prio[order][first]
         if not idx.size:
             return
-        pop = sim.pop
-        live = pop.in_pond[idx] & (pop.stage[idx] != LOST)
-        idx, prio = idx[live], prio[live]
         key = prio + 0.5 * sim.rng.uniform(f"{self.name}:tie", day, idx)   # class, then a keyed tie-break
         size = p["chats_per_staff_per_day"]
         head = 2 * max(p["staff_members"], 1) * size
