@@ -139,7 +139,9 @@ fig = pe.difference_plot(diff, "behavior.discount_effect", "net_profit_cny", "la
 executor.close()
 """),
     md("""
-**Reading it.** The ladder sells more (GMV, repurchase) but pays for it in discounts,
+**Reading it.** Net profit is after ad spend; on this small market and 120 days both arms
+are still paying back acquisition, so the levels are negative and only the difference
+matters. The ladder sells more (GMV, repurchase) but pays for it in discounts,
 including on orders that would have happened anyway. Whether that pays depends on how much
 discounts really move these customers: the sweep shows the value of `discount_effect` where
 the profit ranking changes. Before choosing, measure that sensitivity (an A/B test of one
