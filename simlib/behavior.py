@@ -105,6 +105,9 @@ class Behavior:
         def by_channel(values):
             return np.repeat(np.asarray(values, f32), runs)
 
+        def by_channel_at(values, sub):  # the same for positions ``sub`` (ascending) of idx
+            return np.repeat(np.asarray(values, f32), np.diff(np.searchsorted(idx[sub], pop.channel_edges)))
+
         unaware, aware, interested = stage == UNAWARE, stage == AWARE, stage == INTERESTED
         dormant = stage == DORMANT
         active_buyer = (stage == PURCHASED) | (stage == LOYAL)
@@ -122,9 +125,11 @@ class Behavior:
 
         # purchase lift M: trust, social proof, chat, discount held, fatigue, boosts, calendar
         log_m = common.copy()
-        if self.coupons_on:
-            valid = pop.coupon_expiry[idx] >= day
-            log_m += f32(p["discount_effect"]) * pop.price_sensitivity[idx] * (pop.coupon_depth[idx] * valid)
+        if self.coupons_on:  # only customers holding a coupon can have a discount term
+            held = np.flatnonzero(pop.coupon_depth[idx])
+            h_idx = idx[held]
+            valid = pop.coupon_expiry[h_idx] >= day
+            log_m[held] += f32(p["discount_effect"]) * pop.price_sensitivity[h_idx] * (pop.coupon_depth[h_idx] * valid)
         if excess is not None:
             log_m -= f32(p["fatigue_effect"]) * excess
         if "purchase_boost" in dirty:
@@ -149,15 +154,16 @@ class Behavior:
                 log_i += t.interest_boost[idx[a]]
             rate_i = f32(p["interest_per_day"])
             if p["ad_interest_ratio"] and t.ad_awareness.any():
-                rate_i = rate_i + by_channel(p["ad_interest_ratio"] * t.ad_awareness)[a]
+                rate_i = rate_i + by_channel_at(p["ad_interest_ratio"] * t.ad_awareness, a)
             h0[a] += rate_i * np.exp(log_i) * f32(t.interest_multiplier)
-        if dormant.any():
-            wake = f32(p["wake_per_day"])
+        d = np.flatnonzero(dormant)
+        if d.size:
+            wake = np.full(d.size, p["wake_per_day"], f32)
             if chat is not None:
-                wake = wake + f32(p["wake_chat_per_day"]) * chat
+                wake = wake + f32(p["wake_chat_per_day"]) * chat[d]
             if useful is not None:
-                wake = wake + f32(p["wake_content_per_day"]) * useful
-            h0 += wake * dormant
+                wake = wake + f32(p["wake_content_per_day"]) * useful[d]
+            h0[d] += wake
 
         # back / decay exit
         lose = f32(p["lose_interest_per_day"]) * interested
@@ -178,6 +184,8 @@ class Behavior:
 
         # repeat orders
         rate = pop.purchase_rate_per_day[idx] * lift
-        rate *= active_buyer + f32(p["dormant_purchase_factor"]) * dormant
+        buying = active_buyer.astype(f32)
+        buying[d] = p["dormant_purchase_factor"]
+        rate *= buying
         np.minimum(rate, f32(p["max_orders_per_day"]), out=rate)
         return h0.astype(f32, copy=False), h1.astype(f32, copy=False), h2.astype(f32, copy=False), rate
