@@ -186,3 +186,32 @@ def test_presets_validate_and_run_small(preset):
     assert r.summary["gmv_cny"] > 0 and r.summary["pond_size_end"] > 0
     staff_names = [k for k, v in sc.data["policies"].items() if v["type"] == "staff_chats"]
     assert staff_names and r.summary[f"{staff_names[0]}.chats_served"] > 0
+
+
+def test_priority_segments_are_served_first():
+    seg = {"tags": {"type": "segments", "every_days": 1, "scope": "pond",
+                    "tags": {"big_spender": {"monetary_cny_min": 150.0}}}}
+    share = {}
+    for first in ([], ["big_spender"]):
+        sim = Sim(as_scenario(scenario({**seg, **staff(1, priority_segments=first)}, days=40)), seed=SEED)
+        team = sim.policies[-1]
+        served, vip = [], []
+
+        def monitor():
+            for day in range(sim.days):
+                yield sim.until(day, sim.OUTREACH_END + 0.01)
+                chatted = np.flatnonzero(team.last_chat_day == day)
+                served.append(chatted.size)
+                vip.append(int(sim.segments.is_member("big_spender", chatted).sum()))
+        sim.env.process(monitor())
+        sim.run()
+        share[bool(first)] = sum(vip[5:]) / max(sum(served[5:]), 1)
+    assert share[True] > share[False] + 0.2, share
+
+
+def test_priority_segments_need_known_names():
+    with pytest.raises(ScenarioError, match=r"priority_segments.*segments"):
+        Sim(as_scenario(scenario(staff(1, priority_segments=["champions"]), days=2)), seed=1)
+    sc = scenario({"tags": {"type": "segments"}, **staff(1, priority_segments=["champs"])}, days=2)
+    with pytest.raises(ScenarioError, match=r"priority_segments\[0\].*champions"):
+        Sim(as_scenario(sc), seed=1)

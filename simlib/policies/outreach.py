@@ -32,8 +32,9 @@ class StaffChats(Policy):
     - wake-up: dormant customers not chatted for ``wake_dormant_every_days`` days;
     - prospect: interested (not yet paid) customers not chatted for ``prospect_every_days``;
     - plus tasks other policies ``assign`` (e.g. complaints, journeys).
-    Priority follows ``priority_by_stage`` (first = served first); ties are broken by a keyed
-    draw, so the same customers win in every arm. A served task is a ``sim.chat``: a useful
+    Priority follows ``priority_segments`` (segments or tags of the scenario's ``segments``
+    policy, served first in that order), then ``priority_by_stage`` (first = served first);
+    ties are broken by a keyed draw, so the same customers win in every arm. A served task is a ``sim.chat``: a useful
     personal message (trust, interest, purchase and wake-up effects in the behaviour model)
     that also counts against the customer's message tolerance. Staff cost is booked daily.
     """
@@ -49,6 +50,8 @@ class StaffChats(Policy):
         "prospect_every_days": Param(0, "days between chats to an interested, not yet paid customer (0: none)", "days", int, low=0),
         "priority_by_stage": Param(["loyal", "purchased", "dormant", "interested"],
                                    "stages in the order staff serve them (stages not listed are not served)", "", list),
+        "priority_segments": Param([], "segments or tags of the scenario's segments policy served before the rest, "
+                                       "in this order (stage order applies within each)", "", list),
         "attribution_days": Param(7, "an order within this many days after a chat counts as a chat conversion", "days", int, low=0, high=365),
     }
 
@@ -69,6 +72,18 @@ class StaffChats(Policy):
         self.rank = np.full(len(STAGES), 127, np.int8)  # stage -> priority class (127: not served)
         for i, s in enumerate(p["priority_by_stage"]):
             self.rank[STAGES.index(s)] = i
+        self.segments = None
+        if p["priority_segments"]:
+            from .segments import FALLBACK_SEGMENTS, find_segments
+            key = f"policies.{self.name}.priority_segments"
+            self.segments = find_segments(sim)
+            if self.segments is None:
+                raise ScenarioError(sim.scenario.source, key, "needs a policy of type segments in the scenario")
+            known = list(self.segments.p["segments"]) + list(FALLBACK_SEGMENTS) + list(self.segments.p["tags"])
+            for i, name in enumerate(p["priority_segments"]):
+                if name not in known:
+                    raise ScenarioError(sim.scenario.source, f"{key}[{i}]",
+                                        f"unknown segment or tag {name!r}; known: " + ", ".join(known))
         self._assigned: list[tuple[np.ndarray, int]] = []
         self._counts = dict.fromkeys(("tasks_queued", "chats_served", "tasks_dropped", "chat_orders"), 0)
         self._counts["chat_gmv_cny"] = 0.0
@@ -77,8 +92,8 @@ class StaffChats(Policy):
     # --- what other policies call ----------------------------------------------------------
     def assign(self, idx: np.ndarray, priority: int = -1) -> None:
         """Queue chat tasks for ``idx`` today (call in the ACT phase). Lower priority numbers are
-        served first; stage classes are 0, 1, ... in ``priority_by_stage`` order, so the default
-        -1 puts these tasks ahead of all of them."""
+        served first; own tasks have 16 * (segment rank) + (stage rank), both from 0, so the
+        default -1 puts these tasks ahead of all of them."""
         self._assigned.append((np.asarray(idx, np.int64), int(priority)))
 
     def served_today(self, idx: np.ndarray, day: int) -> np.ndarray:
@@ -126,7 +141,14 @@ class StaffChats(Policy):
             due |= (stage == DORMANT) & (since_chat >= p["wake_dormant_every_days"])
         if p["prospect_every_days"]:
             due |= (stage == INTERESTED) & (since_chat >= p["prospect_every_days"])
-        return pond[due], rank[due].astype(np.int64)
+        idx, prio = pond[due], rank[due].astype(np.int64)
+        if self.segments is not None and idx.size:   # listed segments first, stage order within each
+            names = p["priority_segments"]
+            seg_rank = np.full(idx.size, len(names), np.int64)
+            for k in range(len(names) - 1, -1, -1):
+                seg_rank[self.segments.is_member(names[k], idx)] = k
+            prio += 16 * seg_rank
+        return idx, prio
 
     def _serve(self, day: int, own) -> None:
         """Sort today's tasks by priority and launch one staff-day batch process per slot."""
