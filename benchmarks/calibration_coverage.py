@@ -79,7 +79,11 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     if args.trials:
-        rows = pd.DataFrame([transaction_trial(s, args.customers, args.engine) for s in range(args.trials)])
+        rows = []
+        for s in range(args.trials):
+            rows.append(transaction_trial(s, args.customers, args.engine))
+            print(f"  trial {s + 1}/{args.trials}: " + ", ".join(f"{k} {rows[-1][k]:.4g}" for k in TRUTH), flush=True)
+        rows = pd.DataFrame(rows)
         source = "engine" if args.engine else "independent generator"
         print(f"Transactions: {args.trials} trials x {args.customers} customers ({source}), nominal 95 % intervals")
         for k, v in TRUTH.items():
@@ -87,7 +91,12 @@ def main() -> None:
         print(f"  holdout total: actual mean {rows['actual'].mean():.1f}, predicted mean {rows['predicted'].mean():.1f}, "
               f"|z| < 1.96 in {np.mean(np.abs(rows['z']) < 1.96):.0%} of trials, mean z {rows['z'].mean():+.2f}")
     if args.funnel_trials:
-        rows = pd.DataFrame([funnel_trial(s, args.weeks) for s in range(args.funnel_trials)])
+        rows = []
+        for s in range(args.funnel_trials):
+            rows.append(funnel_trial(s, args.weeks))
+            print(f"  funnel trial {s + 1}/{args.funnel_trials}: interest {rows[-1]['interest_per_day']:.4g}, "
+                  f"first purchase {rows[-1]['first_purchase_per_day']:.4g}", flush=True)
+        rows = pd.DataFrame(rows)
         print(f"Funnel: {args.funnel_trials} trials, baseline market of 20,000, {args.weeks} weeks, MSM sandwich 95 %")
         for k in ("interest_per_day", "first_purchase_per_day"):
             print(f"  {k:<24} mean estimate {rows[k].mean():.4g}  coverage {rows[f'cover_{k}'].mean():.0%}")

@@ -43,6 +43,7 @@ DEFAULT_KEYS = (  # behaviour key -> columns that inform it
     ("dormant_loss_per_day", ("lost",)),
 )
 LOG_BOUNDS = (np.log(1e-6), np.log(5.0))
+JACOBIAN_STEP = 0.25  # central-difference half-step in log hazard for the sandwich
 
 
 @dataclass
@@ -366,6 +367,10 @@ def fit_funnel(data: FunnelData, scenario, keys=None, users: int | None = None, 
     theta, jac, res, converged = _levenberg_marquardt(residual, theta, max_iter)
     objective = float(res @ res)
     m_fit = m_obs - res * sigma
+    # the sandwich needs the slope at the fit itself: central differences, wide enough that the
+    # engine's whole-customer steps do not pass for slope (noise in J shrinks the intervals)
+    jac = np.column_stack([(residual(theta + JACOBIAN_STEP * e) - residual(theta - JACOBIAN_STEP * e))
+                           / (2 * JACOBIAN_STEP) for e in np.eye(theta.size)])
     # Omega: independent runs at the fit; per-customer covariance scaled to data + simulation noise
     omega_seeds = range(seed + 10_000, seed + 10_000 + omega_runs)
     runs = np.array([sim.moments(theta, seeds=[s]) for s in omega_seeds])
