@@ -15,11 +15,13 @@ from .spec import ExperimentError
 
 
 def _die_with_parent() -> None:
-    """Worker initializer: on Linux, ask the kernel to end this worker when its parent dies,
-    so a killed experiment leaves no orphans computing runs nobody will save."""
+    """Worker initializer. Ctrl-C is the parent's business (it saves what finished and stops
+    cleanly), so workers ignore SIGINT; and on Linux the kernel ends a worker when its parent
+    dies, so a killed experiment leaves no orphans computing runs nobody will save."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         import ctypes
-        import signal
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except Exception:
