@@ -40,6 +40,8 @@ def register(subparsers) -> None:
     c.add_argument("--days", type=int, default=None, help="simulated days for every run")
     c.add_argument("--outcomes", default=None,
                    help="comma-separated metrics (default: profit, GMV, ROI, repurchase, churn, cost)")
+    c.add_argument("--detect", action="append", default=[], metavar="OUTCOME=DIFF",
+                   help="smallest difference worth detecting, for 'reps needed' (repeatable)")
     c.add_argument("--crn-check", action="store_true",
                    help="also run with independent seeds and print the variance of the paired "
                         "difference both ways")
@@ -100,9 +102,18 @@ def _compare(args) -> int:
     if args.reps < 2:
         raise ExperimentError(f"--reps must be at least 2 (intervals need two), got {args.reps}")
     outcomes = [s.strip() for s in args.outcomes.split(",") if s.strip()] if args.outcomes else None
+    detect = {}
+    for item in args.detect:
+        name, _, value = item.partition("=")
+        try:
+            detect[name.strip()] = float(value)
+        except ValueError:
+            raise ExperimentError(f"--detect {item!r}: expected OUTCOME=NUMBER, e.g. "
+                                  "gross_profit_cny=5000") from None
     with _executor(args) as ex:
         kw = dict(replications=args.reps, seed=args.seed, users=args.users, days=args.days,
-                  outcomes=outcomes, executor=ex, progress=not args.no_progress)
+                  outcomes=outcomes, executor=ex, progress=not args.no_progress,
+                  detect_difference=detect or None)
         res = compare_scenarios(args.base, args.arms, out=args.out, **kw)
         print(res.text())
         if args.crn_check:

@@ -26,7 +26,7 @@ def test_compare_prints_table_and_writes_folder(tmp_path):
     out = tmp_path / "out"
     p = simlib("compare", BASE, arm, "--reps", 3, "--users", 300, "--days", 30, "--seed", 1,
                "--workers", 1, "--out", out, "--no-progress", "--outcomes",
-               "gross_profit_cny,discount_cny", "--crn-check")
+               "gross_profit_cny,discount_cny", "--crn-check", "--detect", "discount_cny=0.001")
     assert p.returncode == 0, p.stderr
     lines = p.stdout.splitlines()
     assert any(l.startswith("discount_cny (lower is better)") for l in lines)
@@ -38,6 +38,7 @@ def test_compare_prints_table_and_writes_folder(tmp_path):
     assert (out / "comparison.parquet").exists() and (out / "compare_runs.parquet").exists()
     disc = table[(table.outcome == "discount_cny") & (table.arm == "coupon_pond")].iloc[0]
     assert disc["diff"] > 0 and disc["p_better"] < 0.5  # a coupon gives money away
+    assert disc["delta"] == 0.001 and disc["reps_needed"] > 1000  # a tiny difference needs many
     runs = sorted((out / "runs" / "compare").glob("*.json"))
     assert len(runs) == 6
     rec = json.loads(runs[0].read_text())

@@ -403,7 +403,8 @@ def _plain(v):
 def compare_scenarios(base: str, arms: list[str], *, replications: int = 10, seed: int = 0,
                       users: int | None = None, days: int | None = None, outcomes=None,
                       out: str | None = None, executor: Executor | None = None,
-                      progress: bool = False, crn: bool = True) -> CompareResult:
+                      progress: bool = False, crn: bool = True,
+                      detect_difference: dict | None = None) -> CompareResult:
     """Compare scenario files against a base scenario (the `simlib compare` command)."""
     names = []
     arm_map = {}
@@ -434,6 +435,11 @@ def compare_scenarios(base: str, arms: list[str], *, replications: int = 10, see
         data["days"] = days
     if outcomes:
         data["outcomes"] = list(outcomes)
+    if detect_difference:
+        data["detect_difference"] = dict(detect_difference)
+        if not outcomes:
+            from .spec import DEFAULT_OUTCOMES
+            data["outcomes"] = list(dict.fromkeys(DEFAULT_OUTCOMES + list(detect_difference)))
     exp = Experiment(parse_experiment(data, "<command line>"), out=out, executor=executor,
                      progress=progress)
     return exp.compare()
