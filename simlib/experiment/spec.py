@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import ast
 import difflib
-import hashlib
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -295,11 +293,6 @@ class ExperimentSpec:
         if over == "levers":
             return list(self.levers)
         return list(self.uncertainties) + list(self.levers)
-
-    def fingerprint(self) -> str:
-        """Hash of everything that determines which runs exist and what they compute."""
-        text = json.dumps(self.raw, sort_keys=True, default=str)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.raw, sort_keys=False, allow_unicode=True)
