@@ -60,3 +60,34 @@ def test_spend_fit_recovers_between_and_within_spread():
     fit = fit_spend(flat)
     assert fit.sd_within == 0.0
     assert abs(fit.mean_log - 4.0) < 3 * 0.6 / np.sqrt(3000) and abs(fit.sd_log - 0.6) < 3 * 0.6 / np.sqrt(6000)
+
+
+def test_too_little_data_is_flagged_not_crashed(tmp_path):
+    path = tmp_path / "tiny.csv"
+    path.write_text("customer_id,date,amount\nA,2024-01-01,10\nA,2024-01-10,12\nB,2024-01-05,20\nC,2024-02-01,5\n",
+                    encoding="utf-8")
+    done = simlib_cli("calibrate", "transactions", path, "--calibration-end", "2024-01-31", "--out", tmp_path / "out",
+                      "--no-plots")
+    assert done.returncode == 0, done.stderr
+    assert "not identified" in done.stdout
+    holdout = pd.read_csv(tmp_path / "out" / "holdout.csv")
+    assert np.isfinite(holdout["predicted_holdout"]).all() and (holdout["predicted_holdout"] >= 0).all()
+
+
+def test_funnel_command_writes_a_fragment(tmp_path):
+    daily = simlib.run("classic_ctmc", seed=3, users=5000, days=42).daily
+    frame = pd.DataFrame({"day": np.arange(7, 43, 7)})
+    for stage in ("unaware", "aware", "interested", "purchased"):
+        frame[stage] = daily[stage].to_numpy()[frame["day"] - 1]
+    frame["day"] = np.arange(1, 7)
+    path = tmp_path / "funnel.csv"
+    frame.to_csv(path, index=False)
+    done = simlib_cli("calibrate", "funnel", path, "--scenario", "classic_ctmc", "--period-days", "7",
+                      "--fit", "interest_per_day", "--users", "5000", "--out", tmp_path / "out", "--no-plots")
+    assert done.returncode == 0, done.stderr
+    assert "Goodness of fit" in done.stdout and "interest_per_day" in done.stdout
+    fragment = (tmp_path / "out" / "fitted_behavior.yaml").read_text(encoding="utf-8")
+    assert "behavior:" in fragment and "interest_per_day" in fragment and "traits:" not in fragment
+    bad = simlib_cli("calibrate", "funnel", path, "--scenario", "classic_ctmc", "--fit", "interest_per_dya",
+                     "--period-days", "7", "--out", tmp_path / "bad")
+    assert bad.returncode == 2 and "interest_per_day" in bad.stderr and "Traceback" not in bad.stderr

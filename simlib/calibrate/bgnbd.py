@@ -126,6 +126,16 @@ def probability_alive(params, x, t_x, T, dropout_at_first_purchase=False, time_m
     return np.exp(alive - np.logaddexp(alive, dead))
 
 
+def _beta_nodes(a, b):
+    """Quadrature nodes p in (0, 1) and weights for an expectation under Beta(a, b)."""
+    if a + b < 300.0:
+        nodes, weights = special.roots_jacobi(_JACOBI_NODES, b - 1.0, a - 1.0)
+        return (1.0 + nodes) / 2.0, weights / weights.sum()
+    # Jacobi weights overflow for large parameters: integrate over the quantiles instead
+    u, w = special.roots_legendre(64)
+    return special.betaincinv(a, b, (u + 1.0) / 2.0), w / w.sum()
+
+
 def _expected_if_alive(params, x, T, t_star, k, time_model):
     """E[purchases in (T, T+t_star] | alive at T, x].
 
@@ -143,9 +153,7 @@ def _expected_if_alive(params, x, T, t_star, k, time_model):
     ux, uT, ut = keys.T
     values = np.empty(ux.shape)
     for value in np.unique(ux):
-        nodes, weights = special.roots_jacobi(_JACOBI_NODES, b + value + k - 1.0, a - 1.0)
-        v = weights / weights.sum()
-        p = (1.0 + nodes) / 2.0  # p in (0, 1)
+        p, v = _beta_nodes(a, b + value + k)
         rows = np.flatnonzero(ux == value)
         for chunk in np.array_split(rows, max(1, rows.size // 1000)):
             t = ut[chunk][:, None]
