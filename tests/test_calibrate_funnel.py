@@ -108,3 +108,21 @@ def _write_extends(tmp_path, fragment):
     path = tmp_path / "calibrated.yaml"
     path.write_text(f"name: calibrated\nextends: [{baseline}, {fragment}]\n", encoding="utf-8")
     return path
+
+
+def test_recovers_bass_p_and_q_from_the_closed_form_curve(tmp_path):
+    p, q, n, weeks = 0.003, 0.03, 20_000, 20
+    t = 7.0 * np.arange(1, weeks + 1)
+    e = np.exp(-(p + q) * t)
+    bought = np.round(n * (1 - e) / (1 + q / p * e))
+    frame = pd.DataFrame({"week": np.arange(1, weeks + 1), "unaware": n - bought, "aware": 0, "interested": 0,
+                          "purchased": bought, "loyal": 0, "dormant": 0, "lost": 0})
+    path = tmp_path / "bass.csv"
+    frame.to_csv(path, index=False)
+    start = simlib.load_scenario("classic_bass").override(
+        {"behavior.awareness_per_day": 0.006, "behavior.word_of_mouth_per_day": 0.015})
+    fit = fit_funnel(read_funnel(path), start, keys=["awareness_per_day", "word_of_mouth_per_day"], omega_runs=8)
+    table = fit.table()
+    for key, value in (("awareness_per_day", p), ("word_of_mouth_per_day", q)):
+        est, se = table.loc[key, "estimate"], table.loc[key, "std_error"]
+        assert abs(est - value) < 3.5 * se and se < 0.15 * value, (key, est, se)
