@@ -26,6 +26,9 @@ def register(subparsers) -> None:
     tx.add_argument("--calibration-end", required=True, metavar="DATE",
                     help="last day of the calibration period (a date, or a day number for day-numbered logs)")
     tx.add_argument("--holdout-end", metavar="DATE", help="last day of the holdout period (default: last day in the file)")
+    tx.add_argument("--cohort-start", metavar="DATE",
+                    help="fit only customers first seen on or after this day (leave a lead-in when the log "
+                         "starts mid-relationship: old customers' next purchase would look like a first one)")
     tx.add_argument("--customer-col", default="customer_id", metavar="C", help="customer id column")
     tx.add_argument("--date-col", default="date", metavar="D", help="date column (dates or whole day numbers)")
     tx.add_argument("--amount-col", default="amount", metavar="A", help="amount column (CNY)")
@@ -69,7 +72,7 @@ def cmd_transactions(args) -> int:
     result = calibrate_transactions(args.transactions, args.calibration_end, args.holdout_end,
                                     customer_col=args.customer_col, date_col=args.date_col,
                                     amount_col=args.amount_col, date_format=args.date_format,
-                                    time_model=args.time_model)
+                                    time_model=args.time_model, cohort_start=args.cohort_start)
     paths = result.write(args.out, plots=not args.no_plots)
     print(result.describe())
     print(f"\nwrote {args.out}/: " + ", ".join(p.name for p in paths))

@@ -117,9 +117,9 @@ class TransactionCalibration:
 
 
 def calibrate_log(log: TransactionLog, calibration_end, holdout_end=None, time_model: str = "daily",
-                  dropout_at_first_purchase: bool = False) -> TransactionCalibration:
+                  dropout_at_first_purchase: bool = False, cohort_start=None) -> TransactionCalibration:
     """Fit an already-read log (see `read_transactions`, `transactions_from_frame`)."""
-    data = summarize(log, calibration_end, holdout_end)
+    data = summarize(log, calibration_end, holdout_end, cohort_start)
     c = data.customers
     fit = fit_bgnbd(c["frequency"], c["recency"], c["age"], time_model=time_model,
                     dropout_at_first_purchase=dropout_at_first_purchase)
@@ -136,7 +136,7 @@ def calibrate_log(log: TransactionLog, calibration_end, holdout_end=None, time_m
 
 def calibrate_transactions(path, calibration_end, holdout_end=None, customer_col="customer_id",
                            date_col="date", amount_col="amount", date_format=None,
-                           time_model: str = "daily") -> TransactionCalibration:
+                           time_model: str = "daily", cohort_start=None) -> TransactionCalibration:
     """Read a transaction CSV and fit the scenario traits (see the module docstring)."""
     log = read_transactions(path, customer_col, date_col, amount_col, date_format)
-    return calibrate_log(log, calibration_end, holdout_end, time_model=time_model)
+    return calibrate_log(log, calibration_end, holdout_end, time_model=time_model, cohort_start=cohort_start)

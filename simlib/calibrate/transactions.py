@@ -271,12 +271,14 @@ def transactions_from_frame(frame: pd.DataFrame, customer_col="customer_id", day
     return TransactionLog(occasions=occasions, origin=None, source=source, n_transactions=len(rows))
 
 
-def summarize(log: TransactionLog, calibration_end, holdout_end=None) -> CalibrationData:
+def summarize(log: TransactionLog, calibration_end, holdout_end=None, cohort_start=None) -> CalibrationData:
     """Per-customer frequency, recency, age and mean spend for the calibration period.
 
     ``calibration_end`` and ``holdout_end`` are dates (or day numbers for day-numbered logs);
     both periods include their end day. Without ``holdout_end`` the holdout runs to the last
-    day in the log (and is empty when the calibration ends there).
+    day in the log (and is empty when the calibration ends there). ``cohort_start`` keeps only
+    customers first seen on or after it: a log that starts mid-relationship shows old
+    customers' next purchase as a first one (left truncation), so leave a lead-in period.
     """
     cal_end = log.to_day(calibration_end, "--calibration-end")
     if cal_end < log.first_day:
@@ -294,7 +296,13 @@ def summarize(log: TransactionLog, calibration_end, holdout_end=None) -> Calibra
             )
     occ = log.occasions
     first = occ.groupby("customer_id", sort=True)["day"].min()
-    cohort = first.index[first.to_numpy() <= cal_end]
+    keep = first.to_numpy() <= cal_end
+    if cohort_start is not None:
+        start = log.to_day(cohort_start, "--cohort-start")
+        if start > cal_end:
+            raise user_error(f"--cohort-start {cohort_start}: after --calibration-end {calibration_end}")
+        keep &= first.to_numpy() >= start
+    cohort = first.index[keep]
     occ = occ[occ["customer_id"].isin(cohort)]
     calib = occ[occ["day"] <= cal_end]
     grouped = calib.groupby("customer_id", sort=True)
