@@ -76,7 +76,7 @@ cells = [
        "(`simlib.calibrate.funnel.EXAMPLE_TRUTH`); the fitted engine (lines) against the counts (points):"),
     code("from simlib.calibrate.funnel import EXAMPLE_TRUTH\n"
          "print(ffit.table().assign(truth=pd.Series(EXAMPLE_TRUTH)).round(5).to_string())\n"
-         "ax = plots_calibrate.plot_funnel_fit(ffit.observed, ffit.fitted, [\"aware\", \"interested\", \"purchased\", \"loyal\"])"),
+         "fig = plots_calibrate.plot_funnel_fit(ffit.observed, ffit.fitted, funnel.stocks + funnel.flows)"),
     md("## 3. Compare two strategies on the calibrated market\n\nEach arm extends its own scenario with both fitted fragments (later files win), so the\n"
        "arms differ by the strategy only, and both run on the calibrated customers with the same\n"
        "seed. The staff's revisit cadence follows the calibrated repurchase cycle (1 / mean rate)."),

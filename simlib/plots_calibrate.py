@@ -40,19 +40,29 @@ def plot_by_frequency(by_freq, ax=None):
     return ax
 
 
-def plot_funnel_fit(observed, fitted, stages, ax=None):
-    """Observed stage shares (points) and the fitted engine's mean (lines) per period."""
-    ax = ax or plt.subplots(figsize=(7, 4))[1]
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for i, stage in enumerate(stages):
-        c = colors[i % len(colors)]
-        ax.plot(observed["period"], observed[stage], "o", ms=3, color=c)
-        ax.plot(fitted["period"], fitted[stage], "-", color=c, label=stage)
-    ax.set_xlabel("period")
-    ax.set_ylabel("share of the market")
-    ax.set_title("Funnel: observed (points) vs fitted engine (lines)")
-    ax.legend(frameon=False, fontsize="small", ncol=2)
-    return ax
+def plot_funnel_fit(observed, fitted, columns):
+    """One small panel per column: observed share per period (points), fitted engine (line).
+
+    Each panel has its own scale, so small stages (dormant, lost) are as readable as large ones.
+    Returns the figure.
+    """
+    cols = min(4, len(columns))
+    rows = -(-len(columns) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.4 * rows), squeeze=False, sharex=True)
+    for ax, column in zip(axes.ravel(), columns):
+        ax.plot(observed["period"], observed[column] * 100, "o", ms=3, color="black", label="observed")
+        ax.plot(fitted["period"], fitted[column] * 100, "-", color="tab:blue", label="fitted engine")
+        ax.set_title(column, fontsize="medium")
+    for ax in axes.ravel()[len(columns):]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("% of market")
+    for ax in axes[-1, :]:
+        ax.set_xlabel("period")
+    axes[0, 0].legend(frameon=False, fontsize="small")
+    fig.suptitle("Funnel: observed counts vs the fitted engine")
+    fig.tight_layout()
+    return fig
 
 
 def save_transaction_plots(calibration, out) -> list[Path]:
@@ -74,11 +84,9 @@ def save_transaction_plots(calibration, out) -> list[Path]:
     return paths
 
 
-def save_funnel_plot(observed, fitted, stages, out) -> Path:
+def save_funnel_plot(observed, fitted, columns, out) -> Path:
     out = Path(out)
-    fig, ax = plt.subplots(figsize=(7, 4))
-    plot_funnel_fit(observed, fitted, stages, ax)
-    fig.tight_layout()
+    fig = plot_funnel_fit(observed, fitted, columns)
     fig.savefig(out / "funnel_fit.png", dpi=110)
     plt.close(fig)
     return out / "funnel_fit.png"
