@@ -31,8 +31,8 @@ from scipy import stats
 
 from simlib.calibrate._errors import user_error
 from simlib.calibrate.fragment import behavior_fragment, write_fragment
+from simlib.population import STAGES as STAGE_NAMES  # the engine's stage columns
 
-STAGE_NAMES = ("unaware", "aware", "interested", "purchased", "loyal", "dormant", "lost")
 FLOWS = ("new_buyers", "purchases", "pond_joins", "unsubscribes")
 POLICY_COL = "policies"
 DEFAULT_KEYS = (  # behaviour key -> columns that inform it
@@ -333,7 +333,6 @@ def fit_funnel(data: FunnelData, scenario, keys=None, users: int | None = None, 
                seed: int = 0, omega_runs: int = 16, bootstrap: int = 0, max_iter: int = 10,
                rng: np.random.Generator | None = None) -> FunnelFit:
     """Fit behaviour hazards ``keys`` of ``scenario`` to ``data`` (see the module docstring)."""
-    from simlib.scenario import Scenario  # noqa: F401  (scenario objects come from simlib)
     if data.initial is not None:
         scenario = scenario.override({"market.initial_stage": data.initial}, source=data.source)
     _check_policies(data, scenario)
