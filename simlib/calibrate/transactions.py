@@ -161,7 +161,10 @@ def _parse_days(values: pd.Series, source: str, column: str, date_format: str | 
     formats = (date_format,) if date_format else DATE_FORMATS
     best = None
     complete = []
+    ambiguous = {"%d/%m/%Y", "%m/%d/%Y"}
     for fmt in formats:
+        if complete and not (complete[0][0] in ambiguous and fmt in ambiguous):
+            continue  # one layout already reads every date; only day/month order needs a second look
         parsed = pd.to_datetime(text, format=fmt, errors="coerce")
         failures = int(parsed.isna().sum())
         if failures == 0:
