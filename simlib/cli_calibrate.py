@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
-
 from simlib.errors import UserError
 
 
@@ -20,8 +18,7 @@ def register(subparsers) -> None:
         "transactions", help="fit repeat buying, dropout and basket value to a transaction CSV",
         description="Fit BG/NBD repeat buying with dropout (purchase_rate_per_day, dropout_after_purchase) "
                     "and the basket value (basket_value_cny) by maximum likelihood to a CSV with one row "
-                    "per transaction; check the fit on a holdout period.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                    "per transaction; check the fit on a holdout period.")
     tx.add_argument("transactions", help="CSV: one row per transaction (customer, date, amount)")
     tx.add_argument("--calibration-end", required=True, metavar="DATE",
                     help="last day of the calibration period (a date, or a day number for day-numbered logs)")
@@ -29,22 +26,21 @@ def register(subparsers) -> None:
     tx.add_argument("--cohort-start", metavar="DATE",
                     help="fit only customers first seen on or after this day (leave a lead-in when the log "
                          "starts mid-relationship: old customers' next purchase would look like a first one)")
-    tx.add_argument("--customer-col", default="customer_id", metavar="C", help="customer id column")
-    tx.add_argument("--date-col", default="date", metavar="D", help="date column (dates or whole day numbers)")
-    tx.add_argument("--amount-col", default="amount", metavar="A", help="amount column (CNY)")
+    tx.add_argument("--customer-col", default="customer_id", metavar="C", help="customer id column (default: customer_id)")
+    tx.add_argument("--date-col", default="date", metavar="D", help="date column, dates or whole day numbers (default: date)")
+    tx.add_argument("--amount-col", default="amount", metavar="A", help="amount column in CNY (default: amount)")
     tx.add_argument("--date-format", metavar="FMT", help="strptime layout of the dates, e.g. %%d/%%m/%%Y (default: detected)")
     tx.add_argument("--time-model", choices=("daily", "continuous"), default="daily",
                     help="daily: at most one purchase occasion a day (as the data and the engine record them); "
-                         "continuous: classic BG/NBD")
-    tx.add_argument("--out", default="calibration", metavar="DIR", help="folder for the fragment, tables and plots")
+                         "continuous: classic BG/NBD (default: daily)")
+    tx.add_argument("--out", default="calibration", metavar="DIR", help="folder for the fragment, tables and plots (default: calibration)")
     tx.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
     tx.set_defaults(func=cmd_transactions)
 
     fn = sub.add_parser(
         "funnel", help="fit funnel hazards to stage counts per day or week",
         description="Fit behaviour hazards of a scenario by the method of simulated moments so the "
-                    "engine's stage shares match a CSV of stage counts per period.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                    "engine's stage shares match a CSV of stage counts per period.")
     fn.add_argument("funnel", help="CSV: one row per period (day or week) with a count column per stage")
     fn.add_argument("--scenario", required=True, metavar="S", help="scenario to fit (file or built-in name)")
     fn.add_argument("--fit", metavar="KEYS", help="comma-separated behavior keys to fit (default: the hazards the "
@@ -54,10 +50,10 @@ def register(subparsers) -> None:
     fn.add_argument("--period-days", type=int, metavar="N", help="days per period (default: 7 if the column is named week*, else detected)")
     fn.add_argument("--users", type=int, help="simulated customers per run (default: the data's market size; "
                     "policies with absolute budgets act differently on a smaller market)")
-    fn.add_argument("--replications", type=int, default=1, help="runs averaged per evaluation (same seeds at every trial)")
-    fn.add_argument("--bootstrap", type=int, default=0, help="parametric bootstrap refits for intervals (0: sandwich only)")
-    fn.add_argument("--seed", type=int, default=0, help="random seed")
-    fn.add_argument("--out", default="calibration", metavar="DIR", help="folder for the fragment, tables and plot")
+    fn.add_argument("--replications", type=int, default=1, help="runs averaged per evaluation, same seeds at every trial (default: 1)")
+    fn.add_argument("--bootstrap", type=int, default=0, help="parametric bootstrap refits for intervals (default 0: the sandwich only)")
+    fn.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    fn.add_argument("--out", default="calibration", metavar="DIR", help="folder for the fragment, tables and plot (default: calibration)")
     fn.add_argument("--no-plots", action="store_true", help="skip the PNG figure")
     fn.set_defaults(func=cmd_funnel)
 
