@@ -96,8 +96,8 @@ def test_max_kocs_caps_the_programme():
 
 
 def test_koc_word_of_mouth_reaches_the_unaware():
-    quiet, _ = sim_run({"kocs": {**KOC, "word_of_mouth_per_koc_share": 0.0}})
-    loud, _ = sim_run({"kocs": {**KOC, "word_of_mouth_per_koc_share": 20.0}})
+    quiet, _ = sim_run({"kocs": {**KOC, "koc_word_of_mouth_vs_buyer": 0.0}})
+    loud, _ = sim_run({"kocs": {**KOC, "koc_word_of_mouth_vs_buyer": 100.0}})
     assert np.count_nonzero(loud.pop.stage == UNAWARE) < np.count_nonzero(quiet.pop.stage == UNAWARE)
 
 

@@ -23,13 +23,14 @@ REFERRER_STAGES = ("purchased", "loyal", "dormant")
 class KocProgram(Policy):
     """Name KOCs by rule; their word of mouth reaches the unaware on their channel.
 
-    Every ``review_every_days`` a pond member becomes a KOC when loyal, with at least ``min_orders`` orders and trust at
-    least ``min_trust``, if they accept (a keyed draw per customer, fixed for the run, below
-    ``accept_share``), up to ``max_kocs``. A KOC stays one until lost or out of the pond.
-    Word of mouth: unaware customers on channel c get an extra awareness hazard
-    ``word_of_mouth_per_koc_share * (KOCs on c / customers on c) * channel word_of_mouth *
-    social_susceptibility`` (the Bass q term, driven by KOCs instead of buyers). KOCs buy
-    more themselves (``koc_purchase_effect``, a log-multiplier) and cost a perk per day.
+    Every ``review_every_days`` a pond member becomes a KOC when loyal, with at least
+    ``min_orders`` orders and trust at least ``min_trust``, if they accept (a keyed draw per
+    customer, fixed for the run, below ``accept_share``), up to ``max_kocs``. A KOC stays one
+    until lost or out of the pond. Word of mouth: unaware customers on channel c get an extra
+    awareness hazard ``behavior.word_of_mouth_per_day * koc_word_of_mouth_vs_buyer * (KOCs on
+    c / customers on c) * channel word_of_mouth * social_susceptibility`` - the engine's Bass q
+    term for buyers, with each KOC counting as that many buyers. KOCs buy more themselves
+    (``koc_purchase_effect``, a log-multiplier) and cost a perk per day.
     """
 
     params = {
@@ -38,7 +39,7 @@ class KocProgram(Policy):
         "accept_share": Param(0.3, "share of qualifying customers who accept the role", "share", low=0.0, high=1.0),
         "review_every_days": Param(7, "days between reviews of who qualifies as a KOC", "days", int, low=1),
         "max_kocs": Param(None, "most KOCs at any time (null: no limit)", "customers", int, low=0, nullable=True),
-        "word_of_mouth_per_koc_share": Param(2.0, "awareness hazard per unit KOC share of the channel (Bass q for KOCs)", "per day", low=0.0),
+        "koc_word_of_mouth_vs_buyer": Param(10.0, "a KOC's word of mouth as a multiple of one buyer's (behavior.word_of_mouth_per_day)", "x", low=0.0),
         "koc_purchase_effect": Param(0.3, "log-multiplier on a KOC's own purchase hazard", "log", low=0.0),
         "perk_cny_per_koc_per_day": Param(0.5, "perks (samples, gifts) per KOC per day, booked as gifts", "CNY per day", low=0.0),
     }
@@ -59,7 +60,8 @@ class KocProgram(Policy):
         if not k.size:
             return
         per_channel = np.bincount(pop.channel[k], minlength=len(sim.channels)) / np.maximum(pop.channel_size, 1)
-        hazard = (p["word_of_mouth_per_koc_share"] * per_channel * self.wom).astype(np.float32)
+        q = sim.behavior.p["word_of_mouth_per_day"] * p["koc_word_of_mouth_vs_buyer"]
+        hazard = (q * per_channel * self.wom).astype(np.float32)
         if hazard.any():
             extra = sim.today.touch("awareness_extra")
             for c, sl in enumerate(pop.channel_slices):   # customers are stored by channel: slices, no gather
