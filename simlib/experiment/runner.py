@@ -7,7 +7,9 @@ decision, day, customer), so they differ only by what the strategy or parameter 
 """
 from __future__ import annotations
 
+import hashlib
 import importlib
+import json
 import sys
 from dataclasses import dataclass, field
 
@@ -38,6 +40,11 @@ def run_seed(seed: int, replication: int, *, crn: bool = True, arm_index: int = 
     return int(np.random.SeedSequence(entropy).generate_state(1, dtype=np.uint32)[0] >> 1)
 
 
+# Validated arm scenarios, per process: a worker builds each arm once, not once per run
+# (the model is pickled with every task, so an instance cache would start empty each time).
+_SCENARIOS: dict = {}
+
+
 class SimlibModel:
     """Evaluates a run with the simulator: arm scenario + overrides -> simlib.run."""
 
@@ -46,19 +53,18 @@ class SimlibModel:
         self.arms = arms            # arm name -> resolved scenario data (plain dict)
         self.users, self.days = users, days
         self.keep_daily = keep_daily
-        self._cache: dict = {}
-
-    def __getstate__(self):
-        d = dict(self.__dict__)
-        d["_cache"] = {}
-        return d
+        self._keys = {name: hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()
+                      for name, d in arms.items()}
 
     def scenario(self, run: Run):
         import simlib
-        base = self._cache.get(run.arm)
+        key = self._keys[run.arm]
+        base = _SCENARIOS.get(key)
         if base is None:
-            base = self._cache[run.arm] = simlib.scenario_from_dict(self.arms[run.arm],
-                                                                    source=f"<arm {run.arm}>")
+            if len(_SCENARIOS) > 64:
+                _SCENARIOS.clear()
+            base = _SCENARIOS[key] = simlib.scenario_from_dict(self.arms[run.arm],
+                                                               source=f"<arm {run.arm}>")
         return base.override(dict(run.overrides)) if run.overrides else base
 
     def __call__(self, run: Run) -> dict:
