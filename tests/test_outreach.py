@@ -215,3 +215,11 @@ def test_priority_segments_need_known_names():
     sc = scenario({"tags": {"type": "segments"}, **staff(1, priority_segments=["champs"])}, days=2)
     with pytest.raises(ScenarioError, match=r"priority_segments\[0\].*champions"):
         Sim(as_scenario(sc), seed=1)
+
+
+def test_a_team_without_staff_changes_nothing_else(sweep):
+    """Common random numbers: an arm whose lever does nothing matches the arm without it, day by day."""
+    none = run().daily
+    zero = sweep[0].daily
+    for col in ("purchases", "gmv_cny", "in_pond", "unsubscribes", "loyal", "dormant"):
+        assert (none[col].to_numpy() == zero[col].to_numpy()).all(), col

@@ -114,3 +114,12 @@ def test_bad_referral_settings_are_scenario_errors():
         as_scenario(scenario({"fission": {**FISSION, "invite_valid_days": 0}}))
     with pytest.raises(ScenarioError, match=r"only one koc_program"):
         Sim(as_scenario(scenario({"k1": KOC, "k2": KOC}, days=2)), seed=1)
+
+
+def test_a_fission_that_invites_nobody_changes_nothing(arms):
+    """Common random numbers: a lever at zero gives the no-lever arm, day by day."""
+    _, silent = sim_run({"fission": {**FISSION, "invites_per_referrer_per_day": 0.0}})
+    none = arms["none"][1].daily
+    for col in ("purchases", "gmv_cny", "unaware", "in_pond"):
+        assert (none[col].to_numpy() == silent.daily[col].to_numpy()).all(), col
+    assert silent.summary["fission.invites_landed"] == 0
