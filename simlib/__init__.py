@@ -1,4 +1,11 @@
-"""simlib: simulate private-domain marketing strategies before rolling them out."""
+"""simlib: simulate private-domain marketing strategies before rolling them out.
+
+The flat API: ``load_scenario``, ``run`` and ``Result`` for single runs; ``compare_scenarios``
+and ``load_experiment`` (package ``simlib.experiment``) for comparisons, sweeps, sensitivity
+and optimisation; ``calibrate_transactions`` and ``calibrate_funnel`` (package
+``simlib.calibrate``) for fitting to a team's data. The latter two load on first use, so
+``import simlib`` stays quick.
+"""
 
 __version__ = "0.1.0"
 
@@ -8,5 +15,20 @@ from .results import Result  # noqa: E402
 from .run import run  # noqa: E402
 from .scenario import Scenario, builtin_scenarios, load_scenario, scenario_from_dict  # noqa: E402
 
+_LAZY = {
+    "compare_scenarios": "simlib.experiment",
+    "load_experiment": "simlib.experiment",
+    "load_results": "simlib.experiment",
+    "calibrate_transactions": "simlib.calibrate",
+    "calibrate_funnel": "simlib.calibrate",
+}
+
 __all__ = ["STAGES", "Result", "Scenario", "ScenarioError", "UserError", "builtin_scenarios",
-           "load_scenario", "run", "scenario_from_dict", "__version__"]
+           "load_scenario", "run", "scenario_from_dict", "__version__", *_LAZY]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'simlib' has no attribute {name!r}")
