@@ -384,6 +384,8 @@ class Sim:
         f32 = np.float32
         pop.trust[active] *= f32(trust_decay)
         pond = self.pond_members()
+        if "load" in t._dirty:  # whoever wrote today's load (messages, group chatter), fatigue is live
+            self.behavior.fatigue_on = True
         if self.behavior.fatigue_on and pond.size:
             fatigue = pop.fatigue[pond] * f32(fatigue_decay)
             if "load" in t._dirty:
