@@ -6,16 +6,14 @@ import numpy as np
 import pytest
 
 import simlib
+from conftest import pond_scenario
 from simlib.policies.calendar import festival_days
 
 SEED = 7
 
 
 def scenario(policies=None, users=10000, days=160):
-    base = {"douyin_ads": {"pond_entry_per_day": 0.02, "pond_entry_on_purchase": 0.3},
-            "search_ads": {"pond_entry_on_purchase": 0.3}}
-    return {"extends": "baseline", "market": {"users": users, "days": days},
-            "policies": {**base, **(policies or {})}}
+    return pond_scenario(policies, users, days)
 
 
 def run(policies=None, **kw):

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import simlib
+from conftest import pond_scenario
 from simlib.engine import Sim
 from simlib.population import AWARE, INTERESTED, LOYAL, PURCHASED
 from simlib.run import as_scenario
@@ -12,10 +13,7 @@ SEED = 5
 
 
 def scenario(policies=None, users=8000, days=150):
-    base = {"douyin_ads": {"pond_entry_per_day": 0.02, "pond_entry_on_purchase": 0.3},
-            "search_ads": {"pond_entry_on_purchase": 0.3}}
-    return {"extends": "baseline", "market": {"users": users, "days": days},
-            "policies": {**base, **(policies or {})}}
+    return pond_scenario(policies, users, days)
 
 
 def run(policies=None, **kw):
