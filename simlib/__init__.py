@@ -19,6 +19,8 @@ _LAZY = {
     "compare_scenarios": "simlib.experiment",
     "load_experiment": "simlib.experiment",
     "load_results": "simlib.experiment",
+    "Experiment": "simlib.experiment",
+    "make_executor": "simlib.experiment",
     "calibrate_transactions": "simlib.calibrate",
     "calibrate_funnel": "simlib.calibrate",
 }

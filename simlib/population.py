@@ -123,8 +123,13 @@ def _support(d):
 def resolve_traits(given, source: str) -> dict:
     given = {} if given is None else given
     check_keys(given, TRAITS, source, "traits")
-    return {name: resolve_distribution(given.get(name, default), source, f"traits.{name}", lo, hi)
-            for name, (default, _unit, _doc, lo, hi) in TRAITS.items()}
+    out = {}
+    for name, (default, _unit, _doc, lo, hi) in TRAITS.items():
+        spec = given.get(name, default)
+        if isinstance(spec, dict) and "dist" not in spec:  # e.g. only {a: 4}: adjust the default distribution
+            spec = {**default, **spec}
+        out[name] = resolve_distribution(spec, source, f"traits.{name}", lo, hi)
+    return out
 
 
 _Z_GRID = np.linspace(-8.5, 8.5, 1 << 14)  # normal scores; uniforms of 53 bits stay inside

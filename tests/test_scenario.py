@@ -95,3 +95,11 @@ def test_disabled_policy_does_nothing():
                      overrides={"policies.douyin_ads.enabled": False, "policies.search_ads.enabled": False})
     assert on.summary["ad_spend_cny"] == 30 * (1000 + 500)
     assert off.summary["ad_spend_cny"] == 0
+
+
+def test_override_one_parameter_of_a_default_trait_distribution():
+    base = simlib.load_scenario("baseline")
+    sc = base.override({"traits.price_sensitivity.a": 4.0})
+    assert sc.get("traits.price_sensitivity") == {"dist": "beta", "a": 4.0, "b": base.get("traits.price_sensitivity.b")}
+    with pytest.raises(simlib.ScenarioError, match="traits.price_sensitivity.a"):
+        base.override({"traits.price_sensitivity.a": -1})
