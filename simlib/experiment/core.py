@@ -252,6 +252,16 @@ class Experiment:
         b = self.compare(replications, crn=False, keep_daily=False)
         return cmp_stats.crn_variance(a.runs, b.runs, outcome.key, arm, spec.reference)
 
+    def _design_runs(self, stage: str, arms, design) -> list:
+        """One run per arm x design point x replication, each point's values as overrides."""
+        runs = []
+        for a_i, arm in enumerate(arms):
+            for point, row in design.iterrows():
+                ov = {k: _plain(v) for k, v in row.items()}
+                for r in range(self.spec.replications):
+                    runs.append(Run(stage, arm, int(point), r, self._seed(r, a_i, int(point)), ov))
+        return runs
+
     def sweep(self) -> SweepResult:
         spec = self.spec
         sw = spec.sweep or {"design": "lhs", "points": 32, "levels": 5, "arms": list(spec.arms),
@@ -259,12 +269,7 @@ class Experiment:
         params = spec.parameters(sw["over"])
         design = designs.make_design(sw["design"], params, points=sw["points"],
                                      levels=sw["levels"], seed=spec.seed)
-        runs = []
-        for a_i, arm in enumerate(sw["arms"]):
-            for point, row in design.iterrows():
-                ov = {k: _plain(v) for k, v in row.items()}
-                for r in range(spec.replications):
-                    runs.append(Run("sweep", arm, int(point), r, self._seed(r, a_i, int(point)), ov))
+        runs = self._design_runs("sweep", sw["arms"], design)
         df = self._execute("sweep", runs, keep_daily=bool(sw.get("keep_daily", False)))
         self.store.write_table("sweep_runs", df)
         self.store.write_table("sweep_design", design.reset_index())
@@ -278,12 +283,7 @@ class Experiment:
                                   "sensitivity: {samples: 64}")
         params = spec.parameters(se["over"])
         design, labels = designs.saltelli(params, se["samples"], seed=spec.seed)
-        runs = []
-        for a_i, arm in enumerate(se["arms"]):
-            for point, row in design.iterrows():
-                ov = {k: _plain(v) for k, v in row.items()}
-                for r in range(spec.replications):
-                    runs.append(Run("sensitivity", arm, int(point), r, self._seed(r, a_i, int(point)), ov))
+        runs = self._design_runs("sensitivity", se["arms"], design)
         df = self._execute("sensitivity", runs)
         outcomes = [spec.outcome(n) for n in se["outcomes"]]
         analysed = df
