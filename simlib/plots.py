@@ -36,7 +36,7 @@ def money(daily, ax=None, title: str = "Money, cumulative"):
     ax.plot(daily["day"], net, ":", color="black", label="gross profit - marketing")
     ax.axhline(0, color="grey", linewidth=0.5)
     ax.set_xlabel("day")
-    ax.set_ylabel("10k CNY (万元)")
+    ax.set_ylabel("10k CNY")
     ax.set_title(title)
     ax.legend(frameon=False)
     return ax
