@@ -86,7 +86,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(args) -> int:
-    from .metrics import summarize  # noqa: F401  (import errors surface before the long run)
     from .run import as_scenario, run
     scenario = as_scenario(args.scenario)
     overrides = parse_set(args.set)

@@ -250,11 +250,11 @@ class Sim:
             is_stage = t_stage[go] <= t_buy[go]
             if is_stage.any():
                 s = np.flatnonzero(is_stage)
-                stage_clock[s] = self._stage_event(idx[s], h[s], total[s], day, k)
+                stage_clock[s] = self._stage_event(idx[s], h[s], total[s], day)
                 buy_clock[s] = np.where(pop.stage[idx[s]] == LOST, np.inf, buy_clock[s])
             if (~is_stage).any():
                 b = np.flatnonzero(~is_stage)
-                self._orders(idx[b], day, k)
+                self._orders(idx[b], day)
                 buy_clock[b] = rng.exponential_nth("purchase_clock", idx[b], pop.orders[idx[b]])
                 lost = pop.stage[idx[b]] == LOST
                 stage_clock[b[lost]] = np.inf
@@ -262,7 +262,7 @@ class Sim:
         raise RuntimeError(f"more than {self.MAX_EVENTS_PER_DAY} events for one customer on day {day}: "
                            "a hazard is unreasonably large")
 
-    def _stage_event(self, idx, h, total, day: int, k: int) -> np.ndarray:
+    def _stage_event(self, idx, h, total, day: int) -> np.ndarray:
         """Move customers along the exit drawn by hazard shares; returns their new stage clocks."""
         pop = self.pop
         u = self.rng.uniform_nth("stage_exit", idx, pop.moves[idx]) * total
@@ -281,13 +281,13 @@ class Sim:
             pop.in_pond[idx[lost]] = False
             self._pond_idx = None
         if first_order.any():
-            self._orders(idx[first_order], day, k)
+            self._orders(idx[first_order], day)
         pop.moves[idx] += 1
         clock = self.rng.exponential_nth("stage_clock", idx, pop.moves[idx])
         clock[pop.stage[idx] == LOST] = np.inf
         return clock
 
-    def _orders(self, idx: np.ndarray, day: int, k: int) -> None:
+    def _orders(self, idx: np.ndarray, day: int) -> None:
         """Book one order for each customer in ``idx`` (unique): money, coupons, stage, dropout."""
         pop, t = self.pop, self.today
         amount = pop.basket_value_cny[idx].astype(np.float64)

@@ -29,10 +29,10 @@ class Result:
         summary.update(extras)
         transactions = None
         if sim.record_transactions:
-            parts = sim._transactions
-            cols = [np.concatenate(c) if parts else np.zeros(0) for c in zip(*parts)] if parts else [np.zeros(0)] * 4
-            transactions = pd.DataFrame({"customer_id": np.asarray(cols[1], np.int64), "day": np.asarray(cols[0], np.int64),
-                                         "amount_cny": cols[2], "discount_cny": cols[3]})
+            day, customer, amount, discount = (np.concatenate(c) for c in zip(*sim._transactions)) \
+                if sim._transactions else (np.zeros(0),) * 4
+            transactions = pd.DataFrame({"customer_id": customer.astype(np.int64), "day": day.astype(np.int64),
+                                         "amount_cny": amount, "discount_cny": discount})
             transactions = transactions.sort_values(["day", "customer_id"], kind="stable", ignore_index=True)
         return cls(daily=pd.DataFrame(sim.rows), summary=summary, scenario=sim.scenario, seed=sim.seed,
                    meta=_meta(sim, wall_seconds), ledger=sim.ledger.frame(), transactions=transactions)
