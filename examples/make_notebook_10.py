@@ -34,7 +34,7 @@ cells = [
          "import matplotlib\nmatplotlib.use(\"Agg\")\n%matplotlib inline\n"
          "import pandas as pd\n\nimport simlib\n"
          "from simlib.calibrate import calibrate_transactions, fit_funnel, read_funnel\n"
-         "from simlib import plots_calibrate\n\n"
+         "from simlib.calibrate import plots as plots_calibrate\n\n"
          "ROOT = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / \"examples\" / \"transactions.csv\").exists())\n"
          "sys.path.insert(0, str(ROOT / \"examples\"))\n"
          "from make_examples import TRUTH  # the parameters the example log was drawn from\n"

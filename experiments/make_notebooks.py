@@ -37,7 +37,7 @@ matplotlib.use("Agg")
 import numpy as np
 import pandas as pd
 from simlib.experiment import Experiment, load_experiment, make_executor
-from simlib import plots_experiment as pe
+from simlib.experiment import plots as pe
 pd.set_option("display.width", 160)
 """
 

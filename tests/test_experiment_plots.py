@@ -5,7 +5,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from simlib import plots_experiment as pe  # noqa: E402
+from simlib.experiment import plots as pe  # noqa: E402
 
 TABLE = pd.DataFrame({
     "outcome": ["p"] * 3, "direction": ["maximize"] * 3, "arm": ["ref", "a", "b"],

@@ -303,7 +303,7 @@ class FunnelFit:
         both.to_csv(out / "funnel_fit.csv", index=False)
         paths.append(out / "funnel_fit.csv")
         if plots:
-            from simlib.plots_calibrate import save_funnel_plot
+            from simlib.calibrate.plots import save_funnel_plot
             paths.append(save_funnel_plot(self.observed, self.fitted, self.data.stocks + self.data.flows, out))
         return paths
 

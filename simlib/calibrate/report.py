@@ -111,7 +111,7 @@ class TransactionCalibration:
         self.weekly.to_csv(out / "weekly_tracking.csv", index=False)
         paths.append(out / "weekly_tracking.csv")
         if plots:
-            from simlib.plots_calibrate import save_transaction_plots
+            from simlib.calibrate.plots import save_transaction_plots
             paths += save_transaction_plots(self, out)
         return paths
 

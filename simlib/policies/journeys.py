@@ -1,7 +1,7 @@
 """SOP journeys: an entry trigger, then steps (content, coupons, chats, group invites, waits,
 splits) that customers walk through, with frequency caps, exit on goal and a holdout group.
 
-The language (steps, splits, actions) is parsed and checked in ``simlib/journeys_lang.py``.
+The language (steps, splits, actions) is parsed and checked in ``simlib/policies/journeys_lang.py``.
 At run time customers at the same step on the same day move together as one cohort (numpy
 index arrays); a wait puts the cohort on the journey's calendar and a SimPy process wakes it
 at the ACT phase of the day it is due. Entries and goals are handled at REACT, after the
@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ScenarioError, did_you_mean
-from ..journeys_lang import (BUILTIN_EVENTS, END, compile_journey, resolve_entry)
+from .journeys_lang import (BUILTIN_EVENTS, END, compile_journey, resolve_entry)
 from ..params import Param, resolve
 from ..population import LOST, NEVER, STAGES
 from .base import Policy, register_policy

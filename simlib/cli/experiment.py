@@ -1,7 +1,7 @@
 """`simlib compare` and `simlib experiment`: sub-commands registered into the main CLI.
 
-The main parser (simlib/cli.py) calls `register(subparsers)`. `main(argv)` runs these two
-commands on their own (`python -m simlib.cli_experiment experiment FILE.yaml`).
+The main parser (simlib/cli/main.py) calls `register(subparsers)`. `main(argv)` runs these two
+commands on their own (`python -m simlib.cli.experiment experiment FILE.yaml`).
 Exit codes: 0 ok, 2 a user error (message, no traceback), 3 a worker crashed, 130 interrupted
 (finished runs are kept; run the same command again to resume).
 """
@@ -225,7 +225,7 @@ def _plots(results, spec, out) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from simlib import plots_experiment as pe
+    from simlib.experiment import plots as pe
     folder = os.path.join(out, "plots")
     os.makedirs(folder, exist_ok=True)
     figs = {}

@@ -7,17 +7,14 @@ fix), 130 interrupted.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 from pathlib import Path
 
 import yaml
 
-from .errors import UserError
+from ..errors import UserError
 
-# Modules that add sub-commands: each has ``register(subparsers)``.
-COMMAND_MODULES = ("simlib.cli_experiment", "simlib.cli_calibrate")
 PROGRESS_MIN_CUSTOMER_DAYS = 20_000_000  # show a progress bar above this much work
 
 
@@ -42,7 +39,7 @@ def parse_set(items) -> dict:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from .. import __version__
     parser = _Parser(prog="simlib", description="Simulate private-domain marketing strategies before rollout.")
     parser.add_argument("--version", action="version", version=f"simlib {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -74,19 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
     lst = sub.add_parser("scenarios", help="list the built-in scenarios")
     lst.set_defaults(func=cmd_list)
 
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.register(sub)
+    from . import calibrate, experiment  # each adds its sub-commands
+    experiment.register(sub)
+    calibrate.register(sub)
     return parser
 
 
 def cmd_run(args) -> int:
-    from .run import as_scenario, run
+    from ..run import as_scenario, run
     scenario = as_scenario(args.scenario)
     overrides = parse_set(args.set)
     if overrides:
@@ -98,7 +90,7 @@ def cmd_run(args) -> int:
     result = run(scenario, seed=args.seed, users=args.users, days=args.days, progress=progress,
                  record_transactions=args.transactions)
     if args.json:
-        from .results import _jsonable
+        from ..results import _jsonable
         print(json.dumps(_jsonable(result.summary), indent=2))
     else:
         print(format_summary(result))
@@ -143,7 +135,7 @@ def format_summary(result) -> str:
 
 
 def cmd_validate(args) -> int:
-    from .scenario import load_scenario
+    from ..scenario import load_scenario
     for item in args.scenario:
         sc = load_scenario(item)
         print(f"ok: {sc.source} ({sc.name}: {len(sc.data['policies'])} policies)")
@@ -151,7 +143,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_show(args) -> int:
-    from .scenario import load_scenario
+    from ..scenario import load_scenario
     sc = load_scenario(args.scenario)
     overrides = parse_set(args.set)
     if overrides:
@@ -161,7 +153,7 @@ def cmd_show(args) -> int:
 
 
 def cmd_list(args) -> int:
-    from .scenario import BUILTIN_DIR, builtin_scenarios
+    from ..scenario import BUILTIN_DIR, builtin_scenarios
     for name in builtin_scenarios():
         first = ""
         for line in (BUILTIN_DIR / f"{name}.yaml").read_text(encoding="utf-8").splitlines():

@@ -32,9 +32,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import ScenarioError, did_you_mean
-from .params import Param, resolve
-from .population import STAGES
+from ..errors import ScenarioError, did_you_mean
+from ..params import Param, resolve
+from ..population import STAGES
 
 END = -1  # "leave the journey" as a step target
 
