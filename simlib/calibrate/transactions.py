@@ -11,6 +11,8 @@ calibration period (day <= calibration end):
 - ``recency`` t_x: days from the first purchase to the last one in the calibration period;
 - ``age`` T: days from the first purchase to the calibration end;
 - ``mean_spend_cny``: mean amount per occasion in the calibration period;
+- ``log_gaps``: sum of log(days between consecutive occasions) in the calibration period
+  (the regular-buyer likelihood needs it);
 - ``actual_holdout``: purchase occasions in the holdout period (calibration end, holdout end].
 Every problem a user can cause raises `simlib.UserError` naming the file, the row (1-based,
 header = row 1, as a spreadsheet shows it) and the column.
@@ -310,6 +312,8 @@ def summarize(log: TransactionLog, calibration_end, holdout_end=None, cohort_sta
     calib = occ[occ["day"] <= cal_end]
     grouped = calib.groupby("customer_id", sort=True)
     first_day = grouped["day"].min()
+    gaps = calib["day"].diff().where(calib["customer_id"].eq(calib["customer_id"].shift()))
+    log_gaps = np.log(gaps.dropna()).groupby(calib["customer_id"]).sum()
     last_day = grouped["day"].max()
     customers = pd.DataFrame({
         "customer_id": first_day.index.to_numpy(),
@@ -319,6 +323,7 @@ def summarize(log: TransactionLog, calibration_end, holdout_end=None, cohort_sta
         "age": (cal_end - first_day).to_numpy(dtype=np.float64),
         "mean_spend_cny": grouped["amount_cny"].mean().to_numpy(dtype=np.float64),
     })
+    customers["log_gaps"] = log_gaps.reindex(customers["customer_id"]).fillna(0.0).to_numpy(dtype=np.float64)
     if hold_end > cal_end:
         hold = occ[(occ["day"] > cal_end) & (occ["day"] <= hold_end)]
         counts = hold.groupby("customer_id").size()
