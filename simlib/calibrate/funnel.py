@@ -297,11 +297,10 @@ class FunnelFit:
             comments.append(f"  {key} = {row['estimate']:.4g} [{row['lower']:.4g}, {row['upper']:.4g}]")
         comments.append(f"Goodness of fit: Q = {self.objective:.1f}, simulated p-value {self.p_value:.2f}")
         paths = [write_fragment(out / "fitted_behavior.yaml", self.fragment(), comments)]
-        self.table().reset_index().to_csv(out / "funnel_parameters.csv", index=False)
-        paths.append(out / "funnel_parameters.csv")
+        from simlib.calibrate.report import _write_csv
+        paths.append(_write_csv(out / "funnel_parameters.csv", self.table().reset_index()))
         both = self.observed.merge(self.fitted, on="period", suffixes=("_observed", "_fitted"))
-        both.to_csv(out / "funnel_fit.csv", index=False)
-        paths.append(out / "funnel_fit.csv")
+        paths.append(_write_csv(out / "funnel_fit.csv", both))
         if plots:
             from simlib.calibrate.plots import save_funnel_plot
             paths.append(save_funnel_plot(self.observed, self.fitted, self.data.stocks + self.data.flows, out))

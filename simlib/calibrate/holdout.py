@@ -35,12 +35,13 @@ def holdout_table(data: CalibrationData, fit: BGNBDFit) -> pd.DataFrame:
 def total_check(table: pd.DataFrame) -> dict:
     """Total predicted vs actual holdout purchases, with the sampling error of the difference.
 
-    Customers are independent given the parameters, so the standard error of the summed
-    residual is estimated by the root of the summed squared residuals.
+    ``difference`` is predicted - actual (negative: the model under-predicts). Customers are
+    independent given the parameters, so the standard error of the summed residual is
+    estimated by the root of the summed squared residuals.
     """
     actual = table["actual_holdout"].to_numpy(float)
     predicted = table["predicted_holdout"].to_numpy(float)
-    resid = actual - predicted
+    resid = predicted - actual
     se = float(np.sqrt(np.sum(resid**2)))
     return {
         "actual": float(actual.sum()),

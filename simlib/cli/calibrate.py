@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from simlib.errors import UserError
 
+PROCESS_CHOICES = ("auto", "bgnbd", "bgnbd-daily", "mbgnbd", "mbgnbd-daily", "pnbd", "cnbd")
+
 
 def register(subparsers) -> None:
     """Add the ``calibrate`` command with its ``transactions`` and ``funnel`` sub-commands."""
@@ -16,9 +18,10 @@ def register(subparsers) -> None:
 
     tx = sub.add_parser(
         "transactions", help="fit repeat buying, dropout and basket value to a transaction CSV",
-        description="Fit BG/NBD repeat buying with dropout (purchase_rate_per_day, dropout_after_purchase) "
-                    "and the basket value (basket_value_cny) by maximum likelihood to a CSV with one row "
-                    "per transaction; check the fit on a holdout period.")
+        description="Choose and fit the purchase process (BG/NBD, MBG/NBD, Pareto/NBD or MBG/CNBD-k "
+                    "regular buyers: purchase rates, dropout, lifetimes, regularity) and the basket value "
+                    "(basket_value_cny) by maximum likelihood to a CSV with one row per transaction; "
+                    "check the fit on a holdout period.")
     tx.add_argument("transactions", help="CSV: one row per transaction (customer, date, amount)")
     tx.add_argument("--calibration-end", required=True, metavar="DATE",
                     help="last day of the calibration period (a date, or a day number for day-numbered logs)")
@@ -30,9 +33,16 @@ def register(subparsers) -> None:
     tx.add_argument("--date-col", default="date", metavar="D", help="date column, dates or whole day numbers (default: date)")
     tx.add_argument("--amount-col", default="amount", metavar="A", help="amount column in CNY (default: amount)")
     tx.add_argument("--date-format", metavar="FMT", help="strptime layout of the dates, e.g. %%d/%%m/%%Y (default: detected)")
-    tx.add_argument("--time-model", choices=("daily", "continuous"), default="daily",
-                    help="daily: at most one purchase occasion a day (as the data and the engine record them); "
-                         "continuous: classic BG/NBD (default: daily)")
+    tx.add_argument("--process", choices=PROCESS_CHOICES, default="auto",
+                    help="purchase process: auto (choose by held-out likelihood on the last part of the "
+                         "calibration period and report every candidate), bgnbd, bgnbd-daily (at most one "
+                         "occasion a day), mbgnbd, mbgnbd-daily, pnbd (Pareto/NBD), cnbd (MBG/CNBD-k regular "
+                         "buyers) (default: auto)")
+    tx.add_argument("--validation-days", type=int, metavar="N",
+                    help="days at the end of the calibration period used to choose the process "
+                         "(default: a third of it, in whole weeks)")
+    tx.add_argument("--time-model", choices=("daily", "continuous"), default=None,
+                    help="older option: daily = --process bgnbd-daily, continuous = --process bgnbd")
     tx.add_argument("--out", default="calibration", metavar="DIR", help="folder for the fragment, tables and plots (default: calibration)")
     tx.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
     tx.set_defaults(func=cmd_transactions)
@@ -68,7 +78,8 @@ def cmd_transactions(args) -> int:
     result = calibrate_transactions(args.transactions, args.calibration_end, args.holdout_end,
                                     customer_col=args.customer_col, date_col=args.date_col,
                                     amount_col=args.amount_col, date_format=args.date_format,
-                                    time_model=args.time_model, cohort_start=args.cohort_start)
+                                    time_model=args.time_model, cohort_start=args.cohort_start,
+                                    process=args.process, validation_days=args.validation_days)
     paths = result.write(args.out, plots=not args.no_plots)
     print(result.describe())
     print(f"\nwrote {args.out}/: " + ", ".join(p.name for p in paths))

@@ -6,7 +6,8 @@ keys it sets. `PROCESSES` maps the names used by ``--process`` to them:
 
 - ``bgnbd-daily``: BG/NBD with at most one purchase occasion a day (simlib.calibrate.bgnbd);
 - ``bgnbd``: BG/NBD, continuous time (Fader, Hardie & Lee 2005);
-- ``mbgnbd``: MBG/NBD, the first purchase can end the relationship too;
+- ``mbgnbd``: MBG/NBD, the first purchase can end the relationship too (``mbgnbd-daily``: with
+  daily occasions);
 - ``pnbd``: Pareto/NBD, lifetime exponential in calendar time (processes.pareto);
 - ``cnbd``: MBG/CNBD-k, Erlang-k inter-purchase times, k fitted among 2..6 (processes.erlang).
 """
@@ -127,6 +128,8 @@ PROCESSES = {
     "bgnbd-daily": Process("bgnbd-daily", "BG/NBD, daily occasions", _BG_NAMES, time_model="daily"),
     "bgnbd": Process("bgnbd", "BG/NBD", _BG_NAMES),
     "mbgnbd": Process("mbgnbd", "MBG/NBD", _BG_NAMES, dropout_at_first_purchase=True),
+    "mbgnbd-daily": Process("mbgnbd-daily", "MBG/NBD, daily occasions", _BG_NAMES, dropout_at_first_purchase=True,
+                            time_model="daily"),
     "pnbd": Process("pnbd", "Pareto/NBD", _pareto.PARAM_NAMES, time_based_dropout=True),
     "cnbd": Process("cnbd", "MBG/CNBD-k", _erlang.PARAM_NAMES, dropout_at_first_purchase=True, regularity=2),
 }

@@ -137,6 +137,24 @@ class ProcessFit:
     def n_parameters(self) -> int:
         return len(self.params) + (1 if self.regularity > 1 else 0)
 
+    def _closed_forms(self):
+        from simlib.calibrate.processes import get_process
+        return get_process(self.process), tuple(self.params.values())
+
+    def expected_repeat(self, t):
+        """E[X(t)] for a new customer, t days after the first purchase."""
+        process, params = self._closed_forms()
+        return process.expected_purchases(params, t, self.regularity)
+
+    def probability_alive(self, x, t_x, T):
+        process, params = self._closed_forms()
+        return process.probability_alive(params, Histories.of(x, t_x, T), self.regularity)
+
+    def conditional_expected(self, x, t_x, T, t_star):
+        """E[repeat purchases in (T, T + t_star] | x, t_x, T] (the inter-purchase gaps cancel)."""
+        process, params = self._closed_forms()
+        return process.conditional_expected(params, Histories.of(x, t_x, T), t_star, self.regularity)
+
     def table(self, level: float = 0.95) -> pd.DataFrame:
         """Estimates, standard errors and Wald intervals formed on the log scale (positive).
 
