@@ -37,7 +37,7 @@ def compare_processes(data: CalibrationData, selection: Selection, fits: dict) -
             group.insert(0, "process", name)
             groups.append(group)
         rows.append(row)
-    return {"summary": pd.DataFrame(rows),
+    return {"summary": pd.DataFrame(rows), "fits": dict(fits),
             "by_frequency": pd.concat(groups, ignore_index=True) if groups else None,
             "weekly": pd.concat(weeks, ignore_index=True)}
 

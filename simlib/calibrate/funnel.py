@@ -30,6 +30,7 @@ import pandas as pd
 from scipy import stats
 
 from simlib.calibrate._errors import user_error
+from simlib.calibrate.csvfile import check_text_file, show_header
 from simlib.calibrate.fragment import behavior_fragment, write_fragment
 from simlib.population import STAGES as STAGE_NAMES  # the engine's stage columns
 
@@ -76,27 +77,26 @@ def read_funnel(path, period_col: str | None = None, period_days: int | None = N
     Without ``period_col`` the first of period, week, day, date in the header is used."""
     path = Path(path)
     source = str(path)
-    if not path.exists():
-        raise user_error(f"{source}: no such file")
-    if path.stat().st_size == 0:
-        raise user_error(f"{source}: the file is empty; expected a header row and one row per period")
+    check_text_file(path, "one row per period")
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
-        raise user_error(f"{source}: not a readable CSV ({exc})") from None
+        raise user_error(f"{source}: not a readable CSV ({str(exc)[:200]})") from None
+    except UnicodeDecodeError:
+        raise user_error(f"{source}: not UTF-8 text; save the CSV as UTF-8") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     frame.index = np.arange(2, len(frame) + 2)
     if period_col is None:
         period_col = next((c for c in ("period", "week", "day", "date") if c in frame.columns), "period")
     if period_col not in frame.columns:
         raise user_error(f"{source}, row 1, column {period_col!r}: no period column named {period_col!r}; "
-                         f"the header has {list(frame.columns)} (choose it with --period-col)")
+                         f"the header has {show_header(frame.columns)} (choose it with --period-col)")
     if frame.empty:
         raise user_error(f"{source}: no rows below the header row")
     allowed = set(STAGE_NAMES) | set(FLOWS) | {period_col, POLICY_COL}
     for column in frame.columns:
         if column not in allowed:
-            raise user_error(f"{source}, row 1, column {column!r}: unknown column; allowed: the period column "
+            raise user_error(f"{source}, row 1, column {column[:40]!r}: unknown column; allowed: the period column "
                              f"{period_col!r}, stages {', '.join(STAGE_NAMES)}, flows {', '.join(FLOWS)}, "
                              f"and {POLICY_COL!r}")
     measured = [c for c in frame.columns if c in STAGE_NAMES or c in FLOWS]

@@ -160,6 +160,11 @@ def _fit_spend(data: CalibrationData) -> SpendFit:
                          "value to fit; allowed: at least one positive amount (check the amount column)") from None
 
 
+def _splittable(data) -> bool:
+    from simlib.calibrate.selection import can_split
+    return can_split(data)
+
+
 def calibrate_log(log: TransactionLog, calibration_end, holdout_end=None, time_model: str | None = None,
                   dropout_at_first_purchase: bool = False, cohort_start=None, process: str = "auto",
                   validation_days: int | None = None) -> TransactionCalibration:
@@ -169,10 +174,18 @@ def calibrate_log(log: TransactionLog, calibration_end, holdout_end=None, time_m
     a name in `PROCESSES`."""
     name = _resolve_process(process, time_model, dropout_at_first_purchase)
     data = summarize(log, calibration_end, holdout_end, cohort_start)
-    notes = list(getattr(data, "notes", []))
+    notes = list(data.notes)
+    if int(data.customers["frequency"].sum()) == 0:
+        raise user_error(f"{log.source}: no customer bought on two different days in the calibration period "
+                         f"(to {log.to_date(data.calibration_end_day)}); a purchase process needs repeat purchases: "
+                         "allowed: a log with repeat customers, or a later --calibration-end")
     spend = _fit_spend(data)
     h = Histories.from_frame(data.customers)
     selection = comparison = None
+    if name == "auto" and validation_days is None and not _splittable(data):
+        name = "bgnbd"
+        notes.append("the calibration period is too short (under 6 weeks) to choose a process inside it: "
+                     "fitting BG/NBD (name another with --process)")
     if name == "auto":
         from simlib.calibrate.comparison import compare_processes
         from simlib.calibrate.selection import REPORTED, select_process

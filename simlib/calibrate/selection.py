@@ -38,6 +38,11 @@ class Selection:
     fits: dict                    # name -> ProcessFit on the stretch before the split
 
 
+def can_split(data: CalibrationData) -> bool:
+    """Whether the calibration period is long enough (6 weeks) to choose a process inside it."""
+    return data.calibration_end_day - int(data.customers["first_day"].min()) >= 3 * MIN_VALIDATION_DAYS
+
+
 def default_split(data: CalibrationData, validation_days: int | None = None) -> int:
     """The split day: the last third of the calibration period (whole weeks) is validation."""
     start = int(data.customers["first_day"].min())

@@ -161,7 +161,7 @@ class ProcessFit:
         Rows: every parameter, plus scale = 1/alpha (the engine's Gamma scale, per day) and,
         for Pareto/NBD, lifetime_scale = 1/beta."""
         z = stats.norm.ppf(0.5 + level / 2)
-        se_log = np.sqrt(np.clip(np.diag(self.log_cov), 0, None))
+        se_log = np.sqrt(np.clip(np.diag(self.log_cov), 0, 1e4))  # beyond: not identified anyway
         rows = {}
         for (name, value), s in zip(self.params.items(), se_log):
             rows[name] = (value, value * s, value * np.exp(-z * s), value * np.exp(z * s))
