@@ -116,7 +116,7 @@ def main() -> None:
     parser.add_argument("--processes", default=",".join(TRUE_PROCESSES), help="true processes to draw from")
     parser.add_argument("--funnel-trials", type=int, default=0)
     parser.add_argument("--weeks", type=int, default=12)
-    parser.add_argument("--omega-runs", type=int, default=16, help="engine runs for the funnel sandwich")
+    parser.add_argument("--omega-runs", type=int, default=39, help="engine runs for the funnel sandwich")
     parser.add_argument("--quick", action="store_true", help="smoke run: 2 trials of 800 customers, 1 funnel trial")
     args = parser.parse_args()
     if args.quick:

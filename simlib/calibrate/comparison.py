@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from simlib.calibrate.holdout import by_frequency, holdout_table, total_check, weekly_tracking
-from simlib.calibrate.processes import Histories, get_process
+from simlib.calibrate.processes import get_process
 from simlib.calibrate.selection import Selection
 from simlib.calibrate.transactions import CalibrationData
 
@@ -15,8 +15,10 @@ from simlib.calibrate.transactions import CalibrationData
 def compare_processes(data: CalibrationData, selection: Selection, fits: dict) -> dict:
     """Tables for ``fits`` (name -> fit on the whole calibration period): ``summary`` (one row
     per process), ``by_frequency`` and ``weekly`` (long, with a ``process`` column)."""
+    from simlib.calibrate.selection import histories
     rows, groups, weeks = [], [], []
-    h = Histories.from_frame(data.customers)
+    clock = next(iter(fits.values())).extra.get("clock") if fits else None
+    h = histories(data.customers, data, data.calibration_end_day, clock)
     scores = selection.scores.set_index("process")
     for name, fit in fits.items():
         process = get_process(name)

@@ -17,6 +17,8 @@ from simlib.calibrate._errors import user_error
 from simlib.calibrate.fragment import process_fragment, write_fragment
 from simlib.calibrate.holdout import by_frequency, holdout_table, total_check, weekly_tracking
 from simlib.calibrate.processes import PROCESSES, Histories, ProcessFit, get_process
+from simlib.calibrate.seasonal import SEASONAL_PROCESSES
+from simlib.calibrate.selection import histories
 from simlib.calibrate.spend import SpendFit, fit_spend
 from simlib.calibrate.transactions import (CalibrationData, TransactionLog, occasions_in_calibration,
                                            read_transactions, summarize)
@@ -51,13 +53,28 @@ class TransactionCalibration:
     def process(self):
         return get_process(self.fit.process)
 
+    @property
+    def clock(self):
+        """The seasonal clock (simlib.calibrate.seasonal.SeasonalClock) or None."""
+        return self.fit.extra.get("clock")
+
     def fragment(self) -> dict:
-        return process_fragment(self.process.fragment(self.fit), self.spend.mean_log, self.spend.sd_log)
+        fragment = process_fragment(self.process.fragment(self.fit), self.spend.mean_log, self.spend.sd_log)
+        if self.clock is not None:
+            start = self.data.log.to_date(self.data.calibration_end_day + 1)
+            fragment = {"market": {"start_date": str(start)}, **fragment}
+            fragment["behavior"]["seasonal_index"] = [float(f"{v:.4g}") for v in self.clock.index]
+        return fragment
 
     def parameters(self, level: float = 0.95) -> pd.DataFrame:
         """All fitted parameters: estimate, standard error, interval, and the engine key each sets."""
-        table = pd.concat([self.fit.table(level), self.spend.table(level)])
-        table["sets"] = [_SETS[name] for name in table.index]
+        parts = [self.fit.table(level), self.spend.table(level)]
+        if self.clock is not None:
+            parts.append(self.clock.table(level))
+        table = pd.concat(parts)
+        declared = "" if self.clock is None or self.clock.fitted else " (declared)"
+        table["sets"] = [_SETS.get(name) or f"behavior.seasonal_index[{int(name[-2:]) - 1}]{declared}"
+                         for name in table.index]
         return table
 
     def describe(self) -> str:
@@ -165,22 +182,67 @@ def _splittable(data) -> bool:
     return can_split(data)
 
 
+def _fit(name: str, h: Histories, clock) -> ProcessFit:
+    fit = get_process(name).fit(h)
+    if clock is not None:
+        fit.extra["clock"] = clock
+    return fit
+
+
+def _seasonal_clock(data: CalibrationData, seasonal, name: str):
+    """The seasonal clock: a declared index as given, or one fitted jointly with BG/NBD (the
+    chosen process refits it at the end); returns (clock, note)."""
+    from simlib.calibrate.seasonal import (MIN_DAYS_TO_FIT, Calendar, SeasonalClock, design, fit_index,
+                                           parse_index)
+    log = data.log
+    end = max(log.last_day, data.holdout_end_day or 0, data.calibration_end_day) + 1
+    calendar = Calendar.of(log.origin, log.first_day, end)
+    if not (isinstance(seasonal, str) and seasonal == "fit"):
+        index, note = parse_index(seasonal)
+        return SeasonalClock(index, calendar, False), note
+    span = data.calibration_end_day - int(data.customers["first_day"].min())
+    if span < MIN_DAYS_TO_FIT:
+        raise user_error(f"--seasonal: the calibration period spans {span} days; fitting a monthly index needs more "
+                         f"than a year ({MIN_DAYS_TO_FIT} days): declare the index from earlier years with "
+                         "--seasonal-index instead")
+    seasonal_design = design(data.customers, log.occasions, data.calibration_end_day, calendar)
+    start = get_process("bgnbd").fit(Histories.from_frame(data.customers))
+    index, log_cov, _ = fit_index(get_process("bgnbd"), seasonal_design, 1, tuple(start.params.values()))
+    return SeasonalClock(index, calendar, True, log_cov), ""
+
+
+def _refit_index(data: CalibrationData, clock, fit: ProcessFit):
+    from simlib.calibrate.seasonal import SeasonalClock, design, fit_index
+    seasonal_design = design(data.customers, data.log.occasions, data.calibration_end_day, clock.calendar)
+    index, log_cov, _ = fit_index(get_process(fit.process), seasonal_design, fit.regularity,
+                                  tuple(fit.params.values()))
+    return SeasonalClock(index, clock.calendar, True, log_cov)
+
+
 def calibrate_log(log: TransactionLog, calibration_end, holdout_end=None, time_model: str | None = None,
                   dropout_at_first_purchase: bool = False, cohort_start=None, process: str = "auto",
-                  validation_days: int | None = None) -> TransactionCalibration:
+                  validation_days: int | None = None, seasonal=None) -> TransactionCalibration:
     """Fit an already-read log (see `read_transactions`, `transactions_from_frame`).
 
     ``process``: ``auto`` (choose by held-out likelihood, see `simlib.calibrate.selection`) or
-    a name in `PROCESSES`."""
+    a name in `PROCESSES`. ``seasonal``: None, ``"fit"`` (a monthly index fitted jointly; more
+    than a year of calibration data) or 12 monthly multipliers (declared; rescaled to mean 1)."""
     name = _resolve_process(process, time_model, dropout_at_first_purchase)
     data = summarize(log, calibration_end, holdout_end, cohort_start)
+    if seasonal is not None and name not in ("auto",) + SEASONAL_PROCESSES:
+        raise user_error(f"--seasonal with --process {name}: a seasonal index is available with "
+                         f"{', '.join(SEASONAL_PROCESSES)} and auto (which then chooses among them)")
     notes = list(data.notes)
     if int(data.customers["frequency"].sum()) == 0:
         raise user_error(f"{log.source}: no customer bought on two different days in the calibration period "
                          f"(to {log.to_date(data.calibration_end_day)}); a purchase process needs repeat purchases: "
                          "allowed: a log with repeat customers, or a later --calibration-end")
     spend = _fit_spend(data)
-    h = Histories.from_frame(data.customers)
+    clock = None
+    if seasonal is not None:
+        clock, note = _seasonal_clock(data, seasonal, name)
+        notes += [note] if note else []
+    h = histories(data.customers, data, data.calibration_end_day, clock)
     selection = comparison = None
     if name == "auto" and validation_days is None and not _splittable(data):
         name = "bgnbd"
@@ -188,13 +250,18 @@ def calibrate_log(log: TransactionLog, calibration_end, holdout_end=None, time_m
                      "fitting BG/NBD (name another with --process)")
     if name == "auto":
         from simlib.calibrate.comparison import compare_processes
-        from simlib.calibrate.selection import REPORTED, select_process
-        selection = select_process(data, validation_days=validation_days)
-        fits = {candidate: get_process(candidate).fit(h) for candidate in REPORTED}
+        from simlib.calibrate.selection import AUTO_CANDIDATES, REPORTED, select_process
+        candidates = SEASONAL_PROCESSES if clock else REPORTED
+        selection = select_process(data, candidates, validation_days, SEASONAL_PROCESSES if clock else AUTO_CANDIDATES,
+                                   clock)
+        fits = {candidate: _fit(candidate, h, clock) for candidate in candidates}
         comparison = compare_processes(data, selection, fits)
         fit = fits[selection.chosen]
     else:
-        fit = get_process(name).fit(h)
+        fit = _fit(name, h, clock)
+    if clock is not None and clock.fitted:  # the index again, jointly with the chosen process
+        clock = _refit_index(data, clock, fit)
+        fit = _fit(fit.process, histories(data.customers, data, data.calibration_end_day, clock), clock)
     table = holdout_table(data, fit)
     check = total_check(table) if data.holdout_days else None
     freq = by_frequency(table) if data.holdout_days else None
@@ -205,8 +272,8 @@ def calibrate_log(log: TransactionLog, calibration_end, holdout_end=None, time_m
 def calibrate_transactions(path, calibration_end, holdout_end=None, customer_col="customer_id",
                            date_col="date", amount_col="amount", date_format=None,
                            time_model: str | None = None, cohort_start=None, process: str = "auto",
-                           validation_days: int | None = None) -> TransactionCalibration:
+                           validation_days: int | None = None, seasonal=None) -> TransactionCalibration:
     """Read a transaction CSV and fit the scenario traits (see the module docstring)."""
     log = read_transactions(path, customer_col, date_col, amount_col, date_format)
     return calibrate_log(log, calibration_end, holdout_end, time_model=time_model, cohort_start=cohort_start,
-                         process=process, validation_days=validation_days)
+                         process=process, validation_days=validation_days, seasonal=seasonal)

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from simlib.calibrate._errors import user_error
+from simlib.calibrate.holdout import purchase_clock
 from simlib.calibrate.processes import PROCESSES, Histories, ProcessFit, get_process
 from simlib.calibrate.transactions import CalibrationData, summarize
 
@@ -55,33 +56,47 @@ def default_split(data: CalibrationData, validation_days: int | None = None) -> 
     return data.calibration_end_day - validation_days
 
 
-def _held_out_loglik(process, fit: ProcessFit, early: pd.DataFrame, full: pd.DataFrame) -> float:
+def histories(customers: pd.DataFrame, data: CalibrationData, end_day: int, clock=None) -> Histories:
+    """Per-customer histories to ``end_day`` on the purchase clock (operational days under a
+    seasonal index, see simlib.calibrate.seasonal)."""
+    if clock is None:
+        return Histories.from_frame(customers)
+    from simlib.calibrate.seasonal import design
+    return design(customers, data.log.occasions, end_day, clock.calendar).histories(clock.index)
+
+
+def _held_out_loglik(process, fit: ProcessFit, early: Histories, full: Histories) -> float:
     params = tuple(fit.params.values())
-    whole = process.log_likelihood(params, Histories.from_frame(full), fit.regularity)
-    before = process.log_likelihood(params, Histories.from_frame(early), fit.regularity)
+    whole = process.log_likelihood(params, full, fit.regularity)
+    before = process.log_likelihood(params, early, fit.regularity)
     return float(whole.sum() - before.sum())
 
 
 def select_process(data: CalibrationData, candidates=REPORTED, validation_days: int | None = None,
-                   choose_among=AUTO_CANDIDATES) -> Selection:
-    """Fit ``candidates`` before the split, score them after it, choose the best of ``choose_among``."""
+                   choose_among=AUTO_CANDIDATES, clock=None) -> Selection:
+    """Fit ``candidates`` before the split, score them after it, choose the best of ``choose_among``
+    (on the seasonal ``clock`` when given)."""
     split = default_split(data, validation_days)
     log = data.log
     early = summarize(log, log.to_date(split), log.to_date(data.calibration_end_day),
                       cohort_start=_cohort_start(data)).customers
-    full = data.customers
+    early_data = CalibrationData(early, split, data.calibration_end_day, log)
+    inner = histories(early, data, split, clock)
+    full = histories(data.customers, data, data.calibration_end_day, clock)
     rows, groups, fits = [], [], {}
-    inner = Histories.from_frame(early)
     actual = early["actual_holdout"].to_numpy(float)
     for name in candidates:
         process = get_process(name)
         fit = process.fit(inner)
+        if clock is not None:
+            fit.extra["clock"] = clock
         fits[name] = fit
         params = tuple(fit.params.values())
-        predicted = process.conditional_expected(params, inner, data.calibration_end_day - split, fit.regularity)
+        ahead = purchase_clock(early_data, fit, data.calibration_end_day - split)[3]
+        predicted = process.conditional_expected(params, inner, ahead, fit.regularity)
         rows.append({
             "process": name, "label": process.label, "regularity": fit.regularity,
-            "held_out_loglik": _held_out_loglik(process, fit, early, full) if name != "bgnbd-daily" else np.nan,
+            "held_out_loglik": _held_out_loglik(process, fit, inner, full) if name != "bgnbd-daily" else np.nan,
             "validation_actual": actual.sum(), "validation_predicted": predicted.sum(),
             "validation_error": (predicted.sum() - actual.sum()) / max(actual.sum(), 1.0),
             "converged": fit.converged,

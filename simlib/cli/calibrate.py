@@ -41,6 +41,13 @@ def register(subparsers) -> None:
     tx.add_argument("--validation-days", type=int, metavar="N",
                     help="days at the end of the calibration period used to choose the process "
                          "(default: a third of it, in whole weeks)")
+    season = tx.add_mutually_exclusive_group()
+    season.add_argument("--seasonal", action="store_true",
+                        help="fit a monthly seasonal index of purchase rates (12 multipliers, mean 1) jointly with "
+                             "the process; needs more than a year of calibration data (bgnbd, mbgnbd, cnbd)")
+    season.add_argument("--seasonal-index", metavar="S1,..,S12",
+                        help="declare the monthly index from earlier years: 12 numbers, January to December "
+                             "(rescaled to mean 1)")
     tx.add_argument("--time-model", choices=("daily", "continuous"), default=None,
                     help="older option: daily = --process bgnbd-daily, continuous = --process bgnbd")
     tx.add_argument("--out", default="calibration", metavar="DIR", help="folder for the fragment, tables and plots (default: calibration)")
@@ -61,6 +68,9 @@ def register(subparsers) -> None:
     fn.add_argument("--users", type=int, help="simulated customers per run (default: the data's market size; "
                     "policies with absolute budgets act differently on a smaller market)")
     fn.add_argument("--replications", type=int, default=1, help="runs averaged per evaluation, same seeds at every trial (default: 1)")
+    fn.add_argument("--omega-runs", type=int, default=39, metavar="N",
+                    help="independent engine runs at the fit for the intervals and the goodness-of-fit p-value "
+                         "(at least 19 to be able to reject at 5 %%; default: 39)")
     fn.add_argument("--bootstrap", type=int, default=0, help="parametric bootstrap refits for intervals (default 0: the sandwich only)")
     fn.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     fn.add_argument("--out", default="calibration", metavar="DIR", help="folder for the fragment, tables and plot (default: calibration)")
@@ -79,7 +89,8 @@ def cmd_transactions(args) -> int:
                                     customer_col=args.customer_col, date_col=args.date_col,
                                     amount_col=args.amount_col, date_format=args.date_format,
                                     time_model=args.time_model, cohort_start=args.cohort_start,
-                                    process=args.process, validation_days=args.validation_days)
+                                    process=args.process, validation_days=args.validation_days,
+                                    seasonal="fit" if args.seasonal else args.seasonal_index)
     paths = result.write(args.out, plots=not args.no_plots)
     print(result.describe())
     print(f"\nwrote {args.out}/: " + ", ".join(p.name for p in paths))
@@ -90,10 +101,13 @@ def cmd_funnel(args) -> int:
     from simlib.calibrate.funnel import calibrate_funnel
     if args.users is not None and args.users < 100:
         raise UserError(f"--users {args.users}: use at least 100 simulated customers")
+    if not 2 <= args.omega_runs <= 1000:
+        raise UserError(f"--omega-runs {args.omega_runs}: allowed: 2 .. 1000 (at least 19 to reject at 5 %)")
     keys = [k.strip() for k in args.fit.split(",") if k.strip()] if args.fit else None
     result = calibrate_funnel(args.funnel, args.scenario, fit_keys=keys, period_col=args.period_col,
                               period_days=args.period_days, users=args.users,
-                              replications=args.replications, bootstrap=args.bootstrap, seed=args.seed)
+                              replications=args.replications, bootstrap=args.bootstrap, seed=args.seed,
+                              omega_runs=args.omega_runs)
     paths = result.write(args.out, plots=not args.no_plots)
     print(result.describe())
     print(f"\nwrote {args.out}/: " + ", ".join(p.name for p in paths))
