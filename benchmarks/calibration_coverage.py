@@ -12,6 +12,7 @@ p-values below 5 % (for the true model and for a clearly wrong one).
     python benchmarks/calibration_coverage.py --quick                 # smoke run, ~2 minutes
     python benchmarks/calibration_coverage.py --trials 30             # transactions, ~25 minutes
     python benchmarks/calibration_coverage.py --trials 0 --funnel-trials 20
+    python benchmarks/calibration_coverage.py --trials 0 --seasonal-trials 10
 """
 
 from __future__ import annotations
@@ -76,7 +77,39 @@ def summarize_transactions(rows: pd.DataFrame, customers: int) -> None:
               f"{np.mean(np.abs(group['true_z']) < 1.96):.0%}); BG/NBD mean {group['bgnbd_holdout_error'].mean():+.1%}")
 
 
-def funnel_trial(seed: int, weeks: int, omega_runs: int) -> dict:
+SEASONAL_INDEX = [0.8, 0.7, 1.0, 0.9, 0.9, 1.5, 0.8, 0.8, 0.9, 1.0, 1.7, 1.0]   # mean 1: 618 and Double 11
+
+
+def seasonal_trial(seed: int, customers: int) -> dict:
+    """A BG/NBD log with a monthly index (acquired Jan-Apr 2023, calibration to 2024-05-15,
+    holdout to 2024-12-30): holdout error with the index declared, fitted, and ignored."""
+    from simlib.calibrate.report import calibrate_log
+    from simlib.calibrate.synthetic import simulate_process
+    from simlib.calibrate.transactions import TransactionLog
+    rng = np.random.default_rng([seed, 99])
+    params = {"r": 0.6, "alpha": 30.0, "a": 1.0, "b": 6.0}
+    occ = simulate_process(rng, rng.integers(0, 120, customers), 729, params, seasonal_index=SEASONAL_INDEX,
+                           origin="2023-01-01")
+    log = TransactionLog(occ, pd.Timestamp("2023-01-01"), f"seasonal {seed}", len(occ))
+    row = {}
+    for name, seasonal in (("declared", SEASONAL_INDEX), ("fitted", "fit"), ("none", None)):
+        cal = calibrate_log(log, "2024-05-15", "2024-12-30", process="bgnbd", seasonal=seasonal)
+        row[f"{name}_error"], row[f"{name}_z"] = cal.check["relative_difference"], cal.check["z"]
+        if name == "fitted":
+            table = cal.clock.table()
+            row["index_cover"] = float(np.mean((table["lower"] <= SEASONAL_INDEX) & (SEASONAL_INDEX <= table["upper"])))
+    return row
+
+
+def summarize_seasonal(rows: pd.DataFrame, customers: int) -> None:
+    print(f"\nSeasonal BG/NBD: {len(rows)} trials x {customers} customers, index {SEASONAL_INDEX}")
+    for name in ("declared", "fitted", "none"):
+        print(f"  index {name:<8}: holdout error mean {rows[f'{name}_error'].mean():+.1%}, mean z "
+              f"{rows[f'{name}_z'].mean():+.2f}, |z| < 1.96 in {np.mean(np.abs(rows[f'{name}_z']) < 1.96):.0%}")
+    print(f"  fitted index: 95 % intervals hold the true multiplier for {rows['index_cover'].mean():.0%} of months")
+
+
+def funnel_trial(seed: int, weeks: int, omega_runs: int, wrong: bool = True) -> dict:
     import simlib
     from simlib.calibrate.funnel import FunnelData, fit_funnel
     truth = {"interest_per_day": 0.02, "first_purchase_per_day": 0.01}
@@ -93,8 +126,10 @@ def funnel_trial(seed: int, weeks: int, omega_runs: int) -> dict:
     row.update({f"se_{k}": table.loc[k, "std_error"] for k in truth})
     row["p_value"] = fit.p_value
     # a clearly wrong model: dormancy fixed 4x too high, the same two hazards fitted
-    wrong = simlib.load_scenario("baseline").override({"behavior.dormancy_per_day": 0.04})
-    row["p_wrong"] = fit_funnel(data, wrong, keys=list(truth), omega_runs=omega_runs, seed=seed).p_value
+    row["p_wrong"] = np.nan
+    if wrong:
+        model = simlib.load_scenario("baseline").override({"behavior.dormancy_per_day": 0.04})
+        row["p_wrong"] = fit_funnel(data, model, keys=list(truth), omega_runs=omega_runs, seed=seed).p_value
     return row
 
 
@@ -105,8 +140,9 @@ def summarize_funnel(rows: pd.DataFrame, weeks: int) -> None:
               f"mean std error {rows[f'se_{k}'].mean():.3g}, coverage {rows[f'cover_{k}'].mean():.0%}")
     print(f"  true model:  p-value < 0.05 in {np.mean(rows['p_value'] < 0.05):.0%} of trials "
           f"(smallest {rows['p_value'].min():.3g})")
-    print(f"  wrong model (dormancy 4x): p-value < 0.05 in {np.mean(rows['p_wrong'] < 0.05):.0%} of trials "
-          f"(largest {rows['p_wrong'].max():.3g})")
+    wrong = rows["p_wrong"].dropna()
+    print(f"  wrong model (dormancy 4x): p-value < 0.05 in {np.mean(wrong < 0.05):.0%} of {len(wrong)} trials "
+          f"(largest {wrong.max():.3g})")
 
 
 def main() -> None:
@@ -115,12 +151,15 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=2000)
     parser.add_argument("--processes", default=",".join(TRUE_PROCESSES), help="true processes to draw from")
     parser.add_argument("--funnel-trials", type=int, default=0)
+    parser.add_argument("--seasonal-trials", type=int, default=0)
     parser.add_argument("--weeks", type=int, default=12)
     parser.add_argument("--omega-runs", type=int, default=39, help="engine runs for the funnel sandwich")
+    parser.add_argument("--wrong-trials", type=int, default=10, help="funnel trials that also fit a wrong model")
     parser.add_argument("--quick", action="store_true", help="smoke run: 2 trials of 800 customers, 1 funnel trial")
     args = parser.parse_args()
     if args.quick:
-        args.trials, args.customers, args.funnel_trials, args.omega_runs = 2, 800, 1, 6
+        args.trials, args.customers, args.funnel_trials, args.omega_runs = 2, 800, 1, 19
+        args.seasonal_trials = 1
     started = time.perf_counter()
     if args.trials:
         rows = []
@@ -131,10 +170,13 @@ def main() -> None:
                 print(f"  {truth} trial {s + 1}/{args.trials}: chosen {r['chosen']} (k={r['chosen_k']}), "
                       f"holdout error {r['holdout_error']:+.1%} (z {r['z']:+.2f})", flush=True)
         summarize_transactions(pd.DataFrame(rows), args.customers)
+    if args.seasonal_trials:
+        rows = [seasonal_trial(s, args.customers) for s in range(args.seasonal_trials)]
+        summarize_seasonal(pd.DataFrame(rows), args.customers)
     if args.funnel_trials:
         rows = []
         for s in range(args.funnel_trials):
-            rows.append(funnel_trial(s, args.weeks, args.omega_runs))
+            rows.append(funnel_trial(s, args.weeks, args.omega_runs, wrong=s < args.wrong_trials))
             print(f"  funnel trial {s + 1}/{args.funnel_trials}: interest {rows[-1]['interest_per_day']:.4g}, "
                   f"first purchase {rows[-1]['first_purchase_per_day']:.4g}, p {rows[-1]['p_value']:.3g}, "
                   f"p(wrong) {rows[-1]['p_wrong']:.3g}", flush=True)

@@ -20,7 +20,7 @@ import pandas as pd
 
 from simlib.calibrate._errors import user_error
 from simlib.calibrate.holdout import purchase_clock
-from simlib.calibrate.processes import PROCESSES, Histories, ProcessFit, get_process
+from simlib.calibrate.processes import Histories, ProcessFit, get_process
 from simlib.calibrate.transactions import CalibrationData, summarize
 
 AUTO_CANDIDATES = ("bgnbd", "mbgnbd", "pnbd", "cnbd")
