@@ -89,41 +89,6 @@ class Sim:
                     out[day].append(policy)
         return out
 
-    # --- TEMPORARY: the old engine's within-phase order (SimPy creation order), to prove the
-    # restructuring changes no number; removed in the next commit ---
-    def _legacy_stamp(self, policy, day):
-        import itertools
-        if not hasattr(self, "_legacy_seq"):
-            self._legacy_seq = itertools.count()
-            self._legacy_stamps = {}
-        key = (policy.name, day)
-        if day is None or key not in self._legacy_stamps:
-            self._legacy_stamps[key] = next(self._legacy_seq)
-
-    def _legacy_act_order(self, day):
-        if not hasattr(self, "_legacy_seq"):
-            self._legacy_seq = __import__("itertools").count(); self._legacy_stamps = {}
-            for p in self.policies:
-                if p.type_name in ("festival_calendar", "livestream"):
-                    self._legacy_stamp(p, None)
-        event, rest, staff = [], [], []
-        for p in self._acting[day]:
-            if p.type_name in ("festival_calendar", "livestream"):
-                event.append((self._legacy_stamps[(p.name, None)], p))
-            elif p.type_name == "journey":
-                if day in p._calendar:
-                    event.append((self._legacy_stamps[(p.name, day)], p))
-            elif p.type_name == "staff_chats":
-                staff.append(p)
-            else:
-                rest.append(p)
-        return [p for _, p in sorted(event, key=lambda x: x[0])] + rest + staff
-
-    def _legacy_react_order(self, day):
-        ps = self._reacting[day]
-        return ([p for p in ps if p.type_name == "journey"] + [p for p in ps if p.type_name not in ("journey", "staff_chats")]
-                + [p for p in ps if p.type_name == "staff_chats"])
-
     # --- clock --------------------------------------------------------------------------
     def until(self, day: int, phase: float) -> simpy.Timeout:
         """A timeout that fires at ``phase`` of ``day`` (never in the past)."""
@@ -154,10 +119,8 @@ class Sim:
             self.behavior.social_proof = np.clip(share + 0.5 * (share - self._share_prev), 0.0, 1.0)
             self._share_prev = share
             yield self.until(day, self.ACT)
-            for policy in self._legacy_act_order(day):
+            for policy in self._acting[day]:
                 policy.act(day)
-                if policy.type_name in ("festival_calendar", "livestream"):
-                    self._legacy_stamp(policy, None)
             if self._reaching_out[day]:
                 yield self.until(day, self.OUTREACH)
                 for policy in self._reaching_out[day]:
@@ -165,7 +128,7 @@ class Sim:
             yield self.until(day, self.STEP)
             self.step.run(day)
             yield self.until(day, self.REACT)
-            for policy in self._legacy_react_order(day):
+            for policy in self._reacting[day]:
                 policy.react(day)
             yield self.until(day, self.RECORD)
             self.rows.append(self._record(day))

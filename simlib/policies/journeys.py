@@ -356,8 +356,6 @@ class Journey(Policy):
         if not idx.size or day >= self.sim.days:
             return
         self.wake[idx] = day
-        if day not in self._calendar:
-            self.sim._legacy_stamp(self, day)
         self._calendar.setdefault(day, []).append(idx)
 
     def _advance(self, day: int) -> None:
