@@ -28,6 +28,7 @@ class Param:
     high: float | None = None
     choices: tuple = field(default=())
     nullable: bool = False
+    source: str = ""   # where the default comes from (a study, a report, "assumption"); see docs/domain.md
 
     def allowed(self) -> str:
         if self.choices:
