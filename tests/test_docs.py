@@ -84,3 +84,31 @@ def test_missing_sources_command_prints_the_list_and_does_not_fail(capsys):
     assert lines[-1].startswith(f"{len(missing)} effect sizes and lifts without a source")
     assert len(lines) == len(missing) + 1
     assert all(line.startswith(key + " ") for line, (key, _) in zip(lines, missing))
+
+
+def _anchor(heading: str) -> str:
+    """GitHub's anchor for a Markdown heading."""
+    import re
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def test_links_between_the_chapters_resolve():
+    import re
+    root = DOCS.parent
+    pages = sorted(DOCS.glob("*.md")) + [root / "README.md"]
+    broken = []
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", target):
+                continue   # a web address
+            path, _, anchor = target.partition("#")
+            linked = (page.parent / path).resolve() if path else page
+            if not linked.exists():
+                broken.append(f"{page.name}: {target}")
+            elif anchor and linked.suffix == ".md":
+                headings = re.findall(r"^#+ (.+)$", linked.read_text(encoding="utf-8"), re.MULTILINE)
+                if anchor not in {_anchor(h) for h in headings}:
+                    broken.append(f"{page.name}: {target}")
+    assert len(pages) >= 8 and not broken, broken
