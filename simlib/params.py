@@ -79,12 +79,14 @@ class Param:
         return value
 
     def _allowed_container(self) -> str:
-        if self.kind is dict and self.fields is not None:
+        if self.fields is not None:
             text = "a mapping with keys " + ", ".join(self.fields)
+        elif self.items is None:
+            text = _KIND_NAMES[self.kind]
         elif self.kind is dict:
-            text = "a mapping of names to " + (self.items.allowed() if self.items else "values")
+            text = "a mapping of names to " + self.items.allowed()
         else:
-            text = "a list of " + (self.items.allowed() if self.items else "values")
+            text = "a list of " + self.items.allowed()
         if self.low is not None and self.high is not None:
             text += f" ({_fmt(self.low)} to {_fmt(self.high)} items)"
         elif self.low is not None:
