@@ -4,7 +4,7 @@ import pytest
 
 from simlib.experiment import Experiment, make_executor, parse_experiment
 
-TOY = {"name": "funnel", "model": "simlib.experiment.toy:funnel", "replications": 4, "seed": 11,
+TOY = {"name": "funnel", "model": "toy_funnel", "replications": 4, "seed": 11,
        "arms": {"base": {"overrides": {"discount": 0.0}}, "coupon": {"overrides": {"discount": 0.05}}},
        "uncertainties": {"price_sensitivity": {"low": 0.5, "high": 2.0}},
        "outcomes": {"gmv_cny": "maximize", "gross_profit_cny": "maximize"},

@@ -12,7 +12,7 @@ import yaml
 
 from simlib.experiment import Experiment, load_experiment, load_results
 
-EXP = {"name": "kill", "model": "simlib.experiment.toy:slow", "replications": 4, "seed": 3,
+EXP = {"name": "kill", "model": "toy_slow", "replications": 4, "seed": 3,
        "arms": {"base": {"overrides": {"sleep": 0.12}}},
        "levers": {"x": {"low": 0.0, "high": 1.0}},
        "outcomes": {"value": "maximize"},
@@ -93,14 +93,15 @@ def test_ctrl_c_keeps_finished_runs(tmp_path):
 
 def test_crashed_worker_loses_nothing_and_resumes(tmp_path):
     from simlib.experiment import WorkerCrashed, make_executor, parse_experiment
+    from simlib.experiment.toy import crash_once
     marker = tmp_path / "crash-once"
     marker.write_text("")
-    d = {**EXP, "model": "simlib.experiment.toy:crash_once",
-         "arms": {"base": {"overrides": {"sleep": 0.02, "crash_file": str(marker)}}}}
+    d = {k: v for k, v in EXP.items() if k != "model"}
+    d["arms"] = {"base": {"overrides": {"sleep": 0.02, "crash_file": str(marker)}}}
     out = tmp_path / "out"
     with make_executor("processes", 2) as ex:
         try:
-            Experiment(parse_experiment(d, "crash.yaml"), out=str(out), executor=ex).sweep()
+            Experiment(parse_experiment(d, "crash.yaml"), out=str(out), executor=ex, model=crash_once).sweep()
             raise AssertionError("the worker crash went unnoticed")
         except WorkerCrashed as e:
             assert "run the same command again" in str(e)
@@ -108,10 +109,10 @@ def test_crashed_worker_loses_nothing_and_resumes(tmp_path):
     kept = {f.name: f.stat().st_mtime_ns for f in run_files(out)}
     assert len(kept) < TOTAL
     with make_executor("processes", 2) as ex:
-        Experiment(parse_experiment(d, "crash.yaml"), out=str(out), executor=ex).sweep()
+        Experiment(parse_experiment(d, "crash.yaml"), out=str(out), executor=ex, model=crash_once).sweep()
     after = {f.name: f.stat().st_mtime_ns for f in run_files(out)}
     assert len(after) == TOTAL and all(after[k] == t for k, t in kept.items())
-    ref = Experiment(parse_experiment(d, "crash.yaml")).sweep().runs
+    ref = Experiment(parse_experiment(d, "crash.yaml"), model=crash_once).sweep().runs
     pd.testing.assert_frame_equal(load_results(str(out)), ref, check_exact=True)
 
 
