@@ -118,6 +118,10 @@ def _compare(args) -> int:
     from simlib.experiment import ExperimentError, compare_scenarios, crn_variance
     if args.reps < 2:
         raise ExperimentError("--reps", "", f"got {args.reps}; allowed: at least 2 (intervals need two)")
+    from simlib.experiment.schema import TOP_LEVEL
+    for key in ("users", "days"):
+        if getattr(args, key) is not None:
+            TOP_LEVEL[key].check(getattr(args, key), f"--{key}", "")
     _check_out(args.out)
     outcomes = [s.strip() for s in args.outcomes.split(",") if s.strip()] if args.outcomes else None
     detect = {}

@@ -124,7 +124,7 @@ class DaskExecutor(Executor):
             self._client = client
         elif address:
             try:
-                self._client = Client(address, timeout="20s")
+                self._client = Client(address, timeout="10s")
             except (OSError, TimeoutError, ValueError) as e:
                 raise ExperimentError("--scheduler", "", f"cannot reach the Dask scheduler at {address!r} "
                                       f"({type(e).__name__}: {str(e)[:200]})") from None

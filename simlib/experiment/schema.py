@@ -31,6 +31,7 @@ MAX_RUNS_PER_ANALYSIS = 100_000
 MAX_FILE_BYTES = 1_000_000
 MAX_VALUES_IN_FILE = 100_000   # scalars and containers after YAML aliases are expanded
 MAX_DEPTH_IN_FILE = 50
+MAX_CHARS_IN_FILE = 2_000_000  # all text, aliases expanded: bounds any message quoting a value
 MAX_NAME_CHARS = 100
 
 DIRECTIONS = ("maximize", "minimize")

@@ -24,8 +24,8 @@ from .formula import FormulaError, check_formula
 from .formula import evaluate as eval_formula  # noqa: F401  (used by core)
 from .parameters import Arm, Constraint, Outcome, Parameter  # noqa: F401  (re-exported)
 from .schema import (_ARM_NAME, _DIRECTION_ALIASES, ARM, DEFAULT_OUTCOMES, KNOWN_DIRECTIONS,  # noqa: F401
-                     MAX_DEPTH_IN_FILE, MAX_FILE_BYTES, MAX_NAME_CHARS, MAX_RUNS_PER_ANALYSIS,
-                     MAX_VALUES_IN_FILE, TOP_LEVEL)
+                     MAX_CHARS_IN_FILE, MAX_DEPTH_IN_FILE, MAX_FILE_BYTES, MAX_NAME_CHARS,
+                     MAX_RUNS_PER_ANALYSIS, MAX_VALUES_IN_FILE, TOP_LEVEL)
 
 
 class ExperimentError(ScenarioError):
@@ -164,21 +164,27 @@ def parse_experiment(data, source: str = "<dict>", metrics: list | None = None,
 
 
 def _check_bounded(data, source: str) -> None:
-    """Refuse trees too large or deep to handle (YAML aliases can expand a small file a
-    million-fold); iterative and stopped at the limit, so it costs bounded time."""
-    stack, seen = [(data, 0)], 0
+    """Refuse trees too large, too deep or too long to handle (YAML aliases can expand a small
+    file a million-fold); iterative and stopped at the limit, so it costs bounded time. The
+    message names the top-level key where the limit was reached."""
+    stack, values, chars = [(data, 0, "")], 0, 0
     while stack:
-        node, depth = stack.pop()
-        seen += 1
-        if seen > MAX_VALUES_IN_FILE:
-            raise ExperimentError(source, "", f"holds more than {MAX_VALUES_IN_FILE:,} values once YAML "
-                                              "aliases are expanded; an experiment file is smaller")
+        node, depth, key = stack.pop()
+        values += 1
+        if isinstance(node, str):
+            chars += len(node)
+        if values > MAX_VALUES_IN_FILE or chars > MAX_CHARS_IN_FILE:
+            raise ExperimentError(source, key, f"more than {MAX_VALUES_IN_FILE:,} values or "
+                                  f"{MAX_CHARS_IN_FILE:,} characters once YAML aliases are expanded; "
+                                  "an experiment file is smaller")
         if depth > MAX_DEPTH_IN_FILE:
-            raise ExperimentError(source, "", f"nested deeper than {MAX_DEPTH_IN_FILE} levels")
+            raise ExperimentError(source, key, f"nested deeper than {MAX_DEPTH_IN_FILE} levels")
         if isinstance(node, dict):
-            stack.extend((v, depth + 1) for kv in node.items() for v in kv)
+            for k, v in node.items():
+                top = key or (str(k)[:MAX_NAME_CHARS] if isinstance(k, str) else "")
+                stack.extend(((k, depth + 1, top), (v, depth + 1, top)))
         elif isinstance(node, (list, tuple)):
-            stack.extend((v, depth + 1) for v in node)
+            stack.extend((v, depth + 1, key) for v in node)
 
 
 def _expand_shorthands(data: dict) -> dict:
