@@ -1,12 +1,15 @@
 """The keys of an experiment file, declared with `simlib.params.Param` like a scenario's:
-default, unit, bounds and a line of doc for each, nested items included. `spec.py` checks a
-file against `TOP_LEVEL` and builds the `ExperimentSpec`."""
+default, unit, bounds and a line of doc for each, nested items included; the bounds on a
+file's size; and the short forms a file may use. `spec.py` checks a file against
+`TOP_LEVEL` and builds the `ExperimentSpec`."""
 from __future__ import annotations
 
+import os
 import re
 
 from ..params import Param
 from ..population import MARKET_PARAMS
+from .errors import ExperimentError
 
 # Summary metrics and the direction in which they are good: defaults for `outcomes:`.
 KNOWN_DIRECTIONS = {
@@ -142,3 +145,66 @@ TOP_LEVEL = {
         "frontier": Param(None, "second objective for the trade-off frontier (an outcome)", kind=str,
                           nullable=True)}),
 }
+
+
+def check_bounded(data, source: str) -> None:
+    """Refuse trees too large, too deep or too long to handle (YAML aliases can expand a small
+    file a million-fold); iterative and stopped at the limit, so it costs bounded time. The
+    message names the top-level key where the limit was reached."""
+    stack, values, chars = [(data, 0, "")], 0, 0
+    while stack:
+        node, depth, key = stack.pop()
+        values += 1
+        if isinstance(node, str):
+            chars += len(node)
+        if values > MAX_VALUES_IN_FILE or chars > MAX_CHARS_IN_FILE:
+            raise ExperimentError(source, key, f"more than {MAX_VALUES_IN_FILE:,} values or "
+                                  f"{MAX_CHARS_IN_FILE:,} characters once YAML aliases are expanded; "
+                                  "an experiment file is smaller")
+        if depth > MAX_DEPTH_IN_FILE:
+            raise ExperimentError(source, key, f"nested deeper than {MAX_DEPTH_IN_FILE} levels")
+        if isinstance(node, dict):
+            for k, v in node.items():
+                top = key or (str(k)[:MAX_NAME_CHARS] if isinstance(k, str) else "")
+                stack.extend(((k, depth + 1, top), (v, depth + 1, top)))
+        elif isinstance(node, (list, tuple)):
+            stack.extend((v, depth + 1, key) for v in node)
+
+
+def expand_shorthands(data: dict) -> dict:
+    """Short forms to their long form (only where the short form's kind matches, so that
+    anything else reaches the checks and is named): an arm given as a file name, arms as a
+    list of files, a parameter as a list of values, outcomes as a list of names, an outcome as
+    a direction, one name where a list of names is expected, lever constraints as a list."""
+    out = dict(data)
+    arms = out.get("arms")
+    if isinstance(arms, list) and all(isinstance(a, str) for a in arms):
+        arms = {os.path.splitext(os.path.basename(a))[0]: a for a in arms}
+    if isinstance(arms, dict):
+        out["arms"] = {k: {} if v is None else {"scenario": v} if isinstance(v, str) else v
+                       for k, v in arms.items()}
+    for block in ("uncertainties", "levers"):
+        if isinstance(out.get(block), dict):
+            out[block] = {k: {"values": v} if isinstance(v, list) else v for k, v in out[block].items()}
+    outcomes = out.get("outcomes")
+    if isinstance(outcomes, list) and all(isinstance(o, str) for o in outcomes):
+        outcomes = {o: {} for o in outcomes}
+    if isinstance(outcomes, dict):
+        expanded = {}
+        for name, o in outcomes.items():
+            o = {} if o is None else {"direction": o} if isinstance(o, str) else o
+            if isinstance(o, dict) and isinstance(o.get("direction"), str):
+                o = {**o, "direction": _DIRECTION_ALIASES.get(o["direction"], o["direction"])}
+            expanded[name] = o
+        out["outcomes"] = expanded
+    for block, keys in (("sweep", ("arms",)), ("sensitivity", ("arms", "outcomes"))):
+        if isinstance(out.get(block), dict):
+            out[block] = {k: [v] if k in keys and isinstance(v, str) else v for k, v in out[block].items()}
+    opt = out.get("optimize")
+    if isinstance(opt, dict) and isinstance(opt.get("constraints"), list):
+        out["optimize"] = {**opt, "constraints": [
+            {**c, "levers": {k: 1.0 for k in c["levers"]}}
+            if isinstance(c, dict) and isinstance(c.get("levers"), list)
+            and all(isinstance(k, str) for k in c["levers"]) else c
+            for c in opt["constraints"]]}
+    return out

@@ -18,28 +18,15 @@ from typing import Callable
 
 import yaml
 
-from ..errors import ScenarioError, UserError, did_you_mean
+from ..errors import ScenarioError, did_you_mean
 from ..params import Param, resolve
 from .formula import FormulaError, check_formula
 from .formula import evaluate as eval_formula  # noqa: F401  (used by core)
+from .errors import ExperimentError
 from .parameters import Arm, Constraint, Outcome, Parameter  # noqa: F401  (re-exported)
-from .schema import (_ARM_NAME, _DIRECTION_ALIASES, ARM, DEFAULT_OUTCOMES, KNOWN_DIRECTIONS,  # noqa: F401
-                     MAX_CHARS_IN_FILE, MAX_DEPTH_IN_FILE, MAX_FILE_BYTES, MAX_NAME_CHARS,
-                     MAX_RUNS_PER_ANALYSIS, MAX_VALUES_IN_FILE, TOP_LEVEL)
-
-
-class ExperimentError(ScenarioError):
-    """An experiment file, request or results folder that cannot be used.
-
-    Built like ScenarioError: ``ExperimentError(file, key, problem)`` reads "file: key:
-    problem"; ``ExperimentError(message)`` is for problems that belong to no key."""
-
-    def __init__(self, source: str, key: str | None = None, problem: str | None = None):
-        if problem is None:
-            self.source, self.key, self.problem = "", "", source
-            UserError.__init__(self, source)
-        else:
-            super().__init__(source, key or "", problem)
+from .schema import (_ARM_NAME, ARM, DEFAULT_OUTCOMES, KNOWN_DIRECTIONS,  # noqa: F401
+                     MAX_DEPTH_IN_FILE, MAX_FILE_BYTES, MAX_NAME_CHARS, MAX_RUNS_PER_ANALYSIS, TOP_LEVEL,
+                     check_bounded, expand_shorthands)
 
 
 @dataclass
@@ -151,79 +138,16 @@ def parse_experiment(data, source: str = "<dict>", metrics: list | None = None,
     if model is not None and not callable(model):
         raise ExperimentError(source, "model", "the model passed from Python must be a function "
                                                "f(params, seed, arm) -> dict of metrics")
-    _check_bounded(data, source)
+    check_bounded(data, source)
     if not isinstance(data, dict):
         raise ExperimentError(source, "", "an experiment file is a mapping of keys (name:, arms:, ...)")
     try:
-        given = resolve(TOP_LEVEL, _expand_shorthands(data), source, "")
+        given = resolve(TOP_LEVEL, expand_shorthands(data), source, "")
         return _build(given, data, source, metrics, model)
     except ExperimentError:
         raise
     except ScenarioError as e:  # Param's messages, under the experiment's error type
         raise ExperimentError(e.source, e.key, e.problem) from None
-
-
-def _check_bounded(data, source: str) -> None:
-    """Refuse trees too large, too deep or too long to handle (YAML aliases can expand a small
-    file a million-fold); iterative and stopped at the limit, so it costs bounded time. The
-    message names the top-level key where the limit was reached."""
-    stack, values, chars = [(data, 0, "")], 0, 0
-    while stack:
-        node, depth, key = stack.pop()
-        values += 1
-        if isinstance(node, str):
-            chars += len(node)
-        if values > MAX_VALUES_IN_FILE or chars > MAX_CHARS_IN_FILE:
-            raise ExperimentError(source, key, f"more than {MAX_VALUES_IN_FILE:,} values or "
-                                  f"{MAX_CHARS_IN_FILE:,} characters once YAML aliases are expanded; "
-                                  "an experiment file is smaller")
-        if depth > MAX_DEPTH_IN_FILE:
-            raise ExperimentError(source, key, f"nested deeper than {MAX_DEPTH_IN_FILE} levels")
-        if isinstance(node, dict):
-            for k, v in node.items():
-                top = key or (str(k)[:MAX_NAME_CHARS] if isinstance(k, str) else "")
-                stack.extend(((k, depth + 1, top), (v, depth + 1, top)))
-        elif isinstance(node, (list, tuple)):
-            stack.extend((v, depth + 1, key) for v in node)
-
-
-def _expand_shorthands(data: dict) -> dict:
-    """Short forms to their long form (only where the short form's kind matches, so that
-    anything else reaches the checks and is named): an arm given as a file name, arms as a
-    list of files, a parameter as a list of values, outcomes as a list of names, an outcome as
-    a direction, one name where a list of names is expected, lever constraints as a list."""
-    out = dict(data)
-    arms = out.get("arms")
-    if isinstance(arms, list) and all(isinstance(a, str) for a in arms):
-        arms = {os.path.splitext(os.path.basename(a))[0]: a for a in arms}
-    if isinstance(arms, dict):
-        out["arms"] = {k: {} if v is None else {"scenario": v} if isinstance(v, str) else v
-                       for k, v in arms.items()}
-    for block in ("uncertainties", "levers"):
-        if isinstance(out.get(block), dict):
-            out[block] = {k: {"values": v} if isinstance(v, list) else v for k, v in out[block].items()}
-    outcomes = out.get("outcomes")
-    if isinstance(outcomes, list) and all(isinstance(o, str) for o in outcomes):
-        outcomes = {o: {} for o in outcomes}
-    if isinstance(outcomes, dict):
-        expanded = {}
-        for name, o in outcomes.items():
-            o = {} if o is None else {"direction": o} if isinstance(o, str) else o
-            if isinstance(o, dict) and isinstance(o.get("direction"), str):
-                o = {**o, "direction": _DIRECTION_ALIASES.get(o["direction"], o["direction"])}
-            expanded[name] = o
-        out["outcomes"] = expanded
-    for block, keys in (("sweep", ("arms",)), ("sensitivity", ("arms", "outcomes"))):
-        if isinstance(out.get(block), dict):
-            out[block] = {k: [v] if k in keys and isinstance(v, str) else v for k, v in out[block].items()}
-    opt = out.get("optimize")
-    if isinstance(opt, dict) and isinstance(opt.get("constraints"), list):
-        out["optimize"] = {**opt, "constraints": [
-            {**c, "levers": {k: 1.0 for k in c["levers"]}}
-            if isinstance(c, dict) and isinstance(c.get("levers"), list)
-            and all(isinstance(k, str) for k in c["levers"]) else c
-            for c in opt["constraints"]]}
-    return out
 
 
 def _build(g: dict, raw: dict, source: str, metrics, model) -> ExperimentSpec:
