@@ -191,8 +191,10 @@ class Experiment:
         # and reporting choices (intervals, CRN vs independent stages) may change freely
         ignore = ("replications", "description", "crn", "confidence", "detect_difference", "compare")
         raw = {k: v for k, v in self.spec.raw.items() if k not in ignore}
-        identity = self.model.identity if self.custom_model else "simulator"
-        return _hash({"experiment": raw, "arms": self.arms_data(), "model": identity})
+        declared = {"experiment": raw, "arms": self.arms_data()}
+        if self.custom_model:  # simulator folders keep the fingerprint they were written with
+            declared["model"] = self.model.identity
+        return _hash(declared)
 
     def _prepare(self):
         if self._prepared:
