@@ -1,4 +1,6 @@
 """Serial, local processes and a local Dask cluster give identical result tables."""
+import importlib.util
+
 import pandas as pd
 import pytest
 
@@ -31,7 +33,11 @@ def serial():
     return tables(make_executor("serial"))
 
 
-@pytest.mark.parametrize("kind", ["processes", "dask"])
+NO_DASK = importlib.util.find_spec("distributed") is None  # Dask is the optional simlib[cluster] extra
+
+
+@pytest.mark.parametrize("kind", ["processes", pytest.param("dask", marks=pytest.mark.skipif(
+    NO_DASK, reason="Dask not installed (pip install 'simlib[cluster]')"))])
 def test_executors_give_bit_identical_tables(serial, kind):
     with make_executor(kind, workers=2) as ex:
         assert ex.workers == 2
