@@ -138,11 +138,11 @@ def summarize_funnel(rows: pd.DataFrame, weeks: int) -> None:
     for k in ("interest_per_day", "first_purchase_per_day"):
         print(f"  {k:<24} mean estimate {rows[k].mean():.4g}, sd of estimates {rows[k].std():.3g}, "
               f"mean std error {rows[f'se_{k}'].mean():.3g}, coverage {rows[f'cover_{k}'].mean():.0%}")
-    print(f"  true model:  p-value < 0.05 in {np.mean(rows['p_value'] < 0.05):.0%} of trials "
-          f"(smallest {rows['p_value'].min():.3g})")
+    print(f"  true model:  rejected at 5 % (p <= 0.05) in {np.mean(rows['p_value'] <= 0.05):.0%} of trials "
+          f"(smallest p {rows['p_value'].min():.3g})")
     wrong = rows["p_wrong"].dropna()
-    print(f"  wrong model (dormancy 4x): p-value < 0.05 in {np.mean(wrong < 0.05):.0%} of {len(wrong)} trials "
-          f"(largest {wrong.max():.3g})")
+    print(f"  wrong model (dormancy 4x): rejected at 5 % in {np.mean(wrong <= 0.05):.0%} of {len(wrong)} trials "
+          f"(largest p {wrong.max():.3g})")
 
 
 def main() -> None:
@@ -158,7 +158,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smoke run: 2 trials of 800 customers, 1 funnel trial")
     args = parser.parse_args()
     if args.quick:
-        args.trials, args.customers, args.funnel_trials, args.omega_runs = 2, 800, 1, 19
+        args.trials, args.customers, args.funnel_trials = 2, 800, 1
         args.seasonal_trials = 1
     started = time.perf_counter()
     if args.trials:

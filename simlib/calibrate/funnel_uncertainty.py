@@ -12,7 +12,7 @@ Goodness of fit: Q = r'r at the fit against draws of Q under the fitted model. E
 independent run's deviation d_j is projected as the fit would project it,
 q_j = d_j' (I - J (J'J)^-1 J') d_j, so fitting is accounted for (comparing Q with unfitted
 draws made the test conservative); p = (1 + #{q_j >= Q}) / (omega_runs + 1), which cannot
-go below 1 / (omega_runs + 1): at least 19 runs are needed to reject at 5 %.
+go below 1 / (omega_runs + 1): at least 19 runs are needed to reject at 5 % (p <= 0.05).
 """
 
 from __future__ import annotations
