@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .errors import ScenarioError, did_you_mean
+from .errors import ScenarioError, did_you_mean, key_text, short_repr
 
 _KIND_NAMES = {float: "a number", int: "an integer", bool: "true or false", str: "a string",
                dict: "a mapping", list: "a list"}
@@ -50,19 +50,19 @@ class Param:
             raise ScenarioError(source, key, f"is empty; expected {self.allowed()}")
         if self.kind is float:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ScenarioError(source, key, f"expected {self.allowed()}, got {value!r}")
+                raise ScenarioError(source, key, f"expected {self.allowed()}, got {short_repr(value)}")
             value = float(value)
             if math.isnan(value):
                 raise ScenarioError(source, key, f"expected {self.allowed()}, got NaN")
         elif self.kind is int:
             if isinstance(value, bool) or not (isinstance(value, int) or
                                                (isinstance(value, float) and value.is_integer())):
-                raise ScenarioError(source, key, f"expected {self.allowed()}, got {value!r}")
+                raise ScenarioError(source, key, f"expected {self.allowed()}, got {short_repr(value)}")
             value = int(value)
         elif not isinstance(value, self.kind):
-            raise ScenarioError(source, key, f"expected {self.allowed()}, got {value!r}")
+            raise ScenarioError(source, key, f"expected {self.allowed()}, got {short_repr(value)}")
         if self.choices and value not in self.choices:
-            raise ScenarioError(source, key, f"got {value!r}; allowed: {self.allowed()}."
+            raise ScenarioError(source, key, f"got {short_repr(value)}; allowed: {self.allowed()}."
                                 + did_you_mean(value, self.choices))
         if self.low is not None and value < self.low or self.high is not None and value > self.high:
             raise ScenarioError(source, key, f"got {_fmt(value)}; allowed: {self.allowed()}")
@@ -76,10 +76,10 @@ def _fmt(x) -> str:
 def check_keys(given: Mapping, allowed, source: str, path: str) -> None:
     """Raise on the first key of ``given`` that is not in ``allowed``."""
     if not isinstance(given, Mapping):
-        raise ScenarioError(source, path, f"expected a mapping of keys, got {given!r}")
+        raise ScenarioError(source, path, f"expected a mapping of keys, got {short_repr(given)}")
     for key in given:
         if key not in allowed:
-            where = f"{path}.{key}" if path else str(key)
+            where = f"{path}.{key_text(key)}" if path else key_text(key)
             raise ScenarioError(source, where, "unknown key." + did_you_mean(key, allowed)
                                 + " Allowed: " + ", ".join(sorted(map(str, allowed))))
 

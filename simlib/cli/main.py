@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import UserError
+from ..errors import UserError, short_repr
 
 PROGRESS_MIN_CUSTOMER_DAYS = 20_000_000  # show a progress bar above this much work
 
@@ -30,11 +30,11 @@ def parse_set(items) -> dict:
     for item in items or ():
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise UserError(f"--set {item!r}: expected KEY=VALUE, e.g. --set policies.douyin_ads.budget_cny_per_day=3000")
+            raise UserError(f"--set {short_repr(item)}: expected KEY=VALUE, e.g. --set policies.douyin_ads.budget_cny_per_day=3000")
         try:
             out[key.strip()] = yaml.safe_load(value)
         except yaml.YAMLError:
-            raise UserError(f"--set {item!r}: the value is not valid YAML") from None
+            raise UserError(f"--set {short_repr(item)}: the value is not valid YAML") from None
     return out
 
 
