@@ -13,6 +13,7 @@ from typing import Any, Mapping
 
 from .errors import ScenarioError, did_you_mean, key_text, short_repr
 
+MAX_INT = 2**31 - 1   # integers beyond this overflow the engine's arrays whatever the declared bounds
 _KIND_NAMES = {float: "a number", int: "an integer", bool: "true or false", str: "a string",
                dict: "a mapping", list: "a list"}
 
@@ -51,14 +52,20 @@ class Param:
         if self.kind is float:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ScenarioError(source, key, f"expected {self.allowed()}, got {short_repr(value)}")
-            value = float(value)
-            if math.isnan(value):
-                raise ScenarioError(source, key, f"expected {self.allowed()}, got NaN")
+            try:
+                value = float(value)
+            except OverflowError:   # an integer of hundreds of digits
+                raise ScenarioError(source, key, f"expected {self.allowed()}, got {short_repr(value)}") from None
+            if not math.isfinite(value):
+                raise ScenarioError(source, key, f"expected {self.allowed()}, got {value}")
         elif self.kind is int:
             if isinstance(value, bool) or not (isinstance(value, int) or
                                                (isinstance(value, float) and value.is_integer())):
                 raise ScenarioError(source, key, f"expected {self.allowed()}, got {short_repr(value)}")
             value = int(value)
+            if abs(value) > MAX_INT:
+                raise ScenarioError(source, key, f"got {short_repr(value)}; allowed: {self.allowed()}, "
+                                                 f"and at most {MAX_INT:,} in size")
         elif not isinstance(value, self.kind):
             raise ScenarioError(source, key, f"expected {self.allowed()}, got {short_repr(value)}")
         if self.choices and value not in self.choices:

@@ -106,8 +106,11 @@ def find_scenario(path_or_name, relative_to: Path | None = None) -> Path:
         candidates.append(relative_to / text)
     candidates += [Path(text), BUILTIN_DIR / text, BUILTIN_DIR / f"{text}.yaml"]
     for c in candidates:
-        if c.is_file():
-            return c.resolve()
+        try:
+            if c.is_file():
+                return c.resolve()
+        except OSError:   # a name too long for the file system, say
+            continue
     raise ScenarioError(text, "", "no such scenario file." + did_you_mean(Path(text).stem, builtin_scenarios())
                         + " Built-in scenarios: " + ", ".join(builtin_scenarios()))
 

@@ -11,9 +11,9 @@ import json
 import sys
 from pathlib import Path
 
-import yaml
 
-from ..errors import UserError, short_repr
+from ..errors import UserError, key_text, short_repr
+from ..safe_yaml import load_yaml
 
 PROGRESS_MIN_CUSTOMER_DAYS = 20_000_000  # show a progress bar above this much work
 
@@ -31,11 +31,19 @@ def parse_set(items) -> dict:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise UserError(f"--set {short_repr(item)}: expected KEY=VALUE, e.g. --set policies.douyin_ads.budget_cny_per_day=3000")
-        try:
-            out[key.strip()] = yaml.safe_load(value)
-        except yaml.YAMLError:
-            raise UserError(f"--set {short_repr(item)}: the value is not valid YAML") from None
+        out[key.strip()] = load_yaml(value, f"--set {key_text(key.strip())}")
     return out
+
+
+def check_out_folder(out: str) -> None:
+    """``--out`` must be a folder or not exist yet: refuse a file before any work is done."""
+    path = Path(out)
+    for existing in (path, *path.parents):
+        if existing.exists():
+            if not existing.is_dir():
+                raise UserError(f"--out {key_text(out)}: {existing} is a file, not a folder; --out names "
+                                "a folder for the results (created if missing)")
+            return
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_run(args) -> int:
     from ..run import as_scenario, run
+    if args.out:
+        check_out_folder(args.out)
     scenario = as_scenario(args.scenario)
     overrides = parse_set(args.set)
     if overrides:
@@ -87,8 +97,12 @@ def cmd_run(args) -> int:
     days = args.days if args.days is not None else scenario.data["market"]["days"]
     progress = args.progress if args.progress is not None else (users * days >= PROGRESS_MIN_CUSTOMER_DAYS
                                                                 and sys.stderr.isatty())
-    result = run(scenario, seed=args.seed, users=args.users, days=args.days, progress=progress,
-                 record_transactions=args.transactions)
+    try:
+        result = run(scenario, seed=args.seed, users=args.users, days=args.days, progress=progress,
+                     record_transactions=args.transactions)
+    except KeyboardInterrupt as exc:
+        exc.add_note("the run stopped before it finished; nothing was written")
+        raise
     if args.json:
         from ..results import _jsonable
         print(json.dumps(_jsonable(result.summary), indent=2))
@@ -98,8 +112,12 @@ def cmd_run(args) -> int:
         try:
             folder = result.save(args.out)
         except OSError as exc:
-            raise UserError(f"--out {args.out}: cannot write the results there ({exc.strerror or exc}); "
-                            "the summary is printed above; choose a folder you can write to") from None
+            notes = " ".join(getattr(exc, "__notes__", []))
+            raise UserError(f"--out {args.out}: cannot write the results there ({exc.strerror or exc}); {notes} "
+                            "The summary is printed above; choose a folder you can write to") from None
+        except KeyboardInterrupt as exc:
+            exc.add_note("the run finished and its summary is printed above")
+            raise
         print(f"\nwrote {folder}/ (summary.json, daily.csv, ledger.csv, scenario.yaml, meta.json"
               + (", transactions.csv)" if args.transactions else ")"), file=sys.stderr if args.json else sys.stdout)
     return 0
@@ -175,8 +193,8 @@ def main(argv=None) -> int:
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print("interrupted" + "".join(f"; {note}" for note in getattr(exc, "__notes__", [])), file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
