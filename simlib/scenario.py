@@ -9,6 +9,7 @@ command line are merged the same way and validated again.
 from __future__ import annotations
 
 import copy
+from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -21,7 +22,18 @@ from .params import Param, check_keys, resolve
 from .population import resolve_market, resolve_traits
 from .safe_yaml import read_yaml_file
 
-BUILTIN_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+def _builtin_dir() -> Path:
+    """The built-in scenarios: inside the installed package (a wheel ships the repository's
+    scenarios/ as simlib/scenarios/), else the checkout's scenarios/ (an editable install)."""
+    packaged = resources.files("simlib") / "scenarios"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / "scenarios"
+
+
+BUILTIN_DIR = _builtin_dir()
 MAX_KEY_PARTS = 20       # dotted parts in one override key (the deepest real key has 6)
 MAX_POLICIES = 100       # policy instances in one scenario
 TOP_LEVEL = {

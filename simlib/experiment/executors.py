@@ -119,8 +119,9 @@ class DaskExecutor(Executor):
                  client=None, threads_per_worker: int = 1):
         try:
             from distributed import Client, LocalCluster
-        except ImportError:  # pragma: no cover - dask is a declared dependency
-            raise ExperimentError("the Dask executor needs 'distributed' (pip install distributed)") from None
+        except ImportError:
+            raise ExperimentError('the Dask executor (--scheduler, executor "dask") needs the cluster extra: '
+                                  'pip install "simlib[cluster]"') from None
         self._cluster = None
         self._own_client = client is None
         if client is not None:

@@ -136,9 +136,15 @@ class RunStore:
         """Long format: one row per run and day (runs that kept their daily series)."""
         return records_to_daily(self.records(stage, ids))
 
-    def write_table(self, name: str, df: pd.DataFrame, parquet: bool = True) -> list[str]:
+    def write_table(self, name: str, df: pd.DataFrame, parquet: bool | None = None) -> list[str]:
+        """CSV always; a Parquet copy when asked (True), or by default (None) when pyarrow (the
+        cluster extra) is installed."""
         if self.folder is None:
             return []
+        if parquet is None:
+            parquet = _have_pyarrow()
+        elif parquet and not _have_pyarrow():
+            raise ExperimentError('Parquet tables need pyarrow, in the cluster extra: pip install "simlib[cluster]"')
         paths = []
         csv = os.path.join(self.folder, name + ".csv")
         atomic_write(csv, df.to_csv(index=False))
@@ -150,6 +156,14 @@ class RunStore:
             os.replace(tmp, pq)
             paths.append(pq)
         return paths
+
+
+def _have_pyarrow() -> bool:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def records_to_frame(records) -> pd.DataFrame:
