@@ -21,8 +21,9 @@ class ScenarioError(UserError):
     """
 
     def __init__(self, source: str, key: str, problem: str):
-        self.source, self.key, self.problem = source, _clip(key, MAX_KEY_CHARS), _clip(problem, MAX_PROBLEM_CHARS)
-        where = f"{source}: {self.key}" if self.key else source
+        self.source, self.key = _clip(str(source), MAX_KEY_CHARS), _clip(key, MAX_KEY_CHARS)
+        self.problem = _clip(problem, MAX_PROBLEM_CHARS)
+        where = f"{self.source}: {self.key}" if self.key else self.source
         super().__init__(f"{where}: {self.problem}")
 
 

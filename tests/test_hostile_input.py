@@ -220,3 +220,9 @@ def test_trait_distribution_named_by_a_list_is_a_user_error():
 def test_absurd_hazard_is_refused_at_validation():
     with pytest.raises(simlib.ScenarioError):
         simlib.run({"extends": "classic_bass", "behavior": {"awareness_per_day": 1e300}}, users=200, days=3)
+
+
+def test_a_scenario_name_too_long_for_the_file_system_is_a_short_clean_error(capsys):
+    assert main(["validate", "x" * 5000]) == 2
+    err = capsys.readouterr().err
+    assert "no such scenario file" in err and len(err) < 2000
