@@ -2,7 +2,7 @@
 
 Every transition has a hazard per day, held constant within a day and evaluated from the
 state at the start of the day; the engine turns hazards into events exactly (exponential
-clocks, see ``engine.py``). The formulas are written out in ``docs/model.md``; this module is
+clocks, see ``dynamics.py``). The formulas are written out in ``docs/model.md``; this module is
 their one implementation.
 """
 

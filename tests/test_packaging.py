@@ -76,15 +76,14 @@ def test_ci_runs_exactly_the_readme_commands():
 def test_dask_without_the_cluster_extra_names_the_extra(monkeypatch):
     from simlib.experiment import make_executor
     monkeypatch.setitem(sys.modules, "distributed", None)     # import distributed -> ImportError
-    with pytest.raises(simlib.UserError, match=re.escape('pip install "simlib[cluster]"')):
+    with pytest.raises(simlib.UserError, match=re.escape("simlib[cluster]")):
         make_executor(scheduler="local")
 
 
-def test_parquet_without_pyarrow_is_skipped_by_default_and_refused_when_asked(monkeypatch, tmp_path):
+def test_parquet_copies_are_skipped_without_pyarrow(monkeypatch, tmp_path):
     from simlib.experiment.store import RunStore
     monkeypatch.setitem(sys.modules, "pyarrow", None)
-    store = RunStore(str(tmp_path))
     frame = pd.DataFrame({"arm": ["a", "b"], "gmv_cny": [1.0, 2.0]})
-    assert [p.rsplit("/", 1)[-1] for p in store.write_table("comparison", frame)] == ["comparison.csv"]
-    with pytest.raises(simlib.UserError, match=re.escape('pip install "simlib[cluster]"')):
-        store.write_table("comparison", frame, parquet=True)
+    written = RunStore(str(tmp_path)).write_table("comparison", frame)
+    assert [p.rsplit("/", 1)[-1] for p in written] == ["comparison.csv"]
+    assert (tmp_path / "comparison.csv").read_text() == frame.to_csv(index=False)
