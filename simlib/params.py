@@ -18,7 +18,7 @@ from typing import Any, Mapping
 
 from .errors import ScenarioError, did_you_mean, key_text, short_repr
 
-MAX_INT = 2**31 - 1   # integers beyond this overflow the engine's arrays whatever the declared bounds
+MAX_INT = 2**31 - 1   # an integer without a declared bound stays within this (10**15 overflowed numpy's int64 math)
 _KIND_NAMES = {float: "a number", int: "an integer", bool: "true or false", str: "a string",
                dict: "a mapping", list: "a list"}
 
@@ -73,7 +73,7 @@ class Param:
                                                (isinstance(value, float) and value.is_integer())):
                 raise ScenarioError(source, key, f"expected {self.allowed()}, got {short_repr(value)}")
             value = int(value)
-            if abs(value) > MAX_INT:
+            if self.high is None and value > MAX_INT or self.low is None and value < -MAX_INT:
                 raise ScenarioError(source, key, f"got {short_repr(value)}; allowed: {self.allowed()}, "
                                                  f"and at most {MAX_INT:,} in size")
         elif not isinstance(value, self.kind):

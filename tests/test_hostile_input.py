@@ -67,6 +67,9 @@ HOSTILE = {
     "infinite_rate": (b"extends: baseline\nbehavior:\n  awareness_per_day: .inf\n",
                       ["behavior.awareness_per_day", "got inf"]),
     "integer_too_large": (b"extends: baseline\nmarket:\n  days: 1000000000000000\n", ["market.days", "allowed"]),
+    "integer_without_bound_too_large": (_yaml({"extends": "baseline", "policies": {"g": {
+        "type": "community_groups", "activation_every_days": 10**15}}}),
+        ["policies.g.activation_every_days", "at most 2,147,483,647"]),
     "list_typed_type": (_yaml({"extends": "baseline", "policies": {"x": {"type": ["coupon_ladder"]}}}),
                         ["policies.x.type", "expected the name of one policy type", "coupon_ladder"]),
     "mapping_typed_type": (_yaml({"extends": "baseline", "policies": {"x": {"type": {"a": 1}}}}),
