@@ -30,8 +30,10 @@ def register(subparsers) -> None:
     c = subparsers.add_parser(
         "compare", help="compare strategy scenarios against a base (CRN, paired differences)",
         description="Run BASE and each ARM for R replications with common random numbers and "
-                    "print each arm's mean, its paired difference to BASE with an interval, the "
-                    "probability it beats BASE and the replications needed to detect it.")
+                    "print a verdict on net profit, then each arm's mean, its paired difference to "
+                    "BASE with an interval, the probability it beats BASE, the replications needed to "
+                    "detect it, the cost breakdown and what each arm changes. --out keeps the runs "
+                    "and writes a self-contained report.html there.")
     c.add_argument("base", help="the reference scenario (YAML file or built-in name)")
     c.add_argument("arms", nargs="+", help="scenarios to compare against the base")
     c.add_argument("--reps", "-r", type=int, default=10, help="replications (default 10)")
@@ -39,9 +41,10 @@ def register(subparsers) -> None:
     c.add_argument("--users", type=int, default=None, help="market size for every run")
     c.add_argument("--days", type=int, default=None, help="simulated days for every run")
     c.add_argument("--outcomes", default=None,
-                   help="comma-separated metrics (default: profit, GMV, ROI, repurchase, churn, cost)")
+                   help="comma-separated metrics; the first decides the verdict (default: net profit, "
+                        "gross profit, GMV, ROI, repurchase, churn, marketing cost)")
     c.add_argument("--detect", action="append", default=[], metavar="OUTCOME=DIFF",
-                   help="smallest difference worth detecting, for 'reps needed' (repeatable)")
+                   help="smallest difference worth detecting, for 'reps to detect' (repeatable)")
     c.add_argument("--crn-check", action="store_true",
                    help="also run with independent seeds and print the variance of the paired "
                         "difference both ways")
@@ -56,7 +59,7 @@ def register(subparsers) -> None:
     e.add_argument("--only", default=None,
                    help="comma-separated analyses to run: compare,sweep,sensitivity,optimize")
     e.add_argument("--reps", "-r", type=int, default=None, help="override replications")
-    e.add_argument("--no-plots", action="store_true", help="do not write PNG figures")
+    e.add_argument("--no-plots", action="store_true", help="do not write PNG figures (report.html is always written)")
     _add_execution(e)
     e.set_defaults(func=experiment_command)
 
@@ -98,7 +101,9 @@ def compare_command(args) -> int:
 
 
 def _compare(args) -> int:
-    from simlib.experiment import ExperimentError, compare_scenarios, crn_variance
+    from simlib.experiment import ExperimentError, compare_experiment, compare_scenarios, crn_variance
+    from simlib.report import Decision, write_report
+    from simlib.report.inputs import from_experiment
     if args.reps < 2:
         raise ExperimentError(f"--reps must be at least 2 (intervals need two), got {args.reps}")
     outcomes = [s.strip() for s in args.outcomes.split(",") if s.strip()] if args.outcomes else None
@@ -114,8 +119,15 @@ def _compare(args) -> int:
         kw = dict(replications=args.reps, seed=args.seed, users=args.users, days=args.days,
                   outcomes=outcomes, executor=ex, progress=not args.no_progress,
                   detect_difference=detect or None)
-        res = compare_scenarios(args.base, args.arms, out=args.out, **kw)
-        print(res.text())
+        exp = compare_experiment([args.base, *args.arms], out=args.out, **kw)
+        res = exp.compare()
+        if args.out:
+            path, decision = write_report(args.out)
+        else:
+            decision = Decision(from_experiment(exp, res))
+        print(decision.text())
+        for w in decision.warnings:
+            print(f"warning: {w}", file=sys.stderr)
         if args.crn_check:
             ind = compare_scenarios(args.base, args.arms, out=args.out, crn=False, **kw)
             print("Common random numbers: variance of the paired difference to the reference")
@@ -127,7 +139,7 @@ def _compare(args) -> int:
                     print(f"  {o:<22}{arm:<20} CRN {v['var_diff_crn']:.4g}   independent seeds "
                           f"{v['var_diff_independent']:.4g}   ratio {v['ratio']:.1f}x")
     if args.out:
-        print(f"results in {args.out}")
+        print(f"results in {args.out}; the report to forward: {path}")
     return 0
 
 
@@ -171,7 +183,13 @@ def _experiment(args) -> int:
             _report(stage, results[stage], spec)
     if not args.no_plots:
         _plots(results, spec, out)
-    print(f"results in {out}")
+    from simlib.report import write_report
+    path, decision = write_report(out)
+    if decision.outcome:
+        print(f"Verdict: {decision.verdict}")
+    for w in decision.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    print(f"results in {out}; the report to forward: {path}")
     return 0
 
 
@@ -180,7 +198,9 @@ def _report(stage, res, spec) -> None:
     with pd.option_context("display.width", 160, "display.max_columns", 20,
                            "display.float_format", "{:,.4g}".format):
         if stage == "compare":
-            print(res.text())
+            from simlib.report.text import format_comparison
+            print(format_comparison(res.table, res.reference, res.confidence))
+            print()
         elif stage == "sweep":
             keys = [o.key for o in spec.outcomes if o.key in res.runs.columns]
             print(f"sweep: {len(res.design)} design points x {res.runs['arm'].nunique()} arms x "

@@ -32,6 +32,11 @@ class ExperimentError(_BaseUserError):
 # Summary metrics and the direction in which they are good. Used for defaults and for
 # "did you mean" on outcome names; the engine's own list, when it exposes one, wins.
 KNOWN_DIRECTIONS = {
+    "net_profit_cny": "maximize", "points_liability_cny": "minimize",
+    "discount_coupons_cny": "minimize", "discount_member_price_cny": "minimize",
+    **{f"cost_{account}_cny": "minimize" for account in (
+        "ad_spend", "pond_acquisition", "referral_rewards", "gifts", "red_packets",
+        "points_redemption", "content_production", "staff", "events")},
     "gmv_cny": "maximize", "gross_profit_cny": "maximize", "roi": "maximize",
     "purchases": "maximize", "buyers": "maximize", "repeat_buyers": "maximize",
     "repurchase_rate": "maximize", "clv_cny": "maximize", "pond_size": "maximize",
@@ -44,8 +49,8 @@ KNOWN_DIRECTIONS = {
     "pond_size_end": "maximize", "pond_joins": "maximize", "coupons_redeemed": "maximize",
     "loyal_end": "maximize", "lost_end": "minimize", "dormant_end": "minimize",
 }
-DEFAULT_OUTCOMES = ["gross_profit_cny", "gmv_cny", "roi", "repurchase_rate", "churn_rate",
-                    "marketing_cost_cny"]
+DEFAULT_OUTCOMES = ["net_profit_cny", "gross_profit_cny", "gmv_cny", "roi", "repurchase_rate",
+                    "churn_rate", "marketing_cost_cny"]   # net profit first: the decision
 
 TOP_KEYS = {
     "name": "a short name for the experiment",

@@ -1,0 +1,68 @@
+"""The comparison and a run's summary as terminal text, each number in its unit's format."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .units import MONEY, fmt_metric, metric_label, metric_name, metric_unit
+
+REPS_NOTE = ("reps to detect: paired replications needed to tell the difference shown from zero "
+             "with 80% power (two-sided test at the interval's level)")
+
+
+def format_comparison(table: pd.DataFrame, reference: str, confidence: float = 0.95) -> str:
+    """One block per outcome: each arm's mean and interval, its paired difference to the
+    reference with interval, P(better) and the replications needed to detect it."""
+    pct = f"{round(confidence * 100):g}%"
+    arm_w = max([len(str(a)) for a in table["arm"]] + [len(reference) + 12, 10]) + 2
+    lines = []
+    for outcome, g in table.groupby("outcome", sort=False):
+        key = outcome
+        better = "higher" if g["direction"].iloc[0] == "maximize" else "lower"
+        lines.append(f"{metric_label(key)} ({better} is better)")
+        lines.append(f"  {'arm':<{arm_w}}{'mean':>12}  {pct + ' interval':<26}{'vs ' + reference:>14}  "
+                     f"{pct + ' interval':<26}{'P(better)':>9}{'reps to detect':>16}")
+        for _, r in g.iterrows():
+            ci = f"{fmt_metric(key, r['mean_low'])} to {fmt_metric(key, r['mean_high'])}"
+            head = f"  {r['arm']:<{arm_w}}{fmt_metric(key, r['mean']):>12}  {ci:<26}"
+            if r["arm"] == reference:
+                lines.append(head + f"{'(reference)':>14}")
+                continue
+            dci = (f"{fmt_metric(key, r['diff_low'], sign=True, diff=True)} to "
+                   f"{fmt_metric(key, r['diff_high'], sign=True, diff=True)}")
+            need = r.get("reps_needed", np.nan)
+            reps = f"{int(need):,}" if np.isfinite(need) else "-"
+            lines.append(head + f"{fmt_metric(key, r['diff'], sign=True, diff=True):>14}  {dci:<26}"
+                         f"{r['p_better']:>9.2f}{reps:>16}")
+        lines.append("")
+    lines.append(REPS_NOTE)
+    return "\n".join(lines)
+
+
+SUMMARY_SECTIONS = [
+    ("Returns", ["roi", "roas", "cac_cny", "clv_365_cny"]),
+    ("Customers", ["purchases", "buyers", "new_buyers", "repeat_buyers", "repurchase_rate", "churn_rate"]),
+    ("Pond", ["pond_size_end", "pond_joins", "messages_sent", "unsubscribes", "coupons_redeemed"]),
+]
+
+
+def format_run(result) -> str:
+    """A run's summary: the money from GMV down to net profit, returns, customers, pond."""
+    from .costs import cost_breakdown, format_breakdown
+    s = result.summary
+    lines = [f"Scenario: {result.scenario.name}  ({result.scenario.source})",
+             f"Market: {s['users']:,} simulated customers, {s['days']:,} days, seed {s['seed']}",
+             "", "Money, from GMV down to net profit",
+             format_breakdown(cost_breakdown({"CNY": s}), header=False)]
+    for title, keys in SUMMARY_SECTIONS:
+        lines.append(f"\n{title}")
+        for key in keys:
+            if key in s:
+                value = s[key]
+                text = fmt_metric(key, value if value is not None else np.nan)
+                unit = "CNY" if metric_unit(key) == MONEY else ""
+                lines.append(f"  {metric_name(key):<42}{text:>12}  {unit}".rstrip())
+    stages = [f"{k[:-4]} {s[k]:,}" for k in s if k.endswith("_end") and k != "pond_size_end"]
+    lines.append("\nStages at the end: " + ", ".join(stages))
+    return "\n".join(lines)
