@@ -125,7 +125,7 @@ def _compare(args) -> int:
             path, decision = write_report(args.out)
         else:
             decision = Decision(from_experiment(exp, res))
-        print(decision.text())
+        print(decision.text(), flush=True)
         for w in decision.warnings:
             print(f"warning: {w}", file=sys.stderr)
         if args.crn_check:
@@ -187,9 +187,9 @@ def _experiment(args) -> int:
     path, decision = write_report(out)
     if decision.outcome:
         print(f"Verdict: {decision.verdict}")
+    print(f"results in {out}; the report to forward: {path}", flush=True)
     for w in decision.warnings:
         print(f"warning: {w}", file=sys.stderr)
-    print(f"results in {out}; the report to forward: {path}")
     return 0
 
 
@@ -202,10 +202,12 @@ def _report(stage, res, spec) -> None:
             print(format_comparison(res.table, res.reference, res.confidence))
             print()
         elif stage == "sweep":
+            from simlib.report.text import format_frame
+            labels = {p.key: p.label for p in spec.parameters() if p.label}
             keys = [o.key for o in spec.outcomes if o.key in res.runs.columns]
             print(f"sweep: {len(res.design)} design points x {res.runs['arm'].nunique()} arms x "
-                  f"{spec.replications} replications")
-            print(res.means(keys).to_string(index=False))
+                  f"{spec.replications} replications; mean per point")
+            print(format_frame(res.means(keys), labels))
             print()
             arms = list(res.runs["arm"].unique())
             params = [c for c in res.runs.columns if c.startswith("param:")]
@@ -216,29 +218,42 @@ def _report(stage, res, spec) -> None:
                         continue
                     d = res.difference(o.key, arm, spec.reference, spec.confidence)
                     print(f"paired difference {arm} - {spec.reference} in {o.name} at each point "
-                          f"(P higher = probability the difference is > 0):")
-                    print(d.to_string(index=False))
+                          f"(P(higher) = probability the difference is > 0):")
+                    print(format_frame(d, labels, diff_of=o.key))
                     print()
         elif stage == "sensitivity":
             print("Sobol' indices (first order S1, total ST, with intervals)")
             cols = ["arm", "outcome", "label", "first", "first_low", "first_high", "total",
                     "total_low", "total_high"]
-            print(res.table[[c for c in cols if c in res.table.columns]].to_string(index=False))
+            t = res.table[[c for c in cols if c in res.table.columns]].copy()
+            if "label" in t and "parameter" in res.table:
+                from simlib.report.units import param_label
+                t["label"] = [param_label(k) if lab == k and "." in k else lab
+                              for k, lab in zip(res.table["parameter"], t["label"])]
+            print(t.to_string(index=False, float_format="{:.2f}".format))
             print()
         elif stage == "optimize":
+            from simlib.report.text import format_frame
+            from simlib.report.units import fmt_metric, metric_label, nice_number, param_label
+            labels = {p.key: p.label or param_label(p.key) for p in spec.levers}
             if res.best is None:
                 print("optimisation: no candidate satisfies every constraint")
             else:
-                lever_cols = [p.key for p in spec.levers]
                 b = res.best
-                settings = ", ".join(f"{k} = {b[k]:.4g}" if isinstance(b[k], float) else f"{k} = {b[k]}"
-                                     for k in lever_cols)
-                print(f"best feasible: {settings}  ->  {res.outcome} {b['objective']:,.4g}")
+                settings = ", ".join(f"{labels[k]} = {nice_number(_scalar(b[k]))}" for k in labels)
+                print(f"best feasible: {settings}  ->  {metric_label(res.outcome)} "
+                      f"{fmt_metric(res.outcome, b['objective'])} (robust score)")
             if len(res.frontier):
-                print(f"frontier ({res.outcome} vs {res.frontier_metric}):")
-                cols = [p.key for p in spec.levers] + ["objective", res.frontier_metric]
-                print(res.frontier[cols].to_string(index=False))
+                fkey = res.frontier_metric.split(":", 1)[-1]
+                print(f"frontier ({metric_label(res.outcome)} vs {metric_label(fkey)}):")
+                cols = list(labels) + ["objective", res.frontier_metric]
+                table = res.frontier[cols].rename(columns={"objective": res.outcome, res.frontier_metric: fkey})
+                print(format_frame(table, labels))
             print()
+
+
+def _scalar(v):
+    return v.item() if hasattr(v, "item") else v
 
 
 def _plots(results, spec, out) -> None:
@@ -249,6 +264,7 @@ def _plots(results, spec, out) -> None:
     folder = os.path.join(out, "plots")
     os.makedirs(folder, exist_ok=True)
     figs = {}
+    labels = {p.key: p.label for p in spec.parameters() if p.label}
     if "compare" in results:
         r = results["compare"]
         for o in r.table["outcome"].unique()[:3]:
@@ -263,7 +279,7 @@ def _plots(results, spec, out) -> None:
         s = results["sweep"]
         params = [c for c in s.runs.columns if c.startswith("param:")]
         if params:
-            figs["response"] = pe.response_surface(s.runs, params[:2], spec.outcomes[0].key)
+            figs["response"] = pe.response_surface(s.runs, params[:2], spec.outcomes[0].key, labels=labels)
         arms = list(s.runs["arm"].unique())
         if len(params) == 1 and spec.reference in arms:
             o = spec.outcomes[0]
@@ -271,7 +287,7 @@ def _plots(results, spec, out) -> None:
                 if arm != spec.reference:
                     d = s.difference(o.key, arm, spec.reference, spec.confidence)
                     figs[f"flip_{arm}"] = pe.difference_plot(d, params[0][6:], o.name,
-                                                             f"{arm} - {spec.reference}")
+                                                             f"{arm} - {spec.reference}", labels=labels)
     if "optimize" in results and results["optimize"].frontier_metric:
         figs["frontier"] = pe.frontier_plot(results["optimize"])
     for name, fig in figs.items():

@@ -112,7 +112,7 @@ def _err(t, name):
 
 
 def response_surface(runs: pd.DataFrame, params, outcome: str, arm: str | None = None, ax=None,
-                     scenario: dict | None = None):
+                     scenario: dict | None = None, labels: dict | None = None):
     """Mean outcome over the design: a line with a band (1 parameter) or a map (2)."""
     params = [p if p.startswith("param:") else f"param:{p}" for p in params]
     d = runs if arm is None else runs[runs["arm"] == arm]
@@ -124,7 +124,7 @@ def response_surface(runs: pd.DataFrame, params, outcome: str, arm: str | None =
             se = m["std"].fillna(0) / np.sqrt(m["count"])
             ax.plot(m.index, m["mean"], marker="o", color=f"C{i}", label=a)
             ax.fill_between(m.index, m["mean"] - 2 * se, m["mean"] + 2 * se, color=f"C{i}", alpha=0.2)
-        ax.set_xlabel(param_label(p[6:], scenario))
+        ax.set_xlabel(param_label(p[6:], scenario, labels))
         ax.set_ylabel("mean " + metric_label(outcome))
         _unit_axis(ax, outcome)
         ax.axhline(0, color="0.2", lw=0.8)
@@ -143,15 +143,15 @@ def response_surface(runs: pd.DataFrame, params, outcome: str, arm: str | None =
         bar = fig.colorbar(cs, ax=ax, label="mean " + metric_label(outcome))
         if metric_unit(outcome) == MONEY:
             money_axis(bar.ax, "y")
-        ax.set_xlabel(param_label(px[6:], scenario))
-        ax.set_ylabel(param_label(py[6:], scenario))
+        ax.set_xlabel(param_label(px[6:], scenario, labels))
+        ax.set_ylabel(param_label(py[6:], scenario, labels))
     ax.set_title(f"{metric_name(outcome)} across the design" + (f" ({arm})" if arm else ""))
     fig.tight_layout()
     return fig
 
 
 def difference_plot(diff: pd.DataFrame, param: str, outcome: str = "", label: str = "", ax=None,
-                    scenario: dict | None = None):
+                    scenario: dict | None = None, labels: dict | None = None):
     """Paired difference (arm - reference) along one swept parameter, with its interval:
     where the line crosses zero, the answer flips."""
     d = diff.sort_values(param)
@@ -161,7 +161,7 @@ def difference_plot(diff: pd.DataFrame, param: str, outcome: str = "", label: st
                     label="interval")
     ax.plot(x, d["diff"], marker="o", color="tab:blue", label=label or "paired difference")
     ax.axhline(0, color="0.2", lw=0.8)
-    ax.set_xlabel(param_label(param, scenario))
+    ax.set_xlabel(param_label(param, scenario, labels))
     if outcome:
         ax.set_ylabel(f"difference in {metric_name(outcome).lower()}, {_unit_word(outcome, diff=True)}")
         _unit_axis(ax, outcome)

@@ -39,7 +39,7 @@ class Decision:
         self.costs = cost_breakdown(runs, [a for a in self.arms if a in set(runs["arm"])]) if len(runs) else None
         have = all(a in inputs.scenarios for a in self.arms)
         self.diffs = diff_mod.arm_diffs(inputs.scenarios, inputs.reference) if have and len(self.arms) > 1 else {}
-        self.warnings = diff_mod.warnings(self.diffs)
+        self.warnings = diff_mod.warnings(self.diffs) if not inputs.model else []
         self.flip = None            # (parameter, difference table) when a one-parameter sweep ran
         self._verdict: Verdict | None = None
         if len(self.table):
@@ -106,7 +106,7 @@ class Decision:
         inputs = self.inputs
         scenario = inputs.scenarios.get(arm)
         if inputs.sensitivity is not None and len(inputs.sensitivity):
-            text = turns_on_sensitivity(inputs.sensitivity, outcome, arm, self.reference, scenario)
+            text = turns_on_sensitivity(inputs.sensitivity, outcome, arm, self.reference, scenario, inputs.labels)
             if text:
                 return text
         sweep = inputs.sweep_runs
@@ -120,7 +120,7 @@ class Decision:
         d = SweepResult(pd.DataFrame(), sweep).difference(outcome, arm, self.reference, inputs.confidence)
         self.flip = (params[0][6:], d, arm)
         sign = 1.0 if self.table.loc[self.table["outcome"] == outcome, "direction"].iloc[0] == "maximize" else -1.0
-        return turns_on_flip(d, params[0][6:], outcome, arm, self.reference, scenario, sign)
+        return turns_on_flip(d, params[0][6:], outcome, arm, self.reference, scenario, sign, inputs.labels)
 
 
 def compare(arms, reference: str | None = None, *, reps: int = 10, seed: int = 0, users: int | None = None,

@@ -188,26 +188,27 @@ def _analyses(decision) -> list[str]:
         param, d, arm = decision.flip
         out.append("<h2>Where the answer flips</h2>")
         out.append(_figure(pe.difference_plot(d, param, decision.outcome, f"{arm} - {decision.reference}",
-                                              scenario=scenario),
+                                              scenario=scenario, labels=inputs.labels),
                            f"Paired difference {arm} minus {decision.reference} along "
-                           f"{param_label(param, scenario)}, with its interval."))
+                           f"{param_label(param, scenario, inputs.labels)}, with its interval."))
     elif inputs.sweep_runs is not None and len(inputs.sweep_runs):
         params = [c for c in inputs.sweep_runs.columns if c.startswith("param:")][:2]
         key = inputs.outcomes[0].key
         if params and key in inputs.sweep_runs.columns:
             out.append("<h2>Across the design</h2>")
-            out.append(_figure(pe.response_surface(inputs.sweep_runs, params, key, scenario=scenario),
+            out.append(_figure(pe.response_surface(inputs.sweep_runs, params, key, scenario=scenario,
+                                                   labels=inputs.labels),
                                f"Mean {metric_name(key).lower()} over the sweep."))
     opt = inputs.optimize
     if opt is not None and len(opt) and inputs.lever_keys:
         out.append("<h2>Best lever settings found</h2>")
-        out.append(_optimum_table(opt, inputs.lever_keys, scenario))
+        out.append(_optimum_table(opt, inputs.lever_keys, scenario, inputs.labels))
     return out
 
 
-def _optimum_table(opt, levers, scenario) -> str:
+def _optimum_table(opt, levers, scenario, labels=None) -> str:
     shown = opt[opt["feasible"]].head(5) if "feasible" in opt.columns else opt.head(5)
-    head = "".join(f"<th>{html.escape(param_label(k, scenario))}</th>" for k in levers)
+    head = "".join(f"<th>{html.escape(param_label(k, scenario, labels))}</th>" for k in levers)
     rows = [f"<table><tr>{head}<th>robust score</th></tr>"]
     for _, r in shown.iterrows():
         cells = "".join(f"<td class=\"num\">{nice_number(r[k])}</td>" for k in levers if k in r)

@@ -35,6 +35,8 @@ class ReportInputs:
     sweep_runs: pd.DataFrame | None = None
     optimize: pd.DataFrame | None = None    # ranked candidates
     lever_keys: list = field(default_factory=list)
+    labels: dict = field(default_factory=dict)      # scenario key -> the experiment's short name
+    model: str | None = None        # a plain-function model: arms are overrides, not scenarios
 
 
 def from_experiment(exp, compare_result=None, results: dict | None = None) -> ReportInputs:
@@ -98,7 +100,8 @@ def _assemble(spec, runs, daily, scenarios, sensitivity, sweep_runs, optimize) -
                         confidence=spec.confidence, crn=spec.crn, arms=arms, outcomes=outcomes,
                         runs=runs, daily=daily, scenarios=scenarios, settings=settings,
                         detect_difference=dict(spec.detect_difference), sensitivity=sensitivity,
-                        sweep_runs=sweep_runs, optimize=optimize, lever_keys=[p.key for p in spec.levers])
+                        sweep_runs=sweep_runs, optimize=optimize, lever_keys=[p.key for p in spec.levers],
+                        labels={p.key: p.label for p in spec.parameters() if p.label}, model=spec.model)
 
 
 def _with_formulas(spec, df: pd.DataFrame) -> pd.DataFrame:

@@ -66,3 +66,34 @@ def format_run(result) -> str:
     stages = [f"{k[:-4]} {s[k]:,}" for k in s if k.endswith("_end") and k != "pond_size_end"]
     lines.append("\nStages at the end: " + ", ".join(stages))
     return "\n".join(lines)
+
+
+def format_frame(df: pd.DataFrame, labels: dict | None = None, scenario: dict | None = None,
+                 diff_of: str | None = None) -> str:
+    """A results table as text with plain column names: scenario keys (``param:KEY`` or dotted)
+    by their label, metrics in their unit; ``diff*`` columns in the unit of ``diff_of``."""
+    from .units import param_label
+    labels = labels or {}
+    out = pd.DataFrame(index=df.index)
+    for col in df.columns:
+        key = col[6:] if col.startswith("param:") else col
+        values = df[col]
+        if col.startswith("param:") or key in labels or "." in key:
+            name = labels.get(key) or param_label(key, scenario)
+            out[name] = [_plain(v) for v in values]
+        elif col in ("diff", "diff_low", "diff_high") and diff_of:
+            out[col.replace("diff", "difference")] = [fmt_metric(diff_of, v, sign=True, diff=True) for v in values]
+        elif col.startswith("p_"):
+            out[col.replace("p_", "P(") + ")"] = [f"{v:.2f}" for v in values]
+        elif col in ("arm", "point", "outcome", "label"):
+            out[col] = values
+        elif pd.api.types.is_numeric_dtype(values):
+            out[metric_label(col)] = [fmt_metric(col, v) for v in values]
+        else:
+            out[col] = values
+    return out.to_string(index=False)
+
+
+def _plain(v) -> str:
+    from .units import nice_number
+    return nice_number(v.item() if isinstance(v, np.generic) else v)

@@ -169,10 +169,13 @@ def param_info(dotted: str, scenario: dict | None = None) -> tuple[str, str, str
     return humanize(_strip_unit(rest[-1] if rest else head, unit)), unit, param.doc
 
 
-def param_label(dotted: str, scenario: dict | None = None) -> str:
-    """Axis label of a scenario key: 'Discount effect [log-multiplier]'."""
+def param_label(dotted: str, scenario: dict | None = None, labels: dict | None = None) -> str:
+    """Axis label of a scenario key: 'Discount effect [log-multiplier]'; ``labels`` (key ->
+    the experiment's own short name) wins over the name derived from the key."""
     name, unit, _doc = param_info(dotted, scenario)
-    return f"{name} [{unit}]" if unit else name
+    if labels and labels.get(dotted):
+        name = labels[dotted]
+    return f"{name} [{unit}]" if unit and unit not in name else name
 
 
 def _strip_unit(key: str, unit: str) -> str:

@@ -114,7 +114,7 @@ def _replications_hint(t, arm, outcome) -> str:
 
 
 def turns_on_sensitivity(table: pd.DataFrame, outcome: str, arm: str, reference: str,
-                         scenario: dict | None = None) -> str:
+                         scenario: dict | None = None, labels: dict | None = None) -> str:
     """The parameter with the largest total Sobol' index on the arm's difference to the
     reference (or on the arm's own outcome when no difference was analysed)."""
     if table is None or not len(table):
@@ -127,20 +127,20 @@ def turns_on_sensitivity(table: pd.DataFrame, outcome: str, arm: str, reference:
         return ""
     top = t.sort_values("total", ascending=False, kind="stable").iloc[0]
     share = float(np.clip(top["total"], 0, 1))
-    return (f"The answer turns on {param_label(top['parameter'], scenario)}: it accounts for about "
+    return (f"The answer turns on {param_label(top['parameter'], scenario, labels)}: it accounts for about "
             f"{share:.0%} of the variation in {metric_name(outcome).lower()} of {what} "
             f"(total Sobol' index).")
 
 
 def turns_on_flip(diff: pd.DataFrame, param: str, outcome: str, arm: str, reference: str,
-                  scenario: dict | None = None, sign: float = 1.0) -> str:
+                  scenario: dict | None = None, sign: float = 1.0, labels: dict | None = None) -> str:
     """Where along one swept parameter the paired difference changes sign, if it does
     (``sign`` -1 when smaller is better)."""
     if diff is None or len(diff) < 2 or param not in diff.columns:
         return ""
     d = diff.sort_values(param)
     x, y = d[param].astype(float).to_numpy(), sign * d["diff"].astype(float).to_numpy()
-    label = param_label(param, scenario)
+    label = param_label(param, scenario, labels)
     flips = np.flatnonzero(np.sign(y[:-1]) * np.sign(y[1:]) < 0)
     if not flips.size:
         side = "ahead of" if y[0] > 0 else "behind"
