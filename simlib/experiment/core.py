@@ -40,7 +40,9 @@ class CompareResult:
     crn: bool
 
     def text(self) -> str:
-        return cmp_stats.format_table(self.table, self.reference, self.confidence)
+        """The table in plain names and units (simlib.report.text)."""
+        from ..report.text import format_comparison
+        return format_comparison(self.table, self.reference, self.confidence)
 
     def __str__(self):
         return self.text()
