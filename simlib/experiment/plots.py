@@ -28,7 +28,7 @@ def forest_plot(table: pd.DataFrame, outcome: str, ax=None):
     t = table[(table["outcome"] == outcome)]
     ref = t[t["diff_low"].eq(0) & t["diff_high"].eq(0) & t["p_better"].isna()]["arm"].tolist()
     t = t[~t["arm"].isin(ref)].iloc[::-1]
-    fig, ax = _axes(ax, (6.5, max(2.4, 0.9 + 0.5 * len(t))))
+    fig, ax = _axes(ax, (7.5, max(2.4, 0.9 + 0.5 * len(t))))
     y = np.arange(len(t))
     good = np.where(t["direction"] == "maximize", t["diff"] > 0, t["diff"] < 0)
     colors = np.where(good, "tab:green", "tab:red")

@@ -68,7 +68,7 @@ def costs_by_arm(breakdown: pd.DataFrame, arms, reference: str):
     right.axvline(0, color="0.2", lw=0.8)
     money_axis(right, "x", "net profit, CNY")
     _include_zero(right, "x")
-    right.xaxis.set_major_locator(MaxNLocator(nbins=3))
+    right.xaxis.set_major_locator(MaxNLocator(nbins=3, steps=[1, 2, 2.5, 5, 10]))
     right.set_title("What is left: net profit")
     right.grid(axis="x", alpha=0.3)
     fig.tight_layout()

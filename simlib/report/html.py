@@ -33,12 +33,13 @@ padding-bottom:4px}.sub{color:#555;margin-top:0}
 .warn{background:#fdecea;border-left:6px solid #c0392b;padding:8px 14px;margin:8px 0}
 table{border-collapse:collapse;margin:10px 0;font-size:14px}
 th,td{padding:5px 10px;border-bottom:1px solid #e4e4e4;vertical-align:top}
-th{background:#f4f4f4;text-align:left}td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
+th{background:#f4f4f4;text-align:left}td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.subtotal td{font-weight:bold;border-top:1px solid #999}
 .small{font-size:12px;color:#555}.good{color:#2e7d32}.bad{color:#c62828}
 figure{margin:18px 0}figure img{max-width:100%;border:1px solid #eee}
 figcaption{font-size:13px;color:#555;max-width:900px}
 code{background:#f4f4f4;padding:0 3px}
+table.outcomes{table-layout:fixed;width:100%}table.outcomes th:first-child{width:19%}
 """
 
 
@@ -130,7 +131,7 @@ def _outcomes_table(decision) -> str:
     t, ref, conf = decision.table, decision.reference, decision.inputs.confidence
     arms = [a for a in decision.arms if a in set(t["arm"])]
     head = "".join(f"<th>{html.escape(a)}{' (reference)' if a == ref else ''}</th>" for a in arms)
-    rows = [f"<table><tr><th>outcome</th>{head}</tr>"]
+    rows = [f"<table class=\"outcomes\"><tr><th>outcome</th>{head}</tr>"]
     for outcome, g in t.groupby("outcome", sort=False):
         g = g.set_index("arm")
         better = "higher is better" if g["direction"].iloc[0] == "maximize" else "lower is better"

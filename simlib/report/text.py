@@ -21,19 +21,19 @@ def format_comparison(table: pd.DataFrame, reference: str, confidence: float = 0
         key = outcome
         better = "higher" if g["direction"].iloc[0] == "maximize" else "lower"
         lines.append(f"{metric_label(key)} ({better} is better)")
-        lines.append(f"  {'arm':<{arm_w}}{'mean':>12}  {pct + ' interval':<26}{'vs ' + reference:>14}  "
+        lines.append(f"  {'arm':<{arm_w}}{'mean':>12}  {pct + ' interval':<26}{'vs ' + reference:>16}  "
                      f"{pct + ' interval':<26}{'P(better)':>9}{'reps to detect':>16}")
         for _, r in g.iterrows():
             ci = f"{fmt_metric(key, r['mean_low'])} to {fmt_metric(key, r['mean_high'])}"
             head = f"  {r['arm']:<{arm_w}}{fmt_metric(key, r['mean']):>12}  {ci:<26}"
             if r["arm"] == reference:
-                lines.append(head + f"{'(reference)':>14}")
+                lines.append(head + f"{'(reference)':>16}")
                 continue
             dci = (f"{fmt_metric(key, r['diff_low'], sign=True, diff=True)} to "
                    f"{fmt_metric(key, r['diff_high'], sign=True, diff=True)}")
             need = r.get("reps_needed", np.nan)
             reps = f"{int(need):,}" if np.isfinite(need) else "-"
-            lines.append(head + f"{fmt_metric(key, r['diff'], sign=True, diff=True):>14}  {dci:<26}"
+            lines.append(head + f"{fmt_metric(key, r['diff'], sign=True, diff=True):>16}  {dci:<26}"
                          f"{r['p_better']:>9.2f}{reps:>16}")
         lines.append("")
     lines.append(REPS_NOTE)

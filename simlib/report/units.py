@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 MONEY, SHARE, RATIO, COUNT = "CNY", "share", "ratio", "count"
 
@@ -111,10 +111,13 @@ def fmt_metric(key: str, x, sign: bool = False, diff: bool = False, unit_suffix:
     return f"{text} CNY" if unit_suffix and unit == MONEY and text != "n/a" else text
 
 
-def money_axis(ax, axis: str = "x", label: str | None = None) -> None:
-    """Money ticks in whole CNY with thousands separators; no offset or scientific notation."""
+def money_axis(ax, axis: str = "x", label: str | None = None, nbins: int | None = None) -> None:
+    """Money ticks in whole CNY with thousands separators; no offset or scientific notation.
+    On an x axis at most ~5 ticks (``nbins``), so long labels such as 1,250,000 never collide."""
     target = ax.xaxis if axis == "x" else ax.yaxis
     target.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+    if nbins or axis == "x":
+        target.set_major_locator(MaxNLocator(nbins=nbins or 5, steps=[1, 2, 2.5, 5, 10]))
     if label is not None:
         (ax.set_xlabel if axis == "x" else ax.set_ylabel)(label)
 
