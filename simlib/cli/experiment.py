@@ -263,7 +263,7 @@ def _plots(results, spec, out) -> None:
     from simlib.experiment import plots as pe
     folder = os.path.join(out, "plots")
     os.makedirs(folder, exist_ok=True)
-    figs = {}
+    figs = _Saver(folder)
     labels = {p.key: p.label for p in spec.parameters() if p.label}
     if "compare" in results:
         r = results["compare"]
@@ -290,8 +290,19 @@ def _plots(results, spec, out) -> None:
                                                              f"{arm} - {spec.reference}", labels=labels)
     if "optimize" in results and results["optimize"].frontier_metric:
         figs["frontier"] = pe.frontier_plot(results["optimize"])
-    for name, fig in figs.items():
-        fig.savefig(os.path.join(folder, f"{name}.png"), dpi=100, bbox_inches="tight")
+
+
+
+class _Saver(dict):
+    """figs[name] = fig writes plots/NAME.png at once and closes the figure (no pile-up)."""
+
+    def __init__(self, folder):
+        super().__init__()
+        self.folder = folder
+
+    def __setitem__(self, name, fig):
+        import matplotlib.pyplot as plt
+        fig.savefig(os.path.join(self.folder, f"{name}.png"), dpi=100, bbox_inches="tight")
         plt.close(fig)
 
 

@@ -180,7 +180,9 @@ def _analyses(decision) -> list[str]:
     if sens is not None and len(sens):
         out.append("<h2>What the answer depends on</h2>")
         outcome = decision.outcome or inputs.outcomes[0].name
-        for arm in sorted(set(sens["arm"])):
+        arms = sorted(set(sens["arm"]))
+        differences = [a for a in arms if " - " in a]   # what the decision turns on, when analysed
+        for arm in differences or arms:
             if outcome in set(sens.loc[sens["arm"] == arm, "outcome"]):
                 out.append(_figure(pe.sensitivity_bars(sens, outcome, arm=arm, scenario=scenario),
                                    f"Share of the variance of {metric_name(outcome).lower()} ({arm}) each "

@@ -127,9 +127,13 @@ def turns_on_sensitivity(table: pd.DataFrame, outcome: str, arm: str, reference:
         return ""
     top = t.sort_values("total", ascending=False, kind="stable").iloc[0]
     share = float(np.clip(top["total"], 0, 1))
+    span = ""
+    if np.isfinite(top.get("total_low", np.nan)) and np.isfinite(top.get("total_high", np.nan)):
+        lo, hi = (float(np.clip(top[k], 0, 1)) for k in ("total_low", "total_high"))
+        span = f", interval {lo:.0%} to {hi:.0%}"
     return (f"The answer turns on {param_label(top['parameter'], scenario, labels)}: it accounts for about "
             f"{share:.0%} of the variation in {metric_name(outcome).lower()} of {what} "
-            f"(total Sobol' index).")
+            f"(total Sobol' index{span}).")
 
 
 def turns_on_flip(diff: pd.DataFrame, param: str, outcome: str, arm: str, reference: str,
