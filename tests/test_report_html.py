@@ -107,3 +107,32 @@ def test_result_plot_draws_funnel_and_money_in_plain_units():
     assert money.yaxis.get_offset_text().get_text() == ""                    # no "1e6"
     labels = [t.get_text() for t in money.get_legend().get_texts()]
     assert "net profit after the points liability" in labels
+
+
+TOY = {"name": "toy", "model": "simlib.experiment.toy:funnel", "replications": 3, "seed": 2,
+       "arms": {"plain": {}, "coupon": {"overrides": {"discount": 0.1}}},
+       "uncertainties": {"price_sensitivity": {"low": 0.0, "high": 4.0, "name": "price sensitivity"}},
+       "outcomes": {"gross_profit_cny": "maximize"}}
+
+
+def test_verdict_names_where_a_one_parameter_sweep_flips(tmp_path):
+    from simlib.experiment import Experiment
+    from simlib.report import write_report
+    data = {**TOY, "sweep": {"design": "grid", "levels": 5, "arms": ["plain", "coupon"]}}
+    Experiment.from_dict(data, out=str(tmp_path)).run_all()
+    path, d = write_report(tmp_path)
+    # the toy's 10 % coupon cuts the margin from 0.45 to 0.35 of the basket and multiplies
+    # buying by 1 + 0.3 s: it pays when (1 + 0.3 s) x 0.35 > 0.45, i.e. above s = 0.95
+    assert re.search(r"The answer turns on price sensitivity: plain leads below about 1\.\d+, coupon above it",
+                     d.verdict), d.verdict
+    assert "Where the answer flips" in path.read_text(encoding="utf-8")
+
+
+def test_verdict_names_the_input_the_difference_depends_on(tmp_path):
+    from simlib.experiment import Experiment
+    data = {**TOY, "uncertainties": {**TOY["uncertainties"], "unused": {"low": 0.0, "high": 1.0}},
+            "sensitivity": {"samples": 16, "bootstrap": 50, "difference": True, "arms": ["plain", "coupon"]}}
+    Experiment.from_dict(data, out=str(tmp_path)).run_all()
+    d = load_decision(tmp_path)
+    assert "The answer turns on price sensitivity: it accounts for about" in d.verdict
+    assert "of coupon - plain (total Sobol' index" in d.verdict and "unused" not in d.verdict
