@@ -2,7 +2,7 @@
 
 Every transition has a hazard per day, held constant within a day and evaluated from the
 state at the start of the day; the engine turns hazards into events exactly (exponential
-clocks, see ``engine.py``). The formulas are written out in ``docs/model.md``; this module is
+clocks, see ``dynamics.py``). The formulas are written out in ``docs/model.md``; this module is
 their one implementation.
 """
 
@@ -76,7 +76,6 @@ class Behavior:
         self.wom = np.array([c["word_of_mouth"] for c in market["channels"].values()])
         self.social_proof = np.zeros(len(self.wom))  # per channel, set each day by the engine
         self.fatigue_on = False   # set once any message has been sent
-        self.coupons_on = False   # set once any coupon has been given
 
     def decay_factors(self) -> tuple[float, float]:
         return (0.5 ** (1.0 / self.p["trust_half_life_days"]),
@@ -96,7 +95,6 @@ class Behavior:
         several times cheaper per customer; lost customers come out all zero."""
         p, pop, t = self.p, self.pop, self.today
         f32 = np.float32
-        dirty = t._dirty
         stage = pop.stage[idx]
         # customers are numbered channel by channel and idx is ascending, so a per-channel value
         # is spread to customers by repeating it over each channel's run (no gather)
@@ -116,23 +114,21 @@ class Behavior:
         susceptibility = pop.social_susceptibility[idx]
         if p["social_proof_effect"] and self.social_proof.any():
             common += f32(p["social_proof_effect"]) * susceptibility * by_channel(self.social_proof)
-        chat = t.chat[idx] if "chat" in dirty else None
+        chat = t.chat[idx] if t.touched("chat") else None
         if chat is not None:
             common += f32(p["chat_effect"]) * chat
-        useful = t.useful[idx] if "useful" in dirty else None
+        useful = t.useful[idx] if t.touched("useful") else None
         excess = np.maximum(pop.fatigue[idx] - f32(1), f32(0)) if self.fatigue_on else None
         in_pond = pop.in_pond[idx]
 
         # purchase lift M: trust, social proof, chat, discount held, fatigue, boosts, calendar
         log_m = common.copy()
-        if self.coupons_on:  # only customers holding a coupon can have a discount term
-            held = np.flatnonzero(pop.coupon_depth[idx])
-            h_idx = idx[held]
-            valid = pop.coupon_expiry[h_idx] >= day
-            log_m[held] += f32(p["discount_effect"]) * pop.price_sensitivity[h_idx] * (pop.coupon_depth[h_idx] * valid)
+        if pop.coupons.any_given:  # only customers holding a coupon can have a discount term
+            held, depth = pop.coupons.held_depth(idx, day)
+            log_m[held] += f32(p["discount_effect"]) * pop.price_sensitivity[idx[held]] * depth
         if excess is not None:
             log_m -= f32(p["fatigue_effect"]) * excess
-        if "purchase_boost" in dirty:
+        if t.touched("purchase_boost"):
             log_m += t.purchase_boost[idx]
         lift = np.exp(log_m)
         lift *= f32(t.purchase_multiplier)
@@ -142,7 +138,7 @@ class Behavior:
         if unaware.any():
             base, wom = self.awareness_by_channel()
             aw = by_channel(base) + by_channel(wom) * susceptibility
-            if "awareness_extra" in dirty:
+            if t.touched("awareness_extra"):
                 aw += t.awareness_extra[idx]
             h0 += aw * unaware
         a = np.flatnonzero(aware)
@@ -150,7 +146,7 @@ class Behavior:
             log_i = common[a]
             if useful is not None:
                 log_i += f32(p["content_effect"]) * useful[a]
-            if "interest_boost" in dirty:
+            if t.touched("interest_boost"):
                 log_i += t.interest_boost[idx[a]]
             rate_i = f32(p["interest_per_day"])
             if p["ad_interest_ratio"] and t.ad_awareness.any():

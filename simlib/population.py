@@ -200,7 +200,8 @@ class Population:
             self.stage[(u > edge) & (u <= edge + share)] = STAGES.index(name)
             edge += share
         del u
-        self.in_pond = np.zeros(n, bool)
+        self.in_pond = np.zeros(n, bool)   # written only through join_pond / leave_pond
+        self._pond: np.ndarray | None = None
         if market["initial_in_pond"] > 0:
             eligible = (self.stage != UNAWARE) & (self.stage != LOST)
             self.in_pond[eligible & (rng.uniform("initial_in_pond", -1, idx) <= market["initial_in_pond"])] = True
@@ -214,13 +215,8 @@ class Population:
         self.first_purchase_day = np.full(n, NEVER, np.int16)   # first purchase inside the run
         self.last_purchase_day = np.full(n, NEVER, np.int16)
         self.margin_365_cny = np.zeros(n, np.float32)          # gross profit in 365 days after first purchase
-        # held coupon (one at a time); perceived depth = expected discount / basket value
-        self.coupon_depth = np.zeros(n, np.float32)
-        self.coupon_off_share = np.zeros(n, np.float32)
-        self.coupon_off_cny = np.zeros(n, np.float32)
-        self.coupon_min_spend_cny = np.zeros(n, np.float32)
-        self.coupon_expiry = np.full(n, NEVER, np.int16)
-        self.coupon_source = np.zeros(n, np.int8)
+        from .coupons import Coupons
+        self.coupons = Coupons(n)   # the one coupon each customer may hold
         # remaining unit-exponential "clocks": leave the current stage / next purchase; each is
         # keyed by the customer's own count (j-th stage, k-th order), see rng.uniform_nth
         self.moves = np.zeros(n, np.int32)  # stage clocks drawn so far (keys the next draw)
@@ -234,6 +230,8 @@ class Population:
         self.purchase_clock[self.stage == LOST] = np.inf
 
         self.stage_counts = np.bincount(self.stage, minlength=len(STAGES)).astype(np.int64)
+        # buyers per channel, ever (social proof and word of mouth read their share)
+        self.buyers_by_channel = np.bincount(self.channel[self.orders > 0], minlength=len(shares)).astype(np.float64)
 
     def counts(self) -> np.ndarray:
         """Customers per stage (kept up to date by ``move``)."""
@@ -246,6 +244,25 @@ class Population:
         self.stage[idx] = new
         self.stage_counts += np.bincount(self.stage[idx], minlength=k)
 
+    def join_pond(self, idx: np.ndarray) -> None:
+        self.in_pond[idx] = True
+        self._pond = None
+
+    def leave_pond(self, idx: np.ndarray) -> None:
+        self.in_pond[idx] = False
+        self._pond = None
+
+    def pond_members(self) -> np.ndarray:
+        """Indices of pond members (ascending, read-only; cached until the pond changes)."""
+        if self._pond is None:
+            self._pond = np.flatnonzero(self.in_pond)
+            self._pond.setflags(write=False)
+        return self._pond
+
+    def buyer_share(self) -> np.ndarray:
+        """Share of each channel's customers who have ever bought."""
+        return self.buyers_by_channel / np.maximum(self.channel_size, 1)
+
     def add_array(self, name: str, dtype, fill=0) -> np.ndarray:
         """A per-customer array owned by a policy (points, tier, group...)."""
         if hasattr(self, name):
@@ -257,6 +274,8 @@ class Population:
     def customer(self, i: int) -> dict:
         """One customer's state, for inspection (not for the hot path)."""
         out = {k: v[i].item() for k, v in vars(self).items() if isinstance(v, np.ndarray) and v.shape == (self.n,)}
+        out.update({f"coupon_{k}": v[i].item() for k, v in vars(self.coupons).items()
+                    if isinstance(v, np.ndarray) and v.shape == (self.n,)})
         out["stage"] = STAGES[out["stage"]]
         out["channel"] = self.channel_names[out["channel"]]
         return out

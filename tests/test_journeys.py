@@ -98,7 +98,7 @@ def test_holdout_group_receives_nothing_and_uplift_can_be_read_off():
     treated = treated[journey.step[treated] != HOLDOUT]
     assert holdout.size > 200 and treated.size > 200
     assert np.intersect1d(spy.reached(), holdout).size == 0               # no message, coupon or chat
-    assert np.all(sim.pop.coupon_source[holdout] != sim.sources.index("nudge"))
+    assert np.all(sim.pop.coupons.source[holdout] != sim.pop.coupons.sources.index("nudge"))
     assert np.intersect1d(spy.reached("chat"), treated).size > 0.5 * treated.size
     # uplift = conversion of the treated - conversion of the holdout, from the summary
     assert s["nudge.entered"] == treated.size and s["nudge.holdout_entered"] == holdout.size

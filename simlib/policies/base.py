@@ -1,8 +1,10 @@
 """The one lifecycle every policy shares, and the registry of policy types.
 
-declare ``params`` -> ``init()`` -> ``process()`` (SimPy; by default ``act(day)`` at the ACT
-phase and ``react(day)`` at the REACT phase of every active day) -> ``record(day)`` ->
-``finalize()``. See the day's order of work in ``simlib/engine.py``.
+declare ``params`` -> ``init()`` -> ``act(day)`` at the ACT phase of each day in
+``act_days()`` and ``react(day)`` at the REACT phase of each day in ``react_days()`` (by
+default the active days), ``outreach(day)`` for a policy that holds a shared SimPy resource
+(staff) -> ``record(day)`` every day -> ``finalize()``. The engine calls these; see the day's
+order of work in ``simlib/engine.py``.
 """
 
 from __future__ import annotations
@@ -78,6 +80,11 @@ class Policy:
             raise ScenarioError(source, key, f"unknown channel {channel!r}." + did_you_mean(channel, market["channels"])
                                 + " Channels in market.channels: " + ", ".join(market["channels"]))
 
+    def active_days(self) -> range:
+        """The days the policy acts: from ``start_day`` to ``end_day`` (or the end of the run)."""
+        end = self.p["end_day"]
+        return range(self.p["start_day"], self.sim.days if end is None else min(self.sim.days, end + 1))
+
     def active(self, day: int) -> bool:
         end = self.p["end_day"]
         return self.p["start_day"] <= day and (end is None or day <= end)
@@ -86,17 +93,20 @@ class Policy:
     def init(self) -> None:
         """Allocate state (per-customer arrays via ``sim.pop.add_array``)."""
 
-    def process(self):
-        """SimPy process. Default: act() then react() on every active day."""
-        sim = self.sim
-        for day in range(self.p["start_day"], sim.days if self.p["end_day"] is None else min(sim.days, self.p["end_day"] + 1)):
-            yield sim.until(day, sim.ACT)
-            self.act(day)
-            yield sim.until(day, sim.REACT)
-            self.react(day)
+    def act_days(self):
+        """Days on which the engine calls ``act`` (ascending); default: the active days."""
+        return self.active_days()
+
+    def react_days(self):
+        """Days on which the engine calls ``react`` (ascending); default: the active days."""
+        return self.active_days()
 
     def act(self, day: int) -> None:
         """Before the population step: expose, message, give, queue."""
+
+    def outreach(self, day: int) -> None:
+        """OUTREACH phase, on the act days of policies that define it: start SimPy processes
+        that hold a shared resource (staff) until ``sim.OUTREACH_END``."""
 
     def react(self, day: int) -> None:
         """After the population step: respond to today's orders and moves."""

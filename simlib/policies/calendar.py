@@ -119,21 +119,19 @@ class FestivalCalendar(Policy):
                 self.purchase[lull] *= f["lull_multiplier"]
                 self.cost[d0] += f["cost_cny"]
 
-    def process(self):
-        """Wake only on the days the calendar changes something."""
-        sim = self.sim
-        end = sim.days if self.p["end_day"] is None else min(sim.days, self.p["end_day"] + 1)
+    def act_days(self):
+        """Only the days the calendar changes something."""
         marked = (self.purchase != 1) | (self.interest != 1) | (self.awareness != 0) | (self.cost != 0)
-        for day in np.flatnonzero(marked):
-            if day < self.p["start_day"] or day >= end:
-                continue
-            yield sim.until(int(day), sim.ACT)
-            t = sim.today
-            t.purchase_multiplier *= self.purchase[day]
-            t.interest_multiplier *= self.interest[day]
-            t.ad_awareness += self.awareness[day]
-            if self.cost[day]:
-                sim.ledger.post(int(day), "events", self.cost[day], source=self.name)
+        active = self.active_days()
+        return [int(day) for day in np.flatnonzero(marked) if day in active]
+
+    def act(self, day):
+        t = self.sim.today
+        t.purchase_multiplier *= self.purchase[day]
+        t.interest_multiplier *= self.interest[day]
+        t.ad_awareness += self.awareness[day]
+        if self.cost[day]:
+            self.sim.ledger.post(day, "events", self.cost[day], source=self.name)
 
     def record(self, day):
         on = self.active(day)
@@ -186,20 +184,16 @@ class Livestream(Policy):
         self.sessions = 0
 
     def session_days(self) -> list[int]:
-        p, days = self.p, self.sim.days
-        end = days if p["end_day"] is None else min(days, p["end_day"] + 1)
-        if p["session_days"]:
-            return [d for d in p["session_days"] if p["start_day"] <= d < end]
-        return list(range(p["start_day"], end, p["every_days"]))
+        active = self.active_days()
+        if self.p["session_days"]:
+            return [d for d in self.p["session_days"] if d in active]
+        return list(active[::self.p["every_days"]])
 
-    def process(self):
-        """A SimPy process that sleeps until each session."""
-        sim = self.sim
-        for day in self.session_days():
-            yield sim.until(day, sim.ACT)
-            self.session(day)
+    def act_days(self):
+        return self.session_days()
 
-    def session(self, day):
+    def act(self, day):
+        """A session."""
         sim, p, t = self.sim, self.p, self.sim.today
         pond = sim.pond_members()
         watch = pond[sim.rng.uniform(f"{self.name}:watch", day, pond) < p["pond_reach_share"]]

@@ -100,19 +100,12 @@ class CouponPolicy(Policy):
     def count_redemptions(self, day):
         sim = self.sim
         self._day.update(redeemed=0, discount_cny=0.0, cannibalised_discount_cny=0.0)
-        if self.name not in sim.sources:
-            return
-        idx, _, discount = sim.today.orders()
-        if not idx.size:
+        i, paid = sim.pop.coupons.redeemed(self.name)
+        if not i.size:
             return
         pop = sim.pop
-        mine = (discount > 0) & (pop.coupon_source[idx] == sim.sources.index(self.name))
-        if not mine.any():
-            return
-        i = idx[mine]
         anyway = np.exp(-sim.behavior.p["discount_effect"] * pop.price_sensitivity[i].astype(np.float64)
-                        * pop.coupon_depth[i])
-        paid = discount[mine]
+                        * pop.coupons.depth[i])
         self._day.update(redeemed=int(i.size), discount_cny=float(paid.sum()),
                          cannibalised_discount_cny=float((paid * anyway).sum()))
         self.redeemed += int(i.size)
@@ -120,23 +113,18 @@ class CouponPolicy(Policy):
         self.anyway_cny += float((paid * anyway).sum())
         self.anyway_orders += float(anyway.sum())
 
-    def process(self):
-        """Act and react on active days; count redemptions every day (coupons outlive end_day)."""
-        sim = self.sim
-        for day in range(self.p["start_day"], sim.days):
-            yield sim.until(day, sim.ACT)
-            self._day = {}
-            if self.active(day):
-                self.act(day)
-            yield sim.until(day, sim.REACT)
-            self.count_redemptions(day)
-            if self.active(day):
-                self.react(day)
+    def react_days(self):
+        """Every day from ``start_day``: coupons given before ``end_day`` are redeemed after it."""
+        return range(self.p["start_day"], self.sim.days)
+
+    def react(self, day):
+        self.count_redemptions(day)
 
     def record(self, day):
-        return {"issued": self._day.get("issued", 0), "redeemed": self._day.get("redeemed", 0),
-                "discount_cny": self._day.get("discount_cny", 0.0),
-                "cannibalised_discount_cny": self._day.get("cannibalised_discount_cny", 0.0)}
+        today, self._day = self._day, {}
+        return {"issued": today.get("issued", 0), "redeemed": today.get("redeemed", 0),
+                "discount_cny": today.get("discount_cny", 0.0),
+                "cannibalised_discount_cny": today.get("cannibalised_discount_cny", 0.0)}
 
     def finalize(self):
         n = self.name
@@ -258,6 +246,9 @@ class CouponLadder(CouponPolicy):
 
     def react(self, day):
         """Per-day work is one pass over the pond's due days plus today's buyers and steppers."""
+        super().react(day)
+        if not self.active(day):
+            return
         sim, pop, p = self.sim, self.sim.pop, self.p
         step, due = self.step, self.due
         n_down, n_all = len(self.down), len(self.down) + len(self.up)
@@ -285,8 +276,8 @@ class CouponLadder(CouponPolicy):
         due[fire] = np.where(nxt < n_down, day + p["step_days"], NO_STEP)
 
     def record(self, day):
-        row = super().record(day)
         steps = self._day.get("steps", {})
+        row = super().record(day)
         for k in range(1, len(self.down) + len(self.up) + 1):
             label = f"down{k}" if k <= len(self.down) else f"up{k - len(self.down)}"
             row[f"given_{label}"] = steps.get(k, 0)

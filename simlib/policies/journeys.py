@@ -20,6 +20,7 @@ from .base import Policy, register_policy
 from .segments import find_segments
 
 NOT_IN, DONE, HOLDOUT = -1, -2, -3   # values of the per-customer step array besides step indices
+UNSET = object()                     # event days not computed yet
 
 QUIET_PARAMS = {
     "from_day": Param(0, "first quiet day", "day", int, low=0),
@@ -31,8 +32,6 @@ def publish_event(sim, name: str, idx) -> None:
     """Hook for any policy: customers ``idx`` saw event ``name`` today (a journey with
     ``entry: {trigger: event, event: NAME}`` enrols them at the next REACT phase). By
     convention ``name`` is the publishing policy's instance name."""
-    if not hasattr(sim, "journey_events"):
-        sim.journey_events = []
     sim.journey_events.append((sim.day, name, np.asarray(idx, np.int64)))
 
 
@@ -162,8 +161,8 @@ class Journey(Policy):
         self._prev_pond = pop.in_pond.copy() if trig == "joined_pond" else None
         self._recency_due: dict[int, list] = {}
         self._events_seen = 0
-        self._event_days = None
-        self._calendar: dict[int, list] = {}
+        self._event_days = UNSET
+        self._calendar: dict[int, list] = {}   # day -> cohorts whose next step is due that day
         # variant codes over every variants split: code -> (step id, variant name)
         self.variant_labels = [(s.id, v) for s in self.program if s.kind == "split_variants" for v in s.variant_names]
         self._variant_base = {}
@@ -194,14 +193,17 @@ class Journey(Policy):
         raise ScenarioError(self.sim.scenario.source, where, f"no enabled policy named {name!r}; expected {what}"
                             + did_you_mean(name, names) + (" Available: " + ", ".join(names) if names else ""))
 
-    def process(self):
-        sim = self.sim
-        self._event_days = self._scheduled_event_days()
-        last = sim.days if self.p["end_day"] is None else min(sim.days, self.p["end_day"] + 1)
-        for day in range(self.p["start_day"], last):
-            yield sim.until(day, sim.REACT)
-            self._goals(day)
-            self._enter(day)
+    def act(self, day):
+        """Walk the customers whose next step is due today."""
+        if day in self._calendar:
+            self._advance(day)
+
+    def react(self, day):
+        """Goals reached today, then today's entries."""
+        if self._event_days is UNSET:   # other policies' calendars are known once all have init()
+            self._event_days = self._scheduled_event_days()
+        self._goals(day)
+        self._enter(day)
 
     def _scheduled_event_days(self):
         """Entry days for an event that is a calendar policy (festival main days, livestream
@@ -290,7 +292,7 @@ class Journey(Policy):
             if day not in self._event_days:
                 return np.zeros(0, np.int64)
             return sim.pond_members() if self.p["audience"] == "pond" else np.flatnonzero(pop.stage != LOST)
-        events = getattr(sim, "journey_events", [])
+        events = sim.journey_events
         got = [ix for d, n, ix in events[self._events_seen:] if n == name and d <= day]
         self._events_seen = len(events)
         return np.unique(np.concatenate(got)) if got else np.zeros(0, np.int64)
@@ -350,22 +352,15 @@ class Journey(Policy):
 
     # --- walking the steps (ACT) ---------------------------------------------------------------
     def _schedule(self, idx: np.ndarray, day: int) -> None:
-        """Put ``idx`` on the calendar for ``day``: a SimPy process wakes the day's cohort at ACT."""
+        """Put ``idx`` on the calendar for ``day``: ``act`` walks the day's cohort."""
         if not idx.size or day >= self.sim.days:
             return
         self.wake[idx] = day
-        if day not in self._calendar:
-            self._calendar[day] = []
-            self.sim.env.process(self._wake_at(day))
-        self._calendar[day].append(idx)
-
-    def _wake_at(self, day: int):
-        yield self.sim.until(day, self.sim.ACT)
-        self._advance(day)
+        self._calendar.setdefault(day, []).append(idx)
 
     def _advance(self, day: int) -> None:
         parts = self._calendar.pop(day, [])
-        if not parts or not self.active(day):
+        if not parts:
             return
         idx = np.unique(np.concatenate(parts))
         idx = idx[(self.step[idx] >= 0) & (self.wake[idx] == day)]   # drop who left or was rescheduled

@@ -85,6 +85,7 @@ class StaffChats(Policy):
                     raise ScenarioError(sim.scenario.source, f"{key}[{i}]",
                                         f"unknown segment or tag {name!r}; known: " + ", ".join(known))
         self._assigned: list[tuple[np.ndarray, int]] = []
+        self._own = None   # today's own tasks, from ACT to OUTREACH
         self._counts = dict.fromkeys(("tasks_queued", "chats_served", "tasks_dropped", "chat_orders"), 0)
         self._counts["chat_gmv_cny"] = 0.0
         self.totals = {k: 0.0 for k in self._counts}
@@ -101,23 +102,29 @@ class StaffChats(Policy):
         return self.last_chat_day[idx] == day
 
     # --- lifecycle --------------------------------------------------------------------------
-    def process(self):
-        sim = self.sim
-        last = sim.days if self.p["end_day"] is None else min(sim.days, self.p["end_day"] + 1)
-        for day in range(self.p["start_day"], last):
-            yield sim.until(day, sim.ACT)
-            self._counts = {k: 0 for k in self._counts}
-            own = self._due(day)
-            yield sim.until(day, sim.OUTREACH)
-            self._serve(day, own)
-            yield sim.until(day, sim.REACT)
-            self._conversions(day)
-            sim.ledger.post(day, "staff", self.p["staff_members"] * self.p["staff_cost_cny_per_day"], source=self.name)
-            for k, v in self._counts.items():
-                self.totals[k] += v
-        while True:  # keep assigned tasks from piling up outside the active days
-            yield sim.env.timeout(1)
+    def act_days(self):
+        """Every day from ``start_day``: tasks assigned after ``end_day`` are dropped, not kept."""
+        return range(self.p["start_day"], self.sim.days)
+
+    def act(self, day):
+        if not self.active(day):
             self._assigned = []
+            self._own = None
+            return
+        self._counts = {k: 0 for k in self._counts}
+        self._own = self._due(day)
+
+    def outreach(self, day):
+        if self._own is not None:
+            self._serve(day, self._own)
+            self._own = None
+
+    def react(self, day):
+        self._conversions(day)
+        self.sim.ledger.post(day, "staff", self.p["staff_members"] * self.p["staff_cost_cny_per_day"],
+                             source=self.name)
+        for k, v in self._counts.items():
+            self.totals[k] += v
 
     def _due(self, day: int) -> tuple[np.ndarray, np.ndarray]:
         """Today's own tasks: (customer idx, priority class)."""

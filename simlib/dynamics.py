@@ -1,0 +1,268 @@
+"""The population step: one simulated day of every customer, given today's inputs.
+
+Inputs are explicit: the population (state and traits), today's inputs (``Today``), the
+behaviour model (hazards), the keyed draws (``Keyed``) and the ledger (money). Hazards are
+evaluated from the state at the start of the day and held for the day; every customer's
+unit-exponential clocks run down, and customers whose clocks run out are replayed event by
+event at the exact times within the day (stage moves, orders, dropout, unsubscribing), so a
+customer may move several stages in one day. Then pond entry, then trust and fatigue (they
+act from tomorrow). The formulas are in ``docs/model.md``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .behavior import DEST, WAKE
+from .population import AWARE, INTERESTED, LOST, LOYAL, NEVER, PURCHASED, UNAWARE
+
+MAX_EVENTS_PER_DAY = 200  # safety bound on event rounds within one day
+
+
+class PopulationStep:
+    """Advances the population by one day; ``run(day)`` is the STEP phase of the engine."""
+
+    def __init__(self, pop, today, behavior, rng, ledger, economics: dict, record_transactions: bool = False):
+        self.pop, self.today, self.behavior, self.rng, self.ledger = pop, today, behavior, rng, ledger
+        self.econ = economics
+        self.channels = pop.channel_names
+        self.record_transactions = record_transactions
+        self.transactions: list[tuple] = []   # (day, idx, amount, discount) per batch of orders
+
+    def run(self, day: int) -> None:
+        pop, beh, t = self.pop, self.behavior, self.today
+        # 1. unaware customers (usually most of the market): one vectorised pass per channel
+        base, wom = beh.awareness_by_channel()
+        extra = t.awareness_extra if t.touched("awareness_extra") else None
+        due = []
+        if pop.stage_counts[UNAWARE]:
+            for c, sl in enumerate(pop.channel_slices):
+                unaware = pop.stage[sl] == UNAWARE
+                hazard = np.float32(base[c])
+                if wom[c] > 0:
+                    hazard = hazard + np.float32(wom[c]) * pop.social_susceptibility[sl]
+                if extra is not None:
+                    hazard = hazard + extra[sl]
+                clock = pop.stage_clock[sl]
+                np.subtract(clock, hazard, out=clock, where=unaware)
+                due.append(sl.start + np.flatnonzero(unaware & (clock <= 0)))
+        # 2. everyone else who can still act
+        act = np.flatnonzero((pop.stage > UNAWARE) & (pop.stage < LOST))
+        known = None
+        if act.size:
+            h0, h1, h2, rate = beh.hazards(act, day)
+            stage_clock = pop.stage_clock[act] - (h0 + h1 + h2)
+            purchase_clock = pop.purchase_clock[act] - rate
+            pop.stage_clock[act] = stage_clock
+            pop.purchase_clock[act] = purchase_clock
+            ran_out = (stage_clock <= 0) | (purchase_clock <= 0)
+            due.append(act[ran_out])
+            known = (h0[ran_out], h1[ran_out], h2[ran_out], rate[ran_out])
+        # 3. clocks that ran out: replay those customers' day event by event
+        if due and sum(d.size for d in due):
+            self._events(due, known, day)
+        self._pond_entry(day, act)
+        self._update_trust_fatigue(act)
+
+    def _events(self, due: list, known, day: int) -> None:
+        """Exact event-by-event replay of the day for customers whose clocks ran out.
+
+        ``due`` lists index arrays (ascending each): unaware customers per channel, then the
+        active ones, whose hazards ``known`` the active pass has already computed."""
+        pop, beh, rng = self.pop, self.behavior, self.rng
+        active = due.pop() if known is not None else None
+        parts = [np.concatenate(due)] if due else []
+        hazards = [beh.hazards(parts[0], day)] if parts and parts[0].size else []
+        if not hazards:
+            parts = []
+        if active is not None:
+            parts.append(active)
+            hazards.append(known)
+        idx = np.concatenate(parts)
+        h0, h1, h2, rate = (np.concatenate(x) for x in zip(*hazards))
+        order = np.argsort(idx, kind="stable")
+        idx, h0, h1, h2, rate = idx[order], h0[order], h1[order], h2[order], rate[order]
+        stage_clock = pop.stage_clock[idx] + (h0 + h1 + h2)      # clocks at the start of the day
+        buy_clock = pop.purchase_clock[idx] + rate
+        used = np.zeros(idx.size)                                  # share of the day gone
+        for k in range(MAX_EVENTS_PER_DAY):
+            if not idx.size:
+                return
+            if k:
+                h0, h1, h2, rate = beh.hazards(idx, day)
+            h = np.stack([h0, h1, h2], axis=1).astype(np.float64)
+            rate = rate.astype(np.float64)
+            total = h.sum(axis=1)
+            left = 1.0 - used
+            with np.errstate(divide="ignore", invalid="ignore"):
+                t_stage = np.where(total > 0, np.maximum(stage_clock, 0) / total, np.inf)
+                t_buy = np.where(rate > 0, np.maximum(buy_clock, 0) / rate, np.inf)
+            dt = np.minimum(t_stage, t_buy)
+            done = dt >= left
+            if done.any():
+                d = idx[done]
+                pop.stage_clock[d] = stage_clock[done] - total[done] * left[done]
+                pop.purchase_clock[d] = buy_clock[done] - rate[done] * left[done]
+            go = ~done
+            idx, h, total, rate, dt = idx[go], h[go], total[go], rate[go], dt[go]
+            stage_clock = stage_clock[go] - total * dt
+            buy_clock = buy_clock[go] - rate * dt
+            used = used[go] + dt
+            is_stage = t_stage[go] <= t_buy[go]
+            if is_stage.any():
+                s = np.flatnonzero(is_stage)
+                stage_clock[s] = self._stage_event(idx[s], h[s], total[s], day)
+                buy_clock[s] = np.where(pop.stage[idx[s]] == LOST, np.inf, buy_clock[s])
+            if (~is_stage).any():
+                b = np.flatnonzero(~is_stage)
+                self._orders(idx[b], day)
+                buy_clock[b] = rng.exponential_nth("purchase_clock", idx[b], pop.orders[idx[b]])
+                lost = pop.stage[idx[b]] == LOST
+                stage_clock[b[lost]] = np.inf
+                buy_clock[b[lost]] = np.inf
+        raise RuntimeError(f"more than {MAX_EVENTS_PER_DAY} events for one customer on day {day}: "
+                           "a hazard is unreasonably large")
+
+    def _stage_event(self, idx, h, total, day: int) -> np.ndarray:
+        """Move customers along the exit drawn by hazard shares; returns their new stage clocks."""
+        pop = self.pop
+        u = self.rng.uniform_nth("stage_exit", idx, pop.moves[idx]) * total
+        column = (u > h[:, 0]).astype(np.int8) + (u > h[:, 0] + h[:, 1])
+        old = pop.stage[idx]
+        new = DEST[old, column]
+        wake = new == WAKE
+        new[wake] = np.where(pop.orders[idx[wake]] >= 2, LOYAL, PURCHASED)
+        first_order = (old == INTERESTED) & (new == PURCHASED)
+        pop.move(idx, new)
+        self.today._moves.append((idx, new))
+        lost = new == LOST
+        if lost.any():
+            unsub = lost & pop.in_pond[idx]
+            self.today.unsubscribes += int(np.count_nonzero(unsub & (column == 2)))
+            pop.leave_pond(idx[lost])
+        if first_order.any():
+            self._orders(idx[first_order], day)
+        pop.moves[idx] += 1
+        clock = self.rng.exponential_nth("stage_clock", idx, pop.moves[idx])
+        clock[pop.stage[idx] == LOST] = np.inf
+        return clock
+
+    def _orders(self, idx: np.ndarray, day: int) -> None:
+        """Book one order for each customer in ``idx`` (unique): coupon, money, stage, dropout."""
+        pop, t = self.pop, self.today
+        amount = pop.basket_value_cny[idx].astype(np.float64)
+        discount, used = pop.coupons.redeem(idx, amount, day)
+        if used.any():
+            for src, total in zip(*_group_sum(pop.coupons.source[idx[used]], discount[used])):
+                self.ledger.post(day, "discount", total, source=pop.coupons.sources[src])
+            t.coupons_redeemed += int(np.count_nonzero(used))
+        cogs = amount * self.econ["cogs_share"]
+        self.ledger.post(day, "gmv", amount.sum())
+        self.ledger.post(day, "cogs", cogs.sum())
+        first = pop.orders[idx] == 0
+        pop.orders[idx] += 1
+        new_buyer = pop.first_purchase_day[idx] == NEVER
+        pop.first_purchase_day[idx[new_buyer]] = day
+        horizon = day - pop.first_purchase_day[idx] < self.econ["clv_horizon_days"]
+        pop.margin_365_cny[idx[horizon]] += (amount - cogs - discount)[horizon]
+        pop.last_purchase_day[idx] = day
+        if first.any():
+            pop.buyers_by_channel += np.bincount(pop.channel[idx[first]], minlength=len(self.channels))
+        t.purchases += idx.size
+        t.new_buyers += int(np.count_nonzero(new_buyer))
+        t._orders.append((idx, amount, discount))
+        if self.record_transactions:
+            self.transactions.append((np.full(idx.size, day, np.int32), idx, amount, discount))
+        # stage: a repeat order makes the customer loyal; dormant buyers wake up
+        stage = pop.stage[idx]
+        repeat = pop.orders[idx] >= 2
+        moved = np.where(repeat, LOYAL, PURCHASED).astype(np.int8)
+        changed = moved != stage
+        pop.move(idx, moved)
+        if changed.any():
+            t._moves.append((idx[changed], moved[changed]))
+        # BG/NBD: after each repeat order the customer leaves for good with chance p
+        if repeat.any():
+            r = idx[repeat]
+            drop = self.rng.uniform_nth("dropout", r, pop.orders[r]) < pop.dropout_after_purchase[r]
+            if drop.any():
+                gone = r[drop]
+                pop.move(gone, LOST)
+                pop.leave_pond(gone)
+                t._moves.append((gone, np.full(gone.size, LOST, np.int8)))
+        # package inserts and store QR codes: some buyers join the pond
+        joinable = idx[~pop.in_pond[idx] & (pop.stage[idx] != LOST)]
+        chance = t.pond_on_purchase[pop.channel[joinable]]
+        if joinable.size and chance.any():
+            join = self.rng.uniform_nth("pond_on_purchase", joinable, pop.orders[joinable]) < chance
+            self._join_pond(joinable[join], day, t.pond_on_purchase_cost, t.pond_on_purchase)
+
+    def _pond_entry(self, day: int, active: np.ndarray) -> None:
+        """Customers active at the start of the day (aware to dormant), outside the pond and
+        still not lost, join at their channel's pond-entry hazard."""
+        t, pop = self.today, self.pop
+        if not t.pond_entry.any():
+            return
+        eligible = active[~pop.in_pond[active]]
+        eligible = eligible[(pop.stage[eligible] != LOST) & (t.pond_entry[pop.channel[eligible]] > 0)]
+        if not eligible.size:
+            return
+        chance = -np.expm1(-t.pond_entry[pop.channel[eligible]])
+        join = eligible[self.rng.uniform("pond_entry", day, eligible) < chance]
+        self._join_pond(join, day, t.pond_entry_cost, t.pond_entry)
+
+    def _join_pond(self, idx: np.ndarray, day: int, weighted_cost: np.ndarray, weight: np.ndarray) -> None:
+        """Move ``idx`` into the pond; joining is an act of interest (AIPL: I)."""
+        if not idx.size:
+            return
+        pop = self.pop
+        pop.join_pond(idx)
+        self.today.pond_joins += idx.size
+        aware = idx[pop.stage[idx] == AWARE]
+        if aware.size:
+            pop.move(aware, INTERESTED)
+            pop.moves[aware] += 1
+            pop.stage_clock[aware] = self.rng.exponential_nth("stage_clock", aware, pop.moves[aware])
+            self.today._moves.append((aware, np.full(aware.size, INTERESTED, np.int8)))
+        per_member = np.divide(weighted_cost, weight, out=np.zeros_like(weight), where=weight > 0)
+        joined = np.bincount(pop.channel[idx], minlength=len(self.channels))
+        for c in np.flatnonzero(joined):
+            self.ledger.post(day, "pond_acquisition", joined[c] * per_member[c], channel=self.channels[c])
+
+    def _update_trust_fatigue(self, active: np.ndarray) -> None:
+        """Trust decays for customers active at the start of the day (aware to dormant), then
+        each contact closes a share of the gap to 1: useful content g_C per unit, a chat g_K,
+        each order g_P. Fatigue decays and takes today's message load, for pond members (only
+        they receive messages). Both act from tomorrow."""
+        pop, t, beh = self.pop, self.today, self.behavior
+        p = beh.p
+        trust_decay, fatigue_decay = beh.decay_factors()
+        f32 = np.float32
+        pop.trust[active] *= f32(trust_decay)
+        pond = pop.pond_members()
+        if t.touched("load"):  # whoever wrote today's load (messages, group chatter), fatigue is live
+            beh.fatigue_on = True
+        if beh.fatigue_on and pond.size:
+            fatigue = pop.fatigue[pond] * f32(fatigue_decay)
+            if t.touched("load"):
+                fatigue += f32(1 - fatigue_decay) * t.load[pond] * f32(7.0) / np.maximum(
+                    pop.message_tolerance_per_week[pond], f32(1e-3))
+            pop.fatigue[pond] = fatigue
+        if pond.size and (t.touched("useful") or t.touched("chat")):
+            keep = np.ones(pond.size, f32)            # share of the gap to 1 that remains
+            if t.touched("useful"):
+                keep *= np.exp(f32(np.log1p(-min(p["trust_gain_content"], 1 - 1e-7))) * t.useful[pond])
+            if t.touched("chat"):
+                keep *= 1 - f32(p["trust_gain_chat"]) * t.chat[pond]
+            touched = keep < 1
+            who = pond[touched]
+            pop.trust[who] = 1 - (1 - pop.trust[who]) * keep[touched]
+        if p["trust_gain_purchase"]:
+            for idx, _, _ in t._orders:               # each batch holds a customer at most once
+                pop.trust[idx] = 1 - (1 - pop.trust[idx]) * f32(1 - p["trust_gain_purchase"])
+
+
+def _group_sum(keys: np.ndarray, values: np.ndarray):
+    """(unique keys, sum of values per key), keys ascending."""
+    uniq, inverse = np.unique(keys, return_inverse=True)
+    return uniq, np.bincount(inverse, weights=values, minlength=uniq.size)
