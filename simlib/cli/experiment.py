@@ -97,6 +97,8 @@ def _guard(fn, args, out_hint):
 
 
 def compare_command(args) -> int:
+    import matplotlib
+    matplotlib.use("Agg")   # the report draws off screen: a terminal may have no display
     return _guard(_compare, args, args.out)
 
 
@@ -144,6 +146,8 @@ def _compare(args) -> int:
 
 
 def experiment_command(args) -> int:
+    import matplotlib
+    matplotlib.use("Agg")
     out = args.out
     return _guard(_experiment, args, out)
 

@@ -19,6 +19,8 @@ def register(subparsers) -> None:
 
 
 def report_command(args) -> int:
+    import matplotlib
+    matplotlib.use("Agg")   # off screen: a terminal may have no display
     from ..report import write_report
     path, decision = write_report(args.folder, args.out)
     if not args.quiet:

@@ -3,7 +3,8 @@
 Tables are HTML, figures are PNG embedded as base64 data URIs, the style sheet is inline: no
 script, no external file, font or link, so the file reads the same offline, as a mail
 attachment, or opened from a shared drive. Nothing in it depends on the clock, so the same
-results give the same bytes.
+results give the same bytes. Figures are drawn and closed at once, whatever the matplotlib
+backend (the command line picks Agg; a notebook keeps its own).
 """
 
 from __future__ import annotations
@@ -12,16 +13,12 @@ import base64
 import html
 import io
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from . import figures  # noqa: E402
-from .diff import ABSENT  # noqa: E402
-from .units import fmt_metric, metric_label, metric_name, nice_number, param_label  # noqa: E402
+from . import figures
+from .diff import ABSENT
+from .units import fmt_metric, metric_label, metric_name, nice_number, param_label
 
 STYLE = """
 body{font-family:-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Noto Sans CJK SC","Microsoft YaHei",
