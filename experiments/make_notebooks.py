@@ -187,7 +187,7 @@ through its interaction with x1: first-order index 0, total index 0.24.
 """),
     code("""
 toy = Experiment(parse_experiment({
-    "name": "ishigami", "model": "simlib.experiment.toy:ishigami", "replications": 1, "seed": 1,
+    "name": "ishigami", "model": "toy_ishigami", "replications": 1, "seed": 1,
     "uncertainties": {k: {"low": -np.pi, "high": np.pi} for k in ("x1", "x2", "x3")},
     "outcomes": {"y": "maximize"}, "sensitivity": {"samples": TOY_SAMPLES, "bootstrap": 200}}))
 t = toy.sensitivity().table

@@ -49,7 +49,7 @@ def test_compare_prints_table_and_writes_folder(tmp_path):
 
 
 def test_experiment_runs_every_declared_analysis(tmp_path):
-    exp = {"name": "toy", "model": "simlib.experiment.toy:funnel", "replications": 2, "seed": 1,
+    exp = {"name": "toy", "model": "toy_funnel", "replications": 2, "seed": 1,
            "arms": {"plain": {}, "coupon": {"overrides": {"discount": 0.05}}},
            "uncertainties": {"price_sensitivity": {"low": 0.2, "high": 2.0}},
            "levers": {"discount": {"low": 0.0, "high": 0.3}},

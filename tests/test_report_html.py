@@ -109,7 +109,7 @@ def test_result_plot_draws_funnel_and_money_in_plain_units():
     assert "net profit after the points liability" in labels
 
 
-TOY = {"name": "toy", "model": "simlib.experiment.toy:funnel", "replications": 3, "seed": 2,
+TOY = {"name": "toy", "model": "toy_funnel", "replications": 3, "seed": 2,
        "arms": {"plain": {}, "coupon": {"overrides": {"discount": 0.1}}},
        "uncertainties": {"price_sensitivity": {"low": 0.0, "high": 4.0, "name": "price sensitivity"}},
        "outcomes": {"gross_profit_cny": "maximize"}}

@@ -73,33 +73,50 @@ def _executor(args):
     return make_executor(kind, args.workers, scheduler)
 
 
-def _guard(fn, args, out_hint):
+def _guard(fn, args):
     """Run a command body with user-facing handling of errors and interruptions."""
-    from simlib.experiment import ExperimentError, WorkerCrashed
-    try:
-        import simlib
-        user_error = getattr(simlib, "UserError", ExperimentError)
-    except Exception:  # pragma: no cover
-        user_error = ExperimentError
+    from simlib import UserError
+    from simlib.experiment import WorkerCrashed
+    args.status = {}  # stage -> [runs stored, runs planned], kept up to date while running
     try:
         return fn(args)
     except KeyboardInterrupt:
-        where = f" in {out_hint}" if out_hint else " (no --out folder: nothing kept)"
-        print(f"\ninterrupted: finished runs are saved{where}; run the same command again to "
-              "resume", file=sys.stderr)
+        print("\n" + _interrupted(args.status, args.out), file=sys.stderr)
         return EXIT_INTERRUPTED
     except WorkerCrashed as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_CRASH
-    except (ExperimentError, user_error) as e:
+    except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USER
+    except OSError as e:  # a folder that cannot be written, a full disk
+        print(f"error: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
+        return EXIT_USER
+
+
+def _interrupted(status: dict, out: str | None) -> str:
+    """What an interruption kept: the finished runs of each stage, and how to resume."""
+    if not out:
+        return "interrupted: nothing kept (no --out folder to save runs in)"
+    if not status:
+        return f"interrupted before any run finished; nothing to resume in {out}"
+    stages = ", ".join(f"{stage} {done} of {total} runs" + (" (complete)" if done == total else "")
+                       for stage, (done, total) in status.items())
+    return (f"interrupted: finished runs are saved in {out}: {stages}; run the same command again "
+            "to resume (saved runs are not recomputed)")
+
+
+def _check_out(out: str | None) -> None:
+    from simlib.experiment import ExperimentError
+    if out and os.path.exists(out) and not os.path.isdir(out):
+        raise ExperimentError("--out", "", f"{out} is a file; the results need a folder (a new one, or the "
+                              "folder of this experiment to resume it)")
 
 
 def compare_command(args) -> int:
     import matplotlib
     matplotlib.use("Agg")   # the report draws off screen: a terminal may have no display
-    return _guard(_compare, args, args.out)
+    return _guard(_compare, args)
 
 
 def _compare(args) -> int:
@@ -107,7 +124,12 @@ def _compare(args) -> int:
     from simlib.report import Decision, write_report
     from simlib.report.inputs import from_experiment
     if args.reps < 2:
-        raise ExperimentError(f"--reps must be at least 2 (intervals need two), got {args.reps}")
+        raise ExperimentError("--reps", "", f"got {args.reps}; allowed: at least 2 (intervals need two)")
+    from simlib.experiment.schema import TOP_LEVEL
+    for key in ("users", "days"):
+        if getattr(args, key) is not None:
+            TOP_LEVEL[key].check(getattr(args, key), f"--{key}", "")
+    _check_out(args.out)
     outcomes = [s.strip() for s in args.outcomes.split(",") if s.strip()] if args.outcomes else None
     detect = {}
     for item in args.detect:
@@ -115,12 +137,12 @@ def _compare(args) -> int:
         try:
             detect[name.strip()] = float(value)
         except ValueError:
-            raise ExperimentError(f"--detect {item!r}: expected OUTCOME=NUMBER, e.g. "
-                                  "gross_profit_cny=5000") from None
+            raise ExperimentError("--detect", "", f"got {item[:100]!r}; allowed: OUTCOME=NUMBER, e.g. "
+                                  "net_profit_cny=5000") from None
     with _executor(args) as ex:
         kw = dict(replications=args.reps, seed=args.seed, users=args.users, days=args.days,
                   outcomes=outcomes, executor=ex, progress=not args.no_progress,
-                  detect_difference=detect or None)
+                  detect_difference=detect or None, status=args.status)
         exp = compare_experiment([args.base, *args.arms], out=args.out, **kw)
         res = exp.compare()
         if args.out:
@@ -148,26 +170,25 @@ def _compare(args) -> int:
 def experiment_command(args) -> int:
     import matplotlib
     matplotlib.use("Agg")
-    out = args.out
-    return _guard(_experiment, args, out)
+    return _guard(_experiment, args)
 
 
 def _experiment(args) -> int:
     from simlib.experiment import Experiment, load_experiment
     from simlib.experiment.spec import did_you_mean, ExperimentError
+    _check_out(args.out)
     spec = load_experiment(args.file)
     if args.reps is not None:
-        if args.reps < 1:
-            raise ExperimentError(f"--reps must be positive, got {args.reps}")
-        spec.replications = args.reps
-    out = args.out or os.path.join("results", spec.name)
+        spec.set_replications(args.reps, "--reps")
+    out = args.out or os.path.join("results", spec.name)  # the name is a plain file name
+    _check_out(out)
     args.out = out
     allowed = ["compare", "sweep", "sensitivity", "optimize"]
     only = [s.strip() for s in args.only.split(",")] if args.only else None
     for s in only or []:
         if s not in allowed:
-            raise ExperimentError(f"--only: unknown analysis '{s}'; allowed: {', '.join(allowed)}"
-                                  f"{did_you_mean(s, allowed)}")
+            raise ExperimentError("--only", "", f"got {s[:100]!r}; allowed: {', '.join(allowed)}."
+                                  + did_you_mean(s, allowed))
     declared = []
     if len(spec.arms) > 1 or spec.compare is not None:
         declared.append("compare")
@@ -175,12 +196,12 @@ def _experiment(args) -> int:
     todo = [s for s in (only or declared)]
     for s in todo:
         if s != "compare" and getattr(spec, s) is None:
-            raise ExperimentError(f"{args.file}: key '{s}': not declared in the experiment file")
+            raise ExperimentError(args.file, s, "not declared in the experiment file (asked for by --only)")
     if not todo:
-        raise ExperimentError(f"{args.file}: nothing to run: declare 2+ arms, or sweep:, "
-                              "sensitivity: or optimize:")
+        raise ExperimentError(args.file, "", "nothing to run: declare 2+ arms, or sweep:, sensitivity: "
+                              "or optimize:")
     with _executor(args) as ex:
-        exp = Experiment(spec, out=out, executor=ex, progress=not args.no_progress)
+        exp = Experiment(spec, out=out, executor=ex, progress=not args.no_progress, status=args.status)
         results = {}
         for stage in todo:
             results[stage] = getattr(exp, stage)()
@@ -261,9 +282,6 @@ def _scalar(v):
 
 
 def _plots(results, spec, out) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from simlib.experiment import plots as pe
     folder = os.path.join(out, "plots")
     os.makedirs(folder, exist_ok=True)
@@ -296,9 +314,8 @@ def _plots(results, spec, out) -> None:
         figs["frontier"] = pe.frontier_plot(results["optimize"])
 
 
-
 class _Saver(dict):
-    """figs[name] = fig writes plots/NAME.png at once and closes the figure (no pile-up)."""
+    """figs[name] = fig writes plots/NAME.png at once (atomically) and closes the figure."""
 
     def __init__(self, folder):
         super().__init__()
@@ -306,7 +323,10 @@ class _Saver(dict):
 
     def __setitem__(self, name, fig):
         import matplotlib.pyplot as plt
-        fig.savefig(os.path.join(self.folder, f"{name}.png"), dpi=100, bbox_inches="tight")
+
+        from simlib.fileio import replacing
+        with replacing(os.path.join(self.folder, f"{name}.png")) as tmp:
+            fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
         plt.close(fig)
 
 

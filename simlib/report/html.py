@@ -260,11 +260,17 @@ def _notes(decision) -> str:
         "(cost of a gift / its points)." + value_text,
         f"<b>Intervals</b> are {conf} intervals over replications. <b>P(better)</b> is the probability that "
         "the arm's mean beats the reference, given the paired replications (one minus the one-sided p-value).",
-        "<b>Replications to detect</b>: how many paired replications would tell a difference of the size "
-        "shown from zero with 80% power; more replications narrow every interval.",
+        "<b>Replications to detect</b>: how many paired replications a two-sided paired t-test needs to "
+        f"tell a difference of the size shown (or asked for) from zero with {_power(decision):.0%} power, "
+        "computed exactly from the noncentral t distribution; more replications narrow every interval.",
         "Money is in CNY per run of the simulated market, before tax.",
     ]
     return "<h2>How to read this</h2><ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+
+
+def _power(decision) -> float:
+    t = decision.table
+    return float(t["power"].dropna().iloc[0]) if len(t) and "power" in t and t["power"].notna().any() else 0.8
 
 
 def _points_values(decision):

@@ -7,8 +7,6 @@ import pandas as pd
 
 from .units import MONEY, fmt_metric, metric_label, metric_name, metric_unit
 
-REPS_NOTE = ("reps to detect: paired replications needed to tell the difference shown from zero "
-             "with 80% power (two-sided test at the interval's level)")
 
 
 def format_comparison(table: pd.DataFrame, reference: str, confidence: float = 0.95) -> str:
@@ -35,9 +33,27 @@ def format_comparison(table: pd.DataFrame, reference: str, confidence: float = 0
             reps = f"{int(need):,}" if np.isfinite(need) else "-"
             lines.append(head + f"{fmt_metric(key, r['diff'], sign=True, diff=True):>16}  {dci:<26}"
                          f"{r['p_better']:>9.2f}{reps:>16}")
-        lines.append("")
-    lines.append(REPS_NOTE)
+        legend = reps_legend(g[g["arm"] != reference], key, pct)
+        lines += [f"  {legend}", ""] if legend else [""]
+    lines.append("P(better): the chance the arm's true mean beats the reference's, from the paired replications")
     return "\n".join(lines)
+
+
+def reps_legend(arms: pd.DataFrame, key: str, pct: str) -> str:
+    """What 'reps to detect' means under one outcome: the difference size, power and level."""
+    if arms.empty or "reps_needed" not in arms:
+        return ""
+    power = float(arms["power"].iloc[0]) if "power" in arms else 0.8
+    deltas = arms["delta"].to_numpy(dtype=float) if "delta" in arms else np.abs(arms["diff"].to_numpy(dtype=float))
+    if np.allclose(deltas, np.abs(arms["diff"].to_numpy(dtype=float)), equal_nan=True):
+        size = "as large as the one shown"
+    elif np.all(deltas == deltas[0]):
+        size = f"of {fmt_metric(key, float(deltas[0]), diff=True)}"
+        size += " CNY" if metric_unit(key) == MONEY else ""
+    else:
+        size = "of the size asked for"
+    return (f"reps to detect: replications per arm for a paired t-test to detect a difference {size} "
+            f"with {power:.0%} power at {pct} confidence")
 
 
 SUMMARY_SECTIONS = [

@@ -109,8 +109,9 @@ def _replications_hint(t, arm, outcome) -> str:
     delta = t.loc[arm, "delta"] if "delta" in t.columns else np.nan
     if not (np.isfinite(need) and np.isfinite(delta)) or delta == 0:
         return ""
+    power = float(t.loc[arm, "power"]) if "power" in t.columns else 0.8
     return (f" Telling a difference of {fmt_metric(outcome, abs(delta), diff=True, unit_suffix=True)} from zero "
-            f"with 80% power takes about {int(need):,} replications.")
+            f"with {power:.0%} power takes about {int(need):,} replications.")
 
 
 def turns_on_sensitivity(table: pd.DataFrame, outcome: str, arm: str, reference: str,
