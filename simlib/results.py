@@ -38,6 +38,11 @@ class Result:
         return cls(daily=pd.DataFrame(sim.rows), summary=summary, scenario=sim.scenario, seed=sim.seed,
                    meta=_meta(sim, wall_seconds), ledger=sim.ledger.frame(), transactions=transactions)
 
+    def plot(self, figsize=(9, 8)):
+        """The funnel over time above the cumulative money; returns the matplotlib Figure."""
+        from .plots import result_figure
+        return result_figure(self, figsize=figsize)
+
     def save(self, folder) -> Path:
         """Write summary.json, daily.csv, ledger.csv, scenario.yaml, meta.json (+ transactions.csv).
 

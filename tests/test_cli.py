@@ -19,7 +19,7 @@ def test_run_writes_the_promised_files(tmp_path):
     out = tmp_path / "run"
     done = simlib_cli("run", "--users", 3000, "--days", 40, "--seed", 5, "--out", out)
     assert done.returncode == 0, done.stderr
-    assert "gmv_cny" in done.stdout and "roi" in done.stdout
+    assert "GMV" in done.stdout and "ROI" in done.stdout and "net profit" in done.stdout
     daily = pd.read_csv(out / "daily.csv")
     assert list(daily.columns[:len(DAILY_COLUMNS)]) == DAILY_COLUMNS or set(DAILY_COLUMNS) <= set(daily.columns)
     assert len(daily) == 40
@@ -81,7 +81,7 @@ def test_unwritable_out_keeps_the_summary_and_exits_2(tmp_path):
     (out / "ledger.csv").mkdir(parents=True)          # a folder where a result file must go
     done = simlib_cli("run", "--users", 1000, "--days", 10, "--out", out)
     assert done.returncode == 2
-    assert "gmv_cny" in done.stdout          # what was computed is shown, not lost
+    assert "net profit" in done.stdout       # what was computed is shown, not lost
     assert "cannot write" in done.stderr and "Traceback" not in done.stderr
     assert "complete: summary.json, daily.csv; not written: ledger.csv, scenario.yaml, meta.json" in done.stderr
 

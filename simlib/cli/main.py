@@ -79,8 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     lst = sub.add_parser("scenarios", help="list the built-in scenarios")
     lst.set_defaults(func=cmd_list)
 
-    from . import calibrate, experiment  # each adds its sub-commands
+    from . import calibrate, experiment, report  # each adds its sub-commands
     experiment.register(sub)
+    report.register(sub)
     calibrate.register(sub)
     return parser
 
@@ -107,7 +108,8 @@ def cmd_run(args) -> int:
         from ..results import _jsonable
         print(json.dumps(_jsonable(result.summary), indent=2))
     else:
-        print(format_summary(result))
+        from ..report.text import format_run
+        print(format_run(result))
     if args.out:
         try:
             folder = result.save(args.out)
@@ -121,35 +123,6 @@ def cmd_run(args) -> int:
         print(f"\nwrote {folder}/ (summary.json, daily.csv, ledger.csv, scenario.yaml, meta.json"
               + (", transactions.csv)" if args.transactions else ")"), file=sys.stderr if args.json else sys.stdout)
     return 0
-
-
-SUMMARY_ROWS = [
-    ("Market", [("users", "customers", "{:,.0f}"), ("days", "days", "{:,.0f}"), ("seed", "", "{}")]),
-    ("Money", [("gmv_cny", "CNY", "{:,.0f}"), ("discount_cny", "CNY", "{:,.0f}"), ("cogs_cny", "CNY", "{:,.0f}"),
-               ("gross_profit_cny", "CNY", "{:,.0f}"), ("marketing_cost_cny", "CNY", "{:,.0f}"),
-               ("roi", "net return per CNY of marketing", "{:,.2f}"), ("cac_cny", "CNY per new buyer", "{:,.1f}"),
-               ("clv_365_cny", "gross profit per new buyer, 365 d", "{:,.1f}")]),
-    ("Customers", [("purchases", "orders", "{:,.0f}"), ("buyers", "customers", "{:,.0f}"),
-                   ("new_buyers", "first order in the run", "{:,.0f}"), ("repeat_buyers", "customers", "{:,.0f}"),
-                   ("repurchase_rate", "repeat / buyers", "{:.1%}"), ("churn_rate", "ever-buyers lost", "{:.1%}")]),
-    ("Pond", [("pond_size_end", "members at the end", "{:,.0f}"), ("pond_joins", "joined", "{:,.0f}"),
-              ("messages_sent", "messages", "{:,.0f}"), ("unsubscribes", "left the pond", "{:,.0f}"),
-              ("coupons_redeemed", "coupons", "{:,.0f}")]),
-]
-
-
-def format_summary(result) -> str:
-    s = result.summary
-    lines = [f"Scenario: {result.scenario.name}  ({result.scenario.source})"]
-    for title, rows in SUMMARY_ROWS:
-        lines.append(f"\n{title}")
-        for key, unit, fmt in rows:
-            value = s.get(key)
-            text = "n/a" if value is None or value != value else fmt.format(value)
-            lines.append(f"  {key:<22}{text:>16}  {unit}")
-    stages = [f"{k[:-4]} {s[k]:,}" for k in s if k.endswith("_end") and k != "pond_size_end"]
-    lines.append("\nStages at the end: " + ", ".join(stages))
-    return "\n".join(lines)
 
 
 def cmd_validate(args) -> int:
