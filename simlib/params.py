@@ -16,8 +16,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .errors import ScenarioError, did_you_mean
+from .errors import ScenarioError, did_you_mean, key_text, short_repr
 
+MAX_INT = 2**31 - 1   # an integer without a declared bound stays within this (10**15 overflowed numpy's int64 math)
 _KIND_NAMES = {float: "a number", int: "an integer", bool: "true or false", str: "a string",
                dict: "a mapping", list: "a list"}
 
@@ -60,21 +61,27 @@ class Param:
             raise ScenarioError(source, key, f"is empty; expected {self.allowed()}")
         if self.kind is float:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ScenarioError(source, key, f"expected {self.allowed()}, got {value!r}")
-            value = float(value)
-            if math.isnan(value):
-                raise ScenarioError(source, key, f"expected {self.allowed()}, got NaN")
+                raise ScenarioError(source, key, f"expected {self.allowed()}, got {short_repr(value)}")
+            try:
+                value = float(value)
+            except OverflowError:   # an integer of hundreds of digits
+                raise ScenarioError(source, key, f"expected {self.allowed()}, got {short_repr(value)}") from None
+            if not math.isfinite(value):
+                raise ScenarioError(source, key, f"expected {self.allowed()}, got {value}")
         elif self.kind is int:
             if isinstance(value, bool) or not (isinstance(value, int) or
                                                (isinstance(value, float) and value.is_integer())):
-                raise ScenarioError(source, key, f"expected {self.allowed()}, got {value!r}")
+                raise ScenarioError(source, key, f"expected {self.allowed()}, got {short_repr(value)}")
             value = int(value)
+            if self.high is None and value > MAX_INT or self.low is None and value < -MAX_INT:
+                raise ScenarioError(source, key, f"got {short_repr(value)}; allowed: {self.allowed()}, "
+                                                 f"and at most {MAX_INT:,} in size")
         elif not isinstance(value, self.kind):
-            raise ScenarioError(source, key, f"expected {self.allowed()}, got {value!r}")
+            raise ScenarioError(source, key, f"expected {self.allowed()}, got {short_repr(value)}")
         if self.kind in (list, dict):
             return self._check_container(value, source, key)
         if self.choices and value not in self.choices:
-            raise ScenarioError(source, key, f"got {value!r}; allowed: {self.allowed()}."
+            raise ScenarioError(source, key, f"got {short_repr(value)}; allowed: {self.allowed()}."
                                 + did_you_mean(value, self.choices))
         if self.low is not None and value < self.low or self.high is not None and value > self.high:
             raise ScenarioError(source, key, f"got {_fmt(value)}; allowed: {self.allowed()}")
@@ -114,7 +121,8 @@ class Param:
         out = {}
         for name, v in value.items():
             if not isinstance(name, str):
-                raise ScenarioError(source, f"{key}.{name}", f"expected a name (text) as the key, got {name!r}")
+                raise ScenarioError(source, f"{key}.{key_text(name)}", f"expected a name (text) as the key, "
+                                    f"got {short_repr(name)}")
             out[name] = self.items.check(v, source, _join(key, name))
         return out
 
@@ -130,10 +138,10 @@ def _fmt(x) -> str:
 def check_keys(given: Mapping, allowed, source: str, path: str) -> None:
     """Raise on the first key of ``given`` that is not in ``allowed``."""
     if not isinstance(given, Mapping):
-        raise ScenarioError(source, path, f"expected a mapping of keys, got {given!r}")
+        raise ScenarioError(source, path, f"expected a mapping of keys, got {short_repr(given)}")
     for key in given:
         if key not in allowed:
-            where = f"{path}.{key}" if path else str(key)
+            where = f"{path}.{key_text(key)}" if path else key_text(key)
             raise ScenarioError(source, where, "unknown key." + did_you_mean(key, allowed)
                                 + " Allowed: " + ", ".join(sorted(map(str, allowed))))
 

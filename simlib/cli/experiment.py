@@ -30,8 +30,10 @@ def register(subparsers) -> None:
     c = subparsers.add_parser(
         "compare", help="compare strategy scenarios against a base (CRN, paired differences)",
         description="Run BASE and each ARM for R replications with common random numbers and "
-                    "print each arm's mean, its paired difference to BASE with an interval, the "
-                    "probability it beats BASE and the replications needed to detect it.")
+                    "print a verdict on net profit, then each arm's mean, its paired difference to "
+                    "BASE with an interval, the probability it beats BASE, the replications needed to "
+                    "detect it, the cost breakdown and what each arm changes. --out keeps the runs "
+                    "and writes a self-contained report.html there.")
     c.add_argument("base", help="the reference scenario (YAML file or built-in name)")
     c.add_argument("arms", nargs="+", help="scenarios to compare against the base")
     c.add_argument("--reps", "-r", type=int, default=10, help="replications (default 10)")
@@ -39,9 +41,10 @@ def register(subparsers) -> None:
     c.add_argument("--users", type=int, default=None, help="market size for every run")
     c.add_argument("--days", type=int, default=None, help="simulated days for every run")
     c.add_argument("--outcomes", default=None,
-                   help="comma-separated metrics (default: profit, GMV, ROI, repurchase, churn, cost)")
+                   help="comma-separated metrics; the first decides the verdict (default: net profit, "
+                        "gross profit, GMV, ROI, repurchase, churn, marketing cost)")
     c.add_argument("--detect", action="append", default=[], metavar="OUTCOME=DIFF",
-                   help="smallest difference worth detecting, for 'reps needed' (repeatable)")
+                   help="smallest difference worth detecting, for 'reps to detect' (repeatable)")
     c.add_argument("--crn-check", action="store_true",
                    help="also run with independent seeds and print the variance of the paired "
                         "difference both ways")
@@ -56,7 +59,7 @@ def register(subparsers) -> None:
     e.add_argument("--only", default=None,
                    help="comma-separated analyses to run: compare,sweep,sensitivity,optimize")
     e.add_argument("--reps", "-r", type=int, default=None, help="override replications")
-    e.add_argument("--no-plots", action="store_true", help="do not write PNG figures")
+    e.add_argument("--no-plots", action="store_true", help="do not write PNG figures (report.html is always written)")
     _add_execution(e)
     e.set_defaults(func=experiment_command)
 
@@ -111,11 +114,15 @@ def _check_out(out: str | None) -> None:
 
 
 def compare_command(args) -> int:
+    import matplotlib
+    matplotlib.use("Agg")   # the report draws off screen: a terminal may have no display
     return _guard(_compare, args)
 
 
 def _compare(args) -> int:
-    from simlib.experiment import ExperimentError, compare_scenarios, crn_variance
+    from simlib.experiment import ExperimentError, compare_experiment, compare_scenarios, crn_variance
+    from simlib.report import Decision, write_report
+    from simlib.report.inputs import from_experiment
     if args.reps < 2:
         raise ExperimentError("--reps", "", f"got {args.reps}; allowed: at least 2 (intervals need two)")
     from simlib.experiment.schema import TOP_LEVEL
@@ -131,13 +138,20 @@ def _compare(args) -> int:
             detect[name.strip()] = float(value)
         except ValueError:
             raise ExperimentError("--detect", "", f"got {item[:100]!r}; allowed: OUTCOME=NUMBER, e.g. "
-                                  "gross_profit_cny=5000") from None
+                                  "net_profit_cny=5000") from None
     with _executor(args) as ex:
         kw = dict(replications=args.reps, seed=args.seed, users=args.users, days=args.days,
                   outcomes=outcomes, executor=ex, progress=not args.no_progress,
                   detect_difference=detect or None, status=args.status)
-        res = compare_scenarios(args.base, args.arms, out=args.out, **kw)
-        print(res.text())
+        exp = compare_experiment([args.base, *args.arms], out=args.out, **kw)
+        res = exp.compare()
+        if args.out:
+            path, decision = write_report(args.out)
+        else:
+            decision = Decision(from_experiment(exp, res))
+        print(decision.text(), flush=True)
+        for w in decision.warnings:
+            print(f"warning: {w}", file=sys.stderr)
         if args.crn_check:
             ind = compare_scenarios(args.base, args.arms, out=args.out, crn=False, **kw)
             print("Common random numbers: variance of the paired difference to the reference")
@@ -149,11 +163,13 @@ def _compare(args) -> int:
                     print(f"  {o:<22}{arm:<20} CRN {v['var_diff_crn']:.4g}   independent seeds "
                           f"{v['var_diff_independent']:.4g}   ratio {v['ratio']:.1f}x")
     if args.out:
-        print(f"results in {args.out}")
+        print(f"results in {args.out}; the report to forward: {path}")
     return 0
 
 
 def experiment_command(args) -> int:
+    import matplotlib
+    matplotlib.use("Agg")
     return _guard(_experiment, args)
 
 
@@ -192,7 +208,13 @@ def _experiment(args) -> int:
             _report(stage, results[stage], spec)
     if not args.no_plots:
         _plots(results, spec, out)
-    print(f"results in {out}")
+    from simlib.report import write_report
+    path, decision = write_report(out)
+    if decision.outcome:
+        print(f"Verdict: {decision.verdict}")
+    print(f"results in {out}; the report to forward: {path}", flush=True)
+    for w in decision.warnings:
+        print(f"warning: {w}", file=sys.stderr)
     return 0
 
 
@@ -201,12 +223,16 @@ def _report(stage, res, spec) -> None:
     with pd.option_context("display.width", 160, "display.max_columns", 20,
                            "display.float_format", "{:,.4g}".format):
         if stage == "compare":
-            print(res.text())
+            from simlib.report.text import format_comparison
+            print(format_comparison(res.table, res.reference, res.confidence))
+            print()
         elif stage == "sweep":
+            from simlib.report.text import format_frame
+            labels = {p.key: p.label for p in spec.parameters() if p.label}
             keys = [o.key for o in spec.outcomes if o.key in res.runs.columns]
             print(f"sweep: {len(res.design)} design points x {res.runs['arm'].nunique()} arms x "
-                  f"{spec.replications} replications")
-            print(res.means(keys).to_string(index=False))
+                  f"{spec.replications} replications; mean per point")
+            print(format_frame(res.means(keys), labels))
             print()
             arms = list(res.runs["arm"].unique())
             params = [c for c in res.runs.columns if c.startswith("param:")]
@@ -217,40 +243,50 @@ def _report(stage, res, spec) -> None:
                         continue
                     d = res.difference(o.key, arm, spec.reference, spec.confidence)
                     print(f"paired difference {arm} - {spec.reference} in {o.name} at each point "
-                          f"(P higher = probability the difference is > 0):")
-                    print(d.to_string(index=False))
+                          f"(P(higher) = probability the difference is > 0):")
+                    print(format_frame(d, labels, diff_of=o.key))
                     print()
         elif stage == "sensitivity":
             print("Sobol' indices (first order S1, total ST, with intervals)")
             cols = ["arm", "outcome", "label", "first", "first_low", "first_high", "total",
                     "total_low", "total_high"]
-            print(res.table[[c for c in cols if c in res.table.columns]].to_string(index=False))
+            t = res.table[[c for c in cols if c in res.table.columns]].copy()
+            if "label" in t and "parameter" in res.table:
+                from simlib.report.units import param_label
+                t["label"] = [param_label(k) if lab == k and "." in k else lab
+                              for k, lab in zip(res.table["parameter"], t["label"])]
+            print(t.to_string(index=False, float_format="{:.2f}".format))
             print()
         elif stage == "optimize":
+            from simlib.report.text import format_frame
+            from simlib.report.units import fmt_metric, metric_label, nice_number, param_label
+            labels = {p.key: p.label or param_label(p.key) for p in spec.levers}
             if res.best is None:
                 print("optimisation: no candidate satisfies every constraint")
             else:
-                lever_cols = [p.key for p in spec.levers]
                 b = res.best
-                settings = ", ".join(f"{k} = {b[k]:.4g}" if isinstance(b[k], float) else f"{k} = {b[k]}"
-                                     for k in lever_cols)
-                print(f"best feasible: {settings}  ->  {res.outcome} {b['objective']:,.4g}")
+                settings = ", ".join(f"{labels[k]} = {nice_number(_scalar(b[k]))}" for k in labels)
+                print(f"best feasible: {settings}  ->  {metric_label(res.outcome)} "
+                      f"{fmt_metric(res.outcome, b['objective'])} (robust score)")
             if len(res.frontier):
-                print(f"frontier ({res.outcome} vs {res.frontier_metric}):")
-                cols = [p.key for p in spec.levers] + ["objective", res.frontier_metric]
-                print(res.frontier[cols].to_string(index=False))
+                fkey = res.frontier_metric.split(":", 1)[-1]
+                print(f"frontier ({metric_label(res.outcome)} vs {metric_label(fkey)}):")
+                cols = list(labels) + ["objective", res.frontier_metric]
+                table = res.frontier[cols].rename(columns={"objective": res.outcome, res.frontier_metric: fkey})
+                print(format_frame(table, labels))
             print()
 
 
+def _scalar(v):
+    return v.item() if hasattr(v, "item") else v
+
+
 def _plots(results, spec, out) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from simlib.experiment import plots as pe
-    from simlib.fileio import replacing
     folder = os.path.join(out, "plots")
     os.makedirs(folder, exist_ok=True)
-    figs = {}
+    figs = _Saver(folder)
+    labels = {p.key: p.label for p in spec.parameters() if p.label}
     if "compare" in results:
         r = results["compare"]
         for o in r.table["outcome"].unique()[:3]:
@@ -265,7 +301,7 @@ def _plots(results, spec, out) -> None:
         s = results["sweep"]
         params = [c for c in s.runs.columns if c.startswith("param:")]
         if params:
-            figs["response"] = pe.response_surface(s.runs, params[:2], spec.outcomes[0].key)
+            figs["response"] = pe.response_surface(s.runs, params[:2], spec.outcomes[0].key, labels=labels)
         arms = list(s.runs["arm"].unique())
         if len(params) == 1 and spec.reference in arms:
             o = spec.outcomes[0]
@@ -273,11 +309,23 @@ def _plots(results, spec, out) -> None:
                 if arm != spec.reference:
                     d = s.difference(o.key, arm, spec.reference, spec.confidence)
                     figs[f"flip_{arm}"] = pe.difference_plot(d, params[0][6:], o.name,
-                                                             f"{arm} - {spec.reference}")
+                                                             f"{arm} - {spec.reference}", labels=labels)
     if "optimize" in results and results["optimize"].frontier_metric:
         figs["frontier"] = pe.frontier_plot(results["optimize"])
-    for name, fig in figs.items():
-        with replacing(os.path.join(folder, f"{name}.png")) as tmp:
+
+
+class _Saver(dict):
+    """figs[name] = fig writes plots/NAME.png at once (atomically) and closes the figure."""
+
+    def __init__(self, folder):
+        super().__init__()
+        self.folder = folder
+
+    def __setitem__(self, name, fig):
+        import matplotlib.pyplot as plt
+
+        from simlib.fileio import replacing
+        with replacing(os.path.join(self.folder, f"{name}.png")) as tmp:
             fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
         plt.close(fig)
 

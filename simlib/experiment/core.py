@@ -40,7 +40,9 @@ class CompareResult:
     crn: bool
 
     def text(self) -> str:
-        return cmp_stats.format_table(self.table, self.reference, self.confidence)
+        """The table in plain names and units (simlib.report.text)."""
+        from ..report.text import format_comparison
+        return format_comparison(self.table, self.reference, self.confidence)
 
     def __str__(self):
         return self.text()
@@ -204,7 +206,8 @@ class Experiment:
         if self.spec.base:  # paths as resolved, so the copy works from the folder too
             resolved["base"] = self.spec.base
         for name, arm in self.spec.arms.items():
-            if arm.scenario and isinstance(resolved.get("arms"), dict) and isinstance(resolved["arms"].get(name), dict):
+            if isinstance(arm.scenario, str) and isinstance(resolved.get("arms"), dict) \
+                    and isinstance(resolved["arms"].get(name), dict):
                 resolved["arms"][name]["scenario"] = arm.scenario
         inputs = {"experiment.yaml": f"# resolved copy of {self.spec.source}\n"
                                      + yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True)}
@@ -413,35 +416,51 @@ def _plain(v):
     return v.item() if isinstance(v, np.generic) else v
 
 
-def compare_scenarios(base: str, arms: list[str], *, replications: int = 10, seed: int = 0,
+def compare_scenarios(base, arms: list, *, replications: int = 10, seed: int = 0,
                       users: int | None = None, days: int | None = None, outcomes=None,
                       out: str | None = None, executor: Executor | None = None,
                       progress: bool = False, crn: bool = True,
                       detect_difference: dict | None = None, status: dict | None = None) -> CompareResult:
     """Compare scenario files against a base scenario (the `simlib compare` command).
     ``status`` (a dict) is kept at {stage: [runs stored, runs planned]} while it runs."""
-    names = []
-    arm_map = {}
-    try:
-        import simlib
-        builtins = list(simlib.builtin_scenarios())
-    except Exception:  # pragma: no cover
-        builtins = None
-    for path in [base] + list(arms):
-        stem_name = os.path.splitext(os.path.basename(str(path)))[0]
-        if builtins is not None and not os.path.exists(path) and stem_name not in builtins:
-            from .spec import did_you_mean
-            raise ExperimentError(str(path), "", "no such scenario file, nor a built-in scenario; built-in: "
-                                  + ", ".join(builtins) + "." + did_you_mean(stem_name, builtins))
-        stem = os.path.splitext(os.path.basename(str(path)))[0]
-        name = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in stem) or "arm"
+    return compare_experiment([base, *arms], replications=replications, seed=seed, users=users, days=days,
+                              outcomes=outcomes, out=out, executor=executor, progress=progress, crn=crn,
+                              detect_difference=detect_difference, status=status).compare()
+
+
+def compare_experiment(arms, reference: str | None = None, *, replications: int = 10, seed: int = 0,
+                       users: int | None = None, days: int | None = None, outcomes=None,
+                       out: str | None = None, executor: Executor | None = None,
+                       progress: bool = False, crn: bool = True,
+                       detect_difference: dict | None = None, status: dict | None = None) -> Experiment:
+    """The comparison experiment of ``arms``: a list of scenario paths, built-in names or
+    ``Scenario`` objects (named after the file or the scenario), or a mapping name -> one of
+    those. ``reference`` defaults to the first arm."""
+    import simlib
+    builtins = list(simlib.builtin_scenarios())
+    items = list(arms.items()) if isinstance(arms, dict) else [(None, a) for a in arms]
+    arm_map, objects = {}, {}
+    for given_name, ref in items:
+        if isinstance(ref, simlib.Scenario):
+            stem = ref.name
+        else:
+            ref = str(ref)
+            stem = os.path.splitext(os.path.basename(ref))[0]
+            if not os.path.exists(ref) and stem not in builtins:
+                from .spec import did_you_mean
+                raise ExperimentError(ref, "", "no such scenario file, nor a built-in scenario; built-in: "
+                                      + ", ".join(builtins) + "." + did_you_mean(stem, builtins))
+        name = given_name or "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in stem) or "arm"
         if not name[0].isalpha():
             name = "arm_" + name
         while name in arm_map:
             name += "_2"
-        arm_map[name] = {"scenario": os.path.abspath(path) if os.path.exists(path) else path}
-        names.append(name)
-    data = {"name": "compare", "arms": arm_map, "reference": names[0], "seed": seed,
+        if isinstance(ref, simlib.Scenario):
+            objects[name] = ref
+            arm_map[name] = {"scenario": f"<scenario {ref.name} from {ref.source}>"}
+        else:
+            arm_map[name] = {"scenario": os.path.abspath(ref) if os.path.exists(ref) else ref}
+    data = {"name": "compare", "arms": arm_map, "reference": reference or next(iter(arm_map)), "seed": seed,
             "replications": replications, "crn": crn}
     if users is not None:
         data["users"] = users
@@ -454,6 +473,8 @@ def compare_scenarios(base: str, arms: list[str], *, replications: int = 10, see
         if not outcomes:
             from .spec import DEFAULT_OUTCOMES
             data["outcomes"] = list(dict.fromkeys(DEFAULT_OUTCOMES + list(detect_difference)))
-    exp = Experiment(parse_experiment(data, "<command line>"), out=out, executor=executor,
-                     progress=progress, status=status)
-    return exp.compare()
+    spec = parse_experiment(data, "<command line>")
+    for name, scenario in objects.items():   # a Scenario object stands in for its placeholder
+        arm = spec.arms[name]
+        spec.arms[name] = type(arm)(name, scenario, arm.overrides, arm.description)
+    return Experiment(spec, out=out, executor=executor, progress=progress, status=status)

@@ -13,6 +13,11 @@ from .errors import ExperimentError
 
 # Summary metrics and the direction in which they are good: defaults for `outcomes:`.
 KNOWN_DIRECTIONS = {
+    "net_profit_cny": "maximize", "points_liability_cny": "minimize",
+    "discount_coupons_cny": "minimize", "discount_member_price_cny": "minimize",
+    **{f"cost_{account}_cny": "minimize" for account in (
+        "ad_spend", "pond_acquisition", "referral_rewards", "gifts", "red_packets",
+        "points_redemption", "content_production", "staff", "events")},
     "gmv_cny": "maximize", "gross_profit_cny": "maximize", "roi": "maximize",
     "purchases": "maximize", "buyers": "maximize", "repeat_buyers": "maximize",
     "repurchase_rate": "maximize", "clv_cny": "maximize", "pond_size": "maximize",
@@ -25,8 +30,8 @@ KNOWN_DIRECTIONS = {
     "pond_size_end": "maximize", "pond_joins": "maximize", "coupons_redeemed": "maximize",
     "loyal_end": "maximize", "lost_end": "minimize", "dormant_end": "minimize",
 }
-DEFAULT_OUTCOMES = ["gross_profit_cny", "gmv_cny", "roi", "repurchase_rate", "churn_rate",
-                    "marketing_cost_cny"]
+DEFAULT_OUTCOMES = ["net_profit_cny", "gross_profit_cny", "gmv_cny", "roi", "repurchase_rate",
+                    "churn_rate", "marketing_cost_cny"]   # net profit first: the decision
 
 # Bounds that keep a hostile or mistyped file from planning more than a machine can hold:
 # a Run is ~1 kB in memory, and 100,000 runs of a 20k-customer year are ~40 CPU-hours.
