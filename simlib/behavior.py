@@ -2,8 +2,13 @@
 
 Every transition has a hazard per day, held constant within a day and evaluated from the
 state at the start of the day; the engine turns hazards into events exactly (exponential
-clocks, see ``engine.py``). The formulas are written out in ``docs/model.md``; this module is
-their one implementation.
+clocks, see ``dynamics.py``). The formulas are written out in ``docs/model.md``; this module
+is their one implementation.
+
+Four exits per stage (``DEST``): forward (awareness, interest, first order, waking), back
+(forgetting, losing interest, going dormant), churn (the customer is lost to the brand) and
+leaving the pond (unsubscribe, block, unfollow: free reach ends, the customer stays in their
+stage and keeps buying through public channels). Repeat orders are events of their own.
 """
 
 from __future__ import annotations
@@ -22,23 +27,52 @@ BEHAVIOR_PARAMS = {
     "forget_per_day": Param(0.02, "aware -> unaware, for customers outside the pond", "per day", low=0.0),
     "first_purchase_per_day": Param(0.015, "interested -> purchased (first order), before effects", "per day", low=0.0),
     "lose_interest_per_day": Param(0.02, "interested -> aware, before fatigue", "per day", low=0.0),
-    "dormancy_per_day": Param(0.004, "purchased/loyal -> dormant (goes silent), before fatigue", "per day", low=0.0),
+    "dormancy_per_day": Param(0.004, "purchased/loyal -> dormant (goes silent), before the relationship and fatigue", "per day", low=0.0),
     "wake_per_day": Param(0.005, "dormant -> active again without contact", "per day", low=0.0),
     "max_orders_per_day": Param(2.0, "cap on a customer's repeat-order rate, however strong the lifts", "orders per day", low=1e-9),
     "dormant_purchase_factor": Param(0.2, "purchase rate while dormant, as a share of the active rate", "ratio", low=0.0),
-    "dormant_loss_per_day": Param(0.003, "dormant -> lost", "per day", low=0.0),
-    "unsubscribe_per_day": Param(0.0005, "pond member leaves (unsubscribes, blocks) -> lost, before fatigue", "per day", low=0.0),
+    "dormant_loss_per_day": Param(0.003, "extra churn hazard of a dormant customer, before the relationship", "per day", low=0.0),
+    "unsubscribe_per_day": Param(0.0001, "pond member leaves the pond (unsubscribes, blocks) unprompted, before the relationship", "per day", low=0.0),
+    "unsubscribe_per_message": Param(0.001, "chance of leaving the pond per message received (per unit of message load: "
+                                            "useful messages load less), before the relationship", "probability", low=0.0, high=1.0),
+    # purchase process (with the traits purchase_rate_per_day, lifetime_hazard_per_day, dropout_after_purchase)
+    "purchase_regularity": Param(1, "shape k of Erlang-k times between a customer's orders (same mean 1/rate; 1 = Poisson, "
+                                    "larger = more regular buyers)", "", int, low=1, high=20),
+    "dropout_at_first_purchase": Param(False, "the chance of leaving after an order also applies to the first order "
+                                              "(MBG/NBD) instead of repeat orders only (BG/NBD)", "", bool),
+    # orders
+    "order_value_sd_log": Param(0.0, "spread of one order's value around the customer's mean basket (sd of log; "
+                                     "the calibration's order-to-order spread)", "log", low=0.0, high=3.0),
+    "topup_value_share": Param(0.7, "what items added to reach a coupon threshold are worth to the customer, as a share "
+                                    "of their price: a customer short of the threshold tops up when the shortfall x "
+                                    "(1 - this) is less than the discount", "share", low=0.0, high=1.0),
+    "reference_price_adaptation": Param(0.3, "weight of the price share paid on the latest order in the customer's "
+                                             "reference price (exponential smoothing per order)", "share", low=0.0, high=1.0),
+    "reference_price_loss_ratio": Param(2.0, "a price above the reference price weighs this many times a discount of "
+                                             "the same size (loss aversion); 0 switches reference prices off", "x", low=0.0),
+    "baseline_brand_share": Param(0.25, "share of a customer's buying occasions in the category the brand wins with no "
+                                        "lift; levers raise it by a logit, so the purchase rate can rise at most "
+                                        "1 / this-fold (0: no ceiling, lifts multiply the rate)", "share", low=0.0, high=1.0),
     # effects (log-multipliers on hazards)
     "trust_effect": Param(1.0, "log-multiplier on interest and purchase hazards at trust 1", "log", low=0.0),
     "discount_effect": Param(4.0, "log-multiplier on purchase hazards per unit discount depth x price sensitivity", "log", low=0.0),
     "social_proof_effect": Param(0.5, "log-multiplier on interest and purchase per unit buyer share x susceptibility", "log", low=0.0),
     "content_effect": Param(0.8, "log-multiplier on aware -> interested per useful-content unit today", "log", low=0.0),
     "chat_effect": Param(1.2, "log-multiplier on interest and purchase on a day with a one-to-one chat", "log", low=0.0),
-    "fatigue_effect": Param(0.7, "log-multiplier down on purchase, up on losing interest, per unit excess fatigue", "log", low=0.0),
+    "fatigue_effect": Param(0.7, "log-multiplier per unit excess fatigue: down on purchase, up on losing interest and churn", "log", low=0.0),
     "wake_chat_per_day": Param(0.08, "extra dormant -> active hazard on a day with a one-to-one chat", "per day", low=0.0),
     "wake_content_per_day": Param(0.01, "extra dormant -> active hazard per useful-content unit", "per day", low=0.0),
     "silence_per_fatigue": Param(0.02, "extra purchased/loyal -> dormant hazard per unit excess fatigue", "per day", low=0.0),
-    "unsubscribe_per_fatigue": Param(0.02, "extra unsubscribe hazard per unit excess fatigue", "per day", low=0.0),
+    "unsubscribe_per_fatigue": Param(0.02, "extra leave-the-pond hazard per unit excess fatigue", "per day", low=0.0),
+    # the relationship: what keeps customers (log-multipliers down on dormancy, churn and leaving the pond)
+    "retention_trust_effect": Param(1.0, "log-multiplier down on dormancy, churn and leaving the pond at trust 1", "log", low=0.0),
+    "retention_pond_effect": Param(0.5, "log-multiplier down on dormancy and churn for a pond member (free, repeated reach)", "log", low=0.0),
+    "retention_community_effect": Param(0.5, "log-multiplier down on dormancy, churn and leaving the pond per unit of "
+                                             "group activity a member takes part in", "log", low=0.0),
+    "drift_per_day": Param(0.002, "hazard that a pond member who hears nothing useful drifts out of the pond "
+                                  "(unfollows), reached after long silence", "per day", low=0.0),
+    "silence_tolerance_days": Param(30.0, "days without a useful touch after which drift is at 63 % of drift_per_day "
+                                          "(drift = drift_per_day x (1 - exp(-days / this)))", "days", low=1e-6),
     # state dynamics
     "trust_half_life_days": Param(90.0, "trust halves in this many days without contact", "days", low=1e-6),
     "trust_gain_content": Param(0.02, "trust gained per useful-content unit (share of the gap to 1)", "share", low=0.0, high=1.0),
@@ -48,18 +82,39 @@ BEHAVIOR_PARAMS = {
     "useful_relief": Param(0.6, "a fully useful message to a fully interested customer tires this much less than an ad", "share", low=0.0, high=1.0),
 }
 
-_EXITS = 3  # columns of the exit table: forward, back/decay, unsubscribe
-# destination by (stage, column); WAKE is resolved to purchased/loyal by orders
-WAKE = 100
+FORWARD, BACK, CHURN, LEAVE = range(4)   # columns of the exit table
+# destination by (stage, column); WAKE is resolved to purchased/loyal by orders; STAY keeps the
+# stage (leaving the pond ends free reach, not the customer)
+WAKE, STAY = 100, 101
 DEST = np.array([
-    [AWARE, UNAWARE, UNAWARE],          # unaware (only the forward exit has a hazard)
-    [INTERESTED, UNAWARE, LOST],        # aware
-    [PURCHASED, AWARE, LOST],           # interested: forward is the first order
-    [PURCHASED, DORMANT, LOST],         # purchased (no forward exit: repeat orders are events)
-    [LOYAL, DORMANT, LOST],             # loyal
-    [WAKE, LOST, LOST],                 # dormant
-    [LOST, LOST, LOST],                 # lost
+    [AWARE, UNAWARE, UNAWARE, UNAWARE],         # unaware (only the forward exit has a hazard)
+    [INTERESTED, UNAWARE, LOST, STAY],          # aware
+    [PURCHASED, AWARE, LOST, STAY],             # interested: forward is the first order
+    [PURCHASED, DORMANT, LOST, STAY],           # purchased (no forward exit: repeat orders are events)
+    [LOYAL, DORMANT, LOST, STAY],               # loyal
+    [WAKE, DORMANT, LOST, STAY],                # dormant
+    [LOST, LOST, LOST, LOST],                   # lost
 ], dtype=np.int16)
+
+
+class Hazards:
+    """Today's hazards of a set of customers, aligned with their index array.
+
+    ``exits`` (n x 4, float32): forward, back, churn, leave the pond; ``rate``: repeat orders per
+    day; ``dropout_scale``: multiplier on the chance of leaving after an order (the relationship
+    and the purchase lift, see ``Behavior.hazards``)."""
+
+    __slots__ = ("exits", "rate", "dropout_scale")
+
+    def __init__(self, exits, rate, dropout_scale):
+        self.exits, self.rate, self.dropout_scale = exits, rate, dropout_scale
+
+    def take(self, sel) -> "Hazards":
+        return Hazards(self.exits[sel], self.rate[sel], self.dropout_scale[sel])
+
+    @staticmethod
+    def concat(parts: list["Hazards"]) -> "Hazards":
+        return Hazards(*(np.concatenate(x) for x in zip(*((h.exits, h.rate, h.dropout_scale) for h in parts))))
 
 
 class Behavior:
@@ -76,6 +131,8 @@ class Behavior:
         self.wom = np.array([c["word_of_mouth"] for c in market["channels"].values()])
         self.social_proof = np.zeros(len(self.wom))  # per channel, set each day by the engine
         self.fatigue_on = False   # set once any message has been sent
+        f32 = np.float32
+        self._drift_rate = f32(1.0 / params["silence_tolerance_days"])
 
     def decay_factors(self) -> tuple[float, float]:
         return (0.5 ** (1.0 / self.p["trust_half_life_days"]),
@@ -87,9 +144,34 @@ class Behavior:
         wom = self.p["word_of_mouth_per_day"] * self.wom * self.social_proof
         return base, wom
 
-    def hazards(self, idx: np.ndarray, day: int):
-        """Per-day hazards for customers ``idx`` (ascending): the three exits of their current stage
-        (forward, back/decay, unsubscribe; see ``DEST``) and their repeat-purchase rate.
+    def choice_lift(self, utility) -> np.ndarray:
+        """Multiplier on the purchase rate from the brand's extra utility ``utility`` (the sum of
+        every log-lift): at each buying occasion of the category the customer picks the brand
+        with logit share s = s0 e^u / (1 - s0 + s0 e^u) (Guadagni & Little 1983), s0 the share
+        with no lift; the rate moves by s / s0. Small lifts act as e^u; however many lifts add
+        up, the brand can at most win every occasion (1 / s0)."""
+        s0 = self.p["baseline_brand_share"]
+        if s0 <= 0:
+            return np.exp(utility)
+        e = np.exp(utility)
+        return e / (np.float32(1 - s0) + np.float32(s0) * e)
+
+    def price_log_lift(self, idx, depth) -> np.ndarray:
+        """Log-lift on the purchase hazard of paying (1 - ``depth``) of the list price, against
+        the customer's reference price: a discount pulls (``discount_effect``), a price above
+        what the customer has got used to paying weighs ``reference_price_loss_ratio`` times
+        as much (Kalyanaram & Winer 1995; see the parameter reference)."""
+        p, pop, f32 = self.p, self.pop, np.float32
+        sens = pop.price_sensitivity[idx]
+        lift = f32(p["discount_effect"]) * sens * depth
+        if p["reference_price_loss_ratio"]:
+            above = np.maximum(f32(1) - depth - pop.reference_price[idx], f32(0))
+            lift -= f32(p["discount_effect"] * p["reference_price_loss_ratio"]) * sens * above
+        return lift
+
+    def hazards(self, idx: np.ndarray, day: int) -> Hazards:
+        """Per-day hazards for customers ``idx`` (ascending): the four exits of their current
+        stage (see ``DEST``), their repeat-purchase rate and the stay factor.
 
         Written with stage masks and plain arithmetic (no lookups, no ``np.where``), which is
         several times cheaper per customer; lost customers come out all zero."""
@@ -109,8 +191,11 @@ class Behavior:
         unaware, aware, interested = stage == UNAWARE, stage == AWARE, stage == INTERESTED
         dormant = stage == DORMANT
         active_buyer = (stage == PURCHASED) | (stage == LOYAL)
+        buyer = active_buyer | dormant
+        trust = pop.trust[idx]
+        in_pond = pop.in_pond[idx]
         # log-lift shared by interest and purchase: trust, social proof, chat
-        common = f32(p["trust_effect"]) * pop.trust[idx]
+        common = f32(p["trust_effect"]) * trust
         susceptibility = pop.social_susceptibility[idx]
         if p["social_proof_effect"] and self.social_proof.any():
             common += f32(p["social_proof_effect"]) * susceptibility * by_channel(self.social_proof)
@@ -119,20 +204,32 @@ class Behavior:
             common += f32(p["chat_effect"]) * chat
         useful = t.useful[idx] if t.touched("useful") else None
         excess = np.maximum(pop.fatigue[idx] - f32(1), f32(0)) if self.fatigue_on else None
-        in_pond = pop.in_pond[idx]
 
-        # purchase lift M: trust, social proof, chat, discount held, fatigue, boosts, calendar
+        # purchase lift M: trust, social proof, chat, price against the reference, fatigue, boosts, calendar
         log_m = common.copy()
-        if pop.coupons.any_given:  # only customers holding a coupon can have a discount term
-            held, depth = pop.coupons.held_depth(idx, day)
-            log_m[held] += f32(p["discount_effect"]) * pop.price_sensitivity[idx[held]] * depth
+        depth = np.zeros(idx.size, f32)
+        if pop.coupons.any_given:  # only customers holding a coupon can have a discount
+            held, held_depth = pop.coupons.held_depth(idx, day)
+            depth[held] = held_depth
+        if pop.coupons.any_given or p["reference_price_loss_ratio"]:
+            log_m += self.price_log_lift(idx, depth)
         if excess is not None:
             log_m -= f32(p["fatigue_effect"]) * excess
         if t.touched("purchase_boost"):
             log_m += t.purchase_boost[idx]
-        lift = np.exp(log_m)
+        lift = self.choice_lift(log_m)
         lift *= f32(t.purchase_multiplier)
 
+        # the relationship: what keeps a customer (trust, the pond, taking part in a group)
+        keep_log = f32(p["retention_trust_effect"]) * trust
+        if t.touched("belonging"):
+            keep_log += f32(p["retention_community_effect"]) * t.belonging[idx]
+        leave_keep = np.exp(-keep_log)                     # leaving the pond: trust and community
+        if p["retention_pond_effect"]:
+            keep_log += f32(p["retention_pond_effect"]) * in_pond
+        keep = np.exp(-keep_log)                           # dormancy and churn: also the pond
+
+        exits = np.zeros((idx.size, 4), f32)
         # forward exit
         h0 = (f32(p["first_purchase_per_day"]) * interested) * lift
         if unaware.any():
@@ -160,28 +257,48 @@ class Behavior:
             if useful is not None:
                 wake = wake + f32(p["wake_content_per_day"]) * useful[d]
             h0[d] += wake
+        exits[:, FORWARD] = h0
 
-        # back / decay exit
+        # back exit: losing interest, forgetting, going quiet
         lose = f32(p["lose_interest_per_day"]) * interested
         if excess is not None:
             lose *= np.exp(f32(p["fatigue_effect"]) * excess)
-        quiet = f32(p["dormancy_per_day"])
+        quiet = f32(p["dormancy_per_day"]) * keep
         if excess is not None:
             quiet = quiet + f32(p["silence_per_fatigue"]) * excess
-        h1 = lose + quiet * active_buyer + f32(p["dormant_loss_per_day"]) * dormant
+        h1 = lose + quiet * active_buyer
         if p["forget_per_day"]:
             h1 += f32(p["forget_per_day"]) * (aware & ~in_pond)
+        exits[:, BACK] = h1
 
-        # unsubscribe (pond members only; lost customers are never in the pond)
-        unsub = f32(p["unsubscribe_per_day"])
+        # churn: a lifetime in time (Pareto/NBD's mu), more likely once dormant; the relationship
+        # lowers it, fatigue raises it
+        churn = pop.lifetime_hazard_per_day[idx] + f32(p["dormant_loss_per_day"]) * dormant
+        churn *= keep * buyer
         if excess is not None:
-            unsub = unsub + f32(p["unsubscribe_per_fatigue"]) * excess
-        h2 = unsub * in_pond
+            churn *= np.exp(f32(p["fatigue_effect"]) * excess)
+        exits[:, CHURN] = churn
+
+        # leaving the pond: a base hazard, drift when nothing useful comes, fatigue
+        if in_pond.any():
+            silent = (day - pop.last_useful_day[idx]).astype(f32)
+            drift = f32(p["drift_per_day"]) * -np.expm1(-silent * self._drift_rate)
+            leave = f32(p["unsubscribe_per_day"]) + drift
+            if t.touched("load"):
+                leave = leave + f32(p["unsubscribe_per_message"]) * t.load[idx]
+            leave *= leave_keep
+            if excess is not None:
+                leave += f32(p["unsubscribe_per_fatigue"]) * excess
+            exits[:, LEAVE] = leave * (in_pond & (stage != LOST))
 
         # repeat orders
-        rate = pop.purchase_rate_per_day[idx] * lift
-        buying = active_buyer.astype(f32)
-        buying[d] = p["dormant_purchase_factor"]
-        rate *= buying
+        base_rate = pop.purchase_rate_per_day[idx] * active_buyer.astype(f32)
+        base_rate[d] = pop.purchase_rate_per_day[idx[d]] * f32(p["dormant_purchase_factor"])
+        rate = base_rate * lift
         np.minimum(rate, f32(p["max_orders_per_day"]), out=rate)
-        return h0.astype(f32, copy=False), h1.astype(f32, copy=False), h2.astype(f32, copy=False), rate
+        # the chance of leaving after an order is taken at the customer's own pace: orders the
+        # levers add are not extra occasions to leave (scale = keep / lift), so a purchase lift
+        # never shortens a lifetime; the relationship lowers it like every other exit
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where(rate > 0, keep * base_rate / rate, keep)
+        return Hazards(exits, rate, scale.astype(f32, copy=False))

@@ -53,7 +53,7 @@ class Sim:
         self.seed = int(seed)
         self.days = data["market"]["days"]
         self.rng = Keyed(self.seed)
-        self.pop = Population(data["market"], data["traits"], data["market"]["users"], self.rng)
+        self.pop = Population(data["market"], data["traits"], data["market"]["users"], self.rng, data["behavior"])
         self.n = self.pop.n
         self.channels = self.pop.channel_names
         self.today = Today(self.n, len(self.channels))
@@ -68,6 +68,7 @@ class Sim:
         self.rows: list[dict] = []
         self.day = -1
         self.journey_events: list[tuple] = []   # (day, event name, idx) published for journeys
+        self.message_cap = None                 # a frequency_cap policy, if the scenario has one
         self._share_prev = self.pop.buyer_share()
         types = policy_types()
         self.policies = [types[cfg["type"]](name, cfg, self)
@@ -148,6 +149,8 @@ class Sim:
         pop, t = self.pop, self.today
         idx = np.asarray(idx)
         to = idx[pop.in_pond[idx] & (pop.stage[idx] != LOST)]
+        if self.message_cap is not None and to.size and count > 0:
+            to = to[self.message_cap.allow(to, count, self.day)]
         if to.size and count > 0:
             self.behavior.fatigue_on = True
             usefulness = quality * pop.content_affinity[to]

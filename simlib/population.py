@@ -49,8 +49,12 @@ DISTRIBUTIONS = {
 TRAITS = {
     "purchase_rate_per_day": ({"dist": "gamma", "shape": 0.8, "scale": 0.04}, "purchases per day",
                               "purchase rate while active, lambda (BG/NBD: Gamma(r, 1/alpha))", 0, None),
-    "dropout_after_purchase": ({"dist": "beta", "a": 1.0, "b": 8.0}, "probability",
-                               "chance of leaving for good after each repeat purchase, p (BG/NBD: Beta(a, b))", 0, 1),
+    "lifetime_hazard_per_day": ({"dist": "gamma", "shape": 1.0, "scale": 0.0015}, "per day",
+                                "hazard of being lost to the brand once a buyer, before the relationship, mu "
+                                "(Pareto/NBD: Gamma(s, 1/beta))", 0, None),
+    "dropout_after_purchase": ({"dist": "constant", "value": 0.0}, "probability",
+                               "chance of leaving for good after each repeat purchase (each order with "
+                               "behavior.dropout_at_first_purchase), p (BG/NBD: Beta(a, b))", 0, 1),
     "basket_value_cny": ({"dist": "lognormal", "mean_log": 4.4, "sd_log": 0.5}, "CNY",
                          "list value of one order", 0, None),
     "price_sensitivity": ({"dist": "beta", "a": 2.0, "b": 2.0}, "0-1",
@@ -174,7 +178,8 @@ def draw(dist: dict, u: np.ndarray) -> np.ndarray:
 class Population:
     """Struct of arrays, one entry per customer. Small dtypes; no object per customer."""
 
-    def __init__(self, market: dict, traits: dict, users: int, rng: Keyed, chunk: int = 1 << 20):
+    def __init__(self, market: dict, traits: dict, users: int, rng: Keyed, behavior: dict | None = None,
+                 chunk: int = 1 << 20):
         n = self.n = int(users)
         self.channel_names = list(market["channels"])
         idx = np.arange(n, dtype=np.int64)
@@ -207,16 +212,20 @@ class Population:
             self.in_pond[eligible & (rng.uniform("initial_in_pond", -1, idx) <= market["initial_in_pond"])] = True
         self.trust = np.full(n, market["initial_trust"], np.float32)
         self.fatigue = np.zeros(n, np.float32)
+        self.last_useful_day = np.zeros(n, np.int16)           # last useful touch (pond members drift after silence)
+        self.reference_price = np.ones(n, np.float32)          # share of list price the customer expects to pay
         # orders before the run: purchased = 1, loyal and dormant = 2 (bought again before going quiet)
         self.initial_orders = np.zeros(n, np.int8)
         self.initial_orders[self.stage == PURCHASED] = 1
         self.initial_orders[(self.stage == LOYAL) | (self.stage == DORMANT)] = 2
         self.orders = self.initial_orders.astype(np.int32)
-        self.first_purchase_day = np.full(n, NEVER, np.int16)   # first purchase inside the run
+        self.first_purchase_day = np.full(n, NEVER, np.int16)   # first purchase ever, when inside the run
         self.last_purchase_day = np.full(n, NEVER, np.int16)
         self.margin_365_cny = np.zeros(n, np.float32)          # gross profit in 365 days after first purchase
         from .coupons import Coupons
-        self.coupons = Coupons(n)   # the one coupon each customer may hold
+        b = behavior or {}
+        self.regularity = int(b.get("purchase_regularity", 1))   # Erlang-k shape of times between orders
+        self.coupons = Coupons(n, b.get("order_value_sd_log", 0.0), b.get("topup_value_share", 0.0))
         # remaining unit-exponential "clocks": leave the current stage / next purchase; each is
         # keyed by the customer's own count (j-th stage, k-th order), see rng.uniform_nth
         self.moves = np.zeros(n, np.int32)  # stage clocks drawn so far (keys the next draw)
@@ -225,7 +234,7 @@ class Population:
         for start in range(0, n, chunk):
             sl = slice(start, start + chunk)
             self.stage_clock[sl] = rng.exponential_nth("stage_clock", idx[sl], 0)
-            self.purchase_clock[sl] = rng.exponential_nth("purchase_clock", idx[sl], self.orders[sl])
+            self.purchase_clock[sl] = rng.erlang_nth("purchase_clock", idx[sl], self.orders[sl], self.regularity)
         self.stage_clock[self.stage == LOST] = np.inf
         self.purchase_clock[self.stage == LOST] = np.inf
 

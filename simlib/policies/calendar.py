@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import ScenarioError
 from ..params import Param, resolve
+from .acquisition import _open_routes
 from .base import Policy, register_policy
 
 FESTIVAL_SCHEMA = {
@@ -166,6 +167,8 @@ class Livestream(Policy):
         "pond_entry_per_day": Param(0.02, "hazard that an aware-or-later customer on the channel joins the pond on a "
                                           "session day (the host's call to join the group)", "per day", low=0.0),
         "cost_per_pond_member_cny": Param(0.0, "cost of each member who joins from the session", "CNY", low=0.0),
+        "pond_entry_min_orders": Param(0, "orders a viewer needs before the call admits them to the pond", "orders",
+                                       int, low=0, high=1000),
         "cost_cny_per_session": Param(3000.0, "cost of one session (host, studio, samples)", "CNY", low=0.0),
     }
 
@@ -204,8 +207,8 @@ class Livestream(Policy):
                 t.touch("interest_boost")[watch] += np.float32(p["interest_effect"])
         if self.c is not None:
             t.ad_awareness[self.c] += p["public_awareness_per_day"]
-            t.pond_entry[self.c] += p["pond_entry_per_day"]
-            t.pond_entry_cost[self.c] += p["pond_entry_per_day"] * p["cost_per_pond_member_cny"]
+            _open_routes(t, self.c, p["pond_entry_per_day"], 0.0, p["cost_per_pond_member_cny"],
+                         p["pond_entry_min_orders"])
         sim.ledger.post(day, "events", p["cost_cny_per_session"], source=self.name)
         self.viewers, self.viewers_day = int(watch.size), day
         self.total_viewers += int(watch.size)
