@@ -100,7 +100,7 @@ cells = [
        "intervals and the chance one arm beats the other. To use your own data, pass your CSVs and\n"
        "column names to the same calls (or the command lines above) and extend your scenarios with\n"
        "the fragments they write. What the fits assume, and the likelihood and moments behind them,\n"
-       "are in the Calibration section of `docs/model.md`."),
+       "are in `docs/calibration.md`."),
 ]
 nb = nbf.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
 nbf.write(nb, ROOT / "notebooks" / "10_calibrate_to_your_data.ipynb")

@@ -2,7 +2,8 @@
 
 Every component (market, traits, behaviour, economics, each policy type) declares its
 parameters as ``{name: Param(...)}``. Unknown keys are errors with a did-you-mean; every
-default carries its unit, so ``docs/model.md`` tables can be generated from the code.
+default carries its unit, so the parameter reference (``docs/parameters.md``) can be
+generated from the code.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class Param:
     high: float | None = None
     choices: tuple = field(default=())
     nullable: bool = False
+    source: str = ""   # where the default comes from (a study, a report, "assumption"); see docs/domain.md
 
     def allowed(self) -> str:
         if self.choices:

@@ -4,7 +4,7 @@
   by maximum likelihood, with a holdout check (`calibrate_transactions`);
 - funnel counts per period -> behaviour hazards, by simulated moments against the engine
   (`calibrate_funnel`).
-Both write a YAML fragment a scenario can ``extends:``. The model is in the Calibration section of docs/model.md.
+Both write a YAML fragment a scenario can ``extends:``. The model is in docs/calibration.md.
 """
 
 from simlib.calibrate.bgnbd import (BGNBDFit, conditional_expected, expected_repeat, fit_bgnbd,

@@ -1,6 +1,6 @@
 """Experiments: compare strategies, sweep and analyse sensitivity, optimise levers.
 
-Declarations live in YAML (see the Experiments section of docs/model.md); execution goes through one executor
+Declarations live in YAML (see docs/experiments.md); execution goes through one executor
 interface (serial, local processes, Dask); every finished run is stored at once, so an
 interrupted experiment resumes where it stopped.
 """

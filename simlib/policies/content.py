@@ -24,7 +24,7 @@ class ContentBroadcast(Policy):
 
     ``quality`` 1 is useful content (builds trust and interest, tires little), 0 is a hard ad
     (tires fully, builds nothing). Past a customer's tolerance, fatigue grows: silence,
-    lost interest, unsubscribes (see model.md).
+    lost interest, unsubscribes (see docs/model.md).
     """
 
     params = {
@@ -141,7 +141,7 @@ STEP_SCHEMA = {
 
 @register_policy("stage_sequence")
 class StageSequence(Policy):
-    """Stage-specific SOP sequences for pond members (domain.md): not yet paid (aware or
+    """Stage-specific SOP sequences for pond members (docs/domain.md): not yet paid (aware or
     interested): value -> price -> limited offer; paid (one order): usage feedback -> add-on;
     loyal: ambassador. A member starts the sequence of their stage when they enter it (or
     the pond); each step waits ``wait_days`` after the previous one, then sends one message of

@@ -1,6 +1,6 @@
 """Segments and tags: RFM scores, named segments and rule-based tags, recomputed during the run.
 
-Operators "tag each member and serve segments differently" (domain.md). One ``segments``
+Operators "tag each member and serve segments differently" (docs/domain.md). One ``segments``
 policy per scenario computes, every ``every_days`` days and only for the customers in its
 scope (the pond and buyers by default, not the whole market):
 - RFM scores 1-5: recency (days since the last order; fewer is better), frequency (orders)
