@@ -18,82 +18,176 @@ import numpy as np
 from .params import Param
 from .population import AWARE, DORMANT, INTERESTED, LOST, LOYAL, PURCHASED, UNAWARE
 
+E = "docs/evidence.md"   # where each source below is quoted and converted to the model's unit
+
 BEHAVIOR_PARAMS = {
     # funnel hazards
-    "awareness_per_day": Param(0.0003, "organic awareness of an unaware customer (Bass p without ads)", "per day", low=0.0),
-    "word_of_mouth_per_day": Param(0.03, "word of mouth: awareness per unit share of buyers in the channel (Bass q)", "per day", low=0.0),
-    "interest_per_day": Param(0.01, "aware -> interested, before effects", "per day", low=0.0),
-    "ad_interest_ratio": Param(0.5, "ads also turn aware into interested: this share of their awareness hazard", "ratio", low=0.0),
-    "forget_per_day": Param(0.02, "aware -> unaware, for customers outside the pond", "per day", low=0.0),
-    "first_purchase_per_day": Param(0.015, "interested -> purchased (first order), before effects", "per day", low=0.0),
-    "lose_interest_per_day": Param(0.02, "interested -> aware, before fatigue", "per day", low=0.0),
-    "dormancy_per_day": Param(0.004, "purchased/loyal -> dormant (goes silent), before the relationship and fatigue", "per day", low=0.0),
-    "wake_per_day": Param(0.005, "dormant -> active again without contact", "per day", low=0.0),
-    "max_orders_per_day": Param(2.0, "cap on a customer's repeat-order rate, however strong the lifts", "orders per day", low=1e-9),
-    "dormant_purchase_factor": Param(0.2, "purchase rate while dormant, as a share of the active rate", "ratio", low=0.0),
-    "dormant_loss_per_day": Param(0.003, "extra churn hazard of a dormant customer, before the relationship", "per day", low=0.0),
-    "unsubscribe_per_day": Param(0.0001, "pond member leaves the pond (unsubscribes, blocks) unprompted, before the relationship", "per day", low=0.0),
-    "unsubscribe_per_message": Param(0.001, "chance of leaving the pond per message received (per unit of message load: "
-                                            "useful messages load less), before the relationship", "probability", low=0.0, high=1.0),
+    "awareness_per_day": Param(0.0003, "organic awareness of an unaware customer (Bass p without ads)", "per day", low=0.0,
+                               source=f"Bass p: Sultan, Farley & Lehmann 1990 give 0.03/yr (8e-5/day) for durables; "
+                                      f"faster for social FMCG; assumption, tested 0.0001-0.001 ({E} s9)"),
+    "word_of_mouth_per_day": Param(0.01, "word of mouth: awareness per unit share of buyers in the channel (Bass q)", "per day", low=0.0,
+                                   source=f"Bass q: Sultan et al. 1990 give 0.38/yr (0.001/day) for durables, q/p 12.7; "
+                                          f"assumption for social FMCG, tested 0.001-0.03 ({E} s9)"),
+    "interest_per_day": Param(0.01, "aware -> interested, before effects", "per day", low=0.0,
+                              source="assumption, tested 0.003-0.03; fit it with simlib calibrate funnel"),
+    "ad_interest_ratio": Param(0.5, "ads also turn aware into interested: this share of their awareness hazard", "ratio", low=0.0,
+                               source="assumption, tested 0-1"),
+    "forget_per_day": Param(0.02, "aware -> unaware, for customers outside the pond", "per day", low=0.0,
+                            source="assumption, tested 0.005-0.05; fit it with simlib calibrate funnel"),
+    "first_purchase_per_day": Param(0.015, "interested -> purchased (first order), before effects", "per day", low=0.0,
+                                    source="assumption, tested 0.005-0.05; fit it with simlib calibrate funnel"),
+    "lose_interest_per_day": Param(0.02, "interested -> aware, before fatigue", "per day", low=0.0,
+                                   source="assumption, tested 0.005-0.05; fit it with simlib calibrate funnel"),
+    "dormancy_per_day": Param(0.004, "purchased/loyal -> dormant (goes silent), before the relationship and fatigue", "per day",
+                              low=0.0, source="assumption, tested 0.001-0.01; fit it with simlib calibrate funnel"),
+    "wake_per_day": Param(0.005, "dormant -> active again without contact", "per day", low=0.0,
+                          source="assumption, tested 0.001-0.02; fit it with simlib calibrate funnel"),
+    "max_orders_per_day": Param(2.0, "cap on a customer's repeat-order rate, however strong the lifts", "orders per day",
+                                low=1e-9, source="a safety bound, not an effect"),
+    "dormant_purchase_factor": Param(0.2, "purchase rate while dormant, as a share of the active rate", "ratio", low=0.0,
+                                     source="assumption, tested 0-0.5"),
+    "dormant_loss_per_day": Param(0.003, "extra churn hazard of a dormant customer, before the relationship", "per day",
+                                  low=0.0, source="assumption, tested 0.001-0.01; fit it with simlib calibrate funnel"),
+    "unsubscribe_per_day": Param(0.0001, "pond member leaves the pond (unsubscribes, blocks) unprompted, before the "
+                                         "relationship", "per day", low=0.0,
+                                 source=f"WeChat official accounts unfollow 0.03-0.06 %/day (mode) to 0.08 % (mean) "
+                                        f"with their sends included (NewRank 2017 survey of 8,464 accounts); about half "
+                                        f"is unprompted (unfollows double on send days); tested 0.00005-0.0005 ({E} s7)"),
+    "unsubscribe_per_message": Param(0.002, "chance of leaving the pond per message received (per unit of message load: "
+                                            "useful messages load less), before the relationship", "probability",
+                                     low=0.0, high=1.0,
+                                     source=f"email unsubscribes 0.25 % per campaign (Mailchimp benchmarks 2019), 0.1 % "
+                                            f"(Campaign Monitor 2020); unfollows double on WeChat send days; tested "
+                                            f"0.001-0.003 ({E} s7)"),
     # purchase process (with the traits purchase_rate_per_day, lifetime_hazard_per_day, dropout_after_purchase)
     "purchase_regularity": Param(1, "shape k of Erlang-k times between a customer's orders (same mean 1/rate; 1 = Poisson, "
-                                    "larger = more regular buyers)", "", int, low=1, high=20),
+                                    "larger = more regular buyers)", "", int, low=1, high=20,
+                                 source="1 = Poisson (BG/NBD, Pareto/NBD); fit k with simlib calibrate transactions "
+                                        "(CNBD-k)"),
     "dropout_at_first_purchase": Param(False, "the chance of leaving after an order also applies to the first order "
-                                              "(MBG/NBD) instead of repeat orders only (BG/NBD)", "", bool),
+                                              "(MBG/NBD) instead of repeat orders only (BG/NBD)", "", bool,
+                                       source="BG/NBD (Fader, Hardie & Lee 2005) or MBG/NBD (Batislam et al. 2007); "
+                                              "chosen by simlib calibrate transactions"),
     # orders
-    "order_value_sd_log": Param(0.0, "spread of one order's value around the customer's mean basket (sd of log; "
-                                     "the calibration's order-to-order spread)", "log", low=0.0, high=3.0),
+    "order_value_sd_log": Param(0.4, "spread of one order's value around the customer's mean basket (sd of log; "
+                                     "the calibration's order-to-order spread)", "log", low=0.0, high=3.0,
+                                source="assumption, tested 0-0.8; fit it with simlib calibrate transactions (sd_within)"),
     "topup_value_share": Param(0.7, "what items added to reach a coupon threshold are worth to the customer, as a share "
                                     "of their price: a customer short of the threshold tops up when the shortfall x "
-                                    "(1 - this) is less than the discount", "share", low=0.0, high=1.0),
+                                    "(1 - this) is less than the discount", "share", low=0.0, high=1.0,
+                               source=f"assumption, tested 0.5-0.9, checked against 12.4-28.4 % of below-threshold "
+                                      f"orders padded to a free-shipping threshold (Hemmati et al. 2021) ({E} s3)"),
     "reference_price_adaptation": Param(0.3, "weight of the price share paid on the latest order in the customer's "
-                                             "reference price (exponential smoothing per order)", "share", low=0.0, high=1.0),
-    "reference_price_loss_ratio": Param(2.0, "a price above the reference price weighs this many times a discount of "
-                                             "the same size (loss aversion); 0 switches reference prices off", "x", low=0.0),
+                                             "reference price (exponential smoothing per order)", "share", low=0.0,
+                                        high=1.0,
+                                        source=f"memory-based reference prices fit best (Briesch et al. 1997; Kalyanaram "
+                                               f"& Winer 1995); the weight is an assumption, tested 0.1-0.5 ({E} s2)"),
+    "reference_price_memory_days": Param(30.0, "half-life of the gap between the customer's reference price and the "
+                                               "list price: the regular prices they keep seeing pull it back", "days",
+                                         low=1e-6,
+                                         source=f"reference prices form from past prices seen, not only paid "
+                                                f"(Kalyanaram & Winer 1995); assumption, tested 14-90 ({E} s2)"),
+    "reference_price_loss_ratio": Param(1.5, "a price above the reference price weighs this many times a discount of "
+                                             "the same size (loss aversion); 0 switches reference prices off", "x",
+                                        low=0.0,
+                                        source=f"losses weigh more than gains (Kalyanaram & Winer 1995); 2.25 in risky "
+                                               f"choice (Tversky & Kahneman 1992), smaller with heterogeneity (Bell & "
+                                               f"Lattin 2000); tested 1-2.25 ({E} s2)"),
     "baseline_brand_share": Param(0.25, "share of a customer's buying occasions in the category the brand wins with no "
                                         "lift; levers raise it by a logit, so the purchase rate can rise at most "
-                                        "1 / this-fold (0: no ceiling, lifts multiply the rate)", "share", low=0.0, high=1.0),
+                                        "1 / this-fold (0: no ceiling, lifts multiply the rate)", "share",
+                                  low=0.0, high=1.0,
+                                  source="logit brand choice (Guadagni & Little 1983); the share is an assumption, "
+                                         "tested 0.1-0.5"),
     # effects (log-multipliers on hazards)
-    "trust_effect": Param(1.0, "log-multiplier on interest and purchase hazards at trust 1", "log", low=0.0),
-    "discount_effect": Param(4.0, "log-multiplier on purchase hazards per unit discount depth x price sensitivity", "log", low=0.0),
-    "social_proof_effect": Param(0.5, "log-multiplier on interest and purchase per unit buyer share x susceptibility", "log", low=0.0),
-    "content_effect": Param(0.8, "log-multiplier on aware -> interested per useful-content unit today", "log", low=0.0),
-    "chat_effect": Param(1.2, "log-multiplier on interest and purchase on a day with a one-to-one chat", "log", low=0.0),
-    "fatigue_effect": Param(0.7, "log-multiplier per unit excess fatigue: down on purchase, up on losing interest and churn", "log", low=0.0),
-    "wake_chat_per_day": Param(0.08, "extra dormant -> active hazard on a day with a one-to-one chat", "per day", low=0.0),
-    "wake_content_per_day": Param(0.01, "extra dormant -> active hazard per useful-content unit", "per day", low=0.0),
-    "silence_per_fatigue": Param(0.02, "extra purchased/loyal -> dormant hazard per unit excess fatigue", "per day", low=0.0),
-    "unsubscribe_per_fatigue": Param(0.02, "extra leave-the-pond hazard per unit excess fatigue", "per day", low=0.0),
+    "trust_effect": Param(0.5, "log-multiplier on interest and purchase hazards at trust 1", "log", low=0.0,
+                          source=f"relationship effects are 'rather small' (Verhoef 2003; Gustafsson, Johnson & Roos "
+                                 f"2005); assumption, tested 0.2-1.0 ({E} s6)"),
+    "discount_effect": Param(4.0, "log-multiplier on purchase hazards per unit discount depth x price sensitivity", "log",
+                             low=0.0,
+                             source=f"price elasticity -2.62, promotions -3.63 (Bijmolt, van Heerde & Pieters 2005), "
+                                    f"2/3 of the bump incremental (van Heerde, Leeflang & Wittink 2004): 3.5-4.8; "
+                                    f"tested 2-7 ({E} s1)"),
+    "social_proof_effect": Param(0.5, "log-multiplier on interest and purchase per unit buyer share x susceptibility",
+                                 "log", low=0.0,
+                                 source=f"popularity information +13-20 % (Cai, Chen & Fang 2009): 0.15 at a 30 % buyer "
+                                        f"share; tested 0.2-1.0 ({E} s10)"),
+    "content_effect": Param(0.8, "log-multiplier on aware -> interested per useful-content unit today", "log", low=0.0,
+                            source="assumption, tested 0.2-1.5"),
+    "chat_effect": Param(1.0, "log-multiplier on interest and purchase on a day with a one-to-one chat", "log", low=0.0,
+                         source=f"~15 % touch-to-purchase among warm fans (docs/domain.md) needs x3-5; diminishing "
+                                f"returns to call intensity (call-intensity field study); tested 0.3-1.6 ({E} s8)"),
+    "fatigue_effect": Param(0.7, "log-multiplier per unit excess fatigue: down on purchase, up on losing interest",
+                            "log", low=0.0,
+                            source=f"reactance past an ideal frequency (Godfrey, Seiders & Voss 2011): direction only; "
+                                   f"assumption, tested 0.3-1.5 ({E} s7)"),
+    "churn_fatigue_effect": Param(0.3, "log-multiplier up on churn per unit excess fatigue (contact past tolerance "
+                                       "makes some customers leave the brand, not only the pond)", "log", low=0.0,
+                                  source=f"unsolicited proactive contact raised 3-month churn from 6 % to 10 % (Ascarza, "
+                                         f"Iyengar & Schleicher 2016, a field experiment): log hazard ratio ~0.5 for "
+                                         f"contact that prompts reconsidering; tested 0-0.7 ({E} s8)"),
+    "wake_chat_per_day": Param(0.05, "extra dormant -> active hazard on a day with a one-to-one chat", "per day", low=0.0,
+                               source=f"assumption, tested 0.01-0.1 ({E} s8)"),
+    "wake_content_per_day": Param(0.01, "extra dormant -> active hazard per useful-content unit", "per day", low=0.0,
+                                  source="assumption, tested 0-0.03"),
+    "silence_per_fatigue": Param(0.02, "extra purchased/loyal -> dormant hazard per unit excess fatigue", "per day",
+                                 low=0.0, source="assumption, tested 0.005-0.04"),
+    "unsubscribe_per_fatigue": Param(0.01, "extra leave-the-pond hazard per unit excess fatigue", "per day", low=0.0,
+                                     source=f"a third of app users would switch notifications off at 2-3x their "
+                                            f"tolerated load (Localytics 2017 survey), discounted for stated intent; "
+                                            f"tested 0.003-0.02 ({E} s7)"),
     # the relationship: what keeps customers (log-multipliers down on dormancy, churn and leaving the pond)
-    "retention_trust_effect": Param(1.0, "log-multiplier down on dormancy, churn and leaving the pond at trust 1", "log", low=0.0),
-    "retention_pond_effect": Param(0.5, "log-multiplier down on dormancy and churn for a pond member (free, repeated reach)", "log", low=0.0),
-    "retention_community_effect": Param(0.5, "log-multiplier down on dormancy, churn and leaving the pond per unit of "
-                                             "group activity a member takes part in", "log", low=0.0),
-    "drift_per_day": Param(0.002, "hazard that a pond member who hears nothing useful drifts out of the pond "
-                                  "(unfollows), reached after long silence", "per day", low=0.0),
+    "retention_trust_effect": Param(0.3, "log-multiplier down on dormancy, churn and leaving the pond at trust 1", "log",
+                                    low=0.0,
+                                    source=f"satisfaction and commitment lengthen relationships, modestly (Bolton 1998; "
+                                           f"Verhoef 2003); assumption, tested 0-0.7 ({E} s6)"),
+    "retention_pond_effect": Param(0.1, "log-multiplier down on dormancy and churn for a pond member (free, repeated "
+                                        "reach)", "log", low=0.0,
+                                   source=f"programme membership lengthens lifetimes, slightly (Meyer-Waarden 2007; "
+                                          f"Verhoef 2003; Leenheer et al. 2007): x0.9, tested 0-0.22 ({E} s5)"),
+    "retention_community_effect": Param(0.3, "log-multiplier down on dormancy, churn and leaving the pond per unit of "
+                                             "group activity a member takes part in", "log", low=0.0,
+                                        source=f"community members' revenue +19 %, persistent (Manchanda, Packard & "
+                                               f"Pattabhiramaiah 2015), a null in an eBay trial (Algesheimer et al. "
+                                               f"2010); assumption, tested 0-0.7 ({E} s6)"),
+    "drift_per_day": Param(0.0007, "hazard that a pond member who hears nothing useful drifts out of the pond "
+                                   "(unfollows, mutes for good), reached after long silence", "per day", low=0.0,
+                           source=f"contact lists decay ~22.5 %/yr (HubSpot, secondary); WeChat prompts users to mute "
+                                  f"accounts they have not read for long (2020); assumption, tested 0-0.002 ({E} s7)"),
     "silence_tolerance_days": Param(30.0, "days without a useful touch after which drift is at 63 % of drift_per_day "
-                                          "(drift = drift_per_day x (1 - exp(-days / this)))", "days", low=1e-6),
+                                          "(drift = drift_per_day x (1 - exp(-days / this)))", "days", low=1e-6,
+                                    source="assumption, tested 14-90"),
     # state dynamics
-    "trust_half_life_days": Param(90.0, "trust halves in this many days without contact", "days", low=1e-6),
-    "trust_gain_content": Param(0.02, "trust gained per useful-content unit (share of the gap to 1)", "share", low=0.0, high=1.0),
-    "trust_gain_chat": Param(0.08, "trust gained from a one-to-one chat (share of the gap to 1)", "share", low=0.0, high=1.0),
-    "trust_gain_purchase": Param(0.1, "trust gained from a purchase (share of the gap to 1)", "share", low=0.0, high=1.0),
-    "fatigue_half_life_days": Param(7.0, "fatigue halves in this many days without messages", "days", low=1e-6),
-    "useful_relief": Param(0.6, "a fully useful message to a fully interested customer tires this much less than an ad", "share", low=0.0, high=1.0),
+    "trust_half_life_days": Param(90.0, "trust halves in this many days without contact", "days", low=1e-6,
+                                  source="assumption, tested 30-180"),
+    "trust_gain_content": Param(0.02, "trust gained per useful-content unit (share of the gap to 1)", "share", low=0.0,
+                                high=1.0, source="assumption, tested 0.005-0.05"),
+    "trust_gain_chat": Param(0.08, "trust gained from a one-to-one chat (share of the gap to 1)", "share", low=0.0,
+                             high=1.0, source="assumption, tested 0.02-0.15"),
+    "trust_gain_purchase": Param(0.1, "trust gained from a purchase (share of the gap to 1)", "share", low=0.0, high=1.0,
+                                 source="assumption, tested 0.03-0.2"),
+    "fatigue_half_life_days": Param(7.0, "fatigue halves in this many days without messages", "days", low=1e-6,
+                                    source=f"annoyance from repetition decays over weeks (Kronrod & Huber 2019); "
+                                           f"tested 7-28 ({E} s7)"),
+    "useful_relief": Param(0.6, "a fully useful message to a fully interested customer tires this much less than an ad",
+                           "share", low=0.0, high=1.0,
+                           source=f"communication aligned with preferences softens reactance (Godfrey et al. 2011): "
+                                  f"direction; assumption, tested 0.3-0.8 ({E} s7)"),
 }
 
 FORWARD, BACK, CHURN, LEAVE = range(4)   # columns of the exit table
-# destination by (stage, column); WAKE is resolved to purchased/loyal by orders; STAY keeps the
-# stage (leaving the pond ends free reach, not the customer)
-WAKE, STAY = 100, 101
+# destination of the stage exits by (stage, column); WAKE is resolved to purchased/loyal by
+# orders. Leaving the pond (column LEAVE) keeps the stage: it ends free reach, not the customer,
+# and runs on a clock of its own.
+WAKE = 100
 DEST = np.array([
-    [AWARE, UNAWARE, UNAWARE, UNAWARE],         # unaware (only the forward exit has a hazard)
-    [INTERESTED, UNAWARE, LOST, STAY],          # aware
-    [PURCHASED, AWARE, LOST, STAY],             # interested: forward is the first order
-    [PURCHASED, DORMANT, LOST, STAY],           # purchased (no forward exit: repeat orders are events)
-    [LOYAL, DORMANT, LOST, STAY],               # loyal
-    [WAKE, DORMANT, LOST, STAY],                # dormant
-    [LOST, LOST, LOST, LOST],                   # lost
+    [AWARE, UNAWARE, UNAWARE],         # unaware (only the forward exit has a hazard)
+    [INTERESTED, UNAWARE, LOST],       # aware
+    [PURCHASED, AWARE, LOST],          # interested: forward is the first order
+    [PURCHASED, DORMANT, LOST],        # purchased (no forward exit: repeat orders are events)
+    [LOYAL, DORMANT, LOST],            # loyal
+    [WAKE, DORMANT, LOST],             # dormant
+    [LOST, LOST, LOST],                # lost
 ], dtype=np.int16)
 
 
@@ -134,9 +228,11 @@ class Behavior:
         f32 = np.float32
         self._drift_rate = f32(1.0 / params["silence_tolerance_days"])
 
-    def decay_factors(self) -> tuple[float, float]:
+    def decay_factors(self) -> tuple[float, float, float]:
+        """Daily decay of trust, fatigue and the reference-price gap (their half-lives)."""
         return (0.5 ** (1.0 / self.p["trust_half_life_days"]),
-                0.5 ** (1.0 / self.p["fatigue_half_life_days"]))
+                0.5 ** (1.0 / self.p["fatigue_half_life_days"]),
+                0.5 ** (1.0 / self.p["reference_price_memory_days"]))
 
     def awareness_by_channel(self) -> tuple[np.ndarray, np.ndarray]:
         """(base hazard, word-of-mouth hazard per unit susceptibility) for the unaware, per channel."""
@@ -203,7 +299,8 @@ class Behavior:
         if chat is not None:
             common += f32(p["chat_effect"]) * chat
         useful = t.useful[idx] if t.touched("useful") else None
-        excess = np.maximum(pop.fatigue[idx] - f32(1), f32(0)) if self.fatigue_on else None
+        # excess fatigue, in tolerances above 1 (capped: past 50 it changes nothing more but overflows)
+        excess = np.clip(pop.fatigue[idx] - f32(1), f32(0), f32(50)) if self.fatigue_on else None
 
         # purchase lift M: trust, social proof, chat, price against the reference, fatigue, boosts, calendar
         log_m = common.copy()
@@ -275,8 +372,8 @@ class Behavior:
         # lowers it, fatigue raises it
         churn = pop.lifetime_hazard_per_day[idx] + f32(p["dormant_loss_per_day"]) * dormant
         churn *= keep * buyer
-        if excess is not None:
-            churn *= np.exp(f32(p["fatigue_effect"]) * excess)
+        if excess is not None and p["churn_fatigue_effect"]:
+            churn *= np.exp(f32(p["churn_fatigue_effect"]) * excess)
         exits[:, CHURN] = churn
 
         # leaving the pond: a base hazard, drift when nothing useful comes, fatigue

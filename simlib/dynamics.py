@@ -15,7 +15,7 @@ import numpy as np
 
 from scipy import special
 
-from .behavior import DEST, STAY, WAKE, Hazards
+from .behavior import DEST, LEAVE, WAKE, Hazards
 from .population import AWARE, INTERESTED, LOST, LOYAL, PURCHASED, UNAWARE
 
 MAX_EVENTS_PER_DAY = 200  # safety bound on event rounds within one day
@@ -54,11 +54,15 @@ class PopulationStep:
         known = None
         if act.size:
             hz = beh.hazards(act, day)
-            stage_clock = pop.stage_clock[act] - hz.exits.sum(axis=1)
+            stage_clock = pop.stage_clock[act] - hz.exits[:, :LEAVE].sum(axis=1)
             purchase_clock = pop.purchase_clock[act] - hz.rate * k
             pop.stage_clock[act] = stage_clock
             pop.purchase_clock[act] = purchase_clock
             ran_out = (stage_clock <= 0) | (purchase_clock <= 0)
+            if hz.exits[:, LEAVE].any():
+                pond_clock = pop.pond_clock[act] - hz.exits[:, LEAVE]
+                pop.pond_clock[act] = pond_clock
+                ran_out |= pond_clock <= 0
             due.append(act[ran_out])
             known = hz.take(ran_out)
         # 3. clocks that ran out: replay those customers' day event by event
@@ -86,62 +90,60 @@ class PopulationStep:
         hz = Hazards.concat(hazards)
         order = np.argsort(idx, kind="stable")
         idx, hz = idx[order], hz.take(order)
-        stage_clock = pop.stage_clock[idx] + hz.exits.sum(axis=1)   # clocks at the start of the day
-        buy_clock = pop.purchase_clock[idx] + hz.rate * np.float32(k)
+        # three clocks per customer, each with its own draws so that one kind of event never
+        # shifts another's (common random numbers): the stage (forward, back, churn), the next
+        # order, leaving the pond. Wound back to the start of the day.
+        clocks = np.stack([pop.stage_clock[idx], pop.purchase_clock[idx], pop.pond_clock[idx]], axis=1
+                          ).astype(np.float64) + _rates(hz, k)
         used = np.zeros(idx.size)                                     # share of the day gone
         for rnd in range(MAX_EVENTS_PER_DAY):
             if not idx.size:
                 return
             if rnd:
                 hz = beh.hazards(idx, day)
-            h = hz.exits.astype(np.float64)
-            rate = hz.rate.astype(np.float64) * k
-            total = h.sum(axis=1)
+            rates = _rates(hz, k)
             left = 1.0 - used
             with np.errstate(divide="ignore", invalid="ignore"):
-                t_stage = np.where(total > 0, np.maximum(stage_clock, 0) / total, np.inf)
-                t_buy = np.where(rate > 0, np.maximum(buy_clock, 0) / rate, np.inf)
-            dt = np.minimum(t_stage, t_buy)
+                until = np.where(rates > 0, np.maximum(clocks, 0) / rates, np.inf)
+            which = np.argmin(until, axis=1)
+            dt = until[np.arange(idx.size), which]
             done = dt >= left
             if done.any():
                 d = idx[done]
-                pop.stage_clock[d] = stage_clock[done] - total[done] * left[done]
-                pop.purchase_clock[d] = buy_clock[done] - rate[done] * left[done]
+                end = clocks[done] - rates[done] * left[done, None]
+                pop.stage_clock[d], pop.purchase_clock[d], pop.pond_clock[d] = end[:, 0], end[:, 1], end[:, 2]
             go = ~done
-            idx, h, total, rate, dt = idx[go], h[go], total[go], rate[go], dt[go]
+            idx, rates, dt, which = idx[go], rates[go], dt[go], which[go]
+            h = hz.exits[go].astype(np.float64)
             scale = hz.dropout_scale[go]
-            stage_clock = stage_clock[go] - total * dt
-            buy_clock = buy_clock[go] - rate * dt
+            clocks = clocks[go] - rates * dt[:, None]
             used = used[go] + dt
-            is_stage = t_stage[go] <= t_buy[go]
-            if is_stage.any():
-                s = np.flatnonzero(is_stage)
-                stage_clock[s] = self._stage_event(idx[s], h[s], total[s], scale[s], day)
-                buy_clock[s] = np.where(pop.stage[idx[s]] == LOST, np.inf, buy_clock[s])
-            if (~is_stage).any():
-                b = np.flatnonzero(~is_stage)
+            s = np.flatnonzero(which == 0)
+            if s.size:
+                clocks[s, 0] = self._stage_event(idx[s], h[s, :LEAVE], rates[s, 0], scale[s], day)
+            b = np.flatnonzero(which == 1)
+            if b.size:
                 self._orders(idx[b], scale[b], day)
-                buy_clock[b] = rng.erlang_nth("purchase_clock", idx[b], pop.orders[idx[b]], pop.regularity)
-                lost = pop.stage[idx[b]] == LOST
-                stage_clock[b[lost]] = np.inf
-                buy_clock[b[lost]] = np.inf
+                clocks[b, 1] = rng.erlang_nth("purchase_clock", idx[b], pop.orders[idx[b]], pop.regularity)
+            q = np.flatnonzero(which == 2)
+            if q.size:   # leaving the pond ends free reach, not the customer
+                self.today.unsubscribes += q.size
+                pop.leave_pond(idx[q])
+                clocks[q, 2] = np.inf
+            gone = pop.stage[idx] == LOST
+            clocks[gone] = np.inf
         raise RuntimeError(f"more than {MAX_EVENTS_PER_DAY} events for one customer on day {day}: "
                            "a hazard is unreasonably large")
 
     def _stage_event(self, idx, h, total, scale, day: int) -> np.ndarray:
-        """Move customers along the exit drawn by hazard shares; returns their new stage clocks."""
+        """Move customers along the exit (forward, back, churn) drawn by hazard shares; returns
+        their new stage clocks."""
         pop = self.pop
         u = self.rng.uniform_nth("stage_exit", idx, pop.moves[idx]) * total
         cum = np.cumsum(h, axis=1)
-        column = (u > cum[:, 0]).astype(np.int8) + (u > cum[:, 1]) + (u > cum[:, 2])
+        column = (u > cum[:, 0]).astype(np.int8) + (u > cum[:, 1])
         old = pop.stage[idx]
         new = DEST[old, column]
-        leave = new == STAY
-        if leave.any():   # leaving the pond ends free reach, not the customer
-            gone = idx[leave]
-            self.today.unsubscribes += gone.size
-            pop.leave_pond(gone)
-            new[leave] = old[leave]
         wake = new == WAKE
         new[wake] = np.where(pop.orders[idx[wake]] >= 2, LOYAL, PURCHASED)
         first_order = (old == INTERESTED) & (new == PURCHASED)
@@ -167,16 +169,16 @@ class PopulationStep:
         amount, discount, used = pop.coupons.redeem(idx, amount, day)
         if used.any():
             for src, total in zip(*_group_sum(pop.coupons.source[idx[used]], discount[used])):
-                self.ledger.post(day, "discount", total, source=pop.coupons.sources[src])
+                self.ledger.post(day, "discount", total, source=pop.coupons.sources[src], per_customer=True)
             t.coupons_redeemed += int(np.count_nonzero(used))
         cogs = amount * self.econ["cogs_share"]
-        self.ledger.post(day, "gmv", amount.sum())
-        self.ledger.post(day, "cogs", cogs.sum())
+        self.ledger.post(day, "gmv", amount.sum(), per_customer=True)
+        self.ledger.post(day, "cogs", cogs.sum(), per_customer=True)
         first = pop.orders[idx] == 0
         pop.orders[idx] += 1
         pop.first_purchase_day[idx[first]] = day
         horizon = day - pop.first_purchase_day[idx] < self.econ["clv_horizon_days"]
-        pop.margin_365_cny[idx[horizon]] += (amount - cogs - discount)[horizon]
+        pop.margin_clv_cny[idx[horizon]] += (amount - cogs - discount)[horizon]
         pop.last_purchase_day[idx] = day
         if first.any():
             pop.buyers_by_channel += np.bincount(pop.channel[idx[first]], minlength=len(self.channels))
@@ -186,6 +188,7 @@ class PopulationStep:
             pop.reference_price[idx] = r + np.float32(b["reference_price_adaptation"]) * (paid.astype(np.float32) - r)
         t.purchases += idx.size
         t.new_buyers += int(np.count_nonzero(first))
+        t.pond_gmv_cny += float(amount[pop.in_pond[idx]].sum())
         t._orders.append((idx, amount, discount))
         if self.record_transactions:
             self.transactions.append((np.full(idx.size, day, np.int32), idx, amount, discount))
@@ -210,7 +213,7 @@ class PopulationStep:
                 pop.move(gone, LOST)
                 t._moves.append((gone, np.full(gone.size, LOST, np.int8)))
         # package inserts and store QR codes: some buyers join the pond (from their k-th order)
-        joinable = idx[~pop.in_pond[idx] & (pop.stage[idx] != LOST)]
+        joinable = idx[~pop.in_pond[idx] & ~pop.left_pond[idx] & (pop.stage[idx] != LOST)]
         chance = t.pond_on_purchase[pop.channel[joinable]]
         if joinable.size and chance.any():
             ready = pop.orders[joinable] >= t.pond_min_orders[pop.channel[joinable]]
@@ -223,7 +226,7 @@ class PopulationStep:
         t, pop = self.today, self.pop
         if not t.pond_entry.any():
             return
-        eligible = active[~pop.in_pond[active]]
+        eligible = active[~pop.in_pond[active] & ~pop.left_pond[active]]
         channel = pop.channel[eligible]
         eligible = eligible[(pop.stage[eligible] != LOST) & (t.pond_entry[channel] > 0)
                             & (pop.orders[eligible] >= t.pond_min_orders[channel])]
@@ -250,7 +253,7 @@ class PopulationStep:
         per_member = np.divide(weighted_cost, weight, out=np.zeros_like(weight), where=weight > 0)
         joined = np.bincount(pop.channel[idx], minlength=len(self.channels))
         for c in np.flatnonzero(joined):
-            self.ledger.post(day, "pond_acquisition", joined[c] * per_member[c], channel=self.channels[c])
+            self.ledger.post(day, "pond_acquisition", joined[c] * per_member[c], channel=self.channels[c], per_customer=True)
 
     def _update_relationship(self, active: np.ndarray, day: int) -> None:
         """Trust decays for customers active at the start of the day (aware to dormant), then
@@ -260,9 +263,11 @@ class PopulationStep:
         All act from tomorrow."""
         pop, t, beh = self.pop, self.today, self.behavior
         p = beh.p
-        trust_decay, fatigue_decay = beh.decay_factors()
+        trust_decay, fatigue_decay, price_decay = beh.decay_factors()
         f32 = np.float32
         pop.trust[active] *= f32(trust_decay)
+        if p["reference_price_loss_ratio"]:   # the regular prices seen pull the reference price back
+            pop.reference_price[active] = 1 - (1 - pop.reference_price[active]) * f32(price_decay)
         pond = pop.pond_members()
         if t.touched("load"):  # whoever wrote today's load (messages, group chatter), fatigue is live
             beh.fatigue_on = True
@@ -290,6 +295,13 @@ class PopulationStep:
         if p["trust_gain_purchase"]:
             for idx, _, _ in t._orders:               # each batch holds a customer at most once
                 pop.trust[idx] = 1 - (1 - pop.trust[idx]) * f32(1 - p["trust_gain_purchase"])
+
+
+def _rates(hz: Hazards, k: float) -> np.ndarray:
+    """(n x 3) float64: how fast each clock runs today: the stage's exits, the order rate (k
+    phases for Erlang-k), leaving the pond."""
+    return np.stack([hz.exits[:, :LEAVE].sum(axis=1), hz.rate * np.float32(k), hz.exits[:, LEAVE]],
+                    axis=1).astype(np.float64)
 
 
 def _group_sum(keys: np.ndarray, values: np.ndarray):

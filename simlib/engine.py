@@ -59,7 +59,7 @@ class Sim:
         self.today = Today(self.n, len(self.channels))
         self.behavior = Behavior(data["behavior"], self.pop, self.today, data["market"])
         self.econ = data["economics"]
-        self.ledger = Ledger(self.days)
+        self.ledger = Ledger(self.days, self.pop.weight)
         self.step = PopulationStep(self.pop, self.today, self.behavior, self.rng, self.ledger, self.econ,
                                    record_transactions)
         self.env = simpy.Environment()
@@ -143,9 +143,13 @@ class Sim:
         """Indices of pond members (ascending, read-only)."""
         return self.pop.pond_members()
 
-    def message(self, idx: np.ndarray, quality: float = 0.0, count: int = 1) -> np.ndarray:
+    def message(self, idx: np.ndarray, quality: float = 0.0, count: int = 1, personal: bool = False) -> np.ndarray:
         """Send ``count`` messages of content ``quality`` (0 = hard ad, 1 = useful) to pond members
-        among ``idx`` (unique). Returns who received them. Fatigue and trust follow in the step."""
+        among ``idx`` (unique). Returns who received them. Fatigue and trust follow in the step.
+
+        A message to many is as useful as the customer finds such content (quality x
+        content affinity); a ``personal`` one, written for the customer, is as useful as its
+        quality."""
         pop, t = self.pop, self.today
         idx = np.asarray(idx)
         to = idx[pop.in_pond[idx] & (pop.stage[idx] != LOST)]
@@ -153,7 +157,7 @@ class Sim:
             to = to[self.message_cap.allow(to, count, self.day)]
         if to.size and count > 0:
             self.behavior.fatigue_on = True
-            usefulness = quality * pop.content_affinity[to]
+            usefulness = np.float32(quality) if personal else quality * pop.content_affinity[to]
             t.touch("useful")[to] += count * usefulness
             t.touch("load")[to] += count * (1.0 - self.behavior.p["useful_relief"] * usefulness)
             t.messages_sent += to.size * count
@@ -161,7 +165,7 @@ class Sim:
 
     def chat(self, idx: np.ndarray) -> np.ndarray:
         """A one-to-one chat with each of ``idx``: a useful personal message and a chat flag."""
-        to = self.message(idx, quality=1.0)
+        to = self.message(idx, quality=1.0, personal=True)
         self.today.touch("chat")[to] = True
         return to
 
@@ -177,9 +181,11 @@ class Sim:
         row = {"day": day}
         row.update(zip(STAGES, (int(c) for c in pop.counts())))
         row["in_pond"] = int(np.count_nonzero(pop.in_pond))
+        row["left_pond"] = int(np.count_nonzero(pop.left_pond))
         row["purchases"] = t.purchases
         row["new_buyers"] = t.new_buyers
         row["gmv_cny"] = ledger.total("gmv", day=day)
+        row["pond_gmv_cny"] = t.pond_gmv_cny * pop.weight
         row["discount_cny"] = ledger.total("discount", day=day)
         row["cogs_cny"] = ledger.total("cogs", day=day)
         row["ad_spend_cny"] = ledger.total("ad_spend", day=day)

@@ -31,6 +31,14 @@ MARKET_PARAMS = {
     "initial_in_pond": Param(0.0, "share of customers already in the pond (aware or later) on day 0",
                              "share", float, 0.0, 1.0),
     "initial_trust": Param(0.0, "trust of every customer on day 0", "0-1", float, 0.0, 1.0),
+    "initial_days_since_order": Param({"dist": "constant", "value": 0.0}, "days between the last order before the run "
+                                      "and day 0, for customers who start as buyers (purchased, loyal, dormant): a "
+                                      "distribution, e.g. {dist: uniform, low: 0, high: 180}", "days", dict),
+    "represents": Param(None, "real customers the simulated market stands for (null: market.users as the scenario "
+                              "states it). Each simulated customer stands for represents / users real ones, so "
+                              "budgets, staff, group sizes and money stay per real customer and a smaller --users "
+                              "changes the precision, not the answer", "customers", int, low=1, high=10_000_000_000,
+                        nullable=True),
 }
 CHANNEL_PARAMS = {
     "share": Param(1.0, "share of the market reachable on this channel", "share", float, 0.0, 1.0),
@@ -63,8 +71,10 @@ TRAITS = {
                          "how useful the customer finds content", 0, 1),
     "social_susceptibility": ({"dist": "gamma", "shape": 4.0, "scale": 0.25}, "x (mean 1)",
                               "multiplier on social proof and word of mouth", 0, None),
-    "message_tolerance_per_week": ({"dist": "gamma", "shape": 4.0, "scale": 0.75}, "messages per week",
-                                   "messages a week the customer takes without tiring", 0, None),
+    "message_tolerance_per_week": ({"dist": "gamma", "shape": 2.0, "scale": 3.0}, "messages per week",
+                                   "messages a week the customer takes without tiring (default: mean 6; fits the "
+                                   "share of app users who would switch notifications off at 1, <=5 and <=10 a week, "
+                                   "Localytics 2017; docs/evidence.md s7)", 0, None),
 }
 
 
@@ -80,6 +90,10 @@ def resolve_market(given, source: str) -> dict:
     total = sum(c["share"] for c in market["channels"].values())
     if abs(total - 1.0) > 1e-6:
         raise ScenarioError(source, "market.channels", f"shares must sum to 1, they sum to {total:g}")
+    market["initial_days_since_order"] = resolve_distribution(market["initial_days_since_order"], source,
+                                                              "market.initial_days_since_order", 0, 30_000)
+    if market["represents"] is None:
+        market["represents"] = market["users"]
     initial = market["initial_stage"]
     check_keys(initial, STAGES[1:], source, "market.initial_stage")
     spec = Param(0.0, "", kind=float, low=0.0, high=1.0)
@@ -181,6 +195,7 @@ class Population:
     def __init__(self, market: dict, traits: dict, users: int, rng: Keyed, behavior: dict | None = None,
                  chunk: int = 1 << 20):
         n = self.n = int(users)
+        self.weight = float(market.get("represents") or n) / n   # real customers per simulated one
         self.channel_names = list(market["channels"])
         idx = np.arange(n, dtype=np.int64)
         # customers are numbered channel by channel: channel c holds a contiguous block, so
@@ -206,6 +221,7 @@ class Population:
             edge += share
         del u
         self.in_pond = np.zeros(n, bool)   # written only through join_pond / leave_pond
+        self.left_pond = np.zeros(n, bool)  # opted out (unsubscribed, blocked): not asked again
         self._pond: np.ndarray | None = None
         if market["initial_in_pond"] > 0:
             eligible = (self.stage != UNAWARE) & (self.stage != LOST)
@@ -221,7 +237,11 @@ class Population:
         self.orders = self.initial_orders.astype(np.int32)
         self.first_purchase_day = np.full(n, NEVER, np.int16)   # first purchase ever, when inside the run
         self.last_purchase_day = np.full(n, NEVER, np.int16)
-        self.margin_365_cny = np.zeros(n, np.float32)          # gross profit in 365 days after first purchase
+        had = np.flatnonzero(self.initial_orders)               # an existing base: their last order before day 0
+        if had.size:
+            since = draw(market["initial_days_since_order"], rng.uniform("initial_days_since_order", -1, had))
+            self.last_purchase_day[had] = -np.minimum(np.round(since), 30_000).astype(np.int16)
+        self.margin_clv_cny = np.zeros(n, np.float32)          # gross profit within the CLV horizon after the first purchase
         from .coupons import Coupons
         b = behavior or {}
         self.regularity = int(b.get("purchase_regularity", 1))   # Erlang-k shape of times between orders
@@ -231,10 +251,12 @@ class Population:
         self.moves = np.zeros(n, np.int32)  # stage clocks drawn so far (keys the next draw)
         self.stage_clock = np.empty(n, np.float32)
         self.purchase_clock = np.empty(n, np.float32)
+        self.pond_clock = np.empty(n, np.float32)            # leaving the pond (one per customer: no return)
         for start in range(0, n, chunk):
             sl = slice(start, start + chunk)
             self.stage_clock[sl] = rng.exponential_nth("stage_clock", idx[sl], 0)
             self.purchase_clock[sl] = rng.erlang_nth("purchase_clock", idx[sl], self.orders[sl], self.regularity)
+            self.pond_clock[sl] = rng.exponential_nth("pond_clock", idx[sl], 0)
         self.stage_clock[self.stage == LOST] = np.inf
         self.purchase_clock[self.stage == LOST] = np.inf
 
@@ -258,7 +280,9 @@ class Population:
         self._pond = None
 
     def leave_pond(self, idx: np.ndarray) -> None:
+        """Members leave the pond for good: an opt-out is respected, pond routes skip them."""
         self.in_pond[idx] = False
+        self.left_pond[idx] = True
         self._pond = None
 
     def pond_members(self) -> np.ndarray:

@@ -59,6 +59,11 @@ class Scenario:
         merged.pop("extends", None)
         for part in (changes or {}), dotted:
             merged = deep_merge(merged, nest(part))
+        market = merged.get("market")
+        if (isinstance(market, dict) and market.get("users") != self.data["market"]["users"]
+                and market.get("represents") is None):
+            # fewer or more simulated customers for the same market: precision, not a new market
+            merged["market"] = {**market, "represents": self.data["market"]["represents"]}
         return Scenario(merged, source=f"{self.source} + {source}" if source else self.source)
 
     def to_yaml(self) -> str:

@@ -47,6 +47,7 @@ FIELDS = {
     "coupons_redeemed": Field("count", "coupons used on orders", int),
     "purchases": Field("count", "orders", int),
     "new_buyers": Field("count", "first orders in the run", int),
+    "pond_gmv_cny": Field("count", "list value of the orders of customers in the pond when they ordered", float),
 }
 PER_CUSTOMER = [name for name, f in FIELDS.items() if f.kind == "customer"]
 

@@ -110,7 +110,7 @@ SUMMARY_ROWS = [
     ("Money", [("gmv_cny", "CNY", "{:,.0f}"), ("discount_cny", "CNY", "{:,.0f}"), ("cogs_cny", "CNY", "{:,.0f}"),
                ("gross_profit_cny", "CNY", "{:,.0f}"), ("marketing_cost_cny", "CNY", "{:,.0f}"),
                ("roi", "net return per CNY of marketing", "{:,.2f}"), ("cac_cny", "CNY per new buyer", "{:,.1f}"),
-               ("clv_365_cny", "gross profit per new buyer, 365 d", "{:,.1f}")]),
+               ("clv_cny", "gross profit per new buyer in its window", "{:,.1f}")]),
     ("Customers", [("purchases", "orders", "{:,.0f}"), ("buyers", "customers", "{:,.0f}"),
                    ("new_buyers", "first order in the run", "{:,.0f}"), ("repeat_buyers", "customers", "{:,.0f}"),
                    ("repurchase_rate", "repeat / buyers", "{:.1%}"), ("churn_rate", "ever-buyers lost", "{:.1%}")]),
@@ -120,9 +120,19 @@ SUMMARY_ROWS = [
 ]
 
 
+def represents_line(summary) -> str:
+    """What the simulated customers stand for, in words."""
+    users, real, w = summary["users"], summary.get("represents", summary["users"]), summary.get("customers_per_simulated", 1.0)
+    if abs(w - 1.0) < 1e-12:
+        return f"{users:,} simulated customers, one for each customer of the market; money in CNY."
+    return (f"{users:,} simulated customers stand for a market of {real:,} ({w:,.2f} real customers each); "
+            f"money is in CNY of the real market, counts are simulated customers.")
+
+
 def format_summary(result) -> str:
     s = result.summary
     lines = [f"Scenario: {result.scenario.name}  ({result.scenario.source})"]
+    lines.append(represents_line(s))
     for title, rows in SUMMARY_ROWS:
         lines.append(f"\n{title}")
         for key, unit, fmt in rows:

@@ -24,7 +24,7 @@ def _buy_reach(sim, c: int, impressions: float, awareness_per_impression: float,
     Impressions per member f -> hazard cap * (1 - exp(-a f / cap)): linear (a per impression)
     at low spend, saturating at ``cap`` at high spend, because the same people see the ads again.
     """
-    size = max(int(sim.pop.channel_size[c]), 1)
+    size = max(float(sim.pop.channel_size[c]) * sim.pop.weight, 1.0)   # real customers on the channel
     per_member = impressions / size
     cap = max_awareness_per_day
     sim.today.ad_awareness[c] += cap * -np.expm1(-awareness_per_impression * per_member / cap)
