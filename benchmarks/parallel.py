@@ -37,7 +37,7 @@ def sweep_spec(runs: int, users: int, days: int) -> dict:
 
 
 def trivial_spec(runs: int) -> dict:
-    return {"name": "trivial", "model": "simlib.experiment.toy:slow", "replications": 1, "seed": 1,
+    return {"name": "trivial", "model": "toy_slow", "replications": 1, "seed": 1,
             "arms": {"base": {"overrides": {"sleep": 0.0}}},
             "levers": {"x": {"low": 0.0, "high": 1.0}}, "outcomes": {"value": "maximize"},
             "sweep": {"design": "lhs", "points": runs}}

@@ -139,13 +139,22 @@ fig = pe.difference_plot(diff, "behavior.discount_effect", "net_profit_cny", "la
 executor.close()
 """),
     md("""
-**Reading it.** Net profit is after ad spend; on this small market and 120 days both arms
-are still paying back acquisition, so the levels are negative and only the difference
-matters. The ladder sells more (GMV, repurchase) but pays for it in discounts,
-including on orders that would have happened anyway. Whether that pays depends on how much
-discounts really move these customers: the sweep shows the value of `discount_effect` where
-the profit ranking changes. Before choosing, measure that sensitivity (an A/B test of one
-coupon step is enough) — it decides the answer more than anything else here.
+**Reading it.** Net profit is after ad spend and after the points still owed: the points arm
+books the points its members hold at the end as a liability, valued at the catalogue's highest
+cost per point, besides the gifts already redeemed. On this small market and 120 days both arms
+are still paying back acquisition, so the levels are negative and only the difference matters.
+The ladder sells more (GMV, repurchase) but pays for it in discounts, including on orders that
+would have happened anyway. The cells above print which arm earns more at each
+`discount_effect` and whether the ranking flips; the next cell checks the reading against
+those numbers: the ladder's lead grows with `discount_effect`, so measuring that sensitivity
+(an A/B test of one coupon step is enough) tells how much the ladder is worth, and where the
+answer would turn if it flips within the range.
+"""),
+    code("""
+# the reading above, checked on the numbers it discusses
+assert np.all(np.diff(d) > 0), "the ladder's lead no longer grows with discount_effect"
+assert (cmp.table.query("outcome == 'discount_cny' and arm == 'ladder'")["diff"] > 0).all()
+assert (cmp.table.query("outcome == 'gmv_cny' and arm == 'ladder'")["diff"] > 0).all()
 """),
 ]
 
@@ -178,7 +187,7 @@ through its interaction with x1: first-order index 0, total index 0.24.
 """),
     code("""
 toy = Experiment(parse_experiment({
-    "name": "ishigami", "model": "simlib.experiment.toy:ishigami", "replications": 1, "seed": 1,
+    "name": "ishigami", "model": "toy_ishigami", "replications": 1, "seed": 1,
     "uncertainties": {k: {"low": -np.pi, "high": np.pi} for k in ("x1", "x2", "x3")},
     "outcomes": {"y": "maximize"}, "sensitivity": {"samples": TOY_SAMPLES, "bootstrap": 200}}))
 t = toy.sensitivity().table

@@ -1,10 +1,11 @@
 """simlib: simulate private-domain marketing strategies before rolling them out.
 
-The flat API: ``load_scenario``, ``run`` and ``Result`` for single runs; ``compare_scenarios``
-and ``load_experiment`` (package ``simlib.experiment``) for comparisons, sweeps, sensitivity
-and optimisation; ``calibrate_transactions`` and ``calibrate_funnel`` (package
-``simlib.calibrate``) for fitting to a team's data. The latter two load on first use, so
-``import simlib`` stays quick.
+The flat API: ``load_scenario``, ``run`` and ``Result`` for single runs; ``compare`` (package
+``simlib.report``) for a decision between strategies: a verdict on net profit, the tables, the
+cost breakdown and a report to forward; ``compare_scenarios`` and ``load_experiment`` (package
+``simlib.experiment``) for comparisons, sweeps, sensitivity and optimisation;
+``calibrate_transactions`` and ``calibrate_funnel`` (package ``simlib.calibrate``) for fitting
+to a team's data. The packages load on first use, so ``import simlib`` stays quick.
 """
 
 __version__ = "0.1.0"
@@ -16,6 +17,8 @@ from .run import run  # noqa: E402
 from .scenario import Scenario, builtin_scenarios, load_scenario, scenario_from_dict  # noqa: E402
 
 _LAZY = {
+    "compare": "simlib.report",
+    "load_decision": "simlib.report",
     "compare_scenarios": "simlib.experiment",
     "load_experiment": "simlib.experiment",
     "load_results": "simlib.experiment",

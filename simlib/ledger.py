@@ -14,7 +14,8 @@ ECONOMICS_PARAMS = {
     "clv_horizon_days": Param(365, "horizon of customer lifetime value after a first purchase", "days", int, low=1),
 }
 
-# account -> kind. Gross profit = gmv - cogs - discount; marketing cost = every marketing_* kind.
+# account -> kind. Gross profit = gmv - cogs - discount; marketing cost = every marketing_* kind;
+# net profit = gross profit - marketing cost - liabilities (metrics.py).
 ACCOUNTS = {
     "gmv": "revenue",                      # list value of orders
     "cogs": "cost_of_goods",
@@ -28,7 +29,31 @@ ACCOUNTS = {
     "content_production": "marketing_retention",
     "staff": "marketing_retention",
     "events": "marketing_retention",
+    "points_liability": "liability",       # points still outstanding at the end, valued in CNY
 }
+
+# account -> what a manager calls it (cost-breakdown tables, reports)
+ACCOUNT_NAMES = {
+    "gmv": "GMV (list value of orders)",
+    "cogs": "cost of goods",
+    "discount": "discounts (coupons, member prices)",
+    "ad_spend": "ads (public domain)",
+    "pond_acquisition": "pond acquisition (per member moved in)",
+    "referral_rewards": "referral rewards",
+    "gifts": "gifts and samples",
+    "red_packets": "red packets",
+    "points_redemption": "points redeemed (gift cost)",
+    "content_production": "content production",
+    "staff": "staff",
+    "events": "events, groups and livestreams",
+    "points_liability": "points outstanding (liability)",
+}
+
+
+def points_value_cny_per_point(catalogue) -> float:
+    """What one outstanding point may still cost the brand: the catalogue's highest
+    ``cost_cny / points`` (prudent: any point can still go to the dearest gift per point)."""
+    return max((g["cost_cny"] / g["points"] for g in catalogue), default=0.0)
 
 
 class Ledger:

@@ -3,6 +3,13 @@
 Definitions (units in the names):
 - gross_profit_cny = gmv_cny - cogs_cny - discount_cny
 - marketing_cost_cny = every marketing account (ads, pond acquisition, staff, gifts, ...)
+- points_liability_cny = points still outstanding at the end x the catalogue's highest cost per
+  point (ledger.points_value_cny_per_point), booked to the ledger on the last day
+- net_profit_cny = gross_profit_cny - marketing_cost_cny - points_liability_cny: every cost the
+  strategy causes; it reconciles with ledger.csv (revenue - cost of goods - discount - marketing
+  - liability)
+- cost_ACCOUNT_cny = each marketing account on its own (the cost breakdown);
+  discount_member_price_cny = member-tier prices, discount_coupons_cny = every other discount
 - roi = (gross_profit_cny - marketing_cost_cny) / marketing_cost_cny  (net return per yuan)
 - roas = gmv_cny / marketing_cost_cny
 - cac_cny = acquisition cost (ads, pond acquisition, referral rewards) / new buyers
@@ -22,7 +29,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .ledger import ACCOUNTS
 from .population import LOST, NEVER, STAGES
+
+MARKETING_ACCOUNTS = [a for a, kind in ACCOUNTS.items() if kind.startswith("marketing")]
+MEMBER_PRICE_POLICY_TYPES = ("member_tiers",)  # their discounts are member prices, not coupons
 
 
 def summarize(sim) -> dict:
@@ -32,7 +43,10 @@ def summarize(sim) -> dict:
     discount = ledger.total("discount")
     acquisition = ledger.total(kind="marketing_acquisition")
     marketing = ledger.total(kind="marketing")
+    liability = ledger.total(kind="liability")
     gross = gmv - cogs - discount
+    member_price = sum(ledger.total("discount", source=p.name) for p in sim.policies
+                       if p.type_name in MEMBER_PRICE_POLICY_TYPES)
     run_orders = pop.orders - pop.initial_orders
     buyers = run_orders > 0
     new_buyers = pop.first_purchase_day != NEVER
@@ -59,6 +73,8 @@ def summarize(sim) -> dict:
         "ad_spend_cny": ledger.total("ad_spend"),
         "acquisition_cost_cny": acquisition,
         "marketing_cost_cny": marketing,
+        "points_liability_cny": liability,
+        "net_profit_cny": gross - marketing - liability,
         "roi": _ratio(gross - marketing, marketing),
         "roas": _ratio(gmv, marketing),
         "cac_cny": _ratio(acquisition, n_new * weight),
@@ -82,6 +98,9 @@ def summarize(sim) -> dict:
     totals = {key: sum(row[key] for row in sim.rows) for key in
               ("messages_sent", "unsubscribes", "pond_joins", "coupons_redeemed")}
     out.update(totals)
+    out.update({f"cost_{account}_cny": ledger.total(account) for account in MARKETING_ACCOUNTS})
+    out["discount_coupons_cny"] = discount - member_price
+    out["discount_member_price_cny"] = member_price
     out.update({f"{name}_end": int(c) for name, c in zip(STAGES, pop.counts())})
     return out
 

@@ -4,6 +4,10 @@ Every component (market, traits, behaviour, economics, each policy type) declare
 parameters as ``{name: Param(...)}``. Unknown keys are errors with a did-you-mean; every
 default carries its unit, so the parameter reference (``docs/parameters.md``) can be
 generated from the code.
+
+Nested items use the same Param: a mapping with declared keys (``fields=``), a mapping of
+names the user chooses or a list (``items=`` checks each value); for a mapping or a list,
+``low``/``high`` bound how many items it may hold. Experiment files are checked this way too.
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .errors import ScenarioError, did_you_mean
+from .errors import ScenarioError, did_you_mean, key_text, short_repr
 
+MAX_INT = 2**31 - 1   # an integer without a declared bound stays within this (10**15 overflowed numpy's int64 math)
 _KIND_NAMES = {float: "a number", int: "an integer", bool: "true or false", str: "a string",
                dict: "a mapping", list: "a list"}
 
@@ -29,10 +34,14 @@ class Param:
     choices: tuple = field(default=())
     nullable: bool = False
     source: str = ""   # where the default comes from (a study, a report, "assumption"); see docs/domain.md
+    fields: Mapping[str, "Param"] | None = None  # kind=dict: its keys, each checked by its Param
+    items: "Param | None" = None                 # kind=list, or kind=dict without fields: each value
 
     def allowed(self) -> str:
         if self.choices:
             return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.kind in (list, dict):
+            return self._allowed_container()
         text = _KIND_NAMES.get(self.kind, self.kind.__name__)
         if self.low is not None and self.high is not None:
             text += f" in [{_fmt(self.low)}, {_fmt(self.high)}]"
@@ -52,23 +61,74 @@ class Param:
             raise ScenarioError(source, key, f"is empty; expected {self.allowed()}")
         if self.kind is float:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ScenarioError(source, key, f"expected {self.allowed()}, got {value!r}")
-            value = float(value)
-            if math.isnan(value):
-                raise ScenarioError(source, key, f"expected {self.allowed()}, got NaN")
+                raise ScenarioError(source, key, f"expected {self.allowed()}, got {short_repr(value)}")
+            try:
+                value = float(value)
+            except OverflowError:   # an integer of hundreds of digits
+                raise ScenarioError(source, key, f"expected {self.allowed()}, got {short_repr(value)}") from None
+            if not math.isfinite(value):
+                raise ScenarioError(source, key, f"expected {self.allowed()}, got {value}")
         elif self.kind is int:
             if isinstance(value, bool) or not (isinstance(value, int) or
                                                (isinstance(value, float) and value.is_integer())):
-                raise ScenarioError(source, key, f"expected {self.allowed()}, got {value!r}")
+                raise ScenarioError(source, key, f"expected {self.allowed()}, got {short_repr(value)}")
             value = int(value)
+            if self.high is None and value > MAX_INT or self.low is None and value < -MAX_INT:
+                raise ScenarioError(source, key, f"got {short_repr(value)}; allowed: {self.allowed()}, "
+                                                 f"and at most {MAX_INT:,} in size")
         elif not isinstance(value, self.kind):
-            raise ScenarioError(source, key, f"expected {self.allowed()}, got {value!r}")
+            raise ScenarioError(source, key, f"expected {self.allowed()}, got {short_repr(value)}")
+        if self.kind in (list, dict):
+            return self._check_container(value, source, key)
         if self.choices and value not in self.choices:
-            raise ScenarioError(source, key, f"got {value!r}; allowed: {self.allowed()}."
+            raise ScenarioError(source, key, f"got {short_repr(value)}; allowed: {self.allowed()}."
                                 + did_you_mean(value, self.choices))
         if self.low is not None and value < self.low or self.high is not None and value > self.high:
             raise ScenarioError(source, key, f"got {_fmt(value)}; allowed: {self.allowed()}")
         return value
+
+    def _allowed_container(self) -> str:
+        if self.fields is not None:
+            text = "a mapping with keys " + ", ".join(self.fields)
+        elif self.items is None:
+            text = _KIND_NAMES[self.kind]
+        elif self.kind is dict:
+            text = "a mapping of names to " + self.items.allowed()
+        else:
+            text = "a list of " + self.items.allowed()
+        if self.low is not None and self.high is not None:
+            text += f" ({_fmt(self.low)} to {_fmt(self.high)} items)"
+        elif self.low is not None:
+            text += f" (at least {_fmt(self.low)} items)"
+        elif self.high is not None:
+            text += f" (at most {_fmt(self.high)} items)"
+        if self.nullable:
+            text += " (or null)"
+        return text
+
+    def _check_container(self, value, source: str, key: str):
+        """A mapping or list: its size, then each item through ``fields`` or ``items``."""
+        if self.low is not None and len(value) < self.low or self.high is not None and len(value) > self.high:
+            raise ScenarioError(source, key, f"has {len(value)} items; allowed: {self.allowed()}")
+        if self.kind is list:
+            if self.items is None:
+                return value
+            return [self.items.check(v, source, f"{key}[{i}]") for i, v in enumerate(value)]
+        if self.fields is not None:
+            return resolve(self.fields, value, source, key)
+        if self.items is None:
+            return value
+        out = {}
+        for name, v in value.items():
+            if not isinstance(name, str):
+                raise ScenarioError(source, f"{key}.{key_text(name)}", f"expected a name (text) as the key, "
+                                    f"got {short_repr(name)}")
+            out[name] = self.items.check(v, source, _join(key, name))
+        return out
+
+
+def _join(path: str, name) -> str:
+    return f"{path}.{name}" if path else str(name)
 
 
 def _fmt(x) -> str:
@@ -78,10 +138,10 @@ def _fmt(x) -> str:
 def check_keys(given: Mapping, allowed, source: str, path: str) -> None:
     """Raise on the first key of ``given`` that is not in ``allowed``."""
     if not isinstance(given, Mapping):
-        raise ScenarioError(source, path, f"expected a mapping of keys, got {given!r}")
+        raise ScenarioError(source, path, f"expected a mapping of keys, got {short_repr(given)}")
     for key in given:
         if key not in allowed:
-            where = f"{path}.{key}" if path else str(key)
+            where = f"{path}.{key_text(key)}" if path else key_text(key)
             raise ScenarioError(source, where, "unknown key." + did_you_mean(key, allowed)
                                 + " Allowed: " + ", ".join(sorted(map(str, allowed))))
 
@@ -90,7 +150,7 @@ def resolve(schema: Mapping[str, Param], given: Mapping | None, source: str, pat
     """Check ``given`` against ``schema`` and return a dict with every default filled in."""
     given = {} if given is None else given
     check_keys(given, schema, source, path)
-    return {name: (spec.check(given[name], source, f"{path}.{name}") if name in given
+    return {name: (spec.check(given[name], source, _join(path, name)) if name in given
                    else spec.default)
             for name, spec in schema.items()}
 

@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .population import STAGES
+from .report.units import metric_label, metric_unit, money_axis, MONEY
 
 STAGE_COLORS = {"unaware": "#d9d9d9", "aware": "#9ecae1", "interested": "#4292c6", "purchased": "#41ab5d",
                 "loyal": "#006d2c", "dormant": "#fdae6b", "lost": "#cb181d"}
@@ -26,20 +27,36 @@ def funnel(daily, ax=None, share: bool = True, title: str = "The funnel over tim
     return ax
 
 
-def money(daily, ax=None, title: str = "Money, cumulative"):
-    """Cumulative GMV, gross profit and marketing cost (CNY) by day."""
+def money(daily, ax=None, title: str = "Money, cumulative", summary: dict | None = None):
+    """Cumulative GMV, gross profit, marketing cost and profit (CNY, whole yuan) by day.
+
+    With ``summary``, the run's net profit after the points liability (booked at the end)
+    is marked on the last day."""
     ax = ax or plt.subplots(figsize=(8, 4))[1]
     for col, label, style in [("gmv_cny", "GMV", "-"), ("gross_profit_cny", "gross profit", "-"),
                               ("marketing_cost_cny", "marketing cost", "--")]:
-        ax.plot(daily["day"], np.cumsum(daily[col]) / 1e4, style, label=label)
-    net = np.cumsum(daily["gross_profit_cny"] - daily["marketing_cost_cny"]) / 1e4
+        ax.plot(daily["day"], np.cumsum(daily[col]), style, label=label)
+    net = np.cumsum(daily["gross_profit_cny"] - daily["marketing_cost_cny"])
     ax.plot(daily["day"], net, ":", color="black", label="gross profit - marketing")
+    if summary and summary.get("points_liability_cny"):
+        ax.scatter([daily["day"].iloc[-1]], [summary["net_profit_cny"]], marker="v", color="black", zorder=3,
+                   label="net profit after the points liability")
     ax.axhline(0, color="grey", linewidth=0.5)
     ax.set_xlabel("day")
-    ax.set_ylabel("10k CNY")
+    money_axis(ax, "y", "CNY")
     ax.set_title(title)
     ax.legend(frameon=False)
     return ax
+
+
+def result_figure(result, figsize=(9, 8)):
+    """The funnel (share of the market per stage) above the money, for ``Result.plot()``."""
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=figsize)
+    funnel(result.daily, ax=top, title=f"{result.scenario.name}: the funnel over time")
+    money(result.daily, ax=bottom, title=f"{result.scenario.name}: money, cumulative", summary=result.summary)
+    bottom.legend(frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    fig.tight_layout()
+    return fig
 
 
 def compare_daily(results: dict, column: str, ax=None, cumulative: bool = True, ylabel: str | None = None):
@@ -49,6 +66,9 @@ def compare_daily(results: dict, column: str, ax=None, cumulative: bool = True, 
         y = res.daily[column].to_numpy(dtype=float)
         ax.plot(res.daily["day"], np.cumsum(y) if cumulative else y, label=name)
     ax.set_xlabel("day")
-    ax.set_ylabel(ylabel or (f"cumulative {column}" if cumulative else column))
+    ax.set_ylabel(ylabel or (f"cumulative {metric_label(column)}" if cumulative else metric_label(column)))
+    if metric_unit(column) == MONEY:
+        money_axis(ax, "y")
+    ax.set_ylim(bottom=min(0.0, ax.get_ylim()[0]))
     ax.legend(frameon=False)
     return ax

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .fileio import replacing
 from .metrics import summarize
 
 
@@ -37,18 +38,37 @@ class Result:
         return cls(daily=pd.DataFrame(sim.rows), summary=summary, scenario=sim.scenario, seed=sim.seed,
                    meta=_meta(sim, wall_seconds), ledger=sim.ledger.frame(), transactions=transactions)
 
+    def plot(self, figsize=(9, 8)):
+        """The funnel over time above the cumulative money; returns the matplotlib Figure."""
+        from .plots import result_figure
+        return result_figure(self, figsize=figsize)
+
     def save(self, folder) -> Path:
-        """Write summary.json, daily.csv, ledger.csv, scenario.yaml, meta.json (+ transactions.csv)."""
+        """Write summary.json, daily.csv, ledger.csv, scenario.yaml, meta.json (+ transactions.csv).
+
+        Each file is written whole or not at all (``fileio.replacing``: temporary file, then
+        rename; 0644). If saving stops part-way (Ctrl-C, a full disk), the exception carries a
+        note saying which files are complete and which were not written."""
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
-        (out / "summary.json").write_text(json.dumps(_jsonable(self.summary), indent=2) + "\n")
-        self.daily.to_csv(out / "daily.csv", index=False)
-        if self.ledger is not None:
-            self.ledger.to_csv(out / "ledger.csv", index=False)
-        (out / "scenario.yaml").write_text(self.scenario.to_yaml())
-        (out / "meta.json").write_text(json.dumps(_jsonable(self.meta), indent=2) + "\n")
-        if self.transactions is not None:
-            self.transactions.to_csv(out / "transactions.csv", index=False)
+        writers = {
+            "summary.json": lambda p: p.write_text(json.dumps(_jsonable(self.summary), indent=2) + "\n", "utf-8"),
+            "daily.csv": lambda p: self.daily.to_csv(p, index=False),
+            "ledger.csv": None if self.ledger is None else lambda p: self.ledger.to_csv(p, index=False),
+            "scenario.yaml": lambda p: p.write_text(self.scenario.to_yaml(), "utf-8"),
+            "meta.json": lambda p: p.write_text(json.dumps(_jsonable(self.meta), indent=2) + "\n", "utf-8"),
+            "transactions.csv": (None if self.transactions is None
+                                 else lambda p: self.transactions.to_csv(p, index=False)),
+        }
+        names = [name for name, write in writers.items() if write is not None]
+        for done, name in enumerate(names):
+            try:
+                with replacing(out / name) as tmp:
+                    writers[name](tmp)
+            except BaseException as exc:
+                exc.add_note(f"saving to {out}/ stopped at {name}: complete: {', '.join(names[:done]) or 'none'}; "
+                             f"not written: {', '.join(names[done:])} (no file is left half-written)")
+                raise
         return out
 
 

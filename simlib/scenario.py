@@ -9,18 +9,33 @@ command line are merged the same way and validated again.
 from __future__ import annotations
 
 import copy
+from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 
 import yaml
 
 from .behavior import BEHAVIOR_PARAMS
-from .errors import ScenarioError
+from .errors import ScenarioError, did_you_mean, short_repr
 from .ledger import ECONOMICS_PARAMS
 from .params import Param, check_keys, resolve
 from .population import resolve_market, resolve_traits
+from .safe_yaml import read_yaml_file
 
-BUILTIN_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+def _builtin_dir() -> Path:
+    """The built-in scenarios: inside the installed package (a wheel ships the repository's
+    scenarios/ as simlib/scenarios/), else the checkout's scenarios/ (an editable install)."""
+    packaged = resources.files("simlib") / "scenarios"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / "scenarios"
+
+
+BUILTIN_DIR = _builtin_dir()
+MAX_KEY_PARTS = 20       # dotted parts in one override key (the deepest real key has 6)
+MAX_POLICIES = 100       # policy instances in one scenario
 TOP_LEVEL = {
     "name": Param("unnamed", "a short name", kind=str),
     "description": Param("", "the question this scenario answers", kind=str),
@@ -57,14 +72,20 @@ class Scenario:
         """A new scenario with ``changes`` merged in (nested or dotted keys) and validated again."""
         merged = copy.deepcopy(self.raw)
         merged.pop("extends", None)
+        where = f"{self.source} + {source}" if source else self.source
         for part in (changes or {}), dotted:
-            merged = deep_merge(merged, nest(part))
+            part = nest(part, where)
+            if "extends" in part:
+                raise ScenarioError(where, "extends", "cannot be overridden: it names the files a scenario is built "
+                                    "on, and this scenario is already built. Write a scenario file with "
+                                    "`extends: [<this scenario>, <the other>]` (later files win) and run that")
+            merged = deep_merge(merged, part)
         market = merged.get("market")
         if (isinstance(market, dict) and market.get("users") != self.data["market"]["users"]
                 and market.get("represents") is None):
             # fewer or more simulated customers for the same market: precision, not a new market
             merged["market"] = {**market, "represents": self.data["market"]["represents"]}
-        return Scenario(merged, source=f"{self.source} + {source}" if source else self.source)
+        return Scenario(merged, source=where)
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(_plain(self.data), sort_keys=False, allow_unicode=True, width=100)
@@ -102,9 +123,11 @@ def find_scenario(path_or_name, relative_to: Path | None = None) -> Path:
         candidates.append(relative_to / text)
     candidates += [Path(text), BUILTIN_DIR / text, BUILTIN_DIR / f"{text}.yaml"]
     for c in candidates:
-        if c.is_file():
-            return c.resolve()
-    from .errors import did_you_mean
+        try:
+            if c.is_file():
+                return c.resolve()
+        except OSError:   # a name too long for the file system, say
+            continue
     raise ScenarioError(text, "", "no such scenario file." + did_you_mean(Path(text).stem, builtin_scenarios())
                         + " Built-in scenarios: " + ", ".join(builtin_scenarios()))
 
@@ -120,19 +143,11 @@ def _load_raw(path: Path, stack: tuple) -> dict:
     if path in stack:
         chain = " -> ".join(_display(p) for p in (*stack, path))
         raise ScenarioError(_display(path), "extends", f"circular extends: {chain}")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(_display(path), "", f"cannot read the file: {exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(_display(path), "", f"{where}not valid YAML ({problem})") from None
+    data = read_yaml_file(path, _display(path))
     if data is None:
-        data = {}
+        raise ScenarioError(_display(path), "", "the file is empty; a scenario needs at least `extends: baseline` "
+                                                "(or another built-in) or sections such as market:, policies: "
+                                                "(see `simlib scenarios`)")
     if not isinstance(data, dict):
         raise ScenarioError(_display(path), "", "expected a mapping of sections (market:, policies:, ...) at the top")
     merged: dict = {}
@@ -167,12 +182,15 @@ def deep_merge(base: dict, top: Mapping) -> dict:
     return out
 
 
-def nest(changes: Mapping) -> dict:
+def nest(changes: Mapping, source: str = "<override>") -> dict:
     """``{"a.b": 1, "c": {"d": 2}}`` -> ``{"a": {"b": 1}, "c": {"d": 2}}``."""
     out: dict = {}
     for key, value in changes.items():
         parts = str(key).split(".")
-        node = {parts[-1]: nest(value) if isinstance(value, Mapping) else value}
+        if len(parts) > MAX_KEY_PARTS:
+            raise ScenarioError(source, short_repr(key), f"a key path of {len(parts)} parts; scenario keys are "
+                                                         f"at most {MAX_KEY_PARTS} deep")
+        node = {parts[-1]: nest(value, source) if isinstance(value, Mapping) else value}
         for part in reversed(parts[:-1]):
             node = {part: node}
         out = deep_merge(out, node)
@@ -181,12 +199,12 @@ def nest(changes: Mapping) -> dict:
 
 def validate(raw: Mapping, source: str) -> dict:
     """Check every key and value; return the resolved scenario with all defaults."""
-    from .policies.base import resolve_policy
+    from .policies.base import check_policy_references, resolve_policy
     check_keys(raw, TOP_LEVEL, source, "")
     for section in ("market", "traits", "behavior", "economics", "policies"):
         value = raw.get(section)
         if value is not None and not isinstance(value, Mapping):
-            raise ScenarioError(source, section, f"expected a mapping of keys, got {value!r}")
+            raise ScenarioError(source, section, f"expected a mapping of keys, got {short_repr(value)}")
     out = {
         "name": TOP_LEVEL["name"].check(raw.get("name", "unnamed"), source, "name"),
         "description": TOP_LEVEL["description"].check(raw.get("description", ""), source, "description"),
@@ -196,8 +214,11 @@ def validate(raw: Mapping, source: str) -> dict:
         "economics": resolve(ECONOMICS_PARAMS, raw.get("economics"), source, "economics"),
     }
     policies = raw.get("policies") or {}
+    if len(policies) > MAX_POLICIES:
+        raise ScenarioError(source, "policies", f"{len(policies)} policies; at most {MAX_POLICIES}")
     out["policies"] = {str(name): resolve_policy(str(name), cfg, source, out["market"])
                        for name, cfg in policies.items()}
+    check_policy_references(out["policies"], source)
     return out
 
 

@@ -19,7 +19,7 @@ def test_run_writes_the_promised_files(tmp_path):
     out = tmp_path / "run"
     done = simlib_cli("run", "--users", 3000, "--days", 40, "--seed", 5, "--out", out)
     assert done.returncode == 0, done.stderr
-    assert "gmv_cny" in done.stdout and "roi" in done.stdout
+    assert "GMV" in done.stdout and "ROI" in done.stdout and "net profit" in done.stdout
     daily = pd.read_csv(out / "daily.csv")
     assert list(daily.columns[:len(DAILY_COLUMNS)]) == DAILY_COLUMNS or set(DAILY_COLUMNS) <= set(daily.columns)
     assert len(daily) == 40
@@ -77,9 +77,45 @@ def test_scenarios_lists_builtins():
 
 
 def test_unwritable_out_keeps_the_summary_and_exits_2(tmp_path):
-    blocker = tmp_path / "file"
-    blocker.write_text("not a folder")
-    done = simlib_cli("run", "--users", 1000, "--days", 10, "--out", blocker / "sub")
+    out = tmp_path / "run"
+    (out / "ledger.csv").mkdir(parents=True)          # a folder where a result file must go
+    done = simlib_cli("run", "--users", 1000, "--days", 10, "--out", out)
     assert done.returncode == 2
-    assert "gmv_cny" in done.stdout          # what was computed is shown, not lost
+    assert "net profit" in done.stdout       # what was computed is shown, not lost
     assert "cannot write" in done.stderr and "Traceback" not in done.stderr
+    assert "complete: summary.json, daily.csv; not written: ledger.csv, scenario.yaml, meta.json" in done.stderr
+
+
+def test_interrupted_save_leaves_whole_files_and_says_which(tmp_path, monkeypatch, capsys):
+    """Ctrl-C while writing ledger.csv: the files before it are whole, it and the rest are absent
+    (no half-written file, no temporary file), and the message says so."""
+    import pandas
+    from simlib.cli.main import main
+    real_to_csv = pandas.DataFrame.to_csv
+
+    def to_csv(frame, path, *args, **kwargs):
+        if ".ledger.csv." in str(path):
+            real_to_csv(frame.head(3), path, *args, **kwargs)   # part of the file is on disk...
+            raise KeyboardInterrupt                            # ...when the user presses Ctrl-C
+        return real_to_csv(frame, path, *args, **kwargs)
+    monkeypatch.setattr(pandas.DataFrame, "to_csv", to_csv)
+    out = tmp_path / "run"
+    assert main(["run", "--users", "800", "--days", "8", "--out", str(out)]) == 130
+    err = capsys.readouterr().err
+    assert ("interrupted; saving to" in err and "complete: summary.json, daily.csv; not written: ledger.csv, "
+            "scenario.yaml, meta.json" in err and "the run finished and its summary is printed above" in err), err
+    assert sorted(p.name for p in out.iterdir()) == ["daily.csv", "summary.json"]
+    assert len(pd.read_csv(out / "daily.csv")) == 8 and json.loads((out / "summary.json").read_text())["days"] == 8
+    assert {oct(p.stat().st_mode & 0o777) for p in out.iterdir()} == {"0o644"}
+
+
+def test_interrupted_run_says_nothing_was_written(tmp_path, monkeypatch, capsys):
+    from simlib.cli.main import main
+    from simlib.engine import Sim
+
+    def interrupted(self):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(Sim, "run", interrupted)
+    assert main(["run", "--users", "500", "--days", "5", "--out", str(tmp_path / "run")]) == 130
+    assert "interrupted; the run stopped before it finished; nothing was written" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()

@@ -29,7 +29,7 @@ def test_compare_prints_table_and_writes_folder(tmp_path):
                "gross_profit_cny,discount_cny", "--crn-check", "--detect", "discount_cny=0.001")
     assert p.returncode == 0, p.stderr
     lines = p.stdout.splitlines()
-    assert any(l.startswith("discount_cny (lower is better)") for l in lines)
+    assert any(l.startswith("Discounts, CNY (lower is better)") for l in lines)  # plain names, units
     row = next(l for l in lines if l.strip().startswith("coupon_pond"))
     assert "baseline" in p.stdout and "(reference)" in p.stdout
     assert "ratio" in p.stdout and "independent seeds" in p.stdout
@@ -49,7 +49,7 @@ def test_compare_prints_table_and_writes_folder(tmp_path):
 
 
 def test_experiment_runs_every_declared_analysis(tmp_path):
-    exp = {"name": "toy", "model": "simlib.experiment.toy:funnel", "replications": 2, "seed": 1,
+    exp = {"name": "toy", "model": "toy_funnel", "replications": 2, "seed": 1,
            "arms": {"plain": {}, "coupon": {"overrides": {"discount": 0.05}}},
            "uncertainties": {"price_sensitivity": {"low": 0.2, "high": 2.0}},
            "levers": {"discount": {"low": 0.0, "high": 0.3}},

@@ -1,10 +1,12 @@
 """Serial, local processes and a local Dask cluster give identical result tables."""
+import importlib.util
+
 import pandas as pd
 import pytest
 
 from simlib.experiment import Experiment, make_executor, parse_experiment
 
-TOY = {"name": "funnel", "model": "simlib.experiment.toy:funnel", "replications": 4, "seed": 11,
+TOY = {"name": "funnel", "model": "toy_funnel", "replications": 4, "seed": 11,
        "arms": {"base": {"overrides": {"discount": 0.0}}, "coupon": {"overrides": {"discount": 0.05}}},
        "uncertainties": {"price_sensitivity": {"low": 0.5, "high": 2.0}},
        "outcomes": {"gmv_cny": "maximize", "gross_profit_cny": "maximize"},
@@ -32,7 +34,11 @@ def serial():
     return tables(make_executor("serial"))
 
 
-@pytest.mark.parametrize("kind", ["processes", "dask"])
+NO_DASK = importlib.util.find_spec("distributed") is None  # Dask is the optional simlib[cluster] extra
+
+
+@pytest.mark.parametrize("kind", ["processes", pytest.param("dask", marks=pytest.mark.skipif(
+    NO_DASK, reason="Dask not installed (pip install 'simlib[cluster]')"))])
 def test_executors_give_bit_identical_tables(serial, kind):
     with make_executor(kind, workers=2) as ex:
         assert ex.workers == 2

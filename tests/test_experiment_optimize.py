@@ -11,7 +11,7 @@ BASE = str(Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml")
 
 
 def toy(constraints=None, **opt):
-    return {"name": "bowl", "model": "simlib.experiment.toy:quadratic", "replications": 2, "seed": 4,
+    return {"name": "bowl", "model": "toy_quadratic", "replications": 2, "seed": 4,
             "levers": {"x": {"low": 0.0, "high": 1.0}, "y": {"low": 0.0, "high": 1.0}},
             "outcomes": {"value": "maximize", "cost": "minimize"},
             "optimize": {"outcome": "value", "candidates": 32, "rounds": 3, "keep": 4,

@@ -1,5 +1,6 @@
 """An experiment killed mid-way (SIGKILL to the runner) resumes and ends exactly as an
 uninterrupted run: nothing finished is recomputed, nothing is lost or duplicated."""
+import json
 import os
 import signal
 import subprocess
@@ -12,7 +13,7 @@ import yaml
 
 from simlib.experiment import Experiment, load_experiment, load_results
 
-EXP = {"name": "kill", "model": "simlib.experiment.toy:slow", "replications": 4, "seed": 3,
+EXP = {"name": "kill", "model": "toy_slow", "replications": 4, "seed": 3,
        "arms": {"base": {"overrides": {"sleep": 0.12}}},
        "levers": {"x": {"low": 0.0, "high": 1.0}},
        "outcomes": {"value": "maximize"},
@@ -89,18 +90,21 @@ def test_ctrl_c_keeps_finished_runs(tmp_path):
     assert "run the same command again to resume" in err and "Traceback" not in err
     kept = len(run_files(out))
     assert 4 <= kept < TOTAL
+    assert f"finished runs are saved in {out}: sweep {kept} of {TOTAL} runs;" in err
+    assert not list(Path(out).rglob(".*.part"))  # no half-written file left behind
 
 
 def test_crashed_worker_loses_nothing_and_resumes(tmp_path):
     from simlib.experiment import WorkerCrashed, make_executor, parse_experiment
+    from simlib.experiment.toy import crash_once
     marker = tmp_path / "crash-once"
     marker.write_text("")
-    d = {**EXP, "model": "simlib.experiment.toy:crash_once",
-         "arms": {"base": {"overrides": {"sleep": 0.02, "crash_file": str(marker)}}}}
+    d = {k: v for k, v in EXP.items() if k != "model"}
+    d["arms"] = {"base": {"overrides": {"sleep": 0.02, "crash_file": str(marker)}}}
     out = tmp_path / "out"
     with make_executor("processes", 2) as ex:
         try:
-            Experiment(parse_experiment(d, "crash.yaml"), out=str(out), executor=ex).sweep()
+            Experiment(parse_experiment(d, "crash.yaml"), out=str(out), executor=ex, model=crash_once).sweep()
             raise AssertionError("the worker crash went unnoticed")
         except WorkerCrashed as e:
             assert "run the same command again" in str(e)
@@ -108,10 +112,10 @@ def test_crashed_worker_loses_nothing_and_resumes(tmp_path):
     kept = {f.name: f.stat().st_mtime_ns for f in run_files(out)}
     assert len(kept) < TOTAL
     with make_executor("processes", 2) as ex:
-        Experiment(parse_experiment(d, "crash.yaml"), out=str(out), executor=ex).sweep()
+        Experiment(parse_experiment(d, "crash.yaml"), out=str(out), executor=ex, model=crash_once).sweep()
     after = {f.name: f.stat().st_mtime_ns for f in run_files(out)}
     assert len(after) == TOTAL and all(after[k] == t for k, t in kept.items())
-    ref = Experiment(parse_experiment(d, "crash.yaml")).sweep().runs
+    ref = Experiment(parse_experiment(d, "crash.yaml"), model=crash_once).sweep().runs
     pd.testing.assert_frame_equal(load_results(str(out)), ref, check_exact=True)
 
 
@@ -128,3 +132,33 @@ def test_more_replications_later_computes_only_the_new_ones(tmp_path):
     assert sorted(grown.runs["replication"].unique()) == [0, 1, 2, 3]
     fresh = Experiment(parse_experiment({**d, "replications": 4}, "grow.yaml")).sweep()
     pd.testing.assert_frame_equal(grown.runs, fresh.runs, check_exact=True)
+
+
+def test_corrupt_stored_runs_are_named_set_aside_and_redone(tmp_path):
+    path = tmp_path / "exp.yaml"
+    path.write_text(yaml.safe_dump({**EXP, "arms": {"base": {"overrides": {"sleep": 0.0}}}}))
+    out = tmp_path / "out"
+    argv = [sys.executable, "-m", "simlib.cli", "experiment", str(path), "--workers", "1",
+            "--out", str(out), "--no-progress", "--no-plots"]
+    assert subprocess.run(argv, capture_output=True, timeout=120).returncode == 0
+    files = run_files(out)
+    assert len(files) == TOTAL and all(f.stat().st_mode & 0o777 == 0o644 for f in files)
+    truncated, garbage, foreign = files[3], files[17], files[31]
+    truncated.write_text(truncated.read_text()[:40])
+    garbage.write_bytes(b"\xff\x00 not json")
+    other = json.loads(files[0].read_text())  # whole, but another run's record
+    foreign.write_text(json.dumps(other))
+    untouched = {f.name: f.stat().st_mtime_ns for f in files if f not in (truncated, garbage, foreign)}
+
+    again = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0 and "Traceback" not in again.stderr
+    for f in (truncated, garbage, foreign):
+        assert f"warning: {f}: stored run" in again.stderr
+        assert (out / "corrupt" / "sweep" / f.name).exists()
+    assert "unreadable (JSONDecodeError" in again.stderr and "not the run planned" in again.stderr
+    after = {f.name: f.stat().st_mtime_ns for f in run_files(out)}
+    assert len(after) == TOTAL and all(after[k] == t for k, t in untouched.items())
+    reference = Experiment(load_experiment(str(path)), out=str(tmp_path / "ref")).sweep()
+    pd.testing.assert_frame_equal(load_results(str(out)), reference.runs, check_exact=True)
+    third = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    assert third.returncode == 0 and "warning" not in third.stderr

@@ -10,7 +10,7 @@ PI = float(np.pi)
 
 def test_ishigami_indices_come_out_right(tmp_path):
     spec = parse_experiment({
-        "name": "ishigami", "model": "simlib.experiment.toy:ishigami", "replications": 1, "seed": 1,
+        "name": "ishigami", "model": "toy_ishigami", "replications": 1, "seed": 1,
         "uncertainties": {k: {"low": -PI, "high": PI} for k in ("x1", "x2", "x3")},
         "outcomes": {"y": "maximize"},
         "sensitivity": {"samples": 1024, "bootstrap": 200}})
@@ -32,7 +32,7 @@ def test_sensitivity_of_the_paired_difference_between_arms():
     # toy funnel: without a discount, price sensitivity cannot matter; the coupon's lift
     # over no coupon is driven by it, while market size drives the levels
     spec = parse_experiment({
-        "name": "diff", "model": "simlib.experiment.toy:funnel", "replications": 2, "seed": 1,
+        "name": "diff", "model": "toy_funnel", "replications": 2, "seed": 1,
         "arms": {"plain": {}, "coupon": {"overrides": {"discount": 0.1}}},
         "uncertainties": {"price_sensitivity": {"low": 0.0, "high": 3.0},
                           "users": {"low": 200, "high": 400, "integer": True}},

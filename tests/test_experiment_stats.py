@@ -29,24 +29,46 @@ def test_prob_better_known_value_and_symmetry():
     assert cs.prob_better([1.0, 1.0, 1.0]) == 1.0
 
 
-def paired_t_power(n, delta, sd, alpha=0.05):
-    df = n - 1
-    nc = delta / sd * math.sqrt(n)
-    tcrit = stats.t.ppf(1 - alpha / 2, df)
-    return 1 - stats.nct.cdf(tcrit, df, nc) + stats.nct.cdf(-tcrit, df, nc)
+_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(2000)
 
 
-@pytest.mark.parametrize("delta,sd", [(1.0, 1.0), (0.5, 1.0), (300.0, 1000.0)])
-def test_replications_needed_reaches_the_power(delta, sd):
-    n = int(cs.replications_needed(sd, delta, 0.95, 0.8))
-    # noncentral-t power of the paired test at the recommended n is at least ~80 %,
-    # and two fewer replications would not be enough
-    assert paired_t_power(n, delta, sd) >= 0.78
-    assert paired_t_power(n - 2, delta, sd) < 0.8
+def power_by_integration(n: int, effect: float, confidence: float = 0.95) -> float:
+    """Power of the two-sided paired t-test, computed without the noncentral t: with
+    T = (Z + effect sqrt(n)) / sqrt(V / df), Z normal and V chi-square(df), average the
+    normal tail probabilities over V (Gauss-Legendre in V's quantile u, 2000 nodes; agrees
+    with adaptive quadrature to 1e-8 on this grid)."""
+    df, shift = n - 1, effect * math.sqrt(n)
+    c = stats.t.ppf(0.5 + confidence / 2, df)
+    u, w = (_NODES + 1) / 2, _WEIGHTS / 2
+    scale = c * np.sqrt(stats.chi2.ppf(u, df) / df)
+    return float(np.sum(w * (stats.norm.sf(scale - shift) + stats.norm.cdf(-scale - shift))))
 
 
-def test_replications_needed_effect_size_one_is_textbook_ten():
-    assert cs.replications_needed(1.0, 1.0) in (10.0, 11.0)  # G*Power: 10 pairs (d = 1)
+def test_the_integral_agrees_with_simulated_t_tests():
+    rng = np.random.default_rng(20240611)
+    d = rng.normal(1.0, 1.0, size=(200_000, 10))
+    t = d.mean(axis=1) / (d.std(axis=1, ddof=1) / math.sqrt(10))
+    simulated = float(np.mean(np.abs(t) > stats.t.ppf(0.975, 9)))
+    assert power_by_integration(10, 1.0) == pytest.approx(simulated, abs=4 * math.sqrt(0.2 / 200_000))
+
+
+EFFECTS = sorted({*np.round(np.geomspace(0.25, 6.0, 23), 4), 1.5, 2.0, 3.0})
+
+
+@pytest.mark.parametrize("effect", EFFECTS)
+def test_replications_needed_is_the_smallest_n_with_the_power(effect):
+    n = int(cs.replications_needed(1.0, effect, 0.95, 0.8))
+    assert power_by_integration(n, effect) >= 0.8 - 1e-9
+    assert n == 2 or power_by_integration(n - 1, effect) < 0.8
+
+
+def test_replications_needed_large_effects_and_scale():
+    # the issue's cases (sd of the paired difference 1): the old formula gave 10, 50 and 23
+    assert [cs.replications_needed(1.0, d) for d in (1.5, 2.0, 3.0)] == [6.0, 5.0, 4.0]
+    assert cs.replications_needed(1.0, 1.0) == 10.0  # G*Power, matched pairs, d = 1: 10 pairs
+    assert cs.replications_needed(1000.0, 300.0) == cs.replications_needed(1.0, 0.3)
+    assert cs.replications_needed(1.0, -2.0) == 5.0  # a fall is detected like a rise
+    assert cs.replications_needed(0.0, 1.0) == 2.0 and cs.replications_needed(1.0, 0.0) == math.inf
 
 
 def test_compare_table_pairs_by_replication():

@@ -30,8 +30,10 @@ def register(subparsers) -> None:
     c = subparsers.add_parser(
         "compare", help="compare strategy scenarios against a base (CRN, paired differences)",
         description="Run BASE and each ARM for R replications with common random numbers and "
-                    "print each arm's mean, its paired difference to BASE with an interval, the "
-                    "probability it beats BASE and the replications needed to detect it.")
+                    "print a verdict on net profit, then each arm's mean, its paired difference to "
+                    "BASE with an interval, the probability it beats BASE, the replications needed to "
+                    "detect it, the cost breakdown and what each arm changes. --out keeps the runs "
+                    "and writes a self-contained report.html there.")
     c.add_argument("base", help="the reference scenario (YAML file or built-in name)")
     c.add_argument("arms", nargs="+", help="scenarios to compare against the base")
     c.add_argument("--reps", "-r", type=int, default=10, help="replications (default 10)")
@@ -39,9 +41,10 @@ def register(subparsers) -> None:
     c.add_argument("--users", type=int, default=None, help="market size for every run")
     c.add_argument("--days", type=int, default=None, help="simulated days for every run")
     c.add_argument("--outcomes", default=None,
-                   help="comma-separated metrics (default: profit, GMV, ROI, repurchase, churn, cost)")
+                   help="comma-separated metrics; the first decides the verdict (default: net profit, "
+                        "gross profit, GMV, ROI, repurchase, churn, marketing cost)")
     c.add_argument("--detect", action="append", default=[], metavar="OUTCOME=DIFF",
-                   help="smallest difference worth detecting, for 'reps needed' (repeatable)")
+                   help="smallest difference worth detecting, for 'reps to detect' (repeatable)")
     c.add_argument("--crn-check", action="store_true",
                    help="also run with independent seeds and print the variance of the paired "
                         "difference both ways")
@@ -56,7 +59,7 @@ def register(subparsers) -> None:
     e.add_argument("--only", default=None,
                    help="comma-separated analyses to run: compare,sweep,sensitivity,optimize")
     e.add_argument("--reps", "-r", type=int, default=None, help="override replications")
-    e.add_argument("--no-plots", action="store_true", help="do not write PNG figures")
+    e.add_argument("--no-plots", action="store_true", help="do not write PNG figures (report.html is always written)")
     _add_execution(e)
     e.set_defaults(func=experiment_command)
 
@@ -70,37 +73,63 @@ def _executor(args):
     return make_executor(kind, args.workers, scheduler)
 
 
-def _guard(fn, args, out_hint):
+def _guard(fn, args):
     """Run a command body with user-facing handling of errors and interruptions."""
-    from simlib.experiment import ExperimentError, WorkerCrashed
-    try:
-        import simlib
-        user_error = getattr(simlib, "UserError", ExperimentError)
-    except Exception:  # pragma: no cover
-        user_error = ExperimentError
+    from simlib import UserError
+    from simlib.experiment import WorkerCrashed
+    args.status = {}  # stage -> [runs stored, runs planned], kept up to date while running
     try:
         return fn(args)
     except KeyboardInterrupt:
-        where = f" in {out_hint}" if out_hint else " (no --out folder: nothing kept)"
-        print(f"\ninterrupted: finished runs are saved{where}; run the same command again to "
-              "resume", file=sys.stderr)
+        print("\n" + _interrupted(args.status, args.out), file=sys.stderr)
         return EXIT_INTERRUPTED
     except WorkerCrashed as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_CRASH
-    except (ExperimentError, user_error) as e:
+    except UserError as e:
         print(f"error: {e}", file=sys.stderr)
+        return EXIT_USER
+    except OSError as e:  # a folder that cannot be written, a full disk
+        print(f"error: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
         return EXIT_USER
 
 
+def _interrupted(status: dict, out: str | None) -> str:
+    """What an interruption kept: the finished runs of each stage, and how to resume."""
+    if not out:
+        return "interrupted: nothing kept (no --out folder to save runs in)"
+    if not status:
+        return f"interrupted before any run finished; nothing to resume in {out}"
+    stages = ", ".join(f"{stage} {done} of {total} runs" + (" (complete)" if done == total else "")
+                       for stage, (done, total) in status.items())
+    return (f"interrupted: finished runs are saved in {out}: {stages}; run the same command again "
+            "to resume (saved runs are not recomputed)")
+
+
+def _check_out(out: str | None) -> None:
+    from simlib.experiment import ExperimentError
+    if out and os.path.exists(out) and not os.path.isdir(out):
+        raise ExperimentError("--out", "", f"{out} is a file; the results need a folder (a new one, or the "
+                              "folder of this experiment to resume it)")
+
+
 def compare_command(args) -> int:
-    return _guard(_compare, args, args.out)
+    import matplotlib
+    matplotlib.use("Agg")   # the report draws off screen: a terminal may have no display
+    return _guard(_compare, args)
 
 
 def _compare(args) -> int:
-    from simlib.experiment import ExperimentError, compare_scenarios, crn_variance
+    from simlib.experiment import ExperimentError, compare_experiment, compare_scenarios, crn_variance
+    from simlib.report import Decision, write_report
+    from simlib.report.inputs import from_experiment
     if args.reps < 2:
-        raise ExperimentError(f"--reps must be at least 2 (intervals need two), got {args.reps}")
+        raise ExperimentError("--reps", "", f"got {args.reps}; allowed: at least 2 (intervals need two)")
+    from simlib.experiment.schema import TOP_LEVEL
+    for key in ("users", "days"):
+        if getattr(args, key) is not None:
+            TOP_LEVEL[key].check(getattr(args, key), f"--{key}", "")
+    _check_out(args.out)
     outcomes = [s.strip() for s in args.outcomes.split(",") if s.strip()] if args.outcomes else None
     detect = {}
     for item in args.detect:
@@ -108,14 +137,21 @@ def _compare(args) -> int:
         try:
             detect[name.strip()] = float(value)
         except ValueError:
-            raise ExperimentError(f"--detect {item!r}: expected OUTCOME=NUMBER, e.g. "
-                                  "gross_profit_cny=5000") from None
+            raise ExperimentError("--detect", "", f"got {item[:100]!r}; allowed: OUTCOME=NUMBER, e.g. "
+                                  "net_profit_cny=5000") from None
     with _executor(args) as ex:
         kw = dict(replications=args.reps, seed=args.seed, users=args.users, days=args.days,
                   outcomes=outcomes, executor=ex, progress=not args.no_progress,
-                  detect_difference=detect or None)
-        res = compare_scenarios(args.base, args.arms, out=args.out, **kw)
-        print(res.text())
+                  detect_difference=detect or None, status=args.status)
+        exp = compare_experiment([args.base, *args.arms], out=args.out, **kw)
+        res = exp.compare()
+        if args.out:
+            path, decision = write_report(args.out)
+        else:
+            decision = Decision(from_experiment(exp, res))
+        print(decision.text(), flush=True)
+        for w in decision.warnings:
+            print(f"warning: {w}", file=sys.stderr)
         if args.crn_check:
             ind = compare_scenarios(args.base, args.arms, out=args.out, crn=False, **kw)
             print("Common random numbers: variance of the paired difference to the reference")
@@ -127,31 +163,32 @@ def _compare(args) -> int:
                     print(f"  {o:<22}{arm:<20} CRN {v['var_diff_crn']:.4g}   independent seeds "
                           f"{v['var_diff_independent']:.4g}   ratio {v['ratio']:.1f}x")
     if args.out:
-        print(f"results in {args.out}")
+        print(f"results in {args.out}; the report to forward: {path}")
     return 0
 
 
 def experiment_command(args) -> int:
-    out = args.out
-    return _guard(_experiment, args, out)
+    import matplotlib
+    matplotlib.use("Agg")
+    return _guard(_experiment, args)
 
 
 def _experiment(args) -> int:
     from simlib.experiment import Experiment, load_experiment
     from simlib.experiment.spec import did_you_mean, ExperimentError
+    _check_out(args.out)
     spec = load_experiment(args.file)
     if args.reps is not None:
-        if args.reps < 1:
-            raise ExperimentError(f"--reps must be positive, got {args.reps}")
-        spec.replications = args.reps
-    out = args.out or os.path.join("results", spec.name)
+        spec.set_replications(args.reps, "--reps")
+    out = args.out or os.path.join("results", spec.name)  # the name is a plain file name
+    _check_out(out)
     args.out = out
     allowed = ["compare", "sweep", "sensitivity", "optimize"]
     only = [s.strip() for s in args.only.split(",")] if args.only else None
     for s in only or []:
         if s not in allowed:
-            raise ExperimentError(f"--only: unknown analysis '{s}'; allowed: {', '.join(allowed)}"
-                                  f"{did_you_mean(s, allowed)}")
+            raise ExperimentError("--only", "", f"got {s[:100]!r}; allowed: {', '.join(allowed)}."
+                                  + did_you_mean(s, allowed))
     declared = []
     if len(spec.arms) > 1 or spec.compare is not None:
         declared.append("compare")
@@ -159,19 +196,25 @@ def _experiment(args) -> int:
     todo = [s for s in (only or declared)]
     for s in todo:
         if s != "compare" and getattr(spec, s) is None:
-            raise ExperimentError(f"{args.file}: key '{s}': not declared in the experiment file")
+            raise ExperimentError(args.file, s, "not declared in the experiment file (asked for by --only)")
     if not todo:
-        raise ExperimentError(f"{args.file}: nothing to run: declare 2+ arms, or sweep:, "
-                              "sensitivity: or optimize:")
+        raise ExperimentError(args.file, "", "nothing to run: declare 2+ arms, or sweep:, sensitivity: "
+                              "or optimize:")
     with _executor(args) as ex:
-        exp = Experiment(spec, out=out, executor=ex, progress=not args.no_progress)
+        exp = Experiment(spec, out=out, executor=ex, progress=not args.no_progress, status=args.status)
         results = {}
         for stage in todo:
             results[stage] = getattr(exp, stage)()
             _report(stage, results[stage], spec)
     if not args.no_plots:
         _plots(results, spec, out)
-    print(f"results in {out}")
+    from simlib.report import write_report
+    path, decision = write_report(out)
+    if decision.outcome:
+        print(f"Verdict: {decision.verdict}")
+    print(f"results in {out}; the report to forward: {path}", flush=True)
+    for w in decision.warnings:
+        print(f"warning: {w}", file=sys.stderr)
     return 0
 
 
@@ -180,12 +223,16 @@ def _report(stage, res, spec) -> None:
     with pd.option_context("display.width", 160, "display.max_columns", 20,
                            "display.float_format", "{:,.4g}".format):
         if stage == "compare":
-            print(res.text())
+            from simlib.report.text import format_comparison
+            print(format_comparison(res.table, res.reference, res.confidence))
+            print()
         elif stage == "sweep":
+            from simlib.report.text import format_frame
+            labels = {p.key: p.label for p in spec.parameters() if p.label}
             keys = [o.key for o in spec.outcomes if o.key in res.runs.columns]
             print(f"sweep: {len(res.design)} design points x {res.runs['arm'].nunique()} arms x "
-                  f"{spec.replications} replications")
-            print(res.means(keys).to_string(index=False))
+                  f"{spec.replications} replications; mean per point")
+            print(format_frame(res.means(keys), labels))
             print()
             arms = list(res.runs["arm"].unique())
             params = [c for c in res.runs.columns if c.startswith("param:")]
@@ -196,39 +243,50 @@ def _report(stage, res, spec) -> None:
                         continue
                     d = res.difference(o.key, arm, spec.reference, spec.confidence)
                     print(f"paired difference {arm} - {spec.reference} in {o.name} at each point "
-                          f"(P higher = probability the difference is > 0):")
-                    print(d.to_string(index=False))
+                          f"(P(higher) = probability the difference is > 0):")
+                    print(format_frame(d, labels, diff_of=o.key))
                     print()
         elif stage == "sensitivity":
             print("Sobol' indices (first order S1, total ST, with intervals)")
             cols = ["arm", "outcome", "label", "first", "first_low", "first_high", "total",
                     "total_low", "total_high"]
-            print(res.table[[c for c in cols if c in res.table.columns]].to_string(index=False))
+            t = res.table[[c for c in cols if c in res.table.columns]].copy()
+            if "label" in t and "parameter" in res.table:
+                from simlib.report.units import param_label
+                t["label"] = [param_label(k) if lab == k and "." in k else lab
+                              for k, lab in zip(res.table["parameter"], t["label"])]
+            print(t.to_string(index=False, float_format="{:.2f}".format))
             print()
         elif stage == "optimize":
+            from simlib.report.text import format_frame
+            from simlib.report.units import fmt_metric, metric_label, nice_number, param_label
+            labels = {p.key: p.label or param_label(p.key) for p in spec.levers}
             if res.best is None:
                 print("optimisation: no candidate satisfies every constraint")
             else:
-                lever_cols = [p.key for p in spec.levers]
                 b = res.best
-                settings = ", ".join(f"{k} = {b[k]:.4g}" if isinstance(b[k], float) else f"{k} = {b[k]}"
-                                     for k in lever_cols)
-                print(f"best feasible: {settings}  ->  {res.outcome} {b['objective']:,.4g}")
+                settings = ", ".join(f"{labels[k]} = {nice_number(_scalar(b[k]))}" for k in labels)
+                print(f"best feasible: {settings}  ->  {metric_label(res.outcome)} "
+                      f"{fmt_metric(res.outcome, b['objective'])} (robust score)")
             if len(res.frontier):
-                print(f"frontier ({res.outcome} vs {res.frontier_metric}):")
-                cols = [p.key for p in spec.levers] + ["objective", res.frontier_metric]
-                print(res.frontier[cols].to_string(index=False))
+                fkey = res.frontier_metric.split(":", 1)[-1]
+                print(f"frontier ({metric_label(res.outcome)} vs {metric_label(fkey)}):")
+                cols = list(labels) + ["objective", res.frontier_metric]
+                table = res.frontier[cols].rename(columns={"objective": res.outcome, res.frontier_metric: fkey})
+                print(format_frame(table, labels))
             print()
 
 
+def _scalar(v):
+    return v.item() if hasattr(v, "item") else v
+
+
 def _plots(results, spec, out) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from simlib.experiment import plots as pe
     folder = os.path.join(out, "plots")
     os.makedirs(folder, exist_ok=True)
-    figs = {}
+    figs = _Saver(folder)
+    labels = {p.key: p.label for p in spec.parameters() if p.label}
     if "compare" in results:
         r = results["compare"]
         for o in r.table["outcome"].unique()[:3]:
@@ -243,7 +301,7 @@ def _plots(results, spec, out) -> None:
         s = results["sweep"]
         params = [c for c in s.runs.columns if c.startswith("param:")]
         if params:
-            figs["response"] = pe.response_surface(s.runs, params[:2], spec.outcomes[0].key)
+            figs["response"] = pe.response_surface(s.runs, params[:2], spec.outcomes[0].key, labels=labels)
         arms = list(s.runs["arm"].unique())
         if len(params) == 1 and spec.reference in arms:
             o = spec.outcomes[0]
@@ -251,11 +309,24 @@ def _plots(results, spec, out) -> None:
                 if arm != spec.reference:
                     d = s.difference(o.key, arm, spec.reference, spec.confidence)
                     figs[f"flip_{arm}"] = pe.difference_plot(d, params[0][6:], o.name,
-                                                             f"{arm} - {spec.reference}")
+                                                             f"{arm} - {spec.reference}", labels=labels)
     if "optimize" in results and results["optimize"].frontier_metric:
         figs["frontier"] = pe.frontier_plot(results["optimize"])
-    for name, fig in figs.items():
-        fig.savefig(os.path.join(folder, f"{name}.png"), dpi=100, bbox_inches="tight")
+
+
+class _Saver(dict):
+    """figs[name] = fig writes plots/NAME.png at once (atomically) and closes the figure."""
+
+    def __init__(self, folder):
+        super().__init__()
+        self.folder = folder
+
+    def __setitem__(self, name, fig):
+        import matplotlib.pyplot as plt
+
+        from simlib.fileio import replacing
+        with replacing(os.path.join(self.folder, f"{name}.png")) as tmp:
+            fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
         plt.close(fig)
 
 

@@ -11,9 +11,9 @@ import json
 import sys
 from pathlib import Path
 
-import yaml
 
-from ..errors import UserError
+from ..errors import UserError, key_text, short_repr
+from ..safe_yaml import load_yaml
 
 PROGRESS_MIN_CUSTOMER_DAYS = 20_000_000  # show a progress bar above this much work
 
@@ -30,12 +30,20 @@ def parse_set(items) -> dict:
     for item in items or ():
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise UserError(f"--set {item!r}: expected KEY=VALUE, e.g. --set policies.douyin_ads.budget_cny_per_day=3000")
-        try:
-            out[key.strip()] = yaml.safe_load(value)
-        except yaml.YAMLError:
-            raise UserError(f"--set {item!r}: the value is not valid YAML") from None
+            raise UserError(f"--set {short_repr(item)}: expected KEY=VALUE, e.g. --set policies.douyin_ads.budget_cny_per_day=3000")
+        out[key.strip()] = load_yaml(value, f"--set {key_text(key.strip())}")
     return out
+
+
+def check_out_folder(out: str) -> None:
+    """``--out`` must be a folder or not exist yet: refuse a file before any work is done."""
+    path = Path(out)
+    for existing in (path, *path.parents):
+        if existing.exists():
+            if not existing.is_dir():
+                raise UserError(f"--out {key_text(out)}: {existing} is a file, not a folder; --out names "
+                                "a folder for the results (created if missing)")
+            return
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,14 +79,17 @@ def build_parser() -> argparse.ArgumentParser:
     lst = sub.add_parser("scenarios", help="list the built-in scenarios")
     lst.set_defaults(func=cmd_list)
 
-    from . import calibrate, experiment  # each adds its sub-commands
+    from . import calibrate, experiment, report  # each adds its sub-commands
     experiment.register(sub)
+    report.register(sub)
     calibrate.register(sub)
     return parser
 
 
 def cmd_run(args) -> int:
     from ..run import as_scenario, run
+    if args.out:
+        check_out_folder(args.out)
     scenario = as_scenario(args.scenario)
     overrides = parse_set(args.set)
     if overrides:
@@ -87,61 +98,31 @@ def cmd_run(args) -> int:
     days = args.days if args.days is not None else scenario.data["market"]["days"]
     progress = args.progress if args.progress is not None else (users * days >= PROGRESS_MIN_CUSTOMER_DAYS
                                                                 and sys.stderr.isatty())
-    result = run(scenario, seed=args.seed, users=args.users, days=args.days, progress=progress,
-                 record_transactions=args.transactions)
+    try:
+        result = run(scenario, seed=args.seed, users=args.users, days=args.days, progress=progress,
+                     record_transactions=args.transactions)
+    except KeyboardInterrupt as exc:
+        exc.add_note("the run stopped before it finished; nothing was written")
+        raise
     if args.json:
         from ..results import _jsonable
         print(json.dumps(_jsonable(result.summary), indent=2))
     else:
-        print(format_summary(result))
+        from ..report.text import format_run
+        print(format_run(result))
     if args.out:
         try:
             folder = result.save(args.out)
         except OSError as exc:
-            raise UserError(f"--out {args.out}: cannot write the results there ({exc.strerror or exc}); "
-                            "the summary is printed above; choose a folder you can write to") from None
+            notes = " ".join(getattr(exc, "__notes__", []))
+            raise UserError(f"--out {args.out}: cannot write the results there ({exc.strerror or exc}); {notes} "
+                            "The summary is printed above; choose a folder you can write to") from None
+        except KeyboardInterrupt as exc:
+            exc.add_note("the run finished and its summary is printed above")
+            raise
         print(f"\nwrote {folder}/ (summary.json, daily.csv, ledger.csv, scenario.yaml, meta.json"
               + (", transactions.csv)" if args.transactions else ")"), file=sys.stderr if args.json else sys.stdout)
     return 0
-
-
-SUMMARY_ROWS = [
-    ("Market", [("users", "customers", "{:,.0f}"), ("days", "days", "{:,.0f}"), ("seed", "", "{}")]),
-    ("Money", [("gmv_cny", "CNY", "{:,.0f}"), ("discount_cny", "CNY", "{:,.0f}"), ("cogs_cny", "CNY", "{:,.0f}"),
-               ("gross_profit_cny", "CNY", "{:,.0f}"), ("marketing_cost_cny", "CNY", "{:,.0f}"),
-               ("roi", "net return per CNY of marketing", "{:,.2f}"), ("cac_cny", "CNY per new buyer", "{:,.1f}"),
-               ("clv_cny", "gross profit per new buyer in its window", "{:,.1f}")]),
-    ("Customers", [("purchases", "orders", "{:,.0f}"), ("buyers", "customers", "{:,.0f}"),
-                   ("new_buyers", "first order in the run", "{:,.0f}"), ("repeat_buyers", "customers", "{:,.0f}"),
-                   ("repurchase_rate", "repeat / buyers", "{:.1%}"), ("churn_rate", "ever-buyers lost", "{:.1%}")]),
-    ("Pond", [("pond_size_end", "members at the end", "{:,.0f}"), ("pond_joins", "joined", "{:,.0f}"),
-              ("messages_sent", "messages", "{:,.0f}"), ("unsubscribes", "left the pond", "{:,.0f}"),
-              ("coupons_redeemed", "coupons", "{:,.0f}")]),
-]
-
-
-def represents_line(summary) -> str:
-    """What the simulated customers stand for, in words."""
-    users, real, w = summary["users"], summary.get("represents", summary["users"]), summary.get("customers_per_simulated", 1.0)
-    if abs(w - 1.0) < 1e-12:
-        return f"{users:,} simulated customers, one for each customer of the market; money in CNY."
-    return (f"{users:,} simulated customers stand for a market of {real:,} ({w:,.2f} real customers each); "
-            f"money is in CNY of the real market, counts are simulated customers.")
-
-
-def format_summary(result) -> str:
-    s = result.summary
-    lines = [f"Scenario: {result.scenario.name}  ({result.scenario.source})"]
-    lines.append(represents_line(s))
-    for title, rows in SUMMARY_ROWS:
-        lines.append(f"\n{title}")
-        for key, unit, fmt in rows:
-            value = s.get(key)
-            text = "n/a" if value is None or value != value else fmt.format(value)
-            lines.append(f"  {key:<22}{text:>16}  {unit}")
-    stages = [f"{k[:-4]} {s[k]:,}" for k in s if k.endswith("_end") and k != "pond_size_end"]
-    lines.append("\nStages at the end: " + ", ".join(stages))
-    return "\n".join(lines)
 
 
 def cmd_validate(args) -> int:
@@ -185,8 +166,8 @@ def main(argv=None) -> int:
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print("interrupted" + "".join(f"; {note}" for note in getattr(exc, "__notes__", [])), file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

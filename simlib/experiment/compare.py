@@ -40,21 +40,52 @@ def prob_better(diff, sign: float = 1.0) -> float:
     return float(stats.t.cdf(m / (sd / math.sqrt(len(d))), len(d) - 1))
 
 
+MAX_EXACT_REPLICATIONS = 10 ** 15  # beyond this "inf": a difference lost in the noise
+
+
+def paired_t_power(n: int, effect: float, confidence: float = 0.95) -> float:
+    """Power of a two-sided paired t-test with n pairs when the true mean difference is
+    ``effect`` standard deviations of the paired difference (noncentral t, df = n - 1)."""
+    df, nc = n - 1, abs(effect) * math.sqrt(n)
+    t_crit = stats.t.ppf(0.5 + confidence / 2, df)
+    upper = stats.nct.sf(t_crit, df, nc)          # rejects on the right side
+    lower = stats.nct.sf(t_crit, df, -nc)         # on the wrong side: P(T < -t) by symmetry
+    return float(upper + lower)
+
+
 def replications_needed(sd_diff: float, delta: float, confidence: float = 0.95,
                         power: float = 0.8) -> float:
-    """Paired replications to detect a true mean difference `delta` (two-sided test).
+    """Smallest number of paired replications n for which a two-sided paired t-test at
+    ``confidence`` detects a true mean difference ``delta`` with probability >= ``power``,
+    when the paired difference has standard deviation ``sd_diff``.
 
-    n = ((z_{1-a/2} + z_{power}) * sd / delta)^2, then corrected once with t quantiles.
+    Exact: the power at n is computed from the noncentral t distribution (df = n - 1,
+    noncentrality delta / sd * sqrt(n)) and the smallest n reaching the target is found by
+    bisection (power grows with n). Normal-theory shortcuts are wrong for the large effects
+    common random numbers make common: at delta / sd = 2 the exact answer is 5. A t-test
+    needs n >= 2; with sd 0 any difference is seen with 2, with delta 0 none is (inf).
     """
-    if not np.isfinite(sd_diff) or delta == 0:
+    if not np.isfinite(sd_diff) or delta == 0 or not np.isfinite(delta):
         return float("inf")
     if sd_diff == 0:
         return 2.0
-    a = 1 - confidence
-    n = ((stats.norm.ppf(1 - a / 2) + stats.norm.ppf(power)) * sd_diff / abs(delta)) ** 2
-    n = max(n, 2.0)
-    n = ((stats.t.ppf(1 - a / 2, n - 1) + stats.t.ppf(power, n - 1)) * sd_diff / abs(delta)) ** 2
-    return float(max(2, math.ceil(n)))
+    effect = abs(delta) / sd_diff
+    if paired_t_power(2, effect, confidence) >= power:
+        return 2.0
+    z = stats.norm.ppf(0.5 + confidence / 2) + stats.norm.ppf(power)
+    high = max(3, math.ceil((z / effect) ** 2) + 3)  # the normal answer, plus room for t's heavier tails
+    while paired_t_power(high, effect, confidence) < power:
+        if high > MAX_EXACT_REPLICATIONS:
+            return float("inf")
+        high *= 2
+    low = 2  # power(low) < target <= power(high)
+    while high - low > 1:
+        mid = (low + high) // 2
+        if paired_t_power(mid, effect, confidence) >= power:
+            high = mid
+        else:
+            low = mid
+    return float(high)
 
 
 def paired(df: pd.DataFrame, metric: str, arm: str, reference: str,
@@ -72,7 +103,9 @@ def compare_table(df: pd.DataFrame, outcomes, reference: str, confidence: float 
     """One row per outcome and arm.
 
     Columns: outcome, direction, arm, n, mean, mean_low, mean_high, diff, diff_low,
-    diff_high, p_better, sd_diff, reps_needed, delta.
+    diff_high, p_better, sd_diff, reps_needed, delta, power: reps_needed replications per
+    arm give a two-sided paired t-test at ``confidence`` this ``power`` to detect a true
+    difference ``delta`` (the detect_difference given, else the difference observed).
     `outcomes` is a list of spec.Outcome (name, direction, key).
     """
     detect_difference = detect_difference or {}
@@ -88,7 +121,7 @@ def compare_table(df: pd.DataFrame, outcomes, reference: str, confidence: float 
                    "mean": m, "mean_low": lo, "mean_high": hi}
             if arm == reference:
                 row.update(diff=0.0, diff_low=0.0, diff_high=0.0, p_better=float("nan"),
-                           sd_diff=0.0, reps_needed=float("nan"), delta=float("nan"))
+                           sd_diff=0.0, reps_needed=float("nan"), delta=float("nan"), power=power)
             else:
                 d = paired(df, o.key, arm, reference)
                 dm, dlo, dhi = mean_ci(d, confidence)
@@ -96,7 +129,7 @@ def compare_table(df: pd.DataFrame, outcomes, reference: str, confidence: float 
                 delta = float(detect_difference.get(o.name, abs(dm)))
                 row.update(diff=dm, diff_low=dlo, diff_high=dhi,
                            p_better=prob_better(d, o.sign), sd_diff=sd, delta=delta,
-                           reps_needed=replications_needed(sd, delta, confidence, power))
+                           reps_needed=replications_needed(sd, delta, confidence, power), power=power)
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -120,8 +153,25 @@ def format_table(table: pd.DataFrame, reference: str, confidence: float = 0.95) 
                 reps = "inf" if not np.isfinite(r["reps_needed"]) else f"{int(r['reps_needed'])}"
                 lines.append(f"  {r['arm']:<22}{_fmt(r['mean']):>14}  {ci:<27}{_fmt(r['diff'], sign=True):>18}  "
                              f"{dci:<27}{r['p_better']:>10.3f}{reps:>13}")
+        lines.append(_reps_legend(g[g["arm"] != reference], pct))
         lines.append("")
     return "\n".join(lines)
+
+
+def _reps_legend(arms: pd.DataFrame, pct: int) -> str:
+    """What 'reps needed' means, under an outcome's rows."""
+    if arms.empty:
+        return ""
+    power = int(round(100 * float(arms["power"].iloc[0]))) if "power" in arms else 80
+    deltas = arms["delta"].to_numpy(dtype=float)
+    if np.allclose(deltas, np.abs(arms["diff"].to_numpy(dtype=float)), equal_nan=True):
+        size = "as large as the one shown"
+    elif np.all(deltas == deltas[0]):
+        size = f"of {_fmt(float(deltas[0]))}"
+    else:
+        size = "of the size asked for"
+    return (f"  reps needed = replications per arm to detect a difference {size} with {power} % power at "
+            f"{pct} % confidence; P(better) = chance the arm is truly better")
 
 
 def _fmt(x, sign=False) -> str:

@@ -25,8 +25,8 @@ from . import compare as cmp_stats
 from . import designs, optimize as opt_mod, sensitivity as sens_mod
 from .executors import Executor, SerialExecutor
 from .runner import FunctionModel, Run, SimlibModel, execute, run_seed
-from .spec import (ExperimentError, ExperimentSpec, check_metrics, eval_formula, formula_names,
-                   load_experiment, parse_experiment)
+from .spec import (ExperimentError, ExperimentSpec, check_metrics, check_replications, eval_formula,
+                   formula_names, load_experiment, parse_experiment)
 from .store import RunStore
 
 
@@ -40,7 +40,9 @@ class CompareResult:
     crn: bool
 
     def text(self) -> str:
-        return cmp_stats.format_table(self.table, self.reference, self.confidence)
+        """The table in plain names and units (simlib.report.text)."""
+        from ..report.text import format_comparison
+        return format_comparison(self.table, self.reference, self.confidence)
 
     def __str__(self):
         return self.text()
@@ -90,24 +92,36 @@ def _hash(obj) -> str:
 
 
 class Experiment:
+    """An experiment to run. ``model`` (a function f(params, seed, arm) -> dict of metrics)
+    is evaluated instead of the simulator; a file can only name a registered model."""
+
     def __init__(self, spec: ExperimentSpec, out: str | None = None,
-                 executor: Executor | None = None, progress: bool = False, model=None):
+                 executor: Executor | None = None, progress: bool = False, model=None,
+                 status: dict | None = None):
+        if model is not None and not callable(model):
+            raise ExperimentError("model", "", "expected a function f(params, seed, arm) -> dict of metrics")
         self.spec = spec
         self.out = out
         self.store = RunStore(out)
         self.executor = executor or SerialExecutor()
         self.progress = progress
-        self._model = model
+        self.model_function = model or spec.model_function
+        self.status = {} if status is None else status  # stage -> [runs stored, runs planned]
+        self._model = None
         self._arms_data = None
         self._prepared = False
 
     @classmethod
-    def from_yaml(cls, path: str, **kwargs) -> "Experiment":
-        return cls(load_experiment(path), **kwargs)
+    def from_yaml(cls, path: str, model=None, **kwargs) -> "Experiment":
+        return cls(load_experiment(path, model=model), model=model, **kwargs)
 
     @classmethod
-    def from_dict(cls, data: dict, source: str = "<dict>", **kwargs) -> "Experiment":
-        return cls(parse_experiment(data, source), **kwargs)
+    def from_dict(cls, data: dict, source: str = "<dict>", model=None, **kwargs) -> "Experiment":
+        return cls(parse_experiment(data, source, model=model), model=model, **kwargs)
+
+    @property
+    def custom_model(self) -> bool:
+        return self.model_function is not None or self.spec.model is not None
 
     # -- inputs ----------------------------------------------------------------------------
     def arms_data(self) -> dict:
@@ -115,7 +129,7 @@ class Experiment:
         if self._arms_data is not None:
             return self._arms_data
         spec = self.spec
-        if spec.model:
+        if self.custom_model:
             self._arms_data = {a.name: {**spec.overrides, **a.overrides} for a in spec.arms.values()}
             return self._arms_data
         import simlib
@@ -125,29 +139,32 @@ class Experiment:
             try:
                 return simlib.load_scenario(ref)
             except err as e:
-                raise ExperimentError(f"{spec.source}: key '{path}': {e}") from None
+                raise ExperimentError(spec.source, path, str(e)) from None
 
         base = load(spec.base, "base") if spec.base else None
         data = {}
         for arm in spec.arms.values():
+            if arm.scenario is None and base is None:
+                raise ExperimentError(spec.source, f"arms.{arm.name}", "no scenario and no base: give a "
+                                      "base scenario, a scenario for this arm, or a model")
             sc = load(arm.scenario, f"arms.{arm.name}.scenario") if arm.scenario else base
             if spec.overrides:
                 try:
                     sc = sc.override(spec.overrides)
                 except err as e:
-                    raise ExperimentError(f"{spec.source}: key 'overrides': {e}") from None
+                    raise ExperimentError(spec.source, "overrides", str(e)) from None
             if arm.overrides:
                 try:
                     sc = sc.override(arm.overrides)
                 except err as e:
-                    raise ExperimentError(f"{spec.source}: key 'arms.{arm.name}.overrides': {e}") from None
+                    raise ExperimentError(spec.source, f"arms.{arm.name}.overrides", str(e)) from None
             for p in spec.uncertainties + spec.levers:
                 role = "uncertainties" if p.role == "uncertainty" else "levers"
                 for v in ([p.midpoint()] if p.values is None else list(p.values)):
                     try:
                         sc.override({p.key: p.to_plain(v)})
                     except err as e:
-                        raise ExperimentError(f"{spec.source}: key '{role}.{p.key}': {e}") from None
+                        raise ExperimentError(spec.source, f"{role}.{p.key}", str(e)) from None
             data[arm.name] = sc.data
         # probe: a tiny run of each arm tells which metrics the runs report
         available = set()
@@ -163,8 +180,9 @@ class Experiment:
     def model(self):
         if self._model is None:
             spec = self.spec
-            if spec.model:
-                self._model = FunctionModel(spec.model, self.arms_data(), keep_daily=True)
+            if self.custom_model:
+                self._model = FunctionModel(self.model_function or spec.model, self.arms_data(),
+                                            keep_daily=True)
             else:
                 self._model = SimlibModel(self.arms_data(), users=spec.users, days=spec.days,
                                           keep_daily=False)
@@ -175,7 +193,10 @@ class Experiment:
         # and reporting choices (intervals, CRN vs independent stages) may change freely
         ignore = ("replications", "description", "crn", "confidence", "detect_difference", "compare")
         raw = {k: v for k, v in self.spec.raw.items() if k not in ignore}
-        return _hash({"experiment": raw, "arms": self.arms_data()})
+        declared = {"experiment": raw, "arms": self.arms_data()}
+        if self.custom_model:  # simulator folders keep the fingerprint they were written with
+            declared["model"] = self.model.identity
+        return _hash(declared)
 
     def _prepare(self):
         if self._prepared:
@@ -185,7 +206,8 @@ class Experiment:
         if self.spec.base:  # paths as resolved, so the copy works from the folder too
             resolved["base"] = self.spec.base
         for name, arm in self.spec.arms.items():
-            if arm.scenario and isinstance(resolved.get("arms"), dict) and isinstance(resolved["arms"].get(name), dict):
+            if isinstance(arm.scenario, str) and isinstance(resolved.get("arms"), dict) \
+                    and isinstance(resolved["arms"].get(name), dict):
                 resolved["arms"][name]["scenario"] = arm.scenario
         inputs = {"experiment.yaml": f"# resolved copy of {self.spec.source}\n"
                                      + yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True)}
@@ -194,27 +216,23 @@ class Experiment:
         self.store.prepare(self.fingerprint(), inputs)
         self._prepared = True
 
+    def _check_results(self, summary: dict) -> None:
+        """Outcomes must be computable from what the runs report: checked on the first run."""
+        check_metrics(self.spec, {k for k, v in summary.items()
+                                  if isinstance(v, (int, float)) and not isinstance(v, bool)})
+
     def _execute(self, stage: str, runs: list[Run], keep_daily: bool = False) -> pd.DataFrame:
         self._prepare()
         model = self.model
         if hasattr(model, "keep_daily"):
             model.keep_daily = keep_daily
-        ids = execute(model, runs, self.store, self.executor, progress=self.progress, desc=stage)
+        ids = execute(model, runs, self.store, self.executor, progress=self.progress, desc=stage,
+                      check=self._check_results, status=self.status)
         df = self.store.summary_frame(stage, set(ids))
         for o in self.spec.outcomes:
             if o.formula and len(df):
                 names = formula_names(self.spec.source, f"outcomes.{o.name}.formula", o.formula)
-                absent = [n for n in names if n not in df.columns]
-                if absent:
-                    raise ExperimentError(f"{self.spec.source}: key 'outcomes.{o.name}.formula': "
-                                          f"the runs report no {', '.join(absent)}")
                 df[o.name] = eval_formula(o.formula, {n: df[n] for n in names})
-        missing = [o.key for o in self.spec.outcomes if o.key not in df.columns]
-        if missing and len(df):
-            cols = [c for c in df.columns if c not in ("stage", "arm", "point", "replication", "seed", "run_id")
-                    and not c.startswith("param:")]
-            raise ExperimentError(f"{self.spec.source}: key 'outcomes': the runs report no "
-                                  f"{', '.join(missing)}; available: {', '.join(cols)}")
         return df
 
     def _seed(self, rep, arm_index=0, point=0, crn=None):
@@ -225,7 +243,7 @@ class Experiment:
     def compare(self, replications: int | None = None, crn: bool | None = None,
                 keep_daily: bool | None = None) -> CompareResult:
         spec = self.spec
-        reps = replications or spec.replications
+        reps = spec.replications if replications is None else check_replications(spec, replications)
         crn = spec.crn if crn is None else crn
         if keep_daily is None:
             keep_daily = bool((spec.compare or {}).get("keep_daily", True))
@@ -279,8 +297,7 @@ class Experiment:
         spec = self.spec
         se = spec.sensitivity
         if se is None:
-            raise ExperimentError(f"{spec.source}: key 'sensitivity': missing; add e.g. "
-                                  "sensitivity: {samples: 64}")
+            raise ExperimentError(spec.source, "sensitivity", "missing; add e.g. sensitivity: {samples: 64}")
         params = spec.parameters(se["over"])
         design, labels = designs.saltelli(params, se["samples"], seed=spec.seed)
         runs = self._design_runs("sensitivity", se["arms"], design)
@@ -310,8 +327,7 @@ class Experiment:
         spec = self.spec
         op = spec.optimize
         if op is None:
-            raise ExperimentError(f"{spec.source}: key 'optimize': missing; add e.g. "
-                                  "optimize: {outcome: gross_profit_cny}")
+            raise ExperimentError(spec.source, "optimize", "missing; add e.g. optimize: {outcome: gross_profit_cny}")
         levers = spec.levers
         lever_keys = [p.key for p in levers]
         S = op["scenarios"] if spec.uncertainties else 1
@@ -336,8 +352,8 @@ class Experiment:
             new = new.drop_duplicates().reset_index(drop=True)
             if new.empty:
                 if rnd == 0:
-                    raise ExperimentError(f"{spec.source}: key 'optimize.constraints': no lever "
-                                          "setting in the declared ranges satisfies the lever constraints")
+                    raise ExperimentError(spec.source, "optimize.constraints", "no lever setting in the "
+                                          "declared ranges satisfies the lever constraints")
                 break
             new.index = pd.RangeIndex(len(cands), len(cands) + len(new))
             cands = pd.concat([cands, new]) if len(cands) else new
@@ -400,38 +416,55 @@ def _plain(v):
     return v.item() if isinstance(v, np.generic) else v
 
 
-def compare_scenarios(base: str, arms: list[str], *, replications: int = 10, seed: int = 0,
+def compare_scenarios(base, arms: list, *, replications: int = 10, seed: int = 0,
                       users: int | None = None, days: int | None = None, outcomes=None,
                       out: str | None = None, executor: Executor | None = None,
                       progress: bool = False, crn: bool = True,
-                      detect_difference: dict | None = None) -> CompareResult:
-    """Compare scenario files against a base scenario (the `simlib compare` command)."""
-    names = []
-    arm_map = {}
-    try:
-        import simlib
-        builtins = list(simlib.builtin_scenarios())
-    except Exception:  # pragma: no cover
-        builtins = None
-    for path in [base] + list(arms):
-        stem_name = os.path.splitext(os.path.basename(str(path)))[0]
-        if builtins is not None and not os.path.exists(path) and stem_name not in builtins:
-            from .spec import did_you_mean
-            raise ExperimentError(f"{path}: no such scenario file, nor a built-in scenario; "
-                                  f"built-in: {', '.join(builtins)}{did_you_mean(stem_name, builtins)}")
-        stem = os.path.splitext(os.path.basename(str(path)))[0]
-        name = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in stem) or "arm"
+                      detect_difference: dict | None = None, status: dict | None = None) -> CompareResult:
+    """Compare scenario files against a base scenario (the `simlib compare` command).
+    ``status`` (a dict) is kept at {stage: [runs stored, runs planned]} while it runs."""
+    return compare_experiment([base, *arms], replications=replications, seed=seed, users=users, days=days,
+                              outcomes=outcomes, out=out, executor=executor, progress=progress, crn=crn,
+                              detect_difference=detect_difference, status=status).compare()
+
+
+def compare_experiment(arms, reference: str | None = None, *, replications: int = 10, seed: int = 0,
+                       users: int | None = None, days: int | None = None, outcomes=None,
+                       out: str | None = None, executor: Executor | None = None,
+                       progress: bool = False, crn: bool = True,
+                       detect_difference: dict | None = None, status: dict | None = None) -> Experiment:
+    """The comparison experiment of ``arms``: a list of scenario paths, built-in names or
+    ``Scenario`` objects (named after the file or the scenario), or a mapping name -> one of
+    those. ``reference`` defaults to the first arm."""
+    import simlib
+    builtins = list(simlib.builtin_scenarios())
+    items = list(arms.items()) if isinstance(arms, dict) else [(None, a) for a in arms]
+    arm_map, objects = {}, {}
+    for given_name, ref in items:
+        if isinstance(ref, simlib.Scenario):
+            stem = ref.name
+        else:
+            ref = str(ref)
+            stem = os.path.splitext(os.path.basename(ref))[0]
+            if not os.path.exists(ref) and stem not in builtins:
+                from .spec import did_you_mean
+                raise ExperimentError(ref, "", "no such scenario file, nor a built-in scenario; built-in: "
+                                      + ", ".join(builtins) + "." + did_you_mean(stem, builtins))
+        name = given_name or "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in stem) or "arm"
         if not name[0].isalpha():
             name = "arm_" + name
         while name in arm_map:
             name += "_2"
-        arm_map[name] = {"scenario": os.path.abspath(path) if os.path.exists(path) else path}
-        names.append(name)
-    data = {"name": "compare", "arms": arm_map, "reference": names[0], "seed": seed,
+        if isinstance(ref, simlib.Scenario):
+            objects[name] = ref
+            arm_map[name] = {"scenario": f"<scenario {ref.name} from {ref.source}>"}
+        else:
+            arm_map[name] = {"scenario": os.path.abspath(ref) if os.path.exists(ref) else ref}
+    data = {"name": "compare", "arms": arm_map, "reference": reference or next(iter(arm_map)), "seed": seed,
             "replications": replications, "crn": crn}
-    if users:
+    if users is not None:
         data["users"] = users
-    if days:
+    if days is not None:
         data["days"] = days
     if outcomes:
         data["outcomes"] = list(outcomes)
@@ -440,6 +473,8 @@ def compare_scenarios(base: str, arms: list[str], *, replications: int = 10, see
         if not outcomes:
             from .spec import DEFAULT_OUTCOMES
             data["outcomes"] = list(dict.fromkeys(DEFAULT_OUTCOMES + list(detect_difference)))
-    exp = Experiment(parse_experiment(data, "<command line>"), out=out, executor=executor,
-                     progress=progress)
-    return exp.compare()
+    spec = parse_experiment(data, "<command line>")
+    for name, scenario in objects.items():   # a Scenario object stands in for its placeholder
+        arm = spec.arms[name]
+        spec.arms[name] = type(arm)(name, scenario, arm.overrides, arm.description)
+    return Experiment(spec, out=out, executor=executor, progress=progress, status=status)

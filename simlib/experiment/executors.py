@@ -117,19 +117,17 @@ class DaskExecutor(Executor):
 
     def __init__(self, address: str | None = None, workers: int | None = None,
                  client=None, threads_per_worker: int = 1):
-        try:
-            from distributed import Client, LocalCluster
-        except ImportError:  # pragma: no cover - dask is a declared dependency
-            raise ExperimentError("the Dask executor needs 'distributed' (pip install distributed)") from None
+        Client, LocalCluster = _distributed()
         self._cluster = None
         self._own_client = client is None
         if client is not None:
             self._client = client
         elif address:
             try:
-                self._client = Client(address, timeout="20s")
-            except (OSError, TimeoutError) as e:
-                raise ExperimentError(f"cannot reach the Dask scheduler at '{address}': {e}") from None
+                self._client = Client(address, timeout="10s")
+            except (OSError, TimeoutError, ValueError) as e:
+                raise ExperimentError("--scheduler", "", f"cannot reach the Dask scheduler at {address!r} "
+                                      f"({type(e).__name__}: {str(e)[:200]})") from None
         else:
             self._cluster = LocalCluster(n_workers=int(workers or os.cpu_count() or 1),
                                          threads_per_worker=threads_per_worker, processes=True,
@@ -167,14 +165,55 @@ class DaskExecutor(Executor):
 
 
 EXECUTORS = ("serial", "processes", "dask")
+SCHEDULER_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
+MAX_WORKERS_PER_CORE = 4
+
+
+def _distributed():
+    """Dask's Client and LocalCluster, or an error naming the extra that installs them."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ExperimentError("--scheduler", "", "the Dask executor needs Dask's distributed scheduler, "
+                              "installed with the cluster extra: pip install 'simlib[cluster]'") from None
+    return Client, LocalCluster
+
+
+def check_workers(workers) -> int | None:
+    """None (all cores) or a number of local worker processes from 1 to 4 per core."""
+    if workers is None:
+        return None
+    limit = MAX_WORKERS_PER_CORE * (os.cpu_count() or 1)
+    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= limit:
+        raise ExperimentError("--workers", "", f"got {workers!r}; allowed: an integer from 1 to {limit} "
+                              f"({MAX_WORKERS_PER_CORE} per core; default: all cores)")
+    return workers
+
+
+def check_scheduler(address: str) -> str:
+    """A Dask scheduler address: scheme://host:port with a scheme Dask speaks, or host:port."""
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        scheme, rest = "tcp", address
+    host, _, port = rest.rpartition(":")
+    if scheme not in SCHEDULER_SCHEMES or not rest or (scheme != "inproc" and not (host and port.isdigit())):
+        raise ExperimentError("--scheduler", "", f"{address[:100]!r} is not a scheduler address; allowed: "
+                              "local (a cluster on this machine), or SCHEME://HOST:PORT with SCHEME one of "
+                              + ", ".join(SCHEDULER_SCHEMES) + " (e.g. tcp://10.0.0.5:8786)")
+    return address
 
 
 def make_executor(kind: str | None = None, workers: int | None = None,
                   scheduler: str | None = None) -> Executor:
     """'serial', 'processes' (default) or 'dask' (a scheduler address or a local cluster)."""
+    workers = check_workers(workers)
     if scheduler:
         kind = "dask"
     kind = kind or "processes"
+    if kind == "dask":
+        _distributed()  # first: without Dask, say which extra installs it
+        if scheduler:
+            check_scheduler(scheduler)
     if kind == "serial" or (kind == "processes" and workers == 1):
         return SerialExecutor()
     if kind == "processes":
@@ -182,5 +221,5 @@ def make_executor(kind: str | None = None, workers: int | None = None,
     if kind == "dask":
         return DaskExecutor(address=scheduler, workers=workers)
     from .spec import did_you_mean
-    raise ExperimentError(f"unknown executor '{kind}'; allowed: {', '.join(EXECUTORS)}"
-                          f"{did_you_mean(kind, EXECUTORS)}")
+    raise ExperimentError("--executor", "", f"got {kind!r}; allowed: {', '.join(EXECUTORS)}."
+                          + did_you_mean(kind, EXECUTORS))

@@ -1,5 +1,8 @@
 """Figures for experiments: forest plot of differences, funnel fan charts, sensitivity bars,
 response surfaces, optimisation frontier. Each function returns a matplotlib Figure.
+
+Axes carry plain names and units (``simlib.report.units``), never dotted keys: money in whole
+CNY with thousands separators, shares in percent; levels start at zero.
 """
 from __future__ import annotations
 
@@ -7,13 +10,25 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ..report.units import (MONEY, SHARE, metric_label, metric_name, metric_unit, money_axis,
+                            param_label, share_axis)
+
+
+def _unit_axis(ax, key: str, axis: str = "y") -> None:
+    """Tick format of a metric axis: CNY with separators, or percent."""
+    unit = metric_unit(key)
+    if unit == MONEY:
+        money_axis(ax, axis)
+    elif unit == SHARE:
+        share_axis(ax, axis)
+
 
 def forest_plot(table: pd.DataFrame, outcome: str, ax=None):
     """Paired difference of each arm to the reference, with its confidence interval."""
     t = table[(table["outcome"] == outcome)]
     ref = t[t["diff_low"].eq(0) & t["diff_high"].eq(0) & t["p_better"].isna()]["arm"].tolist()
     t = t[~t["arm"].isin(ref)].iloc[::-1]
-    fig, ax = _axes(ax, (6.5, max(2.4, 0.9 + 0.5 * len(t))))
+    fig, ax = _axes(ax, (7.5, max(2.4, 0.9 + 0.5 * len(t))))
     y = np.arange(len(t))
     good = np.where(t["direction"] == "maximize", t["diff"] > 0, t["diff"] < 0)
     colors = np.where(good, "tab:green", "tab:red")
@@ -23,8 +38,9 @@ def forest_plot(table: pd.DataFrame, outcome: str, ax=None):
     ax.axvline(0, color="0.2", lw=0.8)
     ax.set_yticks(y, [f"{a}  (P better {p:.2f})" for a, p in zip(t["arm"], t["p_better"])])
     ref_name = ref[0] if ref else "reference"
-    ax.set_xlabel(f"difference in {outcome} vs {ref_name}")
-    ax.set_title(f"{outcome}: arm - {ref_name}, paired, with intervals")
+    _unit_axis(ax, outcome, "x")
+    ax.set_xlabel(f"difference to {ref_name}, " + _unit_word(outcome, diff=True))
+    ax.set_title(f"{metric_name(outcome)}: each arm minus {ref_name} (paired, with intervals)")
     fig.tight_layout()
     return fig
 
@@ -45,15 +61,19 @@ def fan_chart(daily: pd.DataFrame, column: str = "purchased", arms=None,
                             alpha=0.15 + 0.15 * k, lw=0)
         ax.plot(qs.index, qs.iloc[:, n // 2], color=color, label=arm)
     ax.set_xlabel("day")
-    ax.set_ylabel(column)
-    ax.set_title(f"{column}: median and {int(quantiles[0]*100)}-{int(quantiles[-1]*100)}% bands")
+    ax.set_ylabel(metric_label(column))
+    _unit_axis(ax, column)
+    ax.set_ylim(bottom=min(0.0, ax.get_ylim()[0]))
+    ax.set_title(f"{metric_name(column)}: median and {int(quantiles[0]*100)}-{int(quantiles[-1]*100)}% bands")
     ax.legend(frameon=False)
     fig.tight_layout()
     return fig
 
 
-def sensitivity_bars(table: pd.DataFrame, outcome: str, arm: str | None = None, ax=None):
-    """Tornado of Sobol' indices: total (light) and first order (dark), with intervals."""
+def sensitivity_bars(table: pd.DataFrame, outcome: str, arm: str | None = None, ax=None,
+                     scenario: dict | None = None):
+    """Tornado of Sobol' indices: total (light) and first order (dark), with intervals.
+    Bars are named by the experiment's short names, else by the parameters' plain names."""
     t = table[table["outcome"] == outcome]
     if arm is not None:
         t = t[t["arm"] == arm]
@@ -65,13 +85,24 @@ def sensitivity_bars(table: pd.DataFrame, outcome: str, arm: str | None = None, 
     if "total_low" in t:
         ax.errorbar(t["total"], y + 0.2, xerr=_err(t, "total"), fmt="none", ecolor="0.3", capsize=2)
         ax.errorbar(t["first"], y - 0.2, xerr=_err(t, "first"), fmt="none", ecolor="0.3", capsize=2)
-    ax.set_yticks(y, t["label"])
+    ax.set_yticks(y, [_param_name(p, lab, scenario) for p, lab in zip(t["parameter"], t["label"])]
+                  if "parameter" in t else t["label"])
     ax.set_xlim(left=min(0, float(np.nanmin(t[["first"]].to_numpy())) - 0.02))
-    ax.set_xlabel("share of variance")
-    ax.set_title(f"Sensitivity of {outcome}" + (f" ({arm})" if arm else ""))
+    share_axis(ax, "x", "share of the variance it explains")
+    ax.set_title(f"What drives {metric_name(outcome).lower()}" + (f" ({arm})" if arm else ""))
     ax.legend(frameon=False, loc="lower right")
     fig.tight_layout()
     return fig
+
+
+def _param_name(parameter: str, label: str, scenario: dict | None) -> str:
+    """The experiment's short name when it gave one, else the parameter's plain name."""
+    return param_label(parameter, scenario) if label == parameter and "." in parameter else label
+
+
+def _unit_word(key: str, diff: bool = False) -> str:
+    unit = metric_unit(key)
+    return {MONEY: "CNY", SHARE: "percentage points" if diff else "%"}.get(unit, metric_name(key).lower())
 
 
 def _err(t, name):
@@ -80,7 +111,8 @@ def _err(t, name):
     return [lo, hi]
 
 
-def response_surface(runs: pd.DataFrame, params, outcome: str, arm: str | None = None, ax=None):
+def response_surface(runs: pd.DataFrame, params, outcome: str, arm: str | None = None, ax=None,
+                     scenario: dict | None = None, labels: dict | None = None):
     """Mean outcome over the design: a line with a band (1 parameter) or a map (2)."""
     params = [p if p.startswith("param:") else f"param:{p}" for p in params]
     d = runs if arm is None else runs[runs["arm"] == arm]
@@ -92,8 +124,10 @@ def response_surface(runs: pd.DataFrame, params, outcome: str, arm: str | None =
             se = m["std"].fillna(0) / np.sqrt(m["count"])
             ax.plot(m.index, m["mean"], marker="o", color=f"C{i}", label=a)
             ax.fill_between(m.index, m["mean"] - 2 * se, m["mean"] + 2 * se, color=f"C{i}", alpha=0.2)
-        ax.set_xlabel(p[6:])
-        ax.set_ylabel(f"mean {outcome}")
+        ax.set_xlabel(param_label(p[6:], scenario, labels))
+        ax.set_ylabel("mean " + metric_label(outcome))
+        _unit_axis(ax, outcome)
+        ax.axhline(0, color="0.2", lw=0.8)
         ax.legend(frameon=False)
     else:
         px, py = params[:2]
@@ -106,15 +140,18 @@ def response_surface(runs: pd.DataFrame, params, outcome: str, arm: str | None =
         else:
             cs = ax.tricontourf(x, y, z, levels=12, cmap="viridis")
             ax.scatter(x, y, s=6, c="k", alpha=0.4)
-        fig.colorbar(cs, ax=ax, label=f"mean {outcome}")
-        ax.set_xlabel(px[6:])
-        ax.set_ylabel(py[6:])
-    ax.set_title(f"Response of {outcome}" + (f" ({arm})" if arm else ""))
+        bar = fig.colorbar(cs, ax=ax, label="mean " + metric_label(outcome))
+        if metric_unit(outcome) == MONEY:
+            money_axis(bar.ax, "y")
+        ax.set_xlabel(param_label(px[6:], scenario, labels))
+        ax.set_ylabel(param_label(py[6:], scenario, labels))
+    ax.set_title(f"{metric_name(outcome)} across the design" + (f" ({arm})" if arm else ""))
     fig.tight_layout()
     return fig
 
 
-def difference_plot(diff: pd.DataFrame, param: str, outcome: str = "", label: str = "", ax=None):
+def difference_plot(diff: pd.DataFrame, param: str, outcome: str = "", label: str = "", ax=None,
+                    scenario: dict | None = None, labels: dict | None = None):
     """Paired difference (arm - reference) along one swept parameter, with its interval:
     where the line crosses zero, the answer flips."""
     d = diff.sort_values(param)
@@ -124,8 +161,12 @@ def difference_plot(diff: pd.DataFrame, param: str, outcome: str = "", label: st
                     label="interval")
     ax.plot(x, d["diff"], marker="o", color="tab:blue", label=label or "paired difference")
     ax.axhline(0, color="0.2", lw=0.8)
-    ax.set_xlabel(param)
-    ax.set_ylabel(f"difference in {outcome}" if outcome else "difference")
+    ax.set_xlabel(param_label(param, scenario, labels))
+    if outcome:
+        ax.set_ylabel(f"difference in {metric_name(outcome).lower()}, {_unit_word(outcome, diff=True)}")
+        _unit_axis(ax, outcome)
+    else:
+        ax.set_ylabel("difference")
     ax.set_title("Where does the answer flip?")
     ax.legend(frameon=False)
     fig.tight_layout()
@@ -145,8 +186,12 @@ def frontier_plot(result, ax=None):
     if result.best is not None:
         ax.scatter([result.best[fm]], [result.best["objective"]], marker="*", s=220,
                    color="tab:red", zorder=4, label="best feasible")
-    ax.set_xlabel(fm.split(":", 1)[-1])
-    ax.set_ylabel(f"{result.outcome} (robust score)")
+    fkey = fm.split(":", 1)[-1]
+    ax.set_xlabel(metric_label(fkey) if fm.startswith("mean:") else f"constraint {fkey}")
+    if fm.startswith("mean:"):
+        _unit_axis(ax, fkey, "x")
+    ax.set_ylabel(f"{metric_label(result.outcome)} (robust score)")
+    _unit_axis(ax, result.outcome)
     ax.set_title("Optimisation: trade-off frontier")
     ax.legend(frameon=False)
     fig.tight_layout()

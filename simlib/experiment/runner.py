@@ -8,7 +8,6 @@ decision, day, customer), so they differ only by what the strategy or parameter 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import sys
 from dataclasses import dataclass, field
@@ -80,26 +79,36 @@ class SimlibModel:
 class FunctionModel:
     """Evaluates a run with a plain function f(params, seed, arm) -> dict of metrics.
 
-    `params` merges the arm's overrides and the design point's. Used for toy models with
-    known answers (tests, docs) and for users who wrap their own simulator.
+    `params` merges the arm's overrides and the design point's. `target` is the function
+    itself (passed from Python) or the name of a registered model (entry point group
+    ``simlib.models``), loaded on first use in each worker. Used for toy models with known
+    answers (tests, docs) and for users who wrap their own simulator.
     """
 
-    def __init__(self, target: str, arms: dict | None = None, keep_daily: bool = False):
+    def __init__(self, target, arms: dict | None = None, keep_daily: bool = False):
         self.target = target
         self.arms = arms or {}      # arm name -> overrides dict
         self.keep_daily = keep_daily
-        self._fn = None
+        self._fn = target if callable(target) else None
 
     def __getstate__(self):
         d = dict(self.__dict__)
-        d["_fn"] = None
+        if not callable(self.target):
+            d["_fn"] = None
         return d
 
     @property
     def fn(self):
         if self._fn is None:
-            self._fn = resolve_function(self.target)
+            self._fn = load_registered_model(self.target)
         return self._fn
+
+    @property
+    def identity(self) -> str:
+        """What the runs were computed with, for the experiment's fingerprint."""
+        if callable(self.target):
+            return f"function {getattr(self.target, '__module__', '?')}.{getattr(self.target, '__qualname__', '?')}"
+        return f"registered model {self.target}"
 
     def __call__(self, run: Run) -> dict:
         params = {**self.arms.get(run.arm, {}), **run.overrides}
@@ -114,12 +123,17 @@ class FunctionModel:
         return res
 
 
-def resolve_function(target: str):
-    mod, _, name = target.partition(":")
-    try:
-        fn = getattr(importlib.import_module(mod), name)
-    except (ImportError, AttributeError) as e:
-        raise ExperimentError(f"model '{target}' cannot be imported ({e}); expected 'module:function'") from None
+def load_registered_model(name: str):
+    """The function a registered model names: only entry points of installed packages, in
+    group ``simlib.models``, can be loaded; a name is never imported as a module path."""
+    from .spec import registered_models
+    models = registered_models()
+    if name not in models:
+        raise ExperimentError("model", "", f"{name!r} is not a registered model; allowed: "
+                              + (", ".join(sorted(models)) or "none installed"))
+    fn = models[name].load()
+    if not callable(fn):
+        raise ExperimentError("model", "", f"the registered model {name!r} is not a function")
     return fn
 
 
@@ -131,16 +145,23 @@ def record(run: Run, out: dict) -> dict:
 
 
 def execute(model, runs: list[Run], store, executor, *, progress: bool = False,
-            desc: str = "runs") -> list[str]:
+            desc: str = "runs", check=None, status: dict | None = None) -> list[str]:
     """Run what is not yet in the store, saving each run the moment it finishes.
 
+    ``check(summary)`` sees the first result (stored or new) before the rest are computed,
+    so that an outcome the runs do not report stops the experiment after one run, not after
+    all. ``status[desc]`` is kept at [runs stored, runs planned] for an interruption message.
     Returns the run ids of `runs` (all of them are in the store afterwards).
     """
     ids = [r.run_id for r in runs]
     if len(set(ids)) != len(ids):
         raise ExperimentError("internal: duplicate run ids in one plan")
-    done = store.done_ids()
+    done = store.verified(runs)
     todo = [r for r in runs if r.run_id not in done]
+    status = {} if status is None else status
+    status[desc] = [len(runs) - len(todo), len(runs)]
+    if check is not None and done:
+        check(store.records(runs[0].stage, {next(iter(done))})[0]["summary"])
     bar = None
     if progress and runs:
         from tqdm.auto import tqdm
@@ -149,6 +170,10 @@ def execute(model, runs: list[Run], store, executor, *, progress: bool = False,
     try:
         for run, out in executor.imap(model, todo):
             store.save(record(run, out))
+            status[desc][0] += 1
+            if check is not None and not done:
+                check(out.get("summary", {}))
+                done = {run.run_id}
             if bar is not None:
                 bar.update(1)
     finally:

@@ -1,256 +1,32 @@
 """Experiment declarations: what to run (arms), what the world might be (uncertainties),
 what the team controls (levers), what is measured (outcomes), and how often (replications).
 
-An experiment file is YAML; `load_experiment(path)` validates it strictly (unknown keys are
-errors naming the file, the key path, the allowed values and a did-you-mean) and returns an
-`ExperimentSpec`. Scenario keys named by uncertainties, levers and arm overrides are checked
-against the base scenario when the engine is available.
+An experiment file is YAML, checked in the scenario dialect: every key is declared with
+``simlib.params.Param`` (nested items included), so unknown keys, wrong kinds and values out
+of range give the same message as a scenario: the file, the dotted key and what is allowed,
+with a did-you-mean. Then the cross-references are checked (the reference is an arm, a
+sweep's arms exist, ...), and the size of every analysis is bounded before anything is
+planned. A file never names code: a custom model is a registered entry point
+(``simlib.models``) chosen by name, or a function passed from Python.
 """
 from __future__ import annotations
 
-import ast
-import difflib
+import math
 import os
-import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Callable
 
-import numpy as np
 import yaml
 
-try:  # the engine's error type, so the CLI prints our messages without a traceback
-    from simlib import UserError as _BaseUserError  # type: ignore[attr-defined]
-except Exception:  # engine not importable yet: keep a local base class
-    class _BaseUserError(Exception):
-        """Error a user can cause."""
-
-
-class ExperimentError(_BaseUserError):
-    """A broken experiment file or request; str() is the full message for the user."""
-
-
-# Summary metrics and the direction in which they are good. Used for defaults and for
-# "did you mean" on outcome names; the engine's own list, when it exposes one, wins.
-KNOWN_DIRECTIONS = {
-    "gmv_cny": "maximize", "gross_profit_cny": "maximize", "roi": "maximize",
-    "purchases": "maximize", "buyers": "maximize", "repeat_buyers": "maximize",
-    "repurchase_rate": "maximize", "clv_cny": "maximize", "pond_size": "maximize",
-    "in_pond": "maximize", "loyal": "maximize",
-    "marketing_cost_cny": "minimize", "cac_cny": "minimize", "churn_rate": "minimize",
-    "messages_sent": "minimize", "unsubscribes": "minimize", "discount_cny": "minimize",
-    "ad_spend_cny": "minimize", "staff_cost_cny": "minimize", "lost": "minimize",
-    "revenue_cny": "maximize", "cogs_cny": "minimize", "acquisition_cost_cny": "minimize",
-    "roas": "maximize", "clv_cny": "maximize", "new_buyers": "maximize",
-    "pond_size_end": "maximize", "pond_joins": "maximize", "coupons_redeemed": "maximize",
-    "loyal_end": "maximize", "lost_end": "minimize", "dormant_end": "minimize",
-}
-DEFAULT_OUTCOMES = ["gross_profit_cny", "gmv_cny", "roi", "repurchase_rate", "churn_rate",
-                    "marketing_cost_cny"]
-
-TOP_KEYS = {
-    "name": "a short name for the experiment",
-    "description": "one line on the question it answers",
-    "base": "the base scenario: a YAML path (relative to this file) or a built-in name",
-    "model": "advanced: 'module:function' evaluated instead of the simulator (tests, toys)",
-    "users": "market size used for every run (overrides the scenarios)",
-    "days": "simulated days for every run (overrides the scenarios)",
-    "seed": "experiment seed; per-replication seeds are derived from it",
-    "replications": "replications per arm (and per design point)",
-    "crn": "common random numbers: arms share a seed within a replication (default true)",
-    "confidence": "confidence level of intervals (default 0.95)",
-    "reference": "the arm the others are compared to (default: the first arm)",
-    "overrides": "dotted.key: value applied to every arm first (the shared market)",
-    "arms": "strategy arms: NAME: {scenario: FILE, overrides: {dotted.key: value}}",
-    "uncertainties": "world parameters: dotted.key: {low, high} or {values: [...]}",
-    "levers": "team-controlled parameters: dotted.key: {low, high} or {values: [...]}",
-    "outcomes": "metric: maximize|minimize (or {direction, metric})",
-    "detect_difference": "outcome: smallest difference worth detecting (for replications needed)",
-    "compare": "arm comparison settings: {keep_daily: true}",
-    "sweep": "design over uncertainties and levers: {design: grid|lhs|sobol, points, levels, arms}",
-    "sensitivity": "global sensitivity: {samples, bootstrap, outcomes, arms, over}",
-    "optimize": "lever search: {outcome, robust, constraints, candidates, scenarios, rounds, arm, frontier}",
-}
-ARM_KEYS = {"scenario": "a scenario YAML path (relative to this file) or built-in name",
-            "overrides": "dotted.key: value overrides applied on top",
-            "description": "one line"}
-PARAM_KEYS = {"low": "lower bound", "high": "upper bound", "values": "a list of discrete values",
-              "dist": "uniform|loguniform|triangular", "mode": "peak of a triangular dist",
-              "integer": "round to whole numbers", "default": "value when not varied",
-              "description": "one line", "name": "short label for plots"}
-DISTS = ("uniform", "loguniform", "triangular")
-SWEEP_KEYS = {"design": "grid|lhs|sobol", "points": "number of design points (lhs, sobol)",
-              "levels": "levels per parameter (grid)", "arms": "arms to sweep (default all)",
-              "over": "uncertainties|levers|both (default both)", "keep_daily": "store daily series"}
-SENS_KEYS = {"samples": "base sample size n (a power of 2); runs = n*(d+2) per arm and rep",
-             "bootstrap": "bootstrap resamples for the intervals", "outcomes": "outcomes analysed",
-             "arms": "arms analysed (default: reference)",
-             "over": "uncertainties|levers|both (default both)",
-             "difference": "also analyse each arm's paired difference to the reference arm"}
-OPT_KEYS = {"outcome": "the outcome to optimise (direction from outcomes:)",
-            "robust": "mean, or {quantile: q}: statistic across uncertainty scenarios",
-            "constraints": "list of {metric|levers, max|min}",
-            "candidates": "lever settings tried in the first round",
-            "scenarios": "uncertainty scenarios each candidate is scored on",
-            "rounds": "refinement rounds around the best feasible candidates",
-            "keep": "candidates refined per round", "arm": "arm whose levers are tuned",
-            "frontier": "second objective for the trade-off frontier (an outcome)"}
-COMPARE_KEYS = {"keep_daily": "store the daily funnel of every run (fan charts)"}
-CONSTRAINT_KEYS = {"metric": "a summary metric (mean across scenarios must satisfy the bound)",
-                   "levers": "{lever.key: weight}: weighted sum of lever values",
-                   "max": "upper bound", "min": "lower bound", "name": "label",
-                   "statistic": "mean (default) or {quantile: q} of the metric across scenarios"}
-
-_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-
-
-def did_you_mean(word: str, allowed) -> str:
-    close = difflib.get_close_matches(str(word), [str(a) for a in allowed], n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
-
-
-def _fail(source: str, path: str, problem: str) -> ExperimentError:
-    where = f"{source}: " if source else ""
-    key = f"key '{path}': " if path else ""
-    return ExperimentError(f"{where}{key}{problem}")
-
-
-def _check_keys(source, path, mapping, allowed: dict):
-    if not isinstance(mapping, dict):
-        raise _fail(source, path, f"expected a mapping, got {type(mapping).__name__} {mapping!r}")
-    for k in mapping:
-        if k not in allowed:
-            full = f"{path}.{k}" if path else str(k)
-            raise _fail(source, full, f"unknown key '{k}'; allowed: {', '.join(sorted(allowed))}"
-                        f"{did_you_mean(k, allowed)}")
-
-
-def _number(source, path, value, *, integer=False, positive=False, minimum=None):
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _fail(source, path, f"expected a number, got {value!r}")
-    if integer and int(value) != value:
-        raise _fail(source, path, f"expected a whole number, got {value!r}")
-    if not np.isfinite(value):
-        raise _fail(source, path, f"expected a finite number, got {value!r}")
-    if positive and value <= 0:
-        raise _fail(source, path, f"must be > 0, got {value!r}")
-    if minimum is not None and value < minimum:
-        raise _fail(source, path, f"must be >= {minimum}, got {value!r}")
-    return int(value) if integer else value
-
-
-@dataclass(frozen=True)
-class Parameter:
-    """A scenario parameter varied by a design: an uncertainty or a lever."""
-    key: str                      # dotted scenario key, e.g. "traits.price_sensitivity.mean"
-    role: str                     # "uncertainty" or "lever"
-    low: float | None = None
-    high: float | None = None
-    values: tuple | None = None   # discrete alternatives (then low/high unused)
-    dist: str = "uniform"
-    mode: float | None = None
-    integer: bool = False
-    default: Any = None
-    label: str | None = None
-
-    @property
-    def short(self) -> str:
-        return self.label or self.key
-
-    def from_unit(self, u) -> np.ndarray:
-        """Map points of the unit interval to parameter values (the inverse CDF)."""
-        u = np.clip(np.asarray(u, dtype=float), 0.0, 1.0)
-        if self.values is not None:
-            idx = np.minimum((u * len(self.values)).astype(int), len(self.values) - 1)
-            return np.asarray(self.values, dtype=object)[idx]
-        lo, hi = float(self.low), float(self.high)
-        if self.dist == "loguniform":
-            x = np.exp(np.log(lo) + u * (np.log(hi) - np.log(lo)))
-        elif self.dist == "triangular":
-            c = (float(self.mode) - lo) / (hi - lo)
-            left = lo + np.sqrt(u * (hi - lo) * (float(self.mode) - lo))
-            right = hi - np.sqrt((1 - u) * (hi - lo) * (hi - float(self.mode)))
-            x = np.where(u < c, left, right)
-        else:
-            x = lo + u * (hi - lo)
-        if self.integer:
-            # floor of a stretched interval keeps every integer equally likely
-            x = np.minimum(np.floor(lo + u * (hi - lo + 1)), hi) if self.dist == "uniform" else np.round(x)
-        return x
-
-    def grid(self, levels: int) -> list:
-        if self.values is not None:
-            return list(self.values)
-        if self.integer:
-            n = int(self.high - self.low) + 1
-            if n <= levels:
-                return [int(v) for v in range(int(self.low), int(self.high) + 1)]
-            return sorted({int(round(v)) for v in np.linspace(self.low, self.high, levels)})
-        return [float(v) for v in np.linspace(self.low, self.high, levels)]
-
-    def midpoint(self):
-        if self.default is not None:
-            return self.default
-        if self.values is not None:
-            return self.values[0]
-        v = (float(self.low) + float(self.high)) / 2
-        return int(round(v)) if self.integer else v
-
-    def clip(self, x):
-        if self.values is not None:
-            return x
-        x = min(max(float(x), float(self.low)), float(self.high))
-        return int(round(x)) if self.integer else x
-
-    def to_plain(self, value):
-        """A value as a plain Python scalar (for YAML/JSON and scenario overrides)."""
-        if isinstance(value, np.generic):
-            value = value.item()
-        if self.integer and isinstance(value, float):
-            value = int(round(value))
-        return value
-
-
-@dataclass(frozen=True)
-class Outcome:
-    name: str
-    direction: str = "maximize"   # or "minimize"
-    metric: str | None = None     # summary key (default: name)
-    formula: str | None = None    # arithmetic of summary keys, e.g. "gross_profit_cny - marketing_cost_cny"
-
-    @property
-    def key(self) -> str:
-        return self.name if self.formula else (self.metric or self.name)
-
-    @property
-    def sign(self) -> float:
-        return 1.0 if self.direction == "maximize" else -1.0
-
-
-@dataclass(frozen=True)
-class Arm:
-    name: str
-    scenario: str | None = None   # resolved path or built-in name; None = the base
-    overrides: dict = field(default_factory=dict)
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class Constraint:
-    name: str
-    metric: str | None = None
-    levers: dict | None = None
-    max: float | None = None
-    min: float | None = None
-    quantile: float | None = None  # None = mean across scenarios
-
-    def slack(self, value: float) -> float:
-        """>= 0 when satisfied; the amount of violation otherwise (negative)."""
-        s = np.inf
-        if self.max is not None:
-            s = min(s, self.max - value)
-        if self.min is not None:
-            s = min(s, value - self.min)
-        return float(s)
+from ..errors import ScenarioError, did_you_mean
+from ..params import Param, resolve
+from .formula import FormulaError, check_formula
+from .formula import evaluate as eval_formula  # noqa: F401  (used by core)
+from .errors import ExperimentError
+from .parameters import Arm, Constraint, Outcome, Parameter  # noqa: F401  (re-exported)
+from .schema import (_ARM_NAME, ARM, DEFAULT_OUTCOMES, KNOWN_DIRECTIONS,  # noqa: F401
+                     MAX_DEPTH_IN_FILE, MAX_FILE_BYTES, MAX_NAME_CHARS, MAX_RUNS_PER_ANALYSIS, TOP_LEVEL,
+                     check_bounded, expand_shorthands)
 
 
 @dataclass
@@ -259,7 +35,8 @@ class ExperimentSpec:
     source: str = "<dict>"
     description: str = ""
     base: str | None = None
-    model: str | None = None
+    model: str | None = None                    # a registered model's name, as declared
+    model_function: Callable | None = None      # f(params, seed, arm) -> metrics, from Python
     users: int | None = None
     days: int | None = None
     seed: int = 0
@@ -267,11 +44,11 @@ class ExperimentSpec:
     crn: bool = True
     confidence: float = 0.95
     reference: str = ""
-    overrides: dict = field(default_factory=dict)     # applied to every arm first
-    arms: dict = field(default_factory=dict)          # name -> Arm
-    uncertainties: list = field(default_factory=list)  # [Parameter]
-    levers: list = field(default_factory=list)         # [Parameter]
-    outcomes: list = field(default_factory=list)       # [Outcome]
+    overrides: dict = field(default_factory=dict)       # applied to every arm first
+    arms: dict = field(default_factory=dict)            # name -> Arm
+    uncertainties: list = field(default_factory=list)   # [Parameter]
+    levers: list = field(default_factory=list)          # [Parameter]
+    outcomes: list = field(default_factory=list)        # [Outcome]
     detect_difference: dict = field(default_factory=dict)
     compare: dict | None = None
     sweep: dict | None = None
@@ -279,13 +56,17 @@ class ExperimentSpec:
     optimize: dict | None = None
     raw: dict = field(default_factory=dict)
 
-    # -- helpers ---------------------------------------------------------------------------
+    @property
+    def custom_model(self) -> bool:
+        return self.model is not None or self.model_function is not None
+
     def outcome(self, name: str) -> Outcome:
         for o in self.outcomes:
             if o.name == name:
                 return o
-        raise _fail(self.source, "outcomes", f"unknown outcome '{name}'; declared: "
-                    f"{', '.join(o.name for o in self.outcomes)}{did_you_mean(name, [o.name for o in self.outcomes])}")
+        names = [o.name for o in self.outcomes]
+        raise ExperimentError(self.source, "outcomes", f"no outcome {name!r}; declared: "
+                              + ", ".join(names) + "." + did_you_mean(name, names))
 
     def parameters(self, over: str = "both") -> list:
         if over == "uncertainties":
@@ -294,369 +75,370 @@ class ExperimentSpec:
             return list(self.levers)
         return list(self.uncertainties) + list(self.levers)
 
+    def set_replications(self, replications, source: str = "--reps") -> None:
+        """Change the replications (e.g. from the command line), checked like the file's."""
+        self.replications = check_replications(self, replications, source)
+
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.raw, sort_keys=False, allow_unicode=True)
 
 
-def _resolve_path(source: str, ref: str) -> str:
-    """A scenario reference relative to the experiment file; built-in names pass through."""
-    if source and source != "<dict>" and not os.path.isabs(ref):
-        cand = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(source)), ref))
-        if os.path.exists(cand):
-            return cand
-    if os.path.exists(ref):
-        return os.path.abspath(ref)
-    return ref  # a built-in scenario name; the engine resolves (and rejects) it
+def registered_models() -> dict:
+    """Models installed packages register (entry point group ``simlib.models``), by name.
+    Reading the list imports nothing."""
+    from importlib.metadata import entry_points
+    found = {}
+    for ep in entry_points(group="simlib.models"):
+        found.setdefault(ep.name, ep)
+    return found
 
 
-def _parse_param(source, path, key, d, role) -> Parameter:
-    if isinstance(d, list):
-        d = {"values": d}
-    _check_keys(source, path, d, PARAM_KEYS)
-    if "values" in d:
-        vals = d["values"]
-        if not isinstance(vals, list) or not vals:
-            raise _fail(source, f"{path}.values", "expected a non-empty list of values")
-        return Parameter(key=key, role=role, values=tuple(vals), default=d.get("default"),
-                         label=d.get("name"))
-    for b in ("low", "high"):
-        if b not in d:
-            raise _fail(source, path, f"missing '{b}'; give low and high, or values: [...]")
-    integer = bool(d.get("integer", False))
-    lo = _number(source, f"{path}.low", d["low"])
-    hi = _number(source, f"{path}.high", d["high"])
-    if not lo < hi:
-        raise _fail(source, path, f"impossible range: low ({lo}) must be below high ({hi})")
-    dist = d.get("dist", "uniform")
-    if dist not in DISTS:
-        raise _fail(source, f"{path}.dist", f"unknown distribution '{dist}'; allowed: "
-                    f"{', '.join(DISTS)}{did_you_mean(dist, DISTS)}")
-    if dist == "loguniform" and lo <= 0:
-        raise _fail(source, f"{path}.low", f"loguniform needs low > 0, got {lo}")
-    mode = d.get("mode")
-    if dist == "triangular":
-        if mode is None:
-            raise _fail(source, path, "triangular needs 'mode' between low and high")
-        mode = _number(source, f"{path}.mode", mode)
-        if not lo <= mode <= hi:
-            raise _fail(source, f"{path}.mode", f"mode {mode} outside [{lo}, {hi}]")
-    return Parameter(key=key, role=role, low=lo, high=hi, dist=dist, mode=mode, integer=integer,
-                     default=d.get("default"), label=d.get("name"))
+def plain_file_name(source: str, key: str, name: str) -> str:
+    """``name`` if it can name a folder inside the working folder, else an error."""
+    bad = (not name or name in (".", "..") or len(name) > MAX_NAME_CHARS or os.path.isabs(name)
+           or any(ch in name for ch in "/\\:") or any(ord(ch) < 32 for ch in name))
+    if bad:
+        shown = name if len(name) <= MAX_NAME_CHARS else name[:MAX_NAME_CHARS] + "..."
+        raise ExperimentError(source, key, f"{shown!r} cannot name the output folder results/NAME: "
+                              f"allowed: a plain file name (no / \\ or :, not . or .., at most "
+                              f"{MAX_NAME_CHARS} characters); or give the folder with --out")
+    return name
 
 
-_FORMULA_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Name, ast.Load, ast.Constant,
-                  ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub, ast.UAdd)
-
-
-def formula_names(source: str, path: str, formula: str) -> list:
-    """Names used by an outcome formula; only + - * / ** of names and numbers are allowed."""
-    try:
-        tree = ast.parse(formula, mode="eval")
-    except SyntaxError:
-        raise _fail(source, path, f"cannot read formula '{formula}'") from None
-    for node in ast.walk(tree):
-        if not isinstance(node, _FORMULA_NODES):
-            raise _fail(source, path, f"formula '{formula}': only metric names, numbers and "
-                        "+ - * / ** are allowed")
-    return sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)})
-
-
-def eval_formula(formula: str, columns) -> np.ndarray:
-    """Evaluate a validated formula with `columns` (mapping name -> array)."""
-    tree = ast.parse(formula, mode="eval")
-
-    def ev(n):
-        if isinstance(n, ast.Expression):
-            return ev(n.body)
-        if isinstance(n, ast.Constant):
-            return float(n.value)
-        if isinstance(n, ast.Name):
-            return np.asarray(columns[n.id], dtype=float)
-        if isinstance(n, ast.UnaryOp):
-            v = ev(n.operand)
-            return -v if isinstance(n.op, ast.USub) else v
-        a, b = ev(n.left), ev(n.right)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply,
-                    ast.Div: np.divide, ast.Pow: np.power}[type(n.op)](a, b)
-    return ev(tree)
-
-
-def check_metrics(spec: "ExperimentSpec", available) -> None:
-    """Outcome and constraint metrics must be reported by the runs (probed before running)."""
-    available = sorted(available)
-    for o in spec.outcomes:
-        if o.formula:
-            for nm in formula_names(spec.source, f"outcomes.{o.name}.formula", o.formula):
-                if nm not in available:
-                    raise _fail(spec.source, f"outcomes.{o.name}.formula", f"unknown metric "
-                                f"'{nm}'; allowed: {', '.join(available)}{did_you_mean(nm, available)}")
-            continue
-        if o.key not in available:
-            raise _fail(spec.source, f"outcomes.{o.name}", f"unknown metric '{o.key}'; allowed: "
-                        f"{', '.join(available)}{did_you_mean(o.key, available)}")
-    available = sorted(set(available) | {o.name for o in spec.outcomes})
-    for i, c in enumerate((spec.optimize or {}).get("constraints", [])):
-        if c.metric and c.metric not in available:
-            raise _fail(spec.source, f"optimize.constraints[{i}].metric", f"unknown metric "
-                        f"'{c.metric}'; allowed: {', '.join(available)}{did_you_mean(c.metric, available)}")
-
-
-def parse_experiment(data: dict, source: str = "<dict>", metrics: list | None = None) -> ExperimentSpec:
-    """Validate a raw experiment mapping and return the spec (no scenario checks here)."""
-    if not isinstance(data, dict):
-        raise _fail(source, "", "an experiment file must be a mapping of keys (name:, arms:, ...)")
-    _check_keys(source, "", data, TOP_KEYS)
-    spec = ExperimentSpec(name=str(data.get("name") or os.path.splitext(os.path.basename(source))[0]),
-                          source=source, raw=data)
-    spec.description = str(data.get("description", ""))
-    spec.model = data.get("model")
-    if data.get("base") is not None:
-        spec.base = _resolve_path(source, str(data["base"]))
-    if spec.base is None and spec.model is None and not data.get("arms"):
-        raise _fail(source, "base", "missing: name a base scenario (or arms with scenario files)")
-    for k in ("users", "days"):
-        if data.get(k) is not None:
-            setattr(spec, k, _number(source, k, data[k], integer=True, positive=True))
-    spec.seed = _number(source, "seed", data.get("seed", 0), integer=True, minimum=0)
-    spec.replications = _number(source, "replications", data.get("replications", 10),
-                                integer=True, positive=True)
-    spec.crn = bool(data.get("crn", True))
-    spec.confidence = _number(source, "confidence", data.get("confidence", 0.95))
-    if not 0.5 <= spec.confidence < 1:
-        raise _fail(source, "confidence", f"must be in [0.5, 1), got {spec.confidence}")
-
-    common = data.get("overrides") or {}
-    if not isinstance(common, dict):
-        raise _fail(source, "overrides", "expected a mapping dotted.key: value")
-    spec.overrides = dict(common)
-
-    # arms
-    arms_raw = data.get("arms") or {"base": {}}
-    if isinstance(arms_raw, list):  # a list of scenario files
-        arms_raw = {os.path.splitext(os.path.basename(str(a)))[0]: {"scenario": a} for a in arms_raw}
-    if not isinstance(arms_raw, dict):
-        raise _fail(source, "arms", "expected a mapping NAME: {scenario: FILE, overrides: {...}}")
-    for name, a in arms_raw.items():
-        if not _NAME_RE.match(str(name)):
-            raise _fail(source, f"arms.{name}", "arm names are letters, digits and _ , starting with a letter")
-        a = a or {}
-        if isinstance(a, str):
-            a = {"scenario": a}
-        _check_keys(source, f"arms.{name}", a, ARM_KEYS)
-        ov = a.get("overrides") or {}
-        if not isinstance(ov, dict):
-            raise _fail(source, f"arms.{name}.overrides", "expected a mapping dotted.key: value")
-        scen = _resolve_path(source, str(a["scenario"])) if a.get("scenario") else None
-        if scen is None and spec.base is None and spec.model is None:
-            raise _fail(source, f"arms.{name}", "no scenario and no base: give one of them")
-        spec.arms[str(name)] = Arm(str(name), scen, dict(ov), str(a.get("description", "")))
-    spec.reference = str(data.get("reference", next(iter(spec.arms))))
-    if spec.reference not in spec.arms:
-        raise _fail(source, "reference", f"unknown arm '{spec.reference}'; arms: "
-                    f"{', '.join(spec.arms)}{did_you_mean(spec.reference, spec.arms)}")
-
-    # uncertainties and levers
-    for role, key in (("uncertainty", "uncertainties"), ("lever", "levers")):
-        block = data.get(key) or {}
-        if not isinstance(block, dict):
-            raise _fail(source, key, "expected a mapping dotted.scenario.key: {low, high}")
-        params = [_parse_param(source, f"{key}.{k}", str(k), v, role) for k, v in block.items()]
-        setattr(spec, key, params)
-    seen = set()
-    for p in spec.uncertainties + spec.levers:
-        if p.key in seen:
-            raise _fail(source, p.key, "declared both as an uncertainty and as a lever")
-        seen.add(p.key)
-
-    # outcomes
-    allowed = metrics  # None: checked later against what the runs report (check_metrics)
-    out_raw = data.get("outcomes") or {k: KNOWN_DIRECTIONS[k] for k in DEFAULT_OUTCOMES}
-    if isinstance(out_raw, list):
-        out_raw = {k: KNOWN_DIRECTIONS.get(k, "maximize") for k in out_raw}
-    if not isinstance(out_raw, dict):
-        raise _fail(source, "outcomes", "expected a mapping metric: maximize|minimize")
-    for name, o in out_raw.items():
-        if isinstance(o, str) or o is None:
-            o = {"direction": o or KNOWN_DIRECTIONS.get(name, "maximize")}
-        _check_keys(source, f"outcomes.{name}", o, {"direction": "maximize|minimize",
-                                                    "metric": "summary key",
-                                                    "formula": "arithmetic of summary keys"})
-        direction = o.get("direction", KNOWN_DIRECTIONS.get(name, "maximize"))
-        direction = {"max": "maximize", "min": "minimize", "maximise": "maximize",
-                     "minimise": "minimize"}.get(direction, direction)
-        if direction not in ("maximize", "minimize"):
-            raise _fail(source, f"outcomes.{name}", f"direction '{direction}' not allowed; "
-                        "allowed: maximize, minimize")
-        metric = str(o.get("metric", name))
-        formula = o.get("formula")
-        if formula is not None:
-            formula_names(source, f"outcomes.{name}.formula", str(formula))
-            metric = None
-        elif allowed and spec.model is None and metric not in allowed:
-            raise _fail(source, f"outcomes.{name}", f"unknown metric '{metric}'; allowed: "
-                        f"{', '.join(sorted(allowed))}{did_you_mean(metric, allowed)}")
-        spec.outcomes.append(Outcome(str(name), direction, metric,
-                                     str(formula) if formula is not None else None))
-    names = [o.name for o in spec.outcomes]
-
-    dd = data.get("detect_difference") or {}
-    if not isinstance(dd, dict):
-        raise _fail(source, "detect_difference", "expected a mapping outcome: difference")
-    for k, v in dd.items():
-        if k not in names:
-            raise _fail(source, f"detect_difference.{k}", f"not a declared outcome; outcomes: "
-                        f"{', '.join(names)}{did_you_mean(k, names)}")
-        spec.detect_difference[k] = _number(source, f"detect_difference.{k}", v, positive=True)
-
-    # analyses
-    if data.get("compare") is not None:
-        _check_keys(source, "compare", data["compare"] or {}, COMPARE_KEYS)
-        spec.compare = dict(data["compare"] or {})
-    if data.get("sweep") is not None:
-        sw = dict(data["sweep"] or {})
-        _check_keys(source, "sweep", sw, SWEEP_KEYS)
-        sw.setdefault("design", "lhs")
-        if sw["design"] not in ("grid", "lhs", "sobol"):
-            raise _fail(source, "sweep.design", f"unknown design '{sw['design']}'; allowed: grid, "
-                        f"lhs, sobol{did_you_mean(sw['design'], ['grid', 'lhs', 'sobol'])}")
-        sw["points"] = _number(source, "sweep.points", sw.get("points", 32), integer=True, positive=True)
-        sw["levels"] = _number(source, "sweep.levels", sw.get("levels", 5), integer=True, minimum=2)
-        sw["arms"] = _arm_list(spec, "sweep.arms", sw.get("arms"), default=list(spec.arms))
-        sw["over"] = _over(spec, "sweep.over", sw.get("over", "both"))
-        spec.sweep = sw
-    if data.get("sensitivity") is not None:
-        se = dict(data["sensitivity"] or {})
-        _check_keys(source, "sensitivity", se, SENS_KEYS)
-        n = _number(source, "sensitivity.samples", se.get("samples", 64), integer=True, positive=True)
-        if n & (n - 1) or n < 8:
-            raise _fail(source, "sensitivity.samples", f"must be a power of 2 (>= 8), got {n}; "
-                        f"nearest: {2 ** int(round(np.log2(max(n, 8))))}")
-        se["samples"] = n
-        se["bootstrap"] = _number(source, "sensitivity.bootstrap", se.get("bootstrap", 200),
-                                  integer=True, minimum=20)
-        se["outcomes"] = _outcome_list(spec, "sensitivity.outcomes", se.get("outcomes"))
-        se["arms"] = _arm_list(spec, "sensitivity.arms", se.get("arms"), default=[spec.reference])
-        se["over"] = _over(spec, "sensitivity.over", se.get("over", "both"))
-        se["difference"] = bool(se.get("difference", False))
-        if se["difference"]:
-            if spec.reference not in se["arms"] or len(se["arms"]) < 2:
-                raise _fail(source, "sensitivity.difference", "needs the reference arm "
-                            f"'{spec.reference}' and at least one other arm in sensitivity.arms")
-        if len(spec.parameters(se["over"])) < 2:
-            raise _fail(source, "sensitivity.over", "needs at least 2 uncertainties/levers to vary")
-        spec.sensitivity = se
-    if data.get("optimize") is not None:
-        spec.optimize = _parse_optimize(spec, dict(data["optimize"] or {}))
-    return spec
-
-
-def _arm_list(spec, path, value, default):
-    if value is None:
-        return default
-    if isinstance(value, str):
-        value = [value]
-    for a in value:
-        if a not in spec.arms:
-            raise _fail(spec.source, path, f"unknown arm '{a}'; arms: {', '.join(spec.arms)}"
-                        f"{did_you_mean(a, spec.arms)}")
-    return list(value)
-
-
-def _outcome_list(spec, path, value):
-    names = [o.name for o in spec.outcomes]
-    if value is None:
-        return names
-    if isinstance(value, str):
-        value = [value]
-    for v in value:
-        if v not in names:
-            raise _fail(spec.source, path, f"unknown outcome '{v}'; outcomes: {', '.join(names)}"
-                        f"{did_you_mean(v, names)}")
-    return list(value)
-
-
-def _over(spec, path, value):
-    allowed = ("uncertainties", "levers", "both")
-    if value not in allowed:
-        raise _fail(spec.source, path, f"'{value}' not allowed; allowed: {', '.join(allowed)}"
-                    f"{did_you_mean(value, allowed)}")
-    if not spec.parameters(value):
-        raise _fail(spec.source, path, f"nothing to vary: declare {value if value != 'both' else 'uncertainties or levers'}")
-    return value
-
-
-def _robust(spec, path, value):
-    if value in (None, "mean"):
-        return None
-    if isinstance(value, dict) and set(value) == {"quantile"}:
-        q = _number(spec.source, f"{path}.quantile", value["quantile"])
-        if not 0 < q < 1:
-            raise _fail(spec.source, f"{path}.quantile", f"must be in (0, 1), got {q}")
-        return float(q)
-    raise _fail(spec.source, path, f"expected 'mean' or {{quantile: q}}, got {value!r}")
-
-
-def _parse_optimize(spec, op) -> dict:
-    src = spec.source
-    _check_keys(src, "optimize", op, OPT_KEYS)
-    if not spec.levers:
-        raise _fail(src, "levers", "optimize needs at least one lever")
-    names = [o.name for o in spec.outcomes]
-    if "outcome" not in op:
-        raise _fail(src, "optimize.outcome", f"missing; one of: {', '.join(names)}")
-    spec.outcome(op["outcome"]) if op["outcome"] in names else _outcome_list(spec, "optimize.outcome", [op["outcome"]])
-    op["quantile"] = _robust(spec, "optimize.robust", op.pop("robust", "mean"))
-    op["candidates"] = _number(src, "optimize.candidates", op.get("candidates", 32), integer=True, minimum=2)
-    op["scenarios"] = _number(src, "optimize.scenarios", op.get("scenarios", 8 if spec.uncertainties else 1),
-                              integer=True, positive=True)
-    op["rounds"] = _number(src, "optimize.rounds", op.get("rounds", 1), integer=True, minimum=0)
-    op["keep"] = _number(src, "optimize.keep", op.get("keep", 4), integer=True, positive=True)
-    op["arm"] = _arm_list(spec, "optimize.arm", op.get("arm"), default=[spec.reference])[0]
-    if op.get("frontier") is not None and op["frontier"] not in names:
-        _outcome_list(spec, "optimize.frontier", [op["frontier"]])
-    cons = []
-    lever_keys = [p.key for p in spec.levers]
-    for i, c in enumerate(op.get("constraints") or []):
-        path = f"optimize.constraints[{i}]"
-        _check_keys(src, path, c, CONSTRAINT_KEYS)
-        if ("metric" in c) == ("levers" in c):
-            raise _fail(src, path, "give exactly one of 'metric' or 'levers'")
-        if "max" not in c and "min" not in c:
-            raise _fail(src, path, "give a bound: max and/or min")
-        bmax = _number(src, f"{path}.max", c["max"]) if "max" in c else None
-        bmin = _number(src, f"{path}.min", c["min"]) if "min" in c else None
-        if bmax is not None and bmin is not None and bmin > bmax:
-            raise _fail(src, path, f"impossible bounds: min {bmin} > max {bmax}")
-        levers = None
-        if "levers" in c:
-            levers = c["levers"]
-            if isinstance(levers, list):
-                levers = {k: 1.0 for k in levers}
-            if not isinstance(levers, dict):
-                raise _fail(src, f"{path}.levers", "expected {lever.key: weight}")
-            for k, w in levers.items():
-                if k not in lever_keys:
-                    raise _fail(src, f"{path}.levers.{k}", f"not a declared lever; levers: "
-                                f"{', '.join(lever_keys)}{did_you_mean(k, lever_keys)}")
-                _number(src, f"{path}.levers.{k}", w)
-        metric = c.get("metric")
-        q = _robust(spec, f"{path}.statistic", c.get("statistic", "mean"))
-        cons.append(Constraint(name=str(c.get("name", metric or f"levers_{i}")), metric=metric,
-                               levers=levers, max=bmax, min=bmin, quantile=q))
-    op["constraints"] = cons
-    return op
-
-
-def load_experiment(path: str, metrics: list | None = None) -> ExperimentSpec:
-    """Read and validate an experiment YAML file."""
+def load_experiment(path, metrics: list | None = None, model: Callable | None = None) -> ExperimentSpec:
+    """Read and check an experiment YAML file. ``model`` (a function f(params, seed, arm)) is
+    evaluated instead of the simulator."""
+    path = str(path)
     if not os.path.exists(path):
-        raise ExperimentError(f"{path}: experiment file not found")
+        raise ExperimentError(path, "", "experiment file not found")
+    if not os.path.isfile(path):
+        raise ExperimentError(path, "", "is a folder, not an experiment file (a YAML file)")
+    size = os.path.getsize(path)
+    if size > MAX_FILE_BYTES:
+        raise ExperimentError(path, "", f"the file has {size:,} bytes; an experiment file has at most "
+                                        f"{MAX_FILE_BYTES:,}")
     try:
         with open(path, encoding="utf-8") as f:
             data = yaml.safe_load(f)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise ExperimentError(f"{path}: not valid YAML{where}: {getattr(e, 'problem', e)}") from None
-    return parse_experiment(data if data is not None else {}, source=path, metrics=metrics)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise ExperimentError(path, "", f"{where}not valid YAML ({getattr(e, 'problem', None) or e})") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ExperimentError(path, "", f"cannot read the file ({type(e).__name__})") from None
+    except RecursionError:
+        raise ExperimentError(path, "", f"nested deeper than {MAX_DEPTH_IN_FILE} levels") from None
+    return parse_experiment(data if data is not None else {}, source=path, metrics=metrics, model=model)
+
+
+def parse_experiment(data, source: str = "<dict>", metrics: list | None = None,
+                     model: Callable | None = None) -> ExperimentSpec:
+    """Check a raw experiment mapping and return the spec (scenario keys are checked later,
+    when the arms are built)."""
+    if model is not None and not callable(model):
+        raise ExperimentError(source, "model", "the model passed from Python must be a function "
+                                               "f(params, seed, arm) -> dict of metrics")
+    check_bounded(data, source)
+    if not isinstance(data, dict):
+        raise ExperimentError(source, "", "an experiment file is a mapping of keys (name:, arms:, ...)")
+    try:
+        given = resolve(TOP_LEVEL, expand_shorthands(data), source, "")
+        return _build(given, data, source, metrics, model)
+    except ExperimentError:
+        raise
+    except ScenarioError as e:  # Param's messages, under the experiment's error type
+        raise ExperimentError(e.source, e.key, e.problem) from None
+
+
+def _build(g: dict, raw: dict, source: str, metrics, model) -> ExperimentSpec:
+    if g["name"] is not None:
+        name = plain_file_name(source, "name", g["name"])
+    else:  # the file's own name, when it can name a folder
+        stem = os.path.splitext(os.path.basename(source))[0]
+        name = stem if source.endswith((".yaml", ".yml")) and _is_plain(stem) else "experiment"
+    spec = ExperimentSpec(name=name, source=source, raw=raw)
+    spec.description = g["description"]
+    spec.model_function = model
+    if g["model"] is not None:
+        spec.model = _registered(source, g["model"])
+    spec.base = _resolve_path(source, g["base"]) if g["base"] is not None else None
+    spec.users, spec.days, spec.seed = g["users"], g["days"], g["seed"]
+    spec.replications, spec.crn, spec.confidence = g["replications"], g["crn"], g["confidence"]
+    spec.overrides = dict(g["overrides"])
+
+    for arm_name, a in (g["arms"] or {"base": ARM.check({}, source, "arms.base")}).items():
+        if not _ARM_NAME.match(arm_name) or len(arm_name) > MAX_NAME_CHARS:
+            raise ExperimentError(source, f"arms.{arm_name}", "an arm name is letters, digits and _, starting "
+                                  f"with a letter (at most {MAX_NAME_CHARS} characters)")
+        scenario = _resolve_path(source, a["scenario"]) if a["scenario"] else None
+        spec.arms[arm_name] = Arm(arm_name, scenario, dict(a["overrides"]), a["description"])
+    spec.reference = (_one_of(source, "reference", g["reference"], list(spec.arms), "arm")
+                      if g["reference"] is not None else next(iter(spec.arms)))
+
+    for role, block in (("uncertainty", "uncertainties"), ("lever", "levers")):
+        setattr(spec, block, [_parameter(source, f"{block}.{key}", key, p, role) for key, p in g[block].items()])
+    seen = set()
+    for p in spec.uncertainties + spec.levers:
+        if p.key in seen:
+            raise ExperimentError(source, f"levers.{p.key}", "declared both as an uncertainty and as a lever")
+        seen.add(p.key)
+
+    outcomes = g["outcomes"] if g["outcomes"] is not None else {k: {"direction": KNOWN_DIRECTIONS[k],
+                                                                      "metric": None, "formula": None}
+                                                                  for k in DEFAULT_OUTCOMES}
+    for out_name, o in outcomes.items():
+        direction = o["direction"] or KNOWN_DIRECTIONS.get(out_name, "maximize")
+        formula = o["formula"]
+        if formula is not None:
+            if o["metric"] is not None:
+                raise ExperimentError(source, f"outcomes.{out_name}", "give a metric or a formula, not both")
+            _formula_names(source, f"outcomes.{out_name}.formula", formula)
+        metric = None if formula is not None else (o["metric"] or out_name)
+        if metrics and not spec.custom_model and metric is not None and metric not in metrics:
+            raise ExperimentError(source, f"outcomes.{out_name}", f"no metric {metric!r}; allowed: "
+                                  + ", ".join(sorted(metrics)) + "." + did_you_mean(metric, metrics))
+        spec.outcomes.append(Outcome(out_name, direction, metric, formula))
+    names = [o.name for o in spec.outcomes]
+    for out_name, delta in g["detect_difference"].items():
+        _one_of(source, f"detect_difference.{out_name}", out_name, names, "outcome")
+        if not delta > 0:
+            raise ExperimentError(source, f"detect_difference.{out_name}", f"got {delta:g}; allowed: a number > 0")
+        spec.detect_difference[out_name] = delta
+
+    spec.compare = g["compare"]
+    if g["sweep"] is not None:
+        sw = dict(g["sweep"])
+        sw["arms"] = _arm_list(spec, "sweep.arms", sw["arms"], list(spec.arms))
+        sw["over"] = _over(spec, "sweep.over", sw["over"])
+        spec.sweep = sw
+    if g["sensitivity"] is not None:
+        spec.sensitivity = _sensitivity(spec, dict(g["sensitivity"]))
+    if g["optimize"] is not None:
+        spec.optimize = _optimize(spec, dict(g["optimize"]))
+    check_sizes(spec)
+    return spec
+
+
+def _is_plain(name: str) -> bool:
+    try:
+        plain_file_name("", "", name)
+        return True
+    except ExperimentError:
+        return False
+
+
+def _registered(source: str, name: str) -> str:
+    models = registered_models()
+    if name in models:
+        return name
+    hint = (" A file never names code to import: a custom model is registered as an entry point in "
+            "group 'simlib.models' of an installed package, or passed from Python "
+            "(load_experiment(path, model=function)).")
+    shown = name if len(name) <= MAX_NAME_CHARS else name[:MAX_NAME_CHARS] + "..."
+    raise ExperimentError(source, "model", f"{shown!r} is not a registered model; allowed: "
+                          + (", ".join(sorted(models)) or "none installed") + "."
+                          + did_you_mean(name, models) + hint)
+
+
+def _resolve_path(source: str, ref: str) -> str:
+    """A scenario reference relative to the experiment file; built-in names pass through."""
+    if source and not source.startswith("<") and not os.path.isabs(ref):
+        cand = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(source)), ref))
+        if os.path.exists(cand):
+            return cand
+    if os.path.exists(ref):
+        return os.path.abspath(ref)
+    return ref  # a built-in scenario name; the scenario loader resolves (and rejects) it
+
+
+def _parameter(source: str, path: str, key: str, d: dict, role: str) -> Parameter:
+    if not key or len(key) > 200:
+        raise ExperimentError(source, path, "expected a dotted scenario key of at most 200 characters")
+    label = d["name"]
+    if d["values"] is not None:
+        if d["low"] is not None or d["high"] is not None:
+            raise ExperimentError(source, path, "give low and high, or values: [...], not both")
+        return Parameter(key=key, role=role, values=tuple(d["values"]), default=d["default"], label=label)
+    for bound in ("low", "high"):
+        if d[bound] is None:
+            raise ExperimentError(source, path, f"missing {bound}; give low and high, or values: [...]")
+    lo, hi = d["low"], d["high"]
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise ExperimentError(source, path, "low and high must be finite numbers")
+    if not lo < hi:
+        raise ExperimentError(source, path, f"impossible range: low ({lo:g}) must be below high ({hi:g})")
+    if d["integer"] and hi - lo > 1e12:
+        raise ExperimentError(source, path, "an integer range spans at most 10^12 values")
+    if d["dist"] == "loguniform" and lo <= 0:
+        raise ExperimentError(source, f"{path}.low", f"got {lo:g}; allowed: a number > 0 (loguniform)")
+    mode = d["mode"]
+    if d["dist"] == "triangular":
+        if mode is None:
+            raise ExperimentError(source, path, "triangular needs a mode between low and high")
+        if not lo <= mode <= hi:
+            raise ExperimentError(source, f"{path}.mode", f"got {mode:g}; allowed: a number in [{lo:g}, {hi:g}]")
+    return Parameter(key=key, role=role, low=lo, high=hi, dist=d["dist"], mode=mode, integer=d["integer"],
+                     default=d["default"], label=label)
+
+
+def _formula_names(source: str, key: str, formula: str) -> list:
+    try:
+        return check_formula(formula)
+    except FormulaError as e:
+        raise ExperimentError(source, key, str(e)) from None
+
+
+formula_names = _formula_names
+
+
+def _one_of(source: str, key: str, value: str, allowed, what: str) -> str:
+    if value not in allowed:
+        raise ExperimentError(source, key, f"no {what} {value!r}; allowed: {', '.join(allowed)}."
+                              + did_you_mean(value, allowed))
+    return value
+
+
+def _arm_list(spec, path, value, default) -> list:
+    if value is None:
+        return default
+    return [_one_of(spec.source, path, a, list(spec.arms), "arm") for a in value]
+
+
+def _over(spec, path, value) -> str:
+    if not spec.parameters(value):
+        wanted = "uncertainties or levers" if value == "both" else value
+        raise ExperimentError(spec.source, path, f"nothing to vary: declare {wanted}")
+    return value
+
+
+def _robust(spec, path, value):
+    """None for the mean across scenarios, else the quantile q in (0, 1)."""
+    if value in (None, "mean"):
+        return None
+    if isinstance(value, dict) and set(value) == {"quantile"}:
+        q = Param(0.5, "quantile", kind=float, low=0.0, high=1.0).check(value["quantile"], spec.source,
+                                                                         f"{path}.quantile")
+        if 0 < q < 1:
+            return q
+    raise ExperimentError(spec.source, path, "allowed: mean, or {quantile: q} with q strictly between 0 and 1")
+
+
+def _sensitivity(spec, se: dict) -> dict:
+    src, n = spec.source, se["samples"]
+    if n & (n - 1):
+        raise ExperimentError(src, "sensitivity.samples", f"got {n}; allowed: a power of 2 (>= 8); nearest: "
+                              f"{2 ** int(round(math.log2(n)))}")
+    names = [o.name for o in spec.outcomes]
+    se["outcomes"] = (names if se["outcomes"] is None else
+                      [_one_of(src, "sensitivity.outcomes", o, names, "outcome") for o in se["outcomes"]])
+    se["arms"] = _arm_list(spec, "sensitivity.arms", se["arms"], [spec.reference])
+    se["over"] = _over(spec, "sensitivity.over", se["over"])
+    if se["difference"] and (spec.reference not in se["arms"] or len(se["arms"]) < 2):
+        raise ExperimentError(src, "sensitivity.difference", f"needs the reference arm {spec.reference!r} "
+                              "and at least one other arm in sensitivity.arms")
+    if len(spec.parameters(se["over"])) < 2:
+        raise ExperimentError(src, "sensitivity.over", "needs at least 2 uncertainties/levers to vary")
+    return se
+
+
+def _optimize(spec, op: dict) -> dict:
+    src = spec.source
+    if not spec.levers:
+        raise ExperimentError(src, "levers", "optimize needs at least one lever")
+    names = [o.name for o in spec.outcomes]
+    if op["outcome"] is None:
+        raise ExperimentError(src, "optimize.outcome", f"missing; allowed: {', '.join(names)}")
+    _one_of(src, "optimize.outcome", op["outcome"], names, "outcome")
+    if op["frontier"] is not None:
+        _one_of(src, "optimize.frontier", op["frontier"], names, "outcome")
+    op["quantile"] = _robust(spec, "optimize.robust", op.pop("robust"))
+    if op["scenarios"] is None:
+        op["scenarios"] = 8 if spec.uncertainties else 1
+    op["arm"] = _one_of(src, "optimize.arm", op["arm"], list(spec.arms), "arm") if op["arm"] else spec.reference
+    lever_keys = [p.key for p in spec.levers]
+    constraints = []
+    for i, c in enumerate(op["constraints"]):
+        path = f"optimize.constraints[{i}]"
+        if (c["metric"] is None) == (c["levers"] is None):
+            raise ExperimentError(src, path, "give exactly one of metric or levers")
+        if c["max"] is None and c["min"] is None:
+            raise ExperimentError(src, path, "give a bound: max and/or min")
+        if c["max"] is not None and c["min"] is not None and c["min"] > c["max"]:
+            raise ExperimentError(src, path, f"impossible bounds: min {c['min']:g} > max {c['max']:g}")
+        for k in c["levers"] or {}:
+            _one_of(src, f"{path}.levers.{k}", k, lever_keys, "lever")
+        constraints.append(Constraint(name=c["name"] or c["metric"] or f"levers_{i}", metric=c["metric"],
+                                      levers=c["levers"], max=c["max"], min=c["min"],
+                                      quantile=_robust(spec, f"{path}.statistic", c["statistic"])))
+    op["constraints"] = constraints
+    return op
+
+
+def planned_runs(spec: ExperimentSpec) -> dict:
+    """Runs each declared analysis will plan, computed without planning them."""
+    reps, out = spec.replications, {"compare": len(spec.arms) * spec.replications}
+    if spec.sweep is not None:
+        sw = spec.sweep
+        params = spec.parameters(sw["over"])
+        if sw["design"] == "grid":
+            points = 1
+            for p in params:
+                points *= p.grid_size(sw["levels"])
+                if points > MAX_RUNS_PER_ANALYSIS:
+                    break
+        else:
+            points = sw["points"]
+        out["sweep"] = points * len(sw["arms"]) * reps
+    if spec.sensitivity is not None:
+        se = spec.sensitivity
+        out["sensitivity"] = se["samples"] * (len(spec.parameters(se["over"])) + 2) * len(se["arms"]) * reps
+    if spec.optimize is not None:
+        op = spec.optimize
+        candidates = op["candidates"] + op["rounds"] * op["keep"] * max(2, op["candidates"] // op["keep"])
+        out["optimize"] = candidates * op["scenarios"] * reps
+    return out
+
+
+def check_sizes(spec: ExperimentSpec) -> None:
+    """Refuse an analysis larger than MAX_RUNS_PER_ANALYSIS before anything is allocated."""
+    for analysis, runs in planned_runs(spec).items():
+        if runs > MAX_RUNS_PER_ANALYSIS:
+            key = "replications" if analysis == "compare" else analysis
+            raise ExperimentError(spec.source, key, f"plans {runs:,} runs; allowed: at most "
+                                  f"{MAX_RUNS_PER_ANALYSIS:,} runs per analysis (fewer points, levels, "
+                                  "samples, arms or replications)")
+
+
+def check_replications(spec: ExperimentSpec, replications, source: str = "replications") -> int:
+    """``replications`` if it is allowed for this experiment (kind, range, size of every analysis)."""
+    try:
+        n = TOP_LEVEL["replications"].check(replications, source, "")
+    except ScenarioError as e:
+        raise ExperimentError(source, "", e.problem) from None
+    previous, spec.replications = spec.replications, n
+    try:
+        check_sizes(spec)
+    finally:
+        spec.replications = previous
+    return n
+
+
+def check_metrics(spec: ExperimentSpec, available) -> None:
+    """Outcome and constraint metrics must be reported by the runs (known before running)."""
+    available = sorted(available)
+
+    def need(key: str, metric: str) -> None:
+        if metric not in available:
+            raise ExperimentError(spec.source, key, f"no metric {metric!r} in the runs' results; allowed: "
+                                  + ", ".join(available) + "." + did_you_mean(metric, available))
+    for o in spec.outcomes:
+        if o.formula:
+            for name in _formula_names(spec.source, f"outcomes.{o.name}.formula", o.formula):
+                need(f"outcomes.{o.name}.formula", name)
+        else:
+            need(f"outcomes.{o.name}", o.key)
+    with_outcomes = sorted(set(available) | {o.name for o in spec.outcomes})
+    for i, c in enumerate((spec.optimize or {}).get("constraints", [])):
+        if c.metric and c.metric not in with_outcomes:
+            raise ExperimentError(spec.source, f"optimize.constraints[{i}].metric", f"no metric {c.metric!r}; "
+                                  "allowed: " + ", ".join(with_outcomes) + "." + did_you_mean(c.metric, with_outcomes))

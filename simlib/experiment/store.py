@@ -7,21 +7,24 @@ Layout of an experiment folder::
     scenarios/ARM.yaml       resolved scenario of each arm (before design overrides)
     runs/STAGE/RUN_ID.json   one file per finished run: keys, seed, overrides, resolved
                              scenario, summary, (daily series)
+    corrupt/STAGE/...        stored runs found unreadable on resume, set aside (then redone)
     results.csv/.parquet     tidy tables written at the end (re-creatable from runs/)
 
-A run file is written to a temporary name and renamed into place (atomic on POSIX), so a
-killed process leaves either a whole run or none; temporary leftovers are ignored. The run id
-is the file name, so a run can never be stored twice.
+Every file is written through `simlib.fileio` (a temporary file renamed into place, 0644),
+so a killed process leaves either a whole file or none. On resume each stored run is read
+back and checked against the run planned under its id; one that is truncated, unreadable or
+not the planned run is named, moved to ``corrupt/`` and computed again.
 """
 from __future__ import annotations
 
 import json
 import os
-import tempfile
+import sys
 
 import numpy as np
 import pandas as pd
 
+from ..fileio import replacing, write_text
 from .spec import ExperimentError
 
 KEY_COLUMNS = ["stage", "arm", "point", "replication"]
@@ -40,19 +43,28 @@ def _plain(x):
 
 
 def atomic_write(path: str, text: str) -> None:
-    folder = os.path.dirname(path) or "."
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    write_text(path, text)
+
+
+def _read_run(path: str):
+    """The stored record at ``path``, or the reason it cannot be used."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        with open(path, encoding="utf-8") as fh:
+            record = json.load(fh)
+    except (OSError, ValueError, RecursionError) as e:  # ValueError: bad JSON or UTF-8
+        return None, f"unreadable ({type(e).__name__}: {str(e)[:80]})"
+    if not isinstance(record, dict) or not isinstance(record.get("summary"), dict):
+        return None, "not a stored run (no summary)"
+    return record, ""
+
+
+def _matches(record: dict, run) -> bool:
+    """Is the stored record the run planned under its id (same keys, seed and overrides)?"""
+    planned = {"run_id": run.run_id, "stage": run.stage, "arm": run.arm, "point": run.point,
+               "replication": run.replication, "seed": run.seed,
+               "overrides": json.loads(json.dumps(_plain(dict(run.overrides))))}
+    return all(record.get(k) == v for k, v in planned.items())
 
 
 class RunStore:
@@ -67,19 +79,28 @@ class RunStore:
         """Create the folder, or check that it holds this same experiment (resume)."""
         if self.folder is None:
             return
-        os.makedirs(os.path.join(self.folder, "runs"), exist_ok=True)
-        fp_path = os.path.join(self.folder, "fingerprint.txt")
+        folder = self.folder
+        if os.path.exists(folder) and not os.path.isdir(folder):
+            raise ExperimentError(folder, "", "is a file; the results need a folder (give another --out)")
+        os.makedirs(folder, exist_ok=True)
+        fp_path = os.path.join(folder, "fingerprint.txt")
         if os.path.exists(fp_path):
-            old = open(fp_path, encoding="utf-8").read().strip()
+            with open(fp_path, encoding="utf-8", errors="replace") as fh:
+                old = fh.read(200).strip()
             if old != fingerprint:
-                raise ExperimentError(
-                    f"{self.folder}: this folder holds results of a different experiment "
-                    f"(fingerprint {old}, now {fingerprint}); use another --out folder, or delete "
-                    "it to start again. Nothing in it was changed.")
+                raise ExperimentError(folder, "", f"holds results of a different experiment (fingerprint "
+                                      f"{old[:40]}, now {fingerprint}); use another --out folder, or delete "
+                                      "it to start again. Nothing in it was changed.")
         else:
-            atomic_write(fp_path, fingerprint + "\n")
+            others = [f for f in os.listdir(folder) if not f.startswith(".")]
+            if others:
+                raise ExperimentError(folder, "", f"holds other files ({', '.join(sorted(others)[:3])}"
+                                      f"{', ...' if len(others) > 3 else ''}) but no experiment; give a new "
+                                      "or an empty folder with --out, so that nothing in it is overwritten")
+            write_text(fp_path, fingerprint + "\n")
+        os.makedirs(os.path.join(folder, "runs"), exist_ok=True)
         for name, text in inputs.items():
-            path = os.path.join(self.folder, name)
+            path = os.path.join(folder, name)
             if not os.path.exists(path):
                 atomic_write(path, text)
 
@@ -87,17 +108,40 @@ class RunStore:
     def _path(self, stage: str, run_id: str) -> str:
         return os.path.join(self.folder, "runs", stage, run_id + ".json")
 
-    def done_ids(self, stage: str | None = None) -> set:
+    def verified(self, runs) -> set:
+        """Ids of the planned ``runs`` already stored whole. A stored run that cannot be read,
+        or is not the run planned under its id, is named on stderr and moved to corrupt/ so
+        that it is computed again."""
         if self.folder is None:
-            return {k for k, r in self._memory.items() if stage is None or r["stage"] == stage}
-        root = os.path.join(self.folder, "runs")
-        stages = [stage] if stage else (os.listdir(root) if os.path.isdir(root) else [])
-        done = set()
-        for st in stages:
-            d = os.path.join(root, st)
-            if os.path.isdir(d):
-                done.update(f[:-5] for f in os.listdir(d) if f.endswith(".json") and not f.startswith("."))
-        return done
+            return {r.run_id for r in runs if r.run_id in self._memory}
+        good, listed = set(), {}
+        for run in runs:
+            stage_dir = os.path.join(self.folder, "runs", run.stage)
+            if run.stage not in listed:
+                listed[run.stage] = set(os.listdir(stage_dir)) if os.path.isdir(stage_dir) else set()
+            if run.run_id + ".json" not in listed[run.stage]:
+                continue
+            path = self._path(run.stage, run.run_id)
+            record, problem = _read_run(path)
+            if record is not None and not _matches(record, run):
+                problem = "not the run planned under this id (keys, seed or overrides differ)"
+            if problem:
+                moved = self._set_aside(path, run.stage)
+                print(f"warning: {path}: stored run {problem}; moved to {moved}; it will be run again",
+                      file=sys.stderr)
+            else:
+                good.add(run.run_id)
+        return good
+
+    def _set_aside(self, path: str, stage: str) -> str:
+        folder = os.path.join(self.folder, "corrupt", stage)
+        os.makedirs(folder, exist_ok=True)
+        name = os.path.basename(path)
+        dest, n = os.path.join(folder, name), 1
+        while os.path.exists(dest):
+            dest, n = os.path.join(folder, f"{name}.{n}"), n + 1
+        os.replace(path, dest)
+        return dest
 
     def save(self, record: dict) -> None:
         record = _plain(record)
@@ -123,8 +167,11 @@ class RunStore:
                     continue
                 if ids is not None and f[:-5] not in ids:
                     continue
-                with open(os.path.join(d, f), encoding="utf-8") as fh:
-                    out.append(json.load(fh))
+                record, problem = _read_run(os.path.join(d, f))
+                if record is None:
+                    raise ExperimentError(os.path.join(d, f), "", f"stored run {problem}; run the experiment "
+                                          "again to set it aside and redo it")
+                out.append(record)
         return out
 
     # -- tidy tables -----------------------------------------------------------------------
@@ -143,13 +190,20 @@ class RunStore:
         csv = os.path.join(self.folder, name + ".csv")
         atomic_write(csv, df.to_csv(index=False))
         paths.append(csv)
-        if parquet:
+        if parquet and _has_parquet():
             pq = os.path.join(self.folder, name + ".parquet")
-            tmp = pq + ".tmp"
-            df.to_parquet(tmp, index=False)
-            os.replace(tmp, pq)
+            with replacing(pq) as tmp:
+                df.to_parquet(tmp, index=False)
             paths.append(pq)
         return paths
+
+
+def _has_parquet() -> bool:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def records_to_frame(records) -> pd.DataFrame:
@@ -188,11 +242,11 @@ def records_to_daily(records) -> pd.DataFrame:
 def load_results(folder: str, stage: str | None = None) -> pd.DataFrame:
     """Every finished run in an experiment folder, as one tidy DataFrame."""
     if not os.path.isdir(os.path.join(folder, "runs")):
-        raise ExperimentError(f"{folder}: not an experiment folder (no runs/ inside)")
+        raise ExperimentError(str(folder), "", "not an experiment folder (no runs/ inside)")
     return RunStore(folder).summary_frame(stage)
 
 
 def load_daily(folder: str, stage: str | None = None) -> pd.DataFrame:
     if not os.path.isdir(os.path.join(folder, "runs")):
-        raise ExperimentError(f"{folder}: not an experiment folder (no runs/ inside)")
+        raise ExperimentError(str(folder), "", "not an experiment folder (no runs/ inside)")
     return RunStore(folder).daily_frame(stage)

@@ -1,8 +1,10 @@
 """Toy models with known answers, for tests and documentation of the experiment machinery.
 
 Each is a function f(params, seed, arm) -> dict of metrics (or {"summary", "daily"}), the
-contract of `runner.FunctionModel`; an experiment file selects one with
-`model: simlib.experiment.toy:NAME`.
+contract of `runner.FunctionModel`. funnel, quadratic, ishigami and slow are registered
+entry points (group ``simlib.models`` in pyproject.toml), so an experiment file selects one
+with `model: toy_funnel`; crash_once is only passed from Python
+(`Experiment(spec, model=crash_once)`), as any unregistered function is.
 """
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ..errors import ScenarioError, did_you_mean
+from ..errors import ScenarioError, did_you_mean, key_text, short_repr
 from ..params import Param, resolve
 
 _REGISTRY: dict[str, type["Policy"]] = {}
@@ -40,23 +40,62 @@ def policy_types() -> dict[str, type["Policy"]]:
     return dict(_REGISTRY)
 
 
+MAX_NAME_CHARS = 64
+
+
 def resolve_policy(name: str, given, source: str, market: dict) -> dict:
     path = f"policies.{name}"
+    if len(name) > MAX_NAME_CHARS or not name.isprintable():
+        raise ScenarioError(source, f"policies.{key_text(name)}",
+                            f"a policy name is at most {MAX_NAME_CHARS} printable characters")
     if not isinstance(given, dict):
         raise ScenarioError(source, path, "expected a mapping with at least a 'type' key")
     types = policy_types()
-    kind = given.get("type")
-    if kind is None:
-        raise ScenarioError(source, f"{path}.type", "missing; allowed: " + ", ".join(sorted(types)))
+    allowed = "Allowed: " + ", ".join(sorted(types))
+    if "type" not in given:
+        near = [k for k in given if k not in COMMON_PARAMS and did_you_mean(k, ["type"])]
+        if near:
+            raise ScenarioError(source, f"{path}.{near[0]}", f"unknown key; did you mean 'type'? "
+                                f"Every policy needs a type. {allowed}")
+        raise ScenarioError(source, f"{path}.type", f"missing; every policy needs a type. {allowed}")
+    kind = given["type"]
+    if not isinstance(kind, str):
+        raise ScenarioError(source, f"{path}.type", f"expected the name of one policy type, got {short_repr(kind)}. "
+                            + allowed)
     if kind not in types:
-        raise ScenarioError(source, f"{path}.type", f"unknown policy type {kind!r}." + did_you_mean(kind, types)
-                            + " Allowed: " + ", ".join(sorted(types)))
+        raise ScenarioError(source, f"{path}.type", f"unknown policy type {short_repr(kind)}."
+                            + did_you_mean(kind, types) + " " + allowed)
     cls = types[kind]
     resolved = resolve({**COMMON_PARAMS, **cls.params}, given, source, path)
     if resolved["end_day"] is not None and resolved["end_day"] < resolved["start_day"]:
         raise ScenarioError(source, f"{path}.end_day", f"must be >= start_day ({resolved['start_day']})")
     cls.check(resolved, source, path, market)
     return resolved
+
+
+def check_policy_references(policies: dict[str, dict], source: str) -> None:
+    """Checks between policies (a journey naming a staff team, a tag, an event...), at validation
+    time so that ``simlib validate`` refuses what a run would refuse. Only enabled policies run,
+    so only they are checked and only they can be referred to."""
+    types = policy_types()
+    enabled = {name: p for name, p in policies.items() if p["enabled"]}
+    for name, params in enabled.items():
+        types[params["type"]].check_references(name, params, enabled, source)
+
+
+def check_reference(name: str, enabled: dict[str, dict], source: str, key: str, what: str, accepts,
+                    hint: str = "") -> None:
+    """Raise unless ``name`` is an enabled policy whose class ``accepts`` (a predicate on the class);
+    ``what`` says what was expected ("a staff_chats policy"), ``hint`` what to do if none is enabled."""
+    types = policy_types()
+    if name in enabled:
+        kind = enabled[name]["type"]
+        if not accepts(types[kind]):
+            raise ScenarioError(source, key, f"{name!r} is a {kind} policy; expected {what}")
+        return
+    names = [n for n, p in enabled.items() if accepts(types[p["type"]])]
+    raise ScenarioError(source, key, f"no enabled policy named {short_repr(name)}; expected {what}."
+                        + did_you_mean(name, names) + (" Available: " + ", ".join(names) if names else hint))
 
 
 class Policy:
@@ -74,10 +113,15 @@ class Policy:
     def check(cls, params: dict, source: str, path: str, market: dict) -> None:
         """Cross-field checks beyond each parameter's own bounds (override when needed)."""
 
+    @classmethod
+    def check_references(cls, name: str, params: dict, enabled: dict[str, dict], source: str) -> None:
+        """Checks against the scenario's other enabled policies ``{name: resolved params}``
+        (override when the policy names another policy, a segment, a tag or an event)."""
+
     @staticmethod
     def check_channel(channel: str, source: str, key: str, market: dict) -> None:
         if channel not in market["channels"]:
-            raise ScenarioError(source, key, f"unknown channel {channel!r}." + did_you_mean(channel, market["channels"])
+            raise ScenarioError(source, key, f"unknown channel {short_repr(channel)}." + did_you_mean(channel, market["channels"])
                                 + " Channels in market.channels: " + ", ".join(market["channels"]))
 
     def active_days(self) -> range:

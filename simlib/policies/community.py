@@ -20,7 +20,7 @@ import numpy as np
 from ..params import Param
 from ..population import LOST
 from .base import Policy, register_policy
-from .outreach import find_policy
+from .outreach import check_policy, find_policy
 
 
 @register_policy("community_groups")
@@ -83,6 +83,11 @@ class CommunityGroups(Policy):
         "cost_cny_per_group_per_day": Param(0.0, "running cost of one open group (tools, moderation)", "CNY per day", low=0.0),
     }
 
+    @classmethod
+    def check_references(cls, name, params, enabled, source):
+        if params["complaint_staff"] is not None:
+            check_policy(params["complaint_staff"], "staff_chats", enabled, source, f"policies.{name}.complaint_staff")
+
     def init(self):
         sim, p = self.sim, self.p
         self.group = sim.pop.add_array(f"{self.name}_group", np.int32, -1)
@@ -96,7 +101,7 @@ class CommunityGroups(Policy):
         self._susceptibility = np.zeros(0, np.float32)  # social_susceptibility of _members, aligned
         self.staff = None
         if p["complaint_staff"] is not None:
-            self.staff = find_policy(sim, p["complaint_staff"], "staff_chats", f"policies.{self.name}.complaint_staff")
+            self.staff = find_policy(sim, p["complaint_staff"])
         self._decay = 0.5 ** (1.0 / p["activity_half_life_days"])
         # seats per group: group_size_limit real members, each simulated member stands for weight of them
         self.seats = max(int(round(p["group_size_limit"] / sim.pop.weight)), 1)

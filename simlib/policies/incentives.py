@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ScenarioError
+from ..ledger import points_value_cny_per_point
 from ..params import Param, resolve
 from ..population import DORMANT, NEVER
 from .base import Policy, register_policy
@@ -300,7 +301,9 @@ class PointsProgram(Policy):
     gifts of appeal x min(points / price, 1) (the goal-gradient effect). A member who can
     afford a gift redeems the most appealing one they can afford at hazard
     ``redeem_per_day``; its cost is booked to ``points_redemption`` and its delivery the next
-    day is useful contact of ``appeal`` units (trust, interest, waking).
+    day is useful contact of ``appeal`` units (trust, interest, waking). Points still
+    outstanding at the end are booked to ``points_liability`` at the catalogue's highest cost
+    per point (``ledger.points_value_cny_per_point``).
     """
 
     params = {
@@ -406,7 +409,12 @@ class PointsProgram(Policy):
         return {**{k: self._day.get(k, 0) for k in self.total}, "points_outstanding": self.outstanding}
 
     def finalize(self):
-        return {f"{self.name}.{k}": v for k, v in self.total.items()}
+        """Books the points still outstanding as a liability on the last day, in CNY."""
+        value = points_value_cny_per_point(self.p["catalogue"])
+        self.sim.ledger.post(self.sim.days - 1, "points_liability", self.outstanding * value, source=self.name,
+                             per_customer=True)
+        return {**{f"{self.name}.{k}": v for k, v in self.total.items()},
+                f"{self.name}.points_outstanding": self.outstanding, f"{self.name}.value_cny_per_point": value}
 
 
 @register_policy("red_packet")

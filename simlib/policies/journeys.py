@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ScenarioError, did_you_mean
+from ..errors import ScenarioError, did_you_mean, short_repr
 from .journeys_lang import (BUILTIN_EVENTS, END, compile_journey, resolve_entry)
 from ..params import Param, resolve
 from ..population import LOST, NEVER, STAGES
-from .base import Policy, register_policy
-from .segments import find_segments
+from .base import Policy, check_reference, register_policy
+from .segments import FALLBACK_SEGMENTS, find_segments
 
 NOT_IN, DONE, HOLDOUT = -1, -2, -3   # values of the per-customer step array besides step indices
+MAX_VARIANTS = 127                   # variant codes are stored per customer as int8
 UNSET = object()                     # event days not computed yet
 
 QUIET_PARAMS = {
@@ -86,11 +87,13 @@ class Journey(Policy):
     @classmethod
     def check(cls, params, source, path, market):
         params["entry"] = resolve_entry(params["entry"], source, f"{path}.entry")
-        compile_journey(params["steps"], source, f"{path}.steps")
+        program = compile_journey(params["steps"], source, f"{path}.steps")
+        if sum(len(s.variant_names) for s in program) > MAX_VARIANTS:
+            raise ScenarioError(source, f"{path}.steps", f"at most {MAX_VARIANTS} variants in one journey")
         goal = params["goal"]
         if goal != "purchase" and goal not in STAGES[1:]:
             allowed = ("purchase",) + STAGES[1:]
-            raise ScenarioError(source, f"{path}.goal", f"unknown goal {goal!r}." + did_you_mean(goal, allowed)
+            raise ScenarioError(source, f"{path}.goal", f"unknown goal {short_repr(goal)}." + did_you_mean(goal, allowed)
                                 + " Allowed: " + ", ".join(allowed))
         quiet = []
         for i, q in enumerate(params["quiet_periods"]):
@@ -102,6 +105,39 @@ class Journey(Policy):
                 raise ScenarioError(source, f"{key}.to_day", f"must be >= from_day ({q['from_day']})")
             quiet.append(q)
         params["quiet_periods"] = quiet
+
+    @classmethod
+    def check_references(cls, name, params, enabled, source):
+        key = f"policies.{name}"
+        program = compile_journey(params["steps"], source, f"{key}.steps")
+        entry, trig = params["entry"], params["entry"]["trigger"]
+        uses = {(k, s.condition[k], f"{s.key}.if.{k}") for s in program for k in ("segment", "tag")
+                if s.kind == "split_if" and k in s.condition}
+        if trig in ("segment", "tag"):
+            uses.add((trig, entry[trig], f"{key}.entry.{trig}"))
+        segments = next((p for p in enabled.values() if p["type"] == "segments"), None)
+        for kind, target, where in sorted(uses):
+            if segments is None:
+                raise ScenarioError(source, where, f"targets {kind} {short_repr(target)} but the scenario has no "
+                                                   "segments policy enabled; add one: {type: segments}")
+            allowed = (list(segments["segments"]) + list(FALLBACK_SEGMENTS) if kind == "segment"
+                       else list(segments["tags"]))
+            if target not in allowed:
+                raise ScenarioError(source, where, f"unknown {kind} {short_repr(target)}." + did_you_mean(target, allowed)
+                                    + f" {kind.capitalize()}s: " + ", ".join(allowed))
+        if trig == "event" and entry["event"] not in BUILTIN_EVENTS:
+            names = [n for n in enabled if n != name]
+            if entry["event"] not in names:
+                raise ScenarioError(source, f"{key}.entry.event", f"unknown event {short_repr(entry['event'])}."
+                                    + did_you_mean(entry["event"], list(BUILTIN_EVENTS) + names)
+                                    + " Allowed: " + ", ".join(BUILTIN_EVENTS)
+                                    + ", or the name of an enabled policy that publishes events")
+        if params["chat_staff"] is not None:
+            check_reference(params["chat_staff"], enabled, source, f"{key}.chat_staff", "a staff_chats policy",
+                            lambda c: hasattr(c, "assign"), " Add one with type: staff_chats")
+        if params["group_policy"] is not None:
+            check_reference(params["group_policy"], enabled, source, f"{key}.group_policy",
+                            "a policy with invite(idx)", lambda c: hasattr(c, "invite"))
 
     # --- lifecycle ----------------------------------------------------------------------
     def init(self):
@@ -130,30 +166,10 @@ class Journey(Policy):
         self.quiet = np.zeros(sim.days + 1, bool)
         for q in p["quiet_periods"]:
             self.quiet[q["from_day"]:q["to_day"] + 1] = True
-        # targets that need other policies
-        uses = {(k, s.condition[k], f"{s.key}.if.{k}") for s in self.program for k in ("segment", "tag")
-                if s.kind == "split_if" and k in s.condition}
         trig = self.entry["trigger"]
-        if trig in ("segment", "tag"):
-            uses.add((trig, self.entry[trig], f"{key}.entry.{trig}"))
-        self.segments = find_segments(sim)
-        for kind, name, where in sorted(uses):
-            if self.segments is None:
-                raise ScenarioError(src, where, f"targets {kind} {name!r} but the scenario has no segments policy; "
-                                                "add one: {type: segments}")
-            allowed = self.segments.segment_names if kind == "segment" else self.segments.tag_names
-            if name not in allowed:
-                raise ScenarioError(src, where, f"unknown {kind} {name!r}." + did_you_mean(name, allowed)
-                                    + f" {kind.capitalize()}s: " + ", ".join(allowed))
-        if trig == "event" and self.entry["event"] not in BUILTIN_EVENTS:
-            names = [q.name for q in sim.policies if q is not self]
-            if self.entry["event"] not in names:
-                raise ScenarioError(src, f"{key}.entry.event", f"unknown event {self.entry['event']!r}."
-                                    + did_you_mean(self.entry["event"], list(BUILTIN_EVENTS) + names)
-                                    + " Allowed: " + ", ".join(BUILTIN_EVENTS)
-                                    + ", or the name of a policy that publishes events")
-        self.staff = self._other(p["chat_staff"], "assign", f"{key}.chat_staff", "a staff_chats policy")
-        self.groups = self._other(p["group_policy"], "invite", f"{key}.group_policy", "a policy with invite(idx)")
+        self.segments = find_segments(sim)   # references to other policies were checked at validation
+        self.staff = self._other(p["chat_staff"])
+        self.groups = self._other(p["group_policy"])
         if self.groups is None and any(s.kind == "invite_to_group" for s in self.program):
             self.group_invited = getattr(pop, "group_invited", None)
             if self.group_invited is None:
@@ -171,8 +187,6 @@ class Journey(Policy):
             if s.kind == "split_variants":
                 self._variant_base[i] = base
                 base += len(s.variant_names)
-        if base > 127:
-            raise ScenarioError(src, f"{key}.steps", "at most 127 variants in one journey")
         self.variant_assigned = np.zeros(max(base, 1), np.int64)
         self.variant_converted = np.zeros(max(base, 1), np.int64)
         self.totals = dict.fromkeys(("entered", "holdout_entered", "converted", "holdout_converted", "touches",
@@ -181,17 +195,8 @@ class Journey(Policy):
         self.counts_today = dict.fromkeys(self.totals, 0)
         self._chats_today = (-1, 0)
 
-    def _other(self, name, method, where, what):
-        if name is None:
-            return None
-        for q in self.sim.policies:
-            if q.name == name:
-                if not hasattr(q, method):
-                    raise ScenarioError(self.sim.scenario.source, where, f"{name!r} is a {q.type_name} policy; expected {what}")
-                return q
-        names = [q.name for q in self.sim.policies if hasattr(q, method)]
-        raise ScenarioError(self.sim.scenario.source, where, f"no enabled policy named {name!r}; expected {what}"
-                            + did_you_mean(name, names) + (" Available: " + ", ".join(names) if names else ""))
+    def _other(self, name):
+        return None if name is None else next(q for q in self.sim.policies if q.name == name)
 
     def act(self, day):
         """Walk the customers whose next step is due today."""

@@ -32,11 +32,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..errors import ScenarioError, did_you_mean
+from ..errors import ScenarioError, did_you_mean, short_repr
 from ..params import Param, resolve
 from ..population import STAGES
 
 END = -1  # "leave the journey" as a step target
+MAX_STEPS = 10_000  # steps are stored per customer as int16
 
 TRIGGERS = ("entered_stage", "joined_pond", "event", "segment", "tag", "days_since_purchase")
 BUILTIN_EVENTS = ("purchase", "first_purchase", "repeat_purchase", "coupon_redeemed")
@@ -106,7 +107,7 @@ def resolve_entry(entry, source: str, path: str) -> dict:
     out = resolve(ENTRY_PARAMS, entry, source, path)
     trig = out["trigger"]
     if trig not in TRIGGERS:
-        raise ScenarioError(source, f"{path}.trigger", f"unknown trigger {trig!r}." + did_you_mean(trig, TRIGGERS)
+        raise ScenarioError(source, f"{path}.trigger", f"unknown trigger {short_repr(trig)}." + did_you_mean(trig, TRIGGERS)
                             + " Allowed: " + ", ".join(TRIGGERS))
     need = TRIGGER_NEEDS[trig]
     if need is not None and out[need] is None:
@@ -118,7 +119,7 @@ def resolve_entry(entry, source: str, path: str) -> dict:
             raise ScenarioError(source, f"{path}.{key}", f"not used by trigger {trig}"
                                 + (f" (it uses {need})" if need else ""))
     if trig == "entered_stage" and out["stage"] not in STAGES[1:]:
-        raise ScenarioError(source, f"{path}.stage", f"unknown stage {out['stage']!r}." + did_you_mean(out["stage"], STAGES)
+        raise ScenarioError(source, f"{path}.stage", f"unknown stage {short_repr(out['stage'])}." + did_you_mean(out["stage"], STAGES)
                             + " Allowed: " + ", ".join(STAGES[1:]))
     keep = {"trigger"} | ({need} if need else set()) | ({"days_before"} if trig == "event" else set())
     return {k: v for k, v in out.items() if k in keep}   # only what the trigger uses: round-trips through YAML
@@ -129,6 +130,9 @@ def compile_journey(steps, source: str, path: str) -> list[Step]:
     if not isinstance(steps, list) or not steps:
         raise ScenarioError(source, path, "expected a non-empty list of steps; each step has one action: "
                             + ", ".join(ACTIONS))
+    if len(steps) > MAX_STEPS:
+        raise ScenarioError(source, path, f"{len(steps):,} steps; a journey has at most {MAX_STEPS:,} "
+                                          "(split it into journeys that hand over through events)")
     ids: dict[str, int] = {}
     for i, raw in enumerate(steps):
         key = f"{path}[{i}]"
@@ -136,16 +140,16 @@ def compile_journey(steps, source: str, path: str) -> list[Step]:
             raise ScenarioError(source, key, "expected a mapping with one action (" + ", ".join(ACTIONS) + ")")
         sid = raw.get("id", f"step{i + 1}")
         if not isinstance(sid, str) or not sid or sid == "end":
-            raise ScenarioError(source, f"{key}.id", f"expected a non-empty name other than 'end', got {sid!r}")
+            raise ScenarioError(source, f"{key}.id", f"expected a non-empty name other than 'end', got {short_repr(sid)}")
         if sid in ids:
-            raise ScenarioError(source, f"{key}.id", f"step id {sid!r} is used twice (also {path}[{ids[sid]}])")
+            raise ScenarioError(source, f"{key}.id", f"step id {short_repr(sid)} is used twice (also {path}[{ids[sid]}])")
         ids[sid] = i
 
     def target(name, key):
         if name == "end":
             return END
         if not isinstance(name, str) or name not in ids:
-            raise ScenarioError(source, key, f"no step with id {name!r}." + did_you_mean(name, ids)
+            raise ScenarioError(source, key, f"no step with id {short_repr(name)}." + did_you_mean(name, ids)
                                 + " Step ids: " + ", ".join(ids) + " (or 'end')")
         return ids[name]
 
@@ -154,7 +158,7 @@ def compile_journey(steps, source: str, path: str) -> list[Step]:
         key = f"{path}[{i}]"
         for k in raw:
             if k not in STEP_KEYS:
-                raise ScenarioError(source, f"{key}.{k}", f"unknown action {k!r}." + did_you_mean(k, STEP_KEYS)
+                raise ScenarioError(source, f"{key}.{k}", f"unknown action {short_repr(k)}." + did_you_mean(k, STEP_KEYS)
                                     + " Allowed actions: " + ", ".join(ACTIONS) + " (plus id, goto)")
         actions = [k for k in raw if k in ACTIONS]
         if len(actions) != 1:
@@ -229,7 +233,7 @@ def _compile_split(step: Step, body, source: str, target, default_next: int) -> 
     value = cond[kind]
     if kind == "attribute":
         if value not in ATTRIBUTES:
-            raise ScenarioError(source, f"{ckey}.attribute", f"unknown attribute {value!r}." + did_you_mean(value, ATTRIBUTES)
+            raise ScenarioError(source, f"{ckey}.attribute", f"unknown attribute {short_repr(value)}." + did_you_mean(value, ATTRIBUTES)
                                 + " Allowed: " + ", ".join(ATTRIBUTES))
         bounds = [k for k in ("above", "below") if k in cond]
         if len(bounds) != 1:
@@ -239,7 +243,7 @@ def _compile_split(step: Step, body, source: str, target, default_next: int) -> 
         if "above" in cond or "below" in cond:
             raise ScenarioError(source, ckey, "above/below go with attribute only")
         if kind == "stage" and value not in STAGES:
-            raise ScenarioError(source, f"{ckey}.stage", f"unknown stage {value!r}." + did_you_mean(value, STAGES)
+            raise ScenarioError(source, f"{ckey}.stage", f"unknown stage {short_repr(value)}." + did_you_mean(value, STAGES)
                                 + " Allowed: " + ", ".join(STAGES))
         if kind in ("segment", "tag") and not isinstance(value, str):
             raise ScenarioError(source, f"{ckey}.{kind}", "expected a name")
@@ -258,24 +262,29 @@ def _successors(step: Step) -> list[int]:
 
 
 def _check_no_instant_cycle(program: list[Step], source: str, path: str) -> None:
-    """A loop through steps none of which waits would run forever within one day."""
+    """A loop through steps none of which waits would run forever within one day.
+
+    Depth-first search over the steps that do not wait, with an explicit stack (a journey may
+    have thousands of steps; recursion would hit Python's limit)."""
     state = [0] * len(program)  # 0 new, 1 on the current path, 2 done
-
-    def visit(i, trail):
-        state[i] = 1
-        if program[i].kind != "wait":
-            for j in _successors(program[i]):
-                if program[j].kind == "wait":
-                    continue
-                if state[j] == 1:
-                    loop = trail[trail.index(j):] + [j]
-                    raise ScenarioError(source, path, "steps form a loop with no wait: "
-                                        + " -> ".join(program[k].id for k in loop)
-                                        + "; put a `wait:` step inside the loop")
-                if state[j] == 0:
-                    visit(j, trail + [j])
-        state[i] = 2
-
-    for i in range(len(program)):
-        if state[i] == 0:
-            visit(i, [i])
+    for start in range(len(program)):
+        if state[start] or program[start].kind == "wait":
+            continue
+        state[start] = 1
+        trail = [start]
+        pending = [iter(_successors(program[start]))]
+        while pending:
+            j = next(pending[-1], None)
+            if j is None:
+                state[trail.pop()] = 2
+                pending.pop()
+                continue
+            if program[j].kind == "wait" or state[j] == 2:
+                continue
+            if state[j] == 1:
+                loop = trail[trail.index(j):] + [j]
+                raise ScenarioError(source, path, "steps form a loop with no wait: "
+                                    + " -> ".join(program[k].id for k in loop) + "; put a `wait:` step inside the loop")
+            state[j] = 1
+            trail.append(j)
+            pending.append(iter(_successors(program[j])))

@@ -13,10 +13,10 @@ from __future__ import annotations
 import numpy as np
 import simpy
 
-from ..errors import ScenarioError
+from ..errors import ScenarioError, did_you_mean, short_repr
 from ..params import Param
 from ..population import DORMANT, INTERESTED, LOST, LOYAL, NEVER, PURCHASED, STAGES
-from .base import Policy, register_policy
+from .base import Policy, check_reference, register_policy
 
 TASK_STAGES = ("interested", "purchased", "loyal", "dormant")
 
@@ -65,6 +65,21 @@ class StaffChats(Policy):
         if len(set(order)) != len(order):
             raise ScenarioError(source, f"{path}.priority_by_stage", "lists a stage twice")
 
+    @classmethod
+    def check_references(cls, name, params, enabled, source):
+        if not params["priority_segments"]:
+            return
+        from .segments import FALLBACK_SEGMENTS
+        key = f"policies.{name}.priority_segments"
+        segments = next((p for p in enabled.values() if p["type"] == "segments"), None)
+        if segments is None:
+            raise ScenarioError(source, key, "needs an enabled policy of type segments in the scenario")
+        known = list(segments["segments"]) + list(FALLBACK_SEGMENTS) + list(segments["tags"])
+        for i, target in enumerate(params["priority_segments"]):
+            if target not in known:
+                raise ScenarioError(source, f"{key}[{i}]", f"unknown segment or tag {short_repr(target)}."
+                                    + did_you_mean(target, known) + " Known: " + ", ".join(known))
+
     def init(self):
         sim, p = self.sim, self.p
         self.staff = simpy.PriorityResource(sim.env, capacity=max(p["staff_members"], 1))
@@ -73,17 +88,9 @@ class StaffChats(Policy):
         for i, s in enumerate(p["priority_by_stage"]):
             self.rank[STAGES.index(s)] = i
         self.segments = None
-        if p["priority_segments"]:
-            from .segments import FALLBACK_SEGMENTS, find_segments
-            key = f"policies.{self.name}.priority_segments"
+        if p["priority_segments"]:            # checked against the segments policy at validation
+            from .segments import find_segments
             self.segments = find_segments(sim)
-            if self.segments is None:
-                raise ScenarioError(sim.scenario.source, key, "needs a policy of type segments in the scenario")
-            known = list(self.segments.p["segments"]) + list(FALLBACK_SEGMENTS) + list(self.segments.p["tags"])
-            for i, name in enumerate(p["priority_segments"]):
-                if name not in known:
-                    raise ScenarioError(sim.scenario.source, f"{key}[{i}]",
-                                        f"unknown segment or tag {name!r}; known: " + ", ".join(known))
         self._assigned: list[tuple[np.ndarray, int]] = []
         self._own = None   # today's own tasks, from ACT to OUTREACH
         # a staff member's chats are with real customers: so many of the simulated ones a day
@@ -241,18 +248,15 @@ class StaffChats(Policy):
                 f"{self.name}.staff_cost_cny": self.sim.ledger.total("staff", source=self.name)}
 
 
-def find_policy(sim, name: str, type_name: str, source_key: str):
-    """The policy instance ``name`` of type ``type_name`` in this run, or a ScenarioError."""
-    for policy in sim.policies:
-        if policy.name == name:
-            if policy.type_name != type_name:
-                raise ScenarioError(sim.scenario.source, source_key,
-                                    f"{name!r} is a {policy.type_name} policy; expected a {type_name} policy")
-            return policy
-    names = [q.name for q in sim.policies if q.type_name == type_name]
-    raise ScenarioError(sim.scenario.source, source_key,
-                        f"no enabled {type_name} policy named {name!r}; "
-                        + ("available: " + ", ".join(names) if names else f"add one with type: {type_name}"))
+def find_policy(sim, name: str):
+    """The policy instance ``name`` in this run (validation checked that it exists: ``check_policy``)."""
+    return next(policy for policy in sim.policies if policy.name == name)
+
+
+def check_policy(name: str, type_name: str, enabled: dict, source: str, key: str) -> None:
+    """Validation: ``name`` must be an enabled policy of type ``type_name``."""
+    check_reference(name, enabled, source, key, f"a {type_name} policy", lambda c: c.type_name == type_name,
+                    f" Add one with type: {type_name}")
 
 
 @register_policy("group_broadcast")
@@ -277,13 +281,18 @@ class GroupBroadcast(Policy):
         "cost_cny_per_send": Param(0.0, "production cost of one broadcast", "CNY", low=0.0),
     }
 
+    @classmethod
+    def check_references(cls, name, params, enabled, source):
+        if params["groups_policy"] is not None:
+            check_policy(params["groups_policy"], "community_groups", enabled, source,
+                         f"policies.{name}.groups_policy")
+
     def init(self):
         sim = self.sim
         self.ring = np.full((sim.n, self.p["max_messages_per_customer_per_week"]), NEVER, np.int16)
         self.groups = None
         if self.p["groups_policy"] is not None:
-            self.groups = find_policy(sim, self.p["groups_policy"], "community_groups",
-                                      f"policies.{self.name}.groups_policy")
+            self.groups = find_policy(sim, self.p["groups_policy"])
         self.sent = self.capped = 0
 
     def act(self, day):

@@ -46,11 +46,15 @@ class KocProgram(Policy):
         "perk_cny_per_koc_per_day": Param(0.5, "perks (samples, gifts) per KOC per day, booked as gifts", "CNY per day", low=0.0),
     }
 
+    @classmethod
+    def check_references(cls, name, params, enabled, source):
+        first = next(n for n, p in enabled.items() if p["type"] == cls.type_name)
+        if name != first:
+            raise ScenarioError(source, f"policies.{name}",
+                                f"only one koc_program policy can be enabled in a scenario (also: {first})")
+
     def init(self):
         pop = self.sim.pop
-        if hasattr(pop, "koc"):
-            raise ScenarioError(self.sim.scenario.source, f"policies.{self.name}",
-                                "only one koc_program policy can be enabled in a scenario")
         self.koc = pop.add_array("koc", bool, False)
         self.wom = np.array([c["word_of_mouth"] for c in self.sim.scenario.data["market"]["channels"].values()])
         self.named = self.dropped = 0

@@ -127,13 +127,16 @@ class Segments(Policy):
             tags[str(name)] = rule
         params["segments"], params["tags"] = segs, tags
 
+    @classmethod
+    def check_references(cls, name, params, enabled, source):
+        others = [n for n, p in enabled.items() if p["type"] == cls.type_name and n != name]
+        if others:
+            raise ScenarioError(source, f"policies.{name}",
+                                f"only one segments policy per scenario (also: {', '.join(others)})")
+
     # --- lifecycle ----------------------------------------------------------------------
     def init(self):
         sim = self.sim
-        others = [p.name for p in sim.policies if isinstance(p, Segments) and p is not self]
-        if others:
-            raise ScenarioError(sim.scenario.source, f"policies.{self.name}",
-                                f"only one segments policy per scenario (also: {', '.join(others)})")
         pop = sim.pop
         self.monetary = pop.add_array("monetary_cny", np.float32)
         self.monetary[:] = pop.initial_orders * pop.basket_value_cny

@@ -1,0 +1,166 @@
+"""The decision object: comparison table, verdict, cost breakdown, arm diffs and the report.
+
+    d = simlib.compare(["baseline", "coupon_ladder", "points_program"], reps=20, users=20_000)
+    print(d.verdict)            # one line a manager reads
+    d.table                     # outcome x arm: means, paired differences, intervals, P(better)
+    d.costs                     # ledger lines x arms, mean CNY per run
+    d.report("report.html")     # self-contained HTML to forward
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import UserError
+from . import diff as diff_mod
+from .costs import cost_breakdown, format_breakdown
+from .inputs import ReportInputs, from_experiment, from_folder
+from .text import format_comparison
+from .verdict import Verdict, decide, turns_on_flip, turns_on_sensitivity
+
+REPORT_NAME = "report.html"
+
+
+class Decision:
+    """Everything a comparison says, computed once from ``ReportInputs``."""
+
+    def __init__(self, inputs: ReportInputs):
+        from ..experiment.compare import compare_table
+        self.inputs = inputs
+        self.reference = inputs.reference
+        self.arms = inputs.arms
+        runs = inputs.runs
+        compared = len(runs) and runs["arm"].nunique() > 1
+        self.table = (compare_table(runs, inputs.outcomes, inputs.reference, inputs.confidence,
+                                    inputs.detect_difference) if compared else pd.DataFrame())
+        self.costs = cost_breakdown(runs, [a for a in self.arms if a in set(runs["arm"])]) if len(runs) else None
+        have = all(a in inputs.scenarios for a in self.arms)
+        self.diffs = diff_mod.arm_diffs(inputs.scenarios, inputs.reference) if have and len(self.arms) > 1 else {}
+        self.warnings = diff_mod.warnings(self.diffs) if not inputs.model else []
+        self.flip = None            # (parameter, difference table) when a one-parameter sweep ran
+        self._verdict: Verdict | None = None
+        if len(self.table):
+            first = decide(self.table, self.reference, confidence=inputs.confidence, runs=runs)
+            contender = first.best if first.best != self.reference else self._closest(first.outcome)
+            turns = self._turns_on(first.outcome, contender) if contender else ""
+            self._verdict = decide(self.table, self.reference, first.outcome, inputs.confidence, runs, turns)
+
+    # -- what a manager reads ----------------------------------------------------------------
+    @property
+    def verdict(self) -> str:
+        return self._verdict.text if self._verdict else "No comparison ran: one arm only."
+
+    @property
+    def best(self) -> str | None:
+        return self._verdict.best if self._verdict else None
+
+    @property
+    def outcome(self) -> str | None:
+        return self._verdict.outcome if self._verdict else None
+
+    def text(self) -> str:
+        """Verdict, then the supporting tables, each number in its unit."""
+        parts = [f"Verdict: {self.verdict}", ""]
+        if len(self.table):
+            parts += [format_comparison(self.table, self.reference, self.inputs.confidence), ""]
+        if self.costs is not None and len(self.costs):
+            parts += ["Where the money goes (mean per run, CNY)", format_breakdown(self.costs), ""]
+        if self.diffs:
+            parts += ["What each arm changes against the reference",
+                      diff_mod.format_diffs(self.diffs, self.reference), ""]
+        return "\n".join(parts).rstrip() + "\n"
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def html(self) -> str:
+        from .html import render
+        return render(self)
+
+    def report(self, path) -> Path:
+        """Write the self-contained HTML report to ``path`` (a file, or a folder for report.html)."""
+        from ..fileio import write_text
+        path = Path(path)
+        if path.is_dir():
+            path = path / REPORT_NAME
+        if not path.parent.is_dir():
+            raise UserError(f"{path}: the folder {path.parent} does not exist")
+        return write_text(path, self.html())
+
+    def _repr_html_(self) -> str:   # notebooks show the verdict, not the object
+        import html
+        return f"<p><b>Verdict:</b> {html.escape(self.verdict)}</p>"
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _closest(self, outcome):
+        t = self.table[(self.table["outcome"] == outcome) & (self.table["arm"] != self.reference)]
+        if t.empty:
+            return None
+        sign = 1.0 if t["direction"].iloc[0] == "maximize" else -1.0
+        return t.loc[(sign * t["diff"]).idxmax(), "arm"]
+
+    def _turns_on(self, outcome: str, arm: str) -> str:
+        inputs = self.inputs
+        scenario = inputs.scenarios.get(arm)
+        if inputs.sensitivity is not None and len(inputs.sensitivity):
+            text = turns_on_sensitivity(inputs.sensitivity, outcome, arm, self.reference, scenario, inputs.labels)
+            if text:
+                return text
+        sweep = inputs.sweep_runs
+        if sweep is None or not len(sweep) or outcome not in sweep.columns:
+            return ""
+        params = [c for c in sweep.columns if c.startswith("param:")]
+        arms = set(sweep["arm"])
+        if len(params) != 1 or not {arm, self.reference} <= arms:
+            return ""
+        from ..experiment.core import SweepResult
+        d = SweepResult(pd.DataFrame(), sweep).difference(outcome, arm, self.reference, inputs.confidence)
+        self.flip = (params[0][6:], d, arm)
+        sign = 1.0 if self.table.loc[self.table["outcome"] == outcome, "direction"].iloc[0] == "maximize" else -1.0
+        return turns_on_flip(d, params[0][6:], outcome, arm, self.reference, scenario, sign, inputs.labels)
+
+
+def compare(arms, reference: str | None = None, *, reps: int = 10, seed: int = 0, users: int | None = None,
+            days: int | None = None, outcomes=None, out: str | None = None, workers: int | None = None,
+            executor=None, progress: bool = False) -> Decision:
+    """Compare strategy arms with common random numbers and decide on net profit.
+
+    ``arms``: a list of built-in names, scenario paths or ``Scenario`` objects (the first is the
+    reference unless ``reference`` names another), or a mapping arm name -> one of those.
+    ``out`` keeps every run in that folder (resumable) and writes report.html there.
+    """
+    from ..experiment import compare_experiment, make_executor
+    from ..experiment.spec import ExperimentError
+    if isinstance(reps, bool) or not isinstance(reps, int) or reps < 2:
+        raise UserError(f"reps must be an integer of at least 2 (intervals need two), got {reps!r}")
+    own = executor is None and workers is not None and workers > 1
+    ex = make_executor("processes", workers) if own else executor
+    try:
+        exp = compare_experiment(arms, reference, replications=reps, seed=seed, users=users, days=days,
+                                 outcomes=outcomes, out=out, executor=ex, progress=progress)
+        result = exp.compare()
+    except ExperimentError as exc:
+        raise UserError(str(exc)) from None
+    finally:
+        if own:
+            ex.close()
+    if out:
+        return write_report(out)[1]
+    return Decision(from_experiment(exp, result))
+
+
+def write_report(folder, path=None) -> tuple[Path, Decision]:
+    """Rebuild the decision from an experiment folder and write its report.html (or ``path``)."""
+    decision = Decision(from_folder(folder))
+    target = Path(path) if path else Path(folder) / REPORT_NAME
+    return decision.report(target), decision
+
+
+def load_decision(folder) -> Decision:
+    """The decision stored in an experiment folder, without writing anything."""
+    if not os.path.isdir(folder):
+        raise UserError(f"{folder}: no such folder")
+    return Decision(from_folder(folder))

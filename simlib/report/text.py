@@ -1,0 +1,125 @@
+"""The comparison and a run's summary as terminal text, each number in its unit's format."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .units import MONEY, fmt_metric, metric_label, metric_name, metric_unit
+
+
+
+def format_comparison(table: pd.DataFrame, reference: str, confidence: float = 0.95) -> str:
+    """One block per outcome: each arm's mean and interval, its paired difference to the
+    reference with interval, P(better) and the replications needed to detect it."""
+    pct = f"{round(confidence * 100):g}%"
+    arm_w = max([len(str(a)) for a in table["arm"]] + [len(reference) + 12, 10]) + 2
+    lines = []
+    for outcome, g in table.groupby("outcome", sort=False):
+        key = outcome
+        better = "higher" if g["direction"].iloc[0] == "maximize" else "lower"
+        lines.append(f"{metric_label(key)} ({better} is better)")
+        lines.append(f"  {'arm':<{arm_w}}{'mean':>12}  {pct + ' interval':<26}{'vs ' + reference:>16}  "
+                     f"{pct + ' interval':<26}{'P(better)':>9}{'reps to detect':>16}")
+        for _, r in g.iterrows():
+            ci = f"{fmt_metric(key, r['mean_low'])} to {fmt_metric(key, r['mean_high'])}"
+            head = f"  {r['arm']:<{arm_w}}{fmt_metric(key, r['mean']):>12}  {ci:<26}"
+            if r["arm"] == reference:
+                lines.append(head + f"{'(reference)':>16}")
+                continue
+            dci = (f"{fmt_metric(key, r['diff_low'], sign=True, diff=True)} to "
+                   f"{fmt_metric(key, r['diff_high'], sign=True, diff=True)}")
+            need = r.get("reps_needed", np.nan)
+            reps = f"{int(need):,}" if np.isfinite(need) else "-"
+            lines.append(head + f"{fmt_metric(key, r['diff'], sign=True, diff=True):>16}  {dci:<26}"
+                         f"{r['p_better']:>9.2f}{reps:>16}")
+        legend = reps_legend(g[g["arm"] != reference], key, pct)
+        lines += [f"  {legend}", ""] if legend else [""]
+    lines.append("P(better): the chance the arm's true mean beats the reference's, from the paired replications")
+    return "\n".join(lines)
+
+
+def reps_legend(arms: pd.DataFrame, key: str, pct: str) -> str:
+    """What 'reps to detect' means under one outcome: the difference size, power and level."""
+    if arms.empty or "reps_needed" not in arms:
+        return ""
+    power = float(arms["power"].iloc[0]) if "power" in arms else 0.8
+    deltas = arms["delta"].to_numpy(dtype=float) if "delta" in arms else np.abs(arms["diff"].to_numpy(dtype=float))
+    if np.allclose(deltas, np.abs(arms["diff"].to_numpy(dtype=float)), equal_nan=True):
+        size = "as large as the one shown"
+    elif np.all(deltas == deltas[0]):
+        size = f"of {fmt_metric(key, float(deltas[0]), diff=True)}"
+        size += " CNY" if metric_unit(key) == MONEY else ""
+    else:
+        size = "of the size asked for"
+    return (f"reps to detect: replications per arm for a paired t-test to detect a difference {size} "
+            f"with {power:.0%} power at {pct} confidence")
+
+
+SUMMARY_SECTIONS = [
+    ("Returns", ["roi", "roas", "cac_cny", "clv_cny"]),
+    ("Customers", ["purchases", "buyers", "new_buyers", "repeat_buyers", "repurchase_rate", "churn_rate",
+                   "existing_customers", "existing_repurchase_rate", "churn_rate_existing"]),
+    ("Pond", ["pond_size_end", "pond_joins", "unsubscribes", "pond_gmv_share", "messages_sent", "coupons_redeemed"]),
+]
+
+
+def represents_line(summary) -> str:
+    """What the simulated customers stand for, in words."""
+    users, w = summary["users"], summary.get("customers_per_simulated", 1.0)
+    if abs(w - 1.0) < 1e-12:
+        return f"{users:,} simulated customers, one for each customer of the market;"
+    return (f"{users:,} simulated customers standing for {summary.get('represents', users):,} real ones "
+            f"({w:,.2f} each; money in CNY of the real market, counts in simulated customers);")
+
+
+def format_run(result) -> str:
+    """A run's summary: the money from GMV down to net profit, returns, customers, pond."""
+    from .costs import cost_breakdown, format_breakdown
+    s = result.summary
+    lines = [f"Scenario: {result.scenario.name}  ({result.scenario.source})",
+             f"Market: {represents_line(s)} {s['days']:,} days, seed {s['seed']}.",
+             "", "Money, from GMV down to net profit",
+             format_breakdown(cost_breakdown({"CNY": s}), header=False)]
+    for title, keys in SUMMARY_SECTIONS:
+        lines.append(f"\n{title}")
+        for key in keys:
+            if key in s:
+                value = s[key]
+                text = fmt_metric(key, value if value is not None else np.nan)
+                unit = "CNY" if metric_unit(key) == MONEY else ""
+                lines.append(f"  {metric_name(key):<42}{text:>12}  {unit}".rstrip())
+    stages = [f"{k[:-4]} {s[k]:,}" for k in s if k.endswith("_end") and k != "pond_size_end"]
+    lines.append("\nStages at the end: " + ", ".join(stages))
+    return "\n".join(lines)
+
+
+def format_frame(df: pd.DataFrame, labels: dict | None = None, scenario: dict | None = None,
+                 diff_of: str | None = None) -> str:
+    """A results table as text with plain column names: scenario keys (``param:KEY`` or dotted)
+    by their label, metrics in their unit; ``diff*`` columns in the unit of ``diff_of``."""
+    from .units import param_label
+    labels = labels or {}
+    out = pd.DataFrame(index=df.index)
+    for col in df.columns:
+        key = col[6:] if col.startswith("param:") else col
+        values = df[col]
+        if col.startswith("param:") or key in labels or "." in key:
+            name = labels.get(key) or param_label(key, scenario)
+            out[name] = [_plain(v) for v in values]
+        elif col in ("diff", "diff_low", "diff_high") and diff_of:
+            out[col.replace("diff", "difference")] = [fmt_metric(diff_of, v, sign=True, diff=True) for v in values]
+        elif col.startswith("p_"):
+            out[col.replace("p_", "P(") + ")"] = [f"{v:.2f}" for v in values]
+        elif col in ("arm", "point", "outcome", "label"):
+            out[col] = values
+        elif pd.api.types.is_numeric_dtype(values):
+            out[metric_label(col)] = [fmt_metric(col, v) for v in values]
+        else:
+            out[col] = values
+    return out.to_string(index=False)
+
+
+def _plain(v) -> str:
+    from .units import nice_number
+    return nice_number(v.item() if isinstance(v, np.generic) else v)

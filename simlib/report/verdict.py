@@ -1,0 +1,158 @@
+"""The verdict: one line a manager reads, from the comparison table.
+
+The best arm on the decision outcome (net profit by default), its paired difference to the
+reference with the interval and P(better), and, when a sensitivity or sweep ran, the
+assumption the answer turns on. A difference whose interval holds zero is not called a win:
+the line then starts "No clear winner".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .units import fmt_metric, metric_name, param_label
+
+
+@dataclass(frozen=True)
+class Verdict:
+    text: str
+    outcome: str           # the outcome key the verdict is about
+    best: str              # the arm with the best mean
+    clear: bool            # True when the best arm's lead is distinguishable from zero
+    turns_on: str = ""     # the assumption the answer turns on ("" when nothing ran to tell)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def decide(table: pd.DataFrame, reference: str, outcome: str | None = None, confidence: float = 0.95,
+           runs: pd.DataFrame | None = None, turns_on: str = "") -> Verdict:
+    """The verdict on ``outcome`` (default: net profit if compared, else the table's first).
+
+    ``table`` is ``experiment.compare.compare_table``'s output; ``runs`` (one row per arm x
+    replication) lets the verdict say whether the best arm also beats the runner-up.
+    """
+    if outcome is None:
+        names = list(dict.fromkeys(table["outcome"]))
+        outcome = "net_profit_cny" if "net_profit_cny" in names else names[0]
+    t = table[table["outcome"] == outcome].set_index("arm")
+    if t.empty:
+        raise ValueError(f"the comparison has no outcome {outcome!r}")
+    sign = 1.0 if t["direction"].iloc[0] == "maximize" else -1.0
+    name, pct = metric_name(outcome).lower(), f"{round(confidence * 100):g}%"
+    n = int(t["n"].max())
+    order = (sign * t["mean"]).sort_values(ascending=False, kind="stable").index.tolist()
+    best = order[0]
+    others = [a for a in t.index if a != reference]
+
+    def diff_text(arm):
+        r = t.loc[arm]
+        return (f"{fmt_metric(outcome, r['diff'], sign=True, diff=True, unit_suffix=True)} vs {reference} "
+                f"({pct} interval {_interval(outcome, r['diff_low'], r['diff_high'])}), "
+                f"P(better) {r['p_better']:.2f}")
+
+    def excludes_zero(arm, good: bool):
+        lo, hi = sign * t.loc[arm, "diff_low"], sign * t.loc[arm, "diff_high"]
+        lo, hi = min(lo, hi), max(lo, hi)
+        return lo > 0 if good else hi < 0
+
+    reps = f"{n} paired replications"
+    if best != reference and excludes_zero(best, good=True):
+        text = f"Best: {best}. {name.capitalize()} {diff_text(best)}, over {reps}."
+        runner = order[1] if len(order) > 1 else None
+        if runner not in (None, reference) and runs is not None:
+            text += " " + _against_runner_up(runs, outcome, best, runner, sign, confidence)
+        clear = True
+    elif best == reference and others and all(excludes_zero(a, good=False) for a in others):
+        closest = order[1]
+        text = (f"Best: keep {reference} (the reference). Every alternative earns less {name}; the "
+                f"closest, {closest}, is {diff_text(closest)}, over {reps}.")
+        clear = True
+    else:
+        contender = best if best != reference else order[1] if len(order) > 1 else best
+        text = f"No clear winner on {name}: "
+        if best == reference:
+            text += f"{reference} (the reference) has the best mean, and {contender} is {diff_text(contender)}"
+        else:
+            text += f"{best} has the best mean, {diff_text(best)}"
+        text += f"; the interval holds zero after {reps}."
+        text += _replications_hint(t, contender, outcome)
+        clear = False
+    if turns_on:
+        text += f" {turns_on}"
+    return Verdict(text, outcome, best, clear, turns_on)
+
+
+def _interval(outcome, lo, hi) -> str:
+    return f"{fmt_metric(outcome, lo, sign=True, diff=True)} to {fmt_metric(outcome, hi, sign=True, diff=True)}"
+
+
+def _against_runner_up(runs, outcome, best, runner, sign, confidence) -> str:
+    from ..experiment.compare import mean_ci, paired
+    d = paired(runs, outcome, best, runner)
+    if len(d) < 2:
+        return ""
+    m, lo, hi = mean_ci(d, confidence)
+    span = f"{fmt_metric(outcome, m, sign=True, diff=True, unit_suffix=True)} ({_interval(outcome, lo, hi)})"
+    if min(sign * lo, sign * hi) > 0:
+        return f"It also beats the runner-up, {runner}, by {span}."
+    return f"Against the runner-up, {runner}, the lead is {span}: not distinguishable from zero."
+
+
+def _replications_hint(t, arm, outcome) -> str:
+    if arm not in t.index or "reps_needed" not in t.columns:
+        return ""
+    need = t.loc[arm, "reps_needed"]
+    delta = t.loc[arm, "delta"] if "delta" in t.columns else np.nan
+    if not (np.isfinite(need) and np.isfinite(delta)) or delta == 0:
+        return ""
+    power = float(t.loc[arm, "power"]) if "power" in t.columns else 0.8
+    return (f" Telling a difference of {fmt_metric(outcome, abs(delta), diff=True, unit_suffix=True)} from zero "
+            f"with {power:.0%} power takes about {int(need):,} replications.")
+
+
+def turns_on_sensitivity(table: pd.DataFrame, outcome: str, arm: str, reference: str,
+                         scenario: dict | None = None, labels: dict | None = None) -> str:
+    """The parameter with the largest total Sobol' index on the arm's difference to the
+    reference (or on the arm's own outcome when no difference was analysed)."""
+    if table is None or not len(table):
+        return ""
+    t = table[table["outcome"] == outcome]
+    diff = t[t["arm"] == f"{arm} - {reference}"]
+    t, what = (diff, f"{arm} - {reference}") if len(diff) else (t[t["arm"] == arm], arm)
+    t = t.dropna(subset=["total"])
+    if t.empty:
+        return ""
+    top = t.sort_values("total", ascending=False, kind="stable").iloc[0]
+    share = float(np.clip(top["total"], 0, 1))
+    span = ""
+    if np.isfinite(top.get("total_low", np.nan)) and np.isfinite(top.get("total_high", np.nan)):
+        lo, hi = (float(np.clip(top[k], 0, 1)) for k in ("total_low", "total_high"))
+        span = f", interval {lo:.0%} to {hi:.0%}"
+    return (f"The answer turns on {param_label(top['parameter'], scenario, labels)}: it accounts for about "
+            f"{share:.0%} of the variation in {metric_name(outcome).lower()} of {what} "
+            f"(total Sobol' index{span}).")
+
+
+def turns_on_flip(diff: pd.DataFrame, param: str, outcome: str, arm: str, reference: str,
+                  scenario: dict | None = None, sign: float = 1.0, labels: dict | None = None) -> str:
+    """Where along one swept parameter the paired difference changes sign, if it does
+    (``sign`` -1 when smaller is better)."""
+    if diff is None or len(diff) < 2 or param not in diff.columns:
+        return ""
+    d = diff.sort_values(param)
+    x, y = d[param].astype(float).to_numpy(), sign * d["diff"].astype(float).to_numpy()
+    label = param_label(param, scenario, labels)
+    flips = np.flatnonzero(np.sign(y[:-1]) * np.sign(y[1:]) < 0)
+    if not flips.size:
+        side = "ahead of" if y[0] > 0 else "behind"
+        return (f"Across the range swept ({label} {x[0]:g} to {x[-1]:g}), {arm} stays {side} {reference} "
+                f"on {metric_name(outcome).lower()}.")
+    k = flips[0]
+    at = x[k] - y[k] * (x[k + 1] - x[k]) / (y[k + 1] - y[k])
+    lead, trail = (arm, reference) if y[k] > 0 else (reference, arm)
+    return (f"The answer turns on {label}: {lead} leads below about {at:.3g}, {trail} above it "
+            f"({metric_name(outcome).lower()}).")
