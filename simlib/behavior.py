@@ -175,6 +175,12 @@ BEHAVIOR_PARAMS = {
                                   f"direction; assumption, tested 0.3-0.8 ({E} s7)"),
 }
 
+# a hazard of a million a day is "at once" (the Bass special case uses it); larger ones only
+# make the event replay spin
+MAX_HAZARD_PER_DAY = 1e6
+BEHAVIOR_PARAMS = {name: (Param(**{**vars(p), "high": MAX_HAZARD_PER_DAY}) if p.unit == "per day" and p.high is None
+                          else p) for name, p in BEHAVIOR_PARAMS.items()}
+
 FORWARD, BACK, CHURN, LEAVE = range(4)   # columns of the exit table
 # destination of the stage exits by (stage, column); WAKE is resolved to purchased/loyal by
 # orders. Leaving the pond (column LEAVE) keeps the stage: it ends free reach, not the customer,

@@ -15,7 +15,8 @@ import numpy as np
 
 from scipy import special
 
-from .behavior import DEST, LEAVE, WAKE, Hazards
+from .behavior import DEST, LEAVE, MAX_HAZARD_PER_DAY, WAKE, Hazards
+from .errors import UserError
 from .population import AWARE, INTERESTED, LOST, LOYAL, PURCHASED, UNAWARE
 
 MAX_EVENTS_PER_DAY = 200  # safety bound on event rounds within one day
@@ -132,8 +133,9 @@ class PopulationStep:
                 clocks[q, 2] = np.inf
             gone = pop.stage[idx] == LOST
             clocks[gone] = np.inf
-        raise RuntimeError(f"more than {MAX_EVENTS_PER_DAY} events for one customer on day {day}: "
-                           "a hazard is unreasonably large")
+        raise UserError(f"day {day}: a customer went through more than {MAX_EVENTS_PER_DAY} events in one day; "
+                        "some hazards are too large together (e.g. awareness and forgetting both near "
+                        f"{MAX_HAZARD_PER_DAY:g} a day): lower them")
 
     def _stage_event(self, idx, h, total, scale, day: int) -> np.ndarray:
         """Move customers along the exit (forward, back, churn) drawn by hazard shares; returns

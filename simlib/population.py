@@ -108,7 +108,7 @@ def resolve_distribution(given, source: str, path: str, low=None, high=None) -> 
         raise ScenarioError(source, path, "expected a distribution such as {dist: gamma, shape: 2, scale: 0.5}; "
                                           "dist is one of " + ", ".join(DISTRIBUTIONS))
     name = given["dist"]
-    if name not in DISTRIBUTIONS:
+    if not isinstance(name, str) or name not in DISTRIBUTIONS:
         from .errors import did_you_mean
         raise ScenarioError(source, f"{path}.dist", f"unknown distribution {name!r}." + did_you_mean(name, DISTRIBUTIONS)
                             + " Allowed: " + ", ".join(DISTRIBUTIONS))
