@@ -2,64 +2,250 @@
 
 Every transition has a hazard per day, held constant within a day and evaluated from the
 state at the start of the day; the engine turns hazards into events exactly (exponential
-clocks, see ``dynamics.py``). The formulas are written out in ``docs/model.md``; this module is
-their one implementation.
+clocks, see ``dynamics.py``). The formulas are written out in ``docs/model.md``; this module
+is their one implementation.
+
+Four exits per stage (``DEST``): forward (awareness, interest, first order, waking), back
+(forgetting, losing interest, going dormant), churn (the customer is lost to the brand) and
+leaving the pond (unsubscribe, block, unfollow: free reach ends, the customer stays in their
+stage and keeps buying through public channels). Repeat orders are events of their own.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .errors import ScenarioError
 from .params import Param
 from .population import AWARE, DORMANT, INTERESTED, LOST, LOYAL, PURCHASED, UNAWARE
 
+E = "docs/evidence.md"   # where each source below is quoted and converted to the model's unit
+
 BEHAVIOR_PARAMS = {
     # funnel hazards
-    "awareness_per_day": Param(0.0003, "organic awareness of an unaware customer (Bass p without ads)", "per day", low=0.0),
-    "word_of_mouth_per_day": Param(0.03, "word of mouth: awareness per unit share of buyers in the channel (Bass q)", "per day", low=0.0),
-    "interest_per_day": Param(0.01, "aware -> interested, before effects", "per day", low=0.0),
-    "ad_interest_ratio": Param(0.5, "ads also turn aware into interested: this share of their awareness hazard", "ratio", low=0.0),
-    "forget_per_day": Param(0.02, "aware -> unaware, for customers outside the pond", "per day", low=0.0),
-    "first_purchase_per_day": Param(0.015, "interested -> purchased (first order), before effects", "per day", low=0.0),
-    "lose_interest_per_day": Param(0.02, "interested -> aware, before fatigue", "per day", low=0.0),
-    "dormancy_per_day": Param(0.004, "purchased/loyal -> dormant (goes silent), before fatigue", "per day", low=0.0),
-    "wake_per_day": Param(0.005, "dormant -> active again without contact", "per day", low=0.0),
-    "max_orders_per_day": Param(2.0, "cap on a customer's repeat-order rate, however strong the lifts", "orders per day", low=1e-9),
-    "dormant_purchase_factor": Param(0.2, "purchase rate while dormant, as a share of the active rate", "ratio", low=0.0),
-    "dormant_loss_per_day": Param(0.003, "dormant -> lost", "per day", low=0.0),
-    "unsubscribe_per_day": Param(0.0005, "pond member leaves (unsubscribes, blocks) -> lost, before fatigue", "per day", low=0.0),
+    "awareness_per_day": Param(0.0003, "organic awareness of an unaware customer (Bass p without ads)", "per day", low=0.0,
+                               source=f"Bass p: Sultan, Farley & Lehmann 1990 give 0.03/yr (8e-5/day) for durables; "
+                                      f"faster for social FMCG; assumption, tested 0.0001-0.001 ({E} s9)"),
+    "word_of_mouth_per_day": Param(0.01, "word of mouth: awareness per unit share of buyers in the channel (Bass q)", "per day", low=0.0,
+                                   source=f"Bass q: Sultan et al. 1990 give 0.38/yr (0.001/day) for durables, q/p 12.7; "
+                                          f"assumption for social FMCG, tested 0.001-0.03 ({E} s9)"),
+    "interest_per_day": Param(0.01, "aware -> interested, before effects", "per day", low=0.0,
+                              source="assumption, tested 0.003-0.03; fit it with simlib calibrate funnel"),
+    "ad_interest_ratio": Param(0.5, "ads also turn aware into interested: this share of their awareness hazard", "ratio", low=0.0,
+                               source="assumption, tested 0-1"),
+    "forget_per_day": Param(0.02, "aware -> unaware, for customers outside the pond", "per day", low=0.0,
+                            source="assumption, tested 0.005-0.05; fit it with simlib calibrate funnel"),
+    "first_purchase_per_day": Param(0.015, "interested -> purchased (first order), before effects", "per day", low=0.0,
+                                    source="assumption, tested 0.005-0.05; fit it with simlib calibrate funnel"),
+    "lose_interest_per_day": Param(0.02, "interested -> aware, before fatigue", "per day", low=0.0,
+                                   source="assumption, tested 0.005-0.05; fit it with simlib calibrate funnel"),
+    "dormancy_per_day": Param(0.004, "purchased/loyal -> dormant (goes silent), before the relationship and fatigue", "per day",
+                              low=0.0, source="assumption, tested 0.001-0.01; fit it with simlib calibrate funnel"),
+    "wake_per_day": Param(0.005, "dormant -> active again without contact", "per day", low=0.0,
+                          source="assumption, tested 0.001-0.02; fit it with simlib calibrate funnel"),
+    "max_orders_per_day": Param(2.0, "cap on a customer's repeat-order rate, however strong the lifts", "orders per day",
+                                low=1e-9, source="a safety bound, not an effect"),
+    "dormant_purchase_factor": Param(0.2, "purchase rate while dormant, as a share of the active rate", "ratio", low=0.0,
+                                     source="assumption, tested 0-0.5"),
+    "dormant_loss_per_day": Param(0.003, "extra churn hazard of a dormant customer, before the relationship", "per day",
+                                  low=0.0, source="assumption, tested 0.001-0.01; fit it with simlib calibrate funnel"),
+    "unsubscribe_per_day": Param(0.0001, "pond member leaves the pond (unsubscribes, blocks) unprompted, before the "
+                                         "relationship", "per day", low=0.0,
+                                 source=f"WeChat official accounts unfollow 0.03-0.06 %/day (mode) to 0.08 % (mean) "
+                                        f"with their sends included (NewRank 2017 survey of 8,464 accounts); about half "
+                                        f"is unprompted (unfollows double on send days); tested 0.00005-0.0005 ({E} s7)"),
+    "unsubscribe_per_message": Param(0.002, "chance of leaving the pond per message received (per unit of message load: "
+                                            "useful messages load less), before the relationship", "probability",
+                                     low=0.0, high=1.0,
+                                     source=f"email unsubscribes 0.25 % per campaign (Mailchimp benchmarks 2019), 0.1 % "
+                                            f"(Campaign Monitor 2020); unfollows double on WeChat send days; tested "
+                                            f"0.001-0.003 ({E} s7)"),
+    # purchase process (with the traits purchase_rate_per_day, lifetime_hazard_per_day, dropout_after_purchase)
+    "purchase_regularity": Param(1, "shape k of Erlang-k times between a customer's orders (same mean 1/rate; 1 = Poisson, "
+                                    "larger = more regular buyers)", "", int, low=1, high=20,
+                                 source="1 = Poisson (BG/NBD, Pareto/NBD); fit k with simlib calibrate transactions "
+                                        "(CNBD-k)"),
+    "dropout_at_first_purchase": Param(False, "the chance of leaving after an order also applies to the first order "
+                                              "(MBG/NBD) instead of repeat orders only (BG/NBD)", "", bool,
+                                       source="BG/NBD (Fader, Hardie & Lee 2005) or MBG/NBD (Batislam et al. 2007); "
+                                              "chosen by simlib calibrate transactions"),
+    "seasonal_index": Param(None, "12 monthly multipliers of every purchase rate (category demand), mean 1, January "
+                                  "first; needs market.start_date (null: no seasons)", "x", list, nullable=True,
+                            source="fit it with simlib calibrate transactions --seasonal, or declare the team's own "
+                                   "from earlier years"),
+    # orders
+    "order_value_sd_log": Param(0.4, "spread of one order's value around the customer's mean basket (sd of log; "
+                                     "the calibration's order-to-order spread)", "log", low=0.0, high=3.0,
+                                source="assumption, tested 0-0.8; fit it with simlib calibrate transactions (sd_within)"),
+    "topup_value_share": Param(0.7, "what items added to reach a coupon threshold are worth to the customer, as a share "
+                                    "of their price: a customer short of the threshold tops up when the shortfall x "
+                                    "(1 - this) is less than the discount", "share", low=0.0, high=1.0,
+                               source=f"assumption, tested 0.5-0.9, checked against 12.4-28.4 % of below-threshold "
+                                      f"orders padded to a free-shipping threshold (Hemmati et al. 2021) ({E} s3)"),
+    "reference_price_adaptation": Param(0.3, "weight of the price share paid on the latest order in the customer's "
+                                             "reference price (exponential smoothing per order)", "share", low=0.0,
+                                        high=1.0,
+                                        source=f"memory-based reference prices fit best (Briesch et al. 1997; Kalyanaram "
+                                               f"& Winer 1995); the weight is an assumption, tested 0.1-0.5 ({E} s2)"),
+    "reference_price_memory_days": Param(30.0, "half-life of the gap between the customer's reference price and the "
+                                               "list price: the regular prices they keep seeing pull it back", "days",
+                                         low=1e-6,
+                                         source=f"reference prices form from past prices seen, not only paid "
+                                                f"(Kalyanaram & Winer 1995); assumption, tested 14-90 ({E} s2)"),
+    "reference_price_loss_ratio": Param(1.5, "a price above the reference price weighs this many times a discount of "
+                                             "the same size (loss aversion); 0 switches reference prices off", "x",
+                                        low=0.0,
+                                        source=f"losses weigh more than gains (Kalyanaram & Winer 1995); 2.25 in risky "
+                                               f"choice (Tversky & Kahneman 1992), smaller with heterogeneity (Bell & "
+                                               f"Lattin 2000); tested 1-2.25 ({E} s2)"),
+    "baseline_brand_share": Param(0.25, "share of a customer's buying occasions in the category the brand wins with no "
+                                        "lift; levers raise it by a logit, so the purchase rate can rise at most "
+                                        "1 / this-fold (0: no ceiling, lifts multiply the rate)", "share",
+                                  low=0.0, high=1.0,
+                                  source="logit brand choice (Guadagni & Little 1983); the share is an assumption, "
+                                         "tested 0.1-0.5"),
     # effects (log-multipliers on hazards)
-    "trust_effect": Param(1.0, "log-multiplier on interest and purchase hazards at trust 1", "log", low=0.0),
-    "discount_effect": Param(4.0, "log-multiplier on purchase hazards per unit discount depth x price sensitivity", "log", low=0.0),
-    "social_proof_effect": Param(0.5, "log-multiplier on interest and purchase per unit buyer share x susceptibility", "log", low=0.0),
-    "content_effect": Param(0.8, "log-multiplier on aware -> interested per useful-content unit today", "log", low=0.0),
-    "chat_effect": Param(1.2, "log-multiplier on interest and purchase on a day with a one-to-one chat", "log", low=0.0),
-    "fatigue_effect": Param(0.7, "log-multiplier down on purchase, up on losing interest, per unit excess fatigue", "log", low=0.0),
-    "wake_chat_per_day": Param(0.08, "extra dormant -> active hazard on a day with a one-to-one chat", "per day", low=0.0),
-    "wake_content_per_day": Param(0.01, "extra dormant -> active hazard per useful-content unit", "per day", low=0.0),
-    "silence_per_fatigue": Param(0.02, "extra purchased/loyal -> dormant hazard per unit excess fatigue", "per day", low=0.0),
-    "unsubscribe_per_fatigue": Param(0.02, "extra unsubscribe hazard per unit excess fatigue", "per day", low=0.0),
+    "trust_effect": Param(0.5, "log-multiplier on interest and purchase hazards at trust 1", "log", low=0.0,
+                          source=f"relationship effects are 'rather small' (Verhoef 2003; Gustafsson, Johnson & Roos "
+                                 f"2005); assumption, tested 0.2-1.0 ({E} s6)"),
+    "discount_effect": Param(4.0, "log-multiplier on purchase hazards per unit discount depth x price sensitivity", "log",
+                             low=0.0,
+                             source=f"price elasticity -2.62, promotions -3.63 (Bijmolt, van Heerde & Pieters 2005), "
+                                    f"2/3 of the bump incremental (van Heerde, Leeflang & Wittink 2004): 3.5-4.8; "
+                                    f"tested 2-7 ({E} s1)"),
+    "social_proof_effect": Param(0.5, "log-multiplier on interest and purchase per unit buyer share x susceptibility",
+                                 "log", low=0.0,
+                                 source=f"popularity information +13-20 % (Cai, Chen & Fang 2009): 0.15 at a 30 % buyer "
+                                        f"share; tested 0.2-1.0 ({E} s10)"),
+    "content_effect": Param(0.8, "log-multiplier on aware -> interested per useful-content unit today", "log", low=0.0,
+                            source="assumption, tested 0.2-1.5"),
+    "chat_effect": Param(1.0, "log-multiplier on interest and purchase on a day with a one-to-one chat", "log", low=0.0,
+                         source=f"~15 % touch-to-purchase among warm fans (docs/domain.md) needs x3-5; diminishing "
+                                f"returns to call intensity (call-intensity field study); tested 0.3-1.6 ({E} s8)"),
+    "fatigue_effect": Param(0.7, "log-multiplier per unit excess fatigue: down on purchase, up on losing interest",
+                            "log", low=0.0,
+                            source=f"reactance past an ideal frequency (Godfrey, Seiders & Voss 2011): direction only; "
+                                   f"assumption, tested 0.3-1.5 ({E} s7)"),
+    "churn_fatigue_effect": Param(0.3, "log-multiplier up on churn per unit excess fatigue (contact past tolerance "
+                                       "makes some customers leave the brand, not only the pond)", "log", low=0.0,
+                                  source=f"unsolicited proactive contact raised 3-month churn from 6 % to 10 % (Ascarza, "
+                                         f"Iyengar & Schleicher 2016, a field experiment): log hazard ratio ~0.5 for "
+                                         f"contact that prompts reconsidering; tested 0-0.7 ({E} s8)"),
+    "wake_chat_per_day": Param(0.05, "extra dormant -> active hazard on a day with a one-to-one chat", "per day", low=0.0,
+                               source=f"assumption, tested 0.01-0.1 ({E} s8)"),
+    "wake_content_per_day": Param(0.01, "extra dormant -> active hazard per useful-content unit", "per day", low=0.0,
+                                  source="assumption, tested 0-0.03"),
+    "silence_per_fatigue": Param(0.02, "extra purchased/loyal -> dormant hazard per unit excess fatigue", "per day",
+                                 low=0.0, source="assumption, tested 0.005-0.04"),
+    "unsubscribe_per_fatigue": Param(0.01, "extra leave-the-pond hazard per unit excess fatigue", "per day", low=0.0,
+                                     source=f"a third of app users would switch notifications off at 2-3x their "
+                                            f"tolerated load (Localytics 2017 survey), discounted for stated intent; "
+                                            f"tested 0.003-0.02 ({E} s7)"),
+    # the relationship: what keeps customers (log-multipliers down on dormancy, churn and leaving the pond)
+    "retention_trust_effect": Param(0.3, "log-multiplier down on dormancy, churn and leaving the pond at trust 1", "log",
+                                    low=0.0,
+                                    source=f"satisfaction and commitment lengthen relationships, modestly (Bolton 1998; "
+                                           f"Verhoef 2003); assumption, tested 0-0.7 ({E} s6)"),
+    "retention_pond_effect": Param(0.1, "log-multiplier down on dormancy and churn for a pond member (free, repeated "
+                                        "reach)", "log", low=0.0,
+                                   source=f"programme membership lengthens lifetimes, slightly (Meyer-Waarden 2007; "
+                                          f"Verhoef 2003; Leenheer et al. 2007): x0.9, tested 0-0.22 ({E} s5)"),
+    "retention_community_effect": Param(0.3, "log-multiplier down on dormancy, churn and leaving the pond per unit of "
+                                             "group activity a member takes part in", "log", low=0.0,
+                                        source=f"community members' revenue +19 %, persistent (Manchanda, Packard & "
+                                               f"Pattabhiramaiah 2015), a null in an eBay trial (Algesheimer et al. "
+                                               f"2010); assumption, tested 0-0.7 ({E} s6)"),
+    "drift_per_day": Param(0.0007, "hazard that a pond member who hears nothing useful drifts out of the pond "
+                                   "(unfollows, mutes for good), reached after long silence", "per day", low=0.0,
+                           source=f"contact lists decay ~22.5 %/yr (HubSpot, secondary); WeChat prompts users to mute "
+                                  f"accounts they have not read for long (2020); assumption, tested 0-0.002 ({E} s7)"),
+    "silence_tolerance_days": Param(30.0, "days without a useful touch after which drift is at 63 % of drift_per_day "
+                                          "(drift = drift_per_day x (1 - exp(-days / this)))", "days", low=1e-6,
+                                    source="assumption, tested 14-90"),
     # state dynamics
-    "trust_half_life_days": Param(90.0, "trust halves in this many days without contact", "days", low=1e-6),
-    "trust_gain_content": Param(0.02, "trust gained per useful-content unit (share of the gap to 1)", "share", low=0.0, high=1.0),
-    "trust_gain_chat": Param(0.08, "trust gained from a one-to-one chat (share of the gap to 1)", "share", low=0.0, high=1.0),
-    "trust_gain_purchase": Param(0.1, "trust gained from a purchase (share of the gap to 1)", "share", low=0.0, high=1.0),
-    "fatigue_half_life_days": Param(7.0, "fatigue halves in this many days without messages", "days", low=1e-6),
-    "useful_relief": Param(0.6, "a fully useful message to a fully interested customer tires this much less than an ad", "share", low=0.0, high=1.0),
+    "trust_half_life_days": Param(90.0, "trust halves in this many days without contact", "days", low=1e-6,
+                                  source="assumption, tested 30-180"),
+    "trust_gain_content": Param(0.02, "trust gained per useful-content unit (share of the gap to 1)", "share", low=0.0,
+                                high=1.0, source="assumption, tested 0.005-0.05"),
+    "trust_gain_chat": Param(0.08, "trust gained from a one-to-one chat (share of the gap to 1)", "share", low=0.0,
+                             high=1.0, source="assumption, tested 0.02-0.15"),
+    "trust_gain_purchase": Param(0.1, "trust gained from a purchase (share of the gap to 1)", "share", low=0.0, high=1.0,
+                                 source="assumption, tested 0.03-0.2"),
+    "fatigue_half_life_days": Param(7.0, "fatigue halves in this many days without messages", "days", low=1e-6,
+                                    source=f"annoyance from repetition decays over weeks (Kronrod & Huber 2019); "
+                                           f"tested 7-28 ({E} s7)"),
+    "useful_relief": Param(0.6, "a fully useful message to a fully interested customer tires this much less than an ad",
+                           "share", low=0.0, high=1.0,
+                           source=f"communication aligned with preferences softens reactance (Godfrey et al. 2011): "
+                                  f"direction; assumption, tested 0.3-0.8 ({E} s7)"),
 }
 
-_EXITS = 3  # columns of the exit table: forward, back/decay, unsubscribe
-# destination by (stage, column); WAKE is resolved to purchased/loyal by orders
+# a hazard of a million a day is "at once" (the Bass special case uses it); larger ones only
+# make the event replay spin
+MAX_HAZARD_PER_DAY = 1e6
+BEHAVIOR_PARAMS = {name: (Param(**{**vars(p), "high": MAX_HAZARD_PER_DAY}) if p.unit == "per day" and p.high is None
+                          else p) for name, p in BEHAVIOR_PARAMS.items()}
+
+FORWARD, BACK, CHURN, LEAVE = range(4)   # columns of the exit table
+# destination of the stage exits by (stage, column); WAKE is resolved to purchased/loyal by
+# orders. Leaving the pond (column LEAVE) keeps the stage: it ends free reach, not the customer,
+# and runs on a clock of its own.
 WAKE = 100
 DEST = np.array([
-    [AWARE, UNAWARE, UNAWARE],          # unaware (only the forward exit has a hazard)
-    [INTERESTED, UNAWARE, LOST],        # aware
-    [PURCHASED, AWARE, LOST],           # interested: forward is the first order
-    [PURCHASED, DORMANT, LOST],         # purchased (no forward exit: repeat orders are events)
-    [LOYAL, DORMANT, LOST],             # loyal
-    [WAKE, LOST, LOST],                 # dormant
-    [LOST, LOST, LOST],                 # lost
+    [AWARE, UNAWARE, UNAWARE],         # unaware (only the forward exit has a hazard)
+    [INTERESTED, UNAWARE, LOST],       # aware
+    [PURCHASED, AWARE, LOST],          # interested: forward is the first order
+    [PURCHASED, DORMANT, LOST],        # purchased (no forward exit: repeat orders are events)
+    [LOYAL, DORMANT, LOST],            # loyal
+    [WAKE, DORMANT, LOST],             # dormant
+    [LOST, LOST, LOST],                # lost
 ], dtype=np.int16)
+
+
+def check_seasons(behavior: dict, market: dict, source: str) -> None:
+    """A seasonal index is 12 positive multipliers and needs the calendar date of day 0."""
+    index = behavior["seasonal_index"]
+    if index is None:
+        return
+    spec = Param(1.0, "", kind=float, low=1e-6, high=1e3)
+    if len(index) != 12:
+        raise ScenarioError(source, "behavior.seasonal_index", f"expected 12 monthly multipliers (January first), "
+                                                                f"got {len(index)}")
+    behavior["seasonal_index"] = [spec.check(v, source, f"behavior.seasonal_index[{i}]") for i, v in enumerate(index)]
+    if market["start_date"] is None:
+        raise ScenarioError(source, "behavior.seasonal_index", "needs market.start_date (the calendar date of day 0) "
+                                                                "to know each day's month")
+
+
+def seasonal_multipliers(behavior: dict, market: dict, days: int) -> np.ndarray | None:
+    """The purchase-rate multiplier of each day of the run, from the monthly index (or None)."""
+    index = behavior["seasonal_index"]
+    if index is None:
+        return None
+    import datetime as dt
+    start = dt.date.fromisoformat(market["start_date"])
+    months = [(start + dt.timedelta(days=d)).month for d in range(days)]
+    return np.asarray(index, np.float64)[np.asarray(months) - 1]
+
+
+class Hazards:
+    """Today's hazards of a set of customers, aligned with their index array.
+
+    ``exits`` (n x 4, float32): forward, back, churn, leave the pond; ``rate``: repeat orders per
+    day; ``dropout_scale``: multiplier on the chance of leaving after an order (the relationship
+    and the purchase lift, see ``Behavior.hazards``)."""
+
+    __slots__ = ("exits", "rate", "dropout_scale")
+
+    def __init__(self, exits, rate, dropout_scale):
+        self.exits, self.rate, self.dropout_scale = exits, rate, dropout_scale
+
+    def take(self, sel) -> "Hazards":
+        return Hazards(self.exits[sel], self.rate[sel], self.dropout_scale[sel])
+
+    @staticmethod
+    def concat(parts: list["Hazards"]) -> "Hazards":
+        return Hazards(*(np.concatenate(x) for x in zip(*((h.exits, h.rate, h.dropout_scale) for h in parts))))
 
 
 class Behavior:
@@ -76,10 +262,14 @@ class Behavior:
         self.wom = np.array([c["word_of_mouth"] for c in market["channels"].values()])
         self.social_proof = np.zeros(len(self.wom))  # per channel, set each day by the engine
         self.fatigue_on = False   # set once any message has been sent
+        f32 = np.float32
+        self._drift_rate = f32(1.0 / params["silence_tolerance_days"])
 
-    def decay_factors(self) -> tuple[float, float]:
+    def decay_factors(self) -> tuple[float, float, float]:
+        """Daily decay of trust, fatigue and the reference-price gap (their half-lives)."""
         return (0.5 ** (1.0 / self.p["trust_half_life_days"]),
-                0.5 ** (1.0 / self.p["fatigue_half_life_days"]))
+                0.5 ** (1.0 / self.p["fatigue_half_life_days"]),
+                0.5 ** (1.0 / self.p["reference_price_memory_days"]))
 
     def awareness_by_channel(self) -> tuple[np.ndarray, np.ndarray]:
         """(base hazard, word-of-mouth hazard per unit susceptibility) for the unaware, per channel."""
@@ -87,9 +277,34 @@ class Behavior:
         wom = self.p["word_of_mouth_per_day"] * self.wom * self.social_proof
         return base, wom
 
-    def hazards(self, idx: np.ndarray, day: int):
-        """Per-day hazards for customers ``idx`` (ascending): the three exits of their current stage
-        (forward, back/decay, unsubscribe; see ``DEST``) and their repeat-purchase rate.
+    def choice_lift(self, utility) -> np.ndarray:
+        """Multiplier on the purchase rate from the brand's extra utility ``utility`` (the sum of
+        every log-lift): at each buying occasion of the category the customer picks the brand
+        with logit share s = s0 e^u / (1 - s0 + s0 e^u) (Guadagni & Little 1983), s0 the share
+        with no lift; the rate moves by s / s0. Small lifts act as e^u; however many lifts add
+        up, the brand can at most win every occasion (1 / s0)."""
+        s0 = self.p["baseline_brand_share"]
+        if s0 <= 0:
+            return np.exp(utility)
+        e = np.exp(utility)
+        return e / (np.float32(1 - s0) + np.float32(s0) * e)
+
+    def price_log_lift(self, idx, depth) -> np.ndarray:
+        """Log-lift on the purchase hazard of paying (1 - ``depth``) of the list price, against
+        the customer's reference price: a discount pulls (``discount_effect``), a price above
+        what the customer has got used to paying weighs ``reference_price_loss_ratio`` times
+        as much (Kalyanaram & Winer 1995; see the parameter reference)."""
+        p, pop, f32 = self.p, self.pop, np.float32
+        sens = pop.price_sensitivity[idx]
+        lift = f32(p["discount_effect"]) * sens * depth
+        if p["reference_price_loss_ratio"]:
+            above = np.maximum(f32(1) - depth - pop.reference_price[idx], f32(0))
+            lift -= f32(p["discount_effect"] * p["reference_price_loss_ratio"]) * sens * above
+        return lift
+
+    def hazards(self, idx: np.ndarray, day: int) -> Hazards:
+        """Per-day hazards for customers ``idx`` (ascending): the four exits of their current
+        stage (see ``DEST``), their repeat-purchase rate and the stay factor.
 
         Written with stage masks and plain arithmetic (no lookups, no ``np.where``), which is
         several times cheaper per customer; lost customers come out all zero."""
@@ -109,8 +324,11 @@ class Behavior:
         unaware, aware, interested = stage == UNAWARE, stage == AWARE, stage == INTERESTED
         dormant = stage == DORMANT
         active_buyer = (stage == PURCHASED) | (stage == LOYAL)
+        buyer = active_buyer | dormant
+        trust = pop.trust[idx]
+        in_pond = pop.in_pond[idx]
         # log-lift shared by interest and purchase: trust, social proof, chat
-        common = f32(p["trust_effect"]) * pop.trust[idx]
+        common = f32(p["trust_effect"]) * trust
         susceptibility = pop.social_susceptibility[idx]
         if p["social_proof_effect"] and self.social_proof.any():
             common += f32(p["social_proof_effect"]) * susceptibility * by_channel(self.social_proof)
@@ -118,21 +336,34 @@ class Behavior:
         if chat is not None:
             common += f32(p["chat_effect"]) * chat
         useful = t.useful[idx] if t.touched("useful") else None
-        excess = np.maximum(pop.fatigue[idx] - f32(1), f32(0)) if self.fatigue_on else None
-        in_pond = pop.in_pond[idx]
+        # excess fatigue, in tolerances above 1 (capped: past 50 it changes nothing more but overflows)
+        excess = np.clip(pop.fatigue[idx] - f32(1), f32(0), f32(50)) if self.fatigue_on else None
 
-        # purchase lift M: trust, social proof, chat, discount held, fatigue, boosts, calendar
+        # purchase lift M: trust, social proof, chat, price against the reference, fatigue, boosts, calendar
         log_m = common.copy()
-        if pop.coupons.any_given:  # only customers holding a coupon can have a discount term
-            held, depth = pop.coupons.held_depth(idx, day)
-            log_m[held] += f32(p["discount_effect"]) * pop.price_sensitivity[idx[held]] * depth
+        depth = np.zeros(idx.size, f32)
+        if pop.coupons.any_given:  # only customers holding a coupon can have a discount
+            held, held_depth = pop.coupons.held_depth(idx, day)
+            depth[held] = held_depth
+        if pop.coupons.any_given or p["reference_price_loss_ratio"]:
+            log_m += self.price_log_lift(idx, depth)
         if excess is not None:
             log_m -= f32(p["fatigue_effect"]) * excess
         if t.touched("purchase_boost"):
             log_m += t.purchase_boost[idx]
-        lift = np.exp(log_m)
+        lift = self.choice_lift(log_m)
         lift *= f32(t.purchase_multiplier)
 
+        # the relationship: what keeps a customer (trust, the pond, taking part in a group)
+        keep_log = f32(p["retention_trust_effect"]) * trust
+        if t.touched("belonging"):
+            keep_log += f32(p["retention_community_effect"]) * t.belonging[idx]
+        leave_keep = np.exp(-keep_log)                     # leaving the pond: trust and community
+        if p["retention_pond_effect"]:
+            keep_log += f32(p["retention_pond_effect"]) * in_pond
+        keep = np.exp(-keep_log)                           # dormancy and churn: also the pond
+
+        exits = np.zeros((idx.size, 4), f32)
         # forward exit
         h0 = (f32(p["first_purchase_per_day"]) * interested) * lift
         if unaware.any():
@@ -160,28 +391,48 @@ class Behavior:
             if useful is not None:
                 wake = wake + f32(p["wake_content_per_day"]) * useful[d]
             h0[d] += wake
+        exits[:, FORWARD] = h0
 
-        # back / decay exit
+        # back exit: losing interest, forgetting, going quiet
         lose = f32(p["lose_interest_per_day"]) * interested
         if excess is not None:
             lose *= np.exp(f32(p["fatigue_effect"]) * excess)
-        quiet = f32(p["dormancy_per_day"])
+        quiet = f32(p["dormancy_per_day"]) * keep
         if excess is not None:
             quiet = quiet + f32(p["silence_per_fatigue"]) * excess
-        h1 = lose + quiet * active_buyer + f32(p["dormant_loss_per_day"]) * dormant
+        h1 = lose + quiet * active_buyer
         if p["forget_per_day"]:
             h1 += f32(p["forget_per_day"]) * (aware & ~in_pond)
+        exits[:, BACK] = h1
 
-        # unsubscribe (pond members only; lost customers are never in the pond)
-        unsub = f32(p["unsubscribe_per_day"])
-        if excess is not None:
-            unsub = unsub + f32(p["unsubscribe_per_fatigue"]) * excess
-        h2 = unsub * in_pond
+        # churn: a lifetime in time (Pareto/NBD's mu), more likely once dormant; the relationship
+        # lowers it, fatigue raises it
+        churn = pop.lifetime_hazard_per_day[idx] + f32(p["dormant_loss_per_day"]) * dormant
+        churn *= keep * buyer
+        if excess is not None and p["churn_fatigue_effect"]:
+            churn *= np.exp(f32(p["churn_fatigue_effect"]) * excess)
+        exits[:, CHURN] = churn
+
+        # leaving the pond: a base hazard, drift when nothing useful comes, fatigue
+        if in_pond.any():
+            silent = (day - pop.last_useful_day[idx]).astype(f32)
+            drift = f32(p["drift_per_day"]) * -np.expm1(-silent * self._drift_rate)
+            leave = f32(p["unsubscribe_per_day"]) + drift
+            if t.touched("load"):
+                leave = leave + f32(p["unsubscribe_per_message"]) * t.load[idx]
+            leave *= leave_keep
+            if excess is not None:
+                leave += f32(p["unsubscribe_per_fatigue"]) * excess
+            exits[:, LEAVE] = leave * (in_pond & (stage != LOST))
 
         # repeat orders
-        rate = pop.purchase_rate_per_day[idx] * lift
-        buying = active_buyer.astype(f32)
-        buying[d] = p["dormant_purchase_factor"]
-        rate *= buying
+        base_rate = pop.purchase_rate_per_day[idx] * active_buyer.astype(f32)
+        base_rate[d] = pop.purchase_rate_per_day[idx[d]] * f32(p["dormant_purchase_factor"])
+        rate = base_rate * lift
         np.minimum(rate, f32(p["max_orders_per_day"]), out=rate)
-        return h0.astype(f32, copy=False), h1.astype(f32, copy=False), h2.astype(f32, copy=False), rate
+        # the chance of leaving after an order is taken at the customer's own pace: orders the
+        # levers add are not extra occasions to leave (scale = keep / lift), so a purchase lift
+        # never shortens a lifetime; the relationship lowers it like every other exit
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where(rate > 0, keep * base_rate / rate, keep)
+        return Hazards(exits, rate, scale.astype(f32, copy=False))

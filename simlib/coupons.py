@@ -1,14 +1,22 @@
 """Coupon state: the one coupon each customer may hold, what it is worth, and its redemption.
 
 A coupon policy gives (``Coupons.give``); the population step reads the held depth for the
-purchase hazard (``depth``) and redeems the coupon on an order (``redeem``), posting the
+purchase hazard (``held_depth``) and redeems the coupon on an order (``redeem``), posting the
 discount to the ledger; coupon policies read today's redemptions (``redeemed``). The value of
 a coupon on an order of a given size is computed in one place, ``coupon_value_cny``.
+
+Orders vary around the customer's mean basket (log-normal, ``behavior.order_value_sd_log``),
+so a threshold coupon ("spend 99, save 3") is within reach of some orders and not others. A
+customer whose order falls short of the threshold tops it up when the shortfall, valued at
+``1 - topup_value_share`` of its price, costs less than the discount (``topped_up``). The
+depth a customer perceives is the expected discount over their orders, top-ups included,
+over their mean basket (``expected_discount_cny``).
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy import special
 
 from .population import NEVER
 
@@ -21,10 +29,60 @@ def coupon_value_cny(order_cny, off_share, off_cny, min_spend_cny):
     return np.where(order_cny >= min_spend_cny, np.minimum(order_cny, order_cny * off_share + off_cny), 0.0)
 
 
+def topup_floor_cny(min_spend_cny, off_share, off_cny, topup_value_share):
+    """Smallest order that is topped up to ``min_spend_cny`` rather than paid without the coupon:
+    the shortfall x (1 - topup_value_share) must be less than the discount at the threshold."""
+    at_threshold = coupon_value_cny(min_spend_cny, off_share, off_cny, min_spend_cny)
+    keep = 1.0 - topup_value_share
+    with np.errstate(divide="ignore"):
+        reach = np.where(keep > 0, at_threshold / np.maximum(keep, 1e-12), np.inf)
+    return np.maximum(min_spend_cny - reach, 0.0)
+
+
+def topped_up(order_cny, min_spend_cny, off_share, off_cny, topup_value_share):
+    """Order values after topping up to a coupon's threshold where that pays for the customer."""
+    floor = topup_floor_cny(min_spend_cny, off_share, off_cny, topup_value_share)
+    return np.where((order_cny < min_spend_cny) & (order_cny >= floor), min_spend_cny, order_cny)
+
+
+def expected_discount_cny(basket_cny, sd_log, off_share, off_cny, min_spend_cny, topup_value_share):
+    """Expected discount of a coupon over a customer's orders, log-normal around ``basket_cny``
+    (their mean) with spread ``sd_log``, top-ups included. Exact (log-normal partial moments)."""
+    basket = np.asarray(basket_cny, np.float64)
+    m = np.broadcast_to(np.asarray(min_spend_cny, np.float64), basket.shape)
+    s = np.broadcast_to(np.asarray(off_share, np.float64), basket.shape)
+    c = np.broadcast_to(np.asarray(off_cny, np.float64), basket.shape)
+    floor = topup_floor_cny(m, s, c, topup_value_share)
+    at_threshold = coupon_value_cny(m, s, c, m)
+    if sd_log <= 0:   # every order is the basket
+        return np.where(basket >= m, coupon_value_cny(basket, s, c, m),
+                        np.where(basket >= floor, at_threshold, 0.0))
+    mu = np.log(np.maximum(basket, 1e-12)) - sd_log ** 2 / 2
+
+    def above(x):            # P(a >= x)
+        with np.errstate(divide="ignore"):
+            return special.ndtr((mu - np.log(x)) / sd_log)
+
+    def mean_above(x):       # E[a; a >= x]
+        with np.errstate(divide="ignore"):
+            return basket * special.ndtr((mu + sd_log ** 2 - np.log(x)) / sd_log)
+
+    # above the threshold the value is min(a, s a + c): a itself below a* = c / (1 - s)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cross = np.where(s < 1, c / np.maximum(1 - s, 1e-12), np.inf)
+    split = np.maximum(m, cross)
+    whole = mean_above(m) - mean_above(split)                # orders given away whole
+    part = s * mean_above(split) + c * above(split)          # s a + c beyond the split
+    band = above(floor) - above(m)                           # topped up to the threshold
+    return whole + part + at_threshold * band
+
+
 class Coupons:
     """Per-customer held coupon (one at a time; a new one replaces it), as arrays."""
 
-    def __init__(self, n: int):
+    def __init__(self, n: int, order_sd_log: float = 0.0, topup_value_share: float = 0.0):
+        self.order_sd_log = order_sd_log             # spread of orders around the mean basket (log)
+        self.topup_value_share = topup_value_share   # behaviour parameters of the same names
         self.depth = np.zeros(n, np.float32)         # perceived depth: discount on the usual basket / basket
         self.off_share = np.zeros(n, np.float32)
         self.off_cny = np.zeros(n, np.float32)
@@ -37,15 +95,16 @@ class Coupons:
 
     def give(self, idx, basket_cny, day: int, source: str, off_share: float = 0.0, off_cny: float = 0.0,
              min_spend_cny: float = 0.0, valid_days: int = 7) -> None:
-        """Hand ``idx`` (whose usual basket is ``basket_cny``) a coupon valid from ``day`` for
+        """Hand ``idx`` (whose mean basket is ``basket_cny``) a coupon valid from ``day`` for
         ``valid_days`` days. Its cost is booked only on redemption."""
         self.any_given = True
         if source not in self.sources:
             if len(self.sources) > MAX_SOURCES:
                 raise RuntimeError(f"more than {MAX_SOURCES} coupon sources")
             self.sources.append(source)
-        value = coupon_value_cny(basket_cny, off_share, off_cny, min_spend_cny)
-        self.depth[idx] = value / np.maximum(basket_cny, 1e-9)
+        value = expected_discount_cny(basket_cny, self.order_sd_log, off_share, off_cny, min_spend_cny,
+                                      self.topup_value_share)
+        self.depth[idx] = np.minimum(value / np.maximum(basket_cny, 1e-9), 1.0)
         self.off_share[idx] = off_share
         self.off_cny[idx] = off_cny
         self.min_spend_cny[idx] = min_spend_cny
@@ -58,17 +117,25 @@ class Coupons:
         h_idx = idx[held]
         return held, self.depth[h_idx] * (self.expiry[h_idx] >= day)
 
-    def redeem(self, idx, amount_cny, day: int) -> tuple[np.ndarray, np.ndarray]:
-        """Use the valid coupons of ``idx`` (unique) on orders of ``amount_cny``. Returns the
-        discount of each order (0 without a coupon) and which orders used one; logs them."""
-        used = (self.expiry[idx] >= day) & (amount_cny >= self.min_spend_cny[idx])
-        discount = np.where(used, coupon_value_cny(amount_cny, self.off_share[idx], self.off_cny[idx],
+    def redeem(self, idx, amount_cny, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Use the valid coupons of ``idx`` (unique) on orders of ``amount_cny``, topping orders
+        up to a threshold where that pays. Returns (order values, discounts, which orders used a
+        coupon) and logs the redemptions of the day."""
+        valid = self.expiry[idx] >= day
+        if not valid.any():
+            return amount_cny, np.zeros(idx.size), valid
+        v = idx[valid]
+        amount = amount_cny.copy()
+        amount[valid] = topped_up(amount_cny[valid], self.min_spend_cny[v], self.off_share[v], self.off_cny[v],
+                                  self.topup_value_share)
+        used = valid & (amount >= self.min_spend_cny[idx])
+        discount = np.where(used, coupon_value_cny(amount, self.off_share[idx], self.off_cny[idx],
                                                    self.min_spend_cny[idx]), 0.0)
         if used.any():
             u = idx[used]
             self.expiry[u] = NEVER
             self._redeemed.append((u, discount[used], self.source[u]))
-        return discount, used
+        return amount, discount, used
 
     def redeemed(self, source: str) -> tuple[np.ndarray, np.ndarray]:
         """Today's redemptions of coupons from ``source`` with a discount: (idx, discount CNY)."""

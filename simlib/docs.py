@@ -1,6 +1,7 @@
-"""Regenerate the parameter reference, docs/parameters.md, from the declared parameters.
+"""Regenerate the parameter reference, docs/parameters.md, from the declared parameters, and
+the parameter tables of the policies chapter, docs/policies.md.
 
-    python -m simlib.docs                    # rewrite the section between the markers
+    python -m simlib.docs                    # rewrite the reference and the chapter's tables
     python -m simlib.docs --check            # exit 1 if the file is out of date (a test runs this)
     python -m simlib.docs --missing-sources  # effect sizes and lifts that name no source yet
 """
@@ -21,6 +22,7 @@ from .policies.base import COMMON_PARAMS, policy_types
 from .population import CHANNEL_PARAMS, DISTRIBUTIONS, MARKET_PARAMS, TRAITS
 
 REFERENCE_MD = Path(__file__).resolve().parent.parent / "docs" / "parameters.md"
+POLICIES_MD = REFERENCE_MD.with_name("policies.md")
 START, END = "<!-- parameter-reference:start -->", "<!-- parameter-reference:end -->"
 _EFFECT_WORDS = re.compile(r"\b(effects?|lifts?)\b", re.IGNORECASE)
 # "before effects", "without lifts", "however strong the lifts": a base rate the effects act on
@@ -60,6 +62,34 @@ def render(text: str) -> str:
     head, rest = text.split(START, 1)
     _, tail = rest.split(END, 1)
     return head + reference() + tail
+
+
+def refresh_tables(text: str) -> str:
+    """Rewrite every parameter table of a hand-written chapter (``| key | default | unit |
+    allowed | meaning |``) from the schema whose keys it lists (the best match among the
+    behaviour, policy and nested item schemas), so defaults and new keys never go stale."""
+    from .params import table
+
+    header = table({}).split("\n")[0]
+    schemas = [COMMON_PARAMS] + [schema for _label, schema in behaviour_and_policy_schemas()]
+    lines = text.split("\n")
+    out, i = [], 0
+    while i < len(lines):
+        if lines[i] != header:
+            out.append(lines[i])
+            i += 1
+            continue
+        j = i + 2
+        while j < len(lines) and lines[j].startswith("| `"):
+            j += 1
+        keys = {row.split("`")[1] for row in lines[i + 2:j]}
+        best = max(schemas, key=lambda sc: (len(keys & set(sc)), -len(keys ^ set(sc))))
+        if len(keys & set(best)) * 2 >= len(keys):
+            out.extend(table(best).split("\n"))
+        else:
+            out.extend(lines[i:j])
+        i = j
+    return "\n".join(out)
 
 
 def _is_schema(value) -> bool:
@@ -115,15 +145,17 @@ def main(argv=None) -> int:
         print(f"{len(missing)} effect sizes and lifts without a source "
               "(unit in logs, or 'effect'/'lift' in the name or the doc)")
         return 0
-    text = REFERENCE_MD.read_text(encoding="utf-8")
-    new = render(text)
-    if "--check" in argv:
-        if new != text:
-            print(f"{REFERENCE_MD} is out of date: run python -m simlib.docs", file=sys.stderr)
-            return 1
-        return 0
-    REFERENCE_MD.write_text(new, encoding="utf-8")
-    return 0
+    stale = 0
+    for path, rewrite in ((REFERENCE_MD, render), (POLICIES_MD, refresh_tables)):
+        text = path.read_text(encoding="utf-8")
+        new = rewrite(text)
+        if "--check" in argv:
+            if new != text:
+                print(f"{path} is out of date: run python -m simlib.docs", file=sys.stderr)
+                stale += 1
+        elif new != text:
+            path.write_text(new, encoding="utf-8")
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .behavior import DEST, WAKE
-from .population import AWARE, INTERESTED, LOST, LOYAL, NEVER, PURCHASED, UNAWARE
+from scipy import special
+
+from .behavior import DEST, LEAVE, MAX_HAZARD_PER_DAY, WAKE, Hazards
+from .errors import UserError
+from .population import AWARE, INTERESTED, LOST, LOYAL, PURCHASED, UNAWARE
 
 MAX_EVENTS_PER_DAY = 200  # safety bound on event rounds within one day
 
@@ -31,6 +34,7 @@ class PopulationStep:
 
     def run(self, day: int) -> None:
         pop, beh, t = self.pop, self.behavior, self.today
+        k = np.float32(pop.regularity)   # Erlang-k: the purchase clock holds k phases, run k times as fast
         # 1. unaware customers (usually most of the market): one vectorised pass per channel
         base, wom = beh.awareness_by_channel()
         extra = t.awareness_extra if t.touched("awareness_extra") else None
@@ -50,19 +54,23 @@ class PopulationStep:
         act = np.flatnonzero((pop.stage > UNAWARE) & (pop.stage < LOST))
         known = None
         if act.size:
-            h0, h1, h2, rate = beh.hazards(act, day)
-            stage_clock = pop.stage_clock[act] - (h0 + h1 + h2)
-            purchase_clock = pop.purchase_clock[act] - rate
+            hz = beh.hazards(act, day)
+            stage_clock = pop.stage_clock[act] - hz.exits[:, :LEAVE].sum(axis=1)
+            purchase_clock = pop.purchase_clock[act] - hz.rate * k
             pop.stage_clock[act] = stage_clock
             pop.purchase_clock[act] = purchase_clock
             ran_out = (stage_clock <= 0) | (purchase_clock <= 0)
+            if hz.exits[:, LEAVE].any():
+                pond_clock = pop.pond_clock[act] - hz.exits[:, LEAVE]
+                pop.pond_clock[act] = pond_clock
+                ran_out |= pond_clock <= 0
             due.append(act[ran_out])
-            known = (h0[ran_out], h1[ran_out], h2[ran_out], rate[ran_out])
+            known = hz.take(ran_out)
         # 3. clocks that ran out: replay those customers' day event by event
         if due and sum(d.size for d in due):
             self._events(due, known, day)
         self._pond_entry(day, act)
-        self._update_trust_fatigue(act)
+        self._update_relationship(act, day)
 
     def _events(self, due: list, known, day: int) -> None:
         """Exact event-by-event replay of the day for customers whose clocks ran out.
@@ -70,6 +78,7 @@ class PopulationStep:
         ``due`` lists index arrays (ascending each): unaware customers per channel, then the
         active ones, whose hazards ``known`` the active pass has already computed."""
         pop, beh, rng = self.pop, self.behavior, self.rng
+        k = float(pop.regularity)
         active = due.pop() if known is not None else None
         parts = [np.concatenate(due)] if due else []
         hazards = [beh.hazards(parts[0], day)] if parts and parts[0].size else []
@@ -79,97 +88,109 @@ class PopulationStep:
             parts.append(active)
             hazards.append(known)
         idx = np.concatenate(parts)
-        h0, h1, h2, rate = (np.concatenate(x) for x in zip(*hazards))
+        hz = Hazards.concat(hazards)
         order = np.argsort(idx, kind="stable")
-        idx, h0, h1, h2, rate = idx[order], h0[order], h1[order], h2[order], rate[order]
-        stage_clock = pop.stage_clock[idx] + (h0 + h1 + h2)      # clocks at the start of the day
-        buy_clock = pop.purchase_clock[idx] + rate
-        used = np.zeros(idx.size)                                  # share of the day gone
-        for k in range(MAX_EVENTS_PER_DAY):
+        idx, hz = idx[order], hz.take(order)
+        # three clocks per customer, each with its own draws so that one kind of event never
+        # shifts another's (common random numbers): the stage (forward, back, churn), the next
+        # order, leaving the pond. Wound back to the start of the day.
+        clocks = np.stack([pop.stage_clock[idx], pop.purchase_clock[idx], pop.pond_clock[idx]], axis=1
+                          ).astype(np.float64) + _rates(hz, k)
+        used = np.zeros(idx.size)                                     # share of the day gone
+        for rnd in range(MAX_EVENTS_PER_DAY):
             if not idx.size:
                 return
-            if k:
-                h0, h1, h2, rate = beh.hazards(idx, day)
-            h = np.stack([h0, h1, h2], axis=1).astype(np.float64)
-            rate = rate.astype(np.float64)
-            total = h.sum(axis=1)
+            if rnd:
+                hz = beh.hazards(idx, day)
+            rates = _rates(hz, k)
             left = 1.0 - used
             with np.errstate(divide="ignore", invalid="ignore"):
-                t_stage = np.where(total > 0, np.maximum(stage_clock, 0) / total, np.inf)
-                t_buy = np.where(rate > 0, np.maximum(buy_clock, 0) / rate, np.inf)
-            dt = np.minimum(t_stage, t_buy)
+                until = np.where(rates > 0, np.maximum(clocks, 0) / rates, np.inf)
+            which = np.argmin(until, axis=1)
+            dt = until[np.arange(idx.size), which]
             done = dt >= left
             if done.any():
                 d = idx[done]
-                pop.stage_clock[d] = stage_clock[done] - total[done] * left[done]
-                pop.purchase_clock[d] = buy_clock[done] - rate[done] * left[done]
+                end = clocks[done] - rates[done] * left[done, None]
+                pop.stage_clock[d], pop.purchase_clock[d], pop.pond_clock[d] = end[:, 0], end[:, 1], end[:, 2]
             go = ~done
-            idx, h, total, rate, dt = idx[go], h[go], total[go], rate[go], dt[go]
-            stage_clock = stage_clock[go] - total * dt
-            buy_clock = buy_clock[go] - rate * dt
+            idx, rates, dt, which = idx[go], rates[go], dt[go], which[go]
+            h = hz.exits[go].astype(np.float64)
+            scale = hz.dropout_scale[go]
+            clocks = clocks[go] - rates * dt[:, None]
             used = used[go] + dt
-            is_stage = t_stage[go] <= t_buy[go]
-            if is_stage.any():
-                s = np.flatnonzero(is_stage)
-                stage_clock[s] = self._stage_event(idx[s], h[s], total[s], day)
-                buy_clock[s] = np.where(pop.stage[idx[s]] == LOST, np.inf, buy_clock[s])
-            if (~is_stage).any():
-                b = np.flatnonzero(~is_stage)
-                self._orders(idx[b], day)
-                buy_clock[b] = rng.exponential_nth("purchase_clock", idx[b], pop.orders[idx[b]])
-                lost = pop.stage[idx[b]] == LOST
-                stage_clock[b[lost]] = np.inf
-                buy_clock[b[lost]] = np.inf
-        raise RuntimeError(f"more than {MAX_EVENTS_PER_DAY} events for one customer on day {day}: "
-                           "a hazard is unreasonably large")
+            s = np.flatnonzero(which == 0)
+            if s.size:
+                clocks[s, 0] = self._stage_event(idx[s], h[s, :LEAVE], rates[s, 0], scale[s], day)
+            b = np.flatnonzero(which == 1)
+            if b.size:
+                self._orders(idx[b], scale[b], day)
+                clocks[b, 1] = rng.erlang_nth("purchase_clock", idx[b], pop.orders[idx[b]], pop.regularity)
+            q = np.flatnonzero(which == 2)
+            if q.size:   # leaving the pond ends free reach, not the customer
+                self.today.unsubscribes += q.size
+                pop.leave_pond(idx[q])
+                clocks[q, 2] = np.inf
+            gone = pop.stage[idx] == LOST
+            clocks[gone] = np.inf
+        raise UserError(f"day {day}: a customer went through more than {MAX_EVENTS_PER_DAY} events in one day; "
+                        "some hazards are too large together (e.g. awareness and forgetting both near "
+                        f"{MAX_HAZARD_PER_DAY:g} a day): lower them")
 
-    def _stage_event(self, idx, h, total, day: int) -> np.ndarray:
-        """Move customers along the exit drawn by hazard shares; returns their new stage clocks."""
+    def _stage_event(self, idx, h, total, scale, day: int) -> np.ndarray:
+        """Move customers along the exit (forward, back, churn) drawn by hazard shares; returns
+        their new stage clocks."""
         pop = self.pop
         u = self.rng.uniform_nth("stage_exit", idx, pop.moves[idx]) * total
-        column = (u > h[:, 0]).astype(np.int8) + (u > h[:, 0] + h[:, 1])
+        cum = np.cumsum(h, axis=1)
+        column = (u > cum[:, 0]).astype(np.int8) + (u > cum[:, 1])
         old = pop.stage[idx]
         new = DEST[old, column]
         wake = new == WAKE
         new[wake] = np.where(pop.orders[idx[wake]] >= 2, LOYAL, PURCHASED)
         first_order = (old == INTERESTED) & (new == PURCHASED)
         pop.move(idx, new)
-        self.today._moves.append((idx, new))
-        lost = new == LOST
-        if lost.any():
-            unsub = lost & pop.in_pond[idx]
-            self.today.unsubscribes += int(np.count_nonzero(unsub & (column == 2)))
-            pop.leave_pond(idx[lost])
+        moved = new != old
+        self.today._moves.append((idx[moved], new[moved]))
         if first_order.any():
-            self._orders(idx[first_order], day)
+            self._orders(idx[first_order], scale[first_order], day)
         pop.moves[idx] += 1
         clock = self.rng.exponential_nth("stage_clock", idx, pop.moves[idx])
         clock[pop.stage[idx] == LOST] = np.inf
         return clock
 
-    def _orders(self, idx: np.ndarray, day: int) -> None:
-        """Book one order for each customer in ``idx`` (unique): coupon, money, stage, dropout."""
-        pop, t = self.pop, self.today
+    def _orders(self, idx: np.ndarray, dropout_scale: np.ndarray, day: int) -> None:
+        """Book one order for each customer in ``idx`` (unique): its value, coupon, money, stage,
+        reference price and the chance of leaving after it."""
+        pop, t, b = self.pop, self.today, self.behavior.p
         amount = pop.basket_value_cny[idx].astype(np.float64)
-        discount, used = pop.coupons.redeem(idx, amount, day)
+        sd = b["order_value_sd_log"]
+        if sd > 0:   # each order varies around the customer's mean basket (log-normal, mean kept)
+            z = special.ndtri(self.rng.uniform_nth("order_value", idx, pop.orders[idx]))
+            amount *= np.exp(sd * z - sd * sd / 2)
+        amount, discount, used = pop.coupons.redeem(idx, amount, day)
         if used.any():
             for src, total in zip(*_group_sum(pop.coupons.source[idx[used]], discount[used])):
-                self.ledger.post(day, "discount", total, source=pop.coupons.sources[src])
+                self.ledger.post(day, "discount", total, source=pop.coupons.sources[src], per_customer=True)
             t.coupons_redeemed += int(np.count_nonzero(used))
         cogs = amount * self.econ["cogs_share"]
-        self.ledger.post(day, "gmv", amount.sum())
-        self.ledger.post(day, "cogs", cogs.sum())
+        self.ledger.post(day, "gmv", amount.sum(), per_customer=True)
+        self.ledger.post(day, "cogs", cogs.sum(), per_customer=True)
         first = pop.orders[idx] == 0
         pop.orders[idx] += 1
-        new_buyer = pop.first_purchase_day[idx] == NEVER
-        pop.first_purchase_day[idx[new_buyer]] = day
+        pop.first_purchase_day[idx[first]] = day
         horizon = day - pop.first_purchase_day[idx] < self.econ["clv_horizon_days"]
-        pop.margin_365_cny[idx[horizon]] += (amount - cogs - discount)[horizon]
+        pop.margin_clv_cny[idx[horizon]] += (amount - cogs - discount)[horizon]
         pop.last_purchase_day[idx] = day
         if first.any():
             pop.buyers_by_channel += np.bincount(pop.channel[idx[first]], minlength=len(self.channels))
+        if b["reference_price_adaptation"]:   # the price paid moves what the customer expects to pay
+            paid = 1.0 - discount / np.maximum(amount, 1e-9)
+            r = pop.reference_price[idx]
+            pop.reference_price[idx] = r + np.float32(b["reference_price_adaptation"]) * (paid.astype(np.float32) - r)
         t.purchases += idx.size
-        t.new_buyers += int(np.count_nonzero(new_buyer))
+        t.new_buyers += int(np.count_nonzero(first))
+        t.pond_gmv_cny += float(amount[pop.in_pond[idx]].sum())
         t._orders.append((idx, amount, discount))
         if self.record_transactions:
             self.transactions.append((np.full(idx.size, day, np.int32), idx, amount, discount))
@@ -181,20 +202,24 @@ class PopulationStep:
         pop.move(idx, moved)
         if changed.any():
             t._moves.append((idx[changed], moved[changed]))
-        # BG/NBD: after each repeat order the customer leaves for good with chance p
-        if repeat.any():
-            r = idx[repeat]
-            drop = self.rng.uniform_nth("dropout", r, pop.orders[r]) < pop.dropout_after_purchase[r]
+        # BG/NBD (MBG/NBD with dropout_at_first_purchase): after an order the customer leaves for
+        # good with chance p, at their own pace (see Behavior.hazards: dropout_scale)
+        can_drop = np.ones(idx.size, bool) if b["dropout_at_first_purchase"] else repeat
+        if can_drop.any():
+            sel = np.flatnonzero(can_drop)
+            r = idx[sel]
+            chance = pop.dropout_after_purchase[r] * dropout_scale[sel]
+            drop = self.rng.uniform_nth("dropout", r, pop.orders[r]) < chance
             if drop.any():
                 gone = r[drop]
                 pop.move(gone, LOST)
-                pop.leave_pond(gone)
                 t._moves.append((gone, np.full(gone.size, LOST, np.int8)))
-        # package inserts and store QR codes: some buyers join the pond
-        joinable = idx[~pop.in_pond[idx] & (pop.stage[idx] != LOST)]
+        # package inserts and store QR codes: some buyers join the pond (from their k-th order)
+        joinable = idx[~pop.in_pond[idx] & ~pop.left_pond[idx] & (pop.stage[idx] != LOST)]
         chance = t.pond_on_purchase[pop.channel[joinable]]
         if joinable.size and chance.any():
-            join = self.rng.uniform_nth("pond_on_purchase", joinable, pop.orders[joinable]) < chance
+            ready = pop.orders[joinable] >= t.pond_min_orders[pop.channel[joinable]]
+            join = ready & (self.rng.uniform_nth("pond_on_purchase", joinable, pop.orders[joinable]) < chance)
             self._join_pond(joinable[join], day, t.pond_on_purchase_cost, t.pond_on_purchase)
 
     def _pond_entry(self, day: int, active: np.ndarray) -> None:
@@ -203,8 +228,10 @@ class PopulationStep:
         t, pop = self.today, self.pop
         if not t.pond_entry.any():
             return
-        eligible = active[~pop.in_pond[active]]
-        eligible = eligible[(pop.stage[eligible] != LOST) & (t.pond_entry[pop.channel[eligible]] > 0)]
+        eligible = active[~pop.in_pond[active] & ~pop.left_pond[active]]
+        channel = pop.channel[eligible]
+        eligible = eligible[(pop.stage[eligible] != LOST) & (t.pond_entry[channel] > 0)
+                            & (pop.orders[eligible] >= t.pond_min_orders[channel])]
         if not eligible.size:
             return
         chance = -np.expm1(-t.pond_entry[pop.channel[eligible]])
@@ -217,6 +244,7 @@ class PopulationStep:
             return
         pop = self.pop
         pop.join_pond(idx)
+        pop.last_useful_day[idx] = day   # joining is a touch: silence counts from here
         self.today.pond_joins += idx.size
         aware = idx[pop.stage[idx] == AWARE]
         if aware.size:
@@ -227,18 +255,21 @@ class PopulationStep:
         per_member = np.divide(weighted_cost, weight, out=np.zeros_like(weight), where=weight > 0)
         joined = np.bincount(pop.channel[idx], minlength=len(self.channels))
         for c in np.flatnonzero(joined):
-            self.ledger.post(day, "pond_acquisition", joined[c] * per_member[c], channel=self.channels[c])
+            self.ledger.post(day, "pond_acquisition", joined[c] * per_member[c], channel=self.channels[c], per_customer=True)
 
-    def _update_trust_fatigue(self, active: np.ndarray) -> None:
+    def _update_relationship(self, active: np.ndarray, day: int) -> None:
         """Trust decays for customers active at the start of the day (aware to dormant), then
         each contact closes a share of the gap to 1: useful content g_C per unit, a chat g_K,
-        each order g_P. Fatigue decays and takes today's message load, for pond members (only
-        they receive messages). Both act from tomorrow."""
+        each order g_P. A pond member's silence clock restarts with any useful touch. Fatigue
+        decays and takes today's message load, for pond members (only they receive messages).
+        All act from tomorrow."""
         pop, t, beh = self.pop, self.today, self.behavior
         p = beh.p
-        trust_decay, fatigue_decay = beh.decay_factors()
+        trust_decay, fatigue_decay, price_decay = beh.decay_factors()
         f32 = np.float32
         pop.trust[active] *= f32(trust_decay)
+        if p["reference_price_loss_ratio"]:   # the regular prices seen pull the reference price back
+            pop.reference_price[active] = 1 - (1 - pop.reference_price[active]) * f32(price_decay)
         pond = pop.pond_members()
         if t.touched("load"):  # whoever wrote today's load (messages, group chatter), fatigue is live
             beh.fatigue_on = True
@@ -257,9 +288,22 @@ class PopulationStep:
             touched = keep < 1
             who = pond[touched]
             pop.trust[who] = 1 - (1 - pop.trust[who]) * keep[touched]
+            heard = np.zeros(pond.size, bool)
+            if t.touched("useful"):
+                heard |= t.useful[pond] > 0
+            if t.touched("chat"):
+                heard |= t.chat[pond]
+            pop.last_useful_day[pond[heard]] = day
         if p["trust_gain_purchase"]:
             for idx, _, _ in t._orders:               # each batch holds a customer at most once
                 pop.trust[idx] = 1 - (1 - pop.trust[idx]) * f32(1 - p["trust_gain_purchase"])
+
+
+def _rates(hz: Hazards, k: float) -> np.ndarray:
+    """(n x 3) float64: how fast each clock runs today: the stage's exits, the order rate (k
+    phases for Erlang-k), leaving the pond."""
+    return np.stack([hz.exits[:, :LEAVE].sum(axis=1), hz.rate * np.float32(k), hz.exits[:, LEAVE]],
+                    axis=1).astype(np.float64)
 
 
 def _group_sum(keys: np.ndarray, values: np.ndarray):

@@ -4,8 +4,8 @@ ORDER OF WORK IN ONE SIMULATED DAY (the day d runs from time d to d + 1; this do
 the one place the order is written down, and ``Sim._days`` is its only code)
 
     d + 0.0  BEGIN    engine: today's inputs (``Today``) and today's coupon redemptions are
-                      reset; social proof per channel is set (buyer share, extrapolated to
-                      mid-day).
+                      reset; the season's purchase multiplier is set (behavior.seasonal_index);
+                      social proof per channel is set (buyer share, extrapolated to mid-day).
     d + 0.1  ACT      policies whose ``act_days`` include d act, in the order the scenario
                       lists them: ads buy reach, content, coupons and gifts go out, journeys
                       advance, chat tasks queue.
@@ -35,7 +35,7 @@ import time
 import numpy as np
 import simpy
 
-from .behavior import Behavior
+from .behavior import Behavior, seasonal_multipliers
 from .dynamics import PopulationStep
 from .ledger import Ledger
 from .policies.base import Policy, policy_types
@@ -53,13 +53,13 @@ class Sim:
         self.seed = int(seed)
         self.days = data["market"]["days"]
         self.rng = Keyed(self.seed)
-        self.pop = Population(data["market"], data["traits"], data["market"]["users"], self.rng)
+        self.pop = Population(data["market"], data["traits"], data["market"]["users"], self.rng, data["behavior"])
         self.n = self.pop.n
         self.channels = self.pop.channel_names
         self.today = Today(self.n, len(self.channels))
         self.behavior = Behavior(data["behavior"], self.pop, self.today, data["market"])
         self.econ = data["economics"]
-        self.ledger = Ledger(self.days)
+        self.ledger = Ledger(self.days, self.pop.weight)
         self.step = PopulationStep(self.pop, self.today, self.behavior, self.rng, self.ledger, self.econ,
                                    record_transactions)
         self.env = simpy.Environment()
@@ -68,7 +68,9 @@ class Sim:
         self.rows: list[dict] = []
         self.day = -1
         self.journey_events: list[tuple] = []   # (day, event name, idx) published for journeys
+        self.message_cap = None                 # a frequency_cap policy, if the scenario has one
         self._share_prev = self.pop.buyer_share()
+        self._seasons = seasonal_multipliers(data["behavior"], data["market"], self.days)   # category demand
         types = policy_types()
         self.policies = [types[cfg["type"]](name, cfg, self)
                          for name, cfg in data["policies"].items() if cfg["enabled"]]
@@ -115,6 +117,8 @@ class Sim:
             self.day = day
             self.today.reset()
             self.pop.coupons.new_day()
+            if self._seasons is not None:
+                self.today.purchase_multiplier = float(self._seasons[day])
             share = self.pop.buyer_share()
             self.behavior.social_proof = np.clip(share + 0.5 * (share - self._share_prev), 0.0, 1.0)
             self._share_prev = share
@@ -142,15 +146,21 @@ class Sim:
         """Indices of pond members (ascending, read-only)."""
         return self.pop.pond_members()
 
-    def message(self, idx: np.ndarray, quality: float = 0.0, count: int = 1) -> np.ndarray:
+    def message(self, idx: np.ndarray, quality: float = 0.0, count: int = 1, personal: bool = False) -> np.ndarray:
         """Send ``count`` messages of content ``quality`` (0 = hard ad, 1 = useful) to pond members
-        among ``idx`` (unique). Returns who received them. Fatigue and trust follow in the step."""
+        among ``idx`` (unique). Returns who received them. Fatigue and trust follow in the step.
+
+        A message to many is as useful as the customer finds such content (quality x
+        content affinity); a ``personal`` one, written for the customer, is as useful as its
+        quality."""
         pop, t = self.pop, self.today
         idx = np.asarray(idx)
         to = idx[pop.in_pond[idx] & (pop.stage[idx] != LOST)]
+        if self.message_cap is not None and to.size and count > 0:
+            to = to[self.message_cap.allow(to, count, self.day)]
         if to.size and count > 0:
             self.behavior.fatigue_on = True
-            usefulness = quality * pop.content_affinity[to]
+            usefulness = np.float32(quality) if personal else quality * pop.content_affinity[to]
             t.touch("useful")[to] += count * usefulness
             t.touch("load")[to] += count * (1.0 - self.behavior.p["useful_relief"] * usefulness)
             t.messages_sent += to.size * count
@@ -158,7 +168,7 @@ class Sim:
 
     def chat(self, idx: np.ndarray) -> np.ndarray:
         """A one-to-one chat with each of ``idx``: a useful personal message and a chat flag."""
-        to = self.message(idx, quality=1.0)
+        to = self.message(idx, quality=1.0, personal=True)
         self.today.touch("chat")[to] = True
         return to
 
@@ -174,9 +184,11 @@ class Sim:
         row = {"day": day}
         row.update(zip(STAGES, (int(c) for c in pop.counts())))
         row["in_pond"] = int(np.count_nonzero(pop.in_pond))
+        row["left_pond"] = int(np.count_nonzero(pop.left_pond))
         row["purchases"] = t.purchases
         row["new_buyers"] = t.new_buyers
         row["gmv_cny"] = ledger.total("gmv", day=day)
+        row["pond_gmv_cny"] = t.pond_gmv_cny * pop.weight
         row["discount_cny"] = ledger.total("discount", day=day)
         row["cogs_cny"] = ledger.total("cogs", day=day)
         row["ad_spend_cny"] = ledger.total("ad_spend", day=day)

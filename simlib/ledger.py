@@ -57,17 +57,23 @@ def points_value_cny_per_point(catalogue) -> float:
 
 
 class Ledger:
-    """Postings summed per (day, account, source, channel), kept as float64 day arrays."""
+    """Postings summed per (day, account, source, channel), kept as float64 day arrays, in CNY
+    of the real market: an amount that accrues per simulated customer (an order, a gift, a
+    reward) is posted with ``per_customer=True`` and counted ``weight`` times, the real
+    customers each simulated one stands for; a fixed amount (a budget, a salary) is posted as it is."""
 
-    def __init__(self, days: int):
+    def __init__(self, days: int, weight: float = 1.0):
         self.days = days
+        self.weight = float(weight)
         self._books: dict[tuple[str, str, str], np.ndarray] = defaultdict(lambda: np.zeros(self.days))
 
-    def post(self, day: int, account: str, amount_cny: float, source: str = "", channel: str = "") -> None:
+    def post(self, day: int, account: str, amount_cny: float, source: str = "", channel: str = "",
+             per_customer: bool = False) -> None:
         if account not in ACCOUNTS:
             raise KeyError(f"unknown ledger account {account!r}; known: {', '.join(ACCOUNTS)}")
         if amount_cny:
-            self._books[(account, source, channel)][day] += float(amount_cny)
+            amount = float(amount_cny) * self.weight if per_customer else float(amount_cny)
+            self._books[(account, source, channel)][day] += amount
 
     def total(self, account: str | None = None, kind: str | None = None, day: int | None = None,
               source: str | None = None, channel: str | None = None) -> float:

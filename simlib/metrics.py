@@ -13,9 +13,16 @@ Definitions (units in the names):
 - roi = (gross_profit_cny - marketing_cost_cny) / marketing_cost_cny  (net return per yuan)
 - roas = gmv_cny / marketing_cost_cny
 - cac_cny = acquisition cost (ads, pond acquisition, referral rewards) / new buyers
-- clv_365_cny = mean gross profit of a new buyer in the 365 days after the first order
-  (censored at the end of the run for late buyers)
-- repurchase_rate = repeat buyers / buyers; churn_rate = ever-buyers lost by the end / ever-buyers
+- clv_cny = mean gross profit of a new buyer in the clv_window_days after the first order:
+  economics.clv_horizon_days, or the run if shorter (censored at the end for late buyers)
+- repurchase_rate = new buyers who ordered again in the run / new buyers
+- existing_repurchase_rate = customers who had bought before day 0 and ordered in the run / them
+- churn_rate = customers who were buyers at some point of the run (before day 0 included) and
+  are lost at its end / those customers; churn_rate_new and churn_rate_existing split them
+
+Money is in CNY of the real market (see ``Ledger``); counts are simulated customers, each of
+whom stands for ``customers_per_simulated`` real ones (``market.represents / market.users``),
+so per-customer ratios such as CAC divide money by counts times that weight.
 """
 
 from __future__ import annotations
@@ -43,13 +50,19 @@ def summarize(sim) -> dict:
     run_orders = pop.orders - pop.initial_orders
     buyers = run_orders > 0
     new_buyers = pop.first_purchase_day != NEVER
+    existing = pop.initial_orders > 0
     ever = pop.orders > 0
+    lost = pop.stage == LOST
     n_buyers = int(np.count_nonzero(buyers))
     n_new = int(np.count_nonzero(new_buyers))
-    n_repeat = int(np.count_nonzero(buyers & (pop.orders >= 2)))
-    n_ever = int(np.count_nonzero(ever))
+    n_repeat = int(np.count_nonzero(new_buyers & (run_orders >= 2)))
+    n_existing = int(np.count_nonzero(existing))
+    weight = pop.weight
+    clv_window = min(sim.econ["clv_horizon_days"], sim.days)
     out = {
         "users": sim.n,
+        "represents": sim.scenario.data["market"]["represents"],
+        "customers_per_simulated": weight,
         "days": sim.days,
         "seed": sim.seed,
         "gmv_cny": gmv,
@@ -64,15 +77,23 @@ def summarize(sim) -> dict:
         "net_profit_cny": gross - marketing - liability,
         "roi": _ratio(gross - marketing, marketing),
         "roas": _ratio(gmv, marketing),
-        "cac_cny": _ratio(acquisition, n_new),
-        "clv_365_cny": float(pop.margin_365_cny[new_buyers].astype(np.float64).mean()) if n_new else float("nan"),
+        "cac_cny": _ratio(acquisition, n_new * weight),
+        "clv_cny": float(pop.margin_clv_cny[new_buyers].astype(np.float64).mean()) if n_new else float("nan"),
+        "clv_window_days": clv_window,
         "purchases": int(run_orders.sum()),
         "buyers": n_buyers,
         "new_buyers": n_new,
         "repeat_buyers": n_repeat,
-        "repurchase_rate": _ratio(n_repeat, n_buyers),
-        "churn_rate": _ratio(int(np.count_nonzero(ever & (pop.stage == LOST))), n_ever),
+        "repurchase_rate": _ratio(n_repeat, n_new),
+        "existing_customers": n_existing,
+        "existing_buyers": int(np.count_nonzero(existing & buyers)),
+        "existing_repurchase_rate": _ratio(int(np.count_nonzero(existing & buyers)), n_existing),
+        "churn_rate": _ratio(int(np.count_nonzero(ever & lost)), int(np.count_nonzero(ever))),
+        "churn_rate_new": _ratio(int(np.count_nonzero(new_buyers & lost)), n_new),
+        "churn_rate_existing": _ratio(int(np.count_nonzero(existing & lost)), n_existing),
         "pond_size_end": int(np.count_nonzero(pop.in_pond)),
+        "left_pond_end": int(np.count_nonzero(pop.left_pond)),
+        "pond_gmv_share": _ratio(sum(row["pond_gmv_cny"] for row in sim.rows), gmv),
     }
     totals = {key: sum(row[key] for row in sim.rows) for key in
               ("messages_sent", "unsubscribes", "pond_joins", "coupons_redeemed")}

@@ -7,10 +7,12 @@ whatever the strategy, and also when only ``users`` changes.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 from scipy import special
 
-from .errors import ScenarioError
+from .errors import ScenarioError, short_repr
 from .params import Param, check_keys, resolve
 from .rng import Keyed
 
@@ -31,6 +33,16 @@ MARKET_PARAMS = {
     "initial_in_pond": Param(0.0, "share of customers already in the pond (aware or later) on day 0",
                              "share", float, 0.0, 1.0),
     "initial_trust": Param(0.0, "trust of every customer on day 0", "0-1", float, 0.0, 1.0),
+    "initial_days_since_order": Param({"dist": "constant", "value": 0.0}, "days between the last order before the run "
+                                      "and day 0, for customers who start as buyers (purchased, loyal, dormant): a "
+                                      "distribution, e.g. {dist: uniform, low: 0, high: 180}", "days", dict),
+    "start_date": Param(None, "calendar date of day 0 (YYYY-MM-DD); needed by behavior.seasonal_index", "", str,
+                        nullable=True),
+    "represents": Param(None, "real customers the simulated market stands for (null: market.users as the scenario "
+                              "states it). Each simulated customer stands for represents / users real ones, so "
+                              "budgets, staff, group sizes and money stay per real customer and a smaller --users "
+                              "changes the precision, not the answer", "customers", int, low=1, high=10_000_000_000,
+                        nullable=True),
 }
 CHANNEL_PARAMS = {
     "share": Param(1.0, "share of the market reachable on this channel", "share", float, 0.0, 1.0),
@@ -49,8 +61,12 @@ DISTRIBUTIONS = {
 TRAITS = {
     "purchase_rate_per_day": ({"dist": "gamma", "shape": 0.8, "scale": 0.04}, "purchases per day",
                               "purchase rate while active, lambda (BG/NBD: Gamma(r, 1/alpha))", 0, None),
-    "dropout_after_purchase": ({"dist": "beta", "a": 1.0, "b": 8.0}, "probability",
-                               "chance of leaving for good after each repeat purchase, p (BG/NBD: Beta(a, b))", 0, 1),
+    "lifetime_hazard_per_day": ({"dist": "gamma", "shape": 1.0, "scale": 0.0015}, "per day",
+                                "hazard of being lost to the brand once a buyer, before the relationship, mu "
+                                "(Pareto/NBD: Gamma(s, 1/beta))", 0, None),
+    "dropout_after_purchase": ({"dist": "constant", "value": 0.0}, "probability",
+                               "chance of leaving for good after each repeat purchase (each order with "
+                               "behavior.dropout_at_first_purchase), p (BG/NBD: Beta(a, b))", 0, 1),
     "basket_value_cny": ({"dist": "lognormal", "mean_log": 4.4, "sd_log": 0.5}, "CNY",
                          "list value of one order", 0, None),
     "price_sensitivity": ({"dist": "beta", "a": 2.0, "b": 2.0}, "0-1",
@@ -59,8 +75,10 @@ TRAITS = {
                          "how useful the customer finds content", 0, 1),
     "social_susceptibility": ({"dist": "gamma", "shape": 4.0, "scale": 0.25}, "x (mean 1)",
                               "multiplier on social proof and word of mouth", 0, None),
-    "message_tolerance_per_week": ({"dist": "gamma", "shape": 4.0, "scale": 0.75}, "messages per week",
-                                   "messages a week the customer takes without tiring", 0, None),
+    "message_tolerance_per_week": ({"dist": "gamma", "shape": 2.0, "scale": 3.0}, "messages per week",
+                                   "messages a week the customer takes without tiring (default: mean 6; fits the "
+                                   "share of app users who would switch notifications off at 1, <=5 and <=10 a week, "
+                                   "Localytics 2017; docs/evidence.md s7)", 0, None),
 }
 
 
@@ -76,6 +94,16 @@ def resolve_market(given, source: str) -> dict:
     total = sum(c["share"] for c in market["channels"].values())
     if abs(total - 1.0) > 1e-6:
         raise ScenarioError(source, "market.channels", f"shares must sum to 1, they sum to {total:g}")
+    market["initial_days_since_order"] = resolve_distribution(market["initial_days_since_order"], source,
+                                                              "market.initial_days_since_order", 0, 30_000)
+    if market["represents"] is None:
+        market["represents"] = market["users"]
+    if market["start_date"] is not None:
+        try:
+            dt.date.fromisoformat(market["start_date"])
+        except ValueError:
+            raise ScenarioError(source, "market.start_date",
+                                f"expected a date YYYY-MM-DD, got {short_repr(market['start_date'])}") from None
     initial = market["initial_stage"]
     check_keys(initial, STAGES[1:], source, "market.initial_stage")
     spec = Param(0.0, "", kind=float, low=0.0, high=1.0)
@@ -90,7 +118,7 @@ def resolve_distribution(given, source: str, path: str, low=None, high=None) -> 
         raise ScenarioError(source, path, "expected a distribution such as {dist: gamma, shape: 2, scale: 0.5}; "
                                           "dist is one of " + ", ".join(DISTRIBUTIONS))
     name = given["dist"]
-    if name not in DISTRIBUTIONS:
+    if not isinstance(name, str) or name not in DISTRIBUTIONS:
         from .errors import did_you_mean
         raise ScenarioError(source, f"{path}.dist", f"unknown distribution {name!r}." + did_you_mean(name, DISTRIBUTIONS)
                             + " Allowed: " + ", ".join(DISTRIBUTIONS))
@@ -174,8 +202,10 @@ def draw(dist: dict, u: np.ndarray) -> np.ndarray:
 class Population:
     """Struct of arrays, one entry per customer. Small dtypes; no object per customer."""
 
-    def __init__(self, market: dict, traits: dict, users: int, rng: Keyed, chunk: int = 1 << 20):
+    def __init__(self, market: dict, traits: dict, users: int, rng: Keyed, behavior: dict | None = None,
+                 chunk: int = 1 << 20):
         n = self.n = int(users)
+        self.weight = float(market.get("represents") or n) / n   # real customers per simulated one
         self.channel_names = list(market["channels"])
         idx = np.arange(n, dtype=np.int64)
         # customers are numbered channel by channel: channel c holds a contiguous block, so
@@ -201,31 +231,42 @@ class Population:
             edge += share
         del u
         self.in_pond = np.zeros(n, bool)   # written only through join_pond / leave_pond
+        self.left_pond = np.zeros(n, bool)  # opted out (unsubscribed, blocked): not asked again
         self._pond: np.ndarray | None = None
         if market["initial_in_pond"] > 0:
             eligible = (self.stage != UNAWARE) & (self.stage != LOST)
             self.in_pond[eligible & (rng.uniform("initial_in_pond", -1, idx) <= market["initial_in_pond"])] = True
         self.trust = np.full(n, market["initial_trust"], np.float32)
         self.fatigue = np.zeros(n, np.float32)
+        self.last_useful_day = np.zeros(n, np.int16)           # last useful touch (pond members drift after silence)
+        self.reference_price = np.ones(n, np.float32)          # share of list price the customer expects to pay
         # orders before the run: purchased = 1, loyal and dormant = 2 (bought again before going quiet)
         self.initial_orders = np.zeros(n, np.int8)
         self.initial_orders[self.stage == PURCHASED] = 1
         self.initial_orders[(self.stage == LOYAL) | (self.stage == DORMANT)] = 2
         self.orders = self.initial_orders.astype(np.int32)
-        self.first_purchase_day = np.full(n, NEVER, np.int16)   # first purchase inside the run
+        self.first_purchase_day = np.full(n, NEVER, np.int16)   # first purchase ever, when inside the run
         self.last_purchase_day = np.full(n, NEVER, np.int16)
-        self.margin_365_cny = np.zeros(n, np.float32)          # gross profit in 365 days after first purchase
+        had = np.flatnonzero(self.initial_orders)               # an existing base: their last order before day 0
+        if had.size:
+            since = draw(market["initial_days_since_order"], rng.uniform("initial_days_since_order", -1, had))
+            self.last_purchase_day[had] = -np.minimum(np.round(since), 30_000).astype(np.int16)
+        self.margin_clv_cny = np.zeros(n, np.float32)          # gross profit within the CLV horizon after the first purchase
         from .coupons import Coupons
-        self.coupons = Coupons(n)   # the one coupon each customer may hold
+        b = behavior or {}
+        self.regularity = int(b.get("purchase_regularity", 1))   # Erlang-k shape of times between orders
+        self.coupons = Coupons(n, b.get("order_value_sd_log", 0.0), b.get("topup_value_share", 0.0))
         # remaining unit-exponential "clocks": leave the current stage / next purchase; each is
         # keyed by the customer's own count (j-th stage, k-th order), see rng.uniform_nth
         self.moves = np.zeros(n, np.int32)  # stage clocks drawn so far (keys the next draw)
         self.stage_clock = np.empty(n, np.float32)
         self.purchase_clock = np.empty(n, np.float32)
+        self.pond_clock = np.empty(n, np.float32)            # leaving the pond (one per customer: no return)
         for start in range(0, n, chunk):
             sl = slice(start, start + chunk)
             self.stage_clock[sl] = rng.exponential_nth("stage_clock", idx[sl], 0)
-            self.purchase_clock[sl] = rng.exponential_nth("purchase_clock", idx[sl], self.orders[sl])
+            self.purchase_clock[sl] = rng.erlang_nth("purchase_clock", idx[sl], self.orders[sl], self.regularity)
+            self.pond_clock[sl] = rng.exponential_nth("pond_clock", idx[sl], 0)
         self.stage_clock[self.stage == LOST] = np.inf
         self.purchase_clock[self.stage == LOST] = np.inf
 
@@ -249,7 +290,9 @@ class Population:
         self._pond = None
 
     def leave_pond(self, idx: np.ndarray) -> None:
+        """Members leave the pond for good: an opt-out is respected, pond routes skip them."""
         self.in_pond[idx] = False
+        self.left_pond[idx] = True
         self._pond = None
 
     def pond_members(self) -> np.ndarray:

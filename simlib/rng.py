@@ -86,3 +86,11 @@ class Keyed:
 
     def exponential_nth(self, decision: str, idx, nth) -> np.ndarray:
         return -np.log(self.uniform_nth(decision, idx, nth))
+
+    def erlang_nth(self, decision: str, idx, nth, k: int) -> np.ndarray:
+        """Erlang-k draws (sum of ``k`` unit exponentials, mean k), keyed like ``uniform_nth``: the
+        n-th uses occurrences n*k ... n*k + k - 1, so k = 1 is ``exponential_nth`` itself."""
+        if k == 1:
+            return self.exponential_nth(decision, idx, nth)
+        nth = np.asarray(nth, np.int64) * k
+        return sum(self.exponential_nth(decision, idx, nth + j) for j in range(k))

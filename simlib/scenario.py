@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from .behavior import BEHAVIOR_PARAMS
+from .behavior import BEHAVIOR_PARAMS, check_seasons
 from .errors import ScenarioError, did_you_mean, short_repr
 from .ledger import ECONOMICS_PARAMS
 from .params import Param, check_keys, resolve
@@ -80,6 +80,11 @@ class Scenario:
                                     "on, and this scenario is already built. Write a scenario file with "
                                     "`extends: [<this scenario>, <the other>]` (later files win) and run that")
             merged = deep_merge(merged, part)
+        market = merged.get("market")
+        if (isinstance(market, dict) and market.get("users") != self.data["market"]["users"]
+                and market.get("represents") is None):
+            # fewer or more simulated customers for the same market: precision, not a new market
+            merged["market"] = {**market, "represents": self.data["market"]["represents"]}
         return Scenario(merged, source=where)
 
     def to_yaml(self) -> str:
@@ -208,6 +213,7 @@ def validate(raw: Mapping, source: str) -> dict:
         "behavior": resolve(BEHAVIOR_PARAMS, raw.get("behavior"), source, "behavior"),
         "economics": resolve(ECONOMICS_PARAMS, raw.get("economics"), source, "economics"),
     }
+    check_seasons(out["behavior"], out["market"], source)
     policies = raw.get("policies") or {}
     if len(policies) > MAX_POLICIES:
         raise ScenarioError(source, "policies", f"{len(policies)} policies; at most {MAX_POLICIES}")

@@ -29,12 +29,14 @@ FIELDS = {
     "useful": Field("customer", "useful-content units received (trust, interest, waking)", np.float32),
     "load": Field("customer", "message load, in messages, after the relief of usefulness", np.float32),
     "chat": Field("customer", "had a one-to-one chat", bool),
+    "belonging": Field("customer", "activity (0-1) of the community group the customer takes part in", np.float32),
     # per public channel
     "ad_awareness": Field("channel", "awareness hazard from ads and events, per day"),
     "pond_entry": Field("channel", "hazard that an aware-or-later customer joins the pond, per day"),
     "pond_entry_cost": Field("channel", "sum over sources of hazard x cost per member (CNY)"),
     "pond_on_purchase": Field("channel", "chance a buyer joins the pond (package insert)"),
     "pond_on_purchase_cost": Field("channel", "sum over sources of chance x cost per member (CNY)"),
+    "pond_min_orders": Field("channel", "orders a customer needs before a pond route admits them (smallest open route)"),
     # market-wide multipliers
     "purchase_multiplier": Field("scalar", "calendar multiplier on every purchase hazard", default=1.0),
     "interest_multiplier": Field("scalar", "calendar multiplier on every interest hazard", default=1.0),
@@ -45,6 +47,7 @@ FIELDS = {
     "coupons_redeemed": Field("count", "coupons used on orders", int),
     "purchases": Field("count", "orders", int),
     "new_buyers": Field("count", "first orders in the run", int),
+    "pond_gmv_cny": Field("count", "list value of the orders of customers in the pond when they ordered", float),
 }
 PER_CUSTOMER = [name for name, f in FIELDS.items() if f.kind == "customer"]
 

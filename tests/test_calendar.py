@@ -64,7 +64,7 @@ def test_default_calendar_has_three_festivals_in_a_year():
     r = simlib.run(scenario({"cal": {"type": "festival_calendar", "start_date": "2025-01-01"}}, users=2000, days=365),
                    seed=SEED)
     d = r.daily.set_index("day")
-    main = [d.index[d["cal.purchase_multiplier"] == m].tolist() for m in (2.5, 3.5, 1.8)]
+    main = [d.index[d["cal.purchase_multiplier"] == m].tolist() for m in (3.0, 5.0, 1.8)]
     assert main == [[168], [314], [345]]   # 18 June, 11 November, 12 December 2025
 
 
@@ -80,7 +80,7 @@ def test_livestream_sessions_happen_on_their_days_and_lift_viewers():
     # session days sell more than the days between them, and more than the same days without streams
     on = r.loc[sessions, "purchases"].mean()
     between = r.loc[[d + 3 for d in sessions if d + 3 < 160], "purchases"].mean()
-    assert on > 1.3 * between
+    assert on > 1.15 * between
     assert on > 1.3 * p.loc[sessions, "purchases"].mean()
     # the call to join the group fills the pond on session days
     assert r.loc[sessions, "pond_joins"].mean() > 1.5 * p.loc[sessions, "pond_joins"].mean()

@@ -148,11 +148,13 @@ def test_engine_transaction_log_fits_back_to_the_scenario():
         "traits": {
             "purchase_rate_per_day": {"dist": "gamma", "shape": ENGINE_TRUTH["r"], "scale": ENGINE_TRUTH["scale"]},
             "dropout_after_purchase": {"dist": "beta", "a": ENGINE_TRUTH["a"], "b": ENGINE_TRUTH["b"]},
+            "lifetime_hazard_per_day": {"dist": "constant", "value": 0.0},
             "basket_value_cny": {"dist": "lognormal", "mean_log": ENGINE_TRUTH["mean_log"],
                                  "sd_log": ENGINE_TRUTH["sd_log"]}},
         "behavior": {"awareness_per_day": 0.0, "word_of_mouth_per_day": 0.0, "first_purchase_per_day": 0.02,
                      "lose_interest_per_day": 0.0, "dormancy_per_day": 0.0, "unsubscribe_per_day": 0.0,
-                     "trust_effect": 0.0, "social_proof_effect": 0.0},
+                     "trust_effect": 0.0, "social_proof_effect": 0.0, "retention_trust_effect": 0.0,
+                     "order_value_sd_log": 0.0},
     })
     res = simlib.run(sc, seed=1, record_transactions=True)
     cal = calibrate_log(transactions_from_frame(res.transactions), calibration_end=279, holdout_end=419,

@@ -46,7 +46,7 @@ def test_ledger_balances(pond_run):
     assert set(ledger.loc[ledger["kind"].str.startswith("marketing"), "account"]) >= {"ad_spend", "pond_acquisition", "content_production"}
     assert s["roi"] == pytest.approx((s["gross_profit_cny"] - marketing) / marketing)
     acquisition = ledger.loc[ledger["kind"] == "marketing_acquisition", "amount_cny"].sum()
-    assert s["cac_cny"] == pytest.approx(acquisition / s["new_buyers"])
+    assert s["cac_cny"] == pytest.approx(acquisition / (s["new_buyers"] * s["customers_per_simulated"]))
     # daily columns add up to the same totals
     for col, key in [("gmv_cny", "gmv_cny"), ("discount_cny", "discount_cny"), ("ad_spend_cny", "ad_spend_cny"),
                      ("marketing_cost_cny", "marketing_cost_cny"), ("purchases", "purchases")]:
@@ -59,8 +59,10 @@ def test_transactions_reconcile_with_ledger():
     res = simlib.run("baseline", seed=4, users=3000, days=90, overrides=POND, record_transactions=True)
     tx = res.transactions
     assert len(tx) == res.summary["purchases"]
-    assert tx["amount_cny"].sum() == pytest.approx(res.summary["gmv_cny"])
-    assert tx["discount_cny"].sum() == pytest.approx(res.summary["discount_cny"])
+    w = res.summary["customers_per_simulated"]       # each simulated customer's orders stand for w
+    assert w == pytest.approx(20_000 / 3000)
+    assert tx["amount_cny"].sum() * w == pytest.approx(res.summary["gmv_cny"])
+    assert tx["discount_cny"].sum() * w == pytest.approx(res.summary["discount_cny"])
     assert (tx["discount_cny"] <= tx["amount_cny"]).all()
     buyers = tx["customer_id"].nunique()
     assert buyers == res.summary["buyers"]

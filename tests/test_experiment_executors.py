@@ -14,8 +14,9 @@ TOY = {"name": "funnel", "model": "toy_funnel", "replications": 4, "seed": 11,
 
 ENGINE = {"name": "engine", "base": "scenarios/baseline.yaml", "users": 400, "days": 40,
           "replications": 3, "seed": 5,
-          "arms": {"ads": {}, "pond": {"overrides": {
-              "policies.douyin_ads.pond_entry_on_purchase": 0.5,
+          # a market of 400 real customers (not 400 standing for the baseline's 20,000)
+          "arms": {"ads": {"overrides": {"market.represents": 400}}, "pond": {"overrides": {
+              "market.represents": 400, "policies.douyin_ads.pond_entry_on_purchase": 0.5,
               "policies.coupon": {"type": "flat_coupon", "every_days": 10, "off_share": 0.1}}}},
           "outcomes": {"gross_profit_cny": "maximize", "coupons_redeemed": "maximize"}}
 

@@ -45,18 +45,19 @@ def test_metric_constraint_and_frontier():
 
 
 def test_simulator_scenario_with_known_optimum():
-    # Coupons that do not change behaviour (discount_effect 0) only give margin away, so the
-    # best coupon is the shallowest and rarest the team's rules allow: off_share >= 0.05 and
-    # a drop at least every 14 days.
+    # Coupons that do not change behaviour (discount_effect 0, and their messages make nobody
+    # leave the pond) only give margin away, so the best coupon is the shallowest and rarest the
+    # team's rules allow: off_share >= 0.05 and a drop at least every 14 days.
     exp = {"name": "coupon_rules", "base": BASE, "users": 800, "days": 60, "replications": 2, "seed": 9,
            "arms": {"pond": {"overrides": {
-               "behavior.discount_effect": 0.0, "policies.search_ads.enabled": False,
+               "market.represents": 800, "behavior.discount_effect": 0.0, "behavior.unsubscribe_per_message": 0.0,
+               "policies.search_ads.enabled": False,
                "policies.douyin_ads.pond_entry_on_purchase": 1.0,
                "policies.coupon": {"type": "flat_coupon", "every_days": 10, "off_share": 0.1}}}},
            "levers": {"policies.coupon.off_share": {"low": 0.0, "high": 0.5},
                       "policies.coupon.every_days": {"low": 3, "high": 40, "integer": True}},
            "outcomes": {"gross_profit_cny": "maximize"},
-           "optimize": {"outcome": "gross_profit_cny", "candidates": 16, "rounds": 2, "keep": 3,
+           "optimize": {"outcome": "gross_profit_cny", "candidates": 24, "rounds": 3, "keep": 3,
                         "constraints": [
                             {"levers": {"policies.coupon.off_share": 1}, "min": 0.05, "name": "min_depth"},
                             {"levers": {"policies.coupon.every_days": 1}, "max": 14, "name": "cadence"}]}}

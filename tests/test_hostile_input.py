@@ -210,16 +210,11 @@ def test_run_refuses_an_out_that_is_a_file_before_running(tmp_path):
     assert blocker.read_text() == "a file the user keeps"
 
 
-# Known gaps in files owned by others (population.py, behavior.py / engine.py): strict, so the
-# marker must go when they are fixed.
-@pytest.mark.xfail(strict=True, raises=TypeError, reason="population.resolve_distribution looks a list up in a dict")
 def test_trait_distribution_named_by_a_list_is_a_user_error():
     with pytest.raises(simlib.ScenarioError):
         simlib.scenario_from_dict({"extends": "baseline", "traits": {"basket_value_cny": {"dist": ["gamma"]}}})
 
 
-@pytest.mark.xfail(strict=True, raises=RuntimeError, reason="behaviour hazards have no upper bound; the engine "
-                                                             "raises RuntimeError on an absurd one")
 def test_absurd_hazard_is_refused_at_validation():
     with pytest.raises(simlib.ScenarioError):
         simlib.run({"extends": "classic_bass", "behavior": {"awareness_per_day": 1e300}}, users=200, days=3)

@@ -203,4 +203,11 @@ def test_incentive_presets_validate_and_run_small():
     assert ladder.summary["ladder.coupons_redeemed"] > 0
     points = simlib.run("points_program", users=3000, days=90, seed=SEED)
     assert points.summary["points.points_earned"] > 0
-    assert points.daily["tiers.members_silver"].iloc[-1] > 0
+    tiers = simlib.run("member_tiers", users=3000, days=90, seed=SEED)
+    assert tiers.daily["tiers.members_silver"].iloc[-1] > 0
+    # each strategy preset adds only its own policies to the pond, the reference for pond strategies
+    pond = simlib.load_scenario("pond").data["policies"]
+    for name in ("coupon_ladder", "points_program", "member_tiers", "content_first", "daily_ads",
+                 "outreach_by_repurchase_cycle", "referral_fission"):
+        sc = simlib.load_scenario(name).data["policies"]
+        assert {k: v for k, v in sc.items() if k in pond} == pond, name

@@ -60,7 +60,9 @@ def test_points_liability_is_outstanding_points_times_the_catalogue_value(saved)
         value = max(g["cost_cny"] / g["points"] for g in cfg["catalogue"])  # the stated rule
         booked = ledger[(ledger["account"] == "points_liability") & (ledger["source"] == name)]
         assert booked["day"].tolist() == [res.summary["days"] - 1]
-        assert booked["amount_cny"].sum() == pytest.approx(outstanding * value, rel=1e-9)
+        # the simulated customers' points, for the real customers each stands for
+        w = res.summary["customers_per_simulated"]
+        assert booked["amount_cny"].sum() == pytest.approx(outstanding * value * w, rel=1e-9)
         assert res.summary[f"{name}.value_cny_per_point"] == value
     assert res.summary["points_liability_cny"] == pytest.approx(
         ledger.loc[ledger["account"] == "points_liability", "amount_cny"].sum(), rel=1e-12)

@@ -178,7 +178,7 @@ def test_bad_outreach_settings_are_scenario_errors():
         as_scenario(scenario(staff(-1)))
 
 
-@pytest.mark.parametrize("preset", ["outreach_by_repurchase_cycle", "koc_community", "referral_fission", "livestream_host"])
+@pytest.mark.parametrize("preset", ["outreach_by_repurchase_cycle", "koc_community", "livestream_host"])
 def test_presets_validate_and_run_small(preset):
     sc = simlib.load_scenario(f"{preset}.yaml")
     assert sc.get("policies.douyin_ads.type") == "paid_acquisition"   # extends the baseline

@@ -10,6 +10,7 @@ import pytest
 from scipy import linalg, special
 
 import simlib
+from simlib.engine import Sim
 from simlib.population import STAGES
 
 
@@ -75,7 +76,40 @@ def test_bgnbd_expected_repeat_orders_match_closed_form():
     assert res.summary["lost_end"] > 0 and res.summary["purchased_end"] > 0
 
 
-@pytest.mark.parametrize("name", ["classic_ctmc", "classic_bass", "classic_bgnbd"])
+def pareto_nbd_expected_repeats(t, r, alpha, s, beta):
+    """E[X(t)] of Pareto/NBD for a customer who bought at 0 (Schmittlein et al. 1987; s != 1)."""
+    return r * beta / (alpha * (s - 1)) * (1 - (beta / (beta + t)) ** (s - 1))
+
+
+def test_pareto_nbd_expected_repeat_orders_and_p_alive_match_closed_forms():
+    sc = simlib.load_scenario("classic_pareto_nbd")
+    tr = sc.data["traits"]
+    r, alpha = tr["purchase_rate_per_day"]["shape"], 1 / tr["purchase_rate_per_day"]["scale"]
+    s, beta = tr["lifetime_hazard_per_day"]["shape"], 1 / tr["lifetime_hazard_per_day"]["scale"]
+    n, days = 100_000, 365
+    sim = Sim(sc.override({"market.users": n, "market.days": days}), seed=9, record_transactions=True)
+    tx = sim.run().transactions
+    for horizon in (30, 120, 365):
+        counts = np.bincount(tx.loc[tx["day"] < horizon, "customer_id"], minlength=n)
+        expected = pareto_nbd_expected_repeats(horizon, r, alpha, s, beta)
+        se = counts.std() / np.sqrt(n)
+        assert abs(counts.mean() - expected) <= 4.5 * se, (horizon, counts.mean(), expected)
+    alive = sim.pop.stage != STAGES.index("lost")
+    # alive at the end, unconditionally: (beta / (beta + T))^s
+    p_alive = (beta / (beta + days)) ** s
+    assert abs(alive.mean() - p_alive) <= 4.5 * np.sqrt(p_alive * (1 - p_alive) / n)
+    # P(alive | no repeat order by T) = E[e^-(l+m)T] / E[e^-(l+m)T + m / (l+m) (1 - e^-(l+m)T)]
+    # over the gamma mixture (a sample of 2M (lambda, mu) pairs: error ~1e-4)
+    rng = np.random.default_rng(0)
+    lam, mu = rng.gamma(r, 1 / alpha, 2_000_000), rng.gamma(s, 1 / beta, 2_000_000)
+    both = np.exp(-(lam + mu) * days)
+    closed = both.mean() / (both + mu / (lam + mu) * (1 - both)).mean()
+    silent = np.bincount(tx["customer_id"], minlength=n) == 0
+    got = alive[silent].mean()
+    assert abs(got - closed) <= 4.5 * np.sqrt(closed * (1 - closed) / silent.sum()) + 1e-3, (got, closed)
+
+
+@pytest.mark.parametrize("name", ["classic_ctmc", "classic_bass", "classic_bgnbd", "classic_pareto_nbd"])
 def test_classic_scenarios_have_no_marketing(name):
     res = simlib.run(name, seed=0, users=2000, days=30)
     assert res.summary["marketing_cost_cny"] == 0

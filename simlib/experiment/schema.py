@@ -26,7 +26,7 @@ KNOWN_DIRECTIONS = {
     "messages_sent": "minimize", "unsubscribes": "minimize", "discount_cny": "minimize",
     "ad_spend_cny": "minimize", "staff_cost_cny": "minimize", "lost": "minimize",
     "revenue_cny": "maximize", "cogs_cny": "minimize", "acquisition_cost_cny": "minimize",
-    "roas": "maximize", "clv_365_cny": "maximize", "new_buyers": "maximize",
+    "roas": "maximize", "clv_cny": "maximize", "new_buyers": "maximize",
     "pond_size_end": "maximize", "pond_joins": "maximize", "coupons_redeemed": "maximize",
     "loyal_end": "maximize", "lost_end": "minimize", "dormant_end": "minimize",
 }

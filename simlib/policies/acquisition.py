@@ -24,15 +24,22 @@ def _buy_reach(sim, c: int, impressions: float, awareness_per_impression: float,
     Impressions per member f -> hazard cap * (1 - exp(-a f / cap)): linear (a per impression)
     at low spend, saturating at ``cap`` at high spend, because the same people see the ads again.
     """
-    size = max(int(sim.pop.channel_size[c]), 1)
+    size = max(float(sim.pop.channel_size[c]) * sim.pop.weight, 1.0)   # real customers on the channel
     per_member = impressions / size
     cap = max_awareness_per_day
     sim.today.ad_awareness[c] += cap * -np.expm1(-awareness_per_impression * per_member / cap)
 
 
-def _open_routes(today, c: int, join_per_day: float, join_on_purchase: float, cost_per_member_cny: float) -> None:
+def _open_routes(today, c: int, join_per_day: float, join_on_purchase: float, cost_per_member_cny: float,
+                 min_orders: int = 0) -> None:
     """Pond entry on channel ``c`` today: a daily hazard for aware-or-later customers and a
-    chance per purchase, each member at ``cost_per_member_cny`` (the engine books the cost)."""
+    chance per purchase, each member at ``cost_per_member_cny`` (the engine books the cost),
+    for customers with at least ``min_orders`` orders (when routes on one channel ask for
+    different numbers, the smallest applies)."""
+    if not (join_per_day or join_on_purchase):
+        return
+    first = not (today.pond_entry[c] or today.pond_on_purchase[c])
+    today.pond_min_orders[c] = min_orders if first else min(today.pond_min_orders[c], min_orders)
     if join_per_day:
         today.pond_entry[c] += join_per_day
         today.pond_entry_cost[c] += join_per_day * cost_per_member_cny
@@ -62,6 +69,8 @@ class PaidAcquisition(Policy):
         "pond_entry_per_day": Param(0.0, "hazard that an aware-or-later customer on the channel joins the pond", "per day", low=0.0),
         "pond_entry_on_purchase": Param(0.0, "chance a buyer on the channel joins the pond at purchase", "probability", low=0.0, high=1.0),
         "cost_per_pond_member_cny": Param(0.0, "cost of each member moved into the pond (gift, staff time)", "CNY", low=0.0),
+        "pond_entry_min_orders": Param(0, "orders a customer needs before being admitted to the pond (the host admits "
+                                          "fans with 2+ orders)", "orders", int, low=0, high=1000),
     }
 
     @classmethod
@@ -76,7 +85,8 @@ class PaidAcquisition(Policy):
         p, sim = self.p, self.sim
         self.impressions = p["budget_cny_per_day"] / p["cpm_cny"] * 1000.0
         _buy_reach(sim, self.c, self.impressions, p["awareness_per_impression"], p["max_awareness_per_day"])
-        _open_routes(sim.today, self.c, p["pond_entry_per_day"], p["pond_entry_on_purchase"], p["cost_per_pond_member_cny"])
+        _open_routes(sim.today, self.c, p["pond_entry_per_day"], p["pond_entry_on_purchase"], p["cost_per_pond_member_cny"],
+                     p["pond_entry_min_orders"])
         sim.ledger.post(day, "ad_spend", p["budget_cny_per_day"], source=self.name, channel=p["channel"])
 
     def record(self, day):
@@ -97,6 +107,7 @@ ROUTE_PARAMS = {
     "cost_per_member_cny": Param(0.0, "cost of each member added by this route (gift, insert, staff time)", "CNY", low=0.0),
     "every_days": Param(1, "the route is open one day in this many (e.g. 7 for a weekly livestream call)", "days",
                         int, low=1),
+    "min_orders": Param(0, "orders a customer needs before this route admits them", "orders", int, low=0, high=1000),
 }
 
 SCHEDULE_PARAMS = {
@@ -126,7 +137,7 @@ MIX_CHANNEL_PARAMS = {
     "max_awareness_per_day": Param(0.05, "reach saturation: the awareness hazard unlimited spend approaches",
                                    "per day", low=1e-9),
     "pond_routes": Param([], "routes into the pond from this channel: a list of {route, join_per_day, "
-                             "join_on_purchase, cost_per_member_cny, every_days}", "", list),
+                             "join_on_purchase, cost_per_member_cny, every_days, min_orders}", "", list),
 }
 
 
@@ -220,7 +231,7 @@ class AcquisitionMix(Policy):
             for route in spec["pond_routes"]:
                 if (day - self.p["start_day"]) % route["every_days"] == 0:
                     _open_routes(sim.today, c, route["join_per_day"], route["join_on_purchase"],
-                                 route["cost_per_member_cny"])
+                                 route["cost_per_member_cny"], route["min_orders"])
 
     def record(self, day):
         on = self.active(day)

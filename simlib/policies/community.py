@@ -4,10 +4,13 @@ Groups open one after another as members arrive (group 2 opens when group 1 is f
 group has an activity level in [0, 1] that decays with a half-life and is lifted by
 activation events (at opening, when KOCs "set the tone", and periodically) and by its KOCs.
 Activity is what makes a group worth being in: its chatter is useful content for members,
-and it carries social proof (the share of members who bought recently). After-sales
-complaints arise from members' orders, spread within the group while open, lower members'
-purchase hazards and tire them, and are closed by staff (a ``staff_chats`` team) or calmed
-by the group's KOCs.
+it carries social proof (the share of members who bought recently), and taking part keeps
+members (``behavior.retention_community_effect``: belonging lowers dormancy, churn and
+leaving the pond). Members chose the group, so its chatter loads them lightly
+(``chatter_load_share``); a member it tires mutes the group rather than leaving the pond, and
+hears no more chatter. After-sales complaints arise from members' orders, spread within the
+group while open, lower members' purchase hazards and tire them, and are closed by staff (a
+``staff_chats`` team) or calmed by the group's KOCs, often before they spread.
 """
 
 from __future__ import annotations
@@ -26,18 +29,23 @@ class CommunityGroups(Policy):
 
     Per day, for a member of group g with activity A_g and recent-buyer share s_g:
     - useful content: ``A_g * content_units_at_full_activity`` units of quality
-      ``content_quality`` (same effect as content: trust, interest, wake-up; and load);
+      ``content_quality`` (same effect as content: trust, interest, wake-up), with only
+      ``chatter_load_share`` of the load a message of that quality carries;
+    - belonging A_g (the relationship's community term);
     - purchase_boost += ``social_proof_effect * s_g * A_g * social_susceptibility``
       - ``complaint_effect * c_g`` with c_g the share of the group complaining now;
     - A_g <- A_g * 0.5 ** (1 / ``activity_half_life_days``) + lifts, capped at 1:
       ``activation_lift`` at opening and every ``activation_every_days``, plus
       ``koc_lift_per_day`` per KOC member (up to ``koc_lift_max_kocs`` KOCs).
-    Complaints: each member order opens one with ``complaint_per_order``; each open complaint
-    makes other members complain at ``complaint_spread_per_day * A_g`` per complaint share;
-    open ones close at ``complaint_close_per_day`` on their own, plus ``koc_calm_per_day`` per
-    KOC in the group, and for sure when ``complaint_staff`` (a staff_chats team) chats with
-    the complainer that day (staff capacity permitting). Journeys can ``invite(idx)`` pond
-    members, who take a seat at once, skipping the order threshold.
+    A member whose fatigue exceeds their tolerance mutes the group at ``mute_per_fatigue``
+    per unit excess; muted members keep their seat and stay in the pond but get none of the
+    above. Complaints: each member order opens one with ``complaint_per_order``; a KOC in the
+    group calms a new one before it spreads with chance 1 - exp(-``koc_calm_per_day`` x KOCs);
+    each open complaint makes other members complain at ``complaint_spread_per_day * A_g`` per
+    complaint share; open ones close at ``complaint_close_per_day`` on their own, plus
+    ``koc_calm_per_day`` per KOC in the group, and for sure when ``complaint_staff`` (a
+    staff_chats team) chats with the complainer that day (staff capacity permitting). Journeys
+    can ``invite(idx)`` pond members, who take a seat at once, skipping the order threshold.
     """
 
     params = {
@@ -47,20 +55,28 @@ class CommunityGroups(Policy):
         "join_per_day": Param(0.2, "hazard that an eligible pond member accepts the invitation and joins", "per day", low=0.0),
         "content_units_at_full_activity": Param(0.5, "useful-content units a member gets per day from a fully active group", "units per day", low=0.0),
         "content_quality": Param(0.7, "usefulness of group chatter (1 useful, 0 ads)", "0-1", low=0.0, high=1.0),
+        "chatter_load_share": Param(0.2, "share of the load of a message of the same quality that group chatter carries "
+                                         "for members, who chose the group (opt-in content)", "share", low=0.0, high=1.0),
+        "mute_per_fatigue": Param(0.05, "hazard a member mutes the group per unit excess fatigue (instead of leaving "
+                                        "the pond)", "per day", low=0.0),
         "activity_half_life_days": Param(30.0, "activity halves in this many days without lifts", "days", low=1e-3),
         "initial_activity": Param(0.5, "activity of a group when it opens, before activation", "0-1", low=0.0, high=1.0),
-        "activation_lift": Param(0.5, "activity added by an activation event (KOCs set the tone, a launch)", "0-1", low=0.0, high=1.0),
+        "activation_lift": Param(0.5, "activity added by an activation event (KOCs set the tone, a launch)", "0-1", low=0.0, high=1.0,
+                                 source="assumption, tested 0.2-0.8"),
         "activation_every_days": Param(0, "days between activation events after opening (0: only at opening)", "days", int, low=0),
         "activate_at_opening": Param(True, "an activation event when the group opens", "", bool),
-        "koc_lift_per_day": Param(0.004, "activity added per day per KOC member", "per day", low=0.0),
-        "koc_lift_max_kocs": Param(5, "KOCs beyond this number add nothing more", "KOCs", int, low=0),
-        "social_proof_effect": Param(1.0, "log-multiplier on purchase per unit recent-buyer share x activity", "log", low=0.0),
+        "koc_lift_per_day": Param(0.004, "activity added per day per KOC member", "per day", low=0.0,
+                                  source="assumption, tested 0-0.01"),
+        "koc_lift_max_kocs": Param(5, "KOCs beyond this number add nothing more", "KOCs", int, low=0, source="assumption"),
+        "social_proof_effect": Param(1.0, "log-multiplier on purchase per unit recent-buyer share x activity", "log", low=0.0,
+                                     source="+19 % revenue after joining a community (Manchanda et al. 2015), +13-20 % from popularity signals (Cai, Chen & Fang 2009): ~0.2 at a 20 % recent-buyer share; tested 0-1.5 (docs/evidence.md s6)"),
         "recent_purchase_days": Param(7, "a member 'bought recently' within this many days", "days", int, low=1, high=365),
         "complaint_per_order": Param(0.02, "chance one member order leads to an after-sales complaint", "probability", low=0.0, high=1.0),
         "complaint_spread_per_day": Param(0.5, "hazard a member joins in, per unit complaining share x activity", "per day", low=0.0),
         "complaint_close_per_day": Param(0.05, "hazard an open complaint calms down by itself", "per day", low=0.0),
         "koc_calm_per_day": Param(0.1, "extra closing hazard per KOC in the group", "per day", low=0.0),
-        "complaint_effect": Param(3.0, "log-multiplier down on members' purchase per unit complaining share", "log", low=0.0),
+        "complaint_effect": Param(3.0, "log-multiplier down on members' purchase per unit complaining share", "log", low=0.0,
+                                  source="assumption, tested 1-5"),
         "complaint_load": Param(0.5, "messages-equivalent load on a member per day per unit complaining share (tires them)", "messages", low=0.0),
         "complaint_staff": Param(None, "staff_chats policy that handles complaints first thing (null: none)", "", str, nullable=True),
         "complaint_staff_priority": Param(-1, "priority of complaint chats on that team (lower first)", "", int),
@@ -76,6 +92,7 @@ class CommunityGroups(Policy):
         sim, p = self.sim, self.p
         self.group = sim.pop.add_array(f"{self.name}_group", np.int32, -1)
         self.complaining = sim.pop.add_array(f"{self.name}_complaining", bool, False)
+        self.muted = sim.pop.add_array(f"{self.name}_muted", bool, False)
         self.size = np.zeros(p["groups"], np.int64)
         self.opened_day = np.full(p["groups"], -1, np.int64)
         self.activity = np.zeros(p["groups"])
@@ -86,7 +103,10 @@ class CommunityGroups(Policy):
         if p["complaint_staff"] is not None:
             self.staff = find_policy(sim, p["complaint_staff"])
         self._decay = 0.5 ** (1.0 / p["activity_half_life_days"])
-        self.day_counts = dict(joined=0, new_complaints=0, spread_complaints=0, closed_complaints=0)
+        # seats per group: group_size_limit real members, each simulated member stands for weight of them
+        self.seats = max(int(round(p["group_size_limit"] / sim.pop.weight)), 1)
+        self.day_counts = dict(joined=0, muted=0, new_complaints=0, calmed_at_once=0, spread_complaints=0,
+                               closed_complaints=0)
 
     # --- what other policies call ----------------------------------------------------------
     def members(self) -> np.ndarray:
@@ -125,25 +145,43 @@ class CommunityGroups(Policy):
         share_recent = np.bincount(g, weights=recent, minlength=p["groups"]) / size
         complaining = np.bincount(g, weights=self.complaining[m], minlength=p["groups"]) / size
         a = self.activity.astype(f32)[g]
-        # group chatter: useful content and load, like a message of that quality
-        units = a * f32(p["content_units_at_full_activity"])
+        self._mute(day, m)
+        listening = ~self.muted[m]
+        a_heard = a * listening
+        # group chatter: useful content, belonging and a light load (members chose the group)
+        units = a_heard * f32(p["content_units_at_full_activity"])
         useful = units * (f32(p["content_quality"]) * self._affinity)
         t = sim.today
         t.touch("useful")[m] += useful
+        t.touch("belonging")[m] = np.maximum(t.belonging[m], a_heard)
         # social proof lifts, complaints weigh on purchases and tire
         proof = (p["social_proof_effect"] * share_recent * self.activity).astype(f32)
         weigh = (p["complaint_effect"] * complaining).astype(f32)
-        t.touch("purchase_boost")[m] += proof[g] * self._susceptibility - weigh[g]
+        t.touch("purchase_boost")[m] += (proof[g] * self._susceptibility - weigh[g]) * listening
         tire = (p["complaint_load"] * complaining).astype(f32)
-        t.touch("load")[m] += units - f32(sim.behavior.p["useful_relief"]) * useful + tire[g]
-        if hasattr(sim.behavior, "fatigue_on"):  # the behaviour skips fatigue until something tires anyone
-            sim.behavior.fatigue_on = True
+        chatter = f32(p["chatter_load_share"]) * (units - f32(sim.behavior.p["useful_relief"]) * useful)
+        t.touch("load")[m] += chatter + tire[g] * listening
         self._spread(day, m, g, a, complaining)
         if self.staff is not None:
             open_ = m[self.complaining[m]]
             if open_.size:
                 self.staff.assign(open_, p["complaint_staff_priority"])
         sim.ledger.post(day, "events", p["cost_cny_per_group_per_day"] * np.count_nonzero(opened), source=self.name)
+
+    def _mute(self, day, m):
+        """Members tired beyond their tolerance mute the group (they stay in it and in the pond)."""
+        if not self.p["mute_per_fatigue"] or not self.sim.behavior.fatigue_on:
+            return
+        pop = self.sim.pop
+        excess = np.maximum(pop.fatigue[m] - np.float32(1), np.float32(0))
+        tired = np.flatnonzero((excess > 0) & ~self.muted[m])
+        if not tired.size:
+            return
+        who = m[tired]
+        u = self.sim.rng.uniform(f"{self.name}:mute", day, who)
+        mute = who[u < -np.expm1(-self.p["mute_per_fatigue"] * excess[tired].astype(np.float64))]
+        self.muted[mute] = True
+        self.day_counts["muted"] += mute.size
 
     def _leave(self):
         pop = self.sim.pop
@@ -154,6 +192,7 @@ class CommunityGroups(Policy):
             self.size -= np.bincount(self.group[gone], minlength=self.p["groups"])
             self.group[gone] = -1
             self.complaining[gone] = False
+            self.muted[gone] = False
             self._members = m[~out]
             self._affinity = self._affinity[~out]
             self._susceptibility = self._susceptibility[~out]
@@ -168,7 +207,7 @@ class CommunityGroups(Policy):
 
     def _join(self, day):
         p, sim, pop = self.p, self.sim, self.sim.pop
-        if not (self.size < p["group_size_limit"]).any():
+        if not (self.size < self.seats).any():
             return
         pond = sim.pond_members()
         eligible = pond[(pop.orders[pond] >= p["entry_min_orders"]) & (self.group[pond] < 0) & (pop.stage[pond] != LOST)]
@@ -180,7 +219,7 @@ class CommunityGroups(Policy):
     def _seat(self, joiners: np.ndarray, day: int) -> np.ndarray:
         """Put ``joiners`` (unique, in no group) into groups in order: group 2 opens when 1 is full."""
         p = self.p
-        room = p["group_size_limit"] - self.size
+        room = self.seats - self.size
         seats = np.repeat(np.arange(p["groups"]), room)[: joiners.size]
         joiners = joiners[: seats.size]
         if not joiners.size:
@@ -225,8 +264,13 @@ class CommunityGroups(Policy):
         new = idx[sim.rng.uniform(f"{self.name}:after_sales", day, idx) < p["complaint_per_order"]]
         new = np.unique(new)
         new = new[~self.complaining[new]]
-        self.complaining[new] = True
         self.day_counts["new_complaints"] = new.size
+        if new.size and p["koc_calm_per_day"]:   # a KOC in the group calms it before it spreads
+            kocs = self.kocs_per_group()[self.group[new]]
+            calm = sim.rng.uniform(f"{self.name}:calm", day, new) < -np.expm1(-p["koc_calm_per_day"] * kocs)
+            self.day_counts["calmed_at_once"] = int(np.count_nonzero(calm))
+            new = new[~calm]
+        self.complaining[new] = True
 
     def record(self, day):
         opened = self.opened_day >= 0
@@ -235,6 +279,7 @@ class CommunityGroups(Policy):
                "members": int(m.size),
                "mean_activity": float(self.activity[opened].mean()) if opened.any() else 0.0,
                "open_complaints": int(np.count_nonzero(self.complaining[m])) if m.size else 0,
+               "muted_members": int(np.count_nonzero(self.muted[m])) if m.size else 0,
                **self.day_counts}
         self.day_counts = dict.fromkeys(self.day_counts, 0)
         return row

@@ -32,9 +32,10 @@ class ContentBroadcast(Policy):
         "messages_per_send": Param(1, "posts per member per send", "messages", int, low=1, high=100),
         "quality": Param(0.7, "usefulness: 1 useful content, 0 hard ad", "0-1", low=0.0, high=1.0),
         "cost_cny_per_send": Param(0.0, "production cost of one send", "CNY", low=0.0),
-        "interest_effect": Param(0.0, "log-lift on aware -> interested on the day of a send (a call to look)", "log",
+        "interest_effect": Param(0.0, "log-lift on aware -> interested on the day of a send (a call to look)", "log", source="assumption (0: none)",
                                  low=0.0),
-        "purchase_effect": Param(0.0, "log-lift on purchase on the day of a send (a call to buy)", "log", low=0.0),
+        "purchase_effect": Param(0.0, "log-lift on purchase on the day of a send (a call to buy)", "log", low=0.0,
+                                 source="assumption (0: none); a reminder that features a product, tested 0-0.6"),
     }
 
     def act(self, day):
@@ -62,8 +63,10 @@ CHANNEL_SCHEMA = {
     "reach_share": Param(1.0, "share of pond members who see a post (opened, scrolled past)", "share", low=0.0, high=1.0),
     "offset_days": Param(0, "first post this many days after the policy starts", "days", int, low=0),
     "cost_cny_per_send": Param(0.0, "production cost of one post", "CNY", low=0.0),
-    "interest_effect": Param(0.0, "log-lift on aware -> interested on the day a member sees a post", "log", low=0.0),
-    "purchase_effect": Param(0.0, "log-lift on purchase on the day a member sees a post", "log", low=0.0),
+    "interest_effect": Param(0.0, "log-lift on aware -> interested on the day a member sees a post", "log", low=0.0,
+                               source="assumption (0: none)"),
+    "purchase_effect": Param(0.0, "log-lift on purchase on the day a member sees a post", "log", low=0.0,
+                               source="assumption (0: none); a post that features a product, tested 0-0.6"),
 }
 
 
@@ -133,9 +136,10 @@ STEP_SCHEMA = {
     "wait_days": Param(3, "days after the previous step (or after entering the stage) before this one", "days",
                        int, low=0, high=3650),
     "quality": Param(None, "usefulness; default by kind", "0-1", low=0.0, high=1.0, nullable=True),
-    "interest_effect": Param(None, "log-lift on aware -> interested on the day; default by kind", "log",
+    "interest_effect": Param(None, "log-lift on aware -> interested on the day; default by kind", "log", source="assumption: the SOP defaults by kind, tested 0-1",
                              low=0.0, nullable=True),
-    "purchase_effect": Param(None, "log-lift on purchase on the day; default by kind", "log", low=0.0, nullable=True),
+    "purchase_effect": Param(None, "log-lift on purchase on the day; default by kind", "log", low=0.0, nullable=True,
+                              source="assumption: the SOP defaults by kind, tested 0-1"),
 }
 
 

@@ -315,7 +315,8 @@ class PointsProgram(Policy):
             {"name": "daily_needs", "points": 400.0, "cost_cny": 28.0, "appeal": 0.3},
         ], "gifts: name, points, cost_cny, appeal (domain.md: aspirational big brands, seasonal items, daily needs)",
             "", list),
-        "goal_effect": Param(0.6, "log-lift on purchase per unit of appeal-weighted progress to a gift", "log", low=0.0),
+        "goal_effect": Param(0.25, "log-lift on purchase per unit of appeal-weighted progress to a gift (the goal gradient)", "log", low=0.0,
+                             source="buyers speed up 20 % from the first to the last stamp of a reward card (Kivetz, Urminsky & Zheng 2006): ln 1.25; tested 0.1-0.6 (docs/evidence.md s5)"),
         "redeem_per_day": Param(0.1, "hazard that a member who can afford a gift redeems it", "per day", low=0.0),
     }
 
@@ -395,7 +396,7 @@ class PointsProgram(Policy):
         self.points[go] -= spent.astype(np.float32)
         self._update_pull(go)
         cost = float(self.cost[choice].sum())
-        sim.ledger.post(day, "points_redemption", cost, source=self.name)
+        sim.ledger.post(day, "points_redemption", cost, source=self.name, per_customer=True)
         self.deliver, self.deliver_appeal = go, self.appeal[choice]
         self.outstanding -= float(spent.sum())
         self._day.update(redemptions=int(go.size), redemption_cost_cny=cost, points_spent=float(spent.sum()))
@@ -410,7 +411,8 @@ class PointsProgram(Policy):
     def finalize(self):
         """Books the points still outstanding as a liability on the last day, in CNY."""
         value = points_value_cny_per_point(self.p["catalogue"])
-        self.sim.ledger.post(self.sim.days - 1, "points_liability", self.outstanding * value, source=self.name)
+        self.sim.ledger.post(self.sim.days - 1, "points_liability", self.outstanding * value, source=self.name,
+                             per_customer=True)
         return {**{f"{self.name}.{k}": v for k, v in self.total.items()},
                 f"{self.name}.points_outstanding": self.outstanding, f"{self.name}.value_cny_per_point": value}
 
@@ -448,7 +450,7 @@ class RedPacket(Policy):
             claim = to[sim.rng.uniform(f"{self.name}:claim", day, to) < p["claim_share"]]
             self.until[claim] = min(day + p["valid_days"] - 1, np.iinfo(np.int16).max)
             self.holders = np.flatnonzero(self.until >= day)
-            sim.ledger.post(day, "red_packets", claim.size * p["amount_cny"], source=self.name)
+            sim.ledger.post(day, "red_packets", claim.size * p["amount_cny"], source=self.name, per_customer=True)
             self._day = {"sent": int(to.size), "claimed": int(claim.size)}
             self.claimed_total += int(claim.size)
         self.holders = self.holders[self.until[self.holders] >= day]
@@ -481,7 +483,8 @@ class MemberGift(Policy):
         "audience": _audience_param(),
         "cost_cny": Param(10.0, "cost of one gift", "CNY", low=0.0),
         "appeal": Param(0.5, "how useful/welcome the gift is (usefulness units)", "0-1", low=0.0, high=1.0),
-        "reciprocity_effect": Param(0.5, "log-lift on purchase on the day a gift arrives, per unit appeal", "log", low=0.0),
+        "reciprocity_effect": Param(0.5, "log-lift on purchase on the day a gift arrives, per unit appeal (reciprocity)", "log", low=0.0,
+                                    source="assumption, tested 0-1"),
     }
 
     def init(self):
@@ -507,7 +510,7 @@ class MemberGift(Policy):
         t = sim.today
         t.touch("useful")[to] += np.float32(p["appeal"])
         t.touch("purchase_boost")[to] += np.float32(p["reciprocity_effect"] * p["appeal"])
-        sim.ledger.post(day, "gifts", to.size * p["cost_cny"], source=self.name)
+        sim.ledger.post(day, "gifts", to.size * p["cost_cny"], source=self.name, per_customer=True)
         self.given_total += int(to.size)
 
     def react(self, day):
@@ -531,7 +534,8 @@ TIER_SCHEMA = {
     "min_orders": Param(0, "orders needed (including those before the run)", "orders", int, low=0),
     "min_spend_cny": Param(0.0, "spend in the run needed", "CNY", low=0.0),
     "discount_share": Param(0.0, "member price: share off every order", "share", low=0.0, high=1.0),
-    "status_effect": Param(0.0, "log-lift on purchase hazards from belonging to the tier", "log", low=0.0),
+    "status_effect": Param(0.0, "log-lift on purchase hazards from belonging to the tier", "log", low=0.0,
+                           source="tier status is felt (Dreze & Nunes 2009), membership effects on share of wallet are small (Leenheer et al. 2007): tested 0-0.2 (docs/evidence.md s5)"),
     "gift_every_days": Param(0, "days between tier gifts (0: none)", "days", int, low=0),
     "gift_cost_cny": Param(0.0, "cost of one tier gift", "CNY", low=0.0),
     "gift_appeal": Param(0.5, "usefulness of a tier gift", "0-1", low=0.0, high=1.0),
@@ -551,9 +555,9 @@ class MemberTiers(Policy):
 
     params = {
         "tiers": Param([
-            {"name": "silver", "min_orders": 2, "discount_share": 0.03, "status_effect": 0.1},
+            {"name": "silver", "min_orders": 2, "discount_share": 0.03, "status_effect": 0.05},
             {"name": "gold", "min_orders": 5, "min_spend_cny": 500.0, "discount_share": 0.05,
-             "status_effect": 0.2, "gift_every_days": 90, "gift_cost_cny": 20.0, "gift_appeal": 0.6},
+             "status_effect": 0.1, "gift_every_days": 90, "gift_cost_cny": 20.0, "gift_appeal": 0.6},
         ], "tiers from lowest to highest: name, min_orders, min_spend_cny, discount_share, status_effect, "
            "gift_every_days, gift_cost_cny, gift_appeal", "", list),
     }
@@ -610,7 +614,7 @@ class MemberTiers(Policy):
             every = spec["gift_every_days"]
             if every and (day - self.p["start_day"]) % every == 0:
                 t.touch("useful")[m] += np.float32(spec["gift_appeal"])
-                sim.ledger.post(day, "gifts", m.size * spec["gift_cost_cny"], source=self.name)
+                sim.ledger.post(day, "gifts", m.size * spec["gift_cost_cny"], source=self.name, per_customer=True)
                 self.gifts += int(m.size)
 
     def react(self, day):
@@ -623,7 +627,7 @@ class MemberTiers(Policy):
         off = np.minimum(self.share[tier] * amount, amount - discount) * member
         self.discount_today = self.anyway_today = 0.0
         if off.any():
-            sim.ledger.post(day, "discount", float(off.sum()), source=self.name)
+            sim.ledger.post(day, "discount", float(off.sum()), source=self.name, per_customer=True)
             # the member price's own pull; orders it did not cause would have happened anyway
             pull = sim.behavior.p["discount_effect"] * pop.price_sensitivity[idx] * self.share[tier]
             self.discount_today = float(off.sum())

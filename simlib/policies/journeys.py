@@ -476,7 +476,7 @@ class Journey(Policy):
         if kind == "send_content":
             to = sim.message(idx, quality=args["quality"], count=args["count"])
             if args["cost_cny"] and to.size:
-                sim.ledger.post(day, "content_production", args["cost_cny"] * to.size, source=self.name)
+                sim.ledger.post(day, "content_production", args["cost_cny"] * to.size, source=self.name, per_customer=True)
             return to
         if kind == "give_coupon":
             to = sim.message(idx, quality=0.0)          # the coupon arrives as a (commercial) message
@@ -500,7 +500,7 @@ class Journey(Policy):
                     self._chats_today = (day, used + to.size)
                 to = sim.chat(to)
                 if self.p["cost_cny_per_chat"] and to.size:
-                    sim.ledger.post(day, "staff", self.p["cost_cny_per_chat"] * to.size, source=self.name)
+                    sim.ledger.post(day, "staff", self.p["cost_cny_per_chat"] * to.size, source=self.name, per_customer=True)
             self.counts_today["chats"] += to.size
             return to
         # invite_to_group

@@ -93,6 +93,9 @@ class StaffChats(Policy):
             self.segments = find_segments(sim)
         self._assigned: list[tuple[np.ndarray, int]] = []
         self._own = None   # today's own tasks, from ACT to OUTREACH
+        # a staff member's chats are with real customers: so many of the simulated ones a day
+        self.capacity_per_staff = max(int(round(p["chats_per_staff_per_day"] / sim.pop.weight)), 1) \
+            if p["chats_per_staff_per_day"] else 0
         self._counts = dict.fromkeys(("tasks_queued", "chats_served", "tasks_dropped", "chat_orders"), 0)
         self._counts["chat_gmv_cny"] = 0.0
         self.totals = {k: 0.0 for k in self._counts}
@@ -182,7 +185,7 @@ class StaffChats(Policy):
         if not idx.size:
             return
         key = prio + 0.5 * sim.rng.uniform(f"{self.name}:tie", day, idx)   # class, then a keyed tie-break
-        size = p["chats_per_staff_per_day"]
+        size = self.capacity_per_staff
         head = 2 * max(p["staff_members"], 1) * size
         if idx.size > 2 * head:   # only the head can be reached today: order it, leave the tail as one batch
             part = np.argpartition(key, head)
@@ -201,7 +204,7 @@ class StaffChats(Policy):
         """One staff-day of chats: wait for a staff member, chat while the window lasts."""
         env, sim = self.sim.env, self.sim
         end = day + sim.OUTREACH_END
-        rate = self.p["chats_per_staff_per_day"] / (sim.OUTREACH_END - sim.OUTREACH)  # chats per unit time
+        rate = self.capacity_per_staff / (sim.OUTREACH_END - sim.OUTREACH)  # chats per unit time
         if self.p["staff_members"] == 0:
             self._counts["tasks_dropped"] += tasks.size
             return
@@ -230,7 +233,7 @@ class StaffChats(Policy):
 
     def record(self, day):
         c = self._counts if self.active(day) else dict.fromkeys(self._counts, 0)
-        capacity = self.p["staff_members"] * self.p["chats_per_staff_per_day"]
+        capacity = self.p["staff_members"] * self.capacity_per_staff
         return {"tasks_queued": c["tasks_queued"], "chats_served": c["chats_served"],
                 "tasks_dropped": c["tasks_dropped"], "chat_orders": c["chat_orders"],
                 "chat_gmv_cny": c["chat_gmv_cny"],

@@ -39,8 +39,10 @@ class KocProgram(Policy):
         "accept_share": Param(0.3, "share of qualifying customers who accept the role", "share", low=0.0, high=1.0),
         "review_every_days": Param(7, "days between reviews of who qualifies as a KOC", "days", int, low=1),
         "max_kocs": Param(None, "most KOCs at any time (null: no limit)", "customers", int, low=0, nullable=True),
-        "koc_word_of_mouth_vs_buyer": Param(10.0, "a KOC's word of mouth as a multiple of one buyer's (behavior.word_of_mouth_per_day)", "x", low=0.0),
-        "koc_purchase_effect": Param(0.3, "log-multiplier on a KOC's own purchase hazard", "log", low=0.0),
+        "koc_word_of_mouth_vs_buyer": Param(10.0, "a KOC's word of mouth as a multiple of one buyer's (behavior.word_of_mouth_per_day)", "x", low=0.0,
+                                            source="assumption, tested 3-30"),
+        "koc_purchase_effect": Param(0.3, "log-multiplier on a KOC's own purchase hazard", "log", low=0.0,
+                                     source="assumption, tested 0-0.6 (docs/evidence.md s10)"),
         "perk_cny_per_koc_per_day": Param(0.5, "perks (samples, gifts) per KOC per day, booked as gifts", "CNY per day", low=0.0),
     }
 
@@ -73,7 +75,7 @@ class KocProgram(Policy):
                     extra[sl] += hazard[c] * pop.social_susceptibility[sl]
         if p["koc_purchase_effect"]:
             sim.today.touch("purchase_boost")[k] += np.float32(p["koc_purchase_effect"])
-        sim.ledger.post(day, "gifts", p["perk_cny_per_koc_per_day"] * k.size, source=self.name)
+        sim.ledger.post(day, "gifts", p["perk_cny_per_koc_per_day"] * k.size, source=self.name, per_customer=True)
 
     def react(self, day):
         sim, pop, p = self.sim, self.sim.pop, self.p
@@ -124,13 +126,15 @@ class ReferralFission(Policy):
     params = {
         "referrer_stages": Param(["loyal"], "stages whose pond members invite (KOCs always do)", "", list),
         "invites_per_referrer_per_day": Param(0.01, "invitation hazard of one referrer, before the reward lift", "per day", low=0.0),
-        "koc_invite_factor": Param(3.0, "KOCs invite this many times as often", "x", low=0.0),
+        "koc_invite_factor": Param(3.0, "KOCs invite this many times as often", "x", low=0.0, source="assumption, tested 1-5"),
         "referrer_reward_cny": Param(10.0, "reward to the referrer when the friend first buys", "CNY", low=0.0),
         "friend_reward_cny": Param(10.0, "reward to the friend on their first order", "CNY", low=0.0),
-        "invite_lift_per_reward_cny": Param(0.03, "log-multiplier on the invitation hazard per CNY of referrer reward", "log per CNY", low=0.0),
+        "invite_lift_per_reward_cny": Param(0.03, "log-multiplier on the invitation hazard per CNY of referrer reward", "log per CNY", low=0.0,
+                                            source="assumption, tested 0-0.06 (no published conversion lift found, docs/evidence.md s9)"),
         "invite_valid_days": Param(14, "days an invitation keeps acting on the friend", "days", int, low=1, high=365),
         "friend_awareness_per_day": Param(0.5, "extra awareness hazard of an invited unaware friend", "per day", low=0.0),
-        "friend_trust_effect": Param(0.7, "log-multiplier on an invited friend's interest and first-purchase hazards", "log", low=0.0),
+        "friend_trust_effect": Param(0.7, "log-multiplier on an invited friend's interest and first-purchase hazards", "log", low=0.0,
+                                     source="assumption, tested 0-1; referred customers are worth 16 %+ more and stay longer (Schmitt, Skiera & Van den Bulte 2011)"),
     }
 
     @classmethod
@@ -214,9 +218,9 @@ class ReferralFission(Policy):
             return
         self.invite_expiry[new] = NEVER
         cost = new.size * (p["referrer_reward_cny"] + p["friend_reward_cny"])
-        sim.ledger.post(day, "referral_rewards", cost, source=self.name)
+        sim.ledger.post(day, "referral_rewards", cost, source=self.name, per_customer=True)
         self.day_counts["friends_converted"] = int(new.size)
-        self.day_counts["rewards_cny"] = float(cost)
+        self.day_counts["rewards_cny"] = float(cost) * sim.pop.weight
 
     def record(self, day):
         if not self.active(day):

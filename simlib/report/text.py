@@ -57,10 +57,20 @@ def reps_legend(arms: pd.DataFrame, key: str, pct: str) -> str:
 
 
 SUMMARY_SECTIONS = [
-    ("Returns", ["roi", "roas", "cac_cny", "clv_365_cny"]),
-    ("Customers", ["purchases", "buyers", "new_buyers", "repeat_buyers", "repurchase_rate", "churn_rate"]),
-    ("Pond", ["pond_size_end", "pond_joins", "messages_sent", "unsubscribes", "coupons_redeemed"]),
+    ("Returns", ["roi", "roas", "cac_cny", "clv_cny"]),
+    ("Customers", ["purchases", "buyers", "new_buyers", "repeat_buyers", "repurchase_rate", "churn_rate",
+                   "existing_customers", "existing_repurchase_rate", "churn_rate_existing"]),
+    ("Pond", ["pond_size_end", "pond_joins", "unsubscribes", "pond_gmv_share", "messages_sent", "coupons_redeemed"]),
 ]
+
+
+def represents_line(summary) -> str:
+    """What the simulated customers stand for, in words."""
+    users, w = summary["users"], summary.get("customers_per_simulated", 1.0)
+    if abs(w - 1.0) < 1e-12:
+        return f"{users:,} simulated customers, one for each customer of the market;"
+    return (f"{users:,} simulated customers standing for {summary.get('represents', users):,} real ones "
+            f"({w:,.2f} each; money in CNY of the real market, counts in simulated customers);")
 
 
 def format_run(result) -> str:
@@ -68,7 +78,7 @@ def format_run(result) -> str:
     from .costs import cost_breakdown, format_breakdown
     s = result.summary
     lines = [f"Scenario: {result.scenario.name}  ({result.scenario.source})",
-             f"Market: {s['users']:,} simulated customers, {s['days']:,} days, seed {s['seed']}",
+             f"Market: {represents_line(s)} {s['days']:,} days, seed {s['seed']}.",
              "", "Money, from GMV down to net profit",
              format_breakdown(cost_breakdown({"CNY": s}), header=False)]
     for title, keys in SUMMARY_SECTIONS:
