@@ -41,16 +41,16 @@ class PopulationStep:
         extra = t.awareness_extra if t.touched("awareness_extra") else None
         due = []
         if pop.stage_counts[:, UNAWARE].any():
-            for c, sl in enumerate(pop.channel_slices):   # each (replication, channel)
-                unaware = pop.stage[sl] == UNAWARE
-                hazard = np.float32(base[c])
-                if wom[c] > 0:
-                    hazard = hazard + np.float32(wom[c]) * pop.social_susceptibility[sl]
-                if extra is not None:
-                    hazard = hazard + extra[sl]
-                clock = pop.stage_clock[sl]
-                np.subtract(clock, hazard, out=clock, where=unaware)
-                due.append(sl.start + np.flatnonzero(unaware & (clock <= 0)))
+            # one pass over everyone: each (replication, channel) block has its own hazard
+            sizes = np.diff(pop.channel_edges)
+            unaware = pop.stage == UNAWARE
+            hazard = np.repeat(base.astype(np.float32), sizes)
+            if (wom > 0).any():
+                hazard += np.repeat(wom.astype(np.float32), sizes) * pop.social_susceptibility
+            if extra is not None:
+                hazard += extra
+            np.subtract(pop.stage_clock, hazard, out=pop.stage_clock, where=unaware)
+            due.append(np.flatnonzero(unaware & (pop.stage_clock <= 0)))
         # 2. everyone else who can still act
         act = np.flatnonzero((pop.stage > UNAWARE) & (pop.stage < LOST))
         known = None

@@ -239,7 +239,7 @@ class Sim:
     def give_coupon(self, idx, source: str, off_share: float = 0.0, off_cny: float = 0.0,
                     min_spend_cny: float = 0.0, valid_days: int = 7) -> None:
         """Hand ``idx`` a coupon from today (replacing any held one); see ``Coupons.give``."""
-        self.pop.coupons.give(idx, self.pop.basket_value_cny[idx], self.day, source, off_share=off_share,
+        self.pop.coupons.give(idx, self.day, source, off_share=off_share,
                               off_cny=off_cny, min_spend_cny=min_spend_cny, valid_days=valid_days)
 
     # --- recording ------------------------------------------------------------------------

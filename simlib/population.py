@@ -266,7 +266,7 @@ class Population:
         from .coupons import Coupons
         b = behavior or {}
         self.regularity = int(b.get("purchase_regularity", 1))   # Erlang-k shape of times between orders
-        self.coupons = Coupons(n, b.get("order_value_sd_log", 0.0), b.get("topup_value_share", 0.0))
+        self.coupons = Coupons(self.basket_value_cny, b.get("order_value_sd_log", 0.0), b.get("topup_value_share", 0.0))
         # remaining unit-exponential "clocks": leave the current stage / next purchase; each is
         # keyed by the customer's own count (j-th stage, k-th order), see rng.uniform_nth
         self.moves = np.zeros(n, np.int32)  # stage clocks drawn so far (keys the next draw)

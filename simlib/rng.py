@@ -30,6 +30,15 @@ def _mix64(x: int) -> int:
     return x ^ (x >> 31)
 
 
+def _mix64_array(x: np.ndarray) -> np.ndarray:
+    """SplitMix64 finaliser on uint64 arrays (the same numbers as ``_mix64``)."""
+    with np.errstate(over="ignore"):
+        x = x + _GOLDEN
+        x = (x ^ (x >> np.uint64(30))) * _M1
+        x = (x ^ (x >> np.uint64(27))) * _M2
+        return x ^ (x >> np.uint64(31))
+
+
 def decision_id(name: str) -> int:
     """A stable 64-bit id for a decision name (independent of Python's hash seed)."""
     return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "little")
@@ -54,6 +63,7 @@ class Keyed:
         self.seed = self.seeds[0]
         self.block = int(block) if block is not None and len(self.seeds) > 1 else None
         self._decisions: dict[str, int] = {}
+        self._seeded: dict[str, np.ndarray] = {}   # decision -> per-seed part of the key
 
     def key(self, decision: str, day: int, seed: int | None = None) -> int:
         d = self._decisions.get(decision)
@@ -62,13 +72,22 @@ class Keyed:
         s = self.seed if seed is None else seed
         return _mix64(_mix64(_mix64(s) ^ d) ^ ((int(day) + (1 << 32)) & _MASK))
 
+    def keys(self, decision: str, day: int) -> np.ndarray:
+        """``key(decision, day)`` of every seed, as uint64 (the same numbers, vectorised)."""
+        seeded = self._seeded.get(decision)
+        if seeded is None:
+            self.key(decision, 0)   # registers the decision id
+            d = self._decisions[decision]
+            seeded = self._seeded[decision] = np.array([_mix64(_mix64(s) ^ d) for s in self.seeds], np.uint64)
+        return _mix64_array(seeded ^ np.uint64((int(day) + (1 << 32)) & _MASK))
+
     def _base(self, decision: str, day: int, idx) -> np.ndarray:
         """idx * golden + the key of (seed, decision, day), per customer's replication."""
         idx = np.asarray(idx, dtype=np.uint64)
         with np.errstate(over="ignore"):
             if self.block is None:
                 return idx * _GOLDEN + np.uint64(self.key(decision, day))
-            keys = np.array([self.key(decision, day, s) for s in self.seeds], np.uint64)
+            keys = self.keys(decision, day)
             rep = idx // np.uint64(self.block)
             return (idx - rep * np.uint64(self.block)) * _GOLDEN + keys[rep]
 
