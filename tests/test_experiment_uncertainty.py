@@ -79,7 +79,7 @@ def test_variance_components_of_a_constructed_design():
     theta = rng.normal(0, 2, size=(400, 1))
     groups = np.repeat(np.arange(400), 3)
     diff = theta[groups, 0] + rng.normal(0, 1, size=groups.size)
-    out = decompose(diff, groups, theta, np.array([[4.0]]), ["k"])
+    out = decompose(diff, groups, theta, ["k"])
     assert out["method"] == "anova"
     assert out["var_param"] == pytest.approx(4.0, rel=0.15)
     assert out["var_sim"] == pytest.approx(1.0, rel=0.1)
@@ -93,7 +93,7 @@ def test_value_of_information_names_the_parameter_that_matters():
     theta = rng.multivariate_normal([0, 0], cov, size=300)
     groups = np.repeat(np.arange(300), 2)
     diff = 3 * theta[groups, 1] + 0.3 * theta[groups, 0] + rng.normal(0, 0.5, size=groups.size)
-    voi = decompose(diff, groups, theta, cov, ["weak", "strong"])["value_of_information"]
+    voi = decompose(diff, groups, theta, ["weak", "strong"])["value_of_information"]
     assert voi[0]["parameter"] == "strong"
     assert voi[0]["removes"] == pytest.approx(9.0, rel=0.2)
     assert voi[1]["removes"] < 0.3

@@ -13,9 +13,9 @@ sources of variance apart (a one-way random-effects analysis):
 The verdict's interval is for the true difference at the true parameters, Delta(theta):
 mean +- t sqrt(sigma_param^2 + Var(mean)), and P(better) = P(Delta(theta) on the good side),
 so neither shrinks to certainty with more replications while the parameters are uncertain.
-Which parameter to measure next: regressing the draws' mean differences on the drawn
-parameters gives slopes b; measuring parameter j exactly would remove
-Var(E[b'theta | theta_j]) = (Sigma b)_j^2 / Sigma_jj of the parameter variance.
+Which parameter to measure next: measuring parameter j exactly would remove
+Var(E[D | theta_j]) of the variance, estimated by how much of the draws' mean differences
+theta_j alone explains (adjusted r^2 of a regression on it).
 """
 
 from __future__ import annotations
@@ -245,13 +245,13 @@ def run_overrides(unc: UncertainParameters, seed: int, replications: int, keys_b
 
 # -- the analysis ------------------------------------------------------------------------------
 
-def decompose(diff: np.ndarray, groups: np.ndarray, theta: np.ndarray, cov: np.ndarray, keys,
-              sign: float = 1.0, confidence: float = 0.95) -> dict:
+def decompose(diff: np.ndarray, groups: np.ndarray, theta: np.ndarray, keys, sign: float = 1.0,
+              confidence: float = 0.95) -> dict:
     """Variance of a paired difference split into parameters and simulation, the interval and
     P(better) that carry both, and what measuring each parameter would remove.
 
     ``diff`` per replication, ``groups`` its draw index, ``theta`` the draws (one row per group
-    index), ``cov`` the parameters' covariance."""
+    index), ``keys`` their names."""
     diff = np.asarray(diff, float)
     groups = np.asarray(groups)
     labels, inverse, sizes = np.unique(groups, return_inverse=True, return_counts=True)
@@ -288,7 +288,7 @@ def decompose(diff: np.ndarray, groups: np.ndarray, theta: np.ndarray, cov: np.n
                share_sim=var_sim / total if total > 0 else float("nan"),
                low=grand - t * spread, high=grand + t * spread, p_better=p_better,
                sd_sim=math.sqrt(var_sim))
-    out["value_of_information"] = _voi(means, theta[labels], cov, keys, var_param)
+    out["value_of_information"] = _voi(means, theta[labels], keys, var_param)
     return out
 
 
@@ -300,20 +300,27 @@ def _linear_fit(y, x):
     return design @ coef
 
 
-def _voi(means, theta, cov, keys, var_param) -> list:
+def _voi(means, theta, keys, var_param) -> list:
     """Per parameter: the variance of the difference that knowing it exactly would remove,
-    from the slopes of the draws' mean differences on the drawn parameters (linear)."""
-    k = theta.shape[1]
-    centred = theta - theta.mean(axis=0)
+    Var(E[D | theta_j]). With the draws normal and E[D | theta] near linear it is the share of
+    the draws' mean differences that theta_j alone explains (r_j^2 of a regression on theta_j
+    alone, so correlated parameters need no joint fit), times their variance. r^2 of a noise
+    regressor averages 1 / (G - 1) over G draws, so the adjusted r^2 is used: with few draws no
+    parameter stands out rather than a spurious one. Capped at the parameters' share."""
+    g = theta.shape[0]
+    x = theta - theta.mean(axis=0)
     y = means - means.mean()
-    if len(y) > k + 1:
-        slopes, *_ = np.linalg.lstsq(centred, y, rcond=None)
-    else:   # too few draws for a joint fit: one parameter at a time
-        var = np.maximum((centred ** 2).sum(axis=0), 1e-300)
-        slopes = (centred * y[:, None]).sum(axis=0) / var
-    explained = np.minimum((cov @ slopes) ** 2 / np.maximum(np.diag(cov), 1e-300), var_param)
-    rows = [{"parameter": key, "removes": float(v), "slope": float(b)}
-            for key, v, b in zip(keys, explained, slopes)]
+    var_y = float(y @ y) / (g - 1)
+    rows = []
+    for j, key in enumerate(keys):
+        ss = float(x[:, j] @ x[:, j])
+        if ss <= 0 or var_y <= 0 or g < 3:
+            rows.append({"parameter": key, "removes": 0.0, "slope": 0.0})
+            continue
+        r2 = float(x[:, j] @ y) ** 2 / (ss * float(y @ y))
+        adjusted = max(0.0, 1 - (1 - r2) * (g - 1) / (g - 2))
+        rows.append({"parameter": key, "removes": min(adjusted * var_y, var_param),
+                     "slope": float(x[:, j] @ y) / ss})
     return sorted(rows, key=lambda r: -r["removes"])
 
 
@@ -342,15 +349,15 @@ def with_uncertainty(table, runs, outcomes, reference: str, unc: UncertainParame
         if o is None or o.key not in runs.columns:
             continue
         own = runs[runs["arm"] == row["arm"]]
-        dec = decompose(own[o.key].to_numpy(float), own["replication"].to_numpy() // unc.inner, theta, unc.cov,
-                        unc.keys, confidence=confidence)
+        dec = decompose(own[o.key].to_numpy(float), own["replication"].to_numpy() // unc.inner, theta, unc.keys,
+                        confidence=confidence)
         if dec["method"] != "none":
             table.loc[i, ["mean_low", "mean_high"]] = [dec["low"], dec["high"]]
         if row["arm"] == reference:
             continue
         d = paired(runs, o.key, row["arm"], reference)
         groups = d.index.get_level_values("replication").to_numpy() // unc.inner
-        dec = decompose(d.to_numpy(float), groups, theta, unc.cov, unc.keys, o.sign, confidence)
+        dec = decompose(d.to_numpy(float), groups, theta, unc.keys, o.sign, confidence)
         if dec["method"] == "none":
             continue
         total = dec["var_param"] + dec["var_sim"]
@@ -360,8 +367,10 @@ def with_uncertainty(table, runs, outcomes, reference: str, unc: UncertainParame
         table.loc[i, ["diff_low", "diff_high", "p_better"]] = [dec["low"], dec["high"], dec["p_better"]]
         table.loc[i, ["var_param", "var_sim", "share_param", "share_sim", "draws", "inner"]] = [
             dec["var_param"], dec["var_sim"], dec["share_param"], dec["share_sim"], dec["draws"], unc.inner]
-        table.loc[i, "voi_parameter"] = top["parameter"]
-        table.loc[i, "voi_share"] = top["removes"] / total if total > 0 else np.nan
+        share = top["removes"] / total if total > 0 else 0.0
+        # name a parameter only when measuring it would remove a visible part (1 % or more)
+        table.loc[i, "voi_parameter"] = top["parameter"] if share >= 0.01 else ""
+        table.loc[i, "voi_share"] = share
         delta = row["delta"]
         if np.isfinite(delta) and abs(delta) <= z * math.sqrt(dec["var_param"]):
             table.loc[i, "reps_needed"] = float("inf")   # more runs cannot settle it: measure the parameter

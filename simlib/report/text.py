@@ -142,9 +142,11 @@ def format_uncertainty(table: pd.DataFrame, reference: str, scenario: dict | Non
         lines.append(f"  {metric_label(outcome)}")
         lines.append(f"    {'arm':<{arm_w}}{'parameters':>11}{'simulation':>12}   measuring this would remove the most")
         for _, r in g.iterrows():
-            voi = ""
+            voi = "no single parameter stands out"
             if r["voi_parameter"]:
                 voi = (f"{param_label(r['voi_parameter'], scenario)}: about {r['voi_share']:.0%} of the variance")
+            elif r["share_param"] < 0.01:
+                voi = "-"
             lines.append(f"    {r['arm']:<{arm_w}}{r['share_param']:>10.0%} {r['share_sim']:>11.0%}   {voi}")
     lines.append("  Intervals and P(better) above cover both sources; from the simulation alone P(better) would be "
                  + ", ".join(f"{r['p_better_sim']:.2f} ({r['arm']}, {r['outcome']})"
