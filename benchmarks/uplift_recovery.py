@@ -119,7 +119,16 @@ def main(argv=None) -> int:
     jobs += [(1000 + i, args.users, wrong, {"behavior.chat_effect": 0.5}) for i in range(args.misspecified)]
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=max(1, min(args.workers, 2))) as pool:
-        results = list(pool.map(trial, jobs))
+        results = []
+        for job, result in zip(jobs, pool.map(trial, jobs)):
+            table, p_value, _, _, seconds = result
+            inside = sum(table.loc[k, "lower"] <= TRUTH[k] <= table.loc[k, "upper"] for k in table.index)
+            kind = "misspecified" if job[3] else "trial"
+            print(f"  {kind} {job[0]:>4}: " + ", ".join(f"{k.split('.')[-1]} {table.loc[k, 'estimate']:.3g}"
+                                                      f" ± {table.loc[k, 'std_error']:.2g}" for k in table.index)
+                  + f"; {inside}/{len(table)} intervals hold the truth; J test p = {p_value:.3f} ({seconds:.0f} s)",
+                  flush=True)
+            results.append(result)
     honest, misspecified = results[:args.trials], results[args.trials:]
     print(f"\nwall time {time.perf_counter() - started:,.0f} s; per trial: median {np.median([r[4] for r in results]):.0f} s "
           f"fitting, {np.median([r[3] for r in results]):.0f} moment evaluations")

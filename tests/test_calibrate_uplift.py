@@ -283,3 +283,25 @@ def test_command_errors_exit_2_with_the_message(folder, tmp_path, capsys):
     code = main(["calibrate", "uplift", write(tmp_path / "ok.csv", GOOD), "--scenario", str(folder / "control.yaml"),
                  "--arm", "coupon", "--fit", "behavior.discount_effect"])
     assert code == 2 and "expected ARM=SCENARIO" in capsys.readouterr().err
+
+
+def test_a_campaigns_file_lists_several_campaigns_relative_to_itself(folder, tmp_path):
+    from simlib.calibrate.uplift import read_campaigns_file
+    (tmp_path / "a.csv").write_text(GOOD)
+    (tmp_path / "c.yaml").write_text(f"extends: {folder / 'control.yaml'}\n")
+    path = tmp_path / "campaigns.yaml"
+    path.write_text("campaigns:\n  - {results: a.csv, scenario: c.yaml, arms: {coupon: c.yaml}, users: 500}\n"
+                    "  - {results: a.csv, scenario: baseline, window_start: 7, name: second}\n")
+    specs = read_campaigns_file(path)
+    assert specs[0]["results"] == str(tmp_path / "a.csv") and specs[0]["scenario"] == str(tmp_path / "c.yaml")
+    assert specs[0]["arms"] == {"coupon": str(tmp_path / "c.yaml")} and specs[0]["users"] == 500
+    assert specs[1]["scenario"] == "baseline" and specs[1]["window_start"] == 7
+    for text, problem in (("campaigns:\n  - {results: a.csv, scenario: c.yaml, colour: red}\n",
+                           "campaigns[0].colour: unknown key"),
+                          ("campaigns: a.csv\n", "expected `campaigns:` with a list"),
+                          ("campaigns:\n  - {results: a.csv, scenario: c.yaml, users: many}\n",
+                           "campaigns[0].users: expected a whole number"),
+                          ("campaigns:\n  - {results: a.csv}\n", "campaigns[0].scenario: missing")):
+        path.write_text(text)
+        with pytest.raises(UserError, match=problem.replace("[", r"\[").replace("]", r"\]")):
+            read_campaigns_file(path)

@@ -32,13 +32,14 @@ from .errors import ExperimentError
 MAX_PARAMETERS = 50
 MAX_INNER = 100
 REDRAWS = 200           # tries to land inside the bounds before clipping
-Z95 = stats.norm.ppf(0.975)
 ENTRY_KEYS = ("estimate", "std_error", "lower", "upper", "low", "high", "confidence")
 INFO_KEYS = ("fragment", "method", "goodness_of_fit", "campaigns", "description")
 
 
 @dataclass(frozen=True)
 class UncertainParameters:
+    """Estimates of dotted scenario keys with their covariance and bounds; ``inner`` seeds per draw."""
+
     keys: tuple
     mean: np.ndarray
     cov: np.ndarray
