@@ -114,7 +114,7 @@ def test_draws_stay_inside_the_bounds_and_follow_the_covariance():
     ({"parameters": {"behavior.discount_effect": {"estimate": 4}}}, "std_error, or lower and upper"),
     ({"parameters": {"behavior.discount_effect": {"estimate": 4, "std_error": -1}}}, "must be >= 0"),
     ({"parameters": {"behavior.discount_effect": {"estimate": 4, "sd": 1}}}, "unknown key"),
-    ({"parameters": {"discount": {"estimate": 4, "std_error": 1}}}, "dotted scenario key"),
+    ({"parameters": {7: {"estimate": 4, "std_error": 1}}}, "dotted scenario key"),
     ({"parameters": {"behavior.discount_effect": {"estimate": 4, "std_error": 1}}, "covariance": [[1, 2]]},
      "1 x 1 matrix"),
     ({"parameters": {"a.b": {"estimate": 1, "std_error": 1}, "a.c": {"estimate": 1, "std_error": 1}},
@@ -172,3 +172,24 @@ def test_compare_command_prints_both_variance_shares(tmp_path, capsys):
     assert len(again) == 2 and np.allclose(again["share_param"] + again["share_sim"], 1.0)
     printed = sorted(pair[0] for pair in shares)
     assert np.allclose(sorted(100 * again["share_param"]), printed, atol=0.6)
+
+
+def test_an_experiment_file_names_its_uncertainty_file_relative_to_itself(tmp_path, capsys):
+    from simlib.cli.main import main
+    (tmp_path / "fits").mkdir()
+    (tmp_path / "fits" / "shift.yaml").write_text("parameters:\n  shift: {estimate: 0.1, lower: -0.1, upper: 0.3}\n")
+    (tmp_path / "exp.yaml").write_text(
+        "name: bowl\nmodel: toy_quadratic\nreplications: 12\nseed: 4\noutcomes: {value: maximize}\n"
+        "uncertain: fits/shift.yaml\n"
+        "arms:\n  a: {overrides: {x: 0.3, y: 0.7}}\n  b: {overrides: {x: 0.45, y: 0.7}}\n")
+    code = main(["experiment", str(tmp_path / "exp.yaml"), "--out", str(tmp_path / "out"), "--workers", "1",
+                 "--no-progress", "--no-plots"])
+    text = capsys.readouterr().out
+    assert code == 0 and "Where the uncertainty comes from" in text and "6 draws x 2 seeds" in text
+    stored = yaml.safe_load((tmp_path / "out" / "experiment.yaml").read_text())
+    assert stored["uncertain"]["parameters"]["shift"]["std_error"] == pytest.approx(0.2 / 1.959964, rel=1e-5)
+    from simlib.experiment import load_results
+    runs = load_results(str(tmp_path / "out"), "compare")
+    a = runs[runs["arm"] == "a"].set_index("replication")["param:shift"]
+    b = runs[runs["arm"] == "b"].set_index("replication")["param:shift"]
+    assert (a == b).all() and a.nunique() == 6

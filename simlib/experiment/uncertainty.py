@@ -149,8 +149,9 @@ def _from_mapping(doc: dict, source: str, inner) -> UncertainParameters:
     keys, mean, se, low, high = [], [], [], [], []
     for key, entry in params.items():
         where = f"uncertain.parameters.{str(key)[:80]}"
-        if not isinstance(key, str) or "." not in key or len(key) > 200:
-            raise ExperimentError(source, where, "expected a dotted scenario key such as behavior.discount_effect")
+        if not isinstance(key, str) or not key.strip() or len(key) > 200:
+            raise ExperimentError(source, where, "expected a dotted scenario key such as behavior.discount_effect "
+                                  "(or a parameter name of the experiment's model)")
         if not isinstance(entry, dict):
             raise ExperimentError(source, where, "expected {estimate, std_error} or {estimate, lower, upper}")
         for k in entry:
