@@ -80,9 +80,14 @@ def expected_discount_cny(basket_cny, sd_log, off_share, off_cny, min_spend_cny,
 class Coupons:
     """Per-customer held coupon (one at a time; a new one replaces it), as arrays."""
 
-    def __init__(self, n: int, order_sd_log: float = 0.0, topup_value_share: float = 0.0):
+    MAX_KINDS = 8    # coupon kinds whose depth for every customer is kept (a ladder has six): 4 B each
+
+    def __init__(self, basket_cny: np.ndarray, order_sd_log: float = 0.0, topup_value_share: float = 0.0):
+        n = basket_cny.size
+        self.basket_cny = basket_cny                 # each customer's mean basket (the trait)
         self.order_sd_log = order_sd_log             # spread of orders around the mean basket (log)
         self.topup_value_share = topup_value_share   # behaviour parameters of the same names
+        self._depths: dict[tuple, np.ndarray] = {}   # coupon kind -> perceived depth of every customer
         self.depth = np.zeros(n, np.float32)         # perceived depth: discount on the usual basket / basket
         self.off_share = np.zeros(n, np.float32)
         self.off_cny = np.zeros(n, np.float32)
@@ -93,18 +98,29 @@ class Coupons:
         self.any_given = False                       # no coupon yet: the step skips the term
         self._redeemed: list[tuple] = []             # today's (idx, discount, source) per batch
 
-    def give(self, idx, basket_cny, day: int, source: str, off_share: float = 0.0, off_cny: float = 0.0,
+    def depth_of(self, off_share: float, off_cny: float, min_spend_cny: float) -> np.ndarray:
+        """The depth every customer perceives in a coupon of this kind (float32, computed once
+        per kind: baskets are traits)."""
+        key = (float(off_share), float(off_cny), float(min_spend_cny))
+        depth = self._depths.get(key)
+        if depth is None:
+            if len(self._depths) >= self.MAX_KINDS:
+                self._depths.pop(next(iter(self._depths)))
+            basket = self.basket_cny
+            value = expected_discount_cny(basket, self.order_sd_log, *key, self.topup_value_share)
+            depth = self._depths[key] = np.minimum(value / np.maximum(basket, 1e-9), 1.0).astype(np.float32)
+        return depth
+
+    def give(self, idx, day: int, source: str, off_share: float = 0.0, off_cny: float = 0.0,
              min_spend_cny: float = 0.0, valid_days: int = 7) -> None:
-        """Hand ``idx`` (whose mean basket is ``basket_cny``) a coupon valid from ``day`` for
-        ``valid_days`` days. Its cost is booked only on redemption."""
+        """Hand ``idx`` a coupon valid from ``day`` for ``valid_days`` days. Its cost is booked
+        only on redemption."""
         self.any_given = True
         if source not in self.sources:
             if len(self.sources) > MAX_SOURCES:
                 raise RuntimeError(f"more than {MAX_SOURCES} coupon sources")
             self.sources.append(source)
-        value = expected_discount_cny(basket_cny, self.order_sd_log, off_share, off_cny, min_spend_cny,
-                                      self.topup_value_share)
-        self.depth[idx] = np.minimum(value / np.maximum(basket_cny, 1e-9), 1.0)
+        self.depth[idx] = self.depth_of(off_share, off_cny, min_spend_cny)[idx]
         self.off_share[idx] = off_share
         self.off_cny[idx] = off_cny
         self.min_spend_cny[idx] = min_spend_cny
@@ -149,3 +165,31 @@ class Coupons:
 
     def new_day(self) -> None:
         self._redeemed = []
+
+
+class CouponsView(Coupons):
+    """The coupons of one replication of a batched population (customers ``lo`` .. ``hi`` - 1
+    of the whole), numbered from 0: views of the shared arrays, the shared list of sources."""
+
+    def __init__(self, whole: Coupons, lo: int, hi: int):   # noqa: D107 (a view, no Coupons.__init__)
+        self._whole, self._lo, self._hi = whole, lo, hi
+        self.order_sd_log, self.topup_value_share = whole.order_sd_log, whole.topup_value_share
+        for name in ("basket_cny", "depth", "off_share", "off_cny", "min_spend_cny", "expiry", "source"):
+            setattr(self, name, getattr(whole, name)[lo:hi])
+        self.sources = whole.sources
+
+    @property
+    def any_given(self):
+        return self._whole.any_given
+
+    @any_given.setter
+    def any_given(self, value):
+        self._whole.any_given = value
+
+    def depth_of(self, off_share: float, off_cny: float, min_spend_cny: float) -> np.ndarray:
+        return self._whole.depth_of(off_share, off_cny, min_spend_cny)[self._lo:self._hi]
+
+    def redeemed(self, source: str) -> tuple[np.ndarray, np.ndarray]:
+        idx, discount = self._whole.redeemed(source)
+        mine = (idx >= self._lo) & (idx < self._hi)
+        return idx[mine] - self._lo, discount[mine]

@@ -5,6 +5,7 @@ import pytest
 
 import simlib
 from simlib.engine import Sim
+from simlib.policies.acquisition import cac_by_channel
 from simlib.population import NEVER, UNAWARE
 
 CHANNELS = {"douyin": {"share": 0.3, "word_of_mouth": 1.0},
@@ -45,11 +46,25 @@ def test_cac_per_channel_matches_the_ledger():
         assert new[c] > 0
         assert s[f"mix.acquisition_spend_cny.{name}"] == pytest.approx(spend[name])
         assert s[f"mix.new_buyers.{name}"] == new[c]
-        assert s[f"mix.cac_cny.{name}"] == pytest.approx(spend[name] / new[c])
+        assert s[f"mix.cac_cny.{name}"] == pytest.approx(spend[name] / new[c])   # one simulated buyer = one real
     # the channels' spend adds up to the run's acquisition cost
     assert sum(s[f"mix.acquisition_spend_cny.{n}"] for n in MIX) == pytest.approx(s["acquisition_cost_cny"])
     # a channel with no ads and cheap pond routes has the lowest CAC
     assert s["mix.cac_cny.offline_store"] < min(s["mix.cac_cny.douyin"], s["mix.cac_cny.xiaohongshu"])
+
+
+def test_cac_per_channel_is_per_real_customer_like_the_runs_cac():
+    # 2,000 simulated customers standing for 8,000: the channels' CACs, weighted by their new
+    # buyers, are the run's CAC (both in CNY per real new buyer)
+    sim, res = run_sim(scenario(MIX, users=2000, represents=8000))
+    s = res.summary
+    assert s["customers_per_simulated"] == 4
+    per_channel = cac_by_channel(sim)
+    buyers = sum(per_channel[f"new_buyers.{n}"] for n in sim.channels)
+    assert buyers == s["new_buyers"]
+    weighted = sum(per_channel[f"cac_cny.{n}"] * per_channel[f"new_buyers.{n}"] for n in sim.channels
+                   if per_channel[f"new_buyers.{n}"]) / buyers
+    assert weighted == pytest.approx(s["cac_cny"])
 
 
 def test_budget_schedule_is_spent_by_day_range():

@@ -247,7 +247,9 @@ class AcquisitionMix(Policy):
 
 def cac_by_channel(sim, channels=None, prefix: str = "") -> dict:
     """Per channel: acquisition spend (every marketing_acquisition posting on the channel), new
-    buyers whose channel it is, and CAC = spend / new buyers (NaN without new buyers)."""
+    buyers whose channel it is (simulated customers), and CAC = spend / real new buyers (NaN
+    without new buyers): spend is CNY of the real market, each simulated buyer stands for
+    ``pop.weight`` real ones, as in the run's ``cac_cny``."""
     pop = sim.pop
     new = np.bincount(pop.channel[pop.first_purchase_day != NEVER], minlength=len(sim.channels))
     out = {}
@@ -256,7 +258,7 @@ def cac_by_channel(sim, channels=None, prefix: str = "") -> dict:
         spend = sim.ledger.total(kind="marketing_acquisition", channel=name)
         out[f"{prefix}acquisition_spend_cny.{name}"] = spend
         out[f"{prefix}new_buyers.{name}"] = int(new[c])
-        out[f"{prefix}cac_cny.{name}"] = float(spend / new[c]) if new[c] else float("nan")
+        out[f"{prefix}cac_cny.{name}"] = float(spend / (new[c] * pop.weight)) if new[c] else float("nan")
     return out
 
 

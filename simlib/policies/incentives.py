@@ -106,11 +106,12 @@ class CouponPolicy(Policy):
         pop = sim.pop
         anyway = np.exp(-sim.behavior.p["discount_effect"] * pop.price_sensitivity[i].astype(np.float64)
                         * pop.coupons.depth[i])
-        self._day.update(redeemed=int(i.size), discount_cny=float(paid.sum()),
-                         cannibalised_discount_cny=float((paid * anyway).sum()))
+        w = pop.weight   # money in CNY of the real market; counts in simulated customers
+        self._day.update(redeemed=int(i.size), discount_cny=float(paid.sum()) * w,
+                         cannibalised_discount_cny=float((paid * anyway).sum()) * w)
         self.redeemed += int(i.size)
-        self.discount_cny += float(paid.sum())
-        self.anyway_cny += float((paid * anyway).sum())
+        self.discount_cny += float(paid.sum()) * w
+        self.anyway_cny += float((paid * anyway).sum()) * w
         self.anyway_orders += float(anyway.sum())
 
     def react_days(self):
@@ -399,7 +400,8 @@ class PointsProgram(Policy):
         sim.ledger.post(day, "points_redemption", cost, source=self.name, per_customer=True)
         self.deliver, self.deliver_appeal = go, self.appeal[choice]
         self.outstanding -= float(spent.sum())
-        self._day.update(redemptions=int(go.size), redemption_cost_cny=cost, points_spent=float(spent.sum()))
+        self._day.update(redemptions=int(go.size), redemption_cost_cny=cost * pop.weight,
+                         points_spent=float(spent.sum()))
 
     def record(self, day):
         if not self.active(day):
@@ -630,8 +632,8 @@ class MemberTiers(Policy):
             sim.ledger.post(day, "discount", float(off.sum()), source=self.name, per_customer=True)
             # the member price's own pull; orders it did not cause would have happened anyway
             pull = sim.behavior.p["discount_effect"] * pop.price_sensitivity[idx] * self.share[tier]
-            self.discount_today = float(off.sum())
-            self.anyway_today = float((off * np.exp(-pull)).sum())
+            self.discount_today = float(off.sum()) * pop.weight          # CNY of the real market
+            self.anyway_today = float((off * np.exp(-pull)).sum()) * pop.weight
         np.add.at(self.spend, idx, (amount - discount - off).astype(np.float32))
         self._retier(np.unique(idx))
 

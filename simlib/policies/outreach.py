@@ -229,7 +229,7 @@ class StaffChats(Policy):
         since = day - self.last_chat_day[idx].astype(np.int32)
         hit = since <= self.p["attribution_days"]
         self._counts["chat_orders"] = int(np.count_nonzero(hit))
-        self._counts["chat_gmv_cny"] = float(amount[hit].sum())
+        self._counts["chat_gmv_cny"] = float(amount[hit].sum()) * self.sim.pop.weight   # CNY of the real market
 
     def record(self, day):
         c = self._counts if self.active(day) else dict.fromkeys(self._counts, 0)

@@ -81,6 +81,7 @@ def format_run(result) -> str:
              f"Market: {represents_line(s)} {s['days']:,} days, seed {s['seed']}.",
              "", "Money, from GMV down to net profit",
              format_breakdown(cost_breakdown({"CNY": s}), header=False)]
+    name_w = max(len(metric_name(k)) for _, keys in SUMMARY_SECTIONS for k in keys) + 2
     for title, keys in SUMMARY_SECTIONS:
         lines.append(f"\n{title}")
         for key in keys:
@@ -88,7 +89,7 @@ def format_run(result) -> str:
                 value = s[key]
                 text = fmt_metric(key, value if value is not None else np.nan)
                 unit = "CNY" if metric_unit(key) == MONEY else ""
-                lines.append(f"  {metric_name(key):<42}{text:>12}  {unit}".rstrip())
+                lines.append(f"  {metric_name(key):<{name_w}}{text:>12}  {unit}".rstrip())
     stages = [f"{k[:-4]} {s[k]:,}" for k in s if k.endswith("_end") and k != "pond_size_end"]
     lines.append("\nStages at the end: " + ", ".join(stages))
     return "\n".join(lines)
