@@ -193,3 +193,17 @@ def test_an_experiment_file_names_its_uncertainty_file_relative_to_itself(tmp_pa
     a = runs[runs["arm"] == "a"].set_index("replication")["param:shift"]
     b = runs[runs["arm"] == "b"].set_index("replication")["param:shift"]
     assert (a == b).all() and a.nunique() == 6
+
+
+def test_replications_to_detect_count_the_parameter_variance_that_does_not_shrink():
+    from simlib.experiment.compare import replications_needed
+    from simlib.experiment.uncertainty import replications_with_parameters
+    # no parameter uncertainty: the paired t-test's answer
+    assert replications_with_parameters(2.0, 0.0, 4.0) == replications_needed(4.0, 2.0)
+    # some: more replications than the simulation alone would need
+    assert replications_with_parameters(2.0, 0.2, 4.0) > replications_needed(4.0, 2.0)
+    # the parameter spread alone hides the difference (2.8^2 * 0.6 > 2^2): no number of runs settles it
+    assert replications_with_parameters(2.0, 0.6, 4.0) == float("inf")
+    # the count grows without bound as the parameter variance nears the limit
+    limit = (2.0 / 2.8016) ** 2
+    assert replications_with_parameters(2.0, 0.99 * limit, 4.0) > 1000

@@ -336,7 +336,7 @@ def with_uncertainty(table, runs, outcomes, reference: str, unc: UncertainParame
     the parameters' uncertainty as well as the simulation's, and the variance shares.
 
     The simulation-only figures stay as ``diff_low_sim``, ``diff_high_sim``, ``p_better_sim``."""
-    from .compare import paired, replications_needed
+    from .compare import paired
     table = table.copy()
     for col in UNCERTAINTY_COLUMNS:
         table[col] = np.nan if col != "voi_parameter" else ""
@@ -344,7 +344,6 @@ def with_uncertainty(table, runs, outcomes, reference: str, unc: UncertainParame
         return table
     reps = int(runs["replication"].max()) + 1
     theta = unc.draws(seed, (reps - 1) // unc.inner + 1)
-    z = stats.norm.ppf(0.5 + confidence / 2)
     by_name = {o.name: o for o in outcomes}
     for i, row in table.iterrows():
         o = by_name.get(row["outcome"])
@@ -373,9 +372,24 @@ def with_uncertainty(table, runs, outcomes, reference: str, unc: UncertainParame
         # name a parameter only when measuring it would remove a visible part (1 % or more)
         table.loc[i, "voi_parameter"] = top["parameter"] if share >= 0.01 else ""
         table.loc[i, "voi_share"] = share
-        delta = row["delta"]
-        if np.isfinite(delta) and abs(delta) <= z * math.sqrt(dec["var_param"]):
-            table.loc[i, "reps_needed"] = float("inf")   # more runs cannot settle it: measure the parameter
-        else:
-            table.loc[i, "reps_needed"] = replications_needed(dec["sd_sim"], delta, confidence, row["power"])
+        table.loc[i, "reps_needed"] = replications_with_parameters(row["delta"], dec["var_param"], dec["sd_sim"],
+                                                                   confidence, row["power"])
     return table
+
+
+def replications_with_parameters(delta: float, var_param: float, sd_sim: float, confidence: float = 0.95,
+                                 power: float = 0.8) -> float:
+    """Paired replications n for which a difference ``delta`` is told from zero with ``power`` when
+    the parameters' part of the variance does not shrink with n: |delta| >= (z_a + z_b) *
+    sqrt(var_param + sd_sim^2 / n) (normal theory), and never fewer than the t-test with the
+    simulation alone needs. Infinite when the parameter spread alone hides ``delta``: more runs
+    cannot settle it, measuring the parameter can."""
+    if not np.isfinite(delta) or delta == 0:
+        return float("inf")
+    zz = stats.norm.ppf(0.5 + confidence / 2) + stats.norm.ppf(power)
+    room = (delta / zz) ** 2 - max(var_param, 0.0)
+    if room <= 0:
+        return float("inf")
+    from .compare import replications_needed
+    sim_only = replications_needed(sd_sim, delta, confidence, power)
+    return float(max(sim_only, math.ceil(sd_sim ** 2 / room)))
