@@ -5,6 +5,9 @@
   orders split into two rows on the same day, as real exports often are.
 - examples/funnel_weekly.csv: weekly stage counts of a market, simulated by the engine from
   the `classic_ctmc` scenario with known hazards (FUNNEL_TRUTH below).
+- examples/coupon_test.csv: a past coupon test with a control group, one row per customer
+  (20,000 per arm, 28 days), simulated by the engine from coupon_test_control.yaml and
+  coupon_test_coupon.yaml with a known discount effect (COUPON_TRUTH below).
 
     python examples/make_examples.py
 """
@@ -22,6 +25,7 @@ START = pd.Timestamp("2024-01-01")
 CUSTOMERS = 800
 ACQUISITION_DAYS = 84     # first purchases spread over the first 12 weeks
 END_DAY = 365             # the log covers 2024-01-01 .. 2024-12-31
+COUPON_TRUTH = {"behavior.discount_effect": 5.0}
 
 
 def make_transactions(seed: int = 20240101) -> pd.DataFrame:
@@ -58,6 +62,16 @@ def main() -> None:
     funnel = make_example_funnel()
     funnel.to_csv(HERE / "funnel_weekly.csv", index=False)
     print(f"wrote {HERE / 'funnel_weekly.csv'}: {len(funnel)} rows")
+    coupon = make_coupon_test()
+    coupon.to_csv(HERE / "coupon_test.csv", index=False)
+    print(f"wrote {HERE / 'coupon_test.csv'}: {len(coupon)} rows")
+
+
+def make_coupon_test(seed: int = 20240301) -> pd.DataFrame:
+    """A coupon test as a team would export it: customer, arm, orders and spend in the window."""
+    from simlib.calibrate.uplift.synthetic import campaign_results
+    return campaign_results(HERE / "coupon_test_control.yaml", {"coupon": HERE / "coupon_test_coupon.yaml"},
+                            truth=COUPON_TRUTH, users=20_000, days=28, seed=seed)
 
 
 if __name__ == "__main__":

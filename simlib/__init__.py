@@ -4,8 +4,8 @@ The flat API: ``load_scenario``, ``run`` and ``Result`` for single runs; ``compa
 ``simlib.report``) for a decision between strategies: a verdict on net profit, the tables, the
 cost breakdown and a report to forward; ``compare_scenarios`` and ``load_experiment`` (package
 ``simlib.experiment``) for comparisons, sweeps, sensitivity and optimisation;
-``calibrate_transactions`` and ``calibrate_funnel`` (package ``simlib.calibrate``) for fitting
-to a team's data. The packages load on first use, so ``import simlib`` stays quick.
+``calibrate_transactions``, ``calibrate_funnel`` and ``calibrate_uplift`` (package
+``simlib.calibrate``) for fitting to a team's data. The packages load on first use, so ``import simlib`` stays quick.
 """
 
 __version__ = "0.1.0"
@@ -26,6 +26,7 @@ _LAZY = {
     "make_executor": "simlib.experiment",
     "calibrate_transactions": "simlib.calibrate",
     "calibrate_funnel": "simlib.calibrate",
+    "calibrate_uplift": "simlib.calibrate.uplift",
 }
 
 __all__ = ["STAGES", "Result", "Scenario", "ScenarioError", "UserError", "builtin_scenarios",

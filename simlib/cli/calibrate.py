@@ -77,6 +77,11 @@ def register(subparsers) -> None:
     fn.add_argument("--no-plots", action="store_true", help="skip the PNG figure")
     fn.set_defaults(func=cmd_funnel)
 
+    # --- uplift: effect sizes from past campaigns (issue 10 part 2, branch uplift) -------------
+    from simlib.cli.calibrate_uplift import register as register_uplift
+    register_uplift(sub)
+    # --- end uplift ------------------------------------------------------------------------------
+
 
 def _missing(parser) -> int:
     parser.print_help()

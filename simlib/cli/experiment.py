@@ -48,6 +48,13 @@ def register(subparsers) -> None:
     c.add_argument("--crn-check", action="store_true",
                    help="also run with independent seeds and print the variance of the paired "
                         "difference both ways")
+    c.add_argument("--uncertain", default=None, metavar="FILE",
+                   help="fitted parameters that are not known exactly: a fitted fragment with its _covariance.yaml "
+                        "beside it (simlib calibrate uplift writes both), or a file with parameters: {KEY: "
+                        "{estimate, std_error}} (or lower/upper) and covariance:; each replication draws them once "
+                        "for every arm, and the output splits the variance into parameters and simulation")
+    c.add_argument("--inner", type=int, default=None, metavar="N",
+                   help="with --uncertain: seeds per parameter draw (default 2; replications = draws x N)")
     _add_execution(c)
     c.set_defaults(func=compare_command)
 
@@ -139,10 +146,17 @@ def _compare(args) -> int:
         except ValueError:
             raise ExperimentError("--detect", "", f"got {item[:100]!r}; allowed: OUTCOME=NUMBER, e.g. "
                                   "net_profit_cny=5000") from None
+    uncertain = None
+    if args.uncertain is not None:
+        uncertain = {"file": os.path.abspath(args.uncertain)}
+        if args.inner is not None:
+            uncertain["inner_replications"] = args.inner
+    elif args.inner is not None:
+        raise ExperimentError("--inner", "", "only with --uncertain (seeds per draw of the uncertain parameters)")
     with _executor(args) as ex:
         kw = dict(replications=args.reps, seed=args.seed, users=args.users, days=args.days,
                   outcomes=outcomes, executor=ex, progress=not args.no_progress,
-                  detect_difference=detect or None, status=args.status)
+                  detect_difference=detect or None, status=args.status, uncertain=uncertain)
         exp = compare_experiment([args.base, *args.arms], out=args.out, **kw)
         res = exp.compare()
         if args.out:
@@ -223,9 +237,13 @@ def _report(stage, res, spec) -> None:
     with pd.option_context("display.width", 160, "display.max_columns", 20,
                            "display.float_format", "{:,.4g}".format):
         if stage == "compare":
-            from simlib.report.text import format_comparison
+            from simlib.report.text import format_comparison, format_uncertainty
             print(format_comparison(res.table, res.reference, res.confidence))
             print()
+            shares = format_uncertainty(res.table, res.reference)
+            if shares:
+                print(shares)
+                print()
         elif stage == "sweep":
             from simlib.report.text import format_frame
             labels = {p.key: p.label for p in spec.parameters() if p.label}

@@ -41,8 +41,9 @@ class CompareResult:
 
     def text(self) -> str:
         """The table in plain names and units (simlib.report.text)."""
-        from ..report.text import format_comparison
-        return format_comparison(self.table, self.reference, self.confidence)
+        from ..report.text import format_comparison, format_uncertainty
+        shares = format_uncertainty(self.table, self.reference)
+        return format_comparison(self.table, self.reference, self.confidence) + (f"\n\n{shares}" if shares else "")
 
     def __str__(self):
         return self.text()
@@ -110,6 +111,8 @@ class Experiment:
         self._model = None
         self._arms_data = None
         self._prepared = False
+        self._uncertain = None          # spec.uncertain with the arms' declared bounds
+        self._uncertain_keys = {}       # arm -> the uncertain keys its scenario has
 
     @classmethod
     def from_yaml(cls, path: str, model=None, **kwargs) -> "Experiment":
@@ -131,6 +134,9 @@ class Experiment:
         spec = self.spec
         if self.custom_model:
             self._arms_data = {a.name: {**spec.overrides, **a.overrides} for a in spec.arms.values()}
+            if spec.uncertain is not None:
+                self._uncertain = spec.uncertain
+                self._uncertain_keys = {a: list(spec.uncertain.keys) for a in spec.arms}
             return self._arms_data
         import simlib
         err = getattr(simlib, "UserError", Exception)
@@ -166,6 +172,9 @@ class Experiment:
                     except err as e:
                         raise ExperimentError(spec.source, f"{role}.{p.key}", str(e)) from None
             data[arm.name] = sc.data
+        if spec.uncertain is not None:
+            from .uncertainty import bounded_by_arms
+            self._uncertain, self._uncertain_keys = bounded_by_arms(spec.uncertain, data, spec.source)
         # probe: a tiny run of each arm tells which metrics the runs report
         available = set()
         for name, d in data.items():
@@ -175,6 +184,14 @@ class Experiment:
         check_metrics(spec, available)
         self._arms_data = data
         return data
+
+    @property
+    def uncertain(self):
+        """The uncertain parameters, inside the bounds every arm declares for them (or None)."""
+        if self.spec.uncertain is None:
+            return None
+        self.arms_data()
+        return self._uncertain
 
     @property
     def model(self):
@@ -203,6 +220,8 @@ class Experiment:
             return
         resolved = json.loads(json.dumps(self.spec.raw, default=str))
         resolved["replications"] = self.spec.replications
+        if self.uncertain is not None:   # with the bounds the draws respect: the report redraws them
+            resolved["uncertain"] = self.uncertain.to_plain()
         if self.spec.base:  # paths as resolved, so the copy works from the folder too
             resolved["base"] = self.spec.base
         for name, arm in self.spec.arms.items():
@@ -248,17 +267,30 @@ class Experiment:
         if keep_daily is None:
             keep_daily = bool((spec.compare or {}).get("keep_daily", True))
         stage = "compare" if crn else "compare_independent"
-        runs = [Run(stage, arm, 0, r, self._seed(r, i, 0, crn))
+        drawn = self._draws(reps)
+        runs = [Run(stage, arm, 0, r, self._seed(r, i, 0, crn), drawn(arm, r))
                 for r in range(reps) for i, arm in enumerate(spec.arms)]
         df = self._execute(stage, runs, keep_daily=keep_daily)
         table = cmp_stats.compare_table(df, spec.outcomes, spec.reference, spec.confidence,
                                         spec.detect_difference)
+        if self.uncertain is not None:
+            from .uncertainty import with_uncertainty
+            table = with_uncertainty(table, df, spec.outcomes, spec.reference, self.uncertain, spec.seed,
+                                     spec.confidence)
         daily = self.store.daily_frame(stage, {r.run_id for r in runs}) if keep_daily else pd.DataFrame()
         self.store.write_table(stage + "_runs", df)
         self.store.write_table("comparison" if crn else "comparison_independent", table)
         if keep_daily and len(daily):
             self.store.write_table(stage + "_daily", daily)
         return CompareResult(table, df, daily, spec.reference, spec.confidence, crn)
+
+    def _draws(self, reps: int):
+        """(arm, replication) -> the run's overrides: the parameters drawn for the replication
+        (``uncertainty.run_overrides``); none without uncertain parameters."""
+        if self.uncertain is None:
+            return lambda arm, r: {}
+        from .uncertainty import run_overrides
+        return run_overrides(self.uncertain, self.spec.seed, reps, self._uncertain_keys)
 
     def crn_check(self, outcome: str | None = None, arm: str | None = None,
                   replications: int | None = None) -> dict:
@@ -420,22 +452,26 @@ def compare_scenarios(base, arms: list, *, replications: int = 10, seed: int = 0
                       users: int | None = None, days: int | None = None, outcomes=None,
                       out: str | None = None, executor: Executor | None = None,
                       progress: bool = False, crn: bool = True,
-                      detect_difference: dict | None = None, status: dict | None = None) -> CompareResult:
+                      detect_difference: dict | None = None, status: dict | None = None,
+                      uncertain=None) -> CompareResult:
     """Compare scenario files against a base scenario (the `simlib compare` command).
     ``status`` (a dict) is kept at {stage: [runs stored, runs planned]} while it runs."""
     return compare_experiment([base, *arms], replications=replications, seed=seed, users=users, days=days,
                               outcomes=outcomes, out=out, executor=executor, progress=progress, crn=crn,
-                              detect_difference=detect_difference, status=status).compare()
+                              detect_difference=detect_difference, status=status, uncertain=uncertain).compare()
 
 
 def compare_experiment(arms, reference: str | None = None, *, replications: int = 10, seed: int = 0,
                        users: int | None = None, days: int | None = None, outcomes=None,
                        out: str | None = None, executor: Executor | None = None,
                        progress: bool = False, crn: bool = True,
-                       detect_difference: dict | None = None, status: dict | None = None) -> Experiment:
+                       detect_difference: dict | None = None, status: dict | None = None,
+                       uncertain=None) -> Experiment:
     """The comparison experiment of ``arms``: a list of scenario paths, built-in names or
     ``Scenario`` objects (named after the file or the scenario), or a mapping name -> one of
-    those. ``reference`` defaults to the first arm."""
+    those. ``reference`` defaults to the first arm. ``uncertain``: fitted parameters with their
+    covariance (a file, or a mapping as the experiment key ``uncertain:`` takes), drawn once per
+    replication for every arm."""
     import simlib
     builtins = list(simlib.builtin_scenarios())
     items = list(arms.items()) if isinstance(arms, dict) else [(None, a) for a in arms]
@@ -468,6 +504,8 @@ def compare_experiment(arms, reference: str | None = None, *, replications: int 
         data["days"] = days
     if outcomes:
         data["outcomes"] = list(outcomes)
+    if uncertain is not None:
+        data["uncertain"] = os.path.abspath(uncertain) if isinstance(uncertain, (str, os.PathLike)) else uncertain
     if detect_difference:
         data["detect_difference"] = dict(detect_difference)
         if not outcomes:

@@ -119,6 +119,10 @@ TOP_LEVEL = {
                       items=OUTCOME, low=1, high=100, nullable=True),
     "detect_difference": Param({}, "outcome: smallest difference worth detecting (replications needed)",
                                kind=dict, items=Param(1.0, "a difference in the outcome's unit"), high=100),
+    "uncertain": Param(None, "fitted parameters that are not known exactly: a file (a fitted fragment with its "
+                             "_covariance.yaml, or parameters: and covariance:), or {parameters: {KEY: {estimate, "
+                             "std_error}}, covariance: [...], inner_replications: 2}; each replication draws them "
+                             "once for every arm", kind=object, nullable=True),
     "compare": Param(None, "arm comparison settings", kind=dict, nullable=True, fields={
         "keep_daily": Param(True, "store the daily funnel of every run (fan charts)", kind=bool)}),
     "sweep": Param(None, "a design over uncertainties and levers", kind=dict, nullable=True, fields={

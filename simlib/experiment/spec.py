@@ -54,6 +54,7 @@ class ExperimentSpec:
     sweep: dict | None = None
     sensitivity: dict | None = None
     optimize: dict | None = None
+    uncertain: object = None                    # experiment.uncertainty.UncertainParameters
     raw: dict = field(default_factory=dict)
 
     @property
@@ -206,6 +207,12 @@ def _build(g: dict, raw: dict, source: str, metrics, model) -> ExperimentSpec:
         spec.detect_difference[out_name] = delta
 
     spec.compare = g["compare"]
+    if g["uncertain"] is not None:
+        from .uncertainty import load_uncertain
+        base_dir = os.path.dirname(os.path.abspath(source)) if not source.startswith("<") else None
+        spec.uncertain = load_uncertain(g["uncertain"], source, base_dir)
+        # the stored copy and the fingerprint hold the values drawn from, not a path to them
+        spec.raw = {**raw, "uncertain": spec.uncertain.to_plain()}
     if g["sweep"] is not None:
         sw = dict(g["sweep"])
         sw["arms"] = _arm_list(spec, "sweep.arms", sw["arms"], list(spec.arms))

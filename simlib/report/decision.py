@@ -18,8 +18,8 @@ from ..errors import UserError
 from . import diff as diff_mod
 from .costs import cost_breakdown, format_breakdown
 from .inputs import ReportInputs, from_experiment, from_folder
-from .text import format_comparison
-from .verdict import Verdict, decide, turns_on_flip, turns_on_sensitivity
+from .text import format_comparison, format_uncertainty
+from .verdict import Verdict, decide, turns_on_flip, turns_on_sensitivity, uncertainty_sentence
 
 REPORT_NAME = "report.html"
 
@@ -36,6 +36,10 @@ class Decision:
         compared = len(runs) and runs["arm"].nunique() > 1
         self.table = (compare_table(runs, inputs.outcomes, inputs.reference, inputs.confidence,
                                     inputs.detect_difference) if compared else pd.DataFrame())
+        if compared and inputs.uncertain is not None:
+            from ..experiment.uncertainty import with_uncertainty
+            self.table = with_uncertainty(self.table, runs, inputs.outcomes, inputs.reference, inputs.uncertain,
+                                          inputs.settings["seed"], inputs.confidence)
         self.costs = cost_breakdown(runs, [a for a in self.arms if a in set(runs["arm"])]) if len(runs) else None
         have = all(a in inputs.scenarios for a in self.arms)
         self.diffs = diff_mod.arm_diffs(inputs.scenarios, inputs.reference) if have and len(self.arms) > 1 else {}
@@ -46,12 +50,26 @@ class Decision:
             first = decide(self.table, self.reference, confidence=inputs.confidence, runs=runs)
             contender = first.best if first.best != self.reference else self._closest(first.outcome)
             turns = self._turns_on(first.outcome, contender) if contender else ""
+            if contender:
+                shares = uncertainty_sentence(self.table, first.outcome, contender, inputs.scenarios.get(contender))
+                turns = f"{turns} {shares}".strip()
             self._verdict = decide(self.table, self.reference, first.outcome, inputs.confidence, runs, turns)
 
     # -- what a manager reads ----------------------------------------------------------------
     @property
     def verdict(self) -> str:
         return self._verdict.text if self._verdict else "No comparison ran: one arm only."
+
+    @property
+    def uncertainty(self) -> pd.DataFrame:
+        """Per outcome and arm: the shares of the paired difference's variance from the fitted
+        parameters and from the simulation, and the parameter whose measurement removes the most
+        (empty without uncertain parameters)."""
+        cols = ["outcome", "arm", "var_param", "var_sim", "share_param", "share_sim", "voi_parameter", "voi_share",
+                "p_better", "p_better_sim", "draws", "inner"]
+        if "share_param" not in self.table.columns:
+            return pd.DataFrame(columns=cols)
+        return self.table.loc[self.table["share_param"].notna(), cols].reset_index(drop=True)
 
     @property
     def best(self) -> str | None:
@@ -66,6 +84,9 @@ class Decision:
         parts = [f"Verdict: {self.verdict}", ""]
         if len(self.table):
             parts += [format_comparison(self.table, self.reference, self.inputs.confidence), ""]
+            shares = format_uncertainty(self.table, self.reference, self.inputs.scenarios.get(self.reference))
+            if shares:
+                parts += [shares, ""]
         if self.costs is not None and len(self.costs):
             parts += ["Where the money goes (mean per run, CNY)", format_breakdown(self.costs), ""]
         if self.diffs:
@@ -125,12 +146,15 @@ class Decision:
 
 def compare(arms, reference: str | None = None, *, reps: int = 10, seed: int = 0, users: int | None = None,
             days: int | None = None, outcomes=None, out: str | None = None, workers: int | None = None,
-            executor=None, progress: bool = False) -> Decision:
+            executor=None, progress: bool = False, uncertain=None) -> Decision:
     """Compare strategy arms with common random numbers and decide on net profit.
 
     ``arms``: a list of built-in names, scenario paths or ``Scenario`` objects (the first is the
     reference unless ``reference`` names another), or a mapping arm name -> one of those.
     ``out`` keeps every run in that folder (resumable) and writes report.html there.
+    ``uncertain``: fitted parameters not known exactly (``calibration/fitted_uplift.yaml`` with its
+    covariance beside it, or a mapping); each replication draws them once for every arm, so the
+    verdict covers parameter and simulation uncertainty and says how much each contributes.
     """
     from ..experiment import compare_experiment, make_executor
     from ..experiment.spec import ExperimentError
@@ -140,7 +164,7 @@ def compare(arms, reference: str | None = None, *, reps: int = 10, seed: int = 0
     ex = make_executor("processes", workers) if own else executor
     try:
         exp = compare_experiment(arms, reference, replications=reps, seed=seed, users=users, days=days,
-                                 outcomes=outcomes, out=out, executor=ex, progress=progress)
+                                 outcomes=outcomes, out=out, executor=ex, progress=progress, uncertain=uncertain)
         result = exp.compare()
     except ExperimentError as exc:
         raise UserError(str(exc)) from None

@@ -69,6 +69,9 @@ def render(decision) -> str:
                              "An interval that crosses zero is not a clear difference."))
         parts.append("<h2>Outcomes, arm by arm</h2>")
         parts.append(_outcomes_table(decision))
+        shares = _uncertainty_section(decision)
+        if shares:
+            parts.append(shares)
     if decision.costs is not None and len(decision.costs):
         parts.append("<h2>Where the money goes</h2>")
         parts.append(_costs_table(decision))
@@ -150,6 +153,31 @@ def _outcomes_table(decision) -> str:
             cells.append(f"<td class=\"num\">{cell}</td>")
         rows.append(f"<tr><td>{html.escape(metric_label(outcome))}<br><span class=\"small\">{better}</span>"
                     f"</td>{''.join(cells)}</tr>")
+    rows.append("</table>")
+    return "\n".join(rows)
+
+
+def _uncertainty_section(decision) -> str:
+    """Variance shares of each paired difference (fitted parameters vs simulation) and the parameter
+    worth measuring; '' when no parameter was uncertain."""
+    u = decision.uncertainty
+    if not len(u):
+        return ""
+    scenario = decision.inputs.scenarios.get(decision.reference)
+    first = u.iloc[0]
+    rows = ["<h2>Where the uncertainty comes from</h2>",
+            f"<p>Fitted parameters were drawn once per replication ({int(first['draws'])} draws x "
+            f"{int(first['inner'])} seeds, shared by every arm). Of the variance of each paired difference in one "
+            "replication, this share comes from the parameters' uncertainty and this from the simulation; the "
+            "intervals and P(better) above include both.</p>",
+            "<table><tr><th>outcome</th><th>arm</th><th>parameters</th><th>simulation</th>"
+            "<th>measuring this would remove the most</th><th>P(better), simulation alone</th></tr>"]
+    for _, r in u.iterrows():
+        voi = (f"{html.escape(param_label(r['voi_parameter'], scenario))} (about {r['voi_share']:.0%})"
+               if r["voi_parameter"] else "")
+        rows.append(f"<tr><td>{html.escape(metric_label(r['outcome']))}</td><td>{html.escape(str(r['arm']))}</td>"
+                    f"<td class=\"num\">{r['share_param']:.0%}</td><td class=\"num\">{r['share_sim']:.0%}</td>"
+                    f"<td>{voi}</td><td class=\"num\">{r['p_better_sim']:.2f}</td></tr>")
     rows.append("</table>")
     return "\n".join(rows)
 

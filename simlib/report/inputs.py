@@ -37,6 +37,7 @@ class ReportInputs:
     lever_keys: list = field(default_factory=list)
     labels: dict = field(default_factory=dict)      # scenario key -> the experiment's short name
     model: str | None = None        # a plain-function model: arms are overrides, not scenarios
+    uncertain: object = None        # experiment.uncertainty.UncertainParameters drawn per replication
 
 
 def from_experiment(exp, compare_result=None, results: dict | None = None) -> ReportInputs:
@@ -51,10 +52,12 @@ def from_experiment(exp, compare_result=None, results: dict | None = None) -> Re
     sens = results.get("sensitivity")
     sweep = results.get("sweep")
     opt = results.get("optimize")
-    return _assemble(spec, runs, daily, exp.arms_data(),
-                     sens.table if sens is not None else None,
-                     sweep.runs if sweep is not None else None,
-                     opt.candidates if opt is not None else None)
+    inputs = _assemble(spec, runs, daily, exp.arms_data(),
+                       sens.table if sens is not None else None,
+                       sweep.runs if sweep is not None else None,
+                       opt.candidates if opt is not None else None)
+    inputs.uncertain = exp.uncertain
+    return inputs
 
 
 def from_folder(folder) -> ReportInputs:
@@ -101,7 +104,8 @@ def _assemble(spec, runs, daily, scenarios, sensitivity, sweep_runs, optimize) -
                         runs=runs, daily=daily, scenarios=scenarios, settings=settings,
                         detect_difference=dict(spec.detect_difference), sensitivity=sensitivity,
                         sweep_runs=sweep_runs, optimize=optimize, lever_keys=[p.key for p in spec.levers],
-                        labels={p.key: p.label for p in spec.parameters() if p.label}, model=spec.model)
+                        labels={p.key: p.label for p in spec.parameters() if p.label}, model=spec.model,
+                        uncertain=spec.uncertain)
 
 
 def _with_formulas(spec, df: pd.DataFrame) -> pd.DataFrame:

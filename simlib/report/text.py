@@ -124,3 +124,32 @@ def format_frame(df: pd.DataFrame, labels: dict | None = None, scenario: dict | 
 def _plain(v) -> str:
     from .units import nice_number
     return nice_number(v.item() if isinstance(v, np.generic) else v)
+
+
+def format_uncertainty(table: pd.DataFrame, reference: str, scenario: dict | None = None) -> str:
+    """Where the variance of each paired difference comes from: the fitted parameters' uncertainty
+    or the simulation's noise, and the parameter whose measurement would remove the most.
+    Empty when the comparison had no uncertain parameters."""
+    from .units import param_label
+    if "share_param" not in table.columns or not table["share_param"].notna().any():
+        return ""
+    rows = table[table["share_param"].notna()]
+    first = rows.iloc[0]
+    lines = [f"Where the uncertainty comes from: variance of the paired difference to {reference} in one "
+             f"replication, from the fitted parameters (drawn once per replication, {int(first['draws'])} draws x "
+             f"{int(first['inner'])} seeds) and from the simulation"]
+    arm_w = max([len(str(a)) for a in rows["arm"]] + [10]) + 2
+    for outcome, g in rows.groupby("outcome", sort=False):
+        lines.append(f"  {metric_label(outcome)}")
+        lines.append(f"    {'arm':<{arm_w}}{'parameters':>11}{'simulation':>12}   measuring this would remove the most")
+        for _, r in g.iterrows():
+            voi = "no single parameter stands out"
+            if r["voi_parameter"]:
+                voi = (f"{param_label(r['voi_parameter'], scenario)}: about {r['voi_share']:.0%} of the variance")
+            elif r["share_param"] < 0.01:
+                voi = "-"
+            lines.append(f"    {r['arm']:<{arm_w}}{r['share_param']:>10.0%} {r['share_sim']:>11.0%}   {voi}")
+    lines.append("  Intervals and P(better) above cover both sources; from the simulation alone P(better) would be "
+                 + ", ".join(f"{r['p_better_sim']:.2f} ({r['arm']}, {r['outcome']})"
+                             for _, r in rows.head(3).iterrows()))
+    return "\n".join(lines)

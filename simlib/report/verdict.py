@@ -156,3 +156,20 @@ def turns_on_flip(diff: pd.DataFrame, param: str, outcome: str, arm: str, refere
     lead, trail = (arm, reference) if y[k] > 0 else (reference, arm)
     return (f"The answer turns on {label}: {lead} leads below about {at:.3g}, {trail} above it "
             f"({metric_name(outcome).lower()}).")
+
+
+def uncertainty_sentence(table: pd.DataFrame, outcome: str, arm: str, scenario: dict | None = None) -> str:
+    """How much of the variance of ``arm``'s paired difference the fitted parameters contribute,
+    and which one to measure; '' without uncertain parameters."""
+    if "share_param" not in table.columns:
+        return ""
+    row = table[(table["outcome"] == outcome) & (table["arm"] == arm)]
+    if row.empty or not np.isfinite(row["share_param"].iloc[0]):
+        return ""
+    r = row.iloc[0]
+    text = (f"Of the variance of this difference, {r['share_param']:.0%} comes from the fitted parameters' "
+            f"uncertainty and {r['share_sim']:.0%} from the simulation (the interval and P(better) carry both)")
+    if r["voi_parameter"] and np.isfinite(r["voi_share"]) and r["voi_share"] > 0.005:
+        text += (f"; measuring {param_label(r['voi_parameter'], scenario)} better would remove the most "
+                 f"(about {r['voi_share']:.0%})")
+    return text + "."

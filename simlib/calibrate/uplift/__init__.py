@@ -1,0 +1,132 @@
+"""Effect sizes from a team's past campaigns with a control group (issue 10, part 2).
+
+    fit = simlib.calibrate_uplift("coupon_test.csv", "campaign.yaml", fit=["behavior.discount_effect"],
+                                  arms={"coupon": "campaign_coupon.yaml"})
+    print(fit.describe()); fit.write("calibration/")
+
+Several campaigns are fitted jointly: pass a list of campaigns, each a mapping with
+``results``, ``scenario`` and optionally ``arms``, ``control``, ``population``, ``users``,
+``days``, ``name`` (or a campaigns YAML file: ``read_campaigns_file``). The moments, the
+estimator and the test are described in ``fit.py`` and docs/calibration.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from simlib.calibrate._errors import user_error
+from simlib.calibrate.uplift.campaign import POPULATIONS, Campaign, build_campaign, simulate
+from simlib.calibrate.uplift.data import CampaignData, read_campaign
+from simlib.calibrate.uplift.fit import Problem, Target, fit as _fit, targets_for
+from simlib.calibrate.uplift.result import UpliftFit, assemble, covariance_path
+
+__all__ = ["POPULATIONS", "Campaign", "CampaignData", "Problem", "Target", "UpliftFit", "build_campaign",
+           "calibrate_uplift", "covariance_path", "read_campaign", "read_campaigns_file", "simulate",
+           "targets_for"]
+
+CAMPAIGN_KEYS = ("results", "scenario", "arms", "control", "population", "users", "days", "window_start", "name")
+MAX_CAMPAIGNS = 20
+MAX_REPLICATIONS = 50
+
+
+def calibrate_uplift(results, scenario=None, fit=("behavior.discount_effect",), *, arms: dict | None = None,
+                     control: str | None = None, population: str | None = None, users: int | None = None,
+                     days: int | None = None, window_start: int = 0, seed: int = 0, replications: int = 1,
+                     max_iter: int = 12) -> UpliftFit:
+    """Fit the effect sizes ``fit`` (dotted keys) to one campaign (``results`` a CSV path and
+    ``scenario`` what ran) or to several (``results`` a list of campaign mappings, see the module
+    docstring). ``arms`` maps treated arms of the data to the scenarios they ran; without it
+    the scenario's journey with a holdout defines the arms."""
+    if isinstance(replications, bool) or not isinstance(replications, int) or not 1 <= replications <= MAX_REPLICATIONS:
+        raise user_error(f"replications {replications!r}: allowed: a whole number from 1 to {MAX_REPLICATIONS}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise user_error(f"seed {seed!r}: allowed: a whole number >= 0")
+    if isinstance(results, (str, Path)):
+        if scenario is None:
+            raise user_error(f"{results}: say what ran with a scenario (--scenario)")
+        specs = [{"results": results, "scenario": scenario, "arms": arms, "control": control,
+                  "population": population, "users": users, "days": days, "window_start": window_start}]
+    else:
+        specs = list(results)
+        if not specs:
+            raise user_error("no campaign to fit")
+    if len(specs) > MAX_CAMPAIGNS:
+        raise user_error(f"{len(specs)} campaigns; at most {MAX_CAMPAIGNS} are fitted jointly")
+    campaigns = []
+    for i, spec in enumerate(specs):
+        unknown = [k for k in spec if k not in CAMPAIGN_KEYS]
+        if unknown:
+            raise user_error(f"campaign {i + 1}: unknown key {unknown[0]!r}; allowed: {', '.join(CAMPAIGN_KEYS)}")
+        if spec.get("results") is None or spec.get("scenario") is None:
+            raise user_error(f"campaign {i + 1}: needs results (a CSV) and scenario (what ran)")
+        data = read_campaign(spec["results"], spec.get("control"))
+        name = spec.get("name") or Path(str(spec["results"])).stem
+        campaigns.append(build_campaign(data, spec["scenario"], spec.get("arms"), spec.get("population"),
+                                        spec.get("users"), spec.get("days"), name=name,
+                                        window_start=spec.get("window_start") or 0))
+    keys = [fit] if isinstance(fit, str) else list(fit)
+    targets = targets_for(campaigns, keys)
+    problem = Problem(campaigns, targets, seed=seed, replications=replications)
+    outcome = _fit(problem, max_iter=max_iter)
+    notes = [f"{c.name}: {n}" for c in campaigns for n in c.data.notes]
+    for c in campaigns:
+        informed = [t.key for t in targets if any(_declares(s, t.key) for s in c.scenarios())]
+        if not informed:
+            notes.append(f"{c.name}: none of the fitted effects is declared by its scenarios; it only adds "
+                         "moments to the test")
+    result = assemble(campaigns, targets, outcome, problem.evaluations, seed, replications, notes)
+    for key in result.at_bound():
+        result.notes.append(f"{key} ended at the edge of its range: the campaigns do not pin it down "
+                            "(its interval is not valid); fix it or add a campaign that moves it")
+    return result
+
+
+def _declares(scenario, key) -> bool:
+    from simlib.keys import declared_param
+    if not key.startswith("policies."):
+        return True
+    return declared_param(key, scenario.data) is not None
+
+
+def read_campaigns_file(path) -> list[dict]:
+    """A YAML file listing campaigns (``campaigns: [{results, scenario, arms, ...}, ...]``);
+    paths are relative to the file."""
+    from simlib.safe_yaml import read_yaml_file
+    path = Path(path)
+    source = str(path)
+    if not path.is_file():
+        raise user_error(f"{source}: no such file")
+    doc = read_yaml_file(path, source)
+    if not isinstance(doc, dict) or set(doc) != {"campaigns"} or not isinstance(doc["campaigns"], list):
+        raise user_error(f"{source}: expected `campaigns:` with a list of campaigns, each a mapping with keys "
+                         + ", ".join(CAMPAIGN_KEYS))
+    out = []
+    base = path.parent
+    for i, item in enumerate(doc["campaigns"][:MAX_CAMPAIGNS + 1]):
+        where = f"{source}: campaigns[{i}]"
+        if not isinstance(item, dict):
+            raise user_error(f"{where}: expected a mapping with keys {', '.join(CAMPAIGN_KEYS)}")
+        unknown = [k for k in item if k not in CAMPAIGN_KEYS]
+        if unknown:
+            raise user_error(f"{where}.{unknown[0]}: unknown key; allowed: {', '.join(CAMPAIGN_KEYS)}")
+        for key in ("results", "scenario"):
+            if not isinstance(item.get(key), str):
+                raise user_error(f"{where}.{key}: missing or not a file name")
+        arms = item.get("arms") or {}
+        if not isinstance(arms, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in arms.items()):
+            raise user_error(f"{where}.arms: expected ARM: SCENARIO_FILE pairs")
+        for key, kind in (("control", str), ("population", str), ("users", int), ("days", int),
+                          ("window_start", int), ("name", str)):
+            if item.get(key) is not None and (not isinstance(item[key], kind) or isinstance(item[key], bool)):
+                raise user_error(f"{where}.{key}: expected {'a whole number' if kind is int else 'text'}")
+        spec = dict(item)
+        spec["results"] = str(base / item["results"])
+        spec["scenario"] = _relative(base, item["scenario"])
+        spec["arms"] = {a: _relative(base, s) for a, s in arms.items()} or None
+        out.append(spec)
+    return out
+
+
+def _relative(base: Path, ref: str) -> str:
+    candidate = base / ref
+    return str(candidate) if candidate.exists() else ref   # else a built-in scenario name

@@ -1,0 +1,219 @@
+"""A fitted uplift: effect sizes with intervals and covariance, the test, and the files written.
+
+Files (all through ``simlib.fileio``: temporary file, then rename):
+- ``fitted_uplift.yaml``: the scenario fragment (``behavior:`` and, for policy effects,
+  ``policies: {NAME: {KEY: value}}``) that scenarios ``extends:``;
+- ``fitted_uplift_covariance.yaml``: the estimates with standard errors, intervals, declared
+  bounds and their covariance, which ``simlib compare --uncertain`` reads;
+- ``uplift_parameters.csv`` and ``uplift_moments.csv``: the tables behind the text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+from scipy import stats
+
+FRAGMENT_NAME = "fitted_uplift.yaml"
+COVARIANCE_SUFFIX = "_covariance"
+
+
+def covariance_path(fragment: str | Path) -> Path:
+    """The covariance file written beside a fragment: NAME.yaml -> NAME_covariance.yaml."""
+    fragment = Path(fragment)
+    return fragment.with_name(fragment.stem + COVARIANCE_SUFFIX + fragment.suffix)
+
+
+def _round(value: float, digits: int = 6) -> float:
+    return float(f"{value:.{digits}g}")
+
+
+@dataclass
+class UpliftFit:
+    """Effect sizes fitted to one or more campaigns (see ``simlib.calibrate.uplift.fit``)."""
+
+    campaigns: list
+    targets: list
+    estimates: np.ndarray
+    cov: np.ndarray
+    objective: float          # Hansen's J at the fit
+    moments: pd.DataFrame     # one row per moment matched
+    levels: pd.DataFrame      # control groups' means, data against simulation (a check, not fitted)
+    evaluations: int
+    converged: bool
+    seed: int
+    replications: int
+    notes: list = field(default_factory=list)
+
+    # -- numbers -------------------------------------------------------------------------
+    @property
+    def keys(self) -> list:
+        return [t.key for t in self.targets]
+
+    @property
+    def values(self) -> dict:
+        return dict(zip(self.keys, map(float, self.estimates)))
+
+    @property
+    def std_errors(self) -> np.ndarray:
+        return np.sqrt(np.clip(np.diag(self.cov), 0, None))
+
+    @property
+    def dof(self) -> int:
+        return int(len(self.moments) - len(self.targets))
+
+    @property
+    def p_value(self) -> float:
+        return float(stats.chi2.sf(self.objective, self.dof)) if self.dof > 0 else float("nan")
+
+    def at_bound(self) -> list:
+        """Keys whose estimate sits on its search range's edge (the interval there is not valid)."""
+        out = []
+        for t, v in zip(self.targets, self.estimates):
+            span = t.high - t.low
+            if v <= t.low + 1e-6 * span or v >= t.high - 1e-6 * span:
+                out.append(t.key)
+        return out
+
+    def table(self, level: float = 0.95) -> pd.DataFrame:
+        z = stats.norm.ppf(0.5 + level / 2)
+        se = self.std_errors
+        low = np.array([t.low for t in self.targets])
+        high = np.array([t.high for t in self.targets])
+        return pd.DataFrame({
+            "start": [t.start for t in self.targets], "estimate": self.estimates, "std_error": se,
+            "lower": np.clip(self.estimates - z * se, low, high), "upper": np.clip(self.estimates + z * se, low, high),
+            "low": low, "high": high, "unit": [t.unit for t in self.targets],
+        }, index=pd.Index(self.keys, name="parameter"))
+
+    # -- documents -----------------------------------------------------------------------
+    def fragment(self) -> dict:
+        out: dict = {}
+        for key, value in self.values.items():
+            node = out
+            parts = key.split(".")
+            for part in parts[:-1]:
+                node = node.setdefault(part, {})
+            node[parts[-1]] = _round(value)
+        return out
+
+    def covariance_document(self, fragment_name: str = FRAGMENT_NAME) -> dict:
+        t = self.table()
+        params = {k: {"estimate": _round(r["estimate"]), "std_error": _round(r["std_error"]),
+                      "lower": _round(r["lower"]), "upper": _round(r["upper"]),
+                      "low": _round(r["low"]), "high": _round(r["high"])} for k, r in t.iterrows()}
+        return {
+            "fragment": fragment_name,
+            "method": "simulated moments (log relative uplift per arm, outcome and period), common random "
+                      "numbers, sandwich covariance",
+            "parameters": params,
+            "covariance": [[_round(float(v)) for v in row] for row in self.cov],
+            "goodness_of_fit": {"J": _round(self.objective), "df": self.dof,
+                                "p_value": None if self.dof <= 0 else _round(self.p_value)},
+            "campaigns": [c.data.source for c in self.campaigns],
+        }
+
+    def test_text(self) -> str:
+        if self.dof <= 0:
+            return (f"Goodness of fit: {len(self.moments)} moments for {len(self.targets)} effects: exactly "
+                    "identified, so the test cannot reject (add outcomes, weeks, arms or campaigns)")
+        verdict = "the model is rejected at 5 %" if self.p_value < 0.05 else "no evidence against the model at 5 %"
+        return (f"Goodness of fit: J = {self.objective:.2f} on {self.dof} degrees of freedom, p = {self.p_value:.3f} "
+                f"({verdict}; chi-square test of the {len(self.moments)} moments)")
+
+    def describe(self) -> str:
+        lines = ["Campaigns:"] + [f"  {c.describe()}" for c in self.campaigns]
+        lines += ["", f"Fitted effects (simulated moments against the engine, {self.evaluations} evaluations, "
+                      f"{self.replications} seed(s) per arm; 95% intervals from the sandwich):"]
+        bound = set(self.at_bound())
+        for key, r in self.table().iterrows():
+            flag = "  (at the edge of its range: not identified)" if key in bound else ""
+            lines.append(f"  {key:<32}{r['estimate']:>9.4g}  se {r['std_error']:<9.3g} [{r['lower']:.4g}, "
+                         f"{r['upper']:.4g}]  (start {r['start']:.4g}, range {r['low']:g} to {r['high']:g}){flag}")
+        lines += ["", self.test_text(), "", "Uplifts matched (observed vs fitted, relative to the control group):"]
+        for _, r in self.moments.iterrows():
+            period = "" if r["periods"] == 1 else f" week {int(r['period'])}"
+            lines.append(f"  {r['campaign']:<18}{r['arm']:<14}{r['outcome']:<10}{period:<8}"
+                         f"{np.expm1(r['observed']):>+8.1%}  fitted {np.expm1(r['fitted']):>+7.1%}   z {r['z']:+.2f}")
+        lines += ["", "Control groups (not fitted; relative uplifts are matched, the levels are a check):"]
+        for _, r in self.levels.iterrows():
+            lines.append(f"  {r['campaign']:<18}{r['outcome']:<10} data {r['data']:.4g} per customer, scenario "
+                         f"{r['simulated']:.4g}  (z {r['z']:+.1f})")
+        if not self.converged:
+            lines.append("  warning: the fit stopped at its iteration limit")
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def write(self, out) -> list[Path]:
+        from simlib.fileio import write_text
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        fragment_path = out / FRAGMENT_NAME
+        comments = ["Fitted by `simlib calibrate uplift` (simulated moments against the engine).",
+                    "Campaigns: " + "; ".join(c.data.source for c in self.campaigns),
+                    "Use it with: extends: [your_scenario.yaml, fitted_uplift.yaml]   (later files win);",
+                    "a policies.NAME key applies only to scenarios that run a policy of that name.",
+                    f"Uncertainty (for simlib compare --uncertain): {covariance_path(fragment_path).name}",
+                    "95% intervals:"]
+        for key, r in self.table().iterrows():
+            comments.append(f"  {key} = {r['estimate']:.4g} [{r['lower']:.4g}, {r['upper']:.4g}]")
+        comments.append(self.test_text())
+        paths = [write_text(fragment_path, _yaml(self.fragment(), comments))]
+        cov_comments = ["Estimates, intervals and covariance of the effects in " + FRAGMENT_NAME + ".",
+                        "Pass this file (or the fragment) to: simlib compare ... --uncertain FILE"]
+        paths.append(write_text(covariance_path(fragment_path), _yaml(self.covariance_document(), cov_comments)))
+        paths.append(write_text(out / "uplift_parameters.csv", self.table().reset_index().to_csv(index=False)))
+        paths.append(write_text(out / "uplift_moments.csv", self.moments.to_csv(index=False)))
+        return paths
+
+
+def _yaml(document: dict, comments: list) -> str:
+    head = "".join(f"# {line}\n" if line else "#\n" for line in comments)
+    return head + yaml.safe_dump(document, sort_keys=False, default_flow_style=None, allow_unicode=True, width=100)
+
+
+def assemble(campaigns, targets, outcome, evaluations, seed, replications, notes) -> UpliftFit:
+    """The result object from the fit's numbers: moment and level tables, notes."""
+    rows, at = [], 0
+    sd = np.sqrt(np.clip(np.diag(outcome.omega_data + outcome.omega_sim), 0, None))
+    levels = []
+    g_obs = np.concatenate([_obs(c) for c in campaigns])
+    for c, s in zip(campaigns, outcome.sims):
+        d = c.data
+        for arm in d.treatments:
+            for outcome_name, period in d.labels():
+                if outcome.mask[at]:
+                    rows.append({"campaign": c.name, "arm": arm, "outcome": outcome_name, "period": period,
+                                 "periods": d.periods, "observed": g_obs[at], "fitted": outcome.g_fit[at],
+                                 "std_error": sd[at], "z": (g_obs[at] - outcome.g_fit[at]) / sd[at]})
+                at += 1
+        levels += _levels(c, s)
+    return UpliftFit(campaigns, targets, outcome.theta, outcome.cov, outcome.objective, pd.DataFrame(rows),
+                     pd.DataFrame(levels), evaluations, outcome.converged, seed, replications, notes)
+
+
+def _obs(campaign):
+    from simlib.calibrate.uplift.moments import log_uplift
+    d = campaign.data
+    return log_uplift(d.means, d.control, d.treatments)
+
+
+def _levels(campaign, sim) -> list:
+    """Control group's mean per customer over the window, data against the scenario."""
+    d, out = campaign.data, []
+    units = sim.units[d.control] if sim.units is not None else None
+    for i, outcome_name in enumerate(d.outcomes):
+        cols = slice(i * d.periods, (i + 1) * d.periods)
+        data = float(d.means[d.control][cols].sum())
+        simulated = float(sim.means[d.control][cols].sum())
+        var = 0.0
+        if units is not None:
+            per_customer = units[:, cols].sum(axis=1)
+            var = per_customer.var(ddof=1) * (1 / d.sizes[d.control] + 1 / len(per_customer))
+        z = (data - simulated) / np.sqrt(var) if var > 0 else float("nan")
+        out.append({"campaign": campaign.name, "outcome": outcome_name, "data": data, "simulated": simulated, "z": z})
+    return out

@@ -1,0 +1,70 @@
+"""The declaration (``Param``) behind a dotted scenario key such as ``behavior.discount_effect``
+or ``policies.points.goal_effect``: its bounds, unit and doc. Calibration reads the bounds of
+the effects it fits; comparisons with uncertain parameters keep their draws inside them.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .errors import UserError, did_you_mean
+from .params import Param
+
+
+def declared_param(key: str, scenario_data: dict) -> Param | None:
+    """The Param declaring ``key`` in a resolved scenario, or None if the scenario has no such
+    numeric key (a policy it does not run, a name that does not exist)."""
+    parts = str(key).split(".")
+    if len(parts) == 2 and parts[0] == "behavior":
+        from .behavior import BEHAVIOR_PARAMS
+        return BEHAVIOR_PARAMS.get(parts[1])
+    if len(parts) == 2 and parts[0] == "economics":
+        from .ledger import ECONOMICS_PARAMS
+        return ECONOMICS_PARAMS.get(parts[1])
+    if len(parts) == 3 and parts[0] == "policies":
+        policy = scenario_data.get("policies", {}).get(parts[1])
+        if not isinstance(policy, dict):
+            return None
+        from .policies.base import COMMON_PARAMS, policy_types
+        cls = policy_types().get(policy.get("type"))
+        return None if cls is None else {**COMMON_PARAMS, **cls.params}.get(parts[2])
+    return None
+
+
+def numeric_keys(scenario_data: dict) -> list[str]:
+    """Every float-valued key a fit or an uncertainty may name, for did-you-mean messages."""
+    from .behavior import BEHAVIOR_PARAMS
+    from .policies.base import policy_types
+    keys = [f"behavior.{k}" for k, p in BEHAVIOR_PARAMS.items() if p.kind is float]
+    types = policy_types()
+    for name, cfg in scenario_data.get("policies", {}).items():
+        cls = types.get(cfg.get("type"))
+        if cls is not None:
+            keys += [f"policies.{name}.{k}" for k, p in cls.params.items() if p.kind is float]
+    return keys
+
+
+def effect_bounds(key: str, param: Param, default: float) -> tuple[float, float]:
+    """Search range of a fitted effect: the declared bounds; an open upper bound becomes
+    max(5 x default, default + 5) (a log-multiplier of 5 is a 150-fold lift)."""
+    low = param.low if param.low is not None else -max(5 * abs(default), 5.0)
+    high = param.high if param.high is not None else max(5 * abs(default), abs(default) + 5.0)
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        raise UserError(f"{key}: its declared range [{low}, {high}] cannot be searched")
+    return float(low), float(high)
+
+
+def require_float_key(key: str, scenarios: list, what: str) -> Param:
+    """The Param of ``key`` in the first scenario that has it; a UserError naming the key and the
+    allowed keys when none does or when it is not a number."""
+    for data in scenarios:
+        param = declared_param(key, data)
+        if param is not None:
+            if param.kind is not float:
+                raise UserError(f"{what} {key}: not a number parameter ({param.allowed()}); allowed: "
+                                "effect sizes and other number parameters, e.g. behavior.discount_effect")
+            return param
+    allowed = sorted({k for data in scenarios for k in numeric_keys(data)})
+    raise UserError(f"{what} {key}: no such number parameter in the scenario(s)." + did_you_mean(key, allowed)
+                    + " Allowed: behavior.KEY or policies.NAME.KEY of a policy the scenario runs, e.g. "
+                    + ", ".join(k for k in allowed if k.endswith("_effect"))[:600])
