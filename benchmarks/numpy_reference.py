@@ -50,7 +50,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from throughput import measure as measure_simlib  # noqa: E402
+from throughput import measure as measure_simlib, state_bytes  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 UNAWARE, AWARE, INTERESTED, PURCHASED, LOYAL, DORMANT, LOST = range(7)
@@ -276,6 +276,9 @@ def main(argv=None) -> None:
     print(f"throughput: {by_cpu:.1f} M customer-days per CPU second ({by_wall:.1f} M by wall clock); "
           f"target >= 10-14 M, aim 25 M: {'meets' if by_cpu >= 14 else 'within the floor' if by_cpu >= 10 else 'misses'}")
     print(f"peak memory: {peak:.0f} B per customer; target <= 150 B: {'meets' if peak <= 150 else 'misses'}")
+    arrays = state_bytes(str(ROOT / "scenarios" / "all_levers.yaml"), n, days)
+    print(f"  of which the arrays a built Sim holds: {sum(b for b, _ in arrays):.0f} B per customer; the largest: "
+          + ", ".join(f"{name} {size:.0f} B" for size, name in arrays[:8]))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,150 @@
+"""Decision speed: a 3-arm x 20-replication comparison at 20k customers x 365 days on 2 workers,
+and where its time goes.
+
+    python benchmarks/decision_speed.py            # the comparison 3 times, then the breakdown (~3-5 min)
+    python benchmarks/decision_speed.py --quick    # the comparison once at 5 replications, a shorter profile
+    python benchmarks/decision_speed.py --profile-only   # only where the time goes
+
+Target (issue 11, "Fast enough to iterate"): ``simlib compare pond coupon_ladder points_program
+--reps 20`` at 20k customers x 365 days with 2 workers in at most 10 s wall on the 2-core
+machine (it took 29.8 s when the issue was filed). Prints the median of 3 wall times of the
+command exactly as a user types it (a fresh process: the import counts), its CPU time summed over
+the workers, then where the time goes:
+
+- import: ``import simlib`` and the ``simlib compare`` command's imports, in a fresh process
+  (with ``-X importtime``'s slowest modules);
+- per run: building and running one replication of each arm in this process (median of 3),
+  and what 60 runs on 2 workers would take if nothing else cost anything;
+- per simulated day: the same arm at 200 customers (what a day costs whatever the market size:
+  the Python and numpy-call overhead) against 20k;
+- a cProfile of one run: Python calls per run and per day, the top functions by cumulative and
+  by own time, and own time summed per simlib module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _profile import profile_run  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+ARMS = ("pond", "coupon_ladder", "points_program")
+TARGET_S = 10.0
+
+
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def time_compare(reps: int, users: int, days: int, workers: int) -> tuple[float, float]:
+    """Wall and CPU seconds (this process's children: the CLI and its workers) of one comparison."""
+    cmd = [sys.executable, "-m", "simlib.cli", "compare", *ARMS, "--reps", str(reps), "--users", str(users),
+           "--days", str(days), "--workers", str(workers), "--no-progress"]
+    c0, t0 = _children_cpu(), time.perf_counter()
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    wall, cpu = time.perf_counter() - t0, _children_cpu() - c0
+    if out.returncode:
+        raise SystemExit(f"`{' '.join(cmd[2:])}` failed ({out.returncode}):\n{out.stderr[-3000:]}")
+    return wall, cpu
+
+
+def import_times(repeats: int) -> dict:
+    """Seconds to import simlib and the compare command's modules, each in a fresh process (median)."""
+    probes = {"import simlib": "import simlib",
+              "compare command's imports": "import simlib, simlib.cli.main, simlib.experiment, simlib.experiment.compare"}
+    out = {}
+    for label, stmt in probes.items():
+        code = f"import time; t = time.perf_counter(); {stmt}; print(time.perf_counter() - t)"
+        out[label] = statistics.median(float(subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                                            text=True, check=True, cwd=ROOT).stdout)
+                                       for _ in range(repeats))
+    return out
+
+
+def slowest_imports(top: int = 8) -> list[tuple[float, str]]:
+    """(cumulative seconds, module) of the slowest top-level imports under ``-X importtime``."""
+    stmt = "import simlib, simlib.cli.main, simlib.experiment, simlib.experiment.compare"
+    err = subprocess.run([sys.executable, "-X", "importtime", "-c", stmt], capture_output=True, text=True,
+                         cwd=ROOT).stderr
+    rows = []
+    for line in err.splitlines():
+        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
+        if m and len(m.group(3)) <= 2:   # top-level imports (not their sub-imports)
+            rows.append((int(m.group(2)) / 1e6, m.group(4)))
+    return sorted(rows, reverse=True)[:top]
+
+
+def one_run(arm: str, users: int, days: int, seed: int = 0):
+    """(build seconds, run seconds, CPU seconds) of one replication in this process."""
+    import simlib
+    from simlib.engine import Sim
+    sc = simlib.load_scenario(arm).override({"market.users": users, "market.days": days})
+    c0, t0 = time.process_time(), time.perf_counter()
+    sim = Sim(sc, seed=seed)
+    t1 = time.perf_counter()
+    sim.run()
+    t2 = time.perf_counter()
+    return t1 - t0, t2 - t1, time.process_time() - c0
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reps", type=int, default=20)
+    ap.add_argument("--users", type=int, default=20_000)
+    ap.add_argument("--days", type=int, default=365)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--repeats", type=int, default=3, help="times the comparison runs (median)")
+    ap.add_argument("--profile-arm", default="points_program")
+    ap.add_argument("--top", type=int, default=20)
+    ap.add_argument("--profile-only", action="store_true")
+    ap.add_argument("--quick", action="store_true", help="5 replications, once; a shorter profile")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.reps, args.repeats, args.top = 5, 1, 12
+    print(f"cores: {os.cpu_count()}; load average: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    runs = len(ARMS) * args.reps
+    if not args.profile_only:
+        print(f"`simlib compare {' '.join(ARMS)} --reps {args.reps} --users {args.users} --days {args.days} "
+              f"--workers {args.workers}` ({runs} runs), {args.repeats} time(s):")
+        timed = [time_compare(args.reps, args.users, args.days, args.workers) for _ in range(args.repeats)]
+        walls = [w for w, _ in timed]
+        wall = statistics.median(walls)
+        print(f"  wall {wall:.1f} s (median; {', '.join(f'{w:.1f}' for w in walls)}), CPU "
+              f"{statistics.median(c for _, c in timed):.1f} s over all processes; target <= {TARGET_S:.0f} s "
+              f"for 20 reps: {'meets' if wall <= TARGET_S else f'misses by {wall / TARGET_S:.1f}x'}"
+              + ("" if args.reps == 20 else " (fewer reps than the target's 20)"))
+
+    print("\nwhere the time goes")
+    imports = import_times(3)
+    for label, seconds in imports.items():
+        print(f"  {label:28} {seconds:6.2f} s (fresh process, median of 3)")
+    print("  slowest top-level imports (-X importtime, cumulative): " +
+          ", ".join(f"{m} {s:.2f} s" for s, m in slowest_imports()))
+    per_run = {}
+    for arm in ARMS:
+        one_run(arm, 2000, 30)   # warm caches (scenario files, first-call imports)
+        parts = [one_run(arm, args.users, args.days, seed) for seed in range(3)]
+        build, run, cpu = (statistics.median(p[i] for p in parts) for i in range(3))
+        per_run[arm] = build + run
+        small = statistics.median(one_run(arm, 200, args.days, seed)[1] for seed in range(3))
+        print(f"  one `{arm}` run: build {build * 1000:.0f} ms + run {run:.2f} s (CPU {cpu:.2f} s); "
+              f"{run / args.days * 1000:.2f} ms per day at {args.users:,}, {small / args.days * 1000:.2f} ms per day "
+              f"at 200 customers (the per-day floor: {small / run:.0%} of the run)")
+    ideal = imports["compare command's imports"] + args.reps * sum(per_run.values()) / args.workers
+    print(f"  {runs} runs on {args.workers} workers, nothing else counted: {ideal:.1f} s "
+          f"(import + reps x sum of per-run times / workers)")
+    profile_run(args.profile_arm, args.users, args.days, args.top)
+
+
+if __name__ == "__main__":
+    main()
