@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .errors import ScenarioError
 from .params import Param
 from .population import AWARE, DORMANT, INTERESTED, LOST, LOYAL, PURCHASED, UNAWARE
 
@@ -68,6 +69,10 @@ BEHAVIOR_PARAMS = {
                                               "(MBG/NBD) instead of repeat orders only (BG/NBD)", "", bool,
                                        source="BG/NBD (Fader, Hardie & Lee 2005) or MBG/NBD (Batislam et al. 2007); "
                                               "chosen by simlib calibrate transactions"),
+    "seasonal_index": Param(None, "12 monthly multipliers of every purchase rate (category demand), mean 1, January "
+                                  "first; needs market.start_date (null: no seasons)", "x", list, nullable=True,
+                            source="fit it with simlib calibrate transactions --seasonal, or declare the team's own "
+                                   "from earlier years"),
     # orders
     "order_value_sd_log": Param(0.4, "spread of one order's value around the customer's mean basket (sd of log; "
                                      "the calibration's order-to-order spread)", "log", low=0.0, high=3.0,
@@ -195,6 +200,32 @@ DEST = np.array([
     [WAKE, DORMANT, LOST],             # dormant
     [LOST, LOST, LOST],                # lost
 ], dtype=np.int16)
+
+
+def check_seasons(behavior: dict, market: dict, source: str) -> None:
+    """A seasonal index is 12 positive multipliers and needs the calendar date of day 0."""
+    index = behavior["seasonal_index"]
+    if index is None:
+        return
+    spec = Param(1.0, "", kind=float, low=1e-6, high=1e3)
+    if len(index) != 12:
+        raise ScenarioError(source, "behavior.seasonal_index", f"expected 12 monthly multipliers (January first), "
+                                                                f"got {len(index)}")
+    behavior["seasonal_index"] = [spec.check(v, source, f"behavior.seasonal_index[{i}]") for i, v in enumerate(index)]
+    if market["start_date"] is None:
+        raise ScenarioError(source, "behavior.seasonal_index", "needs market.start_date (the calendar date of day 0) "
+                                                                "to know each day's month")
+
+
+def seasonal_multipliers(behavior: dict, market: dict, days: int) -> np.ndarray | None:
+    """The purchase-rate multiplier of each day of the run, from the monthly index (or None)."""
+    index = behavior["seasonal_index"]
+    if index is None:
+        return None
+    import datetime as dt
+    start = dt.date.fromisoformat(market["start_date"])
+    months = [(start + dt.timedelta(days=d)).month for d in range(days)]
+    return np.asarray(index, np.float64)[np.asarray(months) - 1]
 
 
 class Hazards:

@@ -4,8 +4,8 @@ ORDER OF WORK IN ONE SIMULATED DAY (the day d runs from time d to d + 1; this do
 the one place the order is written down, and ``Sim._days`` is its only code)
 
     d + 0.0  BEGIN    engine: today's inputs (``Today``) and today's coupon redemptions are
-                      reset; social proof per channel is set (buyer share, extrapolated to
-                      mid-day).
+                      reset; the season's purchase multiplier is set (behavior.seasonal_index);
+                      social proof per channel is set (buyer share, extrapolated to mid-day).
     d + 0.1  ACT      policies whose ``act_days`` include d act, in the order the scenario
                       lists them: ads buy reach, content, coupons and gifts go out, journeys
                       advance, chat tasks queue.
@@ -35,7 +35,7 @@ import time
 import numpy as np
 import simpy
 
-from .behavior import Behavior
+from .behavior import Behavior, seasonal_multipliers
 from .dynamics import PopulationStep
 from .ledger import Ledger
 from .policies.base import Policy, policy_types
@@ -70,6 +70,7 @@ class Sim:
         self.journey_events: list[tuple] = []   # (day, event name, idx) published for journeys
         self.message_cap = None                 # a frequency_cap policy, if the scenario has one
         self._share_prev = self.pop.buyer_share()
+        self._seasons = seasonal_multipliers(data["behavior"], data["market"], self.days)   # category demand
         types = policy_types()
         self.policies = [types[cfg["type"]](name, cfg, self)
                          for name, cfg in data["policies"].items() if cfg["enabled"]]
@@ -116,6 +117,8 @@ class Sim:
             self.day = day
             self.today.reset()
             self.pop.coupons.new_day()
+            if self._seasons is not None:
+                self.today.purchase_multiplier = float(self._seasons[day])
             share = self.pop.buyer_share()
             self.behavior.social_proof = np.clip(share + 0.5 * (share - self._share_prev), 0.0, 1.0)
             self._share_prev = share

@@ -7,10 +7,12 @@ whatever the strategy, and also when only ``users`` changes.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 from scipy import special
 
-from .errors import ScenarioError
+from .errors import ScenarioError, short_repr
 from .params import Param, check_keys, resolve
 from .rng import Keyed
 
@@ -34,6 +36,8 @@ MARKET_PARAMS = {
     "initial_days_since_order": Param({"dist": "constant", "value": 0.0}, "days between the last order before the run "
                                       "and day 0, for customers who start as buyers (purchased, loyal, dormant): a "
                                       "distribution, e.g. {dist: uniform, low: 0, high: 180}", "days", dict),
+    "start_date": Param(None, "calendar date of day 0 (YYYY-MM-DD); needed by behavior.seasonal_index", "", str,
+                        nullable=True),
     "represents": Param(None, "real customers the simulated market stands for (null: market.users as the scenario "
                               "states it). Each simulated customer stands for represents / users real ones, so "
                               "budgets, staff, group sizes and money stay per real customer and a smaller --users "
@@ -94,6 +98,12 @@ def resolve_market(given, source: str) -> dict:
                                                               "market.initial_days_since_order", 0, 30_000)
     if market["represents"] is None:
         market["represents"] = market["users"]
+    if market["start_date"] is not None:
+        try:
+            dt.date.fromisoformat(market["start_date"])
+        except ValueError:
+            raise ScenarioError(source, "market.start_date",
+                                f"expected a date YYYY-MM-DD, got {short_repr(market['start_date'])}") from None
     initial = market["initial_stage"]
     check_keys(initial, STAGES[1:], source, "market.initial_stage")
     spec = Param(0.0, "", kind=float, low=0.0, high=1.0)

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from .behavior import BEHAVIOR_PARAMS
+from .behavior import BEHAVIOR_PARAMS, check_seasons
 from .errors import ScenarioError, did_you_mean, short_repr
 from .ledger import ECONOMICS_PARAMS
 from .params import Param, check_keys, resolve
@@ -213,6 +213,7 @@ def validate(raw: Mapping, source: str) -> dict:
         "behavior": resolve(BEHAVIOR_PARAMS, raw.get("behavior"), source, "behavior"),
         "economics": resolve(ECONOMICS_PARAMS, raw.get("economics"), source, "economics"),
     }
+    check_seasons(out["behavior"], out["market"], source)
     policies = raw.get("policies") or {}
     if len(policies) > MAX_POLICIES:
         raise ScenarioError(source, "policies", f"{len(policies)} policies; at most {MAX_POLICIES}")

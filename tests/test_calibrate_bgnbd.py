@@ -102,7 +102,7 @@ def _synthetic(seed, n, time_model="daily", first_purchase_dropout=False):
 
 
 def test_recovers_known_parameters_and_predicts_holdout():
-    cal = calibrate_log(_synthetic(seed=3, n=4000), calibration_end=270, holdout_end=450)
+    cal = calibrate_log(_synthetic(seed=3, n=4000), calibration_end=270, holdout_end=450, process="bgnbd-daily")
     table = cal.fit.table()
     for name, truth in zip(NAMES, TRUTH):
         est, se = table.loc[name, "estimate"], table.loc[name, "std_error"]
@@ -157,7 +157,8 @@ def test_engine_transaction_log_fits_back_to_the_scenario():
                      "order_value_sd_log": 0.0},
     })
     res = simlib.run(sc, seed=1, record_transactions=True)
-    cal = calibrate_log(transactions_from_frame(res.transactions), calibration_end=279, holdout_end=419)
+    cal = calibrate_log(transactions_from_frame(res.transactions), calibration_end=279, holdout_end=419,
+                        process="bgnbd-daily")
     table = cal.fit.table()
     for name in ("r", "scale", "a", "b"):
         est, se = table.loc[name, "estimate"], table.loc[name, "std_error"]

@@ -75,6 +75,43 @@ def test_recovers_markov_chain_hazards_from_their_closed_form(tmp_path):
         assert se < 0.1 * HAZARDS[key]  # and the interval is informative
     # the fitted engine tracks the chain to within a fraction of a percentage point
     assert max(fit.rmse.values()) < 0.5
+    # 8 runs cannot give a p-value below 1/9: the fit says so
+    assert any("cannot reject at 5 %" in note for note in fit.notes)
+
+
+def test_goodness_of_fit_rejects_a_clearly_wrong_model(tmp_path):
+    path = tmp_path / "chain.csv"
+    markov_chain_counts(HAZARDS, 10_000, weeks=10).to_csv(path, index=False)
+    keys = ["interest_per_day", "first_purchase_per_day"]
+    true = fit_funnel(read_funnel(path), simlib.load_scenario("classic_ctmc"), keys=keys, omega_runs=39)
+    # the chain's forgetting hazard fixed five times too high: no interest/purchase hazards fit
+    wrong = simlib.load_scenario("classic_ctmc").override({"behavior.forget_per_day": 0.05})
+    bad = fit_funnel(read_funnel(path), wrong, keys=keys, omega_runs=39)
+    assert bad.p_value < 0.05 <= true.p_value, (bad.p_value, true.p_value)
+    assert not any("cannot reject" in note for note in true.notes)
+
+
+def test_simulated_p_value_is_calibrated_in_a_linear_gaussian_world():
+    """Q = r'r after a least-squares fit of a linear model with correlated Gaussian noise: the
+    p-value from projected independent draws rejects the true model about 5 % of the time
+    and a shifted one almost always."""
+    from simlib.calibrate.funnel_uncertainty import funnel_uncertainty
+    rng = np.random.default_rng(8)
+    moments, params, runs = 30, 2, 39
+    jac = rng.normal(size=(moments, params))
+    mix = rng.normal(size=(moments, moments)) / np.sqrt(moments) + np.eye(moments)
+    projection = np.eye(moments) - jac @ np.linalg.pinv(jac)
+    rejected = {"true": 0, "wrong": 0}
+    shift = 3.0 * projection @ rng.normal(size=moments) / np.sqrt(moments) * 4
+    for _ in range(400):
+        noise = mix @ rng.normal(size=moments)
+        draws = (mix @ rng.normal(size=(moments, runs))).T
+        for name, data in (("true", noise), ("wrong", noise + shift)):
+            resid = projection @ data
+            p = funnel_uncertainty(jac, draws, 1.0, float(resid @ resid)).p_value
+            rejected[name] += p < 0.05
+    assert 0.02 <= rejected["true"] / 400 <= 0.09, rejected
+    assert rejected["wrong"] / 400 > 0.9, rejected
 
 
 def test_recovers_engine_hazards_with_policies_running(tmp_path):
@@ -95,7 +132,7 @@ def test_recovers_engine_hazards_with_policies_running(tmp_path):
     for key, value in truth.items():
         est, se = table.loc[key, "estimate"], table.loc[key, "std_error"]
         assert abs(est - value) < 3.5 * se, (key, est, se)  # see benchmarks/calibration_coverage.py
-    assert fit.p_value > 0.01
+    assert fit.p_value > 0.01 and fit.interval_df == 11
     # the fragment carries exactly the fitted keys and loads under extends:
     out = fit.write(tmp_path / "out", plots=False)[0]
     extended = simlib.load_scenario(_write_extends(tmp_path, out))

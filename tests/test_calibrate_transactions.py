@@ -101,7 +101,7 @@ def test_calibration_end_before_any_purchase_is_an_error(tmp_path):
 
 def test_cohort_start_drops_customers_first_seen_before_it(tmp_path):
     path = _write(tmp_path, "customer_id,date,amount\nOLD,2024-01-02,1\nOLD,2024-02-10,1\nNEW,2024-02-01,1\n")
-    data = summarize(read_transactions(path), "2024-03-31", cohort_start="2024-01-15")
+    data = summarize(read_transactions(path), "2024-02-29", cohort_start="2024-01-15")
     assert data.customers["customer_id"].tolist() == ["NEW"]
     with pytest.raises(simlib.UserError, match="--cohort-start"):
-        summarize(read_transactions(path), "2024-03-31", cohort_start="2024-04-15")
+        summarize(read_transactions(path), "2024-02-29", cohort_start="2024-03-05")

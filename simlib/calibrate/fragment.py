@@ -28,6 +28,14 @@ def traits_fragment(r: float, alpha: float, a: float, b: float, mean_log: float,
     }
 
 
+def process_fragment(process_keys: dict, mean_log: float, sd_log: float) -> dict:
+    """A purchase process's ``traits:``/``behavior:`` keys (model v2) plus the log-normal basket."""
+    fragment = {"traits": dict(process_keys["traits"]), "behavior": dict(process_keys["behavior"])}
+    fragment["traits"]["basket_value_cny"] = {"dist": "lognormal", "mean_log": _round(mean_log),
+                                              "sd_log": _round(sd_log)}
+    return fragment
+
+
 def behavior_fragment(hazards: dict) -> dict:
     """``behavior:`` keys (hazards per day) from a funnel fit."""
     return {"behavior": {key: _round(value) for key, value in hazards.items()}}
@@ -35,9 +43,9 @@ def behavior_fragment(hazards: dict) -> dict:
 
 def write_fragment(path: str | Path, fragment: dict, comments: list[str]) -> Path:
     """Write ``fragment`` as YAML with ``comments`` (one line each) above it."""
+    from simlib.fileio import write_text
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     head = "".join(f"# {line}\n" if line else "#\n" for line in comments)
     body = yaml.safe_dump(fragment, sort_keys=False, default_flow_style=None, allow_unicode=True, width=100)
-    path.write_text(head + body, encoding="utf-8")
-    return path
+    return write_text(path, head + body)

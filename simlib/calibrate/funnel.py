@@ -16,7 +16,8 @@ finite-difference Jacobians. Uncertainty: the MSM sandwich
 with Omega, the covariance of the scaled residuals, estimated from independent runs at the
 fit (data noise with the data's market size plus the simulation noise of the fitting run);
 optionally a parametric bootstrap. Goodness of fit: RMSE per column in percentage points and
-a simulated p-value of Q.
+a simulated p-value of Q (details, and what brought the intervals to nominal coverage, in
+`simlib.calibrate.funnel_uncertainty`).
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ import pandas as pd
 from scipy import stats
 
 from simlib.calibrate._errors import user_error
+from simlib.calibrate.csvfile import check_text_file, show_header
 from simlib.calibrate.fragment import behavior_fragment, write_fragment
+from simlib.calibrate.funnel_uncertainty import MIN_RUNS_TO_REJECT, funnel_uncertainty, jacobian
 from simlib.population import STAGES as STAGE_NAMES  # the engine's stage columns
 
 FLOWS = ("new_buyers", "purchases", "pond_joins", "unsubscribes")
@@ -43,7 +46,6 @@ DEFAULT_KEYS = (  # behaviour key -> columns that inform it
     ("dormant_loss_per_day", ("lost",)),
 )
 LOG_BOUNDS = (np.log(1e-6), np.log(5.0))
-JACOBIAN_STEP = 0.25  # central-difference half-step in log hazard for the sandwich
 
 
 @dataclass
@@ -76,27 +78,26 @@ def read_funnel(path, period_col: str | None = None, period_days: int | None = N
     Without ``period_col`` the first of period, week, day, date in the header is used."""
     path = Path(path)
     source = str(path)
-    if not path.exists():
-        raise user_error(f"{source}: no such file")
-    if path.stat().st_size == 0:
-        raise user_error(f"{source}: the file is empty; expected a header row and one row per period")
+    check_text_file(path, "one row per period")
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
-        raise user_error(f"{source}: not a readable CSV ({exc})") from None
+        raise user_error(f"{source}: not a readable CSV ({str(exc)[:200]})") from None
+    except UnicodeDecodeError:
+        raise user_error(f"{source}: not UTF-8 text; save the CSV as UTF-8") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     frame.index = np.arange(2, len(frame) + 2)
     if period_col is None:
         period_col = next((c for c in ("period", "week", "day", "date") if c in frame.columns), "period")
     if period_col not in frame.columns:
         raise user_error(f"{source}, row 1, column {period_col!r}: no period column named {period_col!r}; "
-                         f"the header has {list(frame.columns)} (choose it with --period-col)")
+                         f"the header has {show_header(frame.columns)} (choose it with --period-col)")
     if frame.empty:
         raise user_error(f"{source}: no rows below the header row")
     allowed = set(STAGE_NAMES) | set(FLOWS) | {period_col, POLICY_COL}
     for column in frame.columns:
         if column not in allowed:
-            raise user_error(f"{source}, row 1, column {column!r}: unknown column; allowed: the period column "
+            raise user_error(f"{source}, row 1, column {column[:40]!r}: unknown column; allowed: the period column "
                              f"{period_col!r}, stages {', '.join(STAGE_NAMES)}, flows {', '.join(FLOWS)}, "
                              f"and {POLICY_COL!r}")
     measured = [c for c in frame.columns if c in STAGE_NAMES or c in FLOWS]
@@ -235,13 +236,14 @@ class FunnelFit:
     converged: bool
     bootstrap: np.ndarray | None = None
     notes: list = field(default_factory=list)
+    interval_df: int | None = None  # degrees of freedom of the standard errors (Student t)
 
     @property
     def hazards(self) -> dict:
         return dict(zip(self.keys, map(float, self.estimates)))
 
     def table(self, level: float = 0.95) -> pd.DataFrame:
-        z = stats.norm.ppf(0.5 + level / 2)
+        z = stats.norm.ppf(0.5 + level / 2) if self.interval_df is None else stats.t.ppf(0.5 + level / 2, self.interval_df)
         se = np.sqrt(np.clip(np.diag(self.log_cov), 0, None))
         frame = pd.DataFrame({
             "start": [self.start[k] for k in self.keys],
@@ -269,7 +271,7 @@ class FunnelFit:
                  f"Scenario: {self.scenario.source}; policies running: "
                  f"{', '.join(n for n, c in self.scenario.data['policies'].items() if c['enabled']) or 'none'}",
                  "", f"Fitted hazards (per day; method of simulated moments, {self.evaluations} engine runs; "
-                 "95% intervals from the MSM sandwich):"]
+                 "95% intervals from the MSM sandwich, Student t):"]
         for key, row in self.table().iterrows():
             extra = (f"  bootstrap [{row['boot_lower']:.4g}, {row['boot_upper']:.4g}]" if "boot_lower" in row else "")
             lines.append(f"  {key:<24}{row['estimate']:>10.4g}  se {row['std_error']:<9.3g} "
@@ -297,11 +299,10 @@ class FunnelFit:
             comments.append(f"  {key} = {row['estimate']:.4g} [{row['lower']:.4g}, {row['upper']:.4g}]")
         comments.append(f"Goodness of fit: Q = {self.objective:.1f}, simulated p-value {self.p_value:.2f}")
         paths = [write_fragment(out / "fitted_behavior.yaml", self.fragment(), comments)]
-        self.table().reset_index().to_csv(out / "funnel_parameters.csv", index=False)
-        paths.append(out / "funnel_parameters.csv")
+        from simlib.calibrate.report import _write_csv
+        paths.append(_write_csv(out / "funnel_parameters.csv", self.table().reset_index()))
         both = self.observed.merge(self.fitted, on="period", suffixes=("_observed", "_fitted"))
-        both.to_csv(out / "funnel_fit.csv", index=False)
-        paths.append(out / "funnel_fit.csv")
+        paths.append(_write_csv(out / "funnel_fit.csv", both))
         if plots:
             from simlib.calibrate.plots import save_funnel_plot
             paths.append(save_funnel_plot(self.observed, self.fitted, self.data.stocks + self.data.flows, out))
@@ -330,9 +331,12 @@ class _Simulator:
 
 
 def fit_funnel(data: FunnelData, scenario, keys=None, users: int | None = None, replications: int = 1,
-               seed: int = 0, omega_runs: int = 16, bootstrap: int = 0, max_iter: int = 10,
-               rng: np.random.Generator | None = None) -> FunnelFit:
-    """Fit behaviour hazards ``keys`` of ``scenario`` to ``data`` (see the module docstring)."""
+               seed: int = 0, omega_runs: int = 39, bootstrap: int = 0, max_iter: int = 10,
+               rng: np.random.Generator | None = None, jacobian_runs: int = 4) -> FunnelFit:
+    """Fit behaviour hazards ``keys`` of ``scenario`` to ``data`` (see the module docstring).
+
+    ``omega_runs`` independent runs give the sandwich's Omega and the p-value (at least 19 to
+    be able to reject at 5 %); ``jacobian_runs`` seeds average the sandwich's slope."""
     if data.initial is not None:
         scenario = scenario.override({"market.initial_stage": data.initial}, source=data.source)
     _check_policies(data, scenario)
@@ -366,21 +370,15 @@ def fit_funnel(data: FunnelData, scenario, keys=None, users: int | None = None, 
     theta, jac, res, converged = _levenberg_marquardt(residual, theta, max_iter)
     objective = float(res @ res)
     m_fit = m_obs - res * sigma
-    # the sandwich needs the slope at the fit itself: central differences, wide enough that the
-    # engine's whole-customer steps do not pass for slope (noise in J shrinks the intervals)
-    jac = np.column_stack([(residual(theta + JACOBIAN_STEP * e) - residual(theta - JACOBIAN_STEP * e))
-                           / (2 * JACOBIAN_STEP) for e in np.eye(theta.size)])
-    # Omega: independent runs at the fit; per-customer covariance scaled to data + simulation noise
-    omega_seeds = range(seed + 10_000, seed + 10_000 + omega_runs)
-    runs = np.array([sim.moments(theta, seeds=[s]) for s in omega_seeds])
-    dev = (runs - runs.mean(axis=0)) / sigma
+    # the sandwich: slope averaged over seeds, Omega from independent runs at the fit, scaled to
+    # data + fitting-run noise (simlib.calibrate.funnel_uncertainty)
+    def residual_at(th, seeds):
+        return (m_obs - sim.moments(th, seeds=seeds)) / sigma
+    jac = jacobian(residual_at, theta, [seed + 20_000 + j for j in range(jacobian_runs)])
+    runs = np.array([sim.moments(theta, seeds=[s]) for s in range(seed + 10_000, seed + 10_000 + omega_runs)])
     scale = users * (1.0 / size + 1.0 / (users * replications))
-    bread = np.linalg.pinv(jac.T @ jac)
-    u = dev @ jac
-    meat = np.cov(u, rowvar=False).reshape(len(keys), len(keys)) * scale
-    log_cov = bread @ meat @ bread
-    q_sim = np.sum(dev**2, axis=1) * scale * omega_runs / max(omega_runs - 1, 1)
-    p_value = float((1 + np.sum(q_sim >= objective)) / (omega_runs + 1))
+    uncertainty = funnel_uncertainty(jac, runs / sigma, scale, objective)
+    log_cov, p_value = uncertainty.log_cov, uncertainty.p_value
     columns = data.stocks + data.flows
     shape = (len(data.counts), len(columns))
     observed = pd.DataFrame(m_obs.reshape(shape), columns=columns)
@@ -392,10 +390,13 @@ def fit_funnel(data: FunnelData, scenario, keys=None, users: int | None = None, 
     if bootstrap:
         boot = _bootstrap(sim, data, theta, keys, size, sigma, bootstrap, seed, max_iter)
     notes = []
+    if omega_runs < MIN_RUNS_TO_REJECT:
+        notes.append(f"with {omega_runs} runs the p-value cannot go below {1 / (omega_runs + 1):.3f}, so the test "
+                     f"cannot reject at 5 %; use at least {MIN_RUNS_TO_REJECT} runs")
     if data.market_size is None:
         notes.append(f"not every stage is counted, so the market size is the scenario's market.users ({size:,})")
     return FunnelFit(list(keys), np.exp(theta), log_cov, objective, p_value, rmse, observed, fitted, data,
-                     scenario, start, sim.runs, converged, boot, notes)
+                     scenario, start, sim.runs, converged, boot, notes, uncertainty.degrees_of_freedom)
 
 
 def _levenberg_marquardt(residual, theta, max_iter, step=0.2):
@@ -453,12 +454,12 @@ def _bootstrap(sim, data, theta, keys, size, sigma, n_boot, seed, max_iter):
 
 
 def calibrate_funnel(path, scenario, fit_keys=None, period_col=None, period_days=None, users=None,
-                     replications=1, bootstrap=0, seed=0) -> FunnelFit:
+                     replications=1, bootstrap=0, seed=0, omega_runs: int = 39) -> FunnelFit:
     """Read a funnel CSV and fit hazards of ``scenario`` (a path, built-in name or Scenario)."""
     from simlib.run import as_scenario
     data = read_funnel(path, period_col, period_days)
     return fit_funnel(data, as_scenario(scenario), fit_keys, users=users, replications=replications,
-                      seed=seed, bootstrap=bootstrap)
+                      seed=seed, bootstrap=bootstrap, omega_runs=omega_runs)
 
 
 EXAMPLE_TRUTH = {"interest_per_day": 0.02, "first_purchase_per_day": 0.01, "dormancy_per_day": 0.008}

@@ -65,28 +65,67 @@ def plot_funnel_fit(observed, fitted, columns):
     return fig
 
 
+def plot_process_comparison(comparison):
+    """Every candidate process beside the actuals: holdout purchases per customer by
+    calibration frequency (left, when there is a holdout) and weekly cumulative repeat
+    purchases (right; the holdout weeks are each model's forecast given the calibration)."""
+    by_freq, weekly = comparison["by_frequency"], comparison["weekly"]
+    panels = 2 if by_freq is not None else 1
+    fig, axes = plt.subplots(1, panels, figsize=(6.5 * panels, 4.2), squeeze=False)
+    names = list(comparison["summary"]["process"])
+    chosen = comparison["summary"].set_index("process")["chosen"]
+    ax = axes[0, -1]
+    first = weekly[weekly["process"] == names[0]]
+    ax.plot(first["week"], first["actual_cumulative"], color="black", lw=2, label="actual")
+    for name in names:
+        w = weekly[weekly["process"] == name]
+        curve = w["predicted_conditional"].fillna(w["predicted_cumulative"]) if "predicted_conditional" in w else \
+            w["predicted_cumulative"]
+        ax.plot(w["week"], curve, lw=2 if chosen[name] else 1, ls="-" if chosen[name] else "--", label=name)
+    ax.set_xlabel("week")
+    ax.set_ylabel("cumulative repeat purchases")
+    ax.set_title("Weekly cumulative: actual vs each process")
+    ax.legend(frameon=False, fontsize="small")
+    if by_freq is not None:
+        ax = axes[0, 0]
+        one = by_freq[by_freq["process"] == names[0]]
+        pos = range(len(one))
+        ax.plot(pos, one["actual"], marker="o", color="black", lw=2, label="actual")
+        for name in names:
+            g = by_freq[by_freq["process"] == name]
+            ax.plot(pos, g["predicted"], marker=".", lw=2 if chosen[name] else 1,
+                    ls="-" if chosen[name] else "--", label=name)
+        ax.set_xticks(list(pos), one["frequency"])
+        ax.set_xlabel("repeat purchases in the calibration period")
+        ax.set_ylabel("holdout purchases per customer")
+        ax.set_title("Holdout by calibration frequency")
+    fig.tight_layout()
+    return fig
+
+
+def _save(fig, path: Path) -> Path:
+    from simlib.fileio import replacing
+    with replacing(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
+    plt.close(fig)
+    return path
+
+
 def save_transaction_plots(calibration, out) -> list[Path]:
     out = Path(out)
-    paths = []
     fig, ax = plt.subplots(figsize=(7, 4))
     plot_weekly_tracking(calibration.weekly, ax)
     fig.tight_layout()
-    fig.savefig(out / "weekly_tracking.png", dpi=110)
-    plt.close(fig)
-    paths.append(out / "weekly_tracking.png")
+    paths = [_save(fig, out / "weekly_tracking.png")]
     if calibration.by_frequency is not None:
         fig, ax = plt.subplots(figsize=(6, 4))
         plot_by_frequency(calibration.by_frequency, ax)
         fig.tight_layout()
-        fig.savefig(out / "holdout_by_frequency.png", dpi=110)
-        plt.close(fig)
-        paths.append(out / "holdout_by_frequency.png")
+        paths.append(_save(fig, out / "holdout_by_frequency.png"))
+    if calibration.comparison is not None:
+        paths.append(_save(plot_process_comparison(calibration.comparison), out / "process_comparison.png"))
     return paths
 
 
 def save_funnel_plot(observed, fitted, columns, out) -> Path:
-    out = Path(out)
-    fig = plot_funnel_fit(observed, fitted, columns)
-    fig.savefig(out / "funnel_fit.png", dpi=110)
-    plt.close(fig)
-    return out / "funnel_fit.png"
+    return _save(plot_funnel_fit(observed, fitted, columns), Path(out) / "funnel_fit.png")

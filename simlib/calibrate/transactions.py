@@ -11,6 +11,8 @@ calibration period (day <= calibration end):
 - ``recency`` t_x: days from the first purchase to the last one in the calibration period;
 - ``age`` T: days from the first purchase to the calibration end;
 - ``mean_spend_cny``: mean amount per occasion in the calibration period;
+- ``log_gaps``: sum of log(days between consecutive occasions) in the calibration period
+  (the regular-buyer likelihood needs it);
 - ``actual_holdout``: purchase occasions in the holdout period (calibration end, holdout end].
 Every problem a user can cause raises `simlib.UserError` naming the file, the row (1-based,
 header = row 1, as a spreadsheet shows it) and the column.
@@ -26,6 +28,12 @@ import numpy as np
 import pandas as pd
 
 from simlib.calibrate._errors import user_error
+from simlib.calibrate.csvfile import check_text_file, show_header
+
+MAX_SPAN_DAYS = 7305       # 20 years: the first and last transaction of a log
+MAX_HOLDOUT_DAYS = 1827    # 5 years of holdout (the weekly forecast is computed week by week)
+MAX_AMOUNT_CNY = 1e12      # one transaction
+LATE_END_DAYS = 28         # how far past the last transaction a period may end
 
 DATE_FORMATS = (
     "%Y-%m-%d",
@@ -106,6 +114,7 @@ class CalibrationData:
     calibration_end_day: int
     holdout_end_day: int | None
     log: TransactionLog
+    notes: tuple = ()
 
     @property
     def holdout_days(self) -> int:
@@ -125,12 +134,7 @@ def _where(source: str, row: int | None = None, column: str | None = None) -> st
 
 def _read_frame(path: Path) -> pd.DataFrame:
     source = str(path)
-    if not path.exists():
-        raise user_error(f"{source}: no such file")
-    if path.is_dir():
-        raise user_error(f"{source}: is a folder, expected a CSV file")
-    if path.stat().st_size == 0:
-        raise user_error(f"{source}: the file is empty; expected a header row and one row per transaction")
+    check_text_file(path, "one row per transaction")
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False, encoding="utf-8-sig")
     except pd.errors.EmptyDataError:
@@ -157,6 +161,11 @@ def _parse_days(values: pd.Series, source: str, column: str, date_format: str | 
         as_dates = pd.to_datetime(text, format="%Y%m%d", errors="coerce")
         looks_like_dates = (text.str.len() == 8).all() and as_dates.notna().all() and (as_dates.dt.year >= 1900).all()
         if not looks_like_dates:  # whole day numbers (20240301 is a date, 301 is a day)
+            long = text.str.lstrip("+-").str.len() > 12
+            if long.any():
+                row = int(text.index[long.to_numpy()][0])
+                raise user_error(f"{_where(source, row, column)}: day number {text.loc[row][:40]!r} is too large; "
+                                 "allowed: whole day numbers of at most 12 digits, or dates")
             return text.astype(np.int64).to_numpy(), None
     formats = (date_format,) if date_format else DATE_FORMATS
     best = None
@@ -215,7 +224,26 @@ def _parse_amounts(values: pd.Series, source: str, column: str) -> np.ndarray:
             f"{_where(source, row, column)}: negative amount {values.loc[row].strip()!r}; "
             "allowed: amounts >= 0 (net refunds against their order, or drop refund rows, first)"
         )
+    huge = (amounts > MAX_AMOUNT_CNY).to_numpy()
+    if huge.any():
+        row = int(values.index[huge][0])
+        raise user_error(f"{_where(source, row, column)}: amount {values.loc[row].strip()[:40]!r} is over "
+                         f"{MAX_AMOUNT_CNY:.0e} CNY; allowed: amounts from 0 to {MAX_AMOUNT_CNY:.0e}")
     return amounts.to_numpy(dtype=np.float64)
+
+
+def _check_span(days: np.ndarray, frame_index, source: str, column: str, origin) -> None:
+    """Refuse a log whose dates span more than MAX_SPAN_DAYS (one stray 9999-12-31 would make
+    every day between a day to forecast), naming the row furthest from the others."""
+    if days.size == 0 or int(days.max() - days.min()) <= MAX_SPAN_DAYS:
+        return
+    median = np.median(days)
+    worst = int(np.argmax(np.abs(days - median)))
+    row = int(frame_index[worst])
+    shown = (origin + pd.Timedelta(days=int(days[worst]))).date() if origin is not None else int(days[worst])
+    raise user_error(f"{_where(source, row, column)}: {shown} is {abs(days[worst] - median) / 365.25:,.0f} years "
+                     f"from the log's middle date; allowed: every transaction within {MAX_SPAN_DAYS // 365} years of "
+                     "the others (fix or drop that row)")
 
 
 def read_transactions(
@@ -239,7 +267,7 @@ def read_transactions(
             option = {"customer": "--customer-col", "date": "--date-col", "amount": "--amount-col"}[role]
             raise user_error(
                 f"{_where(source, 1, column)}: no {role} column named {column!r}; the header has "
-                f"{', '.join(repr(c) for c in frame.columns)} (choose the column with {option})"
+                f"{show_header(frame.columns)} (choose the column with {option})"
             )
     if frame.empty:
         raise user_error(f"{source}: no transactions below the header row")
@@ -249,6 +277,7 @@ def read_transactions(
         row = int(customers.index[missing.to_numpy()][0])
         raise user_error(f"{_where(source, row, customer_col)}: the customer id is empty; every row needs one")
     days, origin = _parse_days(frame[date_col], source, date_col, date_format)
+    _check_span(days, frame.index, source, date_col, origin)
     amounts = _parse_amounts(frame[amount_col], source, amount_col)
     rows = pd.DataFrame({"customer_id": customers.to_numpy(), "day": days, "amount_cny": amounts})
     occasions = (
@@ -289,6 +318,11 @@ def summarize(log: TransactionLog, calibration_end, holdout_end=None, cohort_sta
             f"--calibration-end {calibration_end}: before the first transaction in {log.source} "
             f"({log.to_date(log.first_day)}); it must leave some purchases in the calibration period"
         )
+    _check_not_after_data(log, cal_end, calibration_end, "--calibration-end")
+    notes = []
+    if cal_end > log.last_day:
+        notes.append(f"--calibration-end {calibration_end} is {cal_end - log.last_day} days after the last transaction "
+                     f"({log.to_date(log.last_day)}): those days are read as days without purchases")
     if holdout_end is None:
         hold_end = max(log.last_day, cal_end)
     else:
@@ -297,6 +331,10 @@ def summarize(log: TransactionLog, calibration_end, holdout_end=None, cohort_sta
             raise user_error(
                 f"--holdout-end {holdout_end}: must come after --calibration-end {calibration_end}"
             )
+        _check_not_after_data(log, hold_end, holdout_end, "--holdout-end")
+    if hold_end - cal_end > MAX_HOLDOUT_DAYS:
+        raise user_error(f"the holdout would run {hold_end - cal_end:,} days to {log.to_date(hold_end)}; allowed: at most "
+                         f"{MAX_HOLDOUT_DAYS} days (5 years): pass an earlier --holdout-end or a later --calibration-end")
     occ = log.occasions
     first = occ.groupby("customer_id", sort=True)["day"].min()
     keep = first.to_numpy() <= cal_end
@@ -310,6 +348,8 @@ def summarize(log: TransactionLog, calibration_end, holdout_end=None, cohort_sta
     calib = occ[occ["day"] <= cal_end]
     grouped = calib.groupby("customer_id", sort=True)
     first_day = grouped["day"].min()
+    gaps = calib["day"].diff().where(calib["customer_id"].eq(calib["customer_id"].shift()))
+    log_gaps = np.log(gaps.dropna()).groupby(calib["customer_id"]).sum()
     last_day = grouped["day"].max()
     customers = pd.DataFrame({
         "customer_id": first_day.index.to_numpy(),
@@ -319,6 +359,7 @@ def summarize(log: TransactionLog, calibration_end, holdout_end=None, cohort_sta
         "age": (cal_end - first_day).to_numpy(dtype=np.float64),
         "mean_spend_cny": grouped["amount_cny"].mean().to_numpy(dtype=np.float64),
     })
+    customers["log_gaps"] = log_gaps.reindex(customers["customer_id"]).fillna(0.0).to_numpy(dtype=np.float64)
     if hold_end > cal_end:
         hold = occ[(occ["day"] > cal_end) & (occ["day"] <= hold_end)]
         counts = hold.groupby("customer_id").size()
@@ -332,7 +373,18 @@ def summarize(log: TransactionLog, calibration_end, holdout_end=None, cohort_sta
         calibration_end_day=cal_end,
         holdout_end_day=hold_end if hold_end > cal_end else None,
         log=log,
+        notes=tuple(notes),
     )
+
+
+def _check_not_after_data(log: TransactionLog, day: int, given, option: str) -> None:
+    """A period may end at most LATE_END_DAYS after the last transaction: beyond it the log
+    cannot tell days without purchases from days it does not cover."""
+    if day > log.last_day + LATE_END_DAYS:
+        raise user_error(
+            f"{option} {given}: {day - log.last_day:,} days after the last transaction in {log.source} "
+            f"({log.to_date(log.last_day)}); the log cannot tell days without purchases from days it does not "
+            f"cover; allowed: up to {LATE_END_DAYS} days after the last transaction")
 
 
 def occasions_in_calibration(data: CalibrationData) -> pd.DataFrame:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from simlib.errors import UserError
 
+PROCESS_CHOICES = ("auto", "bgnbd", "bgnbd-daily", "mbgnbd", "mbgnbd-daily", "pnbd", "cnbd")
+
 
 def register(subparsers) -> None:
     """Add the ``calibrate`` command with its ``transactions`` and ``funnel`` sub-commands."""
@@ -16,9 +18,10 @@ def register(subparsers) -> None:
 
     tx = sub.add_parser(
         "transactions", help="fit repeat buying, dropout and basket value to a transaction CSV",
-        description="Fit BG/NBD repeat buying with dropout (purchase_rate_per_day, dropout_after_purchase) "
-                    "and the basket value (basket_value_cny) by maximum likelihood to a CSV with one row "
-                    "per transaction; check the fit on a holdout period.")
+        description="Choose and fit the purchase process (BG/NBD, MBG/NBD, Pareto/NBD or MBG/CNBD-k "
+                    "regular buyers: purchase rates, dropout, lifetimes, regularity) and the basket value "
+                    "(basket_value_cny) by maximum likelihood to a CSV with one row per transaction; "
+                    "check the fit on a holdout period.")
     tx.add_argument("transactions", help="CSV: one row per transaction (customer, date, amount)")
     tx.add_argument("--calibration-end", required=True, metavar="DATE",
                     help="last day of the calibration period (a date, or a day number for day-numbered logs)")
@@ -30,9 +33,23 @@ def register(subparsers) -> None:
     tx.add_argument("--date-col", default="date", metavar="D", help="date column, dates or whole day numbers (default: date)")
     tx.add_argument("--amount-col", default="amount", metavar="A", help="amount column in CNY (default: amount)")
     tx.add_argument("--date-format", metavar="FMT", help="strptime layout of the dates, e.g. %%d/%%m/%%Y (default: detected)")
-    tx.add_argument("--time-model", choices=("daily", "continuous"), default="daily",
-                    help="daily: at most one purchase occasion a day (as the data and the engine record them); "
-                         "continuous: classic BG/NBD (default: daily)")
+    tx.add_argument("--process", choices=PROCESS_CHOICES, default="auto",
+                    help="purchase process: auto (choose by held-out likelihood on the last part of the "
+                         "calibration period and report every candidate), bgnbd, bgnbd-daily (at most one "
+                         "occasion a day), mbgnbd, mbgnbd-daily, pnbd (Pareto/NBD), cnbd (MBG/CNBD-k regular "
+                         "buyers) (default: auto)")
+    tx.add_argument("--validation-days", type=int, metavar="N",
+                    help="days at the end of the calibration period used to choose the process "
+                         "(default: a third of it, in whole weeks)")
+    season = tx.add_mutually_exclusive_group()
+    season.add_argument("--seasonal", action="store_true",
+                        help="fit a monthly seasonal index of purchase rates (12 multipliers, mean 1) jointly with "
+                             "the process; needs more than a year of calibration data (bgnbd, mbgnbd, cnbd)")
+    season.add_argument("--seasonal-index", metavar="S1,..,S12",
+                        help="declare the monthly index from earlier years: 12 numbers, January to December "
+                             "(rescaled to mean 1)")
+    tx.add_argument("--time-model", choices=("daily", "continuous"), default=None,
+                    help="older option: daily = --process bgnbd-daily, continuous = --process bgnbd")
     tx.add_argument("--out", default="calibration", metavar="DIR", help="folder for the fragment, tables and plots (default: calibration)")
     tx.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
     tx.set_defaults(func=cmd_transactions)
@@ -51,6 +68,9 @@ def register(subparsers) -> None:
     fn.add_argument("--users", type=int, help="simulated customers per run (default: the data's market size; "
                     "policies with absolute budgets act differently on a smaller market)")
     fn.add_argument("--replications", type=int, default=1, help="runs averaged per evaluation, same seeds at every trial (default: 1)")
+    fn.add_argument("--omega-runs", type=int, default=39, metavar="N",
+                    help="independent engine runs at the fit for the intervals and the goodness-of-fit p-value "
+                         "(at least 19 to be able to reject at 5 %%; default: 39)")
     fn.add_argument("--bootstrap", type=int, default=0, help="parametric bootstrap refits for intervals (default 0: the sandwich only)")
     fn.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     fn.add_argument("--out", default="calibration", metavar="DIR", help="folder for the fragment, tables and plot (default: calibration)")
@@ -68,7 +88,9 @@ def cmd_transactions(args) -> int:
     result = calibrate_transactions(args.transactions, args.calibration_end, args.holdout_end,
                                     customer_col=args.customer_col, date_col=args.date_col,
                                     amount_col=args.amount_col, date_format=args.date_format,
-                                    time_model=args.time_model, cohort_start=args.cohort_start)
+                                    time_model=args.time_model, cohort_start=args.cohort_start,
+                                    process=args.process, validation_days=args.validation_days,
+                                    seasonal="fit" if args.seasonal else args.seasonal_index)
     paths = result.write(args.out, plots=not args.no_plots)
     print(result.describe())
     print(f"\nwrote {args.out}/: " + ", ".join(p.name for p in paths))
@@ -79,10 +101,13 @@ def cmd_funnel(args) -> int:
     from simlib.calibrate.funnel import calibrate_funnel
     if args.users is not None and args.users < 100:
         raise UserError(f"--users {args.users}: use at least 100 simulated customers")
+    if not 2 <= args.omega_runs <= 1000:
+        raise UserError(f"--omega-runs {args.omega_runs}: allowed: 2 .. 1000 (at least 19 to reject at 5 %)")
     keys = [k.strip() for k in args.fit.split(",") if k.strip()] if args.fit else None
     result = calibrate_funnel(args.funnel, args.scenario, fit_keys=keys, period_col=args.period_col,
                               period_days=args.period_days, users=args.users,
-                              replications=args.replications, bootstrap=args.bootstrap, seed=args.seed)
+                              replications=args.replications, bootstrap=args.bootstrap, seed=args.seed,
+                              omega_runs=args.omega_runs)
     paths = result.write(args.out, plots=not args.no_plots)
     print(result.describe())
     print(f"\nwrote {args.out}/: " + ", ".join(p.name for p in paths))

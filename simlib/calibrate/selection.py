@@ -1,0 +1,120 @@
+"""Choose the purchase process on the team's own log: fit every candidate on the first part
+of the calibration period, score it on the rest (the validation stretch), report them side by
+side.
+
+Score: the held-out log-likelihood. For a customer first seen by the split day it is
+log L(history to the calibration end) - log L(history to the split day), i.e. the log density
+of what they did in the validation stretch given what came before; a customer first seen in
+the validation stretch contributes log L of their whole history. Every candidate is scored on
+the same customers and events. Likelihoods of the daily-occasion BG/NBD (probabilities of
+day patterns) and of the continuous-time processes (densities) are not on one scale, so
+``auto`` chooses among the continuous-time processes; the daily BG/NBD is reported beside them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from simlib.calibrate._errors import user_error
+from simlib.calibrate.holdout import purchase_clock
+from simlib.calibrate.processes import Histories, ProcessFit, get_process
+from simlib.calibrate.transactions import CalibrationData, summarize
+
+AUTO_CANDIDATES = ("bgnbd", "mbgnbd", "pnbd", "cnbd")
+REPORTED = ("bgnbd-daily",) + AUTO_CANDIDATES
+MIN_VALIDATION_DAYS = 14
+
+
+@dataclass
+class Selection:
+    """Every candidate's fit on the split and its validation scores; ``chosen`` wins."""
+
+    chosen: str
+    split_day: int
+    scores: pd.DataFrame          # one row per candidate
+    by_frequency: pd.DataFrame    # validation purchases per customer by frequency group and candidate
+    fits: dict                    # name -> ProcessFit on the stretch before the split
+
+
+def can_split(data: CalibrationData) -> bool:
+    """Whether the calibration period is long enough (6 weeks) to choose a process inside it."""
+    return data.calibration_end_day - int(data.customers["first_day"].min()) >= 3 * MIN_VALIDATION_DAYS
+
+
+def default_split(data: CalibrationData, validation_days: int | None = None) -> int:
+    """The split day: the last third of the calibration period (whole weeks) is validation."""
+    start = int(data.customers["first_day"].min())
+    span = data.calibration_end_day - start
+    if validation_days is None:
+        validation_days = max(MIN_VALIDATION_DAYS, 7 * int(round(span / 3 / 7)))
+    if validation_days < 1 or validation_days >= span:
+        raise user_error(f"--validation-days {validation_days}: must leave some of the {span} calibration days "
+                         f"before it; allowed: 1 .. {span - 1}")
+    return data.calibration_end_day - validation_days
+
+
+def histories(customers: pd.DataFrame, data: CalibrationData, end_day: int, clock=None) -> Histories:
+    """Per-customer histories to ``end_day`` on the purchase clock (operational days under a
+    seasonal index, see simlib.calibrate.seasonal)."""
+    if clock is None:
+        return Histories.from_frame(customers)
+    from simlib.calibrate.seasonal import design
+    return design(customers, data.log.occasions, end_day, clock.calendar).histories(clock.index)
+
+
+def _held_out_loglik(process, fit: ProcessFit, early: Histories, full: Histories) -> float:
+    params = tuple(fit.params.values())
+    whole = process.log_likelihood(params, full, fit.regularity)
+    before = process.log_likelihood(params, early, fit.regularity)
+    return float(whole.sum() - before.sum())
+
+
+def select_process(data: CalibrationData, candidates=REPORTED, validation_days: int | None = None,
+                   choose_among=AUTO_CANDIDATES, clock=None) -> Selection:
+    """Fit ``candidates`` before the split, score them after it, choose the best of ``choose_among``
+    (on the seasonal ``clock`` when given)."""
+    split = default_split(data, validation_days)
+    log = data.log
+    early = summarize(log, log.to_date(split), log.to_date(data.calibration_end_day),
+                      cohort_start=_cohort_start(data)).customers
+    early_data = CalibrationData(early, split, data.calibration_end_day, log)
+    inner = histories(early, data, split, clock)
+    full = histories(data.customers, data, data.calibration_end_day, clock)
+    rows, groups, fits = [], [], {}
+    actual = early["actual_holdout"].to_numpy(float)
+    for name in candidates:
+        process = get_process(name)
+        fit = process.fit(inner)
+        if clock is not None:
+            fit.extra["clock"] = clock
+        fits[name] = fit
+        params = tuple(fit.params.values())
+        ahead = purchase_clock(early_data, fit, data.calibration_end_day - split)[3]
+        predicted = process.conditional_expected(params, inner, ahead, fit.regularity)
+        rows.append({
+            "process": name, "label": process.label, "regularity": fit.regularity,
+            "held_out_loglik": _held_out_loglik(process, fit, inner, full) if name != "bgnbd-daily" else np.nan,
+            "validation_actual": actual.sum(), "validation_predicted": predicted.sum(),
+            "validation_error": (predicted.sum() - actual.sum()) / max(actual.sum(), 1.0),
+            "converged": fit.converged,
+        })
+        group = np.minimum(early["frequency"].to_numpy(), 7)
+        frame = pd.DataFrame({"group": group, "actual": actual, "predicted": predicted})
+        g = frame.groupby("group").agg(customers=("actual", "size"), actual=("actual", "mean"),
+                                       predicted=("predicted", "mean")).reset_index()
+        g.insert(0, "process", name)
+        groups.append(g)
+    scores = pd.DataFrame(rows)
+    eligible = scores[scores["process"].isin(choose_among)]
+    chosen = str(eligible.loc[eligible["held_out_loglik"].idxmax(), "process"])
+    scores["chosen"] = scores["process"] == chosen
+    return Selection(chosen, split, scores, pd.concat(groups, ignore_index=True), fits)
+
+
+def _cohort_start(data: CalibrationData):
+    """The cohort rule of the full summary, as a day number for the inner one."""
+    start = int(data.customers["first_day"].min())
+    return data.log.to_date(start) if data.log.origin is not None else start
