@@ -85,6 +85,8 @@ def scenario_numbers(users: int, days: int, scale_budgets: bool) -> dict:
             raise SystemExit(f"the reference knows paid_acquisition only; baseline now has {name}: {cfg['type']}")
         ads.append((channels.index(cfg["channel"]), cfg["budget_cny_per_day"] * factor / cfg["cpm_cny"] * 1000.0,
                     cfg["awareness_per_impression"], cfg["max_awareness_per_day"]))
+    if d["behavior"].get("seasonal_index") is not None:
+        raise SystemExit("the reference has no seasons; baseline now sets behavior.seasonal_index")
     return {"users": users, "days": days, "behavior": d["behavior"], "traits": d["traits"],
             "shares": [c["share"] for c in d["market"]["channels"].values()],
             "word_of_mouth": [c["word_of_mouth"] for c in d["market"]["channels"].values()],
@@ -277,8 +279,16 @@ def main(argv=None) -> None:
           f"target >= 10-14 M, aim 25 M: {'meets' if by_cpu >= 14 else 'within the floor' if by_cpu >= 10 else 'misses'}")
     print(f"peak memory: {peak:.0f} B per customer; target <= 150 B: {'meets' if peak <= 150 else 'misses'}")
     arrays = state_bytes(str(ROOT / "scenarios" / "all_levers.yaml"), n, days)
-    print(f"  of which the arrays a built Sim holds: {sum(b for b, _ in arrays):.0f} B per customer; the largest: "
-          + ", ".join(f"{name} {size:.0f} B" for size, name in arrays[:8]))
+    owners: dict[str, list] = {}
+    for size, name in arrays:
+        owner = name.split(".")[0]
+        owners.setdefault(owner, [0.0, 0])
+        owners[owner][0] += size
+        owners[owner][1] += 1
+    print(f"  of which the arrays a built Sim holds: {sum(b for b, _ in arrays):.0f} B per customer: "
+          + ", ".join(f"{owner} {size:.0f} B in {count}" for owner, (size, count)
+                      in sorted(owners.items(), key=lambda kv: -kv[1][0]))
+          + " (throughput.py --memory lists them)")
 
 
 if __name__ == "__main__":
