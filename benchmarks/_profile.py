@@ -1,13 +1,21 @@
-"""Where one simlib run spends its time: a cProfile of ``Sim.run`` (building the population is
-left out), printed as Python calls per run and per day, the top functions by cumulative and by
-own time, and own time summed per simlib module. Used by decision_speed.py and throughput.py."""
+"""Where one simlib run spends its time (building the population is left out), for
+decision_speed.py and throughput.py: a cProfile of ``Sim.run`` (Python calls per run and per
+day, the top functions by cumulative and by own time, own time summed per simlib module), and
+the milliseconds per simulated day of each statement of the population step and the hazards
+(``section_times``: the source is recompiled with a timer around each statement, nothing in
+simlib is edited)."""
 
 from __future__ import annotations
 
+import ast
 import cProfile
+import inspect
 import io
 import pstats
 import re
+import sys
+import textwrap
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -54,3 +62,66 @@ def profile_run(scenario, users: int, days: int, top: int = 20, overrides: dict 
     print("\n  own time per module or C function (top 15):")
     for seconds, where in per_module(stats)[:15]:
         print(f"  {seconds:7.2f} s  {seconds / stats.total_tt:5.1%}  {where}")
+
+
+def _timed_body(body: list, source: str, labels: dict, depth: int) -> list:
+    """``body`` with a timer around every statement (and, inside if/for/with blocks, around theirs)."""
+    out = []
+    for stmt in body:
+        k = len(labels)
+        labels[k] = ("  " * depth) + ast.get_source_segment(source, stmt).split("\n")[0].strip()[:80]
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(stmt, (ast.If, ast.For, ast.While, ast.With)) and inner:
+                setattr(stmt, field, _timed_body(inner, source, labels, depth + 1))
+        out += ast.parse(f"_t{k} = _clock()").body
+        out.append(stmt)
+        out += ast.parse(f"_T[{k}] += _clock() - _t{k}").body
+    return out
+
+
+def instrument(cls, method: str):
+    """Replace ``cls.method`` by a copy that times each of its statements; returns (restore,
+    times, labels). The copy runs in the method's module namespace; a ``return`` inside a block
+    skips that block's own timer once (its statements are still timed)."""
+    module = sys.modules[cls.__module__]
+    source = textwrap.dedent(inspect.getsource(getattr(cls, method)))
+    tree = ast.parse(source)
+    fn = tree.body[0]
+    labels: dict[int, str] = {}
+    fn.body = _timed_body(fn.body, source, labels, 0)
+    ast.fix_missing_locations(tree)
+    times = defaultdict(float)
+    namespace = dict(vars(module), _T=times, _clock=time.perf_counter)
+    exec(compile(tree, f"<timed {cls.__name__}.{method}>", "exec"), namespace)
+    original = getattr(cls, method)
+    setattr(cls, method, namespace[fn.name])
+    return (lambda: setattr(cls, method, original)), times, labels
+
+
+def section_times(scenario, users: int, days: int, overrides: dict | None = None, seed: int = 0) -> None:
+    """Wall milliseconds per simulated day of each statement of the population step and of the
+    hazards (nested statements indented), for one run."""
+    import simlib
+    from simlib.behavior import Behavior
+    from simlib.dynamics import PopulationStep
+    from simlib.engine import Sim
+    sc = simlib.load_scenario(scenario).override({**(overrides or {}), "market.users": users, "market.days": days})
+    sim = Sim(sc, seed=seed)
+    timed = [(PopulationStep, "run"), (Behavior, "hazards")]
+    hooks = [instrument(cls, name) for cls, name in timed]
+    try:
+        t0 = time.perf_counter()
+        sim.run()
+        total = time.perf_counter() - t0
+    finally:
+        for restore, _, _ in hooks:
+            restore()
+    name = Path(str(scenario)).stem
+    print(f"\nstatement by statement, one `{name}` run ({users:,} customers x {days} days, {total:.2f} s wall, "
+          f"{total / days * 1000:.2f} ms per day); ms per simulated day, statements under 1 % of the run left out:")
+    for (cls, method), (_, times, labels) in zip(timed, hooks):
+        print(f"  {cls.__name__}.{method}:")
+        for k, label in labels.items():
+            if times[k] >= 0.01 * total:
+                print(f"  {times[k] / days * 1000:8.2f}  {label}")

@@ -6,6 +6,8 @@
     python benchmarks/throughput.py --quick               # 100k only, one repeat (a smoke run)
     python benchmarks/throughput.py --scenario classic_ctmc --sizes 200000 --repeats 0 --profile
                                                           # only where one run's time goes (cProfile)
+    python benchmarks/throughput.py --scenario classic_ctmc --sizes 200000 --repeats 0 --sections
+                                                          # ms per day of each statement of the step
 
 Each measurement runs in a fresh process. Memory is the process's peak resident set
 (VmHWM) minus its resident set after the imports, divided by the number of customers: what
@@ -81,6 +83,8 @@ def main(argv=None) -> None:
     ap.add_argument("--profile", action="store_true", help="then profile one run at the first size")
     ap.add_argument("--top", type=int, default=20, help="functions shown by --profile")
     ap.add_argument("--memory", action="store_true", help="then list the per-customer arrays at the first size")
+    ap.add_argument("--sections", action="store_true",
+                    help="then time each statement of the population step and the hazards at the first size")
     args = ap.parse_args(argv)
     if args.quick:
         args.sizes, args.repeats = [100_000], 1
@@ -102,14 +106,17 @@ def main(argv=None) -> None:
         print(f"\nper-customer arrays of a built Sim at {args.sizes[0]:,}: {sum(b for b, _ in arrays):.0f} B per customer")
         for size, name in arrays:
             print(f"  {size:6.1f} B  {name}")
-    if args.profile:
+    if args.profile or args.sections:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
-        from _profile import profile_run
+        from _profile import profile_run, section_times
         users = args.sizes[0]
         over = {"market.represents": users}
         if args.scale_budgets:
             over.update(_scaled_budgets(args.scenario, users))
-        profile_run(args.scenario, users, args.days, args.top, over)
+        if args.sections:
+            section_times(args.scenario, users, args.days, over)
+        if args.profile:
+            profile_run(args.scenario, users, args.days, args.top, over)
 
 
 def state_bytes(scenario: str, users: int, days: int = 365) -> list[tuple[float, str]]:
