@@ -260,10 +260,13 @@ class Behavior:
         self.pop = pop
         self.today = today
         self.wom = np.array([c["word_of_mouth"] for c in market["channels"].values()])
-        self.social_proof = np.zeros(len(self.wom))  # per channel, set each day by the engine
+        # per (replication, channel), flattened replication by replication; set each day by the engine
+        self.social_proof = np.zeros(pop.reps * len(self.wom))
         self.fatigue_on = False   # set once any message has been sent
         f32 = np.float32
         self._drift_rate = f32(1.0 / params["silence_tolerance_days"])
+        # BG/NBD dropout after orders exists in this market (else its scale is never read)
+        self.dropout_on = bool(np.any(pop.dropout_after_purchase > 0))
 
     def decay_factors(self) -> tuple[float, float, float]:
         """Daily decay of trust, fatigue and the reference-price gap (their half-lives)."""
@@ -272,10 +275,17 @@ class Behavior:
                 0.5 ** (1.0 / self.p["reference_price_memory_days"]))
 
     def awareness_by_channel(self) -> tuple[np.ndarray, np.ndarray]:
-        """(base hazard, word-of-mouth hazard per unit susceptibility) for the unaware, per channel."""
-        base = self.p["awareness_per_day"] + self.today.ad_awareness
-        wom = self.p["word_of_mouth_per_day"] * self.wom * self.social_proof
+        """(base hazard, word-of-mouth hazard per unit susceptibility) for the unaware, per
+        (replication, channel), flattened as ``pop.channel_slices``."""
+        base = self.p["awareness_per_day"] + self.today.ad_awareness.reshape(-1)
+        wom = self.p["word_of_mouth_per_day"] * np.tile(self.wom, self.pop.reps) * self.social_proof
         return base, wom
+
+    def per_customer(self, values, idx) -> np.ndarray | np.float32:
+        """A per-replication value (a calendar multiplier) for each customer of ``idx`` (ascending)."""
+        if self.pop.reps == 1:
+            return np.float32(values[0])
+        return np.repeat(np.asarray(values, np.float32), np.diff(np.searchsorted(idx, self.pop.rep_edges)))
 
     def choice_lift(self, utility) -> np.ndarray:
         """Multiplier on the purchase rate from the brand's extra utility ``utility`` (the sum of
@@ -346,13 +356,16 @@ class Behavior:
             held, held_depth = pop.coupons.held_depth(idx, day)
             depth[held] = held_depth
         if pop.coupons.any_given or p["reference_price_loss_ratio"]:
-            log_m += self.price_log_lift(idx, depth)
+            # the price term is zero for whoever holds no coupon and expects the list price
+            priced = np.flatnonzero((depth > 0) | (pop.reference_price[idx] < 1))
+            if priced.size:
+                log_m[priced] += self.price_log_lift(idx[priced], depth[priced])
         if excess is not None:
             log_m -= f32(p["fatigue_effect"]) * excess
         if t.touched("purchase_boost"):
             log_m += t.purchase_boost[idx]
         lift = self.choice_lift(log_m)
-        lift *= f32(t.purchase_multiplier)
+        lift *= self.per_customer(t.purchase_multiplier, idx)
 
         # the relationship: what keeps a customer (trust, the pond, taking part in a group)
         keep_log = f32(p["retention_trust_effect"]) * trust
@@ -381,8 +394,8 @@ class Behavior:
                 log_i += t.interest_boost[idx[a]]
             rate_i = f32(p["interest_per_day"])
             if p["ad_interest_ratio"] and t.ad_awareness.any():
-                rate_i = rate_i + by_channel_at(p["ad_interest_ratio"] * t.ad_awareness, a)
-            h0[a] += rate_i * np.exp(log_i) * f32(t.interest_multiplier)
+                rate_i = rate_i + by_channel_at(p["ad_interest_ratio"] * t.ad_awareness.reshape(-1), a)
+            h0[a] += rate_i * np.exp(log_i) * self.per_customer(t.interest_multiplier, idx[a])
         d = np.flatnonzero(dormant)
         if d.size:
             wake = np.full(d.size, p["wake_per_day"], f32)
@@ -413,17 +426,18 @@ class Behavior:
             churn *= np.exp(f32(p["churn_fatigue_effect"]) * excess)
         exits[:, CHURN] = churn
 
-        # leaving the pond: a base hazard, drift when nothing useful comes, fatigue
-        if in_pond.any():
-            silent = (day - pop.last_useful_day[idx]).astype(f32)
+        # leaving the pond: a base hazard, drift when nothing useful comes, fatigue (members only)
+        m = np.flatnonzero(in_pond & (stage != LOST))
+        if m.size:
+            silent = (day - pop.last_useful_day[idx[m]]).astype(f32)
             drift = f32(p["drift_per_day"]) * -np.expm1(-silent * self._drift_rate)
             leave = f32(p["unsubscribe_per_day"]) + drift
             if t.touched("load"):
-                leave = leave + f32(p["unsubscribe_per_message"]) * t.load[idx]
-            leave *= leave_keep
+                leave = leave + f32(p["unsubscribe_per_message"]) * t.load[idx[m]]
+            leave *= leave_keep[m]
             if excess is not None:
-                leave += f32(p["unsubscribe_per_fatigue"]) * excess
-            exits[:, LEAVE] = leave * (in_pond & (stage != LOST))
+                leave += f32(p["unsubscribe_per_fatigue"]) * excess[m]
+            exits[m, LEAVE] = leave
 
         # repeat orders
         base_rate = pop.purchase_rate_per_day[idx] * active_buyer.astype(f32)
@@ -433,6 +447,8 @@ class Behavior:
         # the chance of leaving after an order is taken at the customer's own pace: orders the
         # levers add are not extra occasions to leave (scale = keep / lift), so a purchase lift
         # never shortens a lifetime; the relationship lowers it like every other exit
+        if not self.dropout_on:
+            return Hazards(exits, rate, np.broadcast_to(f32(0), (idx.size,)))   # never read
         with np.errstate(divide="ignore", invalid="ignore"):
             scale = np.where(rate > 0, keep * base_rate / rate, keep)
         return Hazards(exits, rate, scale.astype(f32, copy=False))

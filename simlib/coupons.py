@@ -149,3 +149,28 @@ class Coupons:
 
     def new_day(self) -> None:
         self._redeemed = []
+
+
+class CouponsView(Coupons):
+    """The coupons of one replication of a batched population (customers ``lo`` .. ``hi`` - 1
+    of the whole), numbered from 0: views of the shared arrays, the shared list of sources."""
+
+    def __init__(self, whole: Coupons, lo: int, hi: int):   # noqa: D107 (a view, no Coupons.__init__)
+        self._whole, self._lo, self._hi = whole, lo, hi
+        self.order_sd_log, self.topup_value_share = whole.order_sd_log, whole.topup_value_share
+        for name in ("depth", "off_share", "off_cny", "min_spend_cny", "expiry", "source"):
+            setattr(self, name, getattr(whole, name)[lo:hi])
+        self.sources = whole.sources
+
+    @property
+    def any_given(self):
+        return self._whole.any_given
+
+    @any_given.setter
+    def any_given(self, value):
+        self._whole.any_given = value
+
+    def redeemed(self, source: str) -> tuple[np.ndarray, np.ndarray]:
+        idx, discount = self._whole.redeemed(source)
+        mine = (idx >= self._lo) & (idx < self._hi)
+        return idx[mine] - self._lo, discount[mine]

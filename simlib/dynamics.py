@@ -25,8 +25,9 @@ MAX_EVENTS_PER_DAY = 200  # safety bound on event rounds within one day
 class PopulationStep:
     """Advances the population by one day; ``run(day)`` is the STEP phase of the engine."""
 
-    def __init__(self, pop, today, behavior, rng, ledger, economics: dict, record_transactions: bool = False):
-        self.pop, self.today, self.behavior, self.rng, self.ledger = pop, today, behavior, rng, ledger
+    def __init__(self, pop, today, behavior, rng, ledgers, economics: dict, record_transactions: bool = False):
+        """``ledgers``: one ledger per replication of the population."""
+        self.pop, self.today, self.behavior, self.rng, self.ledgers = pop, today, behavior, rng, ledgers
         self.econ = economics
         self.channels = pop.channel_names
         self.record_transactions = record_transactions
@@ -39,8 +40,8 @@ class PopulationStep:
         base, wom = beh.awareness_by_channel()
         extra = t.awareness_extra if t.touched("awareness_extra") else None
         due = []
-        if pop.stage_counts[UNAWARE]:
-            for c, sl in enumerate(pop.channel_slices):
+        if pop.stage_counts[:, UNAWARE].any():
+            for c, sl in enumerate(pop.channel_slices):   # each (replication, channel)
                 unaware = pop.stage[sl] == UNAWARE
                 hazard = np.float32(base[c])
                 if wom[c] > 0:
@@ -128,7 +129,7 @@ class PopulationStep:
                 clocks[b, 1] = rng.erlang_nth("purchase_clock", idx[b], pop.orders[idx[b]], pop.regularity)
             q = np.flatnonzero(which == 2)
             if q.size:   # leaving the pond ends free reach, not the customer
-                self.today.unsubscribes += q.size
+                self.today.unsubscribes += pop.tally(idx[q])
                 pop.leave_pond(idx[q])
                 clocks[q, 2] = np.inf
             gone = pop.stage[idx] == LOST
@@ -170,12 +171,14 @@ class PopulationStep:
             amount *= np.exp(sd * z - sd * sd / 2)
         amount, discount, used = pop.coupons.redeem(idx, amount, day)
         if used.any():
-            for src, total in zip(*_group_sum(pop.coupons.source[idx[used]], discount[used])):
-                self.ledger.post(day, "discount", total, source=pop.coupons.sources[src], per_customer=True)
-            t.coupons_redeemed += int(np.count_nonzero(used))
+            u = idx[used]
+            for src in np.unique(pop.coupons.source[u]):
+                mine = pop.coupons.source[u] == src
+                self._post(day, "discount", u[mine], discount[used][mine], source=pop.coupons.sources[src])
+            t.coupons_redeemed += pop.tally(u)
         cogs = amount * self.econ["cogs_share"]
-        self.ledger.post(day, "gmv", amount.sum(), per_customer=True)
-        self.ledger.post(day, "cogs", cogs.sum(), per_customer=True)
+        self._post(day, "gmv", idx, amount)
+        self._post(day, "cogs", idx, cogs)
         first = pop.orders[idx] == 0
         pop.orders[idx] += 1
         pop.first_purchase_day[idx[first]] = day
@@ -183,14 +186,17 @@ class PopulationStep:
         pop.margin_clv_cny[idx[horizon]] += (amount - cogs - discount)[horizon]
         pop.last_purchase_day[idx] = day
         if first.any():
-            pop.buyers_by_channel += np.bincount(pop.channel[idx[first]], minlength=len(self.channels))
+            f = idx[first]
+            flat = pop.buyers_by_channel.reshape(-1)
+            flat += np.bincount(pop.rep_of(f) * len(self.channels) + pop.channel[f], minlength=flat.size)
         if b["reference_price_adaptation"]:   # the price paid moves what the customer expects to pay
             paid = 1.0 - discount / np.maximum(amount, 1e-9)
             r = pop.reference_price[idx]
             pop.reference_price[idx] = r + np.float32(b["reference_price_adaptation"]) * (paid.astype(np.float32) - r)
-        t.purchases += idx.size
-        t.new_buyers += int(np.count_nonzero(first))
-        t.pond_gmv_cny += float(amount[pop.in_pond[idx]].sum())
+        t.purchases += pop.tally(idx)
+        t.new_buyers += pop.tally(idx[first])
+        member = pop.in_pond[idx]
+        t.pond_gmv_cny += pop.tally(idx[member], amount[member])
         t._orders.append((idx, amount, discount))
         if self.record_transactions:
             self.transactions.append((np.full(idx.size, day, np.int32), idx, amount, discount))
@@ -216,9 +222,10 @@ class PopulationStep:
                 t._moves.append((gone, np.full(gone.size, LOST, np.int8)))
         # package inserts and store QR codes: some buyers join the pond (from their k-th order)
         joinable = idx[~pop.in_pond[idx] & ~pop.left_pond[idx] & (pop.stage[idx] != LOST)]
-        chance = t.pond_on_purchase[pop.channel[joinable]]
+        where = self._rep_channel(joinable)
+        chance = t.pond_on_purchase.reshape(-1)[where]
         if joinable.size and chance.any():
-            ready = pop.orders[joinable] >= t.pond_min_orders[pop.channel[joinable]]
+            ready = pop.orders[joinable] >= t.pond_min_orders.reshape(-1)[where]
             join = ready & (self.rng.uniform_nth("pond_on_purchase", joinable, pop.orders[joinable]) < chance)
             self._join_pond(joinable[join], day, t.pond_on_purchase_cost, t.pond_on_purchase)
 
@@ -229,12 +236,13 @@ class PopulationStep:
         if not t.pond_entry.any():
             return
         eligible = active[~pop.in_pond[active] & ~pop.left_pond[active]]
-        channel = pop.channel[eligible]
-        eligible = eligible[(pop.stage[eligible] != LOST) & (t.pond_entry[channel] > 0)
-                            & (pop.orders[eligible] >= t.pond_min_orders[channel])]
+        where = self._rep_channel(eligible)
+        entry = t.pond_entry.reshape(-1)
+        eligible = eligible[(pop.stage[eligible] != LOST) & (entry[where] > 0)
+                            & (pop.orders[eligible] >= t.pond_min_orders.reshape(-1)[where])]
         if not eligible.size:
             return
-        chance = -np.expm1(-t.pond_entry[pop.channel[eligible]])
+        chance = -np.expm1(-entry[self._rep_channel(eligible)])
         join = eligible[self.rng.uniform("pond_entry", day, eligible) < chance]
         self._join_pond(join, day, t.pond_entry_cost, t.pond_entry)
 
@@ -245,17 +253,34 @@ class PopulationStep:
         pop = self.pop
         pop.join_pond(idx)
         pop.last_useful_day[idx] = day   # joining is a touch: silence counts from here
-        self.today.pond_joins += idx.size
+        self.today.pond_joins += pop.tally(idx)
         aware = idx[pop.stage[idx] == AWARE]
         if aware.size:
             pop.move(aware, INTERESTED)
             pop.moves[aware] += 1
             pop.stage_clock[aware] = self.rng.exponential_nth("stage_clock", aware, pop.moves[aware])
             self.today._moves.append((aware, np.full(aware.size, INTERESTED, np.int8)))
-        per_member = np.divide(weighted_cost, weight, out=np.zeros_like(weight), where=weight > 0)
-        joined = np.bincount(pop.channel[idx], minlength=len(self.channels))
-        for c in np.flatnonzero(joined):
-            self.ledger.post(day, "pond_acquisition", joined[c] * per_member[c], channel=self.channels[c], per_customer=True)
+        per_member = np.divide(weighted_cost, weight, out=np.zeros_like(weight), where=weight > 0).reshape(-1)
+        n_channels = len(self.channels)
+        joined = np.bincount(self._rep_channel(idx), minlength=per_member.size)
+        for rc in np.flatnonzero(joined):
+            r, c = divmod(int(rc), n_channels)
+            self.ledgers[r].post(day, "pond_acquisition", joined[rc] * per_member[rc], channel=self.channels[c],
+                                 per_customer=True)
+
+    def _rep_channel(self, idx: np.ndarray) -> np.ndarray:
+        """Flat (replication, channel) position of each customer: the index into ``Today``'s
+        per-channel rows, raveled."""
+        pop = self.pop
+        if pop.reps == 1:
+            return pop.channel[idx]
+        return pop.rep_of(idx) * len(self.channels) + pop.channel[idx]
+
+    def _post(self, day: int, account: str, idx: np.ndarray, values: np.ndarray, source: str = "") -> None:
+        """Post, per replication, the sum of ``values`` over its customers in ``idx`` (added in
+        order, so a replication's sum is the same whether it runs alone or in a batch)."""
+        for r, total in enumerate(self.pop.tally(idx, values)):
+            self.ledgers[r].post(day, account, total, source=source, per_customer=True)
 
     def _update_relationship(self, active: np.ndarray, day: int) -> None:
         """Trust decays for customers active at the start of the day (aware to dormant), then
@@ -269,7 +294,8 @@ class PopulationStep:
         f32 = np.float32
         pop.trust[active] *= f32(trust_decay)
         if p["reference_price_loss_ratio"]:   # the regular prices seen pull the reference price back
-            pop.reference_price[active] = 1 - (1 - pop.reference_price[active]) * f32(price_decay)
+            below = active[pop.reference_price[active] < 1]
+            pop.reference_price[below] = 1 - (1 - pop.reference_price[below]) * f32(price_decay)
         pond = pop.pond_members()
         if t.touched("load"):  # whoever wrote today's load (messages, group chatter), fatigue is live
             beh.fatigue_on = True

@@ -44,33 +44,123 @@ from .rng import Keyed
 from .today import Today
 
 
+class World:
+    """What the replications of a run share: the population (one block per replication), today's
+    inputs, the behaviour model, the population step and the SimPy clock. ``World.run`` drives
+    the day; each replication is a ``Sim`` with its own policies, ledger and daily rows."""
+
+    def __init__(self, scenario, seeds, progress: bool = False, record_transactions: bool = False,
+                 first: "Sim | None" = None):
+        data = scenario.data
+        self.scenario, self.seeds = scenario, [int(s) for s in seeds]
+        self.days = data["market"]["days"]
+        users, reps = data["market"]["users"], len(self.seeds)
+        self.rng = Keyed(self.seeds, block=users)
+        self.pop = Population(data["market"], data["traits"], users, self.rng, data["behavior"], reps=reps)
+        self.today = Today(self.pop.n, len(self.pop.channel_names), reps)
+        self.behavior = Behavior(data["behavior"], self.pop, self.today, data["market"])
+        self.ledgers = [Ledger(self.days, self.pop.weight) for _ in self.seeds]
+        self.step = PopulationStep(self.pop, self.today, self.behavior, self.rng, self.ledgers, data["economics"],
+                                   record_transactions)
+        self.env = simpy.Environment()
+        self.progress, self.record_transactions = progress, record_transactions
+        self.day = -1
+        self._share_prev = self.pop.buyer_share().reshape(-1)
+        self._seasons = seasonal_multipliers(data["behavior"], data["market"], self.days)   # category demand
+        self.sims = [(first if r == 0 and first is not None else Sim.__new__(Sim)) for r in range(reps)]
+        for r, sim in enumerate(self.sims):
+            sim._attach(self, r)
+
+    def until(self, day: int, phase: float) -> simpy.Timeout:
+        """A timeout that fires at ``phase`` of ``day`` (never in the past)."""
+        return self.env.timeout(max(0.0, day + phase - self.env.now))
+
+    def run(self) -> list:
+        """Simulate every day; a ``Result`` per replication, in the order of the seeds."""
+        from .results import Result
+        started = time.perf_counter()
+        self.env.process(self._days())
+        self.env.run(until=self.days)
+        wall = time.perf_counter() - started
+        results = []
+        for sim in self.sims:
+            extras = {}
+            for policy in sim.policies:
+                extras.update(policy.finalize())
+            results.append(Result.from_sim(sim, wall / len(self.sims), extras))
+        return results
+
+    def _days(self):
+        bar = None
+        if self.progress:
+            from tqdm.auto import tqdm
+            bar = tqdm(total=self.days, unit="day", desc="simulating", leave=False)
+        sims, t = self.sims, self.today
+        for day in range(self.days):
+            yield self.until(day, Sim.BEGIN)
+            self.day = day
+            t.reset()
+            self.pop.coupons.new_day()
+            if self._seasons is not None:
+                t.purchase_multiplier[:] = self._seasons[day]
+            share = self.pop.buyer_share().reshape(-1)
+            self.behavior.social_proof = np.clip(share + 0.5 * (share - self._share_prev), 0.0, 1.0)
+            self._share_prev = share
+            yield self.until(day, Sim.ACT)
+            for sim in sims:
+                for policy in sim._acting[day]:
+                    policy.act(day)
+            if any(sim._reaching_out[day] for sim in sims):
+                yield self.until(day, Sim.OUTREACH)
+                for sim in sims:
+                    for policy in sim._reaching_out[day]:
+                        policy.outreach(day)
+            yield self.until(day, Sim.STEP)
+            self.step.run(day)
+            yield self.until(day, Sim.REACT)
+            for sim in sims:
+                for policy in sim._reacting[day]:
+                    policy.react(day)
+            yield self.until(day, Sim.RECORD)
+            for sim in sims:
+                sim.rows.append(sim._record(day))
+            if bar is not None:
+                bar.update(1)
+        if bar is not None:
+            bar.close()
+
+
 class Sim:
+    """One replication of a run, as its policies see it: its customers (numbered from 0), its
+    inputs for the day, its ledger and daily rows, and the calls below. ``Sim(scenario, seed)``
+    is a run of its own; ``run_batch`` runs several replications over one shared population."""
+
     BEGIN, ACT, OUTREACH, OUTREACH_END, STEP, REACT, RECORD = 0.0, 0.1, 0.2, 0.45, 0.5, 0.6, 0.9
 
     def __init__(self, scenario, seed: int = 0, progress: bool = False, record_transactions: bool = False):
-        data = scenario.data
-        self.scenario = scenario
-        self.seed = int(seed)
-        self.days = data["market"]["days"]
-        self.rng = Keyed(self.seed)
-        self.pop = Population(data["market"], data["traits"], data["market"]["users"], self.rng, data["behavior"])
+        World(scenario, [seed], progress, record_transactions, first=self)
+
+    def _attach(self, world: World, r: int) -> None:
+        """Become replication r of ``world``: views of its shared state, policies of its own."""
+        data = world.scenario.data
+        self.world, self.r = world, r
+        self.scenario, self.seed, self.days = world.scenario, world.seeds[r], world.days
+        self.rng = Keyed(self.seed)                     # the policies' draws: this replication's own
+        self.pop = world.pop.view(r)
         self.n = self.pop.n
         self.channels = self.pop.channel_names
-        self.today = Today(self.n, len(self.channels))
-        self.behavior = Behavior(data["behavior"], self.pop, self.today, data["market"])
+        lo, hi = int(world.pop.rep_edges[r]), int(world.pop.rep_edges[r + 1])
+        self._span = (lo, hi)
+        self.today = world.today.view(r, lo, hi)
+        self.behavior = world.behavior
         self.econ = data["economics"]
-        self.ledger = Ledger(self.days, self.pop.weight)
-        self.step = PopulationStep(self.pop, self.today, self.behavior, self.rng, self.ledger, self.econ,
-                                   record_transactions)
-        self.env = simpy.Environment()
-        self.progress = progress
-        self.record_transactions = record_transactions
+        self.ledger = world.ledgers[r]
+        self.step = world.step
+        self.env = world.env
+        self.progress, self.record_transactions = world.progress, world.record_transactions
         self.rows: list[dict] = []
-        self.day = -1
         self.journey_events: list[tuple] = []   # (day, event name, idx) published for journeys
         self.message_cap = None                 # a frequency_cap policy, if the scenario has one
-        self._share_prev = self.pop.buyer_share()
-        self._seasons = seasonal_multipliers(data["behavior"], data["market"], self.days)   # category demand
         types = policy_types()
         self.policies = [types[cfg["type"]](name, cfg, self)
                          for name, cfg in data["policies"].items() if cfg["enabled"]]
@@ -79,6 +169,10 @@ class Sim:
         self._acting = self._calendar("act")
         self._reaching_out = self._calendar("outreach", days_of="act")
         self._reacting = self._calendar("react")
+
+    @property
+    def day(self) -> int:
+        return self.world.day
 
     def _calendar(self, hook: str, days_of: str | None = None) -> list[list[Policy]]:
         """For each day, the policies (in scenario order) whose ``hook`` runs that day."""
@@ -94,52 +188,22 @@ class Sim:
     # --- clock --------------------------------------------------------------------------
     def until(self, day: int, phase: float) -> simpy.Timeout:
         """A timeout that fires at ``phase`` of ``day`` (never in the past)."""
-        return self.env.timeout(max(0.0, day + phase - self.env.now))
+        return self.world.until(day, phase)
 
     def run(self):
-        from .results import Result
-        started = time.perf_counter()
-        self.env.process(self._days())
-        self.env.run(until=self.days)
-        wall = time.perf_counter() - started
-        extras = {}
-        for policy in self.policies:
-            extras.update(policy.finalize())
-        return Result.from_sim(self, wall, extras)
+        """Run the world this replication belongs to; this replication's ``Result``."""
+        return self.world.run()[self.r]
 
-    def _days(self):
-        bar = None
-        if self.progress:
-            from tqdm.auto import tqdm
-            bar = tqdm(total=self.days, unit="day", desc="simulating", leave=False)
-        for day in range(self.days):
-            yield self.until(day, self.BEGIN)
-            self.day = day
-            self.today.reset()
-            self.pop.coupons.new_day()
-            if self._seasons is not None:
-                self.today.purchase_multiplier = float(self._seasons[day])
-            share = self.pop.buyer_share()
-            self.behavior.social_proof = np.clip(share + 0.5 * (share - self._share_prev), 0.0, 1.0)
-            self._share_prev = share
-            yield self.until(day, self.ACT)
-            for policy in self._acting[day]:
-                policy.act(day)
-            if self._reaching_out[day]:
-                yield self.until(day, self.OUTREACH)
-                for policy in self._reaching_out[day]:
-                    policy.outreach(day)
-            yield self.until(day, self.STEP)
-            self.step.run(day)
-            yield self.until(day, self.REACT)
-            for policy in self._reacting[day]:
-                policy.react(day)
-            yield self.until(day, self.RECORD)
-            self.rows.append(self._record(day))
-            if bar is not None:
-                bar.update(1)
-        if bar is not None:
-            bar.close()
+    def transactions(self) -> list[tuple]:
+        """This replication's orders as (day, customer, amount, discount) batches (customers
+        numbered from 0), when the run records transactions."""
+        lo, hi = self._span
+        out = []
+        for day, idx, amount, discount in self.step.transactions:
+            keep = (idx >= lo) & (idx < hi)
+            if keep.any():
+                out.append((day[keep], idx[keep] - lo, amount[keep], discount[keep]))
+        return out
 
     # --- what policies call ---------------------------------------------------------------
     def pond_members(self) -> np.ndarray:

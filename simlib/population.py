@@ -200,22 +200,32 @@ def draw(dist: dict, u: np.ndarray) -> np.ndarray:
 
 
 class Population:
-    """Struct of arrays, one entry per customer. Small dtypes; no object per customer."""
+    """Struct of arrays, one entry per customer. Small dtypes; no object per customer.
+
+    A population may hold several replications of the same market (``reps``), one block of
+    ``block`` customers each, laid out one after the other: the population step then runs over
+    all of them at once, and each replication's policies see their own block through a
+    ``PopulationView`` (``view(r)``), as if it were a population of its own."""
 
     def __init__(self, market: dict, traits: dict, users: int, rng: Keyed, behavior: dict | None = None,
-                 chunk: int = 1 << 20):
-        n = self.n = int(users)
-        self.weight = float(market.get("represents") or n) / n   # real customers per simulated one
+                 reps: int = 1, chunk: int = 1 << 20):
+        block = self.block = int(users)
+        self.reps = int(reps)
+        n = self.n = block * self.reps
+        self.weight = float(market.get("represents") or block) / block   # real customers per simulated one
         self.channel_names = list(market["channels"])
         idx = np.arange(n, dtype=np.int64)
-        # customers are numbered channel by channel: channel c holds a contiguous block, so
-        # per-channel work is a slice, not a gather
+        # customers are numbered replication by replication, and channel by channel within one:
+        # channel c of replication r is a contiguous block, so per-channel work is a slice
         shares = np.array([c["share"] for c in market["channels"].values()])
-        self.channel_size = _apportion(shares, n)
-        edges = np.concatenate([[0], np.cumsum(self.channel_size)])
-        self.channel_slices = [slice(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
-        self.channel_edges = edges  # customer numbers where each channel starts, and n
-        self.channel = np.repeat(np.arange(len(shares), dtype=np.int8), self.channel_size)
+        n_channels = len(shares)
+        self.channel_size = _apportion(shares, block)                     # customers per channel, one replication
+        starts = np.concatenate([[0], np.cumsum(self.channel_size)])
+        self.channel_edges = (np.arange(self.reps)[:, None] * block + starts[None, :-1]).ravel()
+        self.channel_edges = np.concatenate([self.channel_edges, [n]])    # where each (replication, channel) starts
+        self.channel_slices = [slice(int(a), int(b)) for a, b in zip(self.channel_edges[:-1], self.channel_edges[1:])]
+        self.channel = np.tile(np.repeat(np.arange(n_channels, dtype=np.int8), self.channel_size), self.reps)
+        self.rep_edges = np.arange(self.reps + 1, dtype=np.int64) * block
         for name, dist in traits.items():
             arr = np.empty(n, np.float32)
             for start in range(0, n, chunk):
@@ -233,6 +243,7 @@ class Population:
         self.in_pond = np.zeros(n, bool)   # written only through join_pond / leave_pond
         self.left_pond = np.zeros(n, bool)  # opted out (unsubscribed, blocked): not asked again
         self._pond: np.ndarray | None = None
+        self.pond_version = 0               # bumped when membership changes (views cache by it)
         if market["initial_in_pond"] > 0:
             eligible = (self.stage != UNAWARE) & (self.stage != LOST)
             self.in_pond[eligible & (rng.uniform("initial_in_pond", -1, idx) <= market["initial_in_pond"])] = True
@@ -270,30 +281,59 @@ class Population:
         self.stage_clock[self.stage == LOST] = np.inf
         self.purchase_clock[self.stage == LOST] = np.inf
 
-        self.stage_counts = np.bincount(self.stage, minlength=len(STAGES)).astype(np.int64)
-        # buyers per channel, ever (social proof and word of mouth read their share)
-        self.buyers_by_channel = np.bincount(self.channel[self.orders > 0], minlength=len(shares)).astype(np.float64)
+        k = len(STAGES)
+        rep = idx // block
+        self.stage_counts = np.bincount(rep * k + self.stage, minlength=self.reps * k).reshape(self.reps, k)
+        # buyers per (replication, channel), ever (social proof and word of mouth read their share)
+        bought = self.orders > 0
+        self.buyers_by_channel = np.bincount(rep[bought] * n_channels + self.channel[bought],
+                                             minlength=self.reps * n_channels).astype(np.float64).reshape(self.reps, -1)
 
+    # --- replications -------------------------------------------------------------------
+    def rep_of(self, idx: np.ndarray) -> np.ndarray:
+        """The replication of each customer in ``idx``."""
+        return np.asarray(idx) // self.block if self.reps > 1 else np.zeros(len(idx), np.int64)
+
+    def tally(self, idx: np.ndarray, weights=None) -> np.ndarray:
+        """Per replication: how many of ``idx`` (or the sum of ``weights`` over them, added in
+        order: the same sum a replication run alone would give)."""
+        return np.bincount(self.rep_of(idx), weights=weights, minlength=self.reps)
+
+    def view(self, r: int) -> "Population | PopulationView":
+        """Replication r as a population of its own (this population when there is one)."""
+        return self if self.reps == 1 else PopulationView(self, r)
+
+    # --- the state ----------------------------------------------------------------------
     def counts(self) -> np.ndarray:
-        """Customers per stage (kept up to date by ``move``)."""
-        return self.stage_counts.copy()
+        """Customers per stage (kept up to date by ``move``); one row per replication."""
+        return self.stage_counts[0].copy() if self.reps == 1 else self.stage_counts.copy()
 
     def move(self, idx: np.ndarray, new) -> None:
         """Set the stage of customers ``idx`` (unique) and keep the stage counts."""
         k = len(STAGES)
-        self.stage_counts -= np.bincount(self.stage[idx], minlength=k)
+        if self.reps == 1:
+            counts = self.stage_counts[0]
+            counts -= np.bincount(self.stage[idx], minlength=k)
+            self.stage[idx] = new
+            counts += np.bincount(self.stage[idx], minlength=k)
+            return
+        base = self.rep_of(idx) * k
+        flat = self.stage_counts.reshape(-1)
+        flat -= np.bincount(base + self.stage[idx], minlength=flat.size)
         self.stage[idx] = new
-        self.stage_counts += np.bincount(self.stage[idx], minlength=k)
+        flat += np.bincount(base + self.stage[idx], minlength=flat.size)
 
     def join_pond(self, idx: np.ndarray) -> None:
         self.in_pond[idx] = True
         self._pond = None
+        self.pond_version += 1
 
     def leave_pond(self, idx: np.ndarray) -> None:
         """Members leave the pond for good: an opt-out is respected, pond routes skip them."""
         self.in_pond[idx] = False
         self.left_pond[idx] = True
         self._pond = None
+        self.pond_version += 1
 
     def pond_members(self) -> np.ndarray:
         """Indices of pond members (ascending, read-only; cached until the pond changes)."""
@@ -303,8 +343,9 @@ class Population:
         return self._pond
 
     def buyer_share(self) -> np.ndarray:
-        """Share of each channel's customers who have ever bought."""
-        return self.buyers_by_channel / np.maximum(self.channel_size, 1)
+        """Share of each channel's customers who have ever bought (one row per replication)."""
+        share = self.buyers_by_channel / np.maximum(self.channel_size, 1)
+        return share[0] if self.reps == 1 else share
 
     def add_array(self, name: str, dtype, fill=0) -> np.ndarray:
         """A per-customer array owned by a policy (points, tier, group...)."""
@@ -322,6 +363,47 @@ class Population:
         out["stage"] = STAGES[out["stage"]]
         out["channel"] = self.channel_names[out["channel"]]
         return out
+
+
+class PopulationView(Population):
+    """Replication r of a batched population: its customers numbered from 0, every
+    per-customer array a view (a slice) of the shared one, so what a policy writes is what the
+    population step reads. Arrays a policy adds belong to this replication alone."""
+
+    def __init__(self, whole: Population, r: int):   # noqa: D107 (no Population.__init__: a view)
+        self._whole, self._r = whole, r
+        lo, hi = int(whole.rep_edges[r]), int(whole.rep_edges[r + 1])
+        for name, value in vars(whole).items():
+            if isinstance(value, np.ndarray) and value.shape == (whole.n,):
+                setattr(self, name, value[lo:hi])
+        self.n, self.block, self.reps, self.offset = hi - lo, hi - lo, 1, lo
+        self.weight, self.regularity, self.channel_names = whole.weight, whole.regularity, whole.channel_names
+        self.channel_size = whole.channel_size
+        starts = np.concatenate([[0], np.cumsum(whole.channel_size)])
+        self.channel_edges = starts
+        self.channel_slices = [slice(int(a), int(b)) for a, b in zip(starts[:-1], starts[1:])]
+        self.rep_edges = np.array([0, self.n])
+        self.stage_counts = whole.stage_counts[r:r + 1]      # a view: the step keeps it up to date
+        self.buyers_by_channel = whole.buyers_by_channel[r:r + 1]
+        from .coupons import CouponsView
+        self.coupons = CouponsView(whole.coupons, lo, hi)
+        self._pond, self._seen_version = None, -1
+
+    def pond_members(self) -> np.ndarray:
+        if self._seen_version != self._whole.pond_version:
+            self._pond = np.flatnonzero(self.in_pond)
+            self._pond.setflags(write=False)
+            self._seen_version = self._whole.pond_version
+        return self._pond
+
+    def move(self, idx, new):
+        self._whole.move(np.asarray(idx) + self.offset, new)
+
+    def join_pond(self, idx):
+        self._whole.join_pond(np.asarray(idx) + self.offset)
+
+    def leave_pond(self, idx):
+        self._whole.leave_pond(np.asarray(idx) + self.offset)
 
 
 def _apportion(shares: np.ndarray, n: int) -> np.ndarray:

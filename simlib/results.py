@@ -30,8 +30,9 @@ class Result:
         summary.update(extras)
         transactions = None
         if sim.record_transactions:
-            day, customer, amount, discount = (np.concatenate(c) for c in zip(*sim.step.transactions)) \
-                if sim.step.transactions else (np.zeros(0),) * 4
+            batches = sim.transactions()
+            day, customer, amount, discount = (np.concatenate(c) for c in zip(*batches)) \
+                if batches else (np.zeros(0),) * 4
             transactions = pd.DataFrame({"customer_id": customer.astype(np.int64), "day": day.astype(np.int64),
                                          "amount_cny": amount, "discount_cny": discount})
             transactions = transactions.sort_values(["day", "customer_id"], kind="stable", ignore_index=True)

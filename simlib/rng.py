@@ -36,24 +36,46 @@ def decision_id(name: str) -> int:
 
 
 class Keyed:
-    """Uniform draws keyed by (seed, decision, day, customer)."""
+    """Uniform draws keyed by (seed, decision, day, customer).
 
-    def __init__(self, seed: int):
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-        self.seed = int(seed)
+    Several replications can share one population (a block of ``block`` customers each,
+    replication r holding customers r*block ... (r+1)*block - 1): ``seed`` is then a list, one
+    seed per replication, and customer r*block + i draws exactly what customer i draws in a run
+    of its own with seed r, so a batch of replications gives the numbers of separate runs."""
+
+    def __init__(self, seed, block: int | None = None):
+        seeds = list(seed) if isinstance(seed, (list, tuple, np.ndarray)) else [seed]
+        for s in seeds:
+            if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0:
+                raise ValueError(f"seed must be a non-negative integer, got {s!r}")
+        if not seeds:
+            raise ValueError("at least one seed")
+        self.seeds = [int(s) for s in seeds]
+        self.seed = self.seeds[0]
+        self.block = int(block) if block is not None and len(self.seeds) > 1 else None
         self._decisions: dict[str, int] = {}
 
-    def key(self, decision: str, day: int) -> int:
+    def key(self, decision: str, day: int, seed: int | None = None) -> int:
         d = self._decisions.get(decision)
         if d is None:
             d = self._decisions[decision] = decision_id(decision)
-        return _mix64(_mix64(_mix64(self.seed) ^ d) ^ ((int(day) + (1 << 32)) & _MASK))
+        s = self.seed if seed is None else seed
+        return _mix64(_mix64(_mix64(s) ^ d) ^ ((int(day) + (1 << 32)) & _MASK))
+
+    def _base(self, decision: str, day: int, idx) -> np.ndarray:
+        """idx * golden + the key of (seed, decision, day), per customer's replication."""
+        idx = np.asarray(idx, dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            if self.block is None:
+                return idx * _GOLDEN + np.uint64(self.key(decision, day))
+            keys = np.array([self.key(decision, day, s) for s in self.seeds], np.uint64)
+            rep = idx // np.uint64(self.block)
+            return (idx - rep * np.uint64(self.block)) * _GOLDEN + keys[rep]
 
     def bits(self, decision: str, day: int, idx) -> np.ndarray:
         """64 random bits per customer index in ``idx`` (an integer array)."""
         with np.errstate(over="ignore"):
-            z = np.asarray(idx, dtype=np.uint64) * _GOLDEN + np.uint64(self.key(decision, day))
+            z = self._base(decision, day, idx)
             z ^= z >> np.uint64(30)
             z *= _M1
             z ^= z >> np.uint64(27)

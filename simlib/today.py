@@ -4,6 +4,11 @@ Policies write these in the ACT and OUTREACH phases; the population step reads t
 engine resets them at BEGIN. Per-customer arrays are cleared only when they were written
 (``touch``), so a day on which nobody chats costs nothing for the ``chat`` array; readers
 ask ``touched(name)`` to skip a term that is all zero today.
+
+With several replications in one population, ``Today`` holds every replication's inputs (a
+row per replication for per-channel fields, an entry per replication for scalars and
+counts) and each replication's policies write through a ``TodayView``, which looks like the
+``Today`` of a run of its own.
 """
 
 from __future__ import annotations
@@ -41,24 +46,30 @@ FIELDS = {
     "purchase_multiplier": Field("scalar", "calendar multiplier on every purchase hazard", default=1.0),
     "interest_multiplier": Field("scalar", "calendar multiplier on every interest hazard", default=1.0),
     # counts for today's row
-    "messages_sent": Field("count", "messages delivered", int),
-    "unsubscribes": Field("count", "pond members who left the pond", int),
-    "pond_joins": Field("count", "customers who joined the pond", int),
-    "coupons_redeemed": Field("count", "coupons used on orders", int),
-    "purchases": Field("count", "orders", int),
-    "new_buyers": Field("count", "first orders in the run", int),
-    "pond_gmv_cny": Field("count", "list value of the orders of customers in the pond when they ordered", float),
+    "messages_sent": Field("count", "messages delivered", np.int64),
+    "unsubscribes": Field("count", "pond members who left the pond", np.int64),
+    "pond_joins": Field("count", "customers who joined the pond", np.int64),
+    "coupons_redeemed": Field("count", "coupons used on orders", np.int64),
+    "purchases": Field("count", "orders", np.int64),
+    "new_buyers": Field("count", "first orders in the run", np.int64),
+    "pond_gmv_cny": Field("count", "list value of the orders of customers in the pond when they ordered", np.float64),
 }
 PER_CUSTOMER = [name for name, f in FIELDS.items() if f.kind == "customer"]
+PER_REPLICATION = [name for name, f in FIELDS.items() if f.kind in ("scalar", "count")]
 
 
 class Today:
-    """The day's inputs and event lists; see ``FIELDS`` for what each field means."""
+    """The day's inputs and event lists of every replication; see ``FIELDS``."""
 
-    def __init__(self, n: int, channels: int):
-        self.n, self.channels = n, channels
-        for name in PER_CUSTOMER:
-            setattr(self, name, np.zeros(n, FIELDS[name].dtype))
+    def __init__(self, n: int, channels: int, reps: int = 1):
+        self.n, self.channels, self.reps = n, channels, reps
+        for name, f in FIELDS.items():
+            if f.kind == "customer":
+                setattr(self, name, np.zeros(n, f.dtype))
+            elif f.kind == "channel":
+                setattr(self, name, np.zeros((reps, channels)))
+            else:
+                setattr(self, name, np.full(reps, f.default, f.dtype))
         self._dirty = set(PER_CUSTOMER)
         self.reset()
 
@@ -75,11 +86,9 @@ class Today:
         for name in self._dirty:
             getattr(self, name).fill(0)
         self._dirty = set()
-        for name, f in FIELDS.items():
-            if f.kind == "channel":
-                setattr(self, name, np.zeros(self.channels))
-            elif f.kind in ("scalar", "count"):
-                setattr(self, name, f.dtype(f.default) if f.kind == "count" else f.default)
+        for name, f in FIELDS.items():   # in place: the views hold rows of these arrays
+            if f.kind != "customer":
+                getattr(self, name).fill(f.default)
         self._orders: list[tuple] = []          # (idx, amount, discount) per batch
         self._moves: list[tuple] = []           # (idx, new stage) per batch
 
@@ -94,3 +103,71 @@ class Today:
         """Customers who entered ``stage`` today (unique, ascending)."""
         got = [idx[to == stage] for idx, to in self._moves]
         return np.unique(np.concatenate(got)) if got else np.zeros(0, np.int64)
+
+    def view(self, r: int, lo: int, hi: int) -> "TodayView":
+        """Replication r's inputs (its customers are lo .. hi - 1 of the whole)."""
+        return TodayView(self, r, lo, hi)
+
+
+def _per_replication(name: str):
+    def get(view):
+        return view._whole_field(name)[view._r].item()
+
+    def put(view, value):
+        view._whole_field(name)[view._r] = value
+    return property(get, put, doc=FIELDS[name].doc)
+
+
+class TodayView:
+    """One replication's ``Today``, with its customers numbered from 0 (views of the shared
+    arrays; scalars and counts read and write the replication's entry)."""
+
+    def __init__(self, whole: Today, r: int, lo: int, hi: int):
+        self._whole, self._r, self._lo, self._hi = whole, r, lo, hi
+        self._all = whole.reps == 1          # one replication: its customers are everyone
+        self.n, self.channels = hi - lo, whole.channels
+        for name, f in FIELDS.items():
+            if f.kind == "customer":
+                setattr(self, name, getattr(whole, name)[lo:hi])
+            elif f.kind == "channel":
+                setattr(self, name, getattr(whole, name)[r])
+
+    def _whole_field(self, name):
+        return getattr(self._whole, name)
+
+    def touch(self, name: str) -> np.ndarray:
+        self._whole.touch(name)
+        return getattr(self, name)
+
+    def touched(self, name: str) -> bool:
+        return self._whole.touched(name)
+
+    def _mine(self, idx):
+        """Positions of ``idx`` (global) in this replication, and their local numbers."""
+        if self._all:
+            return slice(None), idx
+        keep = (idx >= self._lo) & (idx < self._hi)
+        return keep, idx[keep] - self._lo
+
+    def orders(self):
+        idx, amount, discount = self._whole.orders()
+        keep, local = self._mine(idx)
+        return local, amount[keep], discount[keep]
+
+    def entered(self, stage: int) -> np.ndarray:
+        got = self._whole.entered(stage)
+        return self._mine(got)[1]
+
+    @property
+    def _orders(self):
+        """Today's order batches of this replication (local numbers)."""
+        out = []
+        for idx, amount, discount in self._whole._orders:
+            keep, local = self._mine(idx)
+            if local.size:
+                out.append((local, amount[keep], discount[keep]))
+        return out
+
+
+for _name in PER_REPLICATION:
+    setattr(TodayView, _name, _per_replication(_name))

@@ -67,12 +67,20 @@ class SimlibModel:
         return base.override(dict(run.overrides)) if run.overrides else base
 
     def __call__(self, run: Run) -> dict:
-        import simlib
-        sc = self.scenario(run)
-        res = simlib.run(sc, seed=run.seed, users=self.users, days=self.days)
-        out = {"summary": dict(res.summary), "scenario": sc.data}
-        if self.keep_daily:
-            out["daily"] = res.daily.to_dict(orient="list")
+        return self.batch([run])[0]
+
+    def batch(self, runs: list[Run]) -> list[dict]:
+        """Runs that differ only in their seed (same arm, design point and overrides), as one
+        batch of replications over one population: the numbers of separate runs, at a fraction
+        of the cost (the day's overhead is paid once)."""
+        from simlib.run import run_batch
+        sc = self.scenario(runs[0])
+        out = []
+        for res in run_batch(sc, [r.seed for r in runs], users=self.users, days=self.days):
+            one = {"summary": dict(res.summary), "scenario": sc.data}
+            if self.keep_daily:
+                one["daily"] = res.daily.to_dict(orient="list")
+            out.append(one)
         return out
 
 
@@ -144,6 +152,36 @@ def record(run: Run, out: dict) -> dict:
             "daily": out.get("daily")}
 
 
+class _Batch:
+    """One task for an executor: runs evaluated together when the model can (``model.batch``),
+    one after another when it cannot. Picklable: it travels to worker processes."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def __call__(self, runs: list[Run]) -> list[dict]:
+        batch = getattr(self.model, "batch", None)
+        return batch(runs) if batch is not None else [self.model(r) for r in runs]
+
+
+def plan_batches(runs: list[Run], workers: int, batchable: bool) -> list[list[Run]]:
+    """Group runs that differ only in their seed, and cut each group into nearly equal batches
+    so that every worker gets about two (a late straggler costs little)."""
+    if not batchable:
+        return [[r] for r in runs]
+    groups: dict = {}
+    for r in runs:
+        key = (r.stage, r.arm, r.point, json.dumps(r.overrides, sort_keys=True, default=str))
+        groups.setdefault(key, []).append(r)
+    size = max(1, -(-len(runs) // (2 * max(workers, 1))))          # ceil
+    out = []
+    for group in groups.values():
+        k = -(-len(group) // size)
+        cuts = [len(group) * i // k for i in range(k + 1)]
+        out += [group[a:b] for a, b in zip(cuts[:-1], cuts[1:])]
+    return out
+
+
 def execute(model, runs: list[Run], store, executor, *, progress: bool = False,
             desc: str = "runs", check=None, status: dict | None = None) -> list[str]:
     """Run what is not yet in the store, saving each run the moment it finishes.
@@ -167,15 +205,17 @@ def execute(model, runs: list[Run], store, executor, *, progress: bool = False,
         from tqdm.auto import tqdm
         bar = tqdm(total=len(runs), initial=len(runs) - len(todo), desc=desc, unit="run",
                    file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
+    batches = plan_batches(todo, getattr(executor, "workers", 1) or 1, hasattr(model, "batch"))
     try:
-        for run, out in executor.imap(model, todo):
-            store.save(record(run, out))
-            status[desc][0] += 1
-            if check is not None and not done:
-                check(out.get("summary", {}))
-                done = {run.run_id}
-            if bar is not None:
-                bar.update(1)
+        for batch, outs in executor.imap(_Batch(model), batches):
+            for run, out in zip(batch, outs):
+                store.save(record(run, out))
+                status[desc][0] += 1
+                if check is not None and not done:
+                    check(out.get("summary", {}))
+                    done = {run.run_id}
+                if bar is not None:
+                    bar.update(1)
     finally:
         if bar is not None:
             bar.close()
