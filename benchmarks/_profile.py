@@ -36,19 +36,26 @@ def per_module(stats: pstats.Stats) -> list[tuple[float, str]]:
     return sorted(((v, k) for k, v in total.items()), reverse=True)
 
 
-def profile_run(scenario, users: int, days: int, top: int = 20, overrides: dict | None = None, seed: int = 0) -> None:
-    """Profile one run of ``scenario`` (a name, path or Scenario) and print where its time goes."""
+def profile_run(scenario, users: int, days: int, top: int = 20, overrides: dict | None = None, seed: int = 0,
+                reps: int = 1) -> None:
+    """Profile one run of ``scenario`` (a name, path or Scenario), or a batch of ``reps``
+    replications in one population, and print where its time goes."""
     import simlib
     from simlib.engine import Sim
     sc = simlib.load_scenario(scenario).override({**(overrides or {}), "market.users": users, "market.days": days})
-    sim = Sim(sc, seed=seed)
+    if reps > 1:
+        from simlib.engine import World
+        sim = World(sc, list(range(seed, seed + reps)))
+    else:
+        sim = Sim(sc, seed=seed)
     prof = cProfile.Profile()
     prof.enable()
     sim.run()
     prof.disable()
     stats = pstats.Stats(prof)
     name = Path(str(scenario)).stem
-    print(f"\ncProfile of one `{name}` run ({users:,} customers x {days} days; the profiler slows it): "
+    what = f"a batch of {reps} `{name}` replications in one population" if reps > 1 else f"one `{name}` run"
+    print(f"\ncProfile of {what} ({users:,} customers x {days} days; the profiler slows it): "
           f"{stats.total_tt:.2f} s, {stats.total_calls:,} Python calls ({stats.prim_calls:,} primitive): "
           f"{stats.total_calls / days:,.0f} calls and {stats.total_tt / days * 1000:.2f} ms per simulated day")
     for key, title in (("cumulative", "by cumulative time"), ("tottime", "by own time")):

@@ -14,7 +14,9 @@ the workers, then where the time goes:
 - import: ``import simlib`` and the ``simlib compare`` command's imports, in a fresh process
   (with ``-X importtime``'s own time summed per package);
 - per run: building and running one replication of each arm in this process (median of 3),
-  and what 60 runs on 2 workers would take if nothing else cost anything;
+  and what 60 runs on 2 workers would take if nothing else cost anything; then a batch of the
+  replications the experiment runner gives a worker at once (``simlib.run_batch``: the
+  replications of an arm in one population) against as many separate runs;
 - per simulated day: the same arm at 200 customers (what a day costs whatever the market size:
   the Python and numpy-call overhead) against 20k;
 - a cProfile of one run: Python calls per run and per day, the top functions by cumulative and
@@ -99,6 +101,18 @@ def one_run(arm: str, users: int, days: int, seed: int = 0) -> dict:
     return {"build": t1 - t0, "run": t2 - t1, "build_cpu": c1 - c0, "run_cpu": c2 - c1}
 
 
+def one_batch(arm: str, users: int, days: int, reps: int) -> float | None:
+    """CPU seconds of ``reps`` replications simulated together (simlib.run_batch), or None where
+    this simlib has no batches."""
+    try:
+        from simlib.run import run_batch
+    except ImportError:
+        return None
+    c0 = time.process_time()
+    run_batch(arm, seeds=range(reps), users=users, days=days)
+    return time.process_time() - c0
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=20)
@@ -146,9 +160,27 @@ def main(argv=None) -> None:
               f"{args.users:,}, {floor / args.days * 1000:.2f} ms per day at 200 customers (the per-day floor, "
               f"whatever the market size: {floor / med['run_cpu']:.0%} of the run)")
     ideal = imports["compare command's imports"] + args.reps * sum(per_run.values()) / args.workers
-    print(f"  {runs} runs on {args.workers} idle workers, nothing else counted: {ideal:.1f} s "
+    print(f"  {runs} separate runs on {args.workers} idle workers, nothing else counted: {ideal:.1f} s "
           f"(import + reps x sum of per-run CPU times / workers)")
+    # the experiment runner cuts each arm's replications into nearly equal batches, about two per worker
+    size = max(1, -(-runs // (2 * args.workers)))
+    reps = -(-args.reps // -(-args.reps // size))     # the largest batch of an arm
+    batch_total = 0.0
+    for arm in ARMS:
+        cpu = one_batch(arm, args.users, args.days, reps)
+        if cpu is None:
+            print("  (this simlib has no run_batch: replications run one by one)")
+            break
+        batch_total += cpu / reps
+        print(f"  one `{arm}` batch of {reps} replications in one population: {cpu:.2f} s, {cpu / reps:.2f} s "
+              f"per replication ({per_run[arm] / (cpu / reps):.1f}x cheaper than a separate run)")
+    else:
+        ideal = imports["compare command's imports"] + args.reps * batch_total / args.workers
+        print(f"  {runs} runs in batches of up to {reps} on {args.workers} idle workers, nothing else "
+              f"counted: {ideal:.1f} s")
     profile_run(args.profile_arm, args.users, args.days, args.top)
+    if batch_total:
+        profile_run(args.profile_arm, args.users, args.days, args.top, reps=reps)
 
 
 if __name__ == "__main__":
