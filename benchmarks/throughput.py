@@ -3,15 +3,29 @@
     python benchmarks/throughput.py                       # 10k, 100k, 1M customers, 365 days, baseline
     python benchmarks/throughput.py --sizes 1000000 --repeats 3 --scale-budgets
     python benchmarks/throughput.py --scenario scenarios/all_levers.yaml --sizes 1000000
+    python benchmarks/throughput.py --quick               # 100k only, one repeat (a smoke run)
+    python benchmarks/throughput.py --scenario classic_ctmc --sizes 200000 --repeats 0 --profile
+                                                          # only where one run's time goes (cProfile)
+    python benchmarks/throughput.py --scenario classic_ctmc --sizes 200000 --repeats 0 --sections
+                                                          # ms per day of each statement of the step
 
 Each measurement runs in a fresh process. Memory is the process's peak resident set
 (VmHWM) minus its resident set after the imports, divided by the number of customers: what
-the run itself costs. ``--scale-budgets`` multiplies every policy's CNY-per-day budget by
-users / market.users, so a 1M market gets the same ad pressure per customer as the
+the run itself costs.
+
+Every size is a real market of that many customers: market.represents is set to the number of
+customers, so each simulated customer is one real one and budgets, staff and capacities
+meet the whole market (without it, a scenario shrunk or grown with --users keeps the market
+it represents, and each simulated customer stands for represents / users real ones).
+``--scale-budgets`` (unchanged meaning) multiplies every policy's CNY-per-day budget by
+users / market.users, so the larger real market gets the same ad pressure per customer as the
 scenario's own market (more customers move, the step has more to do).
+
 Prints medians over the repeats, by wall clock and by CPU time (the latter is the fairer
-figure on a shared, loaded machine; numpy runs single-threaded here); targets: >= 20 M customer-days/s at 1M (issue 2),
->= 10 M with every lever on (issue 3), <= 250 bytes per customer.
+figure on a shared, loaded machine; numpy runs single-threaded here). Targets at 1M
+(issue 9): every lever on (scenarios/all_levers.yaml) no lower than 10-14 M customer-days per
+second, aim 25 M; peak memory <= 150 bytes per customer; the baseline within 2x of a plain
+numpy step (benchmarks/numpy_reference.py prints that ratio).
 """
 
 from __future__ import annotations
@@ -21,6 +35,7 @@ import json
 import statistics
 import subprocess
 import sys
+from pathlib import Path
 
 CHILD = r"""
 import json, sys, time
@@ -40,12 +55,13 @@ if scale:
         for key, value in cfg.items():
             if key.startswith("budget_cny_per_day") and isinstance(value, (int, float)):
                 over[f"policies.{name}.{key}"] = value * factor
-sc = sc.override(over | {"market.users": users, "market.days": days})
+sc = sc.override(over | {"market.users": users, "market.represents": users, "market.days": days})
 before = rss("VmRSS:")
 t0, c0 = time.perf_counter(), time.process_time()
 res = simlib.run(sc, seed=seed)
 wall, cpu = time.perf_counter() - t0, time.process_time() - c0
 print(json.dumps({"wall": wall, "cpu": cpu, "peak_bytes": rss("VmHWM:") - before, "buyers": res.summary["buyers"],
+                  "orders": res.summary["purchases"],
                   "active_end": users - res.summary["unaware_end"] - res.summary["lost_end"]}))
 """
 
@@ -63,11 +79,20 @@ def main(argv=None) -> None:
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--scale-budgets", action="store_true")
+    ap.add_argument("--quick", action="store_true", help="100k customers, one repeat")
+    ap.add_argument("--profile", action="store_true", help="then profile one run at the first size")
+    ap.add_argument("--top", type=int, default=20, help="functions shown by --profile")
+    ap.add_argument("--memory", action="store_true", help="then list the per-customer arrays at the first size")
+    ap.add_argument("--sections", action="store_true",
+                    help="then time each statement of the population step and the hazards at the first size")
     args = ap.parse_args(argv)
+    if args.quick:
+        args.sizes, args.repeats = [100_000], 1
     print(f"scenario={args.scenario} days={args.days} repeats={args.repeats} scale_budgets={args.scale_budgets}")
-    print(f"{'customers':>10} {'median s':>9} {'M cust-days/s':>14} {'min..max s':>14} {'M cd/CPU-s':>11} "
-          f"{'peak B/cust':>12} {'buyers':>9}")
-    for users in args.sizes:
+    if args.repeats:
+        print(f"{'customers':>10} {'median s':>9} {'M cust-days/s':>14} {'min..max s':>14} {'M cd/CPU-s':>11} "
+              f"{'peak B/cust':>12} {'buyers':>9}")
+    for users in args.sizes if args.repeats else []:
         runs = [measure(args.scenario, users, args.days, seed, args.scale_budgets) for seed in range(args.repeats)]
         walls = [r["wall"] for r in runs]
         med = statistics.median(walls)
@@ -76,6 +101,50 @@ def main(argv=None) -> None:
         print(f"{users:>10,} {med:>9.2f} {users * args.days / med / 1e6:>14.1f} "
               f"{min(walls):>6.2f}..{max(walls):<6.2f} {users * args.days / cpu / 1e6:>11.1f} {peak:>12.0f} {int(statistics.median(r['buyers'] for r in runs)):>9,}",
               flush=True)
+    if args.memory:
+        arrays = state_bytes(args.scenario, args.sizes[0], args.days)
+        print(f"\nper-customer arrays of a built Sim at {args.sizes[0]:,}: {sum(b for b, _ in arrays):.0f} B per customer")
+        for size, name in arrays:
+            print(f"  {size:6.1f} B  {name}")
+    if args.profile or args.sections:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from _profile import profile_run, section_times
+        users = args.sizes[0]
+        over = {"market.represents": users}
+        if args.scale_budgets:
+            over.update(_scaled_budgets(args.scenario, users))
+        if args.sections:
+            section_times(args.scenario, users, args.days, over)
+        if args.profile:
+            profile_run(args.scenario, users, args.days, args.top, over)
+
+
+def state_bytes(scenario: str, users: int, days: int = 365) -> list[tuple[float, str]]:
+    """Bytes per customer of the arrays a built Sim holds (population, coupons, today's inputs,
+    each policy), largest first: the resident state, against which the peak adds the step's
+    temporaries. Builds the Sim (a real market of ``users``) without running it."""
+    import numpy as np
+    from simlib.engine import Sim
+    from simlib.run import as_scenario
+    sim = Sim(as_scenario(scenario).override({"market.users": users, "market.represents": users, "market.days": days}))
+    owners = {"population": sim.pop, "coupons": sim.pop.coupons, "today": sim.today, "step": sim.step,
+              **{f"policy {p.name}": p for p in sim.policies}}
+    out, seen = [], set()
+    for owner, obj in owners.items():
+        for name, value in vars(obj).items():
+            if isinstance(value, np.ndarray) and value.size >= users // 2 and id(value) not in seen:
+                seen.add(id(value))
+                out.append((value.nbytes / users, f"{owner}.{name} ({value.dtype})"))
+    return sorted(out, reverse=True)
+
+
+def _scaled_budgets(scenario: str, users: int) -> dict:
+    """--scale-budgets' overrides, as the measuring child computes them."""
+    from simlib.run import as_scenario
+    sc = as_scenario(scenario)
+    factor = users / sc.data["market"]["users"]
+    return {f"policies.{name}.{key}": value * factor for name, cfg in sc.data["policies"].items()
+            for key, value in cfg.items() if key.startswith("budget_cny_per_day") and isinstance(value, (int, float))}
 
 
 if __name__ == "__main__":

@@ -45,6 +45,11 @@ def test_environment_yml_lists_every_dependency_with_the_same_floor():
         if isinstance(item, str) and item not in ("pip",) and not item.startswith("python="):
             name, floor = _name_and_floor(item)
             conda[name] = floor
+        elif isinstance(item, dict):   # the pip section: simlib itself, and what conda-forge lacks
+            for requirement in item.get("pip", []):
+                if not requirement.startswith("-e"):
+                    name, floor = _name_and_floor(requirement)
+                    conda[name] = floor
     wanted = list(PYPROJECT["project"]["dependencies"])
     for extra in PYPROJECT["project"]["optional-dependencies"].values():
         wanted += [r for r in extra if not r.startswith("simlib[")]
