@@ -10,7 +10,7 @@ PROCESS_CHOICES = ("auto", "bgnbd", "bgnbd-daily", "mbgnbd", "mbgnbd-daily", "pn
 def register(subparsers) -> None:
     """Add the ``calibrate`` command with its ``transactions`` and ``funnel`` sub-commands."""
     cal = subparsers.add_parser(
-        "calibrate", help="fit scenario parameters to transaction logs or funnel counts",
+        "calibrate", help="fit scenario parameters to transaction logs, funnel counts or past campaigns (uplift)",
         description="Fit the customer behaviour of a scenario to a team's own data and write a "
                     "scenario fragment (YAML) that scenarios can `extends:`.")
     sub = cal.add_subparsers(dest="calibrate_command", metavar="DATA", parser_class=type(cal))
