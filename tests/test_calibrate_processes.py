@@ -195,3 +195,28 @@ def test_fragment_keys_of_each_process():
         assert fragment["traits"]["lifetime_hazard_per_day"]["dist"] == lifetime
         assert fragment["traits"]["purchase_rate_per_day"]["scale"] == pytest.approx(1 / fit.alpha, rel=1e-5)
     assert PROCESSES["cnbd"].fit(h).regularity == 3
+
+
+def test_paired_z_is_standard_normal_when_two_models_fit_equally_and_large_when_one_is_better():
+    from simlib.calibrate.selection import paired_z
+    rng = np.random.default_rng(5)
+    zs = [paired_z(rng.normal(0, 1, 500), rng.normal(0, 1, 500)) for _ in range(400)]
+    assert abs(np.mean(zs)) < 0.2 and 0.85 < np.std(zs) < 1.15
+    better = rng.normal(0.2, 1, 500)
+    assert paired_z(better, np.zeros(500)) > 3
+    assert paired_z(np.zeros(500), better) < -3
+
+
+def test_the_choice_forecasts_better_than_the_likelihood_alone_where_no_candidate_is_true():
+    # the engine's pond market (model v2): no candidate is the true process; Pareto/NBD has the
+    # best held-out likelihood and under-predicts the holdout, the validation forecast does not
+    import simlib
+    from simlib.calibrate.transactions import transactions_from_frame
+    tx = simlib.run("pond", seed=0, users=20_000, days=451, record_transactions=True).transactions
+    first = tx.groupby("customer_id")["day"].transform("min")
+    cal = calibrate_log(transactions_from_frame(tx[first < 90]), 270, 450)
+    summary = cal.comparison["summary"].set_index("process")
+    by_likelihood = summary.loc[["bgnbd", "mbgnbd", "pnbd", "cnbd"], "held_out_loglik"].idxmax()
+    assert by_likelihood != cal.fit.process
+    assert abs(summary.loc[cal.fit.process, "holdout_error"]) < abs(summary.loc[by_likelihood, "holdout_error"]) - 0.03
+    assert abs(cal.check["z"]) < 1.96

@@ -26,6 +26,8 @@ def compare_processes(data: CalibrationData, selection: Selection, fits: dict) -
                "calibration_loglik": float(process.log_likelihood(tuple(fit.params.values()), h, fit.regularity).sum()),
                "held_out_loglik": scores.loc[name, "held_out_loglik"],
                "validation_error": scores.loc[name, "validation_error"],
+               "validation_z": scores.loc[name, "validation_z"],
+               "z_vs_default": scores.loc[name, "z_vs_default"] if "z_vs_default" in scores else float("nan"),
                "chosen": name == selection.chosen, "converged": fit.converged}
         weekly = weekly_tracking(data, fit)
         weekly.insert(0, "process", name)
@@ -47,12 +49,18 @@ def compare_processes(data: CalibrationData, selection: Selection, fits: dict) -
 def describe_comparison(summary: pd.DataFrame, by_freq: pd.DataFrame | None, split_date) -> list[str]:
     """Text lines: the candidates' scores and, with a holdout, their errors by frequency group."""
     lines = [f"Process selection (fit before {split_date}, scored on the rest of the calibration period; "
-             "higher held-out log-likelihood wins):"]
+             "BG/NBD unless another process has the best held-out log-likelihood, better than BG/NBD's by "
+             "Vuong's z > 1.64, and misses the validation total by at least 1 standard error less):"]
     for _, row in summary.iterrows():
         held = "n/a (daily scale)" if pd.isna(row["held_out_loglik"]) else f"{row['held_out_loglik']:,.1f}"
         k = f", k={row['regularity']}" if row["regularity"] > 1 else ""
         mark = "  <- chosen" if row["chosen"] else ""
-        text = (f"  {row['label'] + k:<26} held-out loglik {held:>18}, validation error {row['validation_error']:+.1%}")
+        z = row.get("z_vs_default", float("nan"))
+        z = f"z {z:+5.2f}" if pd.notna(z) else " " * 7
+        vz = row.get("validation_z", float("nan"))
+        vz = f" (z {vz:+.1f})" if pd.notna(vz) else ""
+        text = (f"  {row['label'] + k:<26} held-out loglik {held:>18} {z}, validation error "
+                f"{row['validation_error']:+.1%}{vz}")
         if "holdout_error" in row and pd.notna(row.get("holdout_error")):
             text += f", holdout error {row['holdout_error']:+.1%}"
         lines.append(text + mark)
