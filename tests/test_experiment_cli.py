@@ -72,3 +72,18 @@ def test_experiment_runs_every_declared_analysis(tmp_path):
     # a second run recomputes nothing and prints the same tables
     again = simlib("experiment", path, "--workers", 2, "--out", out, "--no-progress", "--no-plots")
     assert again.returncode == 0 and again.stdout == p.stdout
+
+
+def test_a_reader_that_goes_away_is_not_an_error_and_every_run_is_kept(tmp_path):
+    # `simlib compare ... | head -1`: the reader is gone before the tables are printed
+    import subprocess
+    import sys
+    out = tmp_path / "cmp"
+    proc = subprocess.Popen([sys.executable, "-m", "simlib.cli", "compare", "pond", "coupon_ladder", "--reps", "2",
+                             "--users", "300", "--days", "20", "--workers", "1", "--no-progress", "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=300) == 0, err
+    assert "error" not in err.lower() and "Traceback" not in err
+    assert (out / "report.html").exists() and len(list((out / "runs").rglob("*"))) >= 4
