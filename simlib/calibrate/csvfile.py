@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from simlib.calibrate._errors import user_error
 
 SNIFF_BYTES = 65536
@@ -32,6 +35,29 @@ def check_text_file(path: Path, expected: str) -> None:
         if exc.start < len(head) - 4:  # not merely a character cut by the 64 KiB window
             raise user_error(f"{source}: not UTF-8 text (undecodable byte at byte {exc.start + 1}); "
                              "save the CSV as UTF-8") from None
+
+
+def read_rows(path: Path, expected: str, max_bytes: int | None = None, too_big: str = "") -> pd.DataFrame:
+    """A calibration CSV after ``check_text_file``: every cell as text, column names stripped,
+    indexed by spreadsheet row (the header is row 1), blank lines dropped. ``max_bytes`` refuses a
+    larger file before pandas reads it (``too_big`` says what to do instead)."""
+    source = str(path)
+    check_text_file(path, expected)
+    size = path.stat().st_size
+    if max_bytes is not None and size > max_bytes:
+        raise user_error(f"{source}: {size:,} bytes; at most {max_bytes:,}" + (f" ({too_big})" if too_big else ""))
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False, encoding="utf-8-sig")
+    except pd.errors.EmptyDataError:
+        raise user_error(f"{source}: the file is empty; expected a header row and {expected}") from None
+    except pd.errors.ParserError as exc:
+        raise user_error(f"{source}: not a readable CSV ({str(exc)[:200]})") from None
+    except UnicodeDecodeError:
+        raise user_error(f"{source}: not UTF-8 text; save the CSV as UTF-8") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame.index = np.arange(2, len(frame) + 2)
+    blank = (frame.apply(lambda col: col.str.strip()) == "").all(axis=1)
+    return frame.loc[~blank]
 
 
 def show_header(columns, limit: int = 12, width: int = 40) -> str:

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from simlib.calibrate._errors import user_error
-from simlib.calibrate.csvfile import check_text_file, show_header
+from simlib.calibrate.csvfile import read_rows, show_header
 
 MAX_SPAN_DAYS = 7305       # 20 years: the first and last transaction of a log
 MAX_HOLDOUT_DAYS = 1827    # 5 years of holdout (the weekly forecast is computed week by week)
@@ -133,21 +133,7 @@ def _where(source: str, row: int | None = None, column: str | None = None) -> st
 
 
 def _read_frame(path: Path) -> pd.DataFrame:
-    source = str(path)
-    check_text_file(path, "one row per transaction")
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False, encoding="utf-8-sig")
-    except pd.errors.EmptyDataError:
-        raise user_error(f"{source}: the file is empty; expected a header row and one row per transaction") from None
-    except pd.errors.ParserError as exc:
-        raise user_error(f"{source}: not a readable CSV ({exc})") from None
-    except UnicodeDecodeError:
-        raise user_error(f"{source}: not UTF-8 text; save the CSV as UTF-8") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    # spreadsheet row numbers: the header is row 1, the first data line row 2
-    frame.index = np.arange(2, len(frame) + 2)
-    blank = (frame.apply(lambda col: col.str.strip()) == "").all(axis=1)
-    return frame.loc[~blank]
+    return read_rows(path, "one row per transaction")
 
 
 def _parse_days(values: pd.Series, source: str, column: str, date_format: str | None):

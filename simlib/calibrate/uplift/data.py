@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from simlib.calibrate._errors import user_error
+from simlib.calibrate.csvfile import read_rows
 
 OUTCOMES = ("orders", "spend_cny")
 ALIASES = {"spend": "spend_cny", "pre_spend": "pre_spend_cny", "customer": "customer_id", "group": "arm"}
@@ -72,28 +73,9 @@ def read_campaign(path, control: str | None = None) -> CampaignData:
 def _read_rows(path) -> tuple[pd.DataFrame, str]:
     path = Path(path)
     source = str(path)
-    if not path.exists():
-        raise user_error(f"{source}: no such file")
-    if path.is_dir():
-        raise user_error(f"{source}: is a folder, expected a CSV file")
-    size = path.stat().st_size
-    if size == 0:
-        raise user_error(f"{source}: the file is empty; expected a header row and one row per customer "
-                         "(customer_id, arm, orders, ...) or per arm and week (arm, week, customers, orders, ...)")
-    if size > MAX_FILE_BYTES:
-        raise user_error(f"{source}: {size:,} bytes; at most {MAX_FILE_BYTES:,} (aggregate it per arm and week)")
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False, encoding="utf-8-sig")
-    except pd.errors.EmptyDataError:
-        raise user_error(f"{source}: the file is empty; expected a header row") from None
-    except pd.errors.ParserError as exc:
-        raise user_error(f"{source}: not a readable CSV ({str(exc)[:200]})") from None
-    except UnicodeDecodeError:
-        raise user_error(f"{source}: not UTF-8 text; save the CSV as UTF-8") from None
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    frame.index = np.arange(2, len(frame) + 2)   # spreadsheet rows: the header is row 1
-    blank = (frame.apply(lambda col: col.str.strip()) == "").all(axis=1)
-    frame = frame.loc[~blank]
+    frame = read_rows(path, "one row per customer (customer_id, arm, orders, ...) or per arm and week "
+                            "(arm, week, customers, orders, ...)", MAX_FILE_BYTES, "aggregate it per arm and week")
+    frame.columns = [c.lower() for c in frame.columns]
     if frame.empty:
         raise user_error(f"{source}: no rows below the header row")
     return frame, source
