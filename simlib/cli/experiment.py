@@ -96,12 +96,8 @@ def _guard(fn, args):
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USER
-    except BrokenPipeError:  # the reader went away (`... | head`): every run is already stored
-        try:
-            sys.stdout = open(os.devnull, "w")  # no second error when Python flushes at exit
-        except OSError:
-            pass
-        return 0
+    except BrokenPipeError:  # the reader went away (`... | head`): main() ends quietly
+        raise
     except OSError as e:  # a folder that cannot be written, a full disk
         where = f"{e.filename}: " if e.filename else ""
         print(f"error: {where}{e.strerror or e}", file=sys.stderr)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -169,7 +170,11 @@ def main(argv=None) -> int:
     except KeyboardInterrupt as exc:
         print("interrupted" + "".join(f"; {note}" for note in getattr(exc, "__notes__", [])), file=sys.stderr)
         return 130
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader went away (`simlib ... | head`): what was computed is stored
+        try:
+            sys.stdout = open(os.devnull, "w")  # no second error when Python flushes at exit
+        except OSError:
+            pass
         return 0
 
 
