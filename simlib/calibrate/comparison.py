@@ -27,7 +27,7 @@ def compare_processes(data: CalibrationData, selection: Selection, fits: dict) -
                "held_out_loglik": scores.loc[name, "held_out_loglik"],
                "validation_error": scores.loc[name, "validation_error"],
                "validation_z": scores.loc[name, "validation_z"],
-               "z_vs_default": scores.loc[name, "z_vs_default"] if "z_vs_default" in scores else float("nan"),
+               "z_vs_default": scores.loc[name, "z_vs_default"],
                "chosen": name == selection.chosen, "converged": fit.converged}
         weekly = weekly_tracking(data, fit)
         weekly.insert(0, "process", name)

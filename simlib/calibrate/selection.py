@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from simlib.calibrate._errors import user_error
-from simlib.calibrate.holdout import purchase_clock
+from simlib.calibrate.holdout import purchase_clock, total_check
 from simlib.calibrate.processes import Histories, ProcessFit, get_process
 from simlib.calibrate.transactions import CalibrationData, summarize
 
@@ -90,12 +90,6 @@ def _held_out_loglik(process, fit: ProcessFit, early: Histories, full: Histories
     return contribution
 
 
-def _z(residual: np.ndarray) -> float:
-    """Summed residual over its sampling error (customers independent given the parameters)."""
-    se = float(np.sqrt(np.sum(residual ** 2)))
-    return float(residual.sum() / se) if se > 0 else 0.0
-
-
 def paired_z(better: np.ndarray, other: np.ndarray) -> float:
     """Vuong's statistic for two non-nested models scored on the same customers: positive when
     ``better`` fits better; about N(0, 1) when they fit equally well."""
@@ -139,7 +133,7 @@ def select_process(data: CalibrationData, candidates=REPORTED, validation_days: 
             "held_out_loglik": float(contributions[name].sum()) if name in contributions else np.nan,
             "validation_actual": actual.sum(), "validation_predicted": predicted.sum(),
             "validation_error": (predicted.sum() - actual.sum()) / max(actual.sum(), 1.0),
-            "validation_z": _z(predicted - actual),
+            "validation_z": total_check(pd.DataFrame({"actual_holdout": actual, "predicted_holdout": predicted}))["z"],
             "converged": fit.converged,
         })
         group = np.minimum(early["frequency"].to_numpy(), 7)
@@ -149,14 +143,13 @@ def select_process(data: CalibrationData, candidates=REPORTED, validation_days: 
         g.insert(0, "process", name)
         groups.append(g)
     scores = pd.DataFrame(rows)
-    eligible = scores[scores["process"].isin(choose_among)]
     scores["z_vs_default"] = [paired_z(contributions[n], contributions[DEFAULT_PROCESS])
                               if n in contributions and DEFAULT_PROCESS in contributions and n != DEFAULT_PROCESS
                               else np.nan for n in scores["process"]]
-    table = eligible.set_index("process")
+    table = scores[scores["process"].isin(choose_among)].set_index("process")
     chosen = str(table["held_out_loglik"].idxmax())
     if chosen != DEFAULT_PROCESS and DEFAULT_PROCESS in table.index:
-        vuong = float(scores.set_index("process").loc[chosen, "z_vs_default"])
+        vuong = float(table.loc[chosen, "z_vs_default"])
         closer = abs(table.loc[DEFAULT_PROCESS, "validation_z"]) - abs(table.loc[chosen, "validation_z"])
         if not (vuong > VUONG_Z and closer > TIE_Z):
             chosen = DEFAULT_PROCESS
