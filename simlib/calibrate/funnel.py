@@ -33,7 +33,8 @@ from scipy import stats
 from simlib.calibrate._errors import user_error
 from simlib.calibrate.csvfile import check_text_file, show_header
 from simlib.calibrate.fragment import behavior_fragment, write_fragment
-from simlib.calibrate.funnel_uncertainty import MIN_RUNS_TO_REJECT, funnel_uncertainty, jacobian
+from simlib.calibrate.funnel_uncertainty import (BOOTSTRAP, JACOBIAN, MIN_RUNS_TO_REJECT, OMEGA, auxiliary_seeds,
+                                                 funnel_uncertainty, jacobian)
 from simlib.population import STAGES as STAGE_NAMES  # the engine's stage columns
 
 FLOWS = ("new_buyers", "purchases", "pond_joins", "unsubscribes")
@@ -318,16 +319,22 @@ class _Simulator:
         self.runs = 0
 
     def moments(self, log_theta, seeds=None) -> np.ndarray:
-        from simlib import run
+        """Moments averaged over ``seeds`` (default: the fitting seeds)."""
+        return self.moments_each(log_theta, seeds).mean(axis=0)
+
+    def moments_each(self, log_theta, seeds=None) -> np.ndarray:
+        """Moments of each seed's run (rows), the runs batched over one population."""
+        from simlib.run import MAX_BATCH_CUSTOMERS, run_batch
         changes = {f"behavior.{k}": float(v) for k, v in zip(self.keys, np.exp(log_theta))}
         scenario = self.scenario.override(changes, source="<calibrate funnel>")
-        seeds = seeds if seeds is not None else range(self.seed, self.seed + self.replications)
-        total = 0.0
-        for s in seeds:
-            result = run(scenario, seed=s, users=self.users, days=self.data.days)
-            total = total + _moments(result.daily, self.data, self.users)
-            self.runs += 1
-        return total / len(seeds)
+        seeds = list(seeds if seeds is not None else range(self.seed, self.seed + self.replications))
+        per_batch = max(1, min(MAX_BATCH_CUSTOMERS, 1_000_000) // self.users)  # bounds memory
+        rows = []
+        for i in range(0, len(seeds), per_batch):
+            for result in run_batch(scenario, seeds=seeds[i:i + per_batch], users=self.users, days=self.data.days):
+                rows.append(_moments(result.daily, self.data, self.users))
+        self.runs += len(seeds)
+        return np.array(rows)
 
 
 def fit_funnel(data: FunnelData, scenario, keys=None, users: int | None = None, replications: int = 1,
@@ -374,8 +381,8 @@ def fit_funnel(data: FunnelData, scenario, keys=None, users: int | None = None, 
     # data + fitting-run noise (simlib.calibrate.funnel_uncertainty)
     def residual_at(th, seeds):
         return (m_obs - sim.moments(th, seeds=seeds)) / sigma
-    jac = jacobian(residual_at, theta, [seed + 20_000 + j for j in range(jacobian_runs)])
-    runs = np.array([sim.moments(theta, seeds=[s]) for s in range(seed + 10_000, seed + 10_000 + omega_runs)])
+    jac = jacobian(residual_at, theta, auxiliary_seeds(seed, JACOBIAN, jacobian_runs))
+    runs = sim.moments_each(theta, seeds=auxiliary_seeds(seed, OMEGA, omega_runs))
     scale = users * (1.0 / size + 1.0 / (users * replications))
     uncertainty = funnel_uncertainty(jac, runs / sigma, scale, objective)
     log_cov, p_value = uncertainty.log_cov, uncertainty.p_value
@@ -442,8 +449,8 @@ def _bootstrap(sim, data, theta, keys, size, sigma, n_boot, seed, max_iter):
     changes = {f"behavior.{k}": float(v) for k, v in zip(keys, np.exp(theta))}
     fitted = sim.scenario.override(changes, source="<calibrate funnel>")
     estimates = []
-    for b in range(n_boot):
-        fake = run(fitted, seed=seed + 20_000 + b, users=size, days=data.days)
+    for boot_seed in auxiliary_seeds(seed, BOOTSTRAP, n_boot):
+        fake = run(fitted, seed=boot_seed, users=size, days=data.days)
         m_fake = _moments(fake.daily, data, size)
 
         def residual(th, m_fake=m_fake):
