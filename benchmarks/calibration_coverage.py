@@ -14,7 +14,7 @@ no closed form is true here, so the figures are the process chosen and the holdo
 
     python benchmarks/calibration_coverage.py --quick                 # smoke run, ~2 minutes
     python benchmarks/calibration_coverage.py --trials 30             # transactions, ~25 minutes
-    python benchmarks/calibration_coverage.py --trials 0 --funnel-trials 20
+    python benchmarks/calibration_coverage.py --trials 0 --funnel-trials 40   # ~9 minutes
     python benchmarks/calibration_coverage.py --trials 0 --seasonal-trials 10
     python benchmarks/calibration_coverage.py --trials 0 --pond-trials 10
 """
@@ -157,6 +157,9 @@ def funnel_trial(seed: int, weeks: int, omega_runs: int, wrong: bool = True) -> 
     row = {f"cover_{k}": bool(table.loc[k, "lower"] <= v <= table.loc[k, "upper"]) for k, v in truth.items()}
     row.update({k: table.loc[k, "estimate"] for k in truth})
     row.update({f"se_{k}": table.loc[k, "std_error"] for k in truth})
+    # z in log hazard, the scale of the sandwich: sd 1 (1.03 for t with 38 df) when the se is right
+    row.update({f"z_{k}": np.log(table.loc[k, "estimate"] / v) * table.loc[k, "estimate"] / table.loc[k, "std_error"]
+                for k, v in truth.items()})
     row["p_value"] = fit.p_value
     # a clearly wrong model: dormancy fixed 4x too high, the same two hazards fitted
     row["p_wrong"] = np.nan
@@ -169,8 +172,12 @@ def funnel_trial(seed: int, weeks: int, omega_runs: int, wrong: bool = True) -> 
 def summarize_funnel(rows: pd.DataFrame, weeks: int) -> None:
     print(f"\nFunnel: {len(rows)} trials, baseline market of 20,000, {weeks} weeks, MSM sandwich 95 %")
     for k in ("interest_per_day", "first_purchase_per_day"):
+        z = rows[f"z_{k}"]
         print(f"  {k:<24} mean estimate {rows[k].mean():.4g}, sd of estimates {rows[k].std():.3g}, "
-              f"mean std error {rows[f'se_{k}'].mean():.3g}, coverage {rows[f'cover_{k}'].mean():.0%}")
+              f"mean std error {rows[f'se_{k}'].mean():.3g} ({rows[f'se_{k}'].mean() / rows[k].std():.0%} of the sd), "
+              f"coverage {rows[f'cover_{k}'].mean():.0%}")
+        print(f"  {'':<24} z = log(estimate / truth) / se: mean {z.mean():+.2f}, sd {z.std():.2f} "
+              f"+- {z.std() / np.sqrt(2 * (len(z) - 1)):.2f}, |z| > 2 in {np.mean(np.abs(z) > 2):.0%}")
     print(f"  true model:  rejected at 5 % (p <= 0.05) in {np.mean(rows['p_value'] <= 0.05):.0%} of trials "
           f"(smallest p {rows['p_value'].min():.3g})")
     wrong = rows["p_wrong"].dropna()
