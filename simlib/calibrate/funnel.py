@@ -14,10 +14,10 @@ with binomial scales sigma_k, is minimised over log hazards by Levenberg-Marquar
 finite-difference Jacobians. Uncertainty: the MSM sandwich
     Cov(log theta) = (J'J)^-1 J' Omega J (J'J)^-1,
 with Omega, the covariance of the scaled residuals, estimated from independent runs at the
-fit (data noise with the data's market size plus the simulation noise of the fitting run);
-optionally a parametric bootstrap. Goodness of fit: RMSE per column in percentage points and
-a simulated p-value of Q (details, and what brought the intervals to nominal coverage, in
-`simlib.calibrate.funnel_uncertainty`).
+fit (data noise with the data's market size plus the simulation noise of the fitting run),
+on seeds hashed from the fit's seed; optionally a parametric bootstrap. Goodness of fit: RMSE
+per column in percentage points and a simulated p-value of Q (details, and the coverage of the
+intervals, 95 % and 95 % for 95 % in 80 trials, in `simlib.calibrate.funnel_uncertainty`).
 """
 
 from __future__ import annotations
@@ -343,7 +343,8 @@ def fit_funnel(data: FunnelData, scenario, keys=None, users: int | None = None, 
     """Fit behaviour hazards ``keys`` of ``scenario`` to ``data`` (see the module docstring).
 
     ``omega_runs`` independent runs give the sandwich's Omega and the p-value (at least 19 to
-    be able to reject at 5 %); ``jacobian_runs`` seeds average the sandwich's slope."""
+    be able to reject at 5 %); ``jacobian_runs`` seeds average the sandwich's slope. Their
+    seeds are hashed from ``seed``, so fits with different seeds share none of them."""
     if data.initial is not None:
         scenario = scenario.override({"market.initial_stage": data.initial}, source=data.source)
     _check_policies(data, scenario)
