@@ -17,7 +17,7 @@ import numpy as np
 
 from .errors import ScenarioError
 from .params import Param
-from .population import AWARE, DORMANT, INTERESTED, LOST, LOYAL, PURCHASED, UNAWARE
+from .population import AWARE, DORMANT, INTERESTED, LOST, LOYAL, NEVER, PURCHASED, UNAWARE
 
 E = "docs/evidence.md"   # where each source below is quoted and converted to the model's unit
 
@@ -73,6 +73,13 @@ BEHAVIOR_PARAMS = {
                                   "first; needs market.start_date (null: no seasons)", "x", list, nullable=True,
                             source="fit it with simlib calibrate transactions --seasonal, or declare the team's own "
                                    "from earlier years"),
+    "new_buyer_boost": Param(0.0, "extra repeat-purchase rate right after a customer's first purchase, as a multiple of "
+                                  "their settled rate; fades with new_buyer_boost_days (0: none)", "x", low=0.0, high=50.0,
+                             source="0 = none; fit it with simlib calibrate transactions (new-buyer period): CDNOW's "
+                                    "1997 cohort 0.84 (all 23,570) and 0.97 (1/10 sample), benchmarks/real_logs.py"),
+    "new_buyer_boost_days": Param(30.0, "time constant of the new-buyer boost's fade (the boost is new_buyer_boost x "
+                                        "exp(-days since the first purchase / this))", "days", low=1.0, high=365.0,
+                                  source="fitted with new_buyer_boost: CDNOW 38 and 35 days; 30 is a round default"),
     # orders
     "order_value_sd_log": Param(0.4, "spread of one order's value around the customer's mean basket (sd of log; "
                                      "the calibration's order-to-order spread)", "log", low=0.0, high=3.0,
@@ -312,6 +319,14 @@ class Behavior:
             lift -= f32(p["discount_effect"] * p["reference_price_loss_ratio"]) * sens * above
         return lift
 
+    def new_buyer_factor(self, idx: np.ndarray, day: int) -> np.ndarray:
+        """1 + boost x exp(-tenure / days) for customers whose first purchase fell inside the run
+        (the new-buyer period, simlib.calibrate.new_buyers); 1 for everyone else."""
+        first = self.pop.first_purchase_day[idx]
+        tenure = np.where(first != NEVER, day - first.astype(np.int32), np.int32(1 << 20)).astype(np.float32)
+        boost, days = np.float32(self.p["new_buyer_boost"]), np.float32(self.p["new_buyer_boost_days"])
+        return np.float32(1) + boost * np.exp(-tenure / days)
+
     def hazards(self, idx: np.ndarray, day: int) -> Hazards:
         """Per-day hazards for customers ``idx`` (ascending): the four exits of their current
         stage (see ``DEST``), their repeat-purchase rate and the stay factor.
@@ -441,6 +456,8 @@ class Behavior:
 
         # repeat orders
         base_rate = pop.purchase_rate_per_day[idx] * active_buyer.astype(f32)
+        if p["new_buyer_boost"]:
+            base_rate *= self.new_buyer_factor(idx, day)
         base_rate[d] = pop.purchase_rate_per_day[idx[d]] * f32(p["dormant_purchase_factor"])
         rate = base_rate * lift
         np.minimum(rate, f32(p["max_orders_per_day"]), out=rate)

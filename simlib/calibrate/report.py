@@ -16,6 +16,7 @@ import pandas as pd
 from simlib.calibrate._errors import user_error
 from simlib.calibrate.fragment import process_fragment, write_fragment
 from simlib.calibrate.holdout import by_frequency, holdout_table, total_check, weekly_tracking
+from simlib.calibrate.new_buyers import ENGINE_KEYS, NEW_BUYER_PROCESSES, TEST_LEVEL, NewBuyerClock
 from simlib.calibrate.processes import PROCESSES, Histories, ProcessFit, get_process
 from simlib.calibrate.seasonal import SEASONAL_PROCESSES
 from simlib.calibrate.selection import histories
@@ -24,6 +25,7 @@ from simlib.calibrate.transactions import (CalibrationData, TransactionLog, occa
                                            read_transactions, summarize)
 
 PROCESS_CHOICES = ("auto",) + tuple(PROCESSES)
+NEW_BUYER_CHOICES = ("auto", "on", "off")
 _SETS = {
     "r": "traits.purchase_rate_per_day.shape", "alpha": "(days; scale = 1/alpha)",
     "scale": "traits.purchase_rate_per_day.scale", "a": "traits.dropout_after_purchase.a",
@@ -48,6 +50,8 @@ class TransactionCalibration:
     selection: object = None         # selection.Selection when the process was chosen
     comparison: dict | None = None   # comparison.compare_processes tables
     notes: list = field(default_factory=list)
+    new_buyers: NewBuyerClock | None = None   # the tested new-buyer period, used or not
+    check_without_period: dict | None = None  # the holdout check of the same process without it
 
     @property
     def process(self):
@@ -55,11 +59,14 @@ class TransactionCalibration:
 
     @property
     def clock(self):
-        """The seasonal clock (simlib.calibrate.seasonal.SeasonalClock) or None."""
+        """The purchase clock: simlib.calibrate.seasonal.SeasonalClock,
+        simlib.calibrate.new_buyers.NewBuyerClock, or None (calendar days)."""
         return self.fit.extra.get("clock")
 
     def fragment(self) -> dict:
         fragment = process_fragment(self.process.fragment(self.fit), self.spend.mean_log, self.spend.sd_log)
+        if isinstance(self.clock, NewBuyerClock):
+            return self.clock.add_to(fragment)
         if self.clock is not None:
             start = self.data.log.to_date(self.data.calibration_end_day + 1)
             fragment = {"market": {"start_date": str(start)}, **fragment}
@@ -73,8 +80,8 @@ class TransactionCalibration:
             parts.append(self.clock.table(level))
         table = pd.concat(parts)
         declared = "" if self.clock is None or self.clock.fitted else " (declared)"
-        table["sets"] = [_SETS.get(name) or f"behavior.seasonal_index[{int(name[-2:]) - 1}]{declared}"
-                         for name in table.index]
+        table["sets"] = [_SETS.get(name) or ENGINE_KEYS.get(name)
+                         or f"behavior.seasonal_index[{int(name[-2:]) - 1}]{declared}" for name in table.index]
         return table
 
     def describe(self) -> str:
@@ -101,6 +108,10 @@ class TransactionCalibration:
                          f"[{row['lower']:.4g}, {row['upper']:.4g}]  {row['sets']}")
         if not self.fit.converged:
             lines.append(f"  warning: the fit did not converge cleanly: {self.fit.message or 'see the intervals'}")
+        if self.new_buyers is not None:
+            used = "used" if self.new_buyers is self.clock else "not used"
+            lines += ["", *self.new_buyers.describe()]
+            lines[-1] += f": {used}"
         if self.check:
             c = self.check
             lines += ["", f"Holdout check ({self.process.label}; repeat purchases of the calibration customers):",
@@ -110,6 +121,9 @@ class TransactionCalibration:
             for _, row in self.by_frequency.iterrows():
                 lines.append(f"    {row['frequency']:>3}: {row['customers']:>7,} customers, actual {row['actual']:.3f}, "
                              f"predicted {row['predicted']:.3f}")
+            if self.check_without_period:
+                lines.append(f"  without the new-buyer period: predicted {self.check_without_period['predicted']:,.1f} "
+                             f"({self.check_without_period['relative_difference']:+.1%})")
         return "\n".join(lines)
 
     def write(self, out: str | Path, plots: bool = True) -> list[Path]:
@@ -221,13 +235,20 @@ def _refit_index(data: CalibrationData, clock, fit: ProcessFit):
 
 def calibrate_log(log: TransactionLog, calibration_end, holdout_end=None, time_model: str | None = None,
                   dropout_at_first_purchase: bool = False, cohort_start=None, process: str = "auto",
-                  validation_days: int | None = None, seasonal=None) -> TransactionCalibration:
+                  validation_days: int | None = None, seasonal=None, new_buyers: str = "auto") -> TransactionCalibration:
     """Fit an already-read log (see `read_transactions`, `transactions_from_frame`).
 
     ``process``: ``auto`` (choose by held-out likelihood, see `simlib.calibrate.selection`) or
     a name in `PROCESSES`. ``seasonal``: None, ``"fit"`` (a monthly index fitted jointly; more
-    than a year of calibration data) or 12 monthly multipliers (declared; rescaled to mean 1)."""
+    than a year of calibration data) or 12 monthly multipliers (declared; rescaled to mean 1).
+    ``new_buyers``: ``auto`` (test a new-buyer period on the chosen process and use it when the
+    likelihood ratio says so, see `simlib.calibrate.new_buyers`), ``on`` or ``off``."""
     name = _resolve_process(process, time_model, dropout_at_first_purchase)
+    if new_buyers not in NEW_BUYER_CHOICES:
+        raise user_error(f"--new-buyer-period {new_buyers}: allowed: {', '.join(NEW_BUYER_CHOICES)}")
+    if new_buyers == "on" and seasonal is not None:
+        raise user_error("--new-buyer-period on with a seasonal index: the two are not combined yet; "
+                         "allowed: one of them (--new-buyer-period off, or no --seasonal/--seasonal-index)")
     data = summarize(log, calibration_end, holdout_end, cohort_start)
     if seasonal is not None and name not in ("auto",) + SEASONAL_PROCESSES:
         raise user_error(f"--seasonal with --process {name}: a seasonal index is available with "
@@ -257,23 +278,57 @@ def calibrate_log(log: TransactionLog, calibration_end, holdout_end=None, time_m
         fits = {candidate: _fit(candidate, h, clock) for candidate in candidates}
         comparison = compare_processes(data, selection, fits)
         fit = fits[selection.chosen]
+        notes += _validation_warning(comparison["summary"], selection.chosen, data.log.to_date(selection.split_day))
     else:
         fit = _fit(name, h, clock)
     if clock is not None and clock.fitted:  # the index again, jointly with the chosen process
         clock = _refit_index(data, clock, fit)
         fit = _fit(fit.process, histories(data.customers, data, data.calibration_end_day, clock), clock)
+    period = check_without = None
+    if new_buyers != "off" and clock is None:
+        if fit.process in NEW_BUYER_PROCESSES:
+            period = _new_buyer_period(data, fit)
+            if new_buyers == "on" or period.p_value < TEST_LEVEL:
+                if data.holdout_days:
+                    check_without = total_check(holdout_table(data, fit))
+                fit = _fit(fit.process, histories(data.customers, data, data.calibration_end_day, period), period)
+                fit.log_likelihood = period.log_likelihood
+        elif new_buyers == "on":
+            notes.append(f"--new-buyer-period on: not available with {get_process(fit.process).label} "
+                         f"(available with {', '.join(get_process(p).label for p in NEW_BUYER_PROCESSES)}); fitted without")
     table = holdout_table(data, fit)
     check = total_check(table) if data.holdout_days else None
     freq = by_frequency(table) if data.holdout_days else None
     return TransactionCalibration(data, fit, spend, table, freq, weekly_tracking(data, fit), check,
-                                  selection, comparison, notes)
+                                  selection, comparison, notes, period, check_without)
+
+
+def _validation_warning(summary: pd.DataFrame, chosen: str, split_date) -> list[str]:
+    """A note when the chosen process misses its own validation stretch by more than sampling
+    error: rates moved within the calibration period, and the holdout may move too."""
+    row = summary.set_index("process").loc[chosen]
+    if not abs(row["validation_z"]) > 1.96:
+        return []
+    return [f"the chosen process misses the validation stretch (after {split_date}) by {row['validation_error']:+.1%} "
+            f"({row['validation_z']:+.1f} standard errors): purchase rates were not stationary over the calibration "
+            "period (a season, a trend, a campaign), so expect the holdout forecast to be off by a similar share; if "
+            "it is the season, declare the index with --seasonal-index"]
+
+
+def _new_buyer_period(data: CalibrationData, fit: ProcessFit) -> NewBuyerClock:
+    """The new-buyer period fitted jointly with ``fit``'s process and tested against it."""
+    from simlib.calibrate.new_buyers import TenureDesign, fit_new_buyer_period
+    design = TenureDesign.of(data.customers, data.log.occasions, data.calibration_end_day)
+    return fit_new_buyer_period(get_process(fit.process), design, fit.regularity, tuple(fit.params.values()),
+                                fit.log_likelihood)
 
 
 def calibrate_transactions(path, calibration_end, holdout_end=None, customer_col="customer_id",
                            date_col="date", amount_col="amount", date_format=None,
                            time_model: str | None = None, cohort_start=None, process: str = "auto",
-                           validation_days: int | None = None, seasonal=None) -> TransactionCalibration:
+                           validation_days: int | None = None, seasonal=None,
+                           new_buyers: str = "auto") -> TransactionCalibration:
     """Read a transaction CSV and fit the scenario traits (see the module docstring)."""
     log = read_transactions(path, customer_col, date_col, amount_col, date_format)
     return calibrate_log(log, calibration_end, holdout_end, time_model=time_model, cohort_start=cohort_start,
-                         process=process, validation_days=validation_days, seasonal=seasonal)
+                         process=process, validation_days=validation_days, seasonal=seasonal, new_buyers=new_buyers)

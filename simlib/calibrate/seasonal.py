@@ -163,6 +163,9 @@ class SeasonalClock:
         elapsed = np.broadcast_to(np.asarray(elapsed, np.int64), first_days.shape)
         return self.calendar.between(first_days, first_days + elapsed) @ self.index
 
+    def histories(self, customers: pd.DataFrame, occasions: pd.DataFrame, end_day: int) -> Histories:
+        return design(customers, occasions, end_day, self.calendar).histories(self.index)
+
     def table(self, level: float = 0.95) -> pd.DataFrame:
         from scipy import stats
         z = stats.norm.ppf(0.5 + level / 2)

@@ -73,11 +73,10 @@ def default_split(data: CalibrationData, validation_days: int | None = None) -> 
 
 def histories(customers: pd.DataFrame, data: CalibrationData, end_day: int, clock=None) -> Histories:
     """Per-customer histories to ``end_day`` on the purchase clock (operational days under a
-    seasonal index, see simlib.calibrate.seasonal)."""
+    seasonal index or a new-buyer period: simlib.calibrate.seasonal, .new_buyers)."""
     if clock is None:
         return Histories.from_frame(customers)
-    from simlib.calibrate.seasonal import design
-    return design(customers, data.log.occasions, end_day, clock.calendar).histories(clock.index)
+    return clock.histories(customers, data.log.occasions, end_day)
 
 
 def _held_out_loglik(process, fit: ProcessFit, early: Histories, full: Histories, position: np.ndarray) -> np.ndarray:

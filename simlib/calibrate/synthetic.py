@@ -87,6 +87,7 @@ def simulate_process(
     sd_log: float = 0.5,
     seasonal_index=None,
     origin: str = "2024-01-01",
+    new_buyer: tuple[float, float] | None = None,
 ) -> pd.DataFrame:
     """Purchase occasions from any continuous-time process the calibration can fit.
 
@@ -97,7 +98,9 @@ def simulate_process(
     with mean 1/lambda. A purchase at time c after the first (on day d) is recorded on day
     d + ceil(c); same-day purchases become one occasion. ``seasonal_index`` (12 monthly
     multipliers, day 0 = ``origin``) runs the purchase clock at speed s(month): purchases are
-    drawn in operational time and mapped back to calendar days (BG family only)."""
+    drawn in operational time and mapped back to calendar days (BG family only); so does
+    ``new_buyer`` = (boost, days), at speed 1 + boost exp(-t / days) at t days after the first
+    purchase (simlib.calibrate.new_buyers)."""
     first_days = np.asarray(first_days, dtype=np.int64)
     n = first_days.size
     k = int(regularity)
@@ -107,9 +110,14 @@ def simulate_process(
     to_calendar = _identity
     if seasonal_index is not None:
         horizon, to_calendar = _seasonal_clock(seasonal_index, origin, first_days, end_day)
+    if new_buyer is not None:
+        if seasonal_index is not None:
+            raise ValueError("a new-buyer period and a seasonal index are not combined")
+        horizon, to_calendar = _new_buyer_clock(*new_buyer, horizon)
     time_based = "s" in params
-    if time_based and seasonal_index is not None:
-        raise ValueError("a seasonal index runs the purchase clock of the BG family only, not Pareto/NBD lifetimes")
+    if time_based and (seasonal_index is not None or new_buyer is not None):
+        raise ValueError("a seasonal index or a new-buyer period runs the purchase clock of the BG family only, "
+                         "not Pareto/NBD lifetimes")
     if time_based:
         lifetime = rng.exponential(1.0, size=n) / rng.gamma(params["s"], 1.0 / params["beta"], size=n)
         horizon = np.minimum(horizon, lifetime)
@@ -157,3 +165,15 @@ def _seasonal_clock(index, origin, first_days, end_day):
     def to_calendar(rows, operational):
         return np.interp(start[rows] + operational, cumulative, grid) - first_days[rows]
     return horizon, to_calendar
+
+
+def _new_buyer_clock(boost, days, horizon):
+    """Operational horizons and the map back to days since the first purchase (tau inverted on
+    a grid of 1/64 day)."""
+    from simlib.calibrate.new_buyers import operational_days
+    grid = np.arange(0.0, float(horizon.max()) + 1.0, 1 / 64)
+    tau = operational_days(grid, boost, days)
+
+    def to_calendar(_, operational):
+        return np.interp(operational, tau, grid)
+    return operational_days(horizon, boost, days), to_calendar

@@ -48,6 +48,10 @@ def register(subparsers) -> None:
     season.add_argument("--seasonal-index", metavar="S1,..,S12",
                         help="declare the monthly index from earlier years: 12 numbers, January to December "
                              "(rescaled to mean 1)")
+    tx.add_argument("--new-buyer-period", choices=("auto", "on", "off"), default="auto",
+                    help="a purchase rate that starts high after the first purchase and fades (welcome offers, "
+                         "onboarding): auto tests it on the chosen process by likelihood ratio and uses it when "
+                         "p < 0.01; on, off (BG/NBD, MBG/NBD, MBG/CNBD-k; not with a seasonal index) (default: auto)")
     tx.add_argument("--time-model", choices=("daily", "continuous"), default=None,
                     help="older option: daily = --process bgnbd-daily, continuous = --process bgnbd")
     tx.add_argument("--out", default="calibration", metavar="DIR", help="folder for the fragment, tables and plots (default: calibration)")
@@ -95,7 +99,8 @@ def cmd_transactions(args) -> int:
                                     amount_col=args.amount_col, date_format=args.date_format,
                                     time_model=args.time_model, cohort_start=args.cohort_start,
                                     process=args.process, validation_days=args.validation_days,
-                                    seasonal="fit" if args.seasonal else args.seasonal_index)
+                                    seasonal="fit" if args.seasonal else args.seasonal_index,
+                                    new_buyers=args.new_buyer_period)
     paths = result.write(args.out, plots=not args.no_plots)
     print(result.describe())
     print(f"\nwrote {args.out}/: " + ", ".join(p.name for p in paths))
