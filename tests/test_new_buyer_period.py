@@ -117,14 +117,3 @@ def test_the_cli_writes_the_period_into_the_fragment(tmp_path, capsys):
     assert scenario.data["behavior"]["new_buyer_boost"] == pytest.approx(params.loc["new_buyer_boost", "estimate"],
                                                                          rel=1e-3)
 
-
-def test_a_lull_in_the_validation_stretch_is_flagged():
-    """Rates that drop in the last third of the calibration period (an undeclared season) make the
-    chosen process miss its validation stretch; the fit says so. A stationary log gets no note."""
-    index = [1.2] * 6 + [0.4] * 3 + [1.2] * 3          # July-September at a third of the rest
-    rng = np.random.default_rng(5)
-    occ = simulate_process(rng, rng.integers(0, 90, 1000), 450, BGNBD, seasonal_index=index, origin="2024-01-01")
-    lull = calibrate_log(transactions_from_frame(occ), 270, 450)
-    assert any("misses the validation stretch" in note for note in lull.notes), lull.notes
-    steady = calibrate_log(_log(2, 1000), 270, 450)
-    assert not any("misses the validation stretch" in note for note in steady.notes), steady.notes

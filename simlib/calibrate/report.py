@@ -278,7 +278,6 @@ def calibrate_log(log: TransactionLog, calibration_end, holdout_end=None, time_m
         fits = {candidate: _fit(candidate, h, clock) for candidate in candidates}
         comparison = compare_processes(data, selection, fits)
         fit = fits[selection.chosen]
-        notes += _validation_warning(comparison["summary"], selection.chosen, data.log.to_date(selection.split_day))
     else:
         fit = _fit(name, h, clock)
     if clock is not None and clock.fitted:  # the index again, jointly with the chosen process
@@ -301,18 +300,6 @@ def calibrate_log(log: TransactionLog, calibration_end, holdout_end=None, time_m
     freq = by_frequency(table) if data.holdout_days else None
     return TransactionCalibration(data, fit, spend, table, freq, weekly_tracking(data, fit), check,
                                   selection, comparison, notes, period, check_without)
-
-
-def _validation_warning(summary: pd.DataFrame, chosen: str, split_date) -> list[str]:
-    """A note when the chosen process misses its own validation stretch by more than sampling
-    error: rates moved within the calibration period, and the holdout may move too."""
-    row = summary.set_index("process").loc[chosen]
-    if not abs(row["validation_z"]) > 1.96:
-        return []
-    return [f"the chosen process misses the validation stretch (after {split_date}) by {row['validation_error']:+.1%} "
-            f"({row['validation_z']:+.1f} standard errors): purchase rates were not stationary over the calibration "
-            "period (a season, a trend, a campaign), so expect the holdout forecast to be off by a similar share; if "
-            "it is the season, declare the index with --seasonal-index"]
 
 
 def _new_buyer_period(data: CalibrationData, fit: ProcessFit) -> NewBuyerClock:
