@@ -151,9 +151,17 @@ class ProcessFit:
         return process.probability_alive(params, Histories.of(x, t_x, T), self.regularity)
 
     def conditional_expected(self, x, t_x, T, t_star):
-        """E[repeat purchases in (T, T + t_star] | x, t_x, T] (the inter-purchase gaps cancel)."""
+        """E[repeat purchases in (T, T + t_star] | x, t_x, T] (the inter-purchase gaps cancel).
+
+        Evaluated once per distinct (x, t_x, T, t_star): customers first seen on the same day
+        share most histories (CDNOW, 23,570 customers: 8,685 distinct), and the Erlang and
+        Pareto forms are costly per row."""
         process, params = self._closed_forms()
-        return process.conditional_expected(params, Histories.of(x, t_x, T), t_star, self.regularity)
+        columns = np.broadcast_arrays(*(np.asarray(v, float) for v in (x, t_x, T, t_star)))
+        rows, inverse = np.unique(np.column_stack([c.ravel() for c in columns]), axis=0, return_inverse=True)
+        values = process.conditional_expected(params, Histories.of(rows[:, 0], rows[:, 1], rows[:, 2]), rows[:, 3],
+                                              self.regularity)
+        return np.asarray(values, float)[inverse.ravel()].reshape(columns[0].shape)
 
     def table(self, level: float = 0.95) -> pd.DataFrame:
         """Estimates, standard errors and Wald intervals formed on the log scale (positive).
