@@ -220,3 +220,22 @@ def test_the_choice_forecasts_better_than_the_likelihood_alone_where_no_candidat
     assert by_likelihood != cal.fit.process
     assert abs(summary.loc[cal.fit.process, "holdout_error"]) < abs(summary.loc[by_likelihood, "holdout_error"]) - 0.03
     assert abs(cal.check["z"]) < 1.96
+
+
+@pytest.mark.parametrize("name, params, k", [("bgnbd", BG, 1), ("pnbd", PNBD, 1), ("cnbd", REGULAR, 3)])
+def test_forecasts_pooled_over_repeated_histories_equal_one_row_at_a_time(name, params, k):
+    """ProcessFit.conditional_expected evaluates each distinct (x, t_x, T, t*) once; the result
+    is each customer's own forecast, in their order, whatever the repeats."""
+    from simlib.calibrate.processes import ProcessFit, get_process
+    keys = ("r", "alpha", "s", "beta") if name == "pnbd" else ("r", "alpha", "a", "b")
+    fit = ProcessFit(name, dict(zip(keys, params)), np.zeros((4, 4)), 0.0, 0, regularity=k)
+    rng = np.random.default_rng(2)
+    x = rng.integers(0, 4, 60).astype(float)
+    T = rng.choice([100.0, 150.0], 60)
+    t_x = np.where(x > 0, rng.choice([20.0, 90.0], 60), 0.0)
+    t_star = rng.choice([30.0, 60.0], 60)
+    pooled = fit.conditional_expected(x, t_x, T, t_star)
+    assert np.unique(np.column_stack([x, t_x, T, t_star]), axis=0).shape[0] < 40   # repeats to pool
+    for i in range(60):
+        one = get_process(name).conditional_expected(params, Histories.of(x[i], t_x[i], T[i]), t_star[i], k)
+        assert pooled[i] == pytest.approx(float(np.ravel(one)[0]), rel=1e-9)
