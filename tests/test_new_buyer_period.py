@@ -44,7 +44,9 @@ def test_zero_boost_gives_the_plain_histories():
 
 
 def test_a_new_buyer_period_is_found_and_its_size_recovered():
-    cal = calibrate_log(_log(0, 2000, new_buyer=(1.0, 30.0)), 270, 450, process="bgnbd")
+    stages = []
+    cal = calibrate_log(_log(0, 2000, new_buyer=(1.0, 30.0)), 270, 450, process="bgnbd", progress=stages.append)
+    assert stages == ["testing a new-buyer period on the chosen process"]
     period = cal.new_buyers
     assert period is cal.clock, "a strong period must be used"
     assert period.p_value < 1e-6

@@ -235,14 +235,17 @@ def _refit_index(data: CalibrationData, clock, fit: ProcessFit):
 
 def calibrate_log(log: TransactionLog, calibration_end, holdout_end=None, time_model: str | None = None,
                   dropout_at_first_purchase: bool = False, cohort_start=None, process: str = "auto",
-                  validation_days: int | None = None, seasonal=None, new_buyers: str = "auto") -> TransactionCalibration:
+                  validation_days: int | None = None, seasonal=None, new_buyers: str = "auto",
+                  progress=None) -> TransactionCalibration:
     """Fit an already-read log (see `read_transactions`, `transactions_from_frame`).
 
     ``process``: ``auto`` (choose by held-out likelihood, see `simlib.calibrate.selection`) or
     a name in `PROCESSES`. ``seasonal``: None, ``"fit"`` (a monthly index fitted jointly; more
     than a year of calibration data) or 12 monthly multipliers (declared; rescaled to mean 1).
     ``new_buyers``: ``auto`` (test a new-buyer period on the chosen process and use it when the
-    likelihood ratio says so, see `simlib.calibrate.new_buyers`), ``on`` or ``off``."""
+    likelihood ratio says so, see `simlib.calibrate.new_buyers`), ``on`` or ``off``.
+    ``progress``: called with a line as each stage starts (the command line prints them)."""
+    say = progress or (lambda _: None)
     name = _resolve_process(process, time_model, dropout_at_first_purchase)
     if new_buyers not in NEW_BUYER_CHOICES:
         raise user_error(f"--new-buyer-period {new_buyers}: allowed: {', '.join(NEW_BUYER_CHOICES)}")
@@ -272,9 +275,12 @@ def calibrate_log(log: TransactionLog, calibration_end, holdout_end=None, time_m
     if name == "auto":
         from simlib.calibrate.comparison import compare_processes
         from simlib.calibrate.selection import AUTO_CANDIDATES, REPORTED, select_process
+        say(f"choosing the purchase process: {len(SEASONAL_PROCESSES if clock else REPORTED)} candidates fitted "
+            "before the split, scored after it")
         candidates = SEASONAL_PROCESSES if clock else REPORTED
         selection = select_process(data, candidates, validation_days, SEASONAL_PROCESSES if clock else AUTO_CANDIDATES,
                                    clock)
+        say("fitting every candidate on the whole calibration period; holdout and weekly forecasts of each")
         fits = {candidate: _fit(candidate, h, clock) for candidate in candidates}
         comparison = compare_processes(data, selection, fits)
         fit = fits[selection.chosen]
@@ -286,6 +292,7 @@ def calibrate_log(log: TransactionLog, calibration_end, holdout_end=None, time_m
     period = check_without = None
     if new_buyers != "off" and clock is None:
         if fit.process in NEW_BUYER_PROCESSES:
+            say("testing a new-buyer period on the chosen process")
             period = _new_buyer_period(data, fit)
             if new_buyers == "on" or period.p_value < TEST_LEVEL:
                 if data.holdout_days:
@@ -314,8 +321,9 @@ def calibrate_transactions(path, calibration_end, holdout_end=None, customer_col
                            date_col="date", amount_col="amount", date_format=None,
                            time_model: str | None = None, cohort_start=None, process: str = "auto",
                            validation_days: int | None = None, seasonal=None,
-                           new_buyers: str = "auto") -> TransactionCalibration:
+                           new_buyers: str = "auto", progress=None) -> TransactionCalibration:
     """Read a transaction CSV and fit the scenario traits (see the module docstring)."""
     log = read_transactions(path, customer_col, date_col, amount_col, date_format)
     return calibrate_log(log, calibration_end, holdout_end, time_model=time_model, cohort_start=cohort_start,
-                         process=process, validation_days=validation_days, seasonal=seasonal, new_buyers=new_buyers)
+                         process=process, validation_days=validation_days, seasonal=seasonal, new_buyers=new_buyers,
+                         progress=progress)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from simlib.errors import UserError
 
 PROCESS_CHOICES = ("auto", "bgnbd", "bgnbd-daily", "mbgnbd", "mbgnbd-daily", "pnbd", "cnbd")
@@ -92,6 +94,13 @@ def _missing(parser) -> int:
     return 2
 
 
+def _progress():
+    """Stage lines on stderr when a person is watching (a terminal), else nothing."""
+    if not sys.stderr.isatty():
+        return None
+    return lambda line: print(f"... {line}", file=sys.stderr, flush=True)
+
+
 def cmd_transactions(args) -> int:
     from simlib.calibrate.report import calibrate_transactions
     result = calibrate_transactions(args.transactions, args.calibration_end, args.holdout_end,
@@ -100,7 +109,7 @@ def cmd_transactions(args) -> int:
                                     time_model=args.time_model, cohort_start=args.cohort_start,
                                     process=args.process, validation_days=args.validation_days,
                                     seasonal="fit" if args.seasonal else args.seasonal_index,
-                                    new_buyers=args.new_buyer_period)
+                                    new_buyers=args.new_buyer_period, progress=_progress())
     paths = result.write(args.out, plots=not args.no_plots)
     print(result.describe())
     print(f"\nwrote {args.out}/: " + ", ".join(p.name for p in paths))
