@@ -17,8 +17,9 @@ Whether a log has such a period is a nested test: boost = 0 is the plain process
 likelihood ratio 2 (ll_with - ll_without) is compared with chi-square on 2 degrees of freedom
 (conservative: under the null ``days`` is not identified and boost sits on its bound).
 ``boost`` is kept >= 0: a rate that *rises* with tenure is the relationship deepening, which
-the engine models through trust (model v2) and which this shape extrapolates badly (on the
-``pond`` preset's logs it was detected and made the holdout forecast worse).
+the engine models through trust (model v2) and which this shape extrapolates badly (on 20
+``pond`` preset logs a free sign passed the test in 7 and raised the mean absolute holdout
+error from 4.1 % to 4.3 %).
 """
 
 from __future__ import annotations
