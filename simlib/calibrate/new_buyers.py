@@ -31,6 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from simlib.calibrate.processes.base import Histories, maximise
+from simlib.calibrate.transactions import repeat_gaps
 
 NEW_BUYER_PROCESSES = ("bgnbd", "mbgnbd", "cnbd")
 TEST_LEVEL = 0.01          # used when the likelihood ratio's p-value is below this
@@ -59,16 +60,11 @@ class TenureDesign:
 
     @classmethod
     def of(cls, customers: pd.DataFrame, occasions: pd.DataFrame, end_day: int) -> "TenureDesign":
-        occ = occasions[occasions["customer_id"].isin(customers["customer_id"]) & (occasions["day"] <= end_day)]
-        occ = occ.sort_values(["customer_id", "day"])
-        ids = occ["customer_id"].to_numpy()
-        same = ids[1:] == ids[:-1]
-        days = occ["day"].to_numpy(np.int64)
-        owner = pd.Index(customers["customer_id"]).get_indexer(ids[1:][same])
+        starts, ends, owner = repeat_gaps(customers, occasions, end_day)
         first = customers["first_day"].to_numpy(np.int64)[owner]
         return cls(customers["frequency"].to_numpy(float), customers["recency"].to_numpy(float),
-                   customers["age"].to_numpy(float), (days[:-1][same] - first).astype(float),
-                   (days[1:][same] - first).astype(float), owner)
+                   customers["age"].to_numpy(float), (starts - first).astype(float), (ends - first).astype(float),
+                   owner)
 
     def histories(self, boost: float, days: float) -> Histories:
         gaps = operational_days(self.gap_end, boost, days) - operational_days(self.gap_start, boost, days)

@@ -16,7 +16,8 @@ import pandas as pd
 from simlib.calibrate._errors import user_error
 from simlib.calibrate.fragment import process_fragment, write_fragment
 from simlib.calibrate.holdout import by_frequency, holdout_table, total_check, weekly_tracking
-from simlib.calibrate.new_buyers import ENGINE_KEYS, NEW_BUYER_PROCESSES, TEST_LEVEL, NewBuyerClock
+from simlib.calibrate.new_buyers import (ENGINE_KEYS, NEW_BUYER_PROCESSES, TEST_LEVEL, NewBuyerClock, TenureDesign,
+                                        fit_new_buyer_period)
 from simlib.calibrate.processes import PROCESSES, Histories, ProcessFit, get_process
 from simlib.calibrate.seasonal import SEASONAL_PROCESSES
 from simlib.calibrate.selection import histories
@@ -275,9 +276,8 @@ def calibrate_log(log: TransactionLog, calibration_end, holdout_end=None, time_m
     if name == "auto":
         from simlib.calibrate.comparison import compare_processes
         from simlib.calibrate.selection import AUTO_CANDIDATES, REPORTED, select_process
-        say(f"choosing the purchase process: {len(SEASONAL_PROCESSES if clock else REPORTED)} candidates fitted "
-            "before the split, scored after it")
         candidates = SEASONAL_PROCESSES if clock else REPORTED
+        say(f"choosing the purchase process: {len(candidates)} candidates fitted before the split, scored after it")
         selection = select_process(data, candidates, validation_days, SEASONAL_PROCESSES if clock else AUTO_CANDIDATES,
                                    clock)
         say("fitting every candidate on the whole calibration period; holdout and weekly forecasts of each")
@@ -293,11 +293,13 @@ def calibrate_log(log: TransactionLog, calibration_end, holdout_end=None, time_m
     if new_buyers != "off" and clock is None:
         if fit.process in NEW_BUYER_PROCESSES:
             say("testing a new-buyer period on the chosen process")
-            period = _new_buyer_period(data, fit)
+            design = TenureDesign.of(data.customers, data.log.occasions, data.calibration_end_day)
+            period = fit_new_buyer_period(get_process(fit.process), design, fit.regularity,
+                                          tuple(fit.params.values()), fit.log_likelihood)
             if new_buyers == "on" or period.p_value < TEST_LEVEL:
                 if data.holdout_days:
                     check_without = total_check(holdout_table(data, fit))
-                fit = _fit(fit.process, histories(data.customers, data, data.calibration_end_day, period), period)
+                fit = _fit(fit.process, design.histories(period.boost, period.days), period)
                 fit.log_likelihood = period.log_likelihood
         elif new_buyers == "on":
             notes.append(f"--new-buyer-period on: not available with {get_process(fit.process).label} "
@@ -308,13 +310,6 @@ def calibrate_log(log: TransactionLog, calibration_end, holdout_end=None, time_m
     return TransactionCalibration(data, fit, spend, table, freq, weekly_tracking(data, fit), check,
                                   selection, comparison, notes, period, check_without)
 
-
-def _new_buyer_period(data: CalibrationData, fit: ProcessFit) -> NewBuyerClock:
-    """The new-buyer period fitted jointly with ``fit``'s process and tested against it."""
-    from simlib.calibrate.new_buyers import TenureDesign, fit_new_buyer_period
-    design = TenureDesign.of(data.customers, data.log.occasions, data.calibration_end_day)
-    return fit_new_buyer_period(get_process(fit.process), design, fit.regularity, tuple(fit.params.values()),
-                                fit.log_likelihood)
 
 
 def calibrate_transactions(path, calibration_end, holdout_end=None, customer_col="customer_id",

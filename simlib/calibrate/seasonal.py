@@ -24,6 +24,7 @@ import pandas as pd
 
 from simlib.calibrate._errors import user_error
 from simlib.calibrate.processes.base import Histories, maximise, numeric_hessian
+from simlib.calibrate.transactions import repeat_gaps
 
 MONTHS = 12
 SEASONAL_PROCESSES = ("bgnbd", "mbgnbd", "cnbd")
@@ -102,12 +103,7 @@ def design(customers: pd.DataFrame, occasions: pd.DataFrame, end_day: int, calen
     first = customers["first_day"].to_numpy(np.int64)
     observed = calendar.between(first, np.full(first.size, end_day, np.int64))
     to_last = calendar.between(first, first + customers["recency"].to_numpy(np.int64))
-    occ = occasions[occasions["customer_id"].isin(customers["customer_id"]) & (occasions["day"] <= end_day)]
-    occ = occ.sort_values(["customer_id", "day"])
-    same = occ["customer_id"].to_numpy()[1:] == occ["customer_id"].to_numpy()[:-1]
-    days = occ["day"].to_numpy(np.int64)
-    starts, ends = days[:-1][same], days[1:][same]
-    position = pd.Index(customers["customer_id"]).get_indexer(occ["customer_id"].to_numpy()[1:][same])
+    starts, ends, position = repeat_gaps(customers, occasions, end_day)
     # a purchase recorded on day e happened during day e - 1 .. e, at the rate of day e - 1
     repeat_months = calendar.months[ends - 1 - calendar.first_day]
     return SeasonalDesign(customers["frequency"].to_numpy(float), observed, to_last,

@@ -378,3 +378,14 @@ def occasions_in_calibration(data: CalibrationData) -> pd.DataFrame:
     occ = data.log.occasions
     occ = occ[occ["customer_id"].isin(data.customers["customer_id"])]
     return occ[occ["day"] <= data.calibration_end_day]
+
+
+def repeat_gaps(customers: pd.DataFrame, occasions: pd.DataFrame, end_day: int):
+    """Every repeat purchase of ``customers`` (a summary frame) to ``end_day`` as the gap it
+    closes: (start day, end day, row of its customer in ``customers``), by customer and day."""
+    occ = occasions[occasions["customer_id"].isin(customers["customer_id"]) & (occasions["day"] <= end_day)]
+    occ = occ.sort_values(["customer_id", "day"])
+    ids = occ["customer_id"].to_numpy()
+    same = ids[1:] == ids[:-1]
+    days = occ["day"].to_numpy(np.int64)
+    return days[:-1][same], days[1:][same], pd.Index(customers["customer_id"]).get_indexer(ids[1:][same])
