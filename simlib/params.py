@@ -23,6 +23,19 @@ _KIND_NAMES = {float: "a number", int: "an integer", bool: "true or false", str:
                dict: "a mapping", list: "a list"}
 
 
+BASES = {
+    "business": "a plain business input the team states (a price, a budget, a date, a size)",
+    "domain": "a practitioner figure quoted in docs/domain.md",
+    "published": "a published figure, named with its setting in the source text",
+    "practitioner": "a practitioner report outside docs/domain.md, named in the source text",
+    "assumption": "an assumption, tested over its plausible range",
+    "fitted": "set by a calibration from the team's own data",
+    "structural": "a switch or a choice of model form, not an effect size",
+    "safety": "a bound that keeps the run finite, not an effect",
+}
+"""What a parameter's default may rest on (``Param.basis``)."""
+
+
 @dataclass(frozen=True)
 class Param:
     default: Any
@@ -34,6 +47,11 @@ class Param:
     choices: tuple = field(default=())
     nullable: bool = False
     source: str = ""   # where the default comes from (a study, a report, "assumption"); see docs/domain.md
+    # What the default rests on, as data: one of BASES below ("" = not yet classified).
+    basis: str = ""
+    # The plausible range (low, high) of an effect size or assumption, in the parameter's unit:
+    # what robust comparisons draw over and sensitivity studies sweep. None for business inputs.
+    plausible: tuple | None = None
     fields: Mapping[str, "Param"] | None = None  # kind=dict: its keys, each checked by its Param
     items: "Param | None" = None                 # kind=list, or kind=dict without fields: each value
 
