@@ -26,7 +26,11 @@ class Result:
 
     @classmethod
     def from_sim(cls, sim, wall_seconds: float, extras: dict) -> "Result":
+        from .policies.targets import treated_customers
         summary = summarize(sim)
+        treated = treated_customers(sim)
+        if treated:   # customers the senders' target files list: per-treated outcomes divide by them
+            summary["treated_customers"] = treated
         summary.update(extras)
         transactions = None
         if sim.record_transactions:
@@ -56,7 +60,7 @@ class Result:
             "summary.json": lambda p: p.write_text(json.dumps(_jsonable(self.summary), indent=2) + "\n", "utf-8"),
             "daily.csv": lambda p: self.daily.to_csv(p, index=False),
             "ledger.csv": None if self.ledger is None else lambda p: self.ledger.to_csv(p, index=False),
-            "scenario.yaml": lambda p: p.write_text(self.scenario.to_yaml(), "utf-8"),
+            "scenario.yaml": lambda p: p.write_text(self.scenario.to_yaml(folder=out), "utf-8"),
             "meta.json": lambda p: p.write_text(json.dumps(_jsonable(self.meta), indent=2) + "\n", "utf-8"),
             "transactions.csv": (None if self.transactions is None
                                  else lambda p: self.transactions.to_csv(p, index=False)),
