@@ -58,8 +58,13 @@ _WORDS = {"cogs": "cost of goods", "cny": "CNY", "koc": "KOC", "kol": "KOL", "so
 _UNIT_WORDS = {"log": "log-multiplier", "x": "multiplier", "0-1": "0 to 1"}
 
 
+PER_TREATED_SUFFIX = "_per_treated"   # a campaign's difference per treated customer (experiment.per_treated)
+
+
 def metric_name(key: str) -> str:
     """'net_profit_cny' -> 'Net profit'; unknown keys are spelled out from their words."""
+    if key.endswith(PER_TREATED_SUFFIX):
+        return metric_name(key.removesuffix(PER_TREATED_SUFFIX)) + " per treated customer"
     if key in METRICS:
         return METRICS[key][0]
     if key.startswith("cost_") and key.endswith("_cny"):
@@ -72,6 +77,7 @@ def metric_name(key: str) -> str:
 
 def metric_unit(key: str) -> str:
     """MONEY, SHARE, RATIO or COUNT for a summary key."""
+    key = key.removesuffix(PER_TREATED_SUFFIX)
     if key in METRICS:
         return METRICS[key][1]
     if key.endswith("_cny"):
@@ -113,6 +119,10 @@ def fmt(x, unit: str = MONEY, sign: bool = False, diff: bool = False) -> str:
 
 def fmt_metric(key: str, x, sign: bool = False, diff: bool = False, unit_suffix: bool = False) -> str:
     unit = metric_unit(key)
+    if key.endswith(PER_TREATED_SUFFIX) and unit in (MONEY, COUNT) and x is not None and np.isfinite(x):
+        decimals = 2 if unit == MONEY else 3     # per customer: 2.35 CNY, 0.045 orders
+        text = f"{0.0 if round(float(x), decimals) == 0 else x:{'+' if sign else ''},.{decimals}f}"
+        return f"{text} CNY" if unit_suffix and unit == MONEY else text
     text = fmt(x, unit, sign=sign, diff=diff)
     return f"{text} CNY" if unit_suffix and unit == MONEY and text != "n/a" else text
 
