@@ -20,10 +20,11 @@ from ..params import Param, resolve
 _REGISTRY: dict[str, type["Policy"]] = {}
 
 COMMON_PARAMS = {
-    "type": Param("", "the policy type", "", str),
-    "enabled": Param(True, "switch the policy off without deleting it", "", bool),
-    "start_day": Param(0, "first day the policy acts", "day", int, low=0),
-    "end_day": Param(None, "last day the policy acts (null: to the end of the run)", "day", int, low=0, nullable=True),
+    "type": Param("", "the policy type", "", str, basis="structural"),
+    "enabled": Param(True, "switch the policy off without deleting it", "", bool, basis="structural"),
+    "start_day": Param(0, "first day the policy acts", "day", int, low=0, basis="business"),
+    "end_day": Param(None, "last day the policy acts (null: to the end of the run)", "day", int, low=0, nullable=True,
+                     basis="business"),
 }
 
 
@@ -86,9 +87,10 @@ SEND_PARAMS = {
                           "arm: the arm of an assignment file that receives it}; the path is relative to the "
                           "scenario file, inside its folder (null: the whole audience)", "", dict, nullable=True,
                     basis="business", fields={
-                        "file": Param(None, "CSV of customer_id, or customer_id and arm", "", str, nullable=True),
+                        "file": Param(None, "CSV of customer_id, or customer_id and arm", "", str, nullable=True,
+                                      basis="business"),
                         "arm": Param(None, "which arm of the assignment receives the policy (null: every id of a "
-                                           "file without an arm column)", "", str, nullable=True)}),
+                                           "file without an arm column)", "", str, nullable=True, basis="business")}),
 }
 SEND_KEYS = tuple(SEND_PARAMS)
 
