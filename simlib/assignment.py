@@ -62,8 +62,13 @@ class Assignment:
                             f"name it one of {', '.join(CONTROL_NAMES)} or say which it is (--control)")
         return found[0]
 
-    def ids_of(self, arm: str | None, key: str = "arm") -> np.ndarray:
-        """The ids of ``arm`` (every id when the file has no arm column and ``arm`` is None)."""
+    def ids_of(self, arm, key: str = "arm") -> np.ndarray:
+        """The ids of ``arm`` or of a list of arms (every id when the file has no arm column and
+        ``arm`` is None), in file order."""
+        if isinstance(arm, (list, tuple)):
+            for a in arm:
+                self.ids_of(a, key)
+            return self.ids[np.isin(self.arms, list(arm))]
         if self.arms is None:
             if arm is not None:
                 raise UserError(f"{key} {short_repr(arm)}: {self.source} has no 'arm' column (a file of ids: every "

@@ -76,6 +76,20 @@ class _DatesParam(Param):
         return sorted(out)
 
 
+class _ArmParam(Param):
+    """An arm of an assignment file, or a list of arms (their customers together)."""
+
+    def allowed(self) -> str:
+        return "an arm name or a list of them (or null)"
+
+    def check(self, value, source: str, key: str):
+        if value is None or isinstance(value, str):
+            return value
+        if isinstance(value, list) and value and len(value) <= 50 and all(isinstance(v, str) for v in value):
+            return list(dict.fromkeys(value))
+        raise ScenarioError(source, key, f"expected {self.allowed()}, got {short_repr(value)}")
+
+
 # Keys of every policy that sends something (coupons, red packets, gifts, posts, broadcasts):
 # when it sends and to whom. One place, so every sender reads them the same way.
 SEND_PARAMS = {
@@ -89,8 +103,9 @@ SEND_PARAMS = {
                     basis="business", fields={
                         "file": Param(None, "CSV of customer_id, or customer_id and arm", "", str, nullable=True,
                                       basis="business"),
-                        "arm": Param(None, "which arm of the assignment receives the policy (null: every id of a "
-                                           "file without an arm column)", "", str, nullable=True, basis="business")}),
+                        "arm": _ArmParam(None, "which arm of the assignment receives the policy, or a list of arms "
+                                               "(null: every id of a file without an arm column)", "", object,
+                                         nullable=True, basis="business")}),
 }
 SEND_KEYS = tuple(SEND_PARAMS)
 
