@@ -31,49 +31,49 @@ COMMON_PARAMS = {
 MAX_SEND_DAYS = 1000   # listed send days of one policy
 
 
-class _DaysParam(Param):
-    """A run day or a list of them (``on_day: 10``, ``on_day: [3, 10]``), checked as a list."""
+class _OneOrMany(Param):
+    """A value or a list of them (``on_day: 10``, ``on_day: [3, 10]``), kept as a sorted list
+    without repeats; ``one`` checks each."""
+
+    what = ""
 
     def allowed(self) -> str:
-        return "a run day (an integer >= 0) or a list of them (or null)"
+        return f"{self.what} or a list of them (or null)"
+
+    def one(self, value, source: str, key: str):
+        raise NotImplementedError
 
     def check(self, value, source: str, key: str):
         if value is None:
             return None
         values = value if isinstance(value, list) else [value]
         if not values or len(values) > MAX_SEND_DAYS:
-            raise ScenarioError(source, key, f"has {len(values)} days; allowed: 1 to {MAX_SEND_DAYS}")
-        day = Param(0, "", "day", int, low=0)
-        return sorted({day.check(v, source, f"{key}[{i}]" if isinstance(value, list) else key)
+            raise ScenarioError(source, key, f"has {len(values)} entries; allowed: 1 to {MAX_SEND_DAYS}")
+        return sorted({self.one(v, source, f"{key}[{i}]" if isinstance(value, list) else key)
                        for i, v in enumerate(values)})
 
 
-class _DatesParam(Param):
-    """A calendar date or a list of them (``on_date: 2024-05-01``), kept as YYYY-MM-DD text."""
+class _DaysParam(_OneOrMany):
+    what = "a run day (an integer >= 0)"
 
-    def allowed(self) -> str:
-        return "a date YYYY-MM-DD or a list of them (or null); needs market.start_date"
+    def one(self, value, source: str, key: str):
+        return Param(0, "", "day", int, low=0).check(value, source, key)
 
-    def check(self, value, source: str, key: str):
-        if value is None:
-            return None
-        values = value if isinstance(value, list) else [value]
-        if not values or len(values) > MAX_SEND_DAYS:
-            raise ScenarioError(source, key, f"has {len(values)} dates; allowed: 1 to {MAX_SEND_DAYS}")
-        out = set()
-        for i, v in enumerate(values):
-            where = f"{key}[{i}]" if isinstance(value, list) else key
-            if isinstance(v, dt.datetime):
-                v = v.date()
-            if not isinstance(v, dt.date):
-                try:
-                    v = dt.date.fromisoformat(str(v)) if isinstance(v, str) else None
-                except ValueError:
-                    v = None
-                if v is None:
-                    raise ScenarioError(source, where, f"expected a date YYYY-MM-DD, got {short_repr(values[i])}")
-            out.add(v.isoformat())
-        return sorted(out)
+
+class _DatesParam(_OneOrMany):
+    what = "a date YYYY-MM-DD (needs market.start_date)"
+
+    def one(self, value, source: str, key: str):
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        if isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        if not isinstance(value, dt.date):
+            raise ScenarioError(source, key, f"expected a date YYYY-MM-DD, got {short_repr(value)}")
+        return value.isoformat()
 
 
 class _ArmParam(Param):

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from simlib.calibrate._errors import user_error
-from simlib.calibrate.uplift.data import OUTCOMES, CampaignData, _cuped
+from simlib.calibrate.uplift.data import OUTCOMES, CampaignData, _cuped, arm_means
 
 # effects a campaign of each sender type acts through, when its class does not declare them
 DEFAULT_FIT = {
@@ -104,17 +104,7 @@ def log_outcomes(log, assignment, send_day: int, window_days: int, control: str 
     if pre is not None:
         y, note = _cuped_by_period(window, pre, arm_of, arms, periods)
         notes.append(note + f" over {send_day - pre_start} days before the send date")
-    sizes, means, cov = {}, {}, {}
-    for arm in arms:
-        rows = y[arm_of == arm]
-        if len(rows) < 2:
-            raise user_error(f"{assignment.source}, column 'arm': arm {arm!r} has {len(rows)} customer; at least 2 "
-                             "are needed (and a few hundred to measure an uplift)")
-        sizes[arm], means[arm] = len(rows), rows.mean(axis=0)
-        cov[arm] = np.atleast_2d(np.cov(rows, rowvar=False)) / len(rows)
-        if len(rows) < 100:
-            notes.append(f"arm {arm!r} has only {len(rows)} customers: its mean is too noisy for the normal "
-                         "approximation the intervals use")
+    sizes, means, cov = arm_means(y, arm_of, arms, assignment.source, notes)
     data = CampaignData(f"{log.source} with {assignment.source}", "customers", arms, control, list(OUTCOMES),
                         periods, sizes, means, cov, notes)
     return LogOutcomes(data, _weekly_totals(window, arm_of, arms, periods), _per_treated(y, arm_of, arms, periods),
