@@ -6,6 +6,8 @@ the command lives here.
 
 from __future__ import annotations
 
+import os
+
 from simlib.errors import UserError, short_repr
 
 EPILOG = """examples:
@@ -100,7 +102,8 @@ def _from_log(args, keys):
         raise UserError("--scenario: once at most with --log (the market on the send date)")
     columns = {"customer_col": args.customer_col, "date_col": args.date_col, "amount_col": args.amount_col,
                "date_format": args.date_format}
-    return calibrate_uplift(fit=keys, seed=args.seed, replications=args.replications, log=args.log,
+    twin_out = os.path.join(args.out, "twin_at_send_date")
+    return calibrate_uplift(fit=keys, seed=args.seed, replications=args.replications, log=args.log, twin_out=twin_out,
                             assignment=args.assignment, arms=_pairs(args.arm), window_days=args.window_days,
                             send_date=args.send_date, pre_days=args.pre_days, control=args.control,
                             population=args.population, scenario=args.scenario[0] if args.scenario else None,

@@ -33,7 +33,8 @@ def calibrate_uplift(results=None, scenario=None, fit=None, *, arms: dict | None
                      control: str | None = None, population: str | None = None, users: int | None = None,
                      days: int | None = None, window_start: int = 0, seed: int = 0, replications: int = 1,
                      max_iter: int = 12, log=None, assignment=None, window_days: int | None = None,
-                     send_date=None, pre_days: int | None = None, columns: dict | None = None) -> UpliftFit:
+                     send_date=None, pre_days: int | None = None, columns: dict | None = None,
+                     twin_out=None, twin_options: dict | None = None) -> UpliftFit:
     """Fit the effect sizes ``fit`` (dotted keys) to one campaign (``results`` a CSV path and
     ``scenario`` what ran) or to several (``results`` a list of campaign mappings, see the module
     docstring). ``arms`` maps treated arms of the data to the scenarios they ran; without it
@@ -43,7 +44,9 @@ def calibrate_uplift(results=None, scenario=None, fit=None, *, arms: dict | None
     From the order log itself (``from_log.py``): ``log`` (the orders CSV; ``columns`` its column
     names), ``assignment`` (customer_id, arm), ``arms`` {treated arm: offer file} and
     ``window_days``; the market is the log's twin on the send date (``send_date``, else the
-    offers' on_date) unless ``scenario`` gives it; ``fit`` defaults to what the offers act through."""
+    offers' on_date) unless ``scenario`` gives it, written to ``twin_out`` (default: a temporary
+    folder kept while the result lives) and built with ``twin_options`` (``simlib.twin``'s keyword
+    arguments: process, new_buyers, gross_margin, ...); ``fit`` defaults to what the offers act through."""
     if isinstance(replications, bool) or not isinstance(replications, int) or not 1 <= replications <= MAX_REPLICATIONS:
         raise user_error(f"replications {replications!r}: allowed: a whole number from 1 to {MAX_REPLICATIONS}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
@@ -51,7 +54,8 @@ def calibrate_uplift(results=None, scenario=None, fit=None, *, arms: dict | None
     if log is not None or assignment is not None:
         return _from_log(log, assignment, arms, window_days, fit, scenario=scenario, send_date=send_date,
                          control=control, pre_days=pre_days, columns=columns, seed=seed, replications=replications,
-                         max_iter=max_iter, results=results, population=population)
+                         max_iter=max_iter, results=results, population=population, twin_out=twin_out,
+                         twin_options=twin_options)
     fit = ("behavior.discount_effect",) if fit is None else fit
     if isinstance(results, (str, Path)):
         if scenario is None:
@@ -98,7 +102,7 @@ def _fit_campaigns(campaigns, fit, seed, replications, max_iter, notes=()) -> Up
 
 
 def _from_log(log, assignment, arms, window_days, fit, *, scenario, send_date, control, pre_days, columns, seed,
-              replications, max_iter, results, population) -> UpliftFit:
+              replications, max_iter, results, population, twin_out, twin_options) -> UpliftFit:
     """A campaign read from the order log and its assignment (``from_log.py``), fitted."""
     from simlib.calibrate.uplift.from_log import build_log_campaign, default_fit
     if results is not None:
@@ -114,12 +118,19 @@ def _from_log(log, assignment, arms, window_days, fit, *, scenario, send_date, c
                          "counted (e.g. 49)")
     if isinstance(window_days, bool) or not isinstance(window_days, int):
         raise user_error(f"--window-days {window_days!r}: allowed: a whole number of days")
+    kept = None
+    if twin_out is None:   # the twin's files live as long as the result
+        import tempfile
+        kept = tempfile.TemporaryDirectory(prefix="simlib-twin-")
+        twin_out = kept.name
     campaign, outcomes, offers = build_log_campaign(log, assignment, arms or {}, window_days, send_date=send_date,
                                                     scenario=scenario, control=control, pre_days=pre_days,
-                                                    columns=columns)
+                                                    columns=columns, work_folder=twin_out,
+                                                    twin_options=twin_options)
     keys = default_fit(offers) if fit is None else fit
     result = _fit_campaigns([campaign], keys, seed, replications, max_iter)
     result.log_outcomes = outcomes
+    result.twin_folder = kept
     return result
 
 

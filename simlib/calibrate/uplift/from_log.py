@@ -255,10 +255,13 @@ def default_fit(offers: dict) -> list[str]:
 
 def build_log_campaign(log, assignment, arms: dict, window_days: int, *, send_date=None, scenario=None,
                        control: str | None = None, pre_days: int | None = None, weekly: bool = True,
-                       columns: dict | None = None, name: str | None = None):
+                       columns: dict | None = None, name: str | None = None, work_folder=None,
+                       twin_options: dict | None = None):
     """The campaign of an order log and an assignment file: (``Campaign``, ``LogOutcomes``,
     offers by arm). ``arms`` maps each treated arm of the assignment to its offer file;
     ``scenario`` is the market on the send date (default: the log's twin, ``simlib.twin``);
+    ``work_folder`` takes the twin's files (and a twin's customer file cut to the test's customers);
+    ``twin_options`` are passed to ``simlib.twin`` (process, new_buyers, gross_margin, ...);
     ``columns`` the log's column names (customer_col, date_col, amount_col, date_format)."""
     from simlib.assignment import read_assignment
     from simlib.calibrate.transactions import read_transactions
@@ -305,7 +308,7 @@ def build_log_campaign(log, assignment, arms: dict, window_days: int, *, send_da
                          f"{send_text}: give one date")
     outcomes = log_outcomes(log_data, table, send_day, window_days, control, pre_days, weekly)
     if scenario is None:
-        market = twin_at(log, send_text, columns)
+        market = twin_at(log, send_text, columns, work_folder, twin_options or {})
     else:
         from simlib.run import as_scenario
         market = as_scenario(scenario)
@@ -315,6 +318,7 @@ def build_log_campaign(log, assignment, arms: dict, window_days: int, *, send_da
         elif str(start) != send_text:
             raise user_error(f"{market.source}: its day 0 is {start} (market.start_date), the campaign was sent on "
                              f"{send_text}: give the market on the send date (simlib twin ... --as-of {send_text})")
+    market = test_customers_only(market, outcomes.ids, offers, work_folder)
     try:
         arm_scenarios = {arm: arm_scenario(market, offer, assignment_path, table.arm_names, str(arms[arm]))
                          for arm, offer in offers.items()}
@@ -326,11 +330,33 @@ def build_log_campaign(log, assignment, arms: dict, window_days: int, *, send_da
     return campaign, outcomes, offers
 
 
-def twin_at(log, as_of: str, columns: dict):
-    """The log's twin on ``as_of`` (``simlib.twin``): its customers are the log's, with the ids."""
-    import simlib
-    make = getattr(simlib, "twin", None)
-    if make is None:
-        raise user_error("this simlib cannot build a twin of the log yet: give --scenario, the market on the send "
-                         "date whose customers carry the log's ids")
-    return make(log, as_of=as_of, **columns).scenario
+def test_customers_only(market, ids, offers: dict, folder):
+    """A twin cut to the test's customers: its customers do not act on each other (word of mouth
+    and social proof are neutral in a twin, and stay so when the offers do not switch them on), so
+    the others change nothing the test measures, and leaving them out saves their simulation.
+    Any other market is returned as it is."""
+    customers = market.data["market"].get("customers")
+    social = ("social_proof_effect", "word_of_mouth_per_day", "awareness_per_day")
+    behaviours = [market.data["behavior"]] + [o.get("behavior") or {} for o in offers.values()]
+    if not customers or any(b.get(k, 0) for b in behaviours for k in social):
+        return market
+    frame = pd.read_csv(customers, dtype=str, keep_default_na=False)
+    keep = frame[frame["customer_id"].str.strip().isin(set(ids.tolist()))]
+    if len(keep) == len(frame):
+        return market
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    path = Path(folder) / "customers_in_test.csv"
+    keep.to_csv(path, index=False)
+    return market.override({"market.customers": str(path.resolve()), "market.users": len(keep),
+                            "market.represents": len(keep)}, source="<the test's customers>")
+
+
+def twin_at(log, as_of: str, columns: dict, out, options: dict) -> object:
+    """The log's twin on ``as_of`` (``simlib.twin``, written to ``out``): its customers are the
+    log's, with their ids, and its day 0 is the send date."""
+    try:
+        from simlib.calibrate.twin import twin
+    except ImportError:
+        raise user_error("this simlib cannot build a twin of the log: give --scenario, the market on the send date "
+                         "whose customers carry the log's ids") from None
+    return twin(log, as_of, out, **columns, **options).scenario

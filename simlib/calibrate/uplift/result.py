@@ -50,6 +50,7 @@ class UpliftFit:
     notes: list = field(default_factory=list)
     simulated_means: list = field(default_factory=list)   # per campaign: {arm: simulated means at the fit}
     log_outcomes: object = None      # a campaign read from a log: its weekly totals and observed per treated
+    twin_folder: object = None       # the temporary folder of the twin on the send date, kept while this lives
 
     def per_treated(self) -> pd.DataFrame:
         """A campaign read from a log: per treated customer over the window, each treated arm's
