@@ -20,7 +20,8 @@ The brand (every number below is this generator's truth, not simlib's default):
   off (`past_ab.csv`, arms control / coupon); the log runs to the end of its 49-day window,
   2024-07-19. The next test: on 2024-07-20, half of 8,000 other customers will get 20 % off
   (`next_ab.csv`); `truth.json` holds what that campaign does per treated customer over 49 days
-  (the same customers with and without it, the same luck: the effect itself, not one draw of it).
+  (the same customers with and without it, the same luck: the effect itself, not one draw of it),
+  at 20 % off and at 10 % and 30 %.
 - Money: 60 % gross margin (cost of goods 40 % of list value); no other cost of the coupon.
 """
 
@@ -48,6 +49,7 @@ NEXT_SEND, NEXT_DEPTH = 201, 0.20     # 2024-07-20
 WINDOW_DAYS = 49
 TEST_SIZE = 8_000
 GROSS_MARGIN = 0.6
+TRUTH_DEPTHS = (0.1, 0.2, 0.3)
 MAX_EVENTS = 80                  # keyed draws per customer (orders in the whole horizon stay far below)
 
 
@@ -142,7 +144,6 @@ def main(argv=None) -> None:
 
     horizon = NEXT_SEND + WINDOW_DAYS
     past_campaign = (PAST_SEND, PAST_DEPTH, past_coupon)
-    with_next = simulate(brand, horizon, [past_campaign, (NEXT_SEND, NEXT_DEPTH, next_coupon)])
     without_next = simulate(brand, horizon, [past_campaign])
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -160,17 +161,20 @@ def main(argv=None) -> None:
         (out / name).write_text("customer_id,arm\n" + "".join(f"{ids[i]},{a}\n" for i, a in zip(members, arms)))
 
     treated = np.flatnonzero(next_coupon)
-    a = per_customer(with_next, NEXT_SEND, WINDOW_DAYS, treated)
     b = per_customer(without_next, NEXT_SEND, WINDOW_DAYS, treated)
-    extra_orders = float((a[0] - b[0]).mean())
-    extra_gmv = float((a[1] - b[1]).mean())
-    discount_cost = float((a[2] - b[2]).mean())
-    truth = {"what": "the next test (20 % off on 2024-07-20) per treated customer over 49 days: the same customers "
-                     "with and without the coupon, the same luck (make_your_pond.py)",
-             "treated_customers": int(treated.size), "orders_per_treated": round(extra_orders, 4),
-             "gmv_cny_per_treated": round(extra_gmv, 2), "discount_cny_per_treated": round(discount_cost, 2),
-             "net_profit_cny_per_treated": round(GROSS_MARGIN * extra_gmv - discount_cost, 2),
-             "gross_margin": GROSS_MARGIN, "seed": args.seed}
+    by_depth = {}
+    for depth in TRUTH_DEPTHS:     # the planned 20 %, and two other depths a team might ask about
+        with_next = simulate(brand, horizon, [past_campaign, (NEXT_SEND, depth, next_coupon)])
+        a = per_customer(with_next, NEXT_SEND, WINDOW_DAYS, treated)
+        extra_gmv, discount_cost = float((a[1] - b[1]).mean()), float((a[2] - b[2]).mean())
+        by_depth[f"{depth:.2f}"] = {"orders_per_treated": round(float((a[0] - b[0]).mean()), 4),
+                                    "gmv_cny_per_treated": round(extra_gmv, 2),
+                                    "discount_cny_per_treated": round(discount_cost, 2),
+                                    "net_profit_cny_per_treated": round(GROSS_MARGIN * extra_gmv - discount_cost, 2)}
+    truth = {"what": "the next test (a coupon of this depth on 2024-07-20, valid 7 days) per treated customer over 49 "
+                     "days: the same customers with and without it, the same luck (make_your_pond.py)",
+             "send_date": str(START + NEXT_SEND), "treated_customers": int(treated.size), "planned_depth": NEXT_DEPTH,
+             "by_depth": by_depth, "gross_margin": GROSS_MARGIN, "seed": args.seed}
     (out / "truth.json").write_text(json.dumps(truth, indent=1) + "\n")
     print(f"wrote {out}: {keep.sum():,} orders of {np.unique(customer[keep]).size:,} customers; past test "
           f"{past.size:,}, next test {nxt.size:,}; truth {truth}")
