@@ -34,7 +34,7 @@ def calibrate_uplift(results=None, scenario=None, fit=None, *, arms: dict | None
                      days: int | None = None, window_start: int = 0, seed: int = 0, replications: int = 1,
                      max_iter: int = 12, log=None, assignment=None, window_days: int | None = None,
                      send_date=None, pre_days: int | None = None, columns: dict | None = None,
-                     twin_out=None, twin_options: dict | None = None) -> UpliftFit:
+                     twin_out=None, twin_options: dict | None = None, progress=None) -> UpliftFit:
     """Fit the effect sizes ``fit`` (dotted keys) to one campaign (``results`` a CSV path and
     ``scenario`` what ran) or to several (``results`` a list of campaign mappings, see the module
     docstring). ``arms`` maps treated arms of the data to the scenarios they ran; without it
@@ -46,7 +46,8 @@ def calibrate_uplift(results=None, scenario=None, fit=None, *, arms: dict | None
     ``window_days``; the market is the log's twin on the send date (``send_date``, else the
     offers' on_date) unless ``scenario`` gives it, written to ``twin_out`` (default: a temporary
     folder kept while the result lives) and built with ``twin_options`` (``simlib.twin``'s keyword
-    arguments: process, new_buyers, gross_margin, ...); ``fit`` defaults to what the offers act through."""
+    arguments: process, new_buyers, gross_margin, ...); ``fit`` defaults to what the offers act through.
+    ``progress`` (a callable taking a line) hears what it is doing, for a person watching."""
     if isinstance(replications, bool) or not isinstance(replications, int) or not 1 <= replications <= MAX_REPLICATIONS:
         raise user_error(f"replications {replications!r}: allowed: a whole number from 1 to {MAX_REPLICATIONS}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
@@ -55,7 +56,7 @@ def calibrate_uplift(results=None, scenario=None, fit=None, *, arms: dict | None
         return _from_log(log, assignment, arms, window_days, fit, scenario=scenario, send_date=send_date,
                          control=control, pre_days=pre_days, columns=columns, seed=seed, replications=replications,
                          max_iter=max_iter, results=results, population=population, twin_out=twin_out,
-                         twin_options=twin_options)
+                         twin_options=twin_options, progress=progress)
     fit = ("behavior.discount_effect",) if fit is None else fit
     if isinstance(results, (str, Path)):
         if scenario is None:
@@ -80,13 +81,15 @@ def calibrate_uplift(results=None, scenario=None, fit=None, *, arms: dict | None
         campaigns.append(build_campaign(data, spec["scenario"], spec.get("arms"), spec.get("population"),
                                         spec.get("users"), spec.get("days"), name=name,
                                         window_start=spec.get("window_start") or 0))
-    return _fit_campaigns(campaigns, fit, seed, replications, max_iter)
+    return _fit_campaigns(campaigns, fit, seed, replications, max_iter, progress=progress)
 
 
-def _fit_campaigns(campaigns, fit, seed, replications, max_iter, notes=()) -> UpliftFit:
+def _fit_campaigns(campaigns, fit, seed, replications, max_iter, notes=(), progress=None) -> UpliftFit:
     keys = [fit] if isinstance(fit, str) else list(fit)
     targets = targets_for(campaigns, keys)
-    problem = Problem(campaigns, targets, seed=seed, replications=replications)
+    if progress is not None:
+        progress(f"fitting {', '.join(keys)}: each engine evaluation runs every arm")
+    problem = Problem(campaigns, targets, seed=seed, replications=replications, progress=progress)
     outcome = _fit(problem, max_iter=max_iter)
     notes = list(notes) + [f"{c.name}: {n}" for c in campaigns for n in c.data.notes]
     for c in campaigns:
@@ -102,7 +105,7 @@ def _fit_campaigns(campaigns, fit, seed, replications, max_iter, notes=()) -> Up
 
 
 def _from_log(log, assignment, arms, window_days, fit, *, scenario, send_date, control, pre_days, columns, seed,
-              replications, max_iter, results, population, twin_out, twin_options) -> UpliftFit:
+              replications, max_iter, results, population, twin_out, twin_options, progress) -> UpliftFit:
     """A campaign read from the order log and its assignment (``from_log.py``), fitted."""
     from simlib.calibrate.uplift.from_log import build_log_campaign, default_fit
     if results is not None:
@@ -126,9 +129,9 @@ def _from_log(log, assignment, arms, window_days, fit, *, scenario, send_date, c
     campaign, outcomes, offers = build_log_campaign(log, assignment, arms or {}, window_days, send_date=send_date,
                                                     scenario=scenario, control=control, pre_days=pre_days,
                                                     columns=columns, work_folder=twin_out,
-                                                    twin_options=twin_options)
+                                                    twin_options=twin_options, progress=progress)
     keys = default_fit(offers) if fit is None else fit
-    result = _fit_campaigns([campaign], keys, seed, replications, max_iter)
+    result = _fit_campaigns([campaign], keys, seed, replications, max_iter, progress=progress)
     result.log_outcomes = outcomes
     result.twin_folder = kept
     return result

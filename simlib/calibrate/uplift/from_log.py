@@ -256,7 +256,7 @@ def default_fit(offers: dict) -> list[str]:
 def build_log_campaign(log, assignment, arms: dict, window_days: int, *, send_date=None, scenario=None,
                        control: str | None = None, pre_days: int | None = None, weekly: bool = True,
                        columns: dict | None = None, name: str | None = None, work_folder=None,
-                       twin_options: dict | None = None):
+                       twin_options: dict | None = None, progress=None):
     """The campaign of an order log and an assignment file: (``Campaign``, ``LogOutcomes``,
     offers by arm). ``arms`` maps each treated arm of the assignment to its offer file;
     ``scenario`` is the market on the send date (default: the log's twin, ``simlib.twin``);
@@ -297,6 +297,8 @@ def build_log_campaign(log, assignment, arms: dict, window_days: int, *, send_da
             raise user_error("say when the campaign was sent: --send-date DATE, or on_date in the offer "
                              + ("(the offers name several: " + ", ".join(sorted(stated)) + ")" if stated else ""))
         send_date = next(iter(stated))
+    say = progress or (lambda _line: None)
+    say(f"reading {log}")
     log_data = read_transactions(log, **columns)
     send_day = log_data.to_day(send_date, "--send-date")
     if log_data.origin is None:
@@ -308,7 +310,8 @@ def build_log_campaign(log, assignment, arms: dict, window_days: int, *, send_da
                          f"{send_text}: give one date")
     outcomes = log_outcomes(log_data, table, send_day, window_days, control, pre_days, weekly)
     if scenario is None:
-        market = twin_at(log, send_text, columns, work_folder, twin_options or {})
+        say(f"building the twin on the send date, {send_text}, from the orders before it")
+        market = twin_at(log, send_text, columns, work_folder, {"progress": progress, **(twin_options or {})})
     else:
         from simlib.run import as_scenario
         market = as_scenario(scenario)
