@@ -80,8 +80,8 @@ class Assignment:
                             f"receives it ({key}: NAME)")
         if arm not in self.arm_names:
             from .errors import did_you_mean
-            raise UserError(f"{key} {short_repr(arm)}: no such arm in {self.source}." + did_you_mean(arm, self.arm_names)
-                            + f" Arms: {', '.join(self.arm_names)}")
+            raise UserError(f"{key} {short_repr(arm)}: no such arm in {self.source}."
+                            + did_you_mean(arm, self.arm_names) + f" Arms: {', '.join(self.arm_names)}")
         return self.ids[self.arms == arm]
 
 

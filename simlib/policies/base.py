@@ -203,9 +203,10 @@ def _check_sends(resolved: dict, given: dict, source: str, path: str, market: di
         if day > last:
             raise ScenarioError(source, f"{path}.{once}", f"{said} is after the run's last day, {last} "
                                 f"(market.days {market['days']}); lengthen the run or send earlier")
-        if day < resolved["start_day"] or (resolved["end_day"] is not None and day > resolved["end_day"]):
+        end = resolved["end_day"]
+        if day < resolved["start_day"] or (end is not None and day > end):
             raise ScenarioError(source, f"{path}.{once}", f"{said} is outside start_day..end_day "
-                                f"({resolved['start_day']}..{resolved['end_day'] if resolved['end_day'] is not None else 'the end'})")
+                                f"({resolved['start_day']}..{end if end is not None else 'the end'})")
     if resolved["target"] is not None:
         _check_target(resolved["target"], source, f"{path}.target")
 

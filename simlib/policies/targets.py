@@ -46,8 +46,9 @@ def target_indices(target: dict, pop, policy: str, source: str = "") -> np.ndarr
     missing = where < 0
     if missing.any():
         shown = ", ".join(short_repr(str(i), 30) for i in ids[missing][:3])
-        raise UserError(f"{source + ': ' if source else ''}policies.{policy}.target: {int(missing.sum()):,} of the {ids.size:,} customers listed in "
-                        f"{assignment.source}" + (f" (arm {target['arm']!r})" if target["arm"] else "")
+        where = f"{source}: " if source else ""
+        raise UserError(f"{where}policies.{policy}.target: {int(missing.sum()):,} of the {ids.size:,} customers "
+                        f"listed in {assignment.source}" + (f" (arm {target['arm']!r})" if target["arm"] else "")
                         + f" are not customers of this market (first: {shown}); {pop.describe_ids()}")
     mask = np.zeros(pop.n, bool)
     mask[where] = True

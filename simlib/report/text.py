@@ -55,8 +55,9 @@ def format_per_treated(table: pd.DataFrame, reference: str, pct: str = "95%") ->
         for k, (_, r) in enumerate(g.iterrows()):
             key = r["outcome"]
             head = f"  {arm:<{arm_w}}{int(r['n_treated']):>9,}   " if k == 0 else " " * (arm_w + 14)
-            ci = (f"{fmt_metric(key, r['diff_low'], sign=True)} to {fmt_metric(key, r['diff_high'], sign=True)}")
-            lines.append(f"{head}{metric_label(key.removesuffix(PER_TREATED_SUFFIX)):<{name_w}}{fmt_metric(key, r['diff'], sign=True):>14}  {ci:<24}"
+            ci = f"{fmt_metric(key, r['diff_low'], sign=True)} to {fmt_metric(key, r['diff_high'], sign=True)}"
+            name = metric_label(key.removesuffix(PER_TREATED_SUFFIX))
+            lines.append(f"{head}{name:<{name_w}}{fmt_metric(key, r['diff'], sign=True):>14}  {ci:<24}"
                          f"{r['p_better']:>9.2f}")
     return "\n".join(lines)
 
@@ -68,9 +69,9 @@ def per_treated_sentence(table: pd.DataFrame, arm: str, pct: str = "95%") -> str
     for key in ("net_profit_cny" + PER_TREATED_SUFFIX, "purchases" + PER_TREATED_SUFFIX):
         if key in rows.index:
             r = rows.loc[key]
+            low, high = fmt_metric(key, r["diff_low"], sign=True), fmt_metric(key, r["diff_high"], sign=True)
             parts.append(f"{metric_name(key.removesuffix(PER_TREATED_SUFFIX)).lower()} "
-                         f"{fmt_metric(key, r['diff'], sign=True, unit_suffix=True)} ({pct} interval "
-                         f"{fmt_metric(key, r['diff_low'], sign=True)} to {fmt_metric(key, r['diff_high'], sign=True)})")
+                         f"{fmt_metric(key, r['diff'], sign=True, unit_suffix=True)} ({pct} interval {low} to {high})")
     if not parts:
         return ""
     return f"Per treated customer of {arm} ({int(rows['n_treated'].iloc[0]):,} sent): " + ", ".join(parts) + "."

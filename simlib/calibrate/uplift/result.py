@@ -168,8 +168,8 @@ class UpliftFit:
             for _, r in self.per_treated().iterrows():
                 unit = "CNY" if r["outcome"] == "spend_cny" else ""
                 name = "spend" if r["outcome"] == "spend_cny" else "orders"
-                lines.append(f"  {r['arm']:<14}{name:<8} observed {r['observed']:+.4g} {unit:<3} (se {r['std_error']:.3g})"
-                             f"   fitted {r['fitted']:+.4g}   z {r['z']:+.2f}")
+                lines.append(f"  {r['arm']:<14}{name:<8} observed {r['observed']:+.4g} {unit:<3} "
+                             f"(se {r['std_error']:.3g})   fitted {r['fitted']:+.4g}   z {r['z']:+.2f}")
         if not self.converged:
             lines.append("  warning: the fit stopped at its iteration limit")
         lines += [f"  note: {n}" for n in self.notes]
