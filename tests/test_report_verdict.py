@@ -59,6 +59,8 @@ def test_runner_up_within_noise_is_said_so():
     v = decide(compare_table(runs, NET, "ref"), "ref", runs=runs)
     assert v.clear and v.best in ("ladder", "points")
     assert "not distinguishable from zero" in v.text
+    other = "points" if v.best == "ladder" else "ladder"     # named together, not one alone
+    assert v.text.startswith(f"Best: {v.best} or {other} (not resolved between them at this size).")
 
 
 def test_smaller_is_better_outcomes_pick_the_smallest():

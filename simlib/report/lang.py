@@ -157,8 +157,10 @@ def verdict_zh(facts: dict | None, words: Words) -> str:
 
     kind, named = facts.get("kind"), facts.get("named")
     if kind == "best":
-        text = f"最优：{words.arm(facts['best'])}。{name}{diff_text(named)}，基于 {n} 次配对重复。"
         r = facts.get("runner_up")
+        opening = (f"最优：{words.arm(facts['best'])}。" if not r or r["separated"] else
+                   f"最优：{words.arm(facts['best'])} 或 {words.arm(r['arm'])}（本规模下二者尚未分出高下）。")
+        text = f"{opening}{name}{diff_text(named)}，基于 {n} 次配对重复。"
         if r:
             m, lo, hi = words.span(outcome, r["diff"], r["low"], r["high"])
             if r["separated"]:

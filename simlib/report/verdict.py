@@ -68,14 +68,17 @@ def decide(table: pd.DataFrame, reference: str, outcome: str | None = None, conf
              "turns_on": turns_on}
     reps = f"{n} paired replications"
     if best != reference and excludes_zero(best, good=True):
-        text = f"Best: {best}. {name.capitalize()} {diff_text(best)}, over {reps}."
         runner = order[1] if len(order) > 1 else None
         facts.update(kind="best", named=stats(best))
-        if runner not in (None, reference) and runs is not None:
-            against = _against_runner_up(runs, outcome, best, runner, sign, confidence)
-            if against:
-                text += " " + against[0]
-                facts["runner_up"] = against[1]
+        against = (_against_runner_up(runs, outcome, best, runner, sign, confidence)
+                   if runner not in (None, reference) and runs is not None else None)
+        # a best arm whose lead over the runner-up holds zero is named with it, not alone
+        opening = f"Best: {best}." if not against or against[1]["separated"] else \
+            f"Best: {best} or {runner} (not resolved between them at this size)."
+        text = f"{opening} {name.capitalize()} {diff_text(best)}, over {reps}."
+        if against:
+            text += " " + against[0]
+            facts["runner_up"] = against[1]
         clear = True
     elif best == reference and others and all(excludes_zero(a, good=False) for a in others):
         closest = order[1]
@@ -182,6 +185,9 @@ def uncertainty_sentence(table: pd.DataFrame, outcome: str, arm: str, scenario: 
     if row.empty or not np.isfinite(row["share_param"].iloc[0]):
         return ""
     r = row.iloc[0]
+    if r["share_param"] < 0.005:
+        return ("The fitted parameters' share of the variance of this difference is estimated at or below zero: "
+                "their part cannot be told from the simulation's noise here (the interval and P(better) carry both).")
     text = (f"Of the variance of this difference, {r['share_param']:.0%} comes from the fitted parameters' "
             f"uncertainty and {r['share_sim']:.0%} from the simulation (the interval and P(better) carry both)")
     if r["voi_parameter"] and np.isfinite(r["voi_share"]) and r["voi_share"] > 0.005:
