@@ -72,6 +72,9 @@ def render(decision) -> str:
         shares = _uncertainty_section(decision)
         if shares:
             parts.append(shares)
+    if decision.robust is not None:
+        from .rests_on import render_rests_on
+        parts.append(render_rests_on(decision.rests_on()))
     if decision.costs is not None and len(decision.costs):
         parts.append("<h2>Where the money goes</h2>")
         parts.append(_costs_table(decision))
