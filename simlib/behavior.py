@@ -34,6 +34,32 @@ BEHAVIOR_PARAMS = {
     "interest_per_day": Param(0.01, "aware -> interested, before effects", "per day", low=0.0,
                               source="assumption, tested 0.003-0.03; fit it with simlib calibrate funnel",
                               basis="assumption", plausible=(0.003, 0.03)),
+    # heterogeneity and fading word of mouth in the funnel (neutral by default: 0 = the plain funnel)
+    "ad_exposure_cv": Param(0.0, "how unevenly a channel's ads reach its members: coefficient of variation of a "
+                                 "customer's share of the impressions (gamma multiplier, mean 1) on their ad awareness "
+                                 "and ad interest hazards; 0: every member equally exposed", "cv", low=0.0, high=5.0,
+                            source="exposure frequencies across people are gamma-mixed Poisson (NBD) or beta-binomial "
+                                   "(Metheringham 1964; Danaher 1992); the spread is an assumption, tested 0-2; fit it "
+                                   "with simlib calibrate funnel", basis="assumption", plausible=(0.0, 2.0)),
+    "interest_cv": Param(0.0, "differences between customers in the aware -> interested hazard: coefficient of "
+                              "variation of a per-customer multiplier (gamma, mean 1); 0: the same for everyone", "cv",
+                         low=0.0, high=5.0,
+                         source="assumption, tested 0-1.5 (the exponential-gamma form of trial models, Hardie, Fader "
+                                "& Wisniewski 1998); fit it with simlib calibrate funnel", basis="assumption",
+                         plausible=(0.0, 1.5)),
+    "first_purchase_cv": Param(0.0, "differences between customers in the interested -> first purchase hazard: "
+                                    "coefficient of variation of a per-customer multiplier (gamma, mean 1); 0: the same "
+                                    "for everyone", "cv", low=0.0, high=5.0,
+                               source="times to trial fit an exponential-gamma mixture best among trial models "
+                                      "(Hardie, Fader & Wisniewski 1998); the spread is an assumption, tested 0-1.5; "
+                                      "fit it with simlib calibrate funnel", basis="assumption", plausible=(0.0, 1.5)),
+    "word_of_mouth_fade_per_day": Param(0.0, "a buyer's word of mouth fades with the days since their first purchase "
+                                             "at this rate (talk x exp(-rate x days)); 0: buyers talk for ever (Bass)",
+                                        "per day", low=0.0, high=1.0,
+                                        source="immediate word of mouth exceeds ongoing word of mouth for most products "
+                                               "(Berger & Schwartz 2011); the rate is an assumption, tested 0-0.1 "
+                                               "(half-life from a week to for ever); fit it with simlib calibrate funnel",
+                                        basis="assumption", plausible=(0.0, 0.1)),
     "ad_interest_ratio": Param(0.5, "ads also turn aware into interested: this share of their awareness hazard", "ratio", low=0.0,
                                source="assumption, tested 0-1", basis="assumption", plausible=(0.0, 1.0)),
     "forget_per_day": Param(0.02, "aware -> unaware, for customers outside the pond", "per day", low=0.0,
@@ -294,6 +320,35 @@ class Hazards:
         return Hazards(*(np.concatenate(x) for x in zip(*((h.exits, h.rate, h.dropout_scale) for h in parts))))
 
 
+class RecentBuyerTalk:
+    """Word of mouth from recent buyers: each buyer talks with weight exp(-f x days since their
+    first purchase), f = ``word_of_mouth_fade_per_day``; per (replication, channel), the summed
+    weight T over the channel's customers. Customers who bought before day 0 start at the weight
+    of their last order's age. With f -> 0, T is the number who ever bought (the Bass model)."""
+
+    def __init__(self, pop, fade_per_day: float):
+        self.pop, self.decay = pop, float(np.exp(-fade_per_day))
+        n_channels = len(pop.channel_names)
+        had = np.flatnonzero(pop.orders > 0)
+        age = -pop.last_purchase_day[had].astype(np.float64)   # days before day 0
+        where = pop.rep_of(had) * n_channels + pop.channel[had]
+        # their weight at the start of day 0 (step() ages it by one day before day 0 is simulated)
+        self.talk = np.bincount(where, weights=np.exp(-fade_per_day * age), minlength=pop.reps * n_channels)
+        self.talk = self.talk.astype(np.float64) / self.decay
+        self.buyers = pop.buyers_by_channel.reshape(-1).copy()
+        self.size = np.tile(np.maximum(pop.channel_size, 1), pop.reps).astype(np.float64)
+
+    def step(self) -> np.ndarray:
+        """Advance to the start of today; the talking share at mid-day (yesterday's new buyers
+        bought at mid-day on average; today's are extrapolated from them, as social proof is)."""
+        buyers = self.pop.buyers_by_channel.reshape(-1)
+        new = buyers - self.buyers
+        self.buyers = buyers.copy()
+        half = np.sqrt(self.decay)
+        self.talk = self.talk * self.decay + new * half
+        return np.clip((self.talk * half + 0.5 * new) / self.size, 0.0, 1.0)
+
+
 class Behavior:
     """Evaluates hazards for a subset of customers; the engine calls it with index arrays.
 
@@ -308,11 +363,20 @@ class Behavior:
         self.wom = np.array([c["word_of_mouth"] for c in market["channels"].values()])
         # per (replication, channel), flattened replication by replication; set each day by the engine
         self.social_proof = np.zeros(pop.reps * len(self.wom))
+        self.talk_share = None     # recent buyers' share, when word of mouth fades (``begin_day``)
+        fade = params["word_of_mouth_fade_per_day"]
+        self._talk = RecentBuyerTalk(pop, fade) if fade > 0 else None
         self.fatigue_on = False   # set once any message has been sent
         f32 = np.float32
         self._drift_rate = f32(1.0 / params["silence_tolerance_days"])
         # BG/NBD dropout after orders exists in this market (else its scale is never read)
         self.dropout_on = bool(np.any(pop.dropout_after_purchase > 0))
+
+    def begin_day(self) -> None:
+        """Called by the engine at the start of each day, after social proof is set: the share of
+        recent buyers whose word of mouth has not faded (``word_of_mouth_fade_per_day`` > 0)."""
+        if self._talk is not None:
+            self.talk_share = self._talk.step()
 
     def decay_factors(self) -> tuple[float, float, float]:
         """Daily decay of trust, fatigue and the reference-price gap (their half-lives)."""
@@ -322,10 +386,23 @@ class Behavior:
 
     def awareness_by_channel(self) -> tuple[np.ndarray, np.ndarray]:
         """(base hazard, word-of-mouth hazard per unit susceptibility) for the unaware, per
-        (replication, channel), flattened as ``pop.channel_slices``."""
-        base = self.p["awareness_per_day"] + self.today.ad_awareness.reshape(-1)
-        wom = self.p["word_of_mouth_per_day"] * np.tile(self.wom, self.pop.reps) * self.social_proof
+        (replication, channel), flattened as ``pop.channel_slices``. With uneven ad exposure the
+        ads are not in the base: ``uneven_ads`` gives them per unit of a customer's exposure."""
+        base = self.p["awareness_per_day"]
+        if self.pop.ad_exposure is None:
+            base = base + self.today.ad_awareness.reshape(-1)
+        else:
+            base = np.full(self.today.ad_awareness.size, base)
+        talk = self.social_proof if self.talk_share is None else self.talk_share
+        wom = self.p["word_of_mouth_per_day"] * np.tile(self.wom, self.pop.reps) * talk
         return base, wom
+
+    def uneven_ads(self) -> np.ndarray | None:
+        """Ad awareness hazard per unit of exposure, per (replication, channel), when exposure is
+        uneven (``ad_exposure_cv`` > 0; each customer's hazard is this x their exposure)."""
+        if self.pop.ad_exposure is None or not self.today.ad_awareness.any():
+            return None
+        return self.today.ad_awareness.reshape(-1)
 
     def per_customer(self, values, idx) -> np.ndarray | np.float32:
         """A per-replication value (a calendar multiplier) for each customer of ``idx`` (ascending)."""
@@ -433,9 +510,14 @@ class Behavior:
         exits = np.zeros((idx.size, 4), f32)
         # forward exit
         h0 = (f32(p["first_purchase_per_day"]) * interested) * lift
+        if pop.first_purchase_propensity is not None:
+            h0 *= pop.first_purchase_propensity[idx]
         if unaware.any():
             base, wom = self.awareness_by_channel()
             aw = by_channel(base) + by_channel(wom) * susceptibility
+            ads = self.uneven_ads()
+            if ads is not None:
+                aw += by_channel(ads) * pop.ad_exposure[idx]
             if t.touched("awareness_extra"):
                 aw += t.awareness_extra[idx]
             h0 += aw * unaware
@@ -448,7 +530,10 @@ class Behavior:
                 log_i += t.interest_boost[idx[a]]
             rate_i = f32(p["interest_per_day"])
             if p["ad_interest_ratio"] and t.ad_awareness.any():
-                rate_i = rate_i + by_channel_at(p["ad_interest_ratio"] * t.ad_awareness.reshape(-1), a)
+                by_ads = by_channel_at(p["ad_interest_ratio"] * t.ad_awareness.reshape(-1), a)
+                rate_i = rate_i + (by_ads if pop.ad_exposure is None else by_ads * pop.ad_exposure[idx[a]])
+            if pop.interest_propensity is not None:
+                rate_i = rate_i * pop.interest_propensity[idx[a]]
             h0[a] += rate_i * np.exp(log_i) * self.per_customer(t.interest_multiplier, idx[a])
         d = np.flatnonzero(dormant)
         if d.size:

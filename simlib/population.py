@@ -56,6 +56,10 @@ CHANNEL_PARAMS = {
                                   "strong, without a figure"),
 }
 
+# per-customer multipliers (gamma, mean 1) -> the behavior key giving their coefficient of variation
+SPREADS = {"ad_exposure": "ad_exposure_cv", "interest_propensity": "interest_cv",
+           "first_purchase_propensity": "first_purchase_cv"}
+
 # dist name -> its parameters and their bounds
 DISTRIBUTIONS = {
     "constant": {"value": Param(0.0, "the value", kind=float)},
@@ -240,6 +244,11 @@ class Population:
                 arr[sl] = draw(dist, rng.uniform("trait:" + name, -1, idx[sl]))
             setattr(self, name, arr)
 
+        # per-customer multipliers of the funnel (behavior.*_cv; None when everyone is alike)
+        b = behavior or {}
+        for name, cv_key in SPREADS.items():
+            setattr(self, name, _spread(b.get(cv_key, 0.0), rng, name, idx, chunk))
+
         self.stage = np.zeros(n, np.int8)
         u = rng.uniform("initial_stage", -1, idx)
         edge = 0.0
@@ -383,6 +392,9 @@ class PopulationView(Population):
         for name, value in vars(whole).items():
             if isinstance(value, np.ndarray) and value.shape == (whole.n,):
                 setattr(self, name, value[lo:hi])
+        for name in SPREADS:
+            if getattr(whole, name) is None:
+                setattr(self, name, None)
         self.n, self.block, self.reps, self.offset = hi - lo, hi - lo, 1, lo
         self.weight, self.regularity, self.channel_names = whole.weight, whole.regularity, whole.channel_names
         self.channel_size = whole.channel_size
@@ -411,6 +423,20 @@ class PopulationView(Population):
 
     def leave_pond(self, idx):
         self._whole.leave_pond(np.asarray(idx) + self.offset)
+
+
+def _spread(cv: float, rng: Keyed, name: str, idx: np.ndarray, chunk: int) -> np.ndarray | None:
+    """Customer i's multiplier ~ Gamma(shape 1/cv^2, scale cv^2) (mean 1, coefficient of variation
+    cv), by inverse CDF of a keyed uniform: customer i keeps their quantile whatever cv is (common
+    random numbers across a fit's trial values). None for cv = 0 (everyone 1)."""
+    if not cv:
+        return None
+    dist = {"dist": "gamma", "shape": 1.0 / cv**2, "scale": cv**2}
+    out = np.empty(idx.size, np.float32)
+    for start in range(0, idx.size, chunk):
+        sl = slice(start, start + chunk)
+        out[sl] = draw(dist, rng.uniform("trait:" + name, -1, idx[sl]))
+    return out
 
 
 def _apportion(shares: np.ndarray, n: int) -> np.ndarray:

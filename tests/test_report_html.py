@@ -35,7 +35,8 @@ def test_compare_prints_a_verdict_on_net_profit_first(compared):
     assert lines[0].startswith("Verdict: ") and "net profit" in lines[0].lower()
     assert lines[2] == "Net profit, CNY (higher is better)"
     assert "Where the money goes" in done.stdout and "points outstanding (liability)" in done.stdout
-    assert "policies.points: (absent) -> {type: points_program, ...}" in done.stdout
+    assert "policies.points: adds a points program policy" in done.stdout
+    assert "big_brand_item: 3,000 points, cost 240 CNY" in done.stdout   # nested values, in their units
     # the arm that changes the market is flagged; the clean one is not
     assert "warning: points_elsewhere differs from the reference in more than its policies " \
            "(behavior.discount_effect)" in done.stderr

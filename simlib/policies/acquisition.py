@@ -48,11 +48,65 @@ def _open_routes(today, c: int, join_per_day: float, join_on_purchase: float, co
         today.pond_on_purchase_cost[c] += join_on_purchase * cost_per_member_cny
 
 
+SCHEDULE_PARAMS = {
+    "from_day": Param(0, "first day of the range", "day", int, low=0, basis="business"),
+    "to_day": Param(None, "last day of the range (null: to the end of the run)", "day", int, low=0, nullable=True, basis="business"),
+    "from_date": Param(None, "instead of from_day: the first date of the range (YYYY-MM-DD; needs market.start_date)",
+                       "", str, nullable=True, basis="business"),
+    "to_date": Param(None, "instead of to_day: the last date of the range (YYYY-MM-DD; needs market.start_date)",
+                     "", str, nullable=True, basis="business"),
+    "budget_cny_per_day": Param(0.0, "daily budget within the range", "CNY per day", low=0.0, basis="business"),
+}
+
+
+def _resolve_schedule(items, source: str, key: str, market: dict) -> list[dict]:
+    """Check a budget schedule; dates become day numbers of the run (day 0 = market.start_date)."""
+    import datetime as dt
+    out = []
+    for i, item in enumerate(items):
+        where = f"{key}[{i}]"
+        item = _resolve_item(SCHEDULE_PARAMS, item, source, where)
+        for end in ("from", "to"):
+            date = item.pop(f"{end}_date")
+            if date is None:
+                continue
+            if f"{end}_day" in (items[i] or {}):
+                raise ScenarioError(source, f"{where}.{end}_date", f"give {end}_day or {end}_date, not both")
+            if market["start_date"] is None:
+                raise ScenarioError(source, f"{where}.{end}_date", "a date needs market.start_date (the date of "
+                                                                    "day 0); or give the day number as " + f"{end}_day")
+            try:
+                day = (dt.date.fromisoformat(date) - dt.date.fromisoformat(market["start_date"])).days
+            except ValueError:
+                raise ScenarioError(source, f"{where}.{end}_date", f"expected a date YYYY-MM-DD, got {date!r}") from None
+            if day < 0:
+                raise ScenarioError(source, f"{where}.{end}_date", f"{date} is before market.start_date "
+                                                                    f"({market['start_date']})")
+            item[f"{end}_day"] = day
+        if item["to_day"] is not None and item["to_day"] < item["from_day"]:
+            raise ScenarioError(source, f"{where}.to_day", f"must be >= from_day ({item['from_day']})")
+        out.append(item)
+    return out
+
+
+def _budget_by_day(budget_cny_per_day: float, schedule: list[dict], days: int) -> np.ndarray:
+    """The daily budget of each day of the run: the last schedule range containing the day, else
+    ``budget_cny_per_day``."""
+    budget = np.full(days, float(budget_cny_per_day))
+    for item in schedule:
+        end = days if item["to_day"] is None else min(days, item["to_day"] + 1)
+        budget[item["from_day"]:end] = item["budget_cny_per_day"]
+    return budget
+
+
 @register_policy("paid_acquisition")
 class PaidAcquisition(Policy):
     """Ads on one public channel: budget -> impressions -> awareness (saturating), cost booked.
 
-    Impressions per channel member f = budget / cpm * 1000 / channel size; the awareness
+    The budget of day d is that of the last ``schedule`` range containing d, else
+    ``budget_cny_per_day`` ("double the budget from week 14": ``schedule: [{from_day: 91,
+    budget_cny_per_day: 2000}]``). Impressions per channel member f = budget / cpm * 1000 /
+    channel size; the awareness
     hazard for the unaware is max_awareness_per_day * (1 - exp(-awareness_per_impression * f
     / max_awareness_per_day)): linear at low spend, saturating at high spend. The same ads
     nudge aware customers to interest (``behavior.ad_interest_ratio``). Aware customers on
@@ -63,8 +117,10 @@ class PaidAcquisition(Policy):
     params = {
         "channel": Param("douyin", "public channel the ads run on (a key of market.channels)", "", str,
                          basis="structural"),
-        "budget_cny_per_day": Param(2000.0, "ad budget, spent in full each active day", "CNY per day", low=0.0,
-                                    basis="business"),
+        "budget_cny_per_day": Param(2000.0, "ad budget, spent in full each active day no schedule range covers",
+                                    "CNY per day", low=0.0, basis="business"),
+        "schedule": Param([], "budget by day (or date) ranges: a list of {from_day, to_day, budget_cny_per_day}; "
+                              "a later range wins where ranges overlap", "", list, basis="business"),
         "cpm_cny": Param(40.0, "cost per thousand impressions", "CNY", low=1e-6, basis="business"),
         "awareness_per_impression": Param(0.01, "chance one impression makes an unaware person aware", "probability", low=0.0, high=1.0,
                                           basis="assumption", plausible=(0.002, 0.03),
@@ -90,18 +146,21 @@ class PaidAcquisition(Policy):
     @classmethod
     def check(cls, params, source, path, market):
         cls.check_channel(params["channel"], source, f"{path}.channel", market)
+        params["schedule"] = _resolve_schedule(params["schedule"], source, f"{path}.schedule", market)
 
     def init(self):
         self.c = self.sim.channels.index(self.p["channel"])
         self.impressions = 0.0
+        self.budget = _budget_by_day(self.p["budget_cny_per_day"], self.p["schedule"], self.sim.days)
 
     def act(self, day):
         p, sim = self.p, self.sim
-        self.impressions = p["budget_cny_per_day"] / p["cpm_cny"] * 1000.0
+        budget = float(self.budget[day])
+        self.impressions = budget / p["cpm_cny"] * 1000.0
         _buy_reach(sim, self.c, self.impressions, p["awareness_per_impression"], p["max_awareness_per_day"])
         _open_routes(sim.today, self.c, p["pond_entry_per_day"], p["pond_entry_on_purchase"], p["cost_per_pond_member_cny"],
                      p["pond_entry_min_orders"])
-        sim.ledger.post(day, "ad_spend", p["budget_cny_per_day"], source=self.name, channel=p["channel"])
+        sim.ledger.post(day, "ad_spend", budget, source=self.name, channel=p["channel"])
 
     def record(self, day):
         return {"impressions": self.impressions if self.active(day) else 0.0}
@@ -131,17 +190,10 @@ ROUTE_PARAMS = {
                         basis="business"),
 }
 
-SCHEDULE_PARAMS = {
-    "from_day": Param(0, "first day of the range", "day", int, low=0, basis="business"),
-    "to_day": Param(None, "last day of the range (null: to the end of the run)", "day", int, low=0, nullable=True,
-                    basis="business"),
-    "budget_cny_per_day": Param(0.0, "daily budget within the range", "CNY per day", low=0.0, basis="business"),
-}
-
 MIX_CHANNEL_PARAMS = {
     "budget_cny_per_day": Param(0.0, "daily budget on days no schedule range covers", "CNY per day", low=0.0,
                                 basis="business"),
-    "schedule": Param([], "budget by day ranges: a list of {from_day, to_day, budget_cny_per_day}; "
+    "schedule": Param([], "budget by day (or date) ranges: a list of {from_day, to_day, budget_cny_per_day}; "
                           "a later range wins where ranges overlap", "", list, basis="business"),
     "total_budget_cny": Param(None, "instead of daily budgets: this total over the policy's active days, spread by "
                                     "the flighting pattern", "CNY", low=0.0, nullable=True, basis="business"),
@@ -208,14 +260,10 @@ class AcquisitionMix(Policy):
             key = f"{path}.channels.{name}"
             cls.check_channel(str(name), source, key, market)
             spec = resolve(MIX_CHANNEL_PARAMS, spec, source, key)
-            spec["schedule"] = [_resolve_item(SCHEDULE_PARAMS, item, source, f"{key}.schedule[{i}]")
-                                for i, item in enumerate(spec["schedule"])]
+            spec["schedule"] = _resolve_schedule(spec["schedule"], source, f"{key}.schedule", market)
             if spec["total_budget_cny"] is not None and (spec["schedule"] or spec["budget_cny_per_day"]):
                 raise ScenarioError(source, f"{key}.total_budget_cny", "give either total_budget_cny (with flighting) "
                                                                        "or budget_cny_per_day/schedule, not both")
-            for i, item in enumerate(spec["schedule"]):
-                if item["to_day"] is not None and item["to_day"] < item["from_day"]:
-                    raise ScenarioError(source, f"{key}.schedule[{i}].to_day", f"must be >= from_day ({item['from_day']})")
             spec["pond_routes"] = [_resolve_item(ROUTE_PARAMS, item, source, f"{key}.pond_routes[{i}]")
                                    for i, item in enumerate(spec["pond_routes"])]
             out[str(name)] = spec
@@ -227,10 +275,7 @@ class AcquisitionMix(Policy):
         # budget per channel and day, computed once (the schedule is static)
         self.budget = np.zeros((len(self.specs), sim.days))
         for k, (_c, _name, spec) in enumerate(self.specs):
-            self.budget[k, :] = spec["budget_cny_per_day"]
-            for item in spec["schedule"]:
-                end = sim.days if item["to_day"] is None else min(sim.days, item["to_day"] + 1)
-                self.budget[k, item["from_day"]:end] = item["budget_cny_per_day"]
+            self.budget[k, :] = _budget_by_day(spec["budget_cny_per_day"], spec["schedule"], sim.days)
             if spec["total_budget_cny"] is not None:
                 self.budget[k, :] = spec["total_budget_cny"] * self._flighting(spec)
         self.impressions = np.zeros(len(self.specs))

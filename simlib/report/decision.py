@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..errors import UserError
 from . import diff as diff_mod
+from .arms import describe_arms, format_described, settings_frame
 from .costs import cost_breakdown, format_breakdown
 from .inputs import ReportInputs, from_experiment, from_folder
 from .text import format_comparison, format_uncertainty
@@ -44,6 +45,7 @@ class Decision:
         have = all(a in inputs.scenarios for a in self.arms)
         self.diffs = diff_mod.arm_diffs(inputs.scenarios, inputs.reference) if have and len(self.arms) > 1 else {}
         self.warnings = diff_mod.warnings(self.diffs) if not inputs.model else []
+        self.described = describe_arms(self.diffs, inputs.scenarios, inputs.reference) if self.diffs else {}
         self.flip = None            # (parameter, difference table) when a one-parameter sweep ran
         self.robust = self._robust()    # experiment.robust.RobustVerdict when a robust stage ran
         self._verdict: Verdict | None = None
@@ -100,6 +102,12 @@ class Decision:
         return self.table.loc[self.table["share_param"].notna(), cols].reset_index(drop=True)
 
     @property
+    def arm_settings(self) -> pd.DataFrame:
+        """What each arm does: one row per arm and setting it changes against the reference (a
+        policy it adds with every one of its settings), values in their declared units."""
+        return settings_frame(self.described)
+
+    @property
     def best(self) -> str | None:
         return self._verdict.best if self._verdict else None
 
@@ -122,7 +130,8 @@ class Decision:
             parts += ["Where the money goes (mean per run, CNY)", format_breakdown(self.costs), ""]
         if self.diffs:
             parts += ["What each arm changes against the reference",
-                      diff_mod.format_diffs(self.diffs, self.reference), ""]
+                      format_described(self.described, self.reference)]
+            parts += [f"warning: {w}" for w in diff_mod.warnings(self.diffs)] + [""]
         return "\n".join(parts).rstrip() + "\n"
 
     def __str__(self) -> str:

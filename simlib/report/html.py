@@ -17,7 +17,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from . import figures
-from .diff import ABSENT
 from .units import fmt_metric, metric_label, metric_name, nice_number, param_label
 
 STYLE = """
@@ -249,35 +248,29 @@ def _optimum_table(opt, levers, scenario, labels=None) -> str:
 
 
 def _diffs(decision) -> str:
-    rows = []
-    for arm, changes in decision.diffs.items():
-        scenario = decision.inputs.scenarios.get(arm)
-        rows.append(f"<p><b>{html.escape(arm)}</b> against {html.escape(decision.reference)}: "
-                    + (f"{len(changes)} setting(s) differ.</p>" if changes else "identical.</p>"))
-        if not changes:
+    """Each arm in full: every setting it changes against the reference, a policy it adds with
+    every one of its settings, nested values (rungs, catalogue, tiers) one per line."""
+    e, rows = html.escape, []
+    for arm, settings in decision.described.items():
+        count = sum(not s.heading for s in settings)
+        rows.append(f"<p><b>{e(arm)}</b> against {e(decision.reference)}: "
+                    + (f"{count} setting(s) differ.</p>" if settings else "identical.</p>"))
+        if not settings:
             continue
-        rows.append("<table><tr><th>setting</th><th>key</th><th>reference</th><th>this arm</th></tr>")
-        for c in changes:
-            name = _change_name(c, scenario)
-            flag = "" if c.is_strategy else " <span class=\"bad\">(not a policy)</span>"
-            rows.append(f"<tr><td>{html.escape(name)}{flag}</td><td><code>{html.escape(c.key)}</code></td>"
-                        f"<td>{html.escape(_value(c.old))}</td><td>{html.escape(_value(c.new))}</td></tr>")
-        rows.append("</table>")
+        rows.append("<div class=\"scroll\"><table class=\"settings\"><tr><th>setting</th><th>reference</th>"
+                    "<th>this arm</th></tr>")
+        for s in settings:
+            flag = "" if s.is_strategy else " <span class=\"bad\">(not a policy)</span>"
+            if s.heading:
+                rows.append(f"<tr class=\"policy\"><td colspan=\"3\"><code>{e(s.key)}</code>: "
+                            f"{e(s.value[0] if s.value != ['(none)'] else s.reference[0])}</td></tr>")
+                continue
+            meaning = f"<br><span class=\"small\">{e(s.meaning)}</span>" if s.meaning else ""
+            rows.append(f"<tr><td><code>{e(s.key)}</code>{flag}{meaning}</td>"
+                        f"<td>{'<br>'.join(e(v) for v in s.reference)}</td>"
+                        f"<td>{'<br>'.join(e(v) for v in s.value)}</td></tr>")
+        rows.append("</table></div>")
     return "\n".join(rows)
-
-
-def _change_name(change, scenario) -> str:
-    parts = change.key.split(".")
-    if parts[0] == "policies" and len(parts) == 2:
-        policy = change.new if change.new is not ABSENT else change.old
-        kind = policy.get("type", "") if isinstance(policy, dict) else ""
-        return f"policy {parts[1]} ({kind.replace('_', ' ')})" if kind else f"policy {parts[1]}"
-    return param_label(change.key, scenario)
-
-
-def _value(v) -> str:
-    from .diff import _show
-    return _show(v) if v is not ABSENT else "(none)"
 
 
 def _notes(decision) -> str:
