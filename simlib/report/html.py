@@ -51,6 +51,7 @@ code{background:#f4f4f4;padding:0 3px;overflow-wrap:anywhere}
 table.outcomes{table-layout:fixed;width:100%}table.outcomes th:first-child{width:19%}
 table.outcomes td.num{white-space:normal}
 table.settings{width:100%}table.settings td{overflow-wrap:anywhere}
+table.costs td:first-child,table.costs th:first-child{min-width:7.5em}
 @media (max-width:640px){
 body{margin:12px auto;padding:0 10px}h1{font-size:21px}h2{font-size:17px}
 .verdict{font-size:16px;padding:10px 12px}table{font-size:13px}th,td{padding:4px 6px}
