@@ -72,7 +72,7 @@ def costs_by_arm(breakdown: pd.DataFrame, arms, reference: str):
 
 
 def cumulative_profit(daily: pd.DataFrame, arms, reference: str, quantiles=(0.05, 0.5, 0.95)):
-    """Cumulative gross profit minus marketing cost by day (left) and each arm's paired
+    """Cumulative net profit by day (left) and each arm's paired
     difference to the reference (right, its own scale): median and band over replications."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(11.5, 4.2))
     colors = _arm_colors(arms)
@@ -81,7 +81,9 @@ def cumulative_profit(daily: pd.DataFrame, arms, reference: str, quantiles=(0.05
         d = daily[daily["arm"] == arm]
         if d.empty:
             continue
-        net = d.assign(net=d["gross_profit_cny"] - d["marketing_cost_cny"])
+        # net profit day by day (the points owed accrue as earned), so the curves end at the verdict's
+        # figure; runs stored before that column existed show gross profit minus marketing cost
+        net = d.assign(net=d["net_profit_cny"] if "net_profit_cny" in d else d["gross_profit_cny"] - d["marketing_cost_cny"])
         paths[arm] = net.pivot_table(index="day", columns="replication", values="net").cumsum()
     band = f"median and {quantiles[0]:.0%} to {quantiles[-1]:.0%} band"
     for arm, wide in paths.items():

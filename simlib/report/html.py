@@ -84,10 +84,10 @@ def render(decision) -> str:
     if len(daily) and {"gross_profit_cny", "marketing_cost_cny"} <= set(daily.columns):
         parts.append("<h2>Profit over time</h2>")
         parts.append(_figure(figures.cumulative_profit(daily, decision.arms, decision.reference),
-                             "Left: cumulative gross profit minus marketing cost per arm. Right: each arm's "
+                             "Left: cumulative net profit per arm (gross profit minus every marketing cost "
+                             "and the points owed, which accrue as they are earned). Right: each arm's "
                              "lead over the reference on the same replications, on its own scale. Bands hold "
-                             "90% of the replications. The points liability is booked on the last day, so "
-                             "an arm with a points programme ends its net profit below its last point here."))
+                             "90% of the replications."))
     parts += _analyses(decision)
     if decision.diffs:
         parts.append("<h2>What each arm changes</h2>")
