@@ -10,8 +10,9 @@ import pandas as pd
 from .params import Param
 
 ECONOMICS_PARAMS = {
-    "cogs_share": Param(0.45, "cost of goods as a share of list value", "share", low=0.0, high=1.0),
-    "clv_horizon_days": Param(365, "horizon of customer lifetime value after a first purchase", "days", int, low=1),
+    "cogs_share": Param(0.45, "cost of goods as a share of list value", "share", low=0.0, high=1.0, basis="business"),
+    "clv_horizon_days": Param(365, "horizon of customer lifetime value after a first purchase", "days", int, low=1,
+                              basis="business"),
 }
 
 # account -> kind. Gross profit = gmv - cogs - discount; marketing cost = every marketing_* kind;

@@ -12,7 +12,11 @@ Definitions (units in the names):
 - cost_ACCOUNT_cny = each marketing account on its own (the cost breakdown);
   discount_member_price_cny = discounts of policies that declare them member prices
   (``Policy.discount_is_member_price``), discount_coupons_cny = every other discount
-- roi = (gross_profit_cny - marketing_cost_cny) / marketing_cost_cny  (net return per yuan)
+- strategy_cost_cny = what the strategy costs: every yuan it gives or spends = discount_cny
+  (coupons and member prices) + marketing_cost_cny (ads, pond acquisition, gifts, points redeemed,
+  red packets, staff, content, events, referral rewards) + points_liability_cny (points owed);
+  net_profit_cny = gmv_cny - cogs_cny - strategy_cost_cny
+- roi = net_profit_cny / strategy_cost_cny  (net return per yuan the strategy costs)
 - roas = gmv_cny / marketing_cost_cny
 - cac_cny = acquisition cost (ads, pond acquisition, referral rewards) / new buyers
 - clv_cny = mean gross profit of a new buyer in the clv_window_days after the first order:
@@ -45,7 +49,7 @@ def summarize(sim) -> dict:
     acquisition = ledger.total(kind="marketing_acquisition")
     marketing = ledger.total(kind="marketing")
     liability = ledger.total(kind="liability")
-    gross = ledger.gross_profit()
+    gross, net = ledger.gross_profit(), ledger.net_profit()
     member_price = sum(ledger.total("discount", source=p.name) for p in sim.policies if p.discount_is_member_price)
     run_orders = pop.orders - pop.initial_orders
     buyers = run_orders > 0
@@ -74,8 +78,9 @@ def summarize(sim) -> dict:
         "acquisition_cost_cny": acquisition,
         "marketing_cost_cny": marketing,
         "points_liability_cny": liability,
-        "net_profit_cny": ledger.net_profit(),
-        "roi": _ratio(gross - marketing, marketing),
+        "net_profit_cny": net,
+        "strategy_cost_cny": discount + marketing + liability,
+        "roi": _ratio(net, discount + marketing + liability),
         "roas": _ratio(gmv, marketing),
         "cac_cny": _ratio(acquisition, n_new * weight),
         "clv_cny": float(pop.margin_clv_cny[new_buyers].astype(np.float64).mean()) if n_new else float("nan"),
