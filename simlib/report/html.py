@@ -238,7 +238,9 @@ def over_time_section(decision, words) -> str:
     daily = inputs.daily
     if not len(daily) or not {"gross_profit_cny", "marketing_cost_cny"} <= set(daily.columns):
         return ""
-    booked_at_end = "points_liability_cny" not in daily.columns and len(inputs.runs) \
+    # runs record each day's net profit with the points owed accrued as earned; older stored runs
+    # book the liability at the end
+    booked_at_end = not {"points_liability_cny", "net_profit_cny"} & set(daily.columns) and len(inputs.runs) \
         and inputs.runs.get("points_liability_cny", np.zeros(1)).abs().max() > 0
     caption = ("Left (or above): cumulative net profit per arm. Right (or below): each arm's lead over the "
                "reference on the same replications, on its own scale. Bands hold 90% of the replications. "
