@@ -366,6 +366,18 @@ SECTIONS = [
 def _setup(inputs, words) -> str:
     s = inputs.settings
     bits = []
+    if words.zh:
+        if inputs.runs is not None and len(inputs.runs):
+            bits.append(f"每个方案重复 {s['replications']} 次，" + words("common random numbers" if inputs.crn
+                                                                   else "independent random numbers"))
+        if s.get("users"):
+            bits.append(f"{int(s['users']):,} 名模拟客户")
+        if s.get("days"):
+            bits.append(f"{int(s['days']):,} 天")
+        bits.append(f"随机种子 {s['seed']}")
+        if len(inputs.arms) > 1:
+            bits.append(f"参照：{words.arm(inputs.reference)}")
+        return "；".join(bits) + "。"
     if inputs.runs is not None and len(inputs.runs):
         bits.append(f"{s['replications']} {words('replications per arm')}, "
                     + words("common random numbers" if inputs.crn else "independent random numbers"))
@@ -376,7 +388,7 @@ def _setup(inputs, words) -> str:
     bits.append(f"{words('seed')} {s['seed']}")
     if len(inputs.arms) > 1:
         bits.append(f"{words('reference: ')}{words.arm(inputs.reference)}")
-    return ("；" if words.zh else "; ").join(bits) + ("。" if words.zh else ".")
+    return "; ".join(bits) + "."
 
 
 def _pct(confidence) -> str:
