@@ -154,9 +154,11 @@ def test_the_command_fits_and_writes_the_logs_own_totals(folder, capsys, monkeyp
 
 def test_the_default_fit_is_what_the_offer_acts_through():
     offers = {"coupon": {"policies": {"cp": {"type": "percentage_coupon"}, "g": {"type": "member_gift"}}}}
-    assert default_fit(offers) == ["behavior.discount_effect", "policies.g.reciprocity_effect"]
+    assert default_fit(offers) == ["behavior.discount_effect", "behavior.content_effect",
+                                   "policies.g.reciprocity_effect"]
     with pytest.raises(simlib.UserError, match="name them with --fit"):
-        default_fit({"a": {"policies": {"x": {"type": "staff_chats"}}}})
+        default_fit({"a": {"policies": {"x": {"type": "festival_calendar"}}}})
+    assert default_fit({"a": {"policies": {"x": {"type": "staff_chats"}}}}) == ["behavior.chat_effect"]
 
 
 def test_everyone_in_the_test_includes_the_lost():

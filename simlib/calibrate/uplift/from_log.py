@@ -17,9 +17,10 @@ arm, the log what each of them bought. No hand-made results file.
   assigned customer, whatever their arm, is simulated in every arm (same customers, same seed):
   the simulated relative uplift is the offer's effect on the test's population, which the
   data's CUPED-adjusted uplift estimates.
-- **What is fitted**: ``fit`` names any numeric scenario keys; by default the effects the
-  offer's policy types declare they act through (a class attribute ``acts_through``), else
-  ``DEFAULT_FIT`` by type (a coupon or a red packet: ``behavior.discount_effect``).
+- **What is fitted**: ``fit`` names any numeric scenario keys; by default, for each sender, the
+  first effect its type declares it acts through (``Policy.acts_through``) other than the message
+  load, with the sender's own lift (``OWN_EFFECTS``); ``DEFAULT_FIT`` for a type that declares
+  nothing. A coupon or a red packet: ``behavior.discount_effect``.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ DEFAULT_FIT = {
     "member_gift": ("policies.{name}.reciprocity_effect",),
     "content_broadcast": ("policies.{name}.purchase_effect",),
 }
+# a sender's own lift on purchases, fitted beside the behaviour effect it acts through
+OWN_EFFECTS = {"member_gift": ("policies.{name}.reciprocity_effect",),
+               "content_broadcast": ("policies.{name}.purchase_effect",)}
 MAX_WINDOW_DAYS = 366
 MAX_PRE_DAYS = 730
 OFFER_SECTIONS = ("name", "description", "extends", "policies", "behavior", "economics")
@@ -233,17 +237,20 @@ def arm_scenario(control, offer: dict, assignment_path: Path, ids_arm: str | Non
 
 
 def default_fit(offers: dict) -> list[str]:
-    """The effects the offers act through: each sender's class ``acts_through`` if declared, else
-    ``DEFAULT_FIT`` by type (``{name}`` is the policy's name)."""
-    from simlib.policies.base import policy_types
+    """What to fit by default: for each sender of the offers, the first behaviour effect its type
+    declares it acts through (``Policy.acts_through``) other than the message load (unsubscribing,
+    fatigue: an order log says little of them), with the policy's own lift (``OWN_EFFECTS``); a
+    type declaring nothing falls back on ``DEFAULT_FIT``. ``{name}`` is the policy's name."""
+    from simlib.policies.base import MESSAGE_EFFECTS, policy_types
     types = policy_types()
     keys = []
     for offer in offers.values():
         for name, cfg in offer["policies"].items():
             kind = cfg.get("type") if isinstance(cfg, dict) else None
             cls = types.get(kind)
-            declared = getattr(cls, "acts_through", None) if cls is not None else None
-            for key in (declared or DEFAULT_FIT.get(kind, ())):
+            declared = [k for k in getattr(cls, "acts_through", ()) if k not in MESSAGE_EFFECTS]
+            chosen = ([f"behavior.{declared[0]}"] if declared else list(DEFAULT_FIT.get(kind, ())))
+            for key in chosen + list(OWN_EFFECTS.get(kind, ())):
                 key = key.format(name=name)
                 if key not in keys:
                     keys.append(key)
