@@ -110,6 +110,8 @@ def test_the_effects_come_from_the_policies_the_arms_differ_by():
     for key in rb.MARKET_WIDE:
         assert f"behavior.{key}" in effects
     assert {"behavior.unsubscribe_per_message", "behavior.fatigue_effect"} <= set(effects)   # the ladder's messages
+    assert effects["behavior.discount_effect"].arms == ("pond", "coupon_ladder", "points_program")   # the market's
+    assert (effects["behavior.discount_effect"].low, effects["behavior.discount_effect"].high) == (2.0, 7.0)
     assert effects["policies.points.goal_effect"].arms == ("points_program",)
     assert (effects["policies.points.goal_effect"].low, effects["policies.points.goal_effect"].high) == (0.1, 0.6)
     assert "policies.points.redeem_per_day" in effects
@@ -122,12 +124,10 @@ def test_the_effects_come_from_the_policies_the_arms_differ_by():
 def test_every_declared_acts_through_names_a_behaviour_effect_with_a_range():
     from simlib.behavior import BEHAVIOR_PARAMS
     from simlib.policies.base import policy_types
-    pending = {"discount_effect", "topup_value_share", "reference_price_adaptation", "reference_price_memory_days",
-               "reference_price_loss_ratio"}   # the promotion response, classified once issue 16 lands
     for name, cls in policy_types().items():
         for key in cls.acts_through:
             assert key in BEHAVIOR_PARAMS, (name, key)
-            assert BEHAVIOR_PARAMS[key].plausible is not None or key in pending, (name, key)
+            assert BEHAVIOR_PARAMS[key].plausible is not None, (name, key)
 
 
 def test_a_robust_comparison_runs_every_arm_at_every_set_on_shared_seeds(tmp_path):

@@ -105,13 +105,22 @@ def prim_box(X: np.ndarray, y: np.ndarray, keys: list, alpha: float = 0.1, min_s
 def explained_share(x: np.ndarray, d: np.ndarray) -> float:
     """Share of the variation of ``d`` across the sets that ``x`` alone explains: adjusted r^2 of a
     cubic in x (a first-order index that needs no extra runs)."""
+    return explanation(x, d)[0]
+
+
+def explanation(x: np.ndarray, d: np.ndarray) -> tuple[float, float]:
+    """(explained share, p-value of the F test that the cubic in x explains nothing). With a few
+    dozen sets and many effects a noise effect reaches a visible share by chance; the p-value
+    tells it apart."""
+    from scipy import stats
     n = len(x)
     if n < 6 or np.std(d) == 0 or np.std(x) == 0:
-        return 0.0
+        return 0.0, 1.0
     z = (x - x.mean()) / x.std()
     A = np.column_stack([np.ones(n), z, z ** 2, z ** 3])
     coef, *_ = np.linalg.lstsq(A, d, rcond=None)
     ss_res = float(((d - A @ coef) ** 2).sum())
     ss_tot = float(((d - d.mean()) ** 2).sum())
     r2 = 1 - ss_res / ss_tot
-    return float(np.clip(1 - (1 - r2) * (n - 1) / (n - 4), 0.0, 1.0))
+    f = (r2 / 3) / max((1 - r2) / (n - 4), 1e-300)
+    return float(np.clip(1 - (1 - r2) * (n - 1) / (n - 4), 0.0, 1.0)), float(stats.f.sf(f, 3, n - 4))

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .discovery import best_split, explained_share, prim_box
+from .discovery import best_split, explanation, prim_box
 from .errors import ExperimentError
 
 # behaviour effects that scale what every strategy's extra orders are worth: the ceiling on any
@@ -397,10 +397,12 @@ def _effects_table(effects, X, keys, means, ranking, sign, head: PairVerdict | N
     d = sign * (means[ranking[0]] - means[ranking[1]]).to_numpy(float) if len(ranking) > 1 else None
     for e in effects:
         row = {"key": e.key, "effect": e.name, "basis": e.basis, "range": e.range_text, "source": e.source,
-               "explains": float("nan"), "sorts": float("nan"), "threshold": float("nan")}
+               "explains": float("nan"), "significant": False, "sorts": float("nan"), "threshold": float("nan")}
         if e.key in keys and d is not None:
             x = X[:, keys.index(e.key)]
-            row["explains"] = explained_share(x, d)
+            row["explains"], p = explanation(x, d)
+            # Bonferroni over the effects drawn: a share is read only when chance is unlikely to give it
+            row["significant"] = bool(p < 0.05 / max(len(effects), 1))
             if head is not None and head.flips:
                 s = best_split(x, d > 0, d)
                 if s is not None:
@@ -410,5 +412,6 @@ def _effects_table(effects, X, keys, means, ranking, sign, head: PairVerdict | N
         rows.append(row)
     t = pd.DataFrame(rows)
     if len(t):
-        t = t.sort_values(["sorts", "explains"], ascending=False, na_position="last", kind="stable")
+        t["rank"] = np.where(t["significant"], t["explains"], -1.0)
+        t = t.sort_values(["sorts", "rank"], ascending=False, na_position="last", kind="stable").drop(columns="rank")
     return t.reset_index(drop=True)

@@ -90,7 +90,7 @@ def rests_on(rv) -> dict:
     effects = []
     for _, r in t.iterrows():
         effects.append({"effect": r["effect"], "key": r["key"], "basis": r["basis"], "range": r["range"],
-                        "explains": None if not np.isfinite(r["explains"]) else float(r["explains"]),
+                        "explains": float(r["explains"]) if r["significant"] and np.isfinite(r["explains"]) else None,
                         "sorts": None if not np.isfinite(r["sorts"]) else float(r["sorts"]),
                         "threshold": None if not np.isfinite(r["threshold"]) else float(r["threshold"]),
                         "source": r["source"]})
@@ -117,9 +117,9 @@ def format_rests_on(data: dict) -> str:
                      f"{_explains(e['sorts']):>7}")
     if data["not_shown"]:
         lines.append(f"  ... and {data['not_shown']} more that explain less")
-    lines.append("  explains = share of the variation of the margin across the sets this effect alone accounts for; "
-                 "sorts = share of the flips its best threshold puts on the right side. Sources: the parameter "
-                 "reference (docs/parameters.md).")
+    lines.append("  explains = share of the variation of the margin across the sets this effect alone accounts for "
+                 "(blank: not told apart from chance at this size); sorts = share of the flips its best threshold "
+                 "puts on the right side. Sources: the parameter reference (docs/parameters.md).")
     return "\n".join(lines)
 
 
@@ -140,5 +140,6 @@ def render_rests_on(data: dict) -> str:
             f"<div style=\"overflow-x:auto\"><table><tr><th>effect</th><th>basis</th><th>plausible range</th>"
             f"<th>explains</th><th>sorts</th><th>source</th></tr>{rows}</table></div>{more}"
             f"<p class=\"small\">Explains: the share of the variation of {e(a)} − {e(b)} across the assumption "
-            f"sets that this effect alone accounts for. Sorts: the share of the sets where the ranking flips "
+            f"sets that this effect alone accounts for (blank where chance could give it at this size). Sorts: "
+            f"the share of the sets where the ranking flips "
             f"that its best threshold puts on the right side. Basis and source: the parameter reference.</p>")
