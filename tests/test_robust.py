@@ -173,3 +173,35 @@ def test_the_command_line_prints_what_the_answer_rests_on(capsys):
     assert main(["compare", "pond", "points_program", "--robust-reps", "2", "--no-progress"]) == 2
     assert "only with --robust" in capsys.readouterr().err
     assert main(["compare", "pond", "points_program", "--robust", "2", "--no-progress"]) == 2
+
+
+def coin_market(params, seed, arm):
+    """Profit that does not depend on any effect: a coin flip per set decides which arm leads."""
+    lead = np.random.default_rng([seed, 7]).normal(0.0, 100.0)
+    return {"profit": lead if arm == "a" else 0.0}
+
+
+def tie_market(params, seed, arm):
+    """Both arms earn the same at every set (a policy that never acts)."""
+    return {"profit": 10.0 * params["x"]}
+
+
+def test_a_flip_no_effect_explains_is_not_pinned_on_one():
+    exp = Experiment.from_dict({"name": "coin", "arms": {"a": {}, "b": {}}, "seed": 1, "outcomes": {"profit": "maximize"},
+                                "robust": {"points": 64, "over": {f"x{i}": {"low": 0, "high": 1} for i in range(8)}}},
+                               model=coin_market)
+    verdict = exp.robust().verdict
+    pair = verdict.pairs[0]
+    assert pair.flips and not pair.rule["significant"]
+    assert "no single effect sorts the sets better than chance" in verdict.text()
+    assert not verdict.table["sorts_significant"].any() and not verdict.table["significant"].any()
+
+
+def test_arms_that_earn_the_same_tie_rather_than_lose():
+    exp = Experiment.from_dict({"name": "tie", "arms": {"a": {}, "b": {}}, "seed": 1, "outcomes": {"profit": "maximize"},
+                                "robust": {"points": 8, "over": {"x": {"low": 0, "high": 1}}}}, model=tie_market)
+    verdict = exp.robust().verdict
+    pair = verdict.pairs[0]
+    assert (pair.wins, pair.losses, pair.ties) == (0, 0, 8) and not pair.flips
+    assert list(verdict.rankings["ranking"]) == ["a = b"] and verdict.holds() == 0.0
+    assert "the two earn exactly the same at 8" in verdict.text()

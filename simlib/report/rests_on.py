@@ -35,19 +35,23 @@ def pair_sentence(rv, pv) -> str:
     text = f"{pv.first} beats {pv.second} at {_pct(pv.share)} of {pv.points} assumption sets"
     if pv.close:
         text += f" ({pv.close} of them too close to call)"
+    if pv.ties:
+        text += f"; the two earn exactly the same at {pv.ties}"
     if not pv.flips:
         if pv.losses:
-            text += (f"; the other {pv.losses} are too few or too close to place a flip"
-                     if pv.losses > pv.close_losses else f"; at the other {pv.losses} the gap is within the noise")
+            text += (f"; {pv.second} is ahead at {pv.losses}, too few or too close to place a flip"
+                     if pv.clear_losses else f"; {pv.second} is ahead at {pv.losses}, each within the noise")
         return text
     r = pv.rule
-    if r is not None:
-        name = _name_of(rv, r["key"])
-        side = ">" if r["wins_above"] else "<"
-        text += (f"; it turns on {name}: {pv.first} wins where {name} {side} {r['threshold']:.3g} "
-                 f"(this threshold alone sorts {r['correct']} of {pv.points} sets)")
+    if r is None or not r["significant"]:
+        return text + (f"; {pv.second} wins the other {pv.losses}, and no single effect sorts the sets better than "
+                       f"chance at {pv.points} of them")
+    name = _name_of(rv, r["key"])
+    side = ">" if r["wins_above"] else "<"
+    text += (f"; it turns on {name}: {pv.first} wins where {name} {side} {r['threshold']:.3g} "
+             f"(this threshold alone sorts {r['correct']} of {pv.points} sets)")
     box = pv.box
-    if box is not None and (r is None or r["accuracy"] < 0.9):
+    if box is not None and r["accuracy"] < 0.9:
         limits = " and ".join(_limit_text(_name_of(rv, k), lo, hi) for k, (lo, hi) in box["limits"].items())
         text += (f"; {box['winner']} wins mostly where {limits} ({box['hits']} of the {box['sets']} sets there, "
                  f"{_pct(box['coverage'])} of its wins)")
@@ -71,14 +75,19 @@ def verdict_text(rv) -> str:
 
 
 def headline(rv) -> str:
-    """One sentence for the verdict line: the headline pair and the ranking's share."""
+    """One sentence for the verdict line: the top pair, the whole ranking's share and where the
+    first pair that flips turns."""
     if not rv.pairs:
         return ""
     pv = rv.pairs[0]
-    text = pair_sentence(rv, pv)
-    text = "Robust: " + text
+    text = "Robust: " + pair_sentence(rv, pv)
     if len(rv.ranking) > 2:
         text += f"; the whole ranking {' > '.join(rv.ranking)} holds at {_pct(rv.holds())}"
+        flip = next((p for p in rv.pairs[1:] if p.flips and p.rule and p.rule["significant"]), None)
+        if flip is not None:
+            r = flip.rule
+            text += (f"; {flip.first} against {flip.second} turns on {_name_of(rv, r['key'])} "
+                     f"({flip.first} ahead where it is {'above' if r['wins_above'] else 'below'} {r['threshold']:.3g})")
     return text + "."
 
 
@@ -91,12 +100,11 @@ def rests_on(rv) -> dict:
     for _, r in t.iterrows():
         effects.append({"effect": r["effect"], "key": r["key"], "basis": r["basis"], "range": r["range"],
                         "explains": float(r["explains"]) if r["significant"] and np.isfinite(r["explains"]) else None,
-                        "sorts": None if not np.isfinite(r["sorts"]) else float(r["sorts"]),
+                        "sorts": float(r["sorts"]) if r["sorts_significant"] and np.isfinite(r["sorts"]) else None,
                         "threshold": None if not np.isfinite(r["threshold"]) else float(r["threshold"]),
                         "source": r["source"]})
-    head = rv.pairs[0] if rv.pairs else None
     return {"title": "What this answer rests on", "summary": verdict_text(rv),
-            "pair": (head.first, head.second) if head else None, "effects": effects,
+            "pair": tuple(rv.focus) or None, "effects": effects,
             "not_shown": max(0, len(rv.table) - MAX_EFFECTS_SHOWN),
             "flip": [pair_sentence(rv, pv) for pv in rv.pairs if pv.flips]}
 
@@ -117,9 +125,9 @@ def format_rests_on(data: dict) -> str:
                      f"{_explains(e['sorts']):>7}")
     if data["not_shown"]:
         lines.append(f"  ... and {data['not_shown']} more that explain less")
-    lines.append("  explains = share of the variation of the margin across the sets this effect alone accounts for "
-                 "(blank: not told apart from chance at this size); sorts = share of the flips its best threshold "
-                 "puts on the right side. Sources: the parameter reference (docs/parameters.md).")
+    lines.append("  explains = share of the variation of the margin across the sets this effect alone accounts for; "
+                 "sorts = share of the flips its best threshold puts on the right side (blank: not told apart from "
+                 "chance at this size). Sources: the parameter reference (docs/parameters.md).")
     return "\n".join(lines)
 
 
@@ -140,6 +148,6 @@ def render_rests_on(data: dict) -> str:
             f"<div style=\"overflow-x:auto\"><table><tr><th>effect</th><th>basis</th><th>plausible range</th>"
             f"<th>explains</th><th>sorts</th><th>source</th></tr>{rows}</table></div>{more}"
             f"<p class=\"small\">Explains: the share of the variation of {e(a)} − {e(b)} across the assumption "
-            f"sets that this effect alone accounts for (blank where chance could give it at this size). Sorts: "
-            f"the share of the sets where the ranking flips "
-            f"that its best threshold puts on the right side. Basis and source: the parameter reference.</p>")
+            f"sets that this effect alone accounts for. Sorts: the share of the sets where the ranking flips "
+            f"that its best threshold puts on the right side. A blank: not told apart from chance at this size. "
+            f"Basis and source: the parameter reference.</p>")
