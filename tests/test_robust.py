@@ -205,3 +205,18 @@ def test_arms_that_earn_the_same_tie_rather_than_lose():
     assert (pair.wins, pair.losses, pair.ties) == (0, 0, 8) and not pair.flips
     assert list(verdict.rankings["ranking"]) == ["a = b"] and verdict.holds() == 0.0
     assert "the two earn exactly the same at 8" in verdict.text()
+
+
+def test_an_experiment_file_runs_its_robust_stage_and_reports_it(tmp_path, capsys):
+    from simlib.cli.main import main
+    spec = tmp_path / "lvp.yaml"
+    spec.write_text("name: lvp\nbase: pond\nusers: 300\ndays: 20\nseed: 2\nreplications: 2\n"
+                    "arms: {pond: {}, points: {scenario: points_program}}\noutcomes: {net_profit_cny: maximize}\n"
+                    "robust: {points: 4}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["experiment", str(spec), "--out", str(out), "--workers", "1", "--no-progress", "--no-plots"]) == 0
+    printed = capsys.readouterr().out
+    assert "Across 4 assumption sets" in printed and "Robust: " in printed
+    assert "What this answer rests on" in (out / "report.html").read_text(encoding="utf-8")
+    assert main(["experiment", str(spec), "--out", str(out), "--only", "robust", "--workers", "1",
+                 "--no-progress", "--no-plots"]) == 0      # resumed: every run is already stored

@@ -39,8 +39,9 @@ def pair_sentence(rv, pv) -> str:
         text += f"; the two earn exactly the same at {pv.ties}"
     if not pv.flips:
         if pv.losses:
-            text += (f"; {pv.second} is ahead at {pv.losses}, too few or too close to place a flip"
-                     if pv.clear_losses else f"; {pv.second} is ahead at {pv.losses}, each within the noise")
+            sets = f"{pv.losses} set{'s' if pv.losses != 1 else ''}"
+            text += (f"; {pv.second} is ahead at {sets}, too few or too close to place a flip"
+                     if pv.clear_losses else f"; {pv.second} is ahead at {sets}, within the noise")
         return text
     r = pv.rule
     if r is None or not r["significant"]:
