@@ -12,13 +12,13 @@ import datetime as dt
 import numpy as np
 from scipy import special
 
+from .days import NEVER
 from .errors import ScenarioError, short_repr
 from .params import Param, check_keys, resolve
 from .rng import Keyed
 
 STAGES = ("unaware", "aware", "interested", "purchased", "loyal", "dormant", "lost")
 UNAWARE, AWARE, INTERESTED, PURCHASED, LOYAL, DORMANT, LOST = range(7)
-NEVER = np.int16(-32768)  # "no such day" in int16 day arrays
 
 MARKET_PARAMS = {
     "users": Param(10_000, "potential customers in the market (N), fixed for the run",

@@ -16,13 +16,13 @@ def test_a_shallow_and_the_stock_ladder_read_differently():
     shallow = simlib.load_scenario("coupon_ladder").override({"policies.ladder.down_off_shares": [0.05, 0.15, 0.25]})
     described = _described({"pond": "pond", "stock": "coupon_ladder", "shallow": shallow})
     text = format_described(described, "pond")
-    assert "down_off_shares = 15 % -> 57 % -> 72 %" in text
-    assert "down_off_shares = 5 % -> 15 % -> 25 %" in text
-    assert "up_off_shares = 57 % -> 42 % -> 5 %" in text          # every setting of an added policy
+    assert "down_off_shares = 15 % → 57 % → 72 %" in text
+    assert "down_off_shares = 5 % → 15 % → 25 %" in text
+    assert "up_off_shares = 57 % → 42 % → 5 %" in text          # every setting of an added policy
     assert "idle_days = 30 days" in text
     frame = settings_frame(described)
     rungs = frame.set_index(["arm", "key"]).loc[("shallow", "policies.ladder.down_off_shares"), "value"]
-    assert rungs == "5 % -> 15 % -> 25 %"
+    assert rungs == "5 % → 15 % → 25 %"
 
 
 def test_a_changed_key_shows_both_values_in_its_unit():
@@ -49,5 +49,5 @@ def test_values_print_in_the_declared_unit():
     assert lookup("policies.ladder.valid_days", {"policies": {"ladder": {"type": "coupon_ladder"}}}).unit == "days"
     assert show(0.3, lookup("behavior.discount_effect", None)) == ["0.3 (log-multiplier)"]
     assert show([0.15, 0.57], lookup("policies.l.down_off_shares", {"policies": {"l": {"type": "coupon_ladder"}}})) \
-        == ["15 % -> 57 %"]
+        == ["15 % → 57 %"]
     assert show(None) == ["none"] and show(True) == ["yes"]

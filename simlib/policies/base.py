@@ -115,6 +115,9 @@ class Policy:
     type_name: ClassVar[str] = ""
     params: ClassVar[dict[str, Param]] = {}
     acts_through: ClassVar[tuple] = ()   # behaviour effects its inputs act through (see above)
+    # the discounts this policy posts are member prices (a standing price for members), not
+    # coupons: the summary splits discount_member_price_cny from discount_coupons_cny by it
+    discount_is_member_price: ClassVar[bool] = False
 
     def __init__(self, name: str, params: dict, sim):
         self.name = name

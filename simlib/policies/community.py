@@ -194,7 +194,8 @@ class CommunityGroups(Policy):
         a_heard = a * listening
         # group chatter: useful content, belonging and a light load (members chose the group)
         units = a_heard * f32(p["content_units_at_full_activity"])
-        useful = units * (f32(p["content_quality"]) * self._affinity)
+        usefulness = sim.behavior.usefulness(p["content_quality"], self._affinity)
+        useful = units * usefulness
         t = sim.today
         t.touch("useful")[m] += useful
         t.touch("belonging")[m] = np.maximum(t.belonging[m], a_heard)
@@ -203,7 +204,7 @@ class CommunityGroups(Policy):
         weigh = (p["complaint_effect"] * complaining).astype(f32)
         t.touch("purchase_boost")[m] += (proof[g] * self._susceptibility - weigh[g]) * listening
         tire = (p["complaint_load"] * complaining).astype(f32)
-        chatter = f32(p["chatter_load_share"]) * (units - f32(sim.behavior.p["useful_relief"]) * useful)
+        chatter = f32(p["chatter_load_share"]) * sim.behavior.message_load(units, usefulness)
         t.touch("load")[m] += chatter + tire[g] * listening
         self._spread(day, m, g, a, complaining)
         if self.staff is not None:

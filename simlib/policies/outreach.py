@@ -108,7 +108,6 @@ class StaffChats(Policy):
         self.capacity_per_staff = max(int(round(p["chats_per_staff_per_day"] / sim.pop.weight)), 1) \
             if p["chats_per_staff_per_day"] else 0
         self._counts = dict.fromkeys(("tasks_queued", "chats_served", "tasks_dropped", "chat_orders"), 0)
-        self._counts["chat_gmv_cny"] = 0.0
         self.totals = {k: 0.0 for k in self._counts}
 
     # --- what other policies call ----------------------------------------------------------
@@ -240,14 +239,14 @@ class StaffChats(Policy):
         since = day - self.last_chat_day[idx].astype(np.int32)
         hit = since <= self.p["attribution_days"]
         self._counts["chat_orders"] = int(np.count_nonzero(hit))
-        self._counts["chat_gmv_cny"] = float(amount[hit].sum()) * self.sim.pop.weight   # CNY of the real market
+        self.sim.ledger.post(day, "chat_gmv", float(amount[hit].sum()), source=self.name, per_customer=True)
 
     def record(self, day):
         c = self._counts if self.active(day) else dict.fromkeys(self._counts, 0)
         capacity = self.p["staff_members"] * self.capacity_per_staff
         return {"tasks_queued": c["tasks_queued"], "chats_served": c["chats_served"],
                 "tasks_dropped": c["tasks_dropped"], "chat_orders": c["chat_orders"],
-                "chat_gmv_cny": c["chat_gmv_cny"],
+                "chat_gmv_cny": self.sim.ledger.total("chat_gmv", day=day, source=self.name),
                 "staff_utilisation": c["chats_served"] / capacity if capacity else 0.0}
 
     def finalize(self):
@@ -255,7 +254,7 @@ class StaffChats(Policy):
         return {f"{self.name}.chats_served": int(t["chats_served"]),
                 f"{self.name}.tasks_dropped": int(t["tasks_dropped"]),
                 f"{self.name}.chat_orders": int(t["chat_orders"]),
-                f"{self.name}.chat_gmv_cny": float(t["chat_gmv_cny"]),
+                f"{self.name}.chat_gmv_cny": self.sim.ledger.total("chat_gmv", source=self.name),
                 f"{self.name}.staff_cost_cny": self.sim.ledger.total("staff", source=self.name)}
 
 

@@ -128,7 +128,7 @@ def show(value, param=None, name: str = "") -> list[str]:
         if not shown:
             return ["none"]
         ordered = param is not None and "in order" in param.doc
-        return [(" -> " if ordered else ", ").join(shown)]
+        return [(" → " if ordered else ", ").join(shown)]
     if isinstance(value, dict):
         if not value:
             return ["none"]
