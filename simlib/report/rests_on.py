@@ -11,6 +11,7 @@ import html
 
 import numpy as np
 
+from ..experiment.robust import RULE_HOLDS
 from .units import metric_name
 
 MAX_EFFECTS_SHOWN = 8
@@ -52,7 +53,7 @@ def pair_sentence(rv, pv) -> str:
     text += (f"; it turns on {name}: {pv.first} wins where {name} {side} {r['threshold']:.3g} "
              f"(this threshold alone sorts {r['correct']} of {pv.points} sets)")
     box = pv.box
-    if box is not None and r["accuracy"] < 0.9:
+    if box is not None and r["accuracy"] < RULE_HOLDS:
         limits = " and ".join(_limit_text(_name_of(rv, k), lo, hi) for k, (lo, hi) in box["limits"].items())
         text += (f"; {box['winner']} wins mostly where {limits} ({box['hits']} of the {box['sets']} sets there, "
                  f"{_pct(box['coverage'])} of its wins)")
