@@ -149,6 +149,12 @@ def test_a_robust_comparison_runs_every_arm_at_every_set_on_shared_seeds(tmp_pat
     assert "What this answer rests on" in html and "goal_effect" in html
     again = simlib.load_decision(str(out))
     assert again.robust.text() == d.robust.text()
+    from simlib.report.lang import Words
+    from simlib.report.rests_on import render_rests_on
+    zh = render_rests_on(section, Words("zh"))
+    assert "这个结论依赖什么" in zh and "What this answer rests on" not in zh
+    pair = d.robust.pairs[0]
+    assert f"在 {100 * pair.share:.0f} % 的假设组（共 4 组）中胜过" in zh
 
 
 def test_a_model_function_needs_the_ranges_to_draw():
