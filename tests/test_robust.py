@@ -226,3 +226,13 @@ def test_an_experiment_file_runs_its_robust_stage_and_reports_it(tmp_path, capsy
     assert "What this answer rests on" in (out / "report.html").read_text(encoding="utf-8")
     assert main(["experiment", str(spec), "--out", str(out), "--only", "robust", "--workers", "1",
                  "--no-progress", "--no-plots"]) == 0      # resumed: every run is already stored
+
+
+def test_a_fitted_effect_is_drawn_from_its_posterior_in_a_robust_comparison():
+    d = simlib.compare(["pond", "coupon_ladder"], reps=2, users=200, days=20, seed=3, robust=8,
+                       uncertain={"parameters": {"behavior.discount_effect": {"estimate": 5.0, "std_error": 0.2}}})
+    effect = next(e for e in d.robust.effects if e.key == "behavior.discount_effect")
+    assert effect.basis == "fitted" and effect.mean == 5.0
+    drawn = d.robust.design["behavior.discount_effect"]
+    assert drawn.between(4.0, 6.0).all() and drawn.std() < 0.4      # not its plausible range 2-7
+    assert "fitted ones from their posterior" in d.robust.text()
