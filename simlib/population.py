@@ -374,13 +374,11 @@ class Population:
     # --- who is who -----------------------------------------------------------------------
     @property
     def customer_id(self) -> np.ndarray:
-        """Each simulated customer's id as text: a twin's are its log's customer ids, any other
-        market's the customer's number, "0" to "N-1" (one replication's block; the same for
-        every replication of a batch)."""
-        ids = getattr(self, "_customer_ids", None)
-        if ids is None:
-            ids = np.arange(self.block).astype(str)
-        return ids if self.reps == 1 else np.tile(ids, self.reps)
+        """Each simulated customer's id as text, one per customer of a replication's block (the
+        same customers in every replication of a batch): a base seated from a customer file (a
+        twin) carries the team's ids, any other market numbers its customers "0" to "N-1"."""
+        ids = getattr(self, "_customer_id", None)
+        return np.arange(self.block).astype(str) if ids is None else ids
 
     @customer_id.setter
     def customer_id(self, ids) -> None:
@@ -389,13 +387,13 @@ class Population:
             raise ValueError(f"customer_id: {ids.shape} ids for {self.block} customers")
         if np.unique(ids).size != ids.size:
             raise ValueError("customer_id: ids must be unique")
-        self._customer_ids = ids
+        self._customer_id = ids
         self._id_lookup = None
 
     def index_of(self, ids) -> np.ndarray:
         """Each id's customer number within one replication (-1 for an id that is no customer)."""
         query = np.asarray(ids).astype(str)
-        own = getattr(self, "_customer_ids", None)
+        own = getattr(self, "_customer_id", None)
         if own is None:    # ids are the numbers themselves, written plainly ("7", not "07" or "7.0")
             out = np.full(query.size, -1, np.int64)
             plain = np.char.isdigit(query) & ((np.char.str_len(query) == 1) | ~np.char.startswith(query, "0"))
@@ -416,7 +414,7 @@ class Population:
 
     def describe_ids(self) -> str:
         """What this market's customer ids are, for a message about ids that are not among them."""
-        if getattr(self, "_customer_ids", None) is None:
+        if getattr(self, "_customer_id", None) is None:
             return (f"this market's customers are numbered 0 to {self.block - 1:,} (a twin built from an order log "
                     "by simlib twin carries the log's customer ids)")
         return f"this market's {self.block:,} customers carry the ids of the log it was built from"
@@ -454,7 +452,7 @@ class PopulationView(Population):
         self.rep_edges = np.array([0, self.n])
         self.stage_counts = whole.stage_counts[r:r + 1]      # a view: the step keeps it up to date
         self.buyers_by_channel = whole.buyers_by_channel[r:r + 1]
-        self._customer_ids = getattr(whole, "_customer_ids", None)    # one block's ids
+        self._customer_id = getattr(whole, "_customer_id", None)    # one block's ids
         self._id_lookup = getattr(whole, "_id_lookup", None)
         from .coupons import CouponsView
         self.coupons = CouponsView(whole.coupons, lo, hi)
