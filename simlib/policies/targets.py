@@ -82,14 +82,20 @@ def anchor_paths(data: dict, folder: Path, source: str) -> None:
 
 
 def portable(data: dict, folder: Path) -> dict:
-    """Resolved scenario data to save in ``folder``: every target file copied into
-    ``folder/targets/`` and named relative to it, so the saved scenario runs again from there."""
+    """Resolved scenario data to save in ``folder``: the files it names copied there and named
+    relative to it (a seated base's customer file, ``market.customers``, as ``customers.csv``; every
+    target file in ``targets/``), so the saved scenario runs again from that folder."""
+    out = dict(data)
+    customers = (data.get("market") or {}).get("customers")
+    if customers:
+        shutil.copyfile(customers, folder / "customers.csv")
+        out["market"] = {**data["market"], "customers": "customers.csv"}
     policies = data.get("policies") or {}
     named = {n: c for n, c in policies.items() if isinstance(c, dict) and isinstance(c.get("target"), dict)
              and c["target"].get("file")}
     if not named:
-        return data
-    out = {**data, "policies": dict(policies)}
+        return out
+    out["policies"] = dict(policies)
     (folder / TARGETS_FOLDER).mkdir(parents=True, exist_ok=True)
     for name, cfg in named.items():
         copy = Path(TARGETS_FOLDER) / f"{name}.csv"
