@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from .ledger import ACCOUNTS
-from .population import LOST, NEVER, STAGES
+from .population import LOST, STAGES
 
 MARKETING_ACCOUNTS = [a for a, kind in ACCOUNTS.items() if kind.startswith("marketing")]
 MEMBER_PRICE_POLICY_TYPES = ("member_tiers",)  # their discounts are member prices, not coupons
@@ -49,7 +49,7 @@ def summarize(sim) -> dict:
                        if p.type_name in MEMBER_PRICE_POLICY_TYPES)
     run_orders = pop.orders - pop.initial_orders
     buyers = run_orders > 0
-    new_buyers = pop.first_purchase_day != NEVER
+    new_buyers = pop.first_purchase_day >= 0     # first order inside the run (a seated base has negative days)
     existing = pop.initial_orders > 0
     ever = pop.orders > 0
     lost = pop.stage == LOST

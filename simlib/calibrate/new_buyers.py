@@ -31,6 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from simlib.calibrate.processes.base import Histories, maximise
+from simlib.calibrate.processes.intervals import interval_rows
 from simlib.calibrate.transactions import repeat_gaps
 
 NEW_BUYER_PROCESSES = ("bgnbd", "mbgnbd", "cnbd")
@@ -90,6 +91,8 @@ class NewBuyerClock:
     p_value: float
     log_likelihood: float       # of the process with the period (with the purchase-time factor)
     fitted: bool = True
+    profile: object = None      # profile likelihood where log_cov leaves boost or days out (processes.intervals)
+    profile_offset: int = 0     # position of boost among the profile's parameters
 
     def tau(self, first_days, elapsed) -> np.ndarray:
         """Operational days from each first purchase to ``elapsed`` days after it."""
@@ -100,11 +103,10 @@ class NewBuyerClock:
         return TenureDesign.of(customers, occasions, end_day).histories(self.boost, self.days)
 
     def table(self, level: float = 0.95) -> pd.DataFrame:
-        z = stats.norm.ppf(0.5 + level / 2)
-        values = np.array([self.boost, self.days])
-        se = np.sqrt(np.clip(np.diag(self.log_cov), 0, None)) if np.all(np.isfinite(self.log_cov)) else np.full(2, np.nan)
-        return pd.DataFrame({"estimate": values, "std_error": values * se, "lower": values * np.exp(-z * se),
-                             "upper": values * np.exp(z * se)}, index=list(ENGINE_KEYS))
+        rows = interval_rows(list(ENGINE_KEYS), [self.boost, self.days], self.log_cov, self.profile,
+                             self.profile_offset, level)
+        return pd.DataFrame.from_dict(rows, orient="index",
+                                      columns=["estimate", "std_error", "lower", "upper", "interval"])
 
     def add_to(self, fragment: dict) -> dict:
         fragment["behavior"]["new_buyer_boost"] = float(f"{self.boost:.4g}")
@@ -139,4 +141,5 @@ def fit_new_buyer_period(process, design: TenureDesign, k: int, start_params, pl
     boost, days = np.exp(found.log_params[n_params:])
     ratio = max(2.0 * (found.log_likelihood - plain_log_likelihood), 0.0)
     return NewBuyerClock(float(boost), float(days), found.log_cov[n_params:, n_params:], ratio,
-                         float(stats.chi2.sf(ratio, 2)), found.log_likelihood)
+                         float(stats.chi2.sf(ratio, 2)), found.log_likelihood, profile=found.profile,
+                         profile_offset=n_params)

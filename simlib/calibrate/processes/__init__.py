@@ -96,7 +96,8 @@ class Process:
             starting = [np.exp(found.log_params)] + module.starts(h)
         k, found = best
         return ProcessFit(self.name, dict(zip(self.param_names, map(float, np.exp(found.log_params)))),
-                          found.log_cov, found.log_likelihood, int(h.x.size), found.converged, found.message, k)
+                          found.log_cov, found.log_likelihood, int(h.x.size), found.converged, found.message, k,
+                          profile=found.profile)
 
     def _maximum(self, pooled, counts, k, starting=None):
         module = _pareto if self.time_based_dropout else _erlang

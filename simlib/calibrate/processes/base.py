@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
+
+from simlib.calibrate.processes.intervals import (ProfileLikelihood, information_block, interval_rows,
+                                                  inverse_row)
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ class MaximumLikelihood:
     log_likelihood: float
     converged: bool
     message: str
+    profile: object = None     # intervals.ProfileLikelihood for the parameters log_cov leaves out
 
 
 def maximise(negll, starts, bounds) -> MaximumLikelihood:
@@ -98,18 +102,18 @@ def maximise(negll, starts, bounds) -> MaximumLikelihood:
             break
     res = best
     theta = np.clip(res.x, [lo for lo, _ in bounds], [hi for _, hi in bounds])
-    try:
-        log_cov = np.linalg.inv(numeric_hessian(safe, theta))
-        if np.any(np.diag(log_cov) <= 0) or not np.all(np.isfinite(log_cov)):
-            raise np.linalg.LinAlgError
-        singular = False
-    except np.linalg.LinAlgError:
-        log_cov = np.full((len(theta), len(theta)), np.nan)
-        singular = True
-    at_bound = any(abs(v - lo) < 1e-3 or abs(v - hi) < 1e-3 for v, (lo, hi) in zip(theta, bounds))
-    message = ("parameter at the edge of its search range: not identified by these data" if at_bound
-               else "the information matrix is singular: some parameter is not identified" if singular else "")
-    return MaximumLikelihood(theta, log_cov, float(-safe(theta)), not (at_bound or singular), message)
+    hess = numeric_hessian(safe, theta)
+    edge = np.array([abs(v - lo) < 1e-3 or abs(v - hi) < 1e-3 for v, (lo, hi) in zip(theta, bounds)])
+    log_cov, free = information_block(hess, ~edge)
+    profile = None
+    if not free.all():
+        reasons = {i: "at the edge of its search range" if edge[i] else "along a flat ridge of the likelihood"
+                   for i in np.flatnonzero(~free)}
+        profile = ProfileLikelihood(safe, theta, list(bounds), reasons)
+    message = ("a parameter at the edge of its search range: the log does not pin it down (its interval is a "
+               "profile likelihood)" if edge.any() else "some parameter is not pinned down by the log (the "
+               "likelihood is flat along a ridge; its interval is a profile likelihood)" if not free.all() else "")
+    return MaximumLikelihood(theta, log_cov, float(-safe(theta)), bool(free.all()), message, profile)
 
 
 @dataclass
@@ -126,6 +130,7 @@ class ProcessFit:
     message: str = ""
     regularity: int = 1                      # Erlang k of the inter-purchase times
     extra: dict = field(default_factory=dict)
+    profile: object = None                   # intervals.ProfileLikelihood where log_cov leaves a parameter out
 
     def __getattr__(self, name):
         params = self.__dict__.get("params", {})
@@ -164,19 +169,15 @@ class ProcessFit:
         return np.asarray(values, float)[inverse.ravel()].reshape(columns[0].shape)
 
     def table(self, level: float = 0.95) -> pd.DataFrame:
-        """Estimates, standard errors and Wald intervals formed on the log scale (positive).
+        """Estimates, standard errors and intervals: Wald, formed on the log scale (positive),
+        where the information matrix pins a parameter down, else profile likelihood or "not
+        identified" (column ``interval`` says which; simlib.calibrate.processes.intervals).
 
         Rows: every parameter, plus scale = 1/alpha (the engine's Gamma scale, per day) and,
         for Pareto/NBD, lifetime_scale = 1/beta."""
-        z = stats.norm.ppf(0.5 + level / 2)
-        se_log = np.sqrt(np.clip(np.diag(self.log_cov), 0, 1e4))  # beyond: not identified anyway
-        rows = {}
-        for (name, value), s in zip(self.params.items(), se_log):
-            rows[name] = (value, value * s, value * np.exp(-z * s), value * np.exp(z * s))
-        names = list(self.params)
+        rows = interval_rows(list(self.params), list(self.params.values()), self.log_cov, self.profile, 0, level)
         for source, alias in (("alpha", "scale"), ("beta", "lifetime_scale")):
             if source in self.params:
-                s = se_log[names.index(source)]
-                v = 1.0 / self.params[source]
-                rows[alias] = (v, v * s, v * np.exp(-z * s), v * np.exp(z * s))
-        return pd.DataFrame.from_dict(rows, orient="index", columns=["estimate", "std_error", "lower", "upper"])
+                rows[alias] = inverse_row(rows[source])
+        return pd.DataFrame.from_dict(rows, orient="index",
+                                      columns=["estimate", "std_error", "lower", "upper", "interval"])

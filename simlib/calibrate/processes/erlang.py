@@ -68,6 +68,19 @@ def _future_counts(a, b_post, shape, rate, t_star, k, offset):
     return np.sum(survive * reach, axis=1)
 
 
+def phase_weights(params, h: Histories, k: int) -> np.ndarray:
+    """Posterior probabilities (customers x k) of the phases j < k of the next gap already done
+    by T, given alive: proportional to (k u)^j / j! Gamma(r+kx+j) / (alpha+kT)^j, u = T - t_x."""
+    r, alpha = params[0], params[1]
+    shape0 = r + k * h.x
+    j = np.arange(k)[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_w = (j * np.log(k * (h.T - h.t_x))[:, None] - special.gammaln(j + 1)
+                 + special.gammaln(shape0[:, None] + j) - j * np.log(alpha + k * h.T)[:, None])
+    log_w[:, 0] = special.gammaln(shape0)
+    return np.exp(log_w - special.logsumexp(log_w, axis=1, keepdims=True))
+
+
 def conditional_expected(params, h: Histories, t_star, k: int = 1, first: int = 1):
     """E[repeat purchases in (T, T + t_star] | history]: P(alive) times the expectation over
     the phases j < k already done since the last purchase (posterior weight
@@ -77,12 +90,7 @@ def conditional_expected(params, h: Histories, t_star, k: int = 1, first: int = 
     t_star = np.broadcast_to(np.asarray(t_star, float), h.x.shape)
     shape0 = r + k * h.x
     rate = alpha + k * h.T
-    j = np.arange(k)[None, :]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_w = (j * np.log(k * (h.T - h.t_x))[:, None] - special.gammaln(j + 1)
-                 + special.gammaln(shape0[:, None] + j) - j * np.log(rate)[:, None])
-    log_w[:, 0] = special.gammaln(shape0)
-    w = np.exp(log_w - special.logsumexp(log_w, axis=1, keepdims=True))
+    w = phase_weights(params, h, k)
     total = np.zeros(h.x.shape)
     for phase in range(k):
         total += w[:, phase] * _future_counts(a, b + h.x + first, shape0 + phase, rate, t_star, k,
