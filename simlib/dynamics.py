@@ -47,6 +47,9 @@ class PopulationStep:
             hazard = np.repeat(base.astype(np.float32), sizes)
             if (wom > 0).any():
                 hazard += np.repeat(wom.astype(np.float32), sizes) * pop.social_susceptibility
+            ads = beh.uneven_ads()
+            if ads is not None:   # uneven exposure to ads (behavior.ad_exposure_cv)
+                hazard += np.repeat(ads.astype(np.float32), sizes) * pop.ad_exposure
             if extra is not None:
                 hazard += extra
             np.subtract(pop.stage_clock, hazard, out=pop.stage_clock, where=unaware)

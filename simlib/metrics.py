@@ -10,7 +10,11 @@ Definitions (units in the names):
   - liability)
 - cost_ACCOUNT_cny = each marketing account on its own (the cost breakdown);
   discount_member_price_cny = member-tier prices, discount_coupons_cny = every other discount
-- roi = (gross_profit_cny - marketing_cost_cny) / marketing_cost_cny  (net return per yuan)
+- strategy_cost_cny = what the strategy costs: every yuan it gives or spends = discount_cny
+  (coupons and member prices) + marketing_cost_cny (ads, pond acquisition, gifts, points redeemed,
+  red packets, staff, content, events, referral rewards) + points_liability_cny (points owed);
+  net_profit_cny = gmv_cny - cogs_cny - strategy_cost_cny
+- roi = net_profit_cny / strategy_cost_cny  (net return per yuan the strategy costs)
 - roas = gmv_cny / marketing_cost_cny
 - cac_cny = acquisition cost (ads, pond acquisition, referral rewards) / new buyers
 - clv_cny = mean gross profit of a new buyer in the clv_window_days after the first order:
@@ -75,7 +79,8 @@ def summarize(sim) -> dict:
         "marketing_cost_cny": marketing,
         "points_liability_cny": liability,
         "net_profit_cny": gross - marketing - liability,
-        "roi": _ratio(gross - marketing, marketing),
+        "strategy_cost_cny": discount + marketing + liability,
+        "roi": _ratio(gross - marketing - liability, discount + marketing + liability),
         "roas": _ratio(gmv, marketing),
         "cac_cny": _ratio(acquisition, n_new * weight),
         "clv_cny": float(pop.margin_clv_cny[new_buyers].astype(np.float64).mean()) if n_new else float("nan"),

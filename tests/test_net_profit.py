@@ -48,6 +48,19 @@ def test_cost_breakdown_adds_up_to_the_totals(saved):
     assert s["discount_member_price_cny"] + s["discount_coupons_cny"] == pytest.approx(s["discount_cny"], rel=1e-12)
 
 
+def test_what_the_strategy_costs_is_every_yuan_given_or_spent(saved):
+    """Discounts (coupons and member prices), every marketing account and the points owed: the
+    cost a strategist asks about; net profit is the margin at list price less it, ROI its return."""
+    res, folder = saved
+    s = res.summary
+    ledger = pd.read_csv(folder / "ledger.csv")
+    given_or_spent = ledger.loc[~ledger["account"].isin(["gmv", "cogs"]), "amount_cny"].sum()
+    assert s["strategy_cost_cny"] == pytest.approx(given_or_spent, rel=1e-12)
+    assert s["strategy_cost_cny"] > s["marketing_cost_cny"] + s["points_liability_cny"]   # discounts are in it
+    assert s["net_profit_cny"] == pytest.approx(s["gmv_cny"] - s["cogs_cny"] - s["strategy_cost_cny"], rel=1e-12)
+    assert s["roi"] == pytest.approx(s["net_profit_cny"] / s["strategy_cost_cny"], rel=1e-12)
+
+
 def test_points_liability_is_outstanding_points_times_the_catalogue_value(saved):
     res, folder = saved
     daily = pd.read_csv(folder / "daily.csv")

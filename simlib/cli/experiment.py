@@ -23,6 +23,8 @@ def _add_execution(p: argparse.ArgumentParser) -> None:
                    help="Dask scheduler address (tcp://host:8786), or 'local' for a local cluster")
     p.add_argument("--out", "-o", default=None, help="experiment folder (results, inputs, resume)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--lang", choices=["en", "zh"], default="en",
+                   help="language of report.html: en (default) or zh (Chinese: verdict, headings, labels, costs)")
 
 
 def register(subparsers) -> None:
@@ -163,7 +165,7 @@ def _compare(args) -> int:
         exp = compare_experiment([args.base, *args.arms], out=args.out, **kw)
         res = exp.compare()
         if args.out:
-            path, decision = write_report(args.out)
+            path, decision = write_report(args.out, lang=args.lang)
         else:
             decision = Decision(from_experiment(exp, res))
         print(decision.text(), flush=True)
@@ -226,7 +228,7 @@ def _experiment(args) -> int:
     if not args.no_plots:
         _plots(results, spec, out)
     from simlib.report import write_report
-    path, decision = write_report(out)
+    path, decision = write_report(out, lang=args.lang)
     if decision.outcome:
         print(f"Verdict: {decision.verdict}")
     print(f"results in {out}; the report to forward: {path}", flush=True)

@@ -22,7 +22,7 @@ KNOWN_DIRECTIONS = {
     "purchases": "maximize", "buyers": "maximize", "repeat_buyers": "maximize",
     "repurchase_rate": "maximize", "clv_cny": "maximize", "pond_size": "maximize",
     "in_pond": "maximize", "loyal": "maximize",
-    "marketing_cost_cny": "minimize", "cac_cny": "minimize", "churn_rate": "minimize",
+    "marketing_cost_cny": "minimize", "strategy_cost_cny": "minimize", "cac_cny": "minimize", "churn_rate": "minimize",
     "messages_sent": "minimize", "unsubscribes": "minimize", "discount_cny": "minimize",
     "ad_spend_cny": "minimize", "staff_cost_cny": "minimize", "lost": "minimize",
     "revenue_cny": "maximize", "cogs_cny": "minimize", "acquisition_cost_cny": "minimize",
@@ -31,7 +31,7 @@ KNOWN_DIRECTIONS = {
     "loyal_end": "maximize", "lost_end": "minimize", "dormant_end": "minimize",
 }
 DEFAULT_OUTCOMES = ["net_profit_cny", "gross_profit_cny", "gmv_cny", "roi", "repurchase_rate",
-                    "churn_rate", "marketing_cost_cny"]   # net profit first: the decision
+                    "churn_rate", "strategy_cost_cny"]   # net profit first: the decision; then what it costs
 
 # Bounds that keep a hostile or mistyped file from planning more than a machine can hold:
 # a Run is ~1 kB in memory, and 100,000 runs of a 20k-customer year are ~40 CPU-hours.

@@ -17,10 +17,11 @@ from ..params import Param, resolve
 _REGISTRY: dict[str, type["Policy"]] = {}
 
 COMMON_PARAMS = {
-    "type": Param("", "the policy type", "", str),
-    "enabled": Param(True, "switch the policy off without deleting it", "", bool),
-    "start_day": Param(0, "first day the policy acts", "day", int, low=0),
-    "end_day": Param(None, "last day the policy acts (null: to the end of the run)", "day", int, low=0, nullable=True),
+    "type": Param("", "the policy type", "", str, basis="structural"),
+    "enabled": Param(True, "switch the policy off without deleting it", "", bool, basis="structural"),
+    "start_day": Param(0, "first day the policy acts", "day", int, low=0, basis="business"),
+    "end_day": Param(None, "last day the policy acts (null: to the end of the run)", "day", int, low=0, nullable=True,
+                     basis="business"),
 }
 
 

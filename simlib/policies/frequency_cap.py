@@ -21,7 +21,7 @@ class FrequencyCap(Policy):
 
     params = {
         "max_messages_per_week": Param(3, "messages one customer may receive from the brand per calendar week",
-                                       "messages per week", int, low=0, high=1000),
+                                       "messages per week", int, low=0, high=1000, basis="business"),
     }
 
     @classmethod

@@ -38,7 +38,7 @@ def audience(sim, name: str) -> np.ndarray:
 
 def _audience_param(default="pond"):
     return Param(default, "who receives it: pond members, or those of them who never bought / bought / are dormant",
-                 "", str, choices=AUDIENCES)
+                 "", str, choices=AUDIENCES, basis="structural")
 
 
 def _check_shares(values, source, key, allow_empty=False):
@@ -150,13 +150,15 @@ class FlatCoupon(CouponPolicy):
     """
 
     params = {
-        "every_days": Param(30, "days between coupon drops", "days", int, low=1),
-        "off_share": Param(0.1, "share of the order value taken off", "share", low=0.0, high=1.0),
-        "off_cny": Param(0.0, "fixed amount taken off", "CNY", low=0.0),
-        "min_spend_cny": Param(0.0, "order value needed to use the coupon", "CNY", low=0.0),
-        "valid_days": Param(7, "days the coupon can be used, from the day it is given", "days", int, low=1),
+        "every_days": Param(30, "days between coupon drops", "days", int, low=1, basis="business"),
+        "off_share": Param(0.1, "share of the order value taken off", "share", low=0.0, high=1.0, basis="business"),
+        "off_cny": Param(0.0, "fixed amount taken off", "CNY", low=0.0, basis="business"),
+        "min_spend_cny": Param(0.0, "order value needed to use the coupon", "CNY", low=0.0, basis="business"),
+        "valid_days": Param(7, "days the coupon can be used, from the day it is given", "days", int, low=1,
+                            basis="business"),
         "audience": _audience_param(),
-        "message_quality": Param(0.0, "usefulness of the message announcing it (0 hard ad)", "0-1", low=0.0, high=1.0),
+        "message_quality": Param(0.0, "usefulness of the message announcing it (0 hard ad)", "0-1", low=0.0, high=1.0,
+                                 basis="business"),
     }
 
     def act(self, day):
@@ -174,9 +176,10 @@ class ThresholdCoupon(FlatCoupon):
     redeem it."""
 
     params = {**FlatCoupon.params,
-              "off_share": Param(0.0, "share of the order value taken off", "share", low=0.0, high=1.0),
-              "off_cny": Param(3.0, "fixed amount taken off", "CNY", low=0.0),
-              "min_spend_cny": Param(99.0, "order value needed to use the coupon", "CNY", low=0.0)}
+              "off_share": Param(0.0, "share of the order value taken off", "share", low=0.0, high=1.0,
+                                 basis="business"),
+              "off_cny": Param(3.0, "fixed amount taken off", "CNY", low=0.0, basis="business"),
+              "min_spend_cny": Param(99.0, "order value needed to use the coupon", "CNY", low=0.0, basis="business")}
 
 
 @register_policy("percentage_coupon")
@@ -184,7 +187,8 @@ class PercentageCoupon(FlatCoupon):
     """A percentage coupon ("20 % off"): ``flat_coupon`` with a share of the order taken off."""
 
     params = {**FlatCoupon.params,
-              "off_share": Param(0.2, "share of the order value taken off", "share", low=0.0, high=1.0)}
+              "off_share": Param(0.2, "share of the order value taken off", "share", low=0.0, high=1.0,
+                                 basis="business")}
 
 
 @register_policy("coupon_ladder")
@@ -201,14 +205,17 @@ class CouponLadder(CouponPolicy):
 
     params = {
         "idle_days": Param(30, "days in the pond without a purchase before the first step down", "days", int, low=1,
-                           high=3650),
+                           high=3650, basis="business"),
         "step_days": Param(7, "days without a purchase between one step down and the next", "days", int, low=1,
-                           high=3650),
-        "down_off_shares": Param([0.15, 0.57, 0.72], "discount of each step down, in order", "share", list),
-        "up_off_shares": Param([0.57, 0.42, 0.05], "discount of the coupon after each purchase, in order", "share", list),
-        "valid_days": Param(7, "days each coupon can be used", "days", int, low=1),
-        "min_spend_cny": Param(0.0, "order value needed to use a ladder coupon", "CNY", low=0.0),
-        "message_quality": Param(0.0, "usefulness of the message announcing a coupon (0 hard ad)", "0-1", low=0.0, high=1.0),
+                           high=3650, basis="business"),
+        "down_off_shares": Param([0.15, 0.57, 0.72], "discount of each step down, in order", "share", list,
+                                 basis="business"),
+        "up_off_shares": Param([0.57, 0.42, 0.05], "discount of the coupon after each purchase, in order", "share", list,
+                               basis="business"),
+        "valid_days": Param(7, "days each coupon can be used", "days", int, low=1, basis="business"),
+        "min_spend_cny": Param(0.0, "order value needed to use a ladder coupon", "CNY", low=0.0, basis="business"),
+        "message_quality": Param(0.0, "usefulness of the message announcing a coupon (0 hard ad)", "0-1", low=0.0, high=1.0,
+                                 basis="business"),
     }
 
     @classmethod
@@ -287,10 +294,13 @@ class CouponLadder(CouponPolicy):
 
 
 GIFT_SCHEMA = {
-    "name": Param(None, "name of the gift", "", str),
-    "points": Param(None, "points it costs", "points", low=1e-9),
-    "cost_cny": Param(None, "what the brand pays for it", "CNY", low=0.0),
-    "appeal": Param(None, "how much customers want it (1 = a big-brand item people aim for)", "0-1", low=0.0, high=1.0),
+    "name": Param(None, "name of the gift", "", str, basis="structural"),
+    "points": Param(None, "points it costs", "points", low=1e-9, basis="business"),
+    "cost_cny": Param(None, "what the brand pays for it", "CNY", low=0.0, basis="business"),
+    "appeal": Param(None, "how much customers want it (1 = a big-brand item people aim for)", "0-1", low=0.0, high=1.0,
+                    basis="assumption", plausible=(0.0, 1.0),
+                    source="assumption: how much members want each gift; it multiplies points_program.goal_effect, "
+                           "so the two are read together (docs/evidence.md s5)"),
 }
 
 
@@ -309,17 +319,22 @@ class PointsProgram(Policy):
     """
 
     params = {
-        "points_per_cny": Param(1.0, "points earned per yuan paid by a pond member", "points per CNY", low=0.0),
-        "welcome_points": Param(0.0, "points given on joining the pond", "points", low=0.0),
+        "points_per_cny": Param(1.0, "points earned per yuan paid by a pond member", "points per CNY", low=0.0,
+                                basis="business"),
+        "welcome_points": Param(0.0, "points given on joining the pond", "points", low=0.0, basis="business"),
         "catalogue": Param([
             {"name": "big_brand_item", "points": 3000.0, "cost_cny": 240.0, "appeal": 1.0},
             {"name": "seasonal_item", "points": 1200.0, "cost_cny": 90.0, "appeal": 0.6},
             {"name": "daily_needs", "points": 400.0, "cost_cny": 28.0, "appeal": 0.3},
         ], "gifts: name, points, cost_cny, appeal (domain.md: aspirational big brands, seasonal items, daily needs)",
-            "", list),
+            "", list, basis="business"),
         "goal_effect": Param(0.25, "log-lift on purchase per unit of appeal-weighted progress to a gift (the goal gradient)", "log", low=0.0,
-                             source="buyers speed up 20 % from the first to the last stamp of a reward card (Kivetz, Urminsky & Zheng 2006): ln 1.25; tested 0.1-0.6 (docs/evidence.md s5)"),
-        "redeem_per_day": Param(0.1, "hazard that a member who can afford a gift redeems it", "per day", low=0.0),
+                             source="buyers speed up 20 % from the first to the last stamp of a reward card (Kivetz, Urminsky & Zheng 2006): ln 1.25; tested 0.1-0.6 (docs/evidence.md s5)",
+                             basis="published", plausible=(0.1, 0.6)),
+        "redeem_per_day": Param(0.1, "hazard that a member who can afford a gift redeems it", "per day", low=0.0,
+                                basis="assumption", plausible=(0.02, 0.5),
+                                source="assumption: a member who can afford a gift claims it within days (0.1: half "
+                                       "in a week); the points still owed at the end depend on it"),
     }
 
     @classmethod
@@ -430,12 +445,16 @@ class RedPacket(Policy):
     """
 
     params = {
-        "every_days": Param(30, "days between sends", "days", int, low=1),
-        "amount_cny": Param(5.0, "cash in each red packet", "CNY", low=0.0),
-        "claim_share": Param(0.6, "share of recipients who open (claim) it", "share", low=0.0, high=1.0),
-        "valid_days": Param(3, "days the claimed money pulls towards a purchase", "days", int, low=1),
+        "every_days": Param(30, "days between sends", "days", int, low=1, basis="business"),
+        "amount_cny": Param(5.0, "cash in each red packet", "CNY", low=0.0, basis="business"),
+        "claim_share": Param(0.6, "share of recipients who open (claim) it", "share", low=0.0, high=1.0,
+                             basis="assumption", plausible=(0.3, 0.9),
+                             source="assumption: the share of a pond who open a brand's red packet; no published "
+                                    "open rate was found"),
+        "valid_days": Param(3, "days the claimed money pulls towards a purchase", "days", int, low=1, basis="business"),
         "audience": _audience_param(),
-        "message_quality": Param(0.3, "usefulness of the red-packet message (0 hard ad)", "0-1", low=0.0, high=1.0),
+        "message_quality": Param(0.3, "usefulness of the red-packet message (0 hard ad)", "0-1", low=0.0, high=1.0,
+                                 basis="business"),
     }
 
     def init(self):
@@ -481,13 +500,16 @@ class MemberGift(Policy):
     """
 
     params = {
-        "trigger": Param("join_pond", "when a gift is given", "", str, choices=("join_pond", "first_purchase", "periodic")),
-        "every_days": Param(90, "days between gifts for trigger periodic", "days", int, low=1),
+        "trigger": Param("join_pond", "when a gift is given", "", str, choices=("join_pond", "first_purchase", "periodic"),
+                         basis="structural"),
+        "every_days": Param(90, "days between gifts for trigger periodic", "days", int, low=1, basis="business"),
         "audience": _audience_param(),
-        "cost_cny": Param(10.0, "cost of one gift", "CNY", low=0.0),
-        "appeal": Param(0.5, "how useful/welcome the gift is (usefulness units)", "0-1", low=0.0, high=1.0),
+        "cost_cny": Param(10.0, "cost of one gift", "CNY", low=0.0, basis="business"),
+        "appeal": Param(0.5, "how useful/welcome the gift is (usefulness units)", "0-1", low=0.0, high=1.0,
+                        basis="assumption", plausible=(0.2, 0.9),
+                        source="assumption: how welcome a free sample or gift is, in usefulness units"),
         "reciprocity_effect": Param(0.5, "log-lift on purchase on the day a gift arrives, per unit appeal (reciprocity)", "log", low=0.0,
-                                    source="assumption, tested 0-1"),
+                                    source="assumption, tested 0-1", basis="assumption", plausible=(0.0, 1.0)),
     }
 
     def init(self):
@@ -533,15 +555,20 @@ class MemberGift(Policy):
 
 
 TIER_SCHEMA = {
-    "name": Param(None, "name of the tier", "", str),
-    "min_orders": Param(0, "orders needed (including those before the run)", "orders", int, low=0),
-    "min_spend_cny": Param(0.0, "spend in the run needed", "CNY", low=0.0),
-    "discount_share": Param(0.0, "member price: share off every order", "share", low=0.0, high=1.0),
+    "name": Param(None, "name of the tier", "", str, basis="structural"),
+    "min_orders": Param(0, "orders needed (including those before the run)", "orders", int, low=0, basis="business"),
+    "min_spend_cny": Param(0.0, "spend in the run needed", "CNY", low=0.0, basis="business"),
+    "discount_share": Param(0.0, "member price: share off every order", "share", low=0.0, high=1.0, basis="business"),
     "status_effect": Param(0.0, "log-lift on purchase hazards from belonging to the tier", "log", low=0.0,
-                           source="tier status is felt (Dreze & Nunes 2009), membership effects on share of wallet are small (Leenheer et al. 2007): tested 0-0.2 (docs/evidence.md s5)"),
-    "gift_every_days": Param(0, "days between tier gifts (0: none)", "days", int, low=0),
-    "gift_cost_cny": Param(0.0, "cost of one tier gift", "CNY", low=0.0),
-    "gift_appeal": Param(0.5, "usefulness of a tier gift", "0-1", low=0.0, high=1.0),
+                           source="assumption: tier status is felt (Dreze & Nunes 2009, perception only), "
+                                  "membership effects on share of wallet are small (Leenheer et al. 2007, Dutch "
+                                  "grocery): tested 0-0.2 (docs/evidence.md s5)",
+                           basis="assumption", plausible=(0.0, 0.2)),
+    "gift_every_days": Param(0, "days between tier gifts (0: none)", "days", int, low=0, basis="business"),
+    "gift_cost_cny": Param(0.0, "cost of one tier gift", "CNY", low=0.0, basis="business"),
+    "gift_appeal": Param(0.5, "usefulness of a tier gift", "0-1", low=0.0, high=1.0,
+                         basis="assumption", plausible=(0.2, 0.9),
+                         source="assumption: how welcome a tier gift is, in usefulness units"),
 }
 
 
@@ -562,7 +589,7 @@ class MemberTiers(Policy):
             {"name": "gold", "min_orders": 5, "min_spend_cny": 500.0, "discount_share": 0.05,
              "status_effect": 0.1, "gift_every_days": 90, "gift_cost_cny": 20.0, "gift_appeal": 0.6},
         ], "tiers from lowest to highest: name, min_orders, min_spend_cny, discount_share, status_effect, "
-           "gift_every_days, gift_cost_cny, gift_appeal", "", list),
+           "gift_every_days, gift_cost_cny, gift_appeal", "", list, basis="business"),
     }
 
     @classmethod

@@ -40,19 +40,28 @@ class StaffChats(Policy):
     """
 
     params = {
-        "staff_members": Param(3, "staff looking after the pond (capacity of the chat resource)", "people", int, low=0, high=10_000),
-        "chats_per_staff_per_day": Param(60, "one-to-one chats one staff member completes in a day", "chats per day", int, low=1, high=10_000),
-        "staff_cost_cny_per_day": Param(300.0, "cost of one staff member per day (wage, tools)", "CNY per day", low=0.0),
-        "repurchase_cycle_days": Param(30.0, "the product's repurchase cycle", "days", low=1.0),
-        "revisits_per_cycle": Param(4.0, "chats per repurchase cycle (4 for a monthly product: weekly)", "per cycle", low=0.0),
-        "revisit_for_cycles": Param(3.0, "stop revisiting this many cycles after the last purchase", "cycles", low=0.0),
-        "wake_dormant_every_days": Param(30, "days between wake-up chats to a dormant customer (0: none)", "days", int, low=0),
-        "prospect_every_days": Param(0, "days between chats to an interested, not yet paid customer (0: none)", "days", int, low=0),
+        "staff_members": Param(3, "staff looking after the pond (capacity of the chat resource)", "people", int, low=0, high=10_000,
+                               basis="business"),
+        "chats_per_staff_per_day": Param(60, "one-to-one chats one staff member completes in a day", "chats per day", int, low=1, high=10_000,
+                                         basis="business"),
+        "staff_cost_cny_per_day": Param(300.0, "cost of one staff member per day (wage, tools)", "CNY per day", low=0.0,
+                                        basis="business"),
+        "repurchase_cycle_days": Param(30.0, "the product's repurchase cycle", "days", low=1.0, basis="business"),
+        "revisits_per_cycle": Param(4.0, "chats per repurchase cycle (4 for a monthly product: weekly)", "per cycle", low=0.0,
+                                    basis="business"),
+        "revisit_for_cycles": Param(3.0, "stop revisiting this many cycles after the last purchase", "cycles", low=0.0,
+                                    basis="business"),
+        "wake_dormant_every_days": Param(30, "days between wake-up chats to a dormant customer (0: none)", "days", int, low=0,
+                                         basis="business"),
+        "prospect_every_days": Param(0, "days between chats to an interested, not yet paid customer (0: none)", "days", int, low=0,
+                                     basis="business"),
         "priority_by_stage": Param(["loyal", "purchased", "dormant", "interested"],
-                                   "stages in the order staff serve them (stages not listed are not served)", "", list),
+                                   "stages in the order staff serve them (stages not listed are not served)", "", list,
+                                   basis="business"),
         "priority_segments": Param([], "segments or tags of the scenario's segments policy served before the rest, "
-                                       "in this order (stage order applies within each)", "", list),
-        "attribution_days": Param(7, "an order within this many days after a chat counts as a chat conversion", "days", int, low=0, high=365),
+                                       "in this order (stage order applies within each)", "", list, basis="business"),
+        "attribution_days": Param(7, "an order within this many days after a chat counts as a chat conversion", "days", int, low=0, high=365,
+                                  basis="structural"),
     }
 
     @classmethod
@@ -271,14 +280,19 @@ class GroupBroadcast(Policy):
     """
 
     params = {
-        "every_days": Param(7, "days between broadcasts", "days", int, low=1),
-        "messages_per_send": Param(1, "messages per recipient per broadcast", "messages", int, low=1, high=50),
-        "quality": Param(0.5, "usefulness of the broadcast: 1 useful content, 0 hard ad", "0-1", low=0.0, high=1.0),
-        "max_messages_per_customer_per_week": Param(2, "cap on this policy's messages to one customer in any 7 days", "messages per week", int, low=1, high=50),
-        "groups_policy": Param(None, "send only to members of this community_groups policy (null: the whole pond)", "", str, nullable=True),
-        "coupon_off_share": Param(0.0, "coupon riding on the broadcast: share off (0: no coupon)", "share", low=0.0, high=1.0),
-        "coupon_valid_days": Param(3, "validity of that coupon", "days", int, low=1),
-        "cost_cny_per_send": Param(0.0, "production cost of one broadcast", "CNY", low=0.0),
+        "every_days": Param(7, "days between broadcasts", "days", int, low=1, basis="business"),
+        "messages_per_send": Param(1, "messages per recipient per broadcast", "messages", int, low=1, high=50,
+                                   basis="business"),
+        "quality": Param(0.5, "usefulness of the broadcast: 1 useful content, 0 hard ad", "0-1", low=0.0, high=1.0,
+                         basis="business"),
+        "max_messages_per_customer_per_week": Param(2, "cap on this policy's messages to one customer in any 7 days", "messages per week", int, low=1, high=50,
+                                                    basis="business"),
+        "groups_policy": Param(None, "send only to members of this community_groups policy (null: the whole pond)", "", str, nullable=True,
+                               basis="structural"),
+        "coupon_off_share": Param(0.0, "coupon riding on the broadcast: share off (0: no coupon)", "share", low=0.0, high=1.0,
+                                  basis="business"),
+        "coupon_valid_days": Param(3, "validity of that coupon", "days", int, low=1, basis="business"),
+        "cost_cny_per_send": Param(0.0, "production cost of one broadcast", "CNY", low=0.0, basis="business"),
     }
 
     @classmethod

@@ -16,7 +16,8 @@ import pandas as pd
 
 from ..errors import UserError
 from . import diff as diff_mod
-from .costs import cost_breakdown, format_breakdown
+from .arms import describe_arms, format_described, settings_frame
+from .costs import cost_breakdown, format_breakdown, format_cost_differences
 from .inputs import ReportInputs, from_experiment, from_folder
 from .text import format_comparison, format_uncertainty
 from .verdict import Verdict, decide, turns_on_flip, turns_on_sensitivity, uncertainty_sentence
@@ -44,6 +45,7 @@ class Decision:
         have = all(a in inputs.scenarios for a in self.arms)
         self.diffs = diff_mod.arm_diffs(inputs.scenarios, inputs.reference) if have and len(self.arms) > 1 else {}
         self.warnings = diff_mod.warnings(self.diffs) if not inputs.model else []
+        self.described = describe_arms(self.diffs, inputs.scenarios, inputs.reference) if self.diffs else {}
         self.flip = None            # (parameter, difference table) when a one-parameter sweep ran
         self._verdict: Verdict | None = None
         if len(self.table):
@@ -72,6 +74,12 @@ class Decision:
         return self.table.loc[self.table["share_param"].notna(), cols].reset_index(drop=True)
 
     @property
+    def arm_settings(self) -> pd.DataFrame:
+        """What each arm does: one row per arm and setting it changes against the reference (a
+        policy it adds with every one of its settings), values in their declared units."""
+        return settings_frame(self.described)
+
+    @property
     def best(self) -> str | None:
         return self._verdict.best if self._verdict else None
 
@@ -88,28 +96,32 @@ class Decision:
             if shares:
                 parts += [shares, ""]
         if self.costs is not None and len(self.costs):
-            parts += ["Where the money goes (mean per run, CNY)", format_breakdown(self.costs), ""]
+            parts += ["Where the money goes (mean per run, CNY)", format_breakdown(self.costs)]
+            more = format_cost_differences(self.costs, self.reference)
+            parts += ([more] if more else []) + [""]
         if self.diffs:
             parts += ["What each arm changes against the reference",
-                      diff_mod.format_diffs(self.diffs, self.reference), ""]
+                      format_described(self.described, self.reference)]
+            parts += [f"warning: {w}" for w in diff_mod.warnings(self.diffs)] + [""]
         return "\n".join(parts).rstrip() + "\n"
 
     def __str__(self) -> str:
         return self.text()
 
-    def html(self) -> str:
+    def html(self, lang: str = "en") -> str:
         from .html import render
-        return render(self)
+        return render(self, lang)
 
-    def report(self, path) -> Path:
-        """Write the self-contained HTML report to ``path`` (a file, or a folder for report.html)."""
+    def report(self, path, lang: str = "en") -> Path:
+        """Write the self-contained HTML report to ``path`` (a file, or a folder for report.html);
+        ``lang="zh"`` writes it in Chinese (verdict, headings, labels, footnotes, cost table)."""
         from ..fileio import write_text
         path = Path(path)
         if path.is_dir():
             path = path / REPORT_NAME
         if not path.parent.is_dir():
             raise UserError(f"{path}: the folder {path.parent} does not exist")
-        return write_text(path, self.html())
+        return write_text(path, self.html(lang))
 
     def _repr_html_(self) -> str:   # notebooks show the verdict, not the object
         import html
@@ -146,12 +158,13 @@ class Decision:
 
 def compare(arms, reference: str | None = None, *, reps: int = 10, seed: int = 0, users: int | None = None,
             days: int | None = None, outcomes=None, out: str | None = None, workers: int | None = None,
-            executor=None, progress: bool = False, uncertain=None) -> Decision:
+            executor=None, progress: bool = False, uncertain=None, lang: str = "en") -> Decision:
     """Compare strategy arms with common random numbers and decide on net profit.
 
     ``arms``: a list of built-in names, scenario paths or ``Scenario`` objects (the first is the
     reference unless ``reference`` names another), or a mapping arm name -> one of those.
     ``out`` keeps every run in that folder (resumable) and writes report.html there.
+    ``lang``: the language of report.html written with ``out`` ('en' or 'zh').
     ``uncertain``: fitted parameters not known exactly (``calibration/fitted_uplift.yaml`` with its
     covariance beside it, or a mapping); each replication draws them once for every arm, so the
     verdict covers parameter and simulation uncertainty and says how much each contributes.
@@ -172,15 +185,17 @@ def compare(arms, reference: str | None = None, *, reps: int = 10, seed: int = 0
         if own:
             ex.close()
     if out:
-        return write_report(out)[1]
+        return write_report(out, lang=lang)[1]
     return Decision(from_experiment(exp, result))
 
 
-def write_report(folder, path=None) -> tuple[Path, Decision]:
+def write_report(folder, path=None, lang: str = "en") -> tuple[Path, Decision]:
     """Rebuild the decision from an experiment folder and write its report.html (or ``path``)."""
+    from .lang import Words
+    Words(lang)   # an unknown language is a user error before any work
     decision = Decision(from_folder(folder))
     target = Path(path) if path else Path(folder) / REPORT_NAME
-    return decision.report(target), decision
+    return decision.report(target, lang), decision
 
 
 def load_decision(folder) -> Decision:
