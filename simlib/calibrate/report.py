@@ -201,8 +201,8 @@ def _splittable(data) -> bool:
     return can_split(data)
 
 
-def _fit(name: str, h: Histories, clock) -> ProcessFit:
-    fit = get_process(name).fit(h)
+def _fit(name: str, h: Histories, clock, start=None) -> ProcessFit:
+    fit = get_process(name).fit(h, start=start)
     if clock is not None:
         fit.extra["clock"] = clock
     return fit
@@ -285,7 +285,8 @@ def calibrate_log(log: TransactionLog, calibration_end, holdout_end=None, time_m
         selection = select_process(data, candidates, validation_days, SEASONAL_PROCESSES if clock else AUTO_CANDIDATES,
                                    clock)
         say("fitting every candidate on the whole calibration period; holdout and weekly forecasts of each")
-        fits = {candidate: _fit(candidate, h, clock) for candidate in candidates}
+        # each candidate searched from its own fit before the split: the same process on most of the same data
+        fits = {candidate: _fit(candidate, h, clock, selection.fits[candidate].params) for candidate in candidates}
         comparison = compare_processes(data, selection, fits)
         fit = fits[selection.chosen]
     else:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from simlib.calibrate.processes.base import Histories
+from simlib.calibrate.processes.base import Histories, distinct_rows
 from simlib.calibrate.processes.erlang import phase_weights
 
 
@@ -45,8 +45,8 @@ class LatentDraws:
 
 
 def _distinct(h: Histories):
-    rows, inverse = np.unique(np.column_stack([h.x, h.t_x, h.T]), axis=0, return_inverse=True)
-    return Histories.of(rows[:, 0], rows[:, 1], rows[:, 2]), inverse.ravel()
+    rows, inverse, _ = distinct_rows(np.column_stack([h.x, h.t_x, h.T]))
+    return Histories.of(rows[:, 0], rows[:, 1], rows[:, 2]), inverse
 
 
 def _gamma_quantile(shape, rate, u):
