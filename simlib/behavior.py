@@ -305,19 +305,21 @@ class Hazards:
 
     ``exits`` (n x 4, float32): forward, back, churn, leave the pond; ``rate``: repeat orders per
     day; ``dropout_scale``: multiplier on the chance of leaving after an order (the relationship
-    and the purchase lift, see ``Behavior.hazards``)."""
+    and the purchase lift, see ``Behavior.hazards``); ``anyway``: the chance that an order placed
+    today would have been placed at the list price, with no discount (1 without one)."""
 
-    __slots__ = ("exits", "rate", "dropout_scale")
+    __slots__ = ("exits", "rate", "dropout_scale", "anyway")
 
-    def __init__(self, exits, rate, dropout_scale):
-        self.exits, self.rate, self.dropout_scale = exits, rate, dropout_scale
+    def __init__(self, exits, rate, dropout_scale, anyway):
+        self.exits, self.rate, self.dropout_scale, self.anyway = exits, rate, dropout_scale, anyway
 
     def take(self, sel) -> "Hazards":
-        return Hazards(self.exits[sel], self.rate[sel], self.dropout_scale[sel])
+        return Hazards(self.exits[sel], self.rate[sel], self.dropout_scale[sel], self.anyway[sel])
 
     @staticmethod
     def concat(parts: list["Hazards"]) -> "Hazards":
-        return Hazards(*(np.concatenate(x) for x in zip(*((h.exits, h.rate, h.dropout_scale) for h in parts))))
+        return Hazards(*(np.concatenate(x) for x in zip(*((h.exits, h.rate, h.dropout_scale, h.anyway)
+                                                          for h in parts))))
 
 
 class RecentBuyerTalk:
@@ -370,6 +372,8 @@ class Behavior:
         self.season = 1.0         # today's seasonal multiplier of every purchase rate, set by the engine
         f32 = np.float32
         self._drift_rate = f32(1.0 / params["silence_tolerance_days"])
+        # a price above the one the customer is used to weighs (else reference prices change nothing)
+        self.reference_prices_on = bool(params["reference_price_loss_ratio"])
         # BG/NBD dropout after orders exists in this market (else its scale is never read)
         self.dropout_on = bool(np.any(pop.dropout_after_purchase > 0))
 
@@ -423,17 +427,30 @@ class Behavior:
         e = np.exp(utility)
         return e / (np.float32(1 - s0) + np.float32(s0) * e)
 
+    @staticmethod
+    def usefulness(quality, affinity=None):
+        """How useful a message of content ``quality`` (0 hard ad, 1 useful) is: as useful as each
+        customer finds such content (quality x their ``affinity``, the content_affinity trait) for
+        a message to many; its quality itself for a personal one (``affinity`` None: a chat,
+        written for the customer)."""
+        return np.float32(quality) if affinity is None else np.float32(quality) * affinity
+
+    def message_load(self, count, usefulness):
+        """Message load of ``count`` messages of ``usefulness`` (0-1) each: a useful message tires
+        ``useful_relief`` less than a hard ad (fatigue, unsubscribing)."""
+        return count * (1.0 - np.float32(self.p["useful_relief"]) * usefulness)
+
     def price_log_lift(self, idx, depth) -> np.ndarray:
         """Log-lift on the purchase hazard of paying (1 - ``depth``) of the list price, against
         the customer's reference price: a discount pulls (``discount_effect``), a price above
         what the customer has got used to paying weighs ``reference_price_loss_ratio`` times
         as much (Kalyanaram & Winer 1995; see the parameter reference)."""
-        p, pop, f32 = self.p, self.pop, np.float32
-        sens = pop.price_sensitivity[idx]
-        lift = f32(p["discount_effect"]) * sens * depth
-        if p["reference_price_loss_ratio"]:
+        pop, f32 = self.pop, np.float32
+        pull = f32(self.p["discount_effect"]) * pop.price_sensitivity[idx]
+        lift = pull * depth
+        if self.reference_prices_on:
             above = np.maximum(f32(1) - depth - pop.reference_price[idx], f32(0))
-            lift -= f32(p["discount_effect"] * p["reference_price_loss_ratio"]) * sens * above
+            lift -= f32(self.p["reference_price_loss_ratio"]) * pull * above
         return lift
 
     def new_buyer_factor(self, idx: np.ndarray, day: int) -> np.ndarray:
@@ -487,16 +504,31 @@ class Behavior:
         if pop.coupons.any_given:  # only customers holding a coupon can have a discount
             held, held_depth = pop.coupons.held_depth(idx, day)
             depth[held] = held_depth
-        if pop.coupons.any_given or p["reference_price_loss_ratio"]:
-            # the price term is zero for whoever holds no coupon and expects the list price
+        if t.touched("discount_depth"):   # member prices, red-packet cash, referral rewards
+            depth += t.discount_depth[idx]
+            np.minimum(depth, f32(1), out=depth)
+        discounted = gap = None
+        if pop.coupons.any_given or t.touched("discount_depth") or self.reference_prices_on:
+            # the price term is zero for whoever holds no discount and expects the list price
             priced = np.flatnonzero((depth > 0) | (pop.reference_price[idx] < 1))
             if priced.size:
-                log_m[priced] += self.price_log_lift(idx[priced], depth[priced])
+                at_price = self.price_log_lift(idx[priced], depth[priced])
+                log_m[priced] += at_price
+                on = depth[priced] > 0
+                if on.any():   # what the discount adds over paying the list price (for ``anyway``)
+                    discounted = priced[on]
+                    gap = at_price[on] - self.price_log_lift(idx[discounted], np.zeros(discounted.size, f32))
         if excess is not None:
             log_m -= f32(p["fatigue_effect"]) * excess
         if t.touched("purchase_boost"):
             log_m += t.purchase_boost[idx]
         lift = self.choice_lift(log_m)
+        anyway = np.broadcast_to(f32(1), (idx.size,))
+        if discounted is not None:
+            # would the order have happened at the list price? the rate without the discount over
+            # the rate with it, through the same brand-share logit and loss aversion (thinning)
+            anyway = np.ones(idx.size, f32)
+            anyway[discounted] = self.choice_lift(log_m[discounted] - gap) / lift[discounted]
         lift *= self.per_customer(t.purchase_multiplier, idx)
 
         # the relationship: what keeps a customer (trust, the pond, taking part in a group)
@@ -592,7 +624,7 @@ class Behavior:
         # levers add are not extra occasions to leave (scale = keep / lift), so a purchase lift
         # never shortens a lifetime; the relationship lowers it like every other exit
         if not self.dropout_on:
-            return Hazards(exits, rate, np.broadcast_to(f32(0), (idx.size,)))   # never read
+            return Hazards(exits, rate, np.broadcast_to(f32(0), (idx.size,)), anyway)   # scale never read
         with np.errstate(divide="ignore", invalid="ignore"):
             scale = np.where(rate > 0, keep * base_rate / rate, keep)
-        return Hazards(exits, rate, scale.astype(f32, copy=False))
+        return Hazards(exits, rate, scale.astype(f32, copy=False), anyway)

@@ -13,13 +13,13 @@ import os
 import numpy as np
 from scipy import special
 
+from .days import NEVER
 from .errors import ScenarioError, short_repr
 from .params import Param, check_keys, resolve
 from .rng import Keyed
 
 STAGES = ("unaware", "aware", "interested", "purchased", "loyal", "dormant", "lost")
 UNAWARE, AWARE, INTERESTED, PURCHASED, LOYAL, DORMANT, LOST = range(7)
-NEVER = np.int16(-32768)  # "no such day" in int16 day arrays
 MAX_DAYS_SINCE_ORDER = 30_000   # an existing buyer's last order is at most this long before day 0
 
 MARKET_PARAMS = {

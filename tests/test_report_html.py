@@ -140,7 +140,11 @@ def test_result_plot_draws_funnel_and_money_in_plain_units():
     fig.canvas.draw()
     assert money.yaxis.get_offset_text().get_text() == ""                    # no "1e6"
     labels = [t.get_text() for t in money.get_legend().get_texts()]
-    assert "net profit after the points liability" in labels
+    assert "net profit" in labels
+    # the curve owes the points as they are earned: it ends at the summary's net profit
+    net = next(line for line in money.get_lines() if line.get_label() == "net profit")
+    assert net.get_ydata()[-1] == pytest.approx(res.summary["net_profit_cny"], rel=1e-9)
+    assert res.summary["points_liability_cny"] > 0
 
 
 TOY = {"name": "toy", "model": "toy_funnel", "replications": 3, "seed": 2,

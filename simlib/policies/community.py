@@ -19,7 +19,7 @@ import numpy as np
 
 from ..params import Param
 from ..population import LOST
-from .base import Policy, register_policy
+from .base import USEFUL_CONTACT_EFFECTS, Policy, register_policy
 from .outreach import check_policy, find_policy
 
 
@@ -48,6 +48,7 @@ class CommunityGroups(Policy):
     can ``invite(idx)`` pond members, who take a seat at once, skipping the order threshold.
     """
 
+    acts_through = USEFUL_CONTACT_EFFECTS + ("retention_community_effect",)
     params = {
         "groups": Param(10, "number of groups that can open", "groups", int, low=1, high=100_000, basis="business"),
         "group_size_limit": Param(500, "members per group at most", "members", int, low=2, high=100_000,
@@ -193,7 +194,8 @@ class CommunityGroups(Policy):
         a_heard = a * listening
         # group chatter: useful content, belonging and a light load (members chose the group)
         units = a_heard * f32(p["content_units_at_full_activity"])
-        useful = units * (f32(p["content_quality"]) * self._affinity)
+        usefulness = sim.behavior.usefulness(p["content_quality"], self._affinity)
+        useful = units * usefulness
         t = sim.today
         t.touch("useful")[m] += useful
         t.touch("belonging")[m] = np.maximum(t.belonging[m], a_heard)
@@ -202,7 +204,7 @@ class CommunityGroups(Policy):
         weigh = (p["complaint_effect"] * complaining).astype(f32)
         t.touch("purchase_boost")[m] += (proof[g] * self._susceptibility - weigh[g]) * listening
         tire = (p["complaint_load"] * complaining).astype(f32)
-        chatter = f32(p["chatter_load_share"]) * (units - f32(sim.behavior.p["useful_relief"]) * useful)
+        chatter = f32(p["chatter_load_share"]) * sim.behavior.message_load(units, usefulness)
         t.touch("load")[m] += chatter + tire[g] * listening
         self._spread(day, m, g, a, complaining)
         if self.staff is not None:

@@ -16,7 +16,8 @@ import simpy
 from ..errors import ScenarioError, did_you_mean, short_repr
 from ..params import Param
 from ..population import DORMANT, INTERESTED, LOST, LOYAL, NEVER, PURCHASED, STAGES
-from .base import Policy, check_reference, register_policy
+from .base import (CHAT_EFFECTS, MESSAGE_EFFECTS, USEFUL_CONTACT_EFFECTS, Policy,
+                   check_reference, register_policy)
 
 TASK_STAGES = ("interested", "purchased", "loyal", "dormant")
 
@@ -39,6 +40,7 @@ class StaffChats(Policy):
     that also counts against the customer's message tolerance. Staff cost is booked daily.
     """
 
+    acts_through = CHAT_EFFECTS
     params = {
         "staff_members": Param(3, "staff looking after the pond (capacity of the chat resource)", "people", int, low=0, high=10_000,
                                basis="business"),
@@ -106,7 +108,6 @@ class StaffChats(Policy):
         self.capacity_per_staff = max(int(round(p["chats_per_staff_per_day"] / sim.pop.weight)), 1) \
             if p["chats_per_staff_per_day"] else 0
         self._counts = dict.fromkeys(("tasks_queued", "chats_served", "tasks_dropped", "chat_orders"), 0)
-        self._counts["chat_gmv_cny"] = 0.0
         self.totals = {k: 0.0 for k in self._counts}
 
     # --- what other policies call ----------------------------------------------------------
@@ -238,14 +239,14 @@ class StaffChats(Policy):
         since = day - self.last_chat_day[idx].astype(np.int32)
         hit = since <= self.p["attribution_days"]
         self._counts["chat_orders"] = int(np.count_nonzero(hit))
-        self._counts["chat_gmv_cny"] = float(amount[hit].sum()) * self.sim.pop.weight   # CNY of the real market
+        self.sim.ledger.post(day, "chat_gmv", float(amount[hit].sum()), source=self.name, per_customer=True)
 
     def record(self, day):
         c = self._counts if self.active(day) else dict.fromkeys(self._counts, 0)
         capacity = self.p["staff_members"] * self.capacity_per_staff
         return {"tasks_queued": c["tasks_queued"], "chats_served": c["chats_served"],
                 "tasks_dropped": c["tasks_dropped"], "chat_orders": c["chat_orders"],
-                "chat_gmv_cny": c["chat_gmv_cny"],
+                "chat_gmv_cny": self.sim.ledger.total("chat_gmv", day=day, source=self.name),
                 "staff_utilisation": c["chats_served"] / capacity if capacity else 0.0}
 
     def finalize(self):
@@ -253,7 +254,7 @@ class StaffChats(Policy):
         return {f"{self.name}.chats_served": int(t["chats_served"]),
                 f"{self.name}.tasks_dropped": int(t["tasks_dropped"]),
                 f"{self.name}.chat_orders": int(t["chat_orders"]),
-                f"{self.name}.chat_gmv_cny": float(t["chat_gmv_cny"]),
+                f"{self.name}.chat_gmv_cny": self.sim.ledger.total("chat_gmv", source=self.name),
                 f"{self.name}.staff_cost_cny": self.sim.ledger.total("staff", source=self.name)}
 
 
@@ -279,6 +280,7 @@ class GroupBroadcast(Policy):
     unsubscribes, see the behaviour model). An optional coupon rides on the broadcast.
     """
 
+    acts_through = MESSAGE_EFFECTS + USEFUL_CONTACT_EFFECTS
     params = {
         "every_days": Param(7, "days between broadcasts", "days", int, low=1, basis="business"),
         "messages_per_send": Param(1, "messages per recipient per broadcast", "messages", int, low=1, high=50,

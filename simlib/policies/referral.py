@@ -33,6 +33,7 @@ class KocProgram(Policy):
     (``koc_purchase_effect``, a log-multiplier) and cost a perk per day.
     """
 
+    acts_through = ("word_of_mouth_per_day",)
     params = {
         "min_orders": Param(3, "orders needed to be named a KOC", "orders", int, low=0, basis="business"),
         "min_trust": Param(0.3, "trust needed to be named a KOC", "0-1", low=0.0, high=1.0, basis="business"),
@@ -125,9 +126,9 @@ class ReferralFission(Policy):
     interested) and holds no valid invitation. For ``invite_valid_days`` the friend gets:
     awareness hazard + ``friend_awareness_per_day`` (if unaware); interest and purchase
     log-multipliers + ``friend_trust_effect`` (a friend's word is trusted); and the promised
-    new-customer reward acts like a coupon of depth friend_reward / basket value
-    (``behavior.discount_effect x price_sensitivity x depth``). On the friend's first order
-    both rewards are booked as ``referral_rewards``.
+    new-customer reward is a price cut the friend holds, like a no-threshold coupon of
+    ``friend_reward_cny`` off (``Today.discount_depth``; behaviour prices it). On the friend's
+    first order both rewards are booked as ``referral_rewards``.
     """
 
     params = {
@@ -227,9 +228,9 @@ class ReferralFission(Policy):
         if unaware.size and p["friend_awareness_per_day"]:
             t.touch("awareness_extra")[unaware] += np.float32(p["friend_awareness_per_day"])
         t.touch("interest_boost")[pend] += np.float32(p["friend_trust_effect"])
-        depth = np.minimum(p["friend_reward_cny"] / np.maximum(pop.basket_value_cny[pend], 1e-6), 1.0)
-        boost = p["friend_trust_effect"] + sim.behavior.p["discount_effect"] * pop.price_sensitivity[pend] * depth
-        t.touch("purchase_boost")[pend] += boost.astype(np.float32)
+        t.touch("purchase_boost")[pend] += np.float32(p["friend_trust_effect"])
+        if p["friend_reward_cny"]:
+            t.touch("discount_depth")[pend] += pop.coupons.depth_of(0.0, p["friend_reward_cny"], 0.0)[pend]
 
     def react(self, day):
         sim, pop, p = self.sim, self.sim.pop, self.p
@@ -244,20 +245,21 @@ class ReferralFission(Policy):
         cost = new.size * (p["referrer_reward_cny"] + p["friend_reward_cny"])
         sim.ledger.post(day, "referral_rewards", cost, source=self.name, per_customer=True)
         self.day_counts["friends_converted"] = int(new.size)
-        self.day_counts["rewards_cny"] = float(cost) * sim.pop.weight
 
     def record(self, day):
         if not self.active(day):
             return {**dict.fromkeys(self.day_counts, 0), "pending_invites": 0}
+        self.day_counts["rewards_cny"] = self.sim.ledger.total("referral_rewards", day=day, source=self.name)
         for k, v in self.day_counts.items():
             self.totals[k] += v
         return {**self.day_counts, "pending_invites": int(self._pending.size)}
 
     def finalize(self):
         t = self.totals
+        rewards = self.sim.ledger.total("referral_rewards", source=self.name)
         return {f"{self.name}.invites_landed": int(t["invites_landed"]),
                 f"{self.name}.friends_converted": int(t["friends_converted"]),
-                f"{self.name}.rewards_cny": float(t["rewards_cny"]),
+                f"{self.name}.rewards_cny": rewards,
                 f"{self.name}.reward_cost_per_new_buyer_cny":
-                    t["rewards_cny"] / t["friends_converted"] if t["friends_converted"] else 0.0}
+                    rewards / t["friends_converted"] if t["friends_converted"] else 0.0}
 

@@ -161,10 +161,13 @@ def costs_by_arm(breakdown: pd.DataFrame, arms, reference: str, narrow: bool = F
 
 
 def daily_net_profit(daily: pd.DataFrame, runs: pd.DataFrame | None = None) -> pd.Series:
-    """Each day's net profit per run: gross profit - marketing cost - points owed booked that day.
-    Points owed come from a daily column when the run recorded one (``points_liability_cny``);
-    otherwise each run's end-of-run liability (``runs``) is booked on its last day, as the ledger
-    does, so the last point of the curve is the run's net profit."""
+    """Each day's net profit per run. Runs record it (``net_profit_cny``: the ledger's, with the
+    points owed accrued as they are earned), so the curve agrees with the verdict at every day.
+    Runs stored before that column existed: gross profit - marketing cost - points owed booked
+    that day (``points_liability_cny``), or each run's end-of-run liability (``runs``) booked on
+    its last day, so the last point of the curve is the run's net profit."""
+    if "net_profit_cny" in daily.columns:
+        return daily["net_profit_cny"]
     net = daily["gross_profit_cny"] - daily["marketing_cost_cny"]
     if "points_liability_cny" in daily.columns:
         return net - daily["points_liability_cny"].fillna(0.0)

@@ -51,6 +51,7 @@ code{background:#f4f4f4;padding:0 3px;overflow-wrap:anywhere}
 table.outcomes{table-layout:fixed;width:100%}table.outcomes th:first-child{width:19%}
 table.outcomes td.num{white-space:normal}
 table.settings{width:100%}table.settings td{overflow-wrap:anywhere}
+table.costs td:first-child,table.costs th:first-child{min-width:7.5em}
 @media (max-width:640px){
 body{margin:12px auto;padding:0 10px}h1{font-size:21px}h2{font-size:17px}
 .verdict{font-size:16px;padding:10px 12px}table{font-size:13px}th,td{padding:4px 6px}
@@ -158,6 +159,14 @@ def outcomes_section(decision, words) -> str:
     return "\n".join(rows)
 
 
+def rests_on_section(decision, words) -> str:
+    """What the answer rests on (a robust comparison only): see report/rests_on.py."""
+    if decision.robust is None:
+        return ""
+    from .rests_on import render_rests_on
+    return render_rests_on(decision.rests_on())
+
+
 def uncertainty_section(decision, words) -> str:
     """Variance shares of each paired difference (fitted parameters vs simulation) and the parameter
     worth measuring; '' when no parameter was uncertain."""
@@ -229,7 +238,9 @@ def over_time_section(decision, words) -> str:
     daily = inputs.daily
     if not len(daily) or not {"gross_profit_cny", "marketing_cost_cny"} <= set(daily.columns):
         return ""
-    booked_at_end = "points_liability_cny" not in daily.columns and len(inputs.runs) \
+    # runs record each day's net profit with the points owed accrued as earned; older stored runs
+    # book the liability at the end
+    booked_at_end = not {"points_liability_cny", "net_profit_cny"} & set(daily.columns) and len(inputs.runs) \
         and inputs.runs.get("points_liability_cny", np.zeros(1)).abs().max() > 0
     caption = ("Left (or above): cumulative net profit per arm. Right (or below): each arm's lead over the "
                "reference on the same replications, on its own scale. Bands hold 90% of the replications. "
@@ -341,6 +352,7 @@ SECTIONS = [
     ("profit", profit_section),
     ("outcomes", outcomes_section),
     ("uncertainty", uncertainty_section),
+    ("rests_on", rests_on_section),
     ("costs", costs_section),
     ("over_time", over_time_section),
     ("analyses", analyses_section),
@@ -354,6 +366,18 @@ SECTIONS = [
 def _setup(inputs, words) -> str:
     s = inputs.settings
     bits = []
+    if words.zh:
+        if inputs.runs is not None and len(inputs.runs):
+            bits.append(f"每个方案重复 {s['replications']} 次，" + words("common random numbers" if inputs.crn
+                                                                   else "independent random numbers"))
+        if s.get("users"):
+            bits.append(f"{int(s['users']):,} 名模拟客户")
+        if s.get("days"):
+            bits.append(f"{int(s['days']):,} 天")
+        bits.append(f"随机种子 {s['seed']}")
+        if len(inputs.arms) > 1:
+            bits.append(f"参照：{words.arm(inputs.reference)}")
+        return "；".join(bits) + "。"
     if inputs.runs is not None and len(inputs.runs):
         bits.append(f"{s['replications']} {words('replications per arm')}, "
                     + words("common random numbers" if inputs.crn else "independent random numbers"))
@@ -364,7 +388,7 @@ def _setup(inputs, words) -> str:
     bits.append(f"{words('seed')} {s['seed']}")
     if len(inputs.arms) > 1:
         bits.append(f"{words('reference: ')}{words.arm(inputs.reference)}")
-    return ("；" if words.zh else "; ").join(bits) + ("。" if words.zh else ".")
+    return "; ".join(bits) + "."
 
 
 def _pct(confidence) -> str:
