@@ -49,7 +49,8 @@ class Result:
         return result_figure(self, figsize=figsize)
 
     def save(self, folder) -> Path:
-        """Write summary.json, daily.csv, ledger.csv, scenario.yaml, meta.json (+ transactions.csv).
+        """Write summary.json, daily.csv, ledger.csv, scenario.yaml, meta.json (+ transactions.csv,
+        and customers.csv for a base seated from a customer file).
 
         Each file is written whole or not at all (``fileio.replacing``: temporary file, then
         rename; 0644). If saving stops part-way (Ctrl-C, a full disk), the exception carries a
