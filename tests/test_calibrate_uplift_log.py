@@ -169,3 +169,21 @@ def test_everyone_in_the_test_includes_the_lost():
     assert members(sim.pop, "everyone").size == 500
     assert members(sim.pop, "buyers").size == int((sim.pop.orders > 0).sum() - ((sim.pop.orders > 0)
                                                                                  & (sim.pop.stage == 6)).sum())
+
+
+def test_on_a_twin_the_logs_ids_are_the_customers_and_only_the_test_is_simulated(folder, monkeypatch):
+    """A twin carries the log's ids, so an assignment of log ids targets its customers; a refit on a
+    twin simulates only the test's customers."""
+    monkeypatch.chdir(folder)
+    ids = [str(i) for i in range(0, 400, 4)]
+    (folder / "ab.csv").write_text("customer_id,arm\n" + "".join(f"{c},{'coupon' if k % 2 else 'control'}\n"
+                                                                 for k, c in enumerate(ids)))
+    twin = simlib.twin("log.csv", "2024-03-01", folder / "twin", process="bgnbd", new_buyers="off")
+    fit = simlib.calibrate_uplift(log="log.csv", assignment="ab.csv", arms={"coupon": "offer.yaml"}, window_days=14,
+                                  scenario=twin.scenario, max_iter=1, twin_out=folder / "work")
+    assert fit.campaigns[0].users == 100 and (folder / "work" / "customers_in_test.csv").is_file()
+    offer = twin.scenario.override({"policies": {"cp": {"type": "percentage_coupon", "off_share": 0.2,
+                                                        "on_date": "2024-03-01"}}})
+    d = simlib.compare({"twin": twin.scenario, "offer": offer}, reps=2, days=14, assignment="ab.csv")
+    per = d.table.set_index(["outcome", "arm"]).loc[("discount_cny_per_treated", "offer")]
+    assert per["n_treated"] == 50 and per["diff"] > 0
