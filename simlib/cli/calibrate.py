@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-
+from simlib.cli.options import progress_lines
 from simlib.errors import UserError
 
 PROCESS_CHOICES = ("auto", "bgnbd", "bgnbd-daily", "mbgnbd", "mbgnbd-daily", "pnbd", "cnbd")
@@ -94,11 +93,7 @@ def _missing(parser) -> int:
     return 2
 
 
-def _progress():
-    """Stage lines on stderr when a person is watching (a terminal), else nothing."""
-    if not sys.stderr.isatty():
-        return None
-    return lambda line: print(f"... {line}", file=sys.stderr, flush=True)
+_progress = progress_lines   # stage lines on stderr when a person is watching (cli.options)
 
 
 def cmd_transactions(args) -> int:

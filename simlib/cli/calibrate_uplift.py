@@ -91,7 +91,7 @@ LOG_OPTIONS = ("window_days", "send_date", "pre_days", "customer_col", "date_col
 
 def _from_log(args, keys):
     from simlib.calibrate.uplift import calibrate_uplift
-    from simlib.cli.calibrate import _progress
+    from simlib.cli.options import progress_lines
     if args.results:
         raise UserError(f"{args.results[0]}: give a results file or --log with --assignment, not both (with a log the "
                         "outcomes are computed from the orders)")
@@ -108,7 +108,7 @@ def _from_log(args, keys):
                             assignment=args.assignment, arms=_pairs(args.arm), window_days=args.window_days,
                             send_date=args.send_date, pre_days=args.pre_days, control=args.control,
                             population=args.population, scenario=args.scenario[0] if args.scenario else None,
-                            columns=columns, progress=_progress())
+                            columns=columns, progress=progress_lines())
 
 
 def campaign_specs(args) -> list:

@@ -30,3 +30,11 @@ def check_out_folder(out: str) -> None:
                 raise UserError(f"--out {key_text(out)}: {existing} is a file, not a folder; --out names "
                                 "a folder for the results (created if missing)")
             return
+
+
+def progress_lines():
+    """Stage lines on stderr when a person is watching (a terminal), else None."""
+    import sys
+    if not sys.stderr.isatty():
+        return None
+    return lambda line: print(f"... {line}", file=sys.stderr, flush=True)

@@ -166,20 +166,6 @@ def compare_table(df: pd.DataFrame, outcomes, reference: str, confidence: float 
     return pd.DataFrame(rows)
 
 
-def comparison_table(runs: pd.DataFrame, outcomes, reference: str, confidence: float = 0.95,
-                     detect_difference: dict | None = None, uncertain=None, seed: int = 0) -> pd.DataFrame:
-    """The comparison an experiment reports: ``compare_table``, with the fitted parameters'
-    uncertainty carried when ``uncertain`` is given (``uncertainty.with_uncertainty``), and
-    per-treated rows when an arm sends to a listed group (``per_treated``)."""
-    from .per_treated import add_per_treated, campaign_outcomes
-    outcomes = campaign_outcomes(outcomes, runs, reference)
-    table = compare_table(runs, outcomes, reference, confidence, detect_difference)
-    if uncertain is not None:
-        from .uncertainty import with_uncertainty
-        table = with_uncertainty(table, runs, outcomes, reference, uncertain, seed, confidence)
-    return add_per_treated(table, runs, reference)
-
-
 def format_table(table: pd.DataFrame, reference: str, confidence: float = 0.95) -> str:
     """The comparison table as aligned text for a terminal."""
     pct = int(round(confidence * 100))

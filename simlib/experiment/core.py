@@ -273,8 +273,9 @@ class Experiment:
         runs = [Run(stage, arm, 0, r, self._seed(r, i, 0, crn), drawn(arm, r))
                 for r in range(reps) for i, arm in enumerate(spec.arms)]
         df = self._execute(stage, runs, keep_daily=keep_daily)
-        table = cmp_stats.comparison_table(df, spec.outcomes, spec.reference, spec.confidence,
-                                           spec.detect_difference, self.uncertain, spec.seed)
+        from .table import comparison_table
+        table = comparison_table(df, spec.outcomes, spec.reference, spec.confidence,
+                                 spec.detect_difference, self.uncertain, spec.seed)
         daily = self.store.daily_frame(stage, {r.run_id for r in runs}) if keep_daily else pd.DataFrame()
         self.store.write_table(stage + "_runs", df)
         self.store.write_table("comparison" if crn else "comparison_independent", table)
@@ -507,7 +508,7 @@ def compare_experiment(arms, reference: str | None = None, *, replications: int 
             name += "_2"
         is_reference = name == reference if reference else not arm_map
         if assignment is not None and not is_reference:
-            from ..policies.targets import with_assignment   # the campaign goes to the assigned customers
+            from .campaign import with_assignment   # the campaign goes to the assigned customers
             ref = with_assignment(ref, assignment, assignment_arm)
         if isinstance(ref, simlib.Scenario):
             objects[name] = ref

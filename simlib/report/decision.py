@@ -30,7 +30,7 @@ class Decision:
     """Everything a comparison says, computed once from ``ReportInputs``."""
 
     def __init__(self, inputs: ReportInputs):
-        from ..experiment.compare import comparison_table
+        from ..experiment.table import comparison_table
         self.inputs = inputs
         self.reference = inputs.reference
         self.arms = inputs.arms
