@@ -267,6 +267,7 @@ class Population:
         self.fatigue = np.zeros(n, np.float32)
         self.last_useful_day = np.zeros(n, np.int16)           # last useful touch (pond members drift after silence)
         self.reference_price = np.ones(n, np.float32)          # share of list price the customer expects to pay
+        self.stock_until = np.full(n, NEVER, np.int16)          # last day an order bought ahead covers a regular one
         # orders before the run: purchased = 1, loyal and dormant = 2 (bought again before going quiet)
         self.initial_orders = np.zeros(n, np.int8)
         self.initial_orders[self.stage == PURCHASED] = 1

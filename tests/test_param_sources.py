@@ -6,9 +6,7 @@ import pytest
 from simlib import docs
 from simlib.params import BASES, Param
 
-# the promotion response is being reshaped (issue 16); its parameters are classified when that lands
-PENDING = {"behavior.discount_effect", "behavior.topup_value_share", "behavior.reference_price_adaptation",
-           "behavior.reference_price_memory_days", "behavior.reference_price_loss_ratio"}
+PENDING: set = set()   # parameters whose classification is still to come (none)
 
 
 def test_every_parameter_has_a_basis_and_every_assumption_a_source_and_a_range():
