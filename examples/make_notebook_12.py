@@ -4,22 +4,14 @@
     jupyter nbconvert --to notebook --execute --inplace notebooks/12_what_if.ipynb
     python -m pytest -p no:cacheprovider -n0 notebooks/12_what_if.ipynb
 """
+import sys
 from pathlib import Path
 
 import nbformat as nbf
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def md(text):
-    return nbf.v4.new_markdown_cell(text.strip())
-
-
-def code(text, tags=()):
-    c = nbf.v4.new_code_cell(text.strip())
-    if tags:
-        c.metadata["tags"] = list(tags)
-    return c
+sys.path.insert(0, str(ROOT / "experiments"))
+from make_notebooks import code, md, notebook  # noqa: E402  (the cell helpers of the experiment notebooks)
 
 
 CELLS = [
@@ -132,11 +124,8 @@ more and still earn less. For a decision to forward, run the chosen setting thro
 
 
 def main():
-    nb = nbf.v4.new_notebook()
-    nb.cells = CELLS
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     path = ROOT / "notebooks" / "12_what_if.ipynb"
-    nbf.write(nb, path)
+    nbf.write(notebook(CELLS), path)
     print(f"wrote {path}")
 
 

@@ -140,6 +140,14 @@ TOP_LEVEL = {
         "arms": _names("arms analysed (default: the reference)"),
         "over": Param("both", "what is varied", kind=str, choices=OVER),
         "difference": Param(False, "also analyse each arm's paired difference to the reference", kind=bool)}),
+    "robust": Param(None, "a robust verdict: the effects the arms act through drawn over their plausible ranges "
+                          "(a Latin hypercube), every arm at every set, common random numbers", kind=dict,
+                    nullable=True, fields={
+        "points": Param(64, "assumption sets (Latin hypercube points)", "points", int, low=4, high=MAX_RUNS_PER_ANALYSIS),
+        "replications": Param(1, "runs per arm at each assumption set", "runs", int, low=1, high=1000),
+        "outcome": Param(None, "the outcome ranked (default: the first outcome)", kind=str, nullable=True),
+        "arms": _names("arms ranked (default: all)"),
+        "over": Param({}, "ranges to add or narrow: dotted.key: {low, high}", kind=dict, items=PARAMETER, high=100)}),
     "optimize": Param(None, "a search for the best lever settings", kind=dict, nullable=True, fields={
         "outcome": Param(None, "the outcome to optimise (its direction from outcomes:)", kind=str, nullable=True),
         "robust": Param("mean", "mean, or {quantile: q}: statistic across uncertainty scenarios", kind=object),

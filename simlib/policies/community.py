@@ -19,7 +19,7 @@ import numpy as np
 
 from ..params import Param
 from ..population import LOST
-from .base import Policy, register_policy
+from .base import USEFUL_CONTACT_EFFECTS, Policy, register_policy
 from .outreach import check_policy, find_policy
 
 
@@ -48,6 +48,7 @@ class CommunityGroups(Policy):
     can ``invite(idx)`` pond members, who take a seat at once, skipping the order threshold.
     """
 
+    acts_through = USEFUL_CONTACT_EFFECTS + ("retention_community_effect",)
     params = {
         "groups": Param(10, "number of groups that can open", "groups", int, low=1, high=100_000, basis="business"),
         "group_size_limit": Param(500, "members per group at most", "members", int, low=2, high=100_000,

@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import ScenarioError
 from ..params import Param, resolve
 from ..population import AWARE, INTERESTED, LOYAL, PURCHASED
-from .base import Policy, register_policy
+from .base import MESSAGE_EFFECTS, USEFUL_CONTACT_EFFECTS, Policy, register_policy
 
 
 @register_policy("content_broadcast")
@@ -27,6 +27,7 @@ class ContentBroadcast(Policy):
     lost interest, unsubscribes (see docs/model.md).
     """
 
+    acts_through = MESSAGE_EFFECTS + USEFUL_CONTACT_EFFECTS + ("useful_relief",)
     params = {
         "every_days": Param(7, "days between sends", "days", int, low=1, basis="business"),
         "messages_per_send": Param(1, "posts per member per send", "messages", int, low=1, high=100, basis="business"),
@@ -88,6 +89,7 @@ class ContentChannels(Policy):
     would have seen it). Each post seen is one message (``Sim.message``).
     """
 
+    acts_through = MESSAGE_EFFECTS + USEFUL_CONTACT_EFFECTS + ("useful_relief",)
     params = {
         "channels": Param({
             "official_account": {"every_days": 7, "quality": 0.8, "reach_share": 0.3, "cost_cny_per_send": 500.0},
@@ -164,6 +166,7 @@ class StageSequence(Policy):
     sequence starts over after its last step; otherwise the member waits for the next stage.
     """
 
+    acts_through = MESSAGE_EFFECTS + USEFUL_CONTACT_EFFECTS + ("useful_relief",)
     params = {
         "sequences": Param({
             "not_yet_paid": [{"kind": "value", "wait_days": 1}, {"kind": "price", "wait_days": 3},

@@ -19,7 +19,7 @@ from ..errors import ScenarioError
 from ..ledger import points_value_cny_per_point
 from ..params import Param, resolve
 from ..population import DORMANT, NEVER
-from .base import Policy, register_policy
+from .base import MESSAGE_EFFECTS, PRICE_EFFECTS, USEFUL_CONTACT_EFFECTS, Policy, register_policy
 
 NO_STEP = np.int16(32767)  # a day that never comes
 AUDIENCES = ("pond", "pond_never_bought", "pond_buyers", "pond_dormant")
@@ -141,6 +141,7 @@ class FlatCoupon(CouponPolicy):
     that would have happened anyway (reported as ``cannibalised_discount_cny``).
     """
 
+    acts_through = PRICE_EFFECTS + MESSAGE_EFFECTS
     params = {
         "every_days": Param(30, "days between coupon drops", "days", int, low=1, basis="business"),
         "off_share": Param(0.1, "share of the order value taken off", "share", low=0.0, high=1.0, basis="business"),
@@ -167,6 +168,7 @@ class ThresholdCoupon(FlatCoupon):
     minimum spend. Customers whose usual basket is below the threshold feel no pull and never
     redeem it."""
 
+    acts_through = FlatCoupon.acts_through + ("topup_value_share",)
     params = {**FlatCoupon.params,
               "off_share": Param(0.0, "share of the order value taken off", "share", low=0.0, high=1.0,
                                  basis="business"),
@@ -195,6 +197,7 @@ class CouponLadder(CouponPolicy):
     (a message and a coupon) at the next day's ACT phase, so the message tires like any other.
     """
 
+    acts_through = PRICE_EFFECTS + MESSAGE_EFFECTS
     params = {
         "idle_days": Param(30, "days in the pond without a purchase before the first step down", "days", int, low=1,
                            high=3650, basis="business"),
@@ -311,6 +314,7 @@ class PointsProgram(Policy):
     net profit of any day already owes the points earned by then.
     """
 
+    acts_through = USEFUL_CONTACT_EFFECTS
     params = {
         "points_per_cny": Param(1.0, "points earned per yuan paid by a pond member", "points per CNY", low=0.0,
                                 basis="business"),
@@ -443,6 +447,7 @@ class RedPacket(Policy):
     ``Coupons.depth_of``; behaviour prices it).
     """
 
+    acts_through = PRICE_EFFECTS + MESSAGE_EFFECTS
     params = {
         "every_days": Param(30, "days between sends", "days", int, low=1, basis="business"),
         "amount_cny": Param(5.0, "cash in each red packet", "CNY", low=0.0, basis="business"),
@@ -496,6 +501,7 @@ class MemberGift(Policy):
     booked to ``gifts`` when given.
     """
 
+    acts_through = USEFUL_CONTACT_EFFECTS
     params = {
         "trigger": Param("join_pond", "when a gift is given", "", str, choices=("join_pond", "first_purchase", "periodic"),
                          basis="structural"),
@@ -582,6 +588,7 @@ class MemberTiers(Policy):
     to ``gifts``.
     """
 
+    acts_through = PRICE_EFFECTS + USEFUL_CONTACT_EFFECTS
     discount_is_member_price = True
 
     params = {

@@ -16,7 +16,8 @@ from ..errors import ScenarioError, did_you_mean, short_repr
 from .journeys_lang import (BUILTIN_EVENTS, END, compile_journey, resolve_entry)
 from ..params import Param, resolve
 from ..population import LOST, NEVER, STAGES
-from .base import Policy, check_reference, register_policy
+from .base import (CHAT_EFFECTS, MESSAGE_EFFECTS, PRICE_EFFECTS, USEFUL_CONTACT_EFFECTS,
+                   Policy, check_reference, register_policy)
 from .segments import FALLBACK_SEGMENTS, find_segments
 
 NOT_IN, DONE, HOLDOUT = -1, -2, -3   # values of the per-customer step array besides step indices
@@ -50,6 +51,7 @@ class Journey(Policy):
     = conversion rate of the treated - that of the holdout.
     """
 
+    acts_through = MESSAGE_EFFECTS + PRICE_EFFECTS + USEFUL_CONTACT_EFFECTS + CHAT_EFFECTS
     params = {
         "entry": Param({"trigger": "joined_pond"}, "entry trigger: {trigger, stage|event|segment|tag|days}", "", object,
                        basis="structural"),

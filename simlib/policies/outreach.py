@@ -16,7 +16,8 @@ import simpy
 from ..errors import ScenarioError, did_you_mean, short_repr
 from ..params import Param
 from ..population import DORMANT, INTERESTED, LOST, LOYAL, NEVER, PURCHASED, STAGES
-from .base import Policy, check_reference, register_policy
+from .base import (CHAT_EFFECTS, MESSAGE_EFFECTS, USEFUL_CONTACT_EFFECTS, Policy,
+                   check_reference, register_policy)
 
 TASK_STAGES = ("interested", "purchased", "loyal", "dormant")
 
@@ -39,6 +40,7 @@ class StaffChats(Policy):
     that also counts against the customer's message tolerance. Staff cost is booked daily.
     """
 
+    acts_through = CHAT_EFFECTS
     params = {
         "staff_members": Param(3, "staff looking after the pond (capacity of the chat resource)", "people", int, low=0, high=10_000,
                                basis="business"),
@@ -278,6 +280,7 @@ class GroupBroadcast(Policy):
     unsubscribes, see the behaviour model). An optional coupon rides on the broadcast.
     """
 
+    acts_through = MESSAGE_EFFECTS + USEFUL_CONTACT_EFFECTS
     params = {
         "every_days": Param(7, "days between broadcasts", "days", int, low=1, basis="business"),
         "messages_per_send": Param(1, "messages per recipient per broadcast", "messages", int, low=1, high=50,

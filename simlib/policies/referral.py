@@ -33,6 +33,7 @@ class KocProgram(Policy):
     (``koc_purchase_effect``, a log-multiplier) and cost a perk per day.
     """
 
+    acts_through = ("word_of_mouth_per_day",)
     params = {
         "min_orders": Param(3, "orders needed to be named a KOC", "orders", int, low=0, basis="business"),
         "min_trust": Param(0.3, "trust needed to be named a KOC", "0-1", low=0.0, high=1.0, basis="business"),

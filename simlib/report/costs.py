@@ -71,13 +71,11 @@ def format_breakdown(table: pd.DataFrame, header: bool = True) -> str:
     """The breakdown as aligned text: '-' before costs, '=' before subtotals, CNY throughout."""
     arms = [c for c in table.columns if c not in ("key", "role")]
     width = max([len(a) for a in arms] + [12]) + 2
-    label_w = 58
+    labels = [MARKS[r["role"]] + (f"({line})" if r["role"] == TOTAL else line) for line, r in table.iterrows()]
+    label_w = max([len(x) for x in labels] + [40]) + 2
     lines = [f"  {'CNY':<{label_w}}" + "".join(f"{a:>{width}}" for a in arms)] if header else []
-    for label, row in table.iterrows():
-        mark = MARKS[row["role"]]
-        if row["role"] == TOTAL:
-            label = "(" + label + ")"
-        lines.append(f"  {mark + label:<{label_w}}" + "".join(f"{row[a]:>{width},.0f}" for a in arms))
+    for label, (_, row) in zip(labels, table.iterrows()):
+        lines.append(f"  {label:<{label_w}}" + "".join(f"{row[a]:>{width},.0f}" for a in arms))
     return "\n".join(lines)
 
 

@@ -47,6 +47,7 @@ class Decision:
         self.warnings = diff_mod.warnings(self.diffs) if not inputs.model else []
         self.described = describe_arms(self.diffs, inputs.scenarios, inputs.reference) if self.diffs else {}
         self.flip = None            # (parameter, difference table) when a one-parameter sweep ran
+        self.robust = self._robust()    # experiment.robust.RobustVerdict when a robust stage ran
         self._verdict: Verdict | None = None
         if len(self.table):
             first = decide(self.table, self.reference, confidence=inputs.confidence, runs=runs)
@@ -55,12 +56,39 @@ class Decision:
             if contender:
                 shares = uncertainty_sentence(self.table, first.outcome, contender, inputs.scenarios.get(contender))
                 turns = f"{turns} {shares}".strip()
+            if self.robust is not None:
+                from .rests_on import headline
+                turns = f"{turns} {headline(self.robust)}".strip()
             self._verdict = decide(self.table, self.reference, first.outcome, inputs.confidence, runs, turns)
 
     # -- what a manager reads ----------------------------------------------------------------
     @property
     def verdict(self) -> str:
         return self._verdict.text if self._verdict else "No comparison ran: one arm only."
+
+    def _robust(self):
+        """The robust verdict on the robust stage's runs: the ranking the comparison found (best
+        first), checked across the assumption sets, with the comparison's replications as the noise
+        of one run."""
+        inputs = self.inputs
+        runs = inputs.robust_runs
+        if runs is None or not len(runs) or not inputs.robust_outcome:
+            return None
+        from ..experiment.robust import analyse
+        outcome = next(o for o in inputs.outcomes if o.name == inputs.robust_outcome)
+        arms = [a for a in self.arms if a in set(runs["arm"])]
+        ranking = None
+        if len(self.table):
+            t = self.table[(self.table["outcome"] == outcome.name) & self.table["arm"].isin(arms)]
+            if len(t) == len(arms):
+                ranking = tuple(t.assign(s=outcome.sign * t["mean"]).sort_values("s", ascending=False,
+                                                                                 kind="stable")["arm"])
+        return analyse(runs, inputs.robust_effects, outcome.key, outcome.sign, arms, ranking, inputs.runs)
+
+    def rests_on(self) -> dict:
+        """The section "What this answer rests on" (empty without a robust stage)."""
+        from .rests_on import rests_on
+        return rests_on(self.robust)
 
     @property
     def uncertainty(self) -> pd.DataFrame:
@@ -95,6 +123,9 @@ class Decision:
             shares = format_uncertainty(self.table, self.reference, self.inputs.scenarios.get(self.reference))
             if shares:
                 parts += [shares, ""]
+        if self.robust is not None:
+            from .rests_on import format_rests_on
+            parts += [format_rests_on(self.rests_on()), ""]
         if self.costs is not None and len(self.costs):
             parts += ["Where the money goes (mean per run, CNY)", format_breakdown(self.costs)]
             more = format_cost_differences(self.costs, self.reference)
@@ -158,7 +189,8 @@ class Decision:
 
 def compare(arms, reference: str | None = None, *, reps: int = 10, seed: int = 0, users: int | None = None,
             days: int | None = None, outcomes=None, out: str | None = None, workers: int | None = None,
-            executor=None, progress: bool = False, uncertain=None, lang: str = "en") -> Decision:
+            executor=None, progress: bool = False, uncertain=None, robust: int | None = None,
+            lang: str = "en") -> Decision:
     """Compare strategy arms with common random numbers and decide on net profit.
 
     ``arms``: a list of built-in names, scenario paths or ``Scenario`` objects (the first is the
@@ -168,6 +200,9 @@ def compare(arms, reference: str | None = None, *, reps: int = 10, seed: int = 0
     ``uncertain``: fitted parameters not known exactly (``calibration/fitted_uplift.yaml`` with its
     covariance beside it, or a mapping); each replication draws them once for every arm, so the
     verdict covers parameter and simulation uncertainty and says how much each contributes.
+    ``robust``: N assumption sets at which every arm runs once more, the effects the arms act through
+    drawn over their plausible ranges (fitted ones from their posterior): the verdict says how often
+    the ranking holds and, where it flips, on which effect (``Decision.robust``, ``Decision.rests_on``).
     """
     from ..experiment import compare_experiment, make_executor
     from ..experiment.spec import ExperimentError
@@ -177,8 +212,10 @@ def compare(arms, reference: str | None = None, *, reps: int = 10, seed: int = 0
     ex = make_executor("processes", workers) if own else executor
     try:
         exp = compare_experiment(arms, reference, replications=reps, seed=seed, users=users, days=days,
-                                 outcomes=outcomes, out=out, executor=ex, progress=progress, uncertain=uncertain)
+                                 outcomes=outcomes, out=out, executor=ex, progress=progress, uncertain=uncertain,
+                                 robust=robust)
         result = exp.compare()
+        results = {"robust": exp.robust()} if robust else {}
     except ExperimentError as exc:
         raise UserError(str(exc)) from None
     finally:
@@ -186,7 +223,7 @@ def compare(arms, reference: str | None = None, *, reps: int = 10, seed: int = 0
             ex.close()
     if out:
         return write_report(out, lang=lang)[1]
-    return Decision(from_experiment(exp, result))
+    return Decision(from_experiment(exp, result, results))
 
 
 def write_report(folder, path=None, lang: str = "en") -> tuple[Path, Decision]:

@@ -158,6 +158,14 @@ def outcomes_section(decision, words) -> str:
     return "\n".join(rows)
 
 
+def rests_on_section(decision, words) -> str:
+    """What the answer rests on (a robust comparison only): see report/rests_on.py."""
+    if decision.robust is None:
+        return ""
+    from .rests_on import render_rests_on
+    return render_rests_on(decision.rests_on())
+
+
 def uncertainty_section(decision, words) -> str:
     """Variance shares of each paired difference (fitted parameters vs simulation) and the parameter
     worth measuring; '' when no parameter was uncertain."""
@@ -343,6 +351,7 @@ SECTIONS = [
     ("profit", profit_section),
     ("outcomes", outcomes_section),
     ("uncertainty", uncertainty_section),
+    ("rests_on", rests_on_section),
     ("costs", costs_section),
     ("over_time", over_time_section),
     ("analyses", analyses_section),
