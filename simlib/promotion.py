@@ -86,6 +86,34 @@ PROMOTION_PARAMS = {
 }
 
 
+# the parts a campaign's week-by-week arm data can tell apart: what ``simlib calibrate uplift``
+# fits for an offer that cuts the price (``--fit promotion``)
+FITTED_PARTS = ("behavior.discount_effect", "behavior.acceleration_share", "behavior.reference_price_adaptation")
+SHARE_OFF_KEYS = ("off_share", "coupon_off_share", "discount_share", "down_off_shares", "up_off_shares")
+
+
+def share_offs(policies: dict) -> list[float]:
+    """The share-off price cuts (0-1) that a scenario's enabled policies offer, however deep in
+    their settings (coupons, ladder steps, a broadcast's coupon, member prices, journey steps):
+    the depths a fitted promotion response was measured at, or is asked to predict."""
+    found: list[float] = []
+
+    def walk(node, key=None):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, k)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v, key if key in SHARE_OFF_KEYS else None)
+        elif key in SHARE_OFF_KEYS and isinstance(node, (int, float)) and not isinstance(node, bool) and node > 0:
+            found.append(float(node))
+
+    for cfg in (policies or {}).values():
+        if isinstance(cfg, dict) and cfg.get("enabled", True):
+            walk(cfg)
+    return sorted(set(found))
+
+
 class Promotion:
     """The promotion response of a population (see the module docstring)."""
 
