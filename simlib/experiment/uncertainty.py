@@ -153,7 +153,8 @@ def extrapolation_sentence(unc: "UncertainParameters | None", scenario: dict | N
     outside = [d for d in offered if d < lo - 1e-9 or d > hi + 1e-9]
 
     def pct(values):
-        return " and ".join(f"{v:.0%}" for v in values) + " off"
+        words = [f"{v:.0%}" for v in values]
+        return (", ".join(words[:-1]) + " and " if len(words) > 1 else "") + words[-1] + " off"
 
     if not outside:
         return f"The fitted effects were measured at {pct(unc.measured_share_off)}, the depth this arm offers."
