@@ -346,6 +346,7 @@ class Behavior:
         fade = params["word_of_mouth_fade_per_day"]
         self._talk = RecentBuyerTalk(pop, fade) if fade > 0 else None
         self.fatigue_on = False   # set once any message has been sent
+        self.season = 1.0         # today's seasonal multiplier of every purchase rate, set by the engine
         f32 = np.float32
         self._drift_rate = f32(1.0 / params["silence_tolerance_days"])
         self.promotion = Promotion(params, pop)   # the price term, buying ahead, reference prices
@@ -579,6 +580,8 @@ class Behavior:
         if p["new_buyer_boost"]:
             base_rate *= self.new_buyer_factor(idx, day)
         base_rate[d] = pop.purchase_rate_per_day[idx[d]] * f32(p["dormant_purchase_factor"])
+        if self.season != 1.0:   # category demand changes the purchase clock itself, as the calibration fits it
+            base_rate *= f32(self.season)
         rate = base_rate * lift
         np.minimum(rate, f32(p["max_orders_per_day"]), out=rate)
         # the chance of leaving after an order is taken at the customer's own pace: orders the
