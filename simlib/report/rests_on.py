@@ -13,6 +13,8 @@ import numpy as np
 
 from .units import metric_name
 
+RULE_HOLDS = 0.9   # a threshold sorting fewer sets than this is shown with the box where the other side wins
+
 MAX_EFFECTS_SHOWN = 8
 
 
