@@ -195,12 +195,6 @@ class PairVerdict:
     box: dict | None = None     # PRIM box of the sets where the minority side wins
 
     @property
-    def box_beside_rule(self) -> dict | None:
-        """The flip box, shown beside the threshold when that threshold alone sorts too few sets."""
-        r = self.rule
-        return self.box if r is not None and self.box is not None and r["accuracy"] < RULE_HOLDS else None
-
-    @property
     def share(self) -> float:
         return self.wins / self.points if self.points else float("nan")
 
