@@ -266,6 +266,7 @@ class Sim:
         row["unsubscribes"] = t.unsubscribes
         row["pond_joins"] = t.pond_joins
         row["coupons_redeemed"] = t.coupons_redeemed
+        row["bought_ahead"] = t.bought_ahead
         for policy in self.policies:
             for key, value in policy.record(day).items():
                 row[f"{policy.name}.{key}"] = value

@@ -13,6 +13,7 @@ import os
 import numpy as np
 from scipy import special
 
+from .apportion import apportion
 from .days import NEVER
 from .errors import ScenarioError, short_repr
 from .params import Param, check_keys, resolve
@@ -265,7 +266,7 @@ class Population:
             seated = SeatedBase.choose(market, block)
             self.channel_size = seated.channel_size
         else:
-            self.channel_size = _apportion(shares, block)                 # customers per channel, one replication
+            self.channel_size = apportion(shares, block)                 # customers per channel, one replication
         self._customer_id = None if seated is None else seated.customer_id
         starts = np.concatenate([[0], np.cumsum(self.channel_size)])
         self.channel_edges = (np.arange(self.reps)[:, None] * block + starts[None, :-1]).ravel()
@@ -303,6 +304,7 @@ class Population:
         self.fatigue = np.zeros(n, np.float32)
         self.last_useful_day = np.zeros(n, np.int16)           # last useful touch (pond members drift after silence)
         self.reference_price = np.ones(n, np.float32)          # share of list price the customer expects to pay
+        self.stock_until = np.full(n, NEVER, np.int16)          # last day an order bought ahead covers a regular one
         # orders before the run: purchased = 1, loyal and dormant = 2 (bought again before going quiet)
         self.initial_orders = np.zeros(n, np.int16)
         self.initial_orders[self.stage == PURCHASED] = 1
@@ -527,12 +529,3 @@ def _spread(cv: float, rng: Keyed, name: str, idx: np.ndarray, chunk: int) -> np
         sl = slice(start, start + chunk)
         out[sl] = draw(dist, rng.uniform("trait:" + name, -1, idx[sl]))
     return out
-
-
-def _apportion(shares: np.ndarray, n: int) -> np.ndarray:
-    """Whole customers per channel, largest remainder, summing to n."""
-    exact = shares / shares.sum() * n
-    size = np.floor(exact).astype(np.int64)
-    rest = n - size.sum()
-    size[np.argsort(-(exact - size), kind="stable")[:rest]] += 1
-    return size

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+from .apportion import apportion
 from .customer_file import CustomerFile, read_customer_file
 from .errors import UserError
 
@@ -52,8 +53,7 @@ class SeatedBase:
                             "for several when fewer)")
         file.check_shares(market["channels"])
         counts = file.channel_counts(len(market["channels"]))
-        from .population import _apportion
-        size = _apportion(counts.astype(float), block)
+        size = apportion(counts.astype(float), block)
         rows = []
         for c, m in enumerate(size):
             mine = file.history_order(c)

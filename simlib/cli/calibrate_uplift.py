@@ -41,7 +41,8 @@ def register(sub) -> None:
     up.add_argument("--arm", action="append", metavar="ARM=SCENARIO", default=[],
                     help="a treated arm of the data and the scenario it ran (repeatable)")
     up.add_argument("--fit", nargs="+", metavar="KEY",
-                    help="effects to fit, e.g. behavior.discount_effect behavior.chat_effect policies.points.goal_effect "
+                    help="effects to fit, e.g. behavior.discount_effect behavior.chat_effect policies.points.goal_effect, "
+                         "or promotion (the immediate lift, buying ahead and reference prices: weekly data tell them apart) "
                          "(bounds from their declarations); default: behavior.discount_effect, or with --log what the "
                          "offer's policies act through")
     log = up.add_argument_group("a campaign read from the order log (instead of RESULTS)")
