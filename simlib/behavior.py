@@ -127,23 +127,28 @@ BEHAVIOR_PARAMS = {
                                     "of their price: a customer short of the threshold tops up when the shortfall x "
                                     "(1 - this) is less than the discount", "share", low=0.0, high=1.0,
                                source=f"assumption, tested 0.5-0.9, checked against 12.4-28.4 % of below-threshold "
-                                      f"orders padded to a free-shipping threshold (Hemmati et al. 2021) ({E} s3)"),
+                                      f"orders padded to a free-shipping threshold (Hemmati et al. 2021) ({E} s3)",
+                               basis="assumption", plausible=(0.5, 0.9)),
     "reference_price_adaptation": Param(0.3, "weight of the price share paid on the latest order in the customer's "
                                              "reference price (exponential smoothing per order)", "share", low=0.0,
                                         high=1.0,
                                         source=f"memory-based reference prices fit best (Briesch et al. 1997; Kalyanaram "
-                                               f"& Winer 1995); the weight is an assumption, tested 0.1-0.5 ({E} s2)"),
+                                               f"& Winer 1995); the weight is an assumption, tested 0.1-0.5 ({E} s2)",
+                                        basis="assumption", plausible=(0.1, 0.5)),
     "reference_price_memory_days": Param(30.0, "half-life of the gap between the customer's reference price and the "
                                                "list price: the regular prices they keep seeing pull it back", "days",
                                          low=1e-6,
                                          source=f"reference prices form from past prices seen, not only paid "
-                                                f"(Kalyanaram & Winer 1995); assumption, tested 14-90 ({E} s2)"),
+                                                f"(Kalyanaram & Winer 1995); assumption, tested 14-90 ({E} s2)",
+                                         basis="assumption", plausible=(14.0, 90.0)),
     "reference_price_loss_ratio": Param(1.5, "a price above the reference price weighs this many times a discount of "
                                              "the same size (loss aversion); 0 switches reference prices off", "x",
                                         low=0.0,
-                                        source=f"losses weigh more than gains (Kalyanaram & Winer 1995); 2.25 in risky "
-                                               f"choice (Tversky & Kahneman 1992), smaller with heterogeneity (Bell & "
-                                               f"Lattin 2000); tested 1-2.25 ({E} s2)"),
+                                        source="assumption between the published ends: losses weigh more than gains "
+                                               "(Kalyanaram & Winer 1995); 2.25 in risky choice (Tversky & Kahneman "
+                                               "1992), smaller with heterogeneity (Bell & Lattin 2000); tested "
+                                               "1-2.25 (docs/evidence.md s2)",
+                                        basis="assumption", plausible=(1.0, 2.25)),
     "baseline_brand_share": Param(0.25, "share of a customer's buying occasions in the category the brand wins with no "
                                         "lift; levers raise it by a logit, so the purchase rate can rise at most "
                                         "1 / this-fold (0: no ceiling, lifts multiply the rate)", "share",
@@ -157,9 +162,12 @@ BEHAVIOR_PARAMS = {
                           basis="assumption", plausible=(0.2, 1.0)),
     "discount_effect": Param(4.0, "log-multiplier on purchase hazards per unit discount depth x price sensitivity", "log",
                              low=0.0,
-                             source=f"price elasticity -2.62, promotions -3.63 (Bijmolt, van Heerde & Pieters 2005), "
-                                    f"2/3 of the bump incremental (van Heerde, Leeflang & Wittink 2004): 3.5-4.8; "
-                                    f"tested 2-7 ({E} s1)"),
+                             source="price elasticity -2.62, promotions -3.63 (Bijmolt, van Heerde & Pieters 2005, a "
+                                    "meta-analysis of mostly packaged-goods scanner data), 2/3 of the bump "
+                                    "incremental (van Heerde, Leeflang & Wittink 2004): 3.5-4.8; those deals are "
+                                    "mostly 5-20 % off, read here for rungs of 57-72 %; tested 2-7 (docs/evidence.md "
+                                    "s1)",
+                             basis="published", plausible=(2.0, 7.0)),
     "social_proof_effect": Param(0.5, "log-multiplier on interest and purchase per unit buyer share x susceptibility",
                                  "log", low=0.0,
                                  source=f"popularity information +13-20 % (Cai, Chen & Fang 2009): 0.15 at a 30 % buyer "

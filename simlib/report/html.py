@@ -164,7 +164,7 @@ def rests_on_section(decision, words) -> str:
     if decision.robust is None:
         return ""
     from .rests_on import render_rests_on
-    return render_rests_on(decision.rests_on())
+    return render_rests_on(decision.rests_on(), words)
 
 
 def uncertainty_section(decision, words) -> str:
