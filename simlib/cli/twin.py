@@ -69,7 +69,7 @@ def _channel_files(items) -> dict | None:
 
 def cmd_twin(args) -> int:
     from simlib.cli.calibrate import _progress
-    from simlib.cli.main import check_out_folder
+    from simlib.cli.options import check_out_folder
     from simlib.calibrate.twin import twin
     check_out_folder(args.out)
     result = twin(args.transactions, args.as_of, args.out, customer_col=args.customer_col, date_col=args.date_col,
