@@ -93,7 +93,6 @@ def _missing(parser) -> int:
     return 2
 
 
-_progress = progress_lines   # stage lines on stderr when a person is watching (cli.options)
 
 
 def cmd_transactions(args) -> int:
@@ -104,7 +103,7 @@ def cmd_transactions(args) -> int:
                                     time_model=args.time_model, cohort_start=args.cohort_start,
                                     process=args.process, validation_days=args.validation_days,
                                     seasonal="fit" if args.seasonal else args.seasonal_index,
-                                    new_buyers=args.new_buyer_period, progress=_progress())
+                                    new_buyers=args.new_buyer_period, progress=progress_lines())
     paths = result.write(args.out, plots=not args.no_plots)
     print(result.describe())
     print(f"\nwrote {args.out}/: " + ", ".join(p.name for p in paths))

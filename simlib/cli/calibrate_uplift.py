@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from simlib.errors import UserError, short_repr
+from simlib.errors import UserError
 
 EPILOG = """examples:
   simlib calibrate uplift coupon_test.csv --scenario campaign.yaml --arm coupon=campaign_coupon.yaml \\
@@ -76,15 +76,8 @@ def register(sub) -> None:
 
 
 def _pairs(items) -> dict:
-    out = {}
-    for item in items:
-        arm, sep, scenario = item.partition("=")
-        if not sep or not arm.strip() or not scenario.strip():
-            raise UserError(f"--arm {short_repr(item)}: expected ARM=SCENARIO, e.g. --arm coupon=campaign_coupon.yaml")
-        if arm.strip() in out:
-            raise UserError(f"--arm {arm.strip()}: given twice")
-        out[arm.strip()] = scenario.strip()
-    return out
+    from simlib.cli.options import parse_named
+    return parse_named(items, "--arm", "coupon=campaign_coupon.yaml")
 
 
 LOG_OPTIONS = ("window_days", "send_date", "pre_days", "customer_col", "date_col", "amount_col", "date_format")
