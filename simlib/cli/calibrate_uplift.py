@@ -77,7 +77,7 @@ def register(sub) -> None:
 
 def _pairs(items) -> dict:
     from simlib.cli.options import parse_named
-    return parse_named(items, "--arm", "coupon=campaign_coupon.yaml")
+    return parse_named(items, "--arm", "coupon=campaign_coupon.yaml", form="ARM=SCENARIO")
 
 
 LOG_OPTIONS = ("window_days", "send_date", "pre_days", "customer_col", "date_col", "amount_col", "date_format")
