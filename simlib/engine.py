@@ -60,8 +60,9 @@ class World:
         self.today = Today(self.pop.n, len(self.pop.channel_names), reps)
         self.behavior = Behavior(data["behavior"], self.pop, self.today, data["market"])
         self.ledgers = [Ledger(self.days, self.pop.weight) for _ in self.seeds]
+        policies = any(cfg["enabled"] for cfg in data["policies"].values())
         self.step = PopulationStep(self.pop, self.today, self.behavior, self.rng, self.ledgers, data["economics"],
-                                   record_transactions)
+                                   record_transactions, policies)
         self.env = simpy.Environment()
         self.progress, self.record_transactions = progress, record_transactions
         self.day = -1

@@ -13,6 +13,7 @@ counts) and each replication's policies write through a ``TodayView``, which loo
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,6 +56,7 @@ FIELDS = {
     "pond_gmv_cny": Field("count", "list value of the orders of customers in the pond when they ordered", np.float64),
 }
 PER_CUSTOMER = [name for name, f in FIELDS.items() if f.kind == "customer"]
+CustomerInputs = namedtuple("CustomerInputs", PER_CUSTOMER)   # what the compiled step reads
 PER_REPLICATION = [name for name, f in FIELDS.items() if f.kind in ("scalar", "count")]
 
 
@@ -72,6 +74,10 @@ class Today:
                 setattr(self, name, np.full(reps, f.default, f.dtype))
         self._dirty = set(PER_CUSTOMER)
         self.reset()
+
+    def customer_inputs(self) -> CustomerInputs:
+        """Today's per-customer inputs as the compiled step reads them (zero where not touched)."""
+        return CustomerInputs(*(getattr(self, name) for name in PER_CUSTOMER))
 
     def touch(self, name: str) -> np.ndarray:
         """The per-customer array ``name``, marked to be cleared tomorrow."""

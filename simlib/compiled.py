@@ -1,0 +1,75 @@
+"""How simlib compiles the code it runs per customer (numba, the field's standard JIT).
+
+``compiled`` functions work on scalars and on arrays they are handed; they never create an
+array, so numba's reference counting is switched off (``_nrt=False``). A function called per
+customer is ``compiled(inline=True)``: numba pastes it into its caller, so the population step
+is one function without calls (a call passing the population's arrays costs far more than a
+customer's day: numba passes every array's fields as arguments).
+
+Machine code is cached on disk (``cache=True``, beside the sources or in the user's cache
+folder): the first run after an install or a change compiles, later runs load it. Numba keys
+a cached function by its own file only, while simlib's compiled functions call one another
+across modules; ``_SimlibSources`` keys every one of them by all of simlib's top-level modules,
+so a change anywhere recompiles everything (never a stale step).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from numba import njit
+
+HERE = Path(__file__).resolve().parent
+
+
+def compiled(fn=None, *, inline: bool = False):
+    """``fn`` compiled for speed: no array allocation, no reference counting, cached on disk;
+    ``inline``: pasted into its callers."""
+    def wrap(f):
+        if os.environ.get("SIMLIB_TEST_NOINLINE"):
+            return njit(cache=False, _nrt=False)(f)
+        if os.environ.get("SIMLIB_TEST_NOCACHE"):
+            return njit(cache=False, _nrt=False, inline="always" if inline else "never")(f)
+        return njit(cache=True, _nrt=False, inline="always" if inline else "never")(f)
+    return wrap(fn) if fn is not None else wrap
+
+
+def sources_stamp() -> str:
+    """One stamp of every top-level simlib module (name, size, modification time)."""
+    h = hashlib.sha256()
+    for path in sorted(HERE.glob("*.py")):
+        st = path.stat()
+        h.update(f"{path.name}:{st.st_size}:{st.st_mtime_ns};".encode())
+    return h.hexdigest()
+
+
+def _install_locators() -> None:
+    """Key the cached machine code of simlib's functions by ``sources_stamp``."""
+    try:
+        from numba.core import caching
+        impl = caching.CacheImpl
+        bases = (caching.InTreeCacheLocator, caching.UserWideCacheLocator)
+    except (ImportError, AttributeError):   # another numba: per-file keys (numba's own)
+        return
+    stamp = sources_stamp()
+
+    def locator(base):
+        class SimlibLocator(base):
+            @classmethod
+            def from_function(cls, py_func, py_file):
+                if Path(py_file).resolve().parent != HERE:
+                    return None
+                return super().from_function(py_func, py_file)
+
+            def get_source_stamp(self):
+                return stamp
+        SimlibLocator.__name__ = f"Simlib{base.__name__}"
+        return SimlibLocator
+
+    if not any(getattr(k, "__name__", "").startswith("Simlib") for k in impl._locator_classes):
+        impl._locator_classes[:0] = [locator(b) for b in bases]
+
+
+_install_locators()
