@@ -46,7 +46,10 @@ def sources_stamp() -> str:
 
 
 def _install_locators() -> None:
-    """Key the cached machine code of simlib's functions by ``sources_stamp``."""
+    """Keep the machine code of simlib's functions in a cache folder of its own per
+    ``sources_stamp`` (``simlib-<stamp>`` beside numba's usual place), pruning the folders of
+    other versions: a cache written by other sources is never read (numba would unpickle its
+    index, naming types that may no longer exist, before it compares stamps)."""
     try:
         from numba.core import caching
         impl = caching.CacheImpl
@@ -54,14 +57,26 @@ def _install_locators() -> None:
     except (ImportError, AttributeError):   # another numba: per-file keys (numba's own)
         return
     stamp = sources_stamp()
+    folder = f"simlib-{stamp[:16]}"
 
     def locator(base):
         class SimlibLocator(base):
+            def __init__(self, py_func, py_file):
+                super().__init__(py_func, py_file)
+                self._parent_path = self._cache_path
+                self._cache_path = os.path.join(self._cache_path, folder)
+
             @classmethod
             def from_function(cls, py_func, py_file):
                 if Path(py_file).resolve().parent != HERE:
                     return None
                 return super().from_function(py_func, py_file)
+
+            def ensure_cache_path(self):
+                fresh = not os.path.isdir(self._cache_path)
+                super().ensure_cache_path()
+                if fresh:
+                    _prune(self._parent_path, folder)
 
             def get_source_stamp(self):
                 return stamp
@@ -70,6 +85,17 @@ def _install_locators() -> None:
 
     if not any(getattr(k, "__name__", "").startswith("Simlib") for k in impl._locator_classes):
         impl._locator_classes[:0] = [locator(b) for b in bases]
+
+
+def _prune(parent: str, keep: str) -> None:
+    """Remove the cache folders other simlib sources left in ``parent`` (best effort)."""
+    import shutil
+    try:
+        for entry in os.scandir(parent):
+            if entry.is_dir() and entry.name.startswith("simlib-") and entry.name != keep:
+                shutil.rmtree(entry.path, ignore_errors=True)
+    except OSError:
+        pass
 
 
 _install_locators()

@@ -1,9 +1,10 @@
 """Coupon state: the one coupon each customer may hold, what it is worth, and its redemption.
 
 A coupon policy gives (``Coupons.give``); the population step reads the held depth for the
-purchase hazard (``held_depth``) and redeems the coupon on an order (``redeem``), posting the
-discount to the ledger; coupon policies read today's redemptions (``redeemed``). The value of
-a coupon on an order of a given size is computed in one place, ``coupon_value_cny``.
+purchase hazard (``behavior.customer_hazards``) and redeems the coupon on an order
+(``customer_day.order``), posting the discount to the ledger; coupon policies read today's
+redemptions (``redeemed``). The value of a coupon on an order of a given size is computed in
+one place, ``coupon_value_cny``.
 
 Orders vary around the customer's mean basket (log-normal, ``behavior.order_value_sd_log``),
 so a threshold coupon ("spend 99, save 3") is within reach of some orders and not others. A
@@ -20,7 +21,7 @@ import math
 import numpy as np
 from .compiled import compiled
 
-from .population import NEVER
+from .days import NEVER
 
 MAX_SOURCES = 127   # coupon sources fit an int8; index 0 is "none"
 
@@ -59,7 +60,7 @@ def _normal_cdf(x):
 
 
 @compiled(inline=True)
-def expected_discount(basket_cny, sd_log, off_share, off_cny, min_spend_cny, topup_value_share):
+def expected_discount_cny(basket_cny, sd_log, off_share, off_cny, min_spend_cny, topup_value_share):
     """Expected discount of a coupon over a customer's orders, log-normal around ``basket_cny``
     (their mean) with spread ``sd_log``, top-ups included. Exact (log-normal partial moments)."""
     m, s, c = min_spend_cny, off_share, off_cny
@@ -90,7 +91,7 @@ def expected_discount(basket_cny, sd_log, off_share, off_cny, min_spend_cny, top
 def _depths(basket_cny, sd_log, off_share, off_cny, min_spend_cny, topup_value_share, out):
     for i in range(basket_cny.size):
         b = float(basket_cny[i])
-        value = expected_discount(b, sd_log, off_share, off_cny, min_spend_cny, topup_value_share)
+        value = expected_discount_cny(b, sd_log, off_share, off_cny, min_spend_cny, topup_value_share)
         out[i] = min(value / max(b, 1e-9), 1.0)
 
 
@@ -143,15 +144,16 @@ class Coupons:
         self.expiry[idx] = min(day + valid_days - 1, np.iinfo(np.int16).max)
         self.source[idx] = self.sources.index(source)
 
-    def redeemed(self, source: str) -> tuple[np.ndarray, np.ndarray]:
-        """Today's redemptions of coupons from ``source`` with a discount: (idx, discount CNY)."""
+    def redeemed(self, source: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Today's redemptions of coupons from ``source`` with a discount: (idx, discount CNY, the
+        chance the order would have been placed anyway, at the list price)."""
         if source not in self.sources or not self._redeemed:
             e = np.zeros(0)
-            return e.astype(np.int64), e
+            return e.astype(np.int64), e, e
         code = self.sources.index(source)
-        idx, discount, src = (np.concatenate(x) for x in zip(*self._redeemed))
+        idx, discount, src, anyway = (np.concatenate(x) for x in zip(*self._redeemed))
         mine = (discount > 0) & (src == code)
-        return idx[mine], discount[mine]
+        return idx[mine], discount[mine], anyway[mine]
 
     def new_day(self) -> None:
         self._redeemed = []
@@ -179,7 +181,7 @@ class CouponsView(Coupons):
     def depth_of(self, off_share: float, off_cny: float, min_spend_cny: float) -> np.ndarray:
         return self._whole.depth_of(off_share, off_cny, min_spend_cny)[self._lo:self._hi]
 
-    def redeemed(self, source: str) -> tuple[np.ndarray, np.ndarray]:
-        idx, discount = self._whole.redeemed(source)
+    def redeemed(self, source: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        idx, discount, anyway = self._whole.redeemed(source)
         mine = (idx >= self._lo) & (idx < self._hi)
-        return idx[mine] - self._lo, discount[mine]
+        return idx[mine] - self._lo, discount[mine], anyway[mine]

@@ -52,15 +52,16 @@ ROUTE_ENTRY, ROUTE_ON_PURCHASE = 0, 1   # how a customer joined the pond (``Even
 # Today's events, in the order they happened for each customer, customers in order.
 # ``used``: orders, moves and joins recorded; ``unsubscribes``: per replication; ``failed``: the
 # customer whose day needed more than MAX_EVENTS_PER_DAY events (-1: none).
-Events = namedtuple("Events", ["order_idx", "order_amount", "order_discount", "order_source", "order_first",
-                               "order_member", "move_idx", "move_to", "join_idx", "join_route", "used",
+Events = namedtuple("Events", ["order_idx", "order_amount", "order_discount", "order_anyway", "order_source",
+                               "order_first", "order_member", "move_idx", "move_to", "join_idx", "join_route", "used",
                                "unsubscribes", "failed"])
 
 
 def new_events(capacity: int, reps: int) -> Events:
     """Empty event buffers with room for ``capacity`` events of each kind."""
     i64 = np.int64
-    return Events(np.empty(capacity, i64), np.empty(capacity), np.empty(capacity), np.empty(capacity, np.int8),
+    return Events(np.empty(capacity, i64), np.empty(capacity), np.empty(capacity), np.empty(capacity),
+                  np.empty(capacity, np.int8),
                   np.empty(capacity, np.bool_), np.empty(capacity, np.bool_), np.empty(capacity, i64),
                   np.empty(capacity, np.int8), np.empty(capacity, i64), np.empty(capacity, np.int8),
                   np.zeros(3, i64), np.zeros(reps, i64), np.full(1, -1, i64))
@@ -105,7 +106,7 @@ def advance(start, stop, day, c, x, d, p, ev, due):
             if d.static:   # hazards held since the customer's last event
                 rate_stage, rate_purchase, leave = d.held[0, i], d.held[1, i], d.held[2, i]
             else:
-                forward, back, churn, leave, rate, _ = customer_hazards(i, rep, day, stage, c, x, d, p)
+                forward, back, churn, leave, rate, _, _ = customer_hazards(i, rep, day, stage, c, x, d, p)
                 rate_stage, rate_purchase = forward + back + churn, rate * d.regularity
             left_stage = c.stage_clock[i] - rate_stage
             left_purchase = c.purchase_clock[i] - rate_purchase
@@ -169,7 +170,7 @@ def replay(i, rep, day, c, x, d, p, ev):
     clock_stage, clock_purchase, clock_pond = float(c.stage_clock[i]), float(c.purchase_clock[i]), float(c.pond_clock[i])
     used = 0.0                                     # share of the day gone
     for _ in range(MAX_EVENTS_PER_DAY):
-        forward, back, churn, leave, rate, scale = customer_hazards(i, rep, day, c.stage[i], c, x, d, p)
+        forward, back, churn, leave, rate, scale, anyway = customer_hazards(i, rep, day, c.stage[i], c, x, d, p)
         rate_stage, rate_purchase = forward + back + churn, rate * k
         # the clock that runs out first, and when (the first of equals, as argmin)
         until, which = math.inf, -1
@@ -198,7 +199,7 @@ def replay(i, rep, day, c, x, d, p, ev):
             clock_pond = math.inf
         else:   # a stage exit (the move into purchased is the first order), or a repeat order
             if which == 1 or stage_event(i, rep, local, forward, back, churn, c, d, ev):
-                order(i, rep, local, day, scale, c, d, p, ev)
+                order(i, rep, local, day, scale, anyway, c, d, p, ev)
             if which == 1:
                 clock_purchase = nth_erlang(d.keys[K_PURCHASE_CLOCK, rep], local, c.orders[i], k)
             else:
@@ -223,7 +224,7 @@ def hold_all(day, c, x, d, p):
     for i in range(c.stage.size):
         stage = c.stage[i]
         if stage != UNAWARE and stage != LOST:
-            forward, back, churn, leave, rate, _ = customer_hazards(i, i // d.block, day, stage, c, x, d, p)
+            forward, back, churn, leave, rate, _, _ = customer_hazards(i, i // d.block, day, stage, c, x, d, p)
             hold(i, forward + back + churn, rate * d.regularity, leave, d)
 
 
@@ -256,9 +257,10 @@ def stage_event(i, rep, local, forward, back, churn, c, d, ev):
 
 
 @compiled(inline=True)
-def order(i, rep, local, day, dropout_scale, c, d, p, ev):
+def order(i, rep, local, day, dropout_scale, anyway, c, d, p, ev):
     """Book one order of customer ``i``: its value, coupon, stage, reference price and the chance
-    of leaving after it; the money is booked from ``ev`` by the population step."""
+    of leaving after it; the money is booked from ``ev`` by the population step. ``anyway``: the
+    chance the order would have been placed at the list price (behaviour's counterfactual)."""
     amount = float(c.basket_value_cny[i])
     sd = p.order_value_sd_log
     if sd > 0:   # each order varies around the customer's mean basket (log-normal, mean kept)
@@ -287,6 +289,7 @@ def order(i, rep, local, day, dropout_scale, c, d, p, ev):
     ev.order_idx[o] = i
     ev.order_amount[o] = amount
     ev.order_discount[o] = discount
+    ev.order_anyway[o] = anyway
     ev.order_source[o] = source
     ev.order_first[o] = first
     ev.order_member[o] = c.in_pond[i]
@@ -349,7 +352,7 @@ def relationship(i, day, active_at_start, orders_today, c, x, d, p):
     on = d.on
     if active_at_start:
         c.trust[i] *= p.trust_decay
-        if on.coupons and p.reference_price_loss_ratio and c.reference_price[i] < 1:   # regular prices seen
+        if on.reference_prices and c.reference_price[i] < 1:   # the regular prices seen pull it back
             c.reference_price[i] = 1.0 - (1.0 - c.reference_price[i]) * p.price_decay
     if c.in_pond[i]:
         if on.fatigue:

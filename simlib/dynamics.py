@@ -11,42 +11,12 @@ policies read at REACT. The formulas are in ``docs/model.md``.
 
 from __future__ import annotations
 
-from collections import namedtuple
-
 import numpy as np
 
+from .behavior import NOT_HELD
 from .customer_day import (KEY_NAMES, K_POND_ENTRY, MAX_EVENTS_PER_DAY, ROOM_PER_CUSTOMER, ROUTE_ENTRY,
                            ROUTE_ON_PURCHASE, CHUNK, hold_all, new_events, replay_due, run_customers)
 from .errors import UserError
-
-# Today's inputs per (replication, channel) and per replication, as the compiled step reads them.
-DayInputs = namedtuple("DayInputs", ["block", "n_channels", "regularity", "awareness_base", "awareness_wom",
-                                     "social_proof", "ad_interest", "pond_entry", "pond_on_purchase",
-                                     "pond_min_orders", "purchase_multiplier", "interest_multiplier", "keys",
-                                     "on", "stage_counts", "buyers_by_channel", "cogs_share", "clv_horizon_days",
-                                     "static", "held"])
-NOT_HELD = np.zeros((3, 0))   # ``DayInputs.held`` of a run whose hazards are recomputed every day
-
-
-def day_inputs(behavior, day: int, keys: np.ndarray | None = None, economics: dict | None = None,
-               held: np.ndarray | None = None) -> DayInputs:
-    """Today's ``DayInputs`` (``keys``: the decisions' keys, ``KEY_NAMES`` by replication; ``held``:
-    each customer's rates since their last event, (3 x n), in a day-invariant run)."""
-    pop, t, p = behavior.pop, behavior.today, behavior.p
-    base, wom = behavior.awareness_by_channel()
-    ad_interest = p["ad_interest_ratio"] * t.ad_awareness.reshape(-1)
-    economics = economics or {"cogs_share": 0.0, "clv_horizon_days": 0}
-    if keys is None:
-        keys = np.zeros((len(KEY_NAMES), pop.reps), np.uint64)
-    f64 = np.float64
-    return DayInputs(pop.block, len(pop.channel_names), pop.regularity, base.astype(f64), wom.astype(f64),
-                     np.ascontiguousarray(behavior.social_proof, f64), ad_interest.astype(f64),
-                     t.pond_entry.reshape(-1), t.pond_on_purchase.reshape(-1), t.pond_min_orders.reshape(-1),
-                     t.purchase_multiplier.astype(f64), t.interest_multiplier.astype(f64), keys, behavior.switches(),
-                     pop.stage_counts.reshape(-1), pop.buyers_by_channel.reshape(-1),
-                     float(economics["cogs_share"]), int(economics["clv_horizon_days"]), held is not None,
-                     NOT_HELD if held is None else held)
-
 
 class PopulationStep:
     """Advances the population by one day; ``run(day)`` is the STEP phase of the engine."""
@@ -69,7 +39,7 @@ class PopulationStep:
     def run(self, day: int) -> None:
         pop = self.pop
         self.keys[K_POND_ENTRY] = self.rng.keys("pond_entry", day)
-        d = day_inputs(self.behavior, day, self.keys, self.econ, self.held)
+        d = self.behavior.day_inputs(day, self.keys, self.econ, self.held)
         c, x = pop.arrays(), self.today.customer_inputs()
         if self.held is not None and day == 0:
             hold_all(day, c, x, d, self.behavior.numbers)
@@ -97,22 +67,26 @@ class PopulationStep:
         n_orders, n_moves, n_joins = (int(k) for k in ev.used)
         idx = ev.order_idx[:n_orders].copy()
         amount, discount = ev.order_amount[:n_orders].copy(), ev.order_discount[:n_orders].copy()
-        source = ev.order_source[:n_orders]
+        source, anyway = ev.order_source[:n_orders], ev.order_anyway[:n_orders].copy()
         if n_orders:
             used = source > 0
             self._post(day, "gmv", idx, amount)
             self._post(day, "cogs", idx, amount * self.econ["cogs_share"])
             for src in np.unique(source[used]):
                 mine = source == src
-                self._post(day, "discount", idx[mine], discount[mine], source=pop.coupons.sources[src])
+                name = pop.coupons.sources[src]
+                self._post(day, "discount", idx[mine], discount[mine], source=name)
+                # the part of the discount paid on orders that would have been placed anyway (a memo)
+                self._post(day, "cannibalised_discount", idx[mine], discount[mine] * anyway[mine], source=name)
             first, member = ev.order_first[:n_orders], ev.order_member[:n_orders]
             t.purchases += pop.tally(idx)
             t.new_buyers += pop.tally(idx[first])
-            t.pond_gmv_cny += pop.tally(idx[member], amount[member])
+            if member.any():
+                self._post(day, "pond_gmv", idx[member], amount[member])
             t.coupons_redeemed += pop.tally(idx[used])
-            t._orders.append((idx, amount, discount))
+            t._orders.append((idx, amount, discount, anyway))
             if used.any():
-                pop.coupons._redeemed.append((idx[used], discount[used], source[used].copy()))
+                pop.coupons._redeemed.append((idx[used], discount[used], source[used].copy(), anyway[used]))
             if self.record_transactions:
                 self.transactions.append((np.full(n_orders, day, np.int32), idx, amount, discount))
         if n_moves:
@@ -158,7 +132,7 @@ class PopulationStep:
 def _grown(ev):
     """Event buffers of twice the room, holding what ``ev`` has recorded."""
     out = new_events(2 * ev.order_idx.size, ev.unsubscribes.size)
-    for name in ("order_idx", "order_amount", "order_discount", "order_source", "order_first", "order_member",
+    for name in ("order_idx", "order_amount", "order_discount", "order_anyway", "order_source", "order_first", "order_member",
                  "move_idx", "move_to", "join_idx", "join_route"):
         old = getattr(ev, name)
         getattr(out, name)[:old.size] = old

@@ -13,42 +13,53 @@ from collections import namedtuple
 import numpy as np
 from scipy import special
 
+from .days import NEVER
 from .errors import ScenarioError, short_repr
 from .params import Param, check_keys, resolve
 from .rng import Keyed
 
 STAGES = ("unaware", "aware", "interested", "purchased", "loyal", "dormant", "lost")
 UNAWARE, AWARE, INTERESTED, PURCHASED, LOYAL, DORMANT, LOST = range(7)
-NEVER = np.int16(-32768)  # "no such day" in int16 day arrays
 
 MARKET_PARAMS = {
     "users": Param(10_000, "potential customers in the market (N), fixed for the run",
-                   "customers", int, low=1, high=50_000_000),
-    "days": Param(365, "length of the run", "days", int, low=1, high=20_000),
+                   "customers", int, low=1, high=50_000_000, basis="business"),
+    "days": Param(365, "length of the run", "days", int, low=1, high=20_000, basis="business"),
     "channels": Param({"douyin": {"share": 0.6, "word_of_mouth": 1.0},
                        "taobao_search": {"share": 0.4, "word_of_mouth": 0.5}},
                       "public channels: share of the market reachable on each (shares sum to 1) "
-                      "and how strongly word of mouth travels on it (multiplier)", "", dict),
+                      "and how strongly word of mouth travels on it (multiplier)", "", dict, basis="business"),
     "initial_stage": Param({}, "share of the market in each stage on day 0; the rest is unaware",
-                           "share", dict),
+                           "share", dict, basis="business"),
     "initial_in_pond": Param(0.0, "share of customers already in the pond (aware or later) on day 0",
-                             "share", float, 0.0, 1.0),
-    "initial_trust": Param(0.0, "trust of every customer on day 0", "0-1", float, 0.0, 1.0),
+                             "share", float, 0.0, 1.0, basis="business"),
+    "initial_trust": Param(0.0, "trust of every customer on day 0", "0-1", float, 0.0, 1.0,
+                           basis="assumption", plausible=(0.0, 0.5),
+                           source="assumption: trust cannot be observed; 0 for a market that does not know the brand "
+                                  "yet, higher for an existing base"),
     "initial_days_since_order": Param({"dist": "constant", "value": 0.0}, "days between the last order before the run "
                                       "and day 0, for customers who start as buyers (purchased, loyal, dormant): a "
-                                      "distribution, e.g. {dist: uniform, low: 0, high: 180}", "days", dict),
+                                      "distribution, e.g. {dist: uniform, low: 0, high: 180}", "days", dict,
+                                      basis="business"),
     "start_date": Param(None, "calendar date of day 0 (YYYY-MM-DD); needed by behavior.seasonal_index", "", str,
-                        nullable=True),
+                        nullable=True, basis="business"),
     "represents": Param(None, "real customers the simulated market stands for (null: market.users as the scenario "
                               "states it). Each simulated customer stands for represents / users real ones, so "
                               "budgets, staff, group sizes and money stay per real customer and a smaller --users "
                               "changes the precision, not the answer", "customers", int, low=1, high=10_000_000_000,
-                        nullable=True),
+                        nullable=True, basis="business"),
 }
 CHANNEL_PARAMS = {
-    "share": Param(1.0, "share of the market reachable on this channel", "share", float, 0.0, 1.0),
-    "word_of_mouth": Param(1.0, "multiplier on word of mouth on this channel", "x", float, 0.0),
+    "share": Param(1.0, "share of the market reachable on this channel", "share", float, 0.0, 1.0, basis="business"),
+    "word_of_mouth": Param(1.0, "multiplier on word of mouth on this channel", "x", float, 0.0,
+                           basis="assumption", plausible=(0.5, 2.0),
+                           source="assumption: docs/domain.md describes Douyin's community as weak and Kuaishou's as "
+                                  "strong, without a figure"),
 }
+
+# per-customer multipliers (gamma, mean 1) -> the behavior key giving their coefficient of variation
+SPREADS = {"ad_exposure": "ad_exposure_cv", "interest_propensity": "interest_cv",
+           "first_purchase_propensity": "first_purchase_cv"}
 
 # dist name -> its parameters and their bounds
 DISTRIBUTIONS = {
@@ -84,12 +95,15 @@ TRAITS = {
 
 
 # The per-customer arrays the compiled population step reads and writes (behavior.customer_hazards,
-# customer_day): the state, every trait, and the held coupon (``coupon_*``: ``Coupons``' arrays).
+# customer_day): the state, every trait, the per-customer spreads (``SPREADS``; none when switched off)
+# and the held coupon (``coupon_*``: ``Coupons``' arrays).
 STATE_ARRAYS = ("stage", "channel", "in_pond", "left_pond", "trust", "fatigue", "last_useful_day", "reference_price",
                 "orders", "first_purchase_day", "last_purchase_day", "margin_clv_cny", "moves", "stage_clock",
                 "purchase_clock", "pond_clock")
 COUPON_ARRAYS = ("depth", "off_share", "off_cny", "min_spend_cny", "expiry", "source")
-CustomerArrays = namedtuple("CustomerArrays", STATE_ARRAYS + tuple(TRAITS) + tuple(f"coupon_{k}" for k in COUPON_ARRAYS))
+CustomerArrays = namedtuple("CustomerArrays", STATE_ARRAYS + tuple(TRAITS) + tuple(SPREADS)
+                            + tuple(f"coupon_{k}" for k in COUPON_ARRAYS))
+NO_SPREAD = np.zeros(0, np.float32)   # a spread switched off (its cv 0): the compiled code sees no entries
 
 
 def resolve_market(given, source: str) -> dict:
@@ -243,6 +257,11 @@ class Population:
                 arr[sl] = draw(dist, rng.uniform("trait:" + name, -1, idx[sl]))
             setattr(self, name, arr)
 
+        # per-customer multipliers of the funnel (behavior.*_cv; None when everyone is alike)
+        b = behavior or {}
+        for name, cv_key in SPREADS.items():
+            setattr(self, name, _spread(b.get(cv_key, 0.0), rng, name, idx, chunk))
+
         self.stage = np.zeros(n, np.int8)
         u = rng.uniform("initial_stage", -1, idx)
         edge = 0.0
@@ -317,7 +336,8 @@ class Population:
     def arrays(self) -> CustomerArrays:
         """The arrays the compiled population step reads and writes (the whole population)."""
         if self._arrays is None:
-            self._arrays = CustomerArrays(*(getattr(self, name) for name in STATE_ARRAYS + tuple(TRAITS)),
+            spreads = (NO_SPREAD if getattr(self, name) is None else getattr(self, name) for name in SPREADS)
+            self._arrays = CustomerArrays(*(getattr(self, name) for name in STATE_ARRAYS + tuple(TRAITS)), *spreads,
                                           *(getattr(self.coupons, name) for name in COUPON_ARRAYS))
         return self._arrays
 
@@ -399,6 +419,9 @@ class PopulationView(Population):
         for name, value in vars(whole).items():
             if isinstance(value, np.ndarray) and value.shape == (whole.n,):
                 setattr(self, name, value[lo:hi])
+        for name in SPREADS:
+            if getattr(whole, name) is None:
+                setattr(self, name, None)
         self.n, self.block, self.reps, self.offset = hi - lo, hi - lo, 1, lo
         self.weight, self.regularity, self.channel_names = whole.weight, whole.regularity, whole.channel_names
         self.channel_size = whole.channel_size
@@ -427,6 +450,20 @@ class PopulationView(Population):
 
     def leave_pond(self, idx):
         self._whole.leave_pond(np.asarray(idx) + self.offset)
+
+
+def _spread(cv: float, rng: Keyed, name: str, idx: np.ndarray, chunk: int) -> np.ndarray | None:
+    """Customer i's multiplier ~ Gamma(shape 1/cv^2, scale cv^2) (mean 1, coefficient of variation
+    cv), by inverse CDF of a keyed uniform: customer i keeps their quantile whatever cv is (common
+    random numbers across a fit's trial values). None for cv = 0 (everyone 1)."""
+    if not cv:
+        return None
+    dist = {"dist": "gamma", "shape": 1.0 / cv**2, "scale": cv**2}
+    out = np.empty(idx.size, np.float32)
+    for start in range(0, idx.size, chunk):
+        sl = slice(start, start + chunk)
+        out[sl] = draw(dist, rng.uniform("trait:" + name, -1, idx[sl]))
+    return out
 
 
 def _apportion(shares: np.ndarray, n: int) -> np.ndarray:

@@ -181,3 +181,32 @@ def test_a_total_budget_is_spent_in_full_by_its_flighting_pattern(flighting):
         assert (np.diff(daily) < 0).all()
     else:
         assert (daily > 0).sum() == 12 and list(np.flatnonzero(daily > 0)[:4]) == [0, 1, 10, 11]
+
+
+def test_paid_acquisition_budget_schedule_doubles_from_a_day_or_a_date():
+    """"Double the budget from week 14" is one schedule line, by day or by date."""
+    by_day = simlib.load_scenario("baseline").override(
+        {"policies.douyin_ads.schedule": [{"from_day": 91, "budget_cny_per_day": 2000}]})
+    by_date = simlib.load_scenario("baseline").override(
+        {"market.start_date": "2024-01-01",
+         "policies.douyin_ads.schedule": [{"from_date": "2024-04-01", "to_date": "2024-04-10",
+                                           "budget_cny_per_day": 2000}]})
+    a = simlib.run(by_day, seed=1, users=2000, days=105).daily
+    b = simlib.run(by_date, seed=1, users=2000, days=105).daily
+    assert (a["ad_spend_cny"][:91] == 1500).all() and (a["ad_spend_cny"][91:] == 2500).all()
+    assert (a["douyin_ads.impressions"][91:] == 2000 / 40 * 1000).all()
+    assert (b["ad_spend_cny"][91:101] == 2500).all() and (b["ad_spend_cny"][101:] == 1500).all()
+
+
+@pytest.mark.parametrize("item, key, words", [
+    ({"from_day": 10, "to_day": 5}, "schedule[0].to_day", [">= from_day"]),
+    ({"from_date": "2024-02-01"}, "schedule[0].from_date", ["market.start_date"]),
+    ({"from_day": 3, "from_date": "2024-02-01"}, "schedule[0].from_date", ["not both"]),
+    ({"budget": 3}, "schedule[0].budget", ["budget_cny_per_day"]),
+])
+def test_paid_acquisition_schedule_mistakes_name_the_key(item, key, words):
+    with pytest.raises(simlib.ScenarioError) as err:
+        simlib.load_scenario("baseline").override({"policies.douyin_ads.schedule": [item]})
+    assert f"policies.douyin_ads.{key}" in str(err.value)
+    for word in words:
+        assert word in str(err.value)

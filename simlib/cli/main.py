@@ -10,11 +10,9 @@ import argparse
 import json
 import os
 import sys
-from pathlib import Path
 
-
-from ..errors import UserError, key_text, short_repr
-from ..safe_yaml import load_yaml
+from ..errors import UserError
+from .options import check_out_folder, parse_set
 
 PROGRESS_MIN_CUSTOMER_DAYS = 20_000_000  # show a progress bar above this much work
 
@@ -23,28 +21,6 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse's own usage errors are user errors: exit 2
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: error: {message}\n")
-
-
-def parse_set(items) -> dict:
-    """``["market.users=5000", "policies.ads.enabled=false"]`` -> dotted overrides (YAML values)."""
-    out = {}
-    for item in items or ():
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise UserError(f"--set {short_repr(item)}: expected KEY=VALUE, e.g. --set policies.douyin_ads.budget_cny_per_day=3000")
-        out[key.strip()] = load_yaml(value, f"--set {key_text(key.strip())}")
-    return out
-
-
-def check_out_folder(out: str) -> None:
-    """``--out`` must be a folder or not exist yet: refuse a file before any work is done."""
-    path = Path(out)
-    for existing in (path, *path.parents):
-        if existing.exists():
-            if not existing.is_dir():
-                raise UserError(f"--out {key_text(out)}: {existing} is a file, not a folder; --out names "
-                                "a folder for the results (created if missing)")
-            return
 
 
 def build_parser() -> argparse.ArgumentParser:
