@@ -306,17 +306,17 @@ def seasonal_multipliers(behavior: dict, market: dict, days: int) -> np.ndarray 
 
 # The numbers the compiled hazards read: every numeric behaviour parameter by its name, then
 # what the engine derives from them once per run.
-DERIVED = ("drift_rate", "trust_decay", "fatigue_decay", "price_decay")
+DERIVED = ("trust_decay", "fatigue_decay", "price_decay", "pond_keep")
 HazardParams = namedtuple("HazardParams", [name for name, p in BEHAVIOR_PARAMS.items()
                                            if p.kind in (float, int, bool)] + list(DERIVED))
 
 
 def hazard_params(params: dict) -> HazardParams:
     """The behaviour parameters as the compiled code reads them (floats by name)."""
-    derived = {"drift_rate": 1.0 / params["silence_tolerance_days"],
-               "trust_decay": 0.5 ** (1.0 / params["trust_half_life_days"]),
+    derived = {"trust_decay": 0.5 ** (1.0 / params["trust_half_life_days"]),
                "fatigue_decay": 0.5 ** (1.0 / params["fatigue_half_life_days"]),
-               "price_decay": 0.5 ** (1.0 / params["reference_price_memory_days"])}
+               "price_decay": 0.5 ** (1.0 / params["reference_price_memory_days"]),
+               "pond_keep": math.exp(-params["retention_pond_effect"])}
     return HazardParams(*(float(params[name]) if name in params else derived[name] for name in HazardParams._fields))
 
 
@@ -326,7 +326,7 @@ DayInputs = namedtuple("DayInputs", ["block", "n_channels", "regularity", "aware
                                      "social_proof", "ad_awareness", "ad_interest", "pond_entry", "pond_on_purchase",
                                      "pond_min_orders", "purchase_multiplier", "interest_multiplier", "keys",
                                      "on", "stage_counts", "buyers_by_channel", "cogs_share", "clv_horizon_days",
-                                     "static", "held"])
+                                     "static", "held", "silence_drift"])
 NOT_HELD = np.zeros((3, 0))   # ``DayInputs.held`` of a run whose hazards are recomputed every day
 
 
@@ -440,13 +440,15 @@ def customer_hazards(i, rep, day, stage, c, x, d, p):
         lift *= d.purchase_multiplier[rep]
 
     # the relationship: what keeps a customer (trust, the pond, taking part in a group)
-    keep_log = p.retention_trust_effect * trust
-    if on.belonging:
-        keep_log += p.retention_community_effect * x.belonging[i]
-    leave_keep = math.exp(-keep_log) if keep_log else 1.0      # leaving the pond: trust and community
-    if in_pond:
-        keep_log += p.retention_pond_effect
-    keep = math.exp(-keep_log) if keep_log else 1.0            # dormancy and churn: also the pond
+    leave_keep = keep = 1.0
+    if buyer or in_pond:
+        keep_log = p.retention_trust_effect * trust
+        if on.belonging:
+            keep_log += p.retention_community_effect * x.belonging[i]
+        if keep_log:
+            leave_keep = keep = math.exp(-keep_log)    # leaving the pond: trust and community
+        if in_pond:
+            keep *= p.pond_keep                        # dormancy and churn: also the pond
 
     # forward exit: awareness, interest, the first order, waking
     if stage == UNAWARE:
@@ -498,8 +500,8 @@ def customer_hazards(i, rep, day, stage, c, x, d, p):
     # leaving the pond: a base hazard, drift when nothing useful comes, fatigue (members only)
     leave = 0.0
     if in_pond:
-        silent = float(day - c.last_useful_day[i])
-        leave = p.unsubscribe_per_day + p.drift_per_day * -math.expm1(-silent * p.drift_rate)
+        leave = p.unsubscribe_per_day + p.drift_per_day * d.silence_drift[min(day - c.last_useful_day[i],
+                                                                            d.silence_drift.size - 1)]
         if on.load:
             leave += p.unsubscribe_per_message * x.load[i]
         leave = leave * leave_keep + p.unsubscribe_per_fatigue * excess
@@ -596,6 +598,9 @@ class Behavior:
         self.fatigue_on = False   # set once any message has been sent
         # BG/NBD dropout after orders exists in this market (else its scale is never read)
         self.dropout_on = bool(np.any(pop.dropout_after_purchase > 0))
+        # a pond member's drift after k silent days, 1 - exp(-k / silence_tolerance_days), by k
+        # (day numbers are int16: k < 2^16)
+        self.silence_drift = -np.expm1(-np.arange(1 << 16) / params["silence_tolerance_days"])
 
     def begin_day(self) -> None:
         """Called by the engine at the start of each day, after social proof is set: the share of
@@ -675,7 +680,7 @@ class Behavior:
                          np.zeros((1, pop.reps), np.uint64) if keys is None else keys, self.switches(),
                          pop.stage_counts.reshape(-1), pop.buyers_by_channel.reshape(-1),
                          float(economics["cogs_share"]), int(economics["clv_horizon_days"]), held is not None,
-                         NOT_HELD if held is None else held)
+                         NOT_HELD if held is None else held, self.silence_drift)
 
     def hazards(self, idx: np.ndarray, day: int) -> Hazards:
         """Today's hazards of customers ``idx`` (see ``customer_hazards``), as arrays."""

@@ -68,41 +68,56 @@ def new_events(capacity: int, reps: int) -> Events:
 
 
 @compiled
-def run_customers(start, stop, day, c, x, d, p, ev, due):
+def run_customers(start, stop, day, c, x, d, p, ev, due, work):
     """Today for customers ``start`` .. ``stop`` - 1, ``CHUNK`` at a time: ``advance`` a chunk,
     then replay its customers whose clocks ran out while their data are still in the cache.
     Returns the first customer not advanced; when the event buffers filled up (or a day ran
-    out of events: ``ev.failed``), ``due`` still lists customers to replay (``replay_due``)."""
+    out of events: ``ev.failed``), ``due`` still lists customers to replay (``replay_due``).
+    ``work``: room for ``CHUNK`` customer numbers."""
     i = start
     while i < stop:
         due[0] = 0
-        i = advance(i, min(i + CHUNK, stop), day, c, x, d, p, ev, due)
+        i = advance(i, min(i + CHUNK, stop), day, c, x, d, p, ev, due, work)
         if due[0] and not replay_due(day, c, x, d, p, ev, due):
             return i
     return stop
 
 
 @compiled
-def advance(start, stop, day, c, x, d, p, ev, due):
+def advance(start, stop, day, c, x, d, p, ev, due, work):
     """Today for customers ``start`` .. ``stop`` - 1 whose clocks all last the day; the others
-    are listed in ``due`` (``due[0]`` their count, room for ``stop - start``). Returns ``stop``."""
+    are listed in ``due`` (``due[0]`` their count, room for ``stop - start``). Returns ``stop``.
+
+    Two passes, so that the usual majority costs little: the unaware's clocks run down without
+    a branch on anyone's stage (stages come mixed, and a mispredicted branch costs more than
+    the arithmetic), while the customers with more to do are listed in ``work``; then those."""
     rep = start // d.block             # customers are numbered replication by replication
     next_rep = (rep + 1) * d.block
+    k = 0
     for i in range(start, stop):
         if i == next_rep:
             rep += 1
             next_rep += d.block
         stage = c.stage[i]
+        clock = c.stage_clock[i]
+        left = clock - awareness_hazard(i, rep * d.n_channels + c.channel[i], c, x, d)
+        unaware = stage == UNAWARE
+        runs_down = unaware & (left > 0)
+        c.stage_clock[i] = left if runs_down else clock
+        work[k] = i                    # the active, the lost still in the pond, the unaware due
+        k += (not runs_down) & ((stage != LOST) | c.in_pond[i])
+    rep = start // d.block
+    next_rep = (rep + 1) * d.block
+    for j in range(k):
+        i = work[j]
+        while i >= next_rep:
+            rep += 1
+            next_rep += d.block
+        stage = c.stage[i]
         if stage == LOST:
-            if c.in_pond[i]:
-                relationship(i, day, False, 0, c, x, d, p)
+            relationship(i, day, False, 0, c, x, d, p)
             continue
-        if stage == UNAWARE:   # the usual majority: one clock, one hazard
-            left = c.stage_clock[i] - awareness_hazard(i, rep * d.n_channels + c.channel[i], c, x, d)
-            if left > 0:
-                c.stage_clock[i] = left
-                continue
-        else:
+        if stage != UNAWARE:
             if d.static:   # hazards held since the customer's last event
                 rate_stage, rate_purchase, leave = d.held[0, i], d.held[1, i], d.held[2, i]
             else:

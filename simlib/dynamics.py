@@ -33,6 +33,7 @@ class PopulationStep:
         self.keys = np.stack([rng.keys(name, 0) for name in KEY_NAMES])   # the pond-entry row is set each day
         self.events = new_events(max(4 * ROOM_PER_CUSTOMER, min(pop.n, 1 << 16)), pop.reps)
         self.due = np.zeros(CHUNK + 1, np.int64)   # [count, customers to replay...]
+        self.work = np.zeros(CHUNK, np.int64)      # customers with more to do than a clock (``advance``)
         # hazards that change only with a customer's own events are held, not recomputed daily
         self.held = np.zeros((3, pop.n)) if behavior.day_invariant(policies) else None
 
@@ -58,7 +59,7 @@ class PopulationStep:
                 replay_due(day, c, x, d, p, ev, due)
             if start >= pop.n:
                 break
-            start = run_customers(start, pop.n, day, c, x, d, p, ev, due)
+            start = run_customers(start, pop.n, day, c, x, d, p, ev, due, self.work)
         self._book(day, ev)
 
     def _book(self, day: int, ev) -> None:
@@ -84,13 +85,13 @@ class PopulationStep:
             if member.any():
                 self._post(day, "pond_gmv", idx[member], amount[member])
             t.coupons_redeemed += pop.tally(idx[used])
-            t._orders.append((idx, amount, discount, anyway))
+            t.add_orders(idx, amount, discount, anyway)
             if used.any():
                 pop.coupons._redeemed.append((idx[used], discount[used], source[used].copy(), anyway[used]))
             if self.record_transactions:
                 self.transactions.append((np.full(n_orders, day, np.int32), idx, amount, discount))
         if n_moves:
-            t._moves.append((ev.move_idx[:n_moves].copy(), ev.move_to[:n_moves].copy()))
+            t.add_moves(ev.move_idx[:n_moves].copy(), ev.move_to[:n_moves].copy())
         if n_joins:
             self._pond_costs(day, ev.join_idx[:n_joins], ev.join_route[:n_joins])
             t.pond_joins += pop.tally(ev.join_idx[:n_joins])
