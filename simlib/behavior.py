@@ -590,6 +590,7 @@ class Behavior:
         self.pop = pop
         self.today = today
         self.wom = np.array([c["word_of_mouth"] for c in market["channels"].values()])
+        self._wom_per_talk = params["word_of_mouth_per_day"] * np.tile(self.wom, pop.reps)
         # per (replication, channel), flattened replication by replication; set each day by the engine
         self.social_proof = np.zeros(pop.reps * len(self.wom))
         self.talk_share = None     # recent buyers' share, when word of mouth fades (``begin_day``)
@@ -618,8 +619,7 @@ class Behavior:
         else:
             base = np.full(self.today.ad_awareness.size, base)
         talk = self.social_proof if self.talk_share is None else self.talk_share
-        wom = self.p["word_of_mouth_per_day"] * np.tile(self.wom, self.pop.reps) * talk
-        return base, wom
+        return base, self._wom_per_talk * talk
 
     def switches(self) -> Switches:
         """Which terms today's inputs turn on."""
@@ -672,11 +672,11 @@ class Behavior:
         ad_awareness = t.ad_awareness.reshape(-1)
         economics = economics or {"cogs_share": 0.0, "clv_horizon_days": 0}
         f64 = np.float64
-        return DayInputs(pop.block, len(pop.channel_names), pop.regularity, base.astype(f64), wom.astype(f64),
-                         np.ascontiguousarray(self.social_proof, f64), ad_awareness,
-                         (p["ad_interest_ratio"] * ad_awareness).astype(f64), t.pond_entry.reshape(-1),
+        return DayInputs(pop.block, len(pop.channel_names), pop.regularity, np.asarray(base, f64),
+                         np.asarray(wom, f64), np.asarray(self.social_proof, f64), ad_awareness,
+                         p["ad_interest_ratio"] * ad_awareness, t.pond_entry.reshape(-1),
                          t.pond_on_purchase.reshape(-1), t.pond_min_orders.reshape(-1),
-                         t.purchase_multiplier.astype(f64), t.interest_multiplier.astype(f64),
+                         t.purchase_multiplier, t.interest_multiplier,
                          np.zeros((1, pop.reps), np.uint64) if keys is None else keys, self.switches(),
                          pop.stage_counts.reshape(-1), pop.buyers_by_channel.reshape(-1),
                          float(economics["cogs_share"]), int(economics["clv_horizon_days"]), held is not None,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .behavior import NOT_HELD
+from .compiled import entry
 from .customer_day import (KEY_NAMES, K_POND_ENTRY, MAX_EVENTS_PER_DAY, ROOM_PER_CUSTOMER, ROUTE_ENTRY,
                            ROUTE_ON_PURCHASE, CHUNK, hold_all, new_events, replay_due, run_customers)
 from .errors import UserError
@@ -34,6 +35,7 @@ class PopulationStep:
         self.events = new_events(max(4 * ROOM_PER_CUSTOMER, min(pop.n, 1 << 16)), pop.reps)
         self.due = np.zeros(CHUNK + 1, np.int64)   # [count, customers to replay...]
         self.work = np.zeros(CHUNK, np.int64)      # customers with more to do than a clock (``advance``)
+        self._run = None                           # run_customers' machine code for today's argument types
         # hazards that change only with a customer's own events are held, not recomputed daily
         self.held = np.zeros((3, pop.n)) if behavior.day_invariant(policies) else None
 
@@ -59,7 +61,10 @@ class PopulationStep:
                 replay_due(day, c, x, d, p, ev, due)
             if start >= pop.n:
                 break
-            start = run_customers(start, pop.n, day, c, x, d, p, ev, due, self.work)
+            args = (start, pop.n, day, c, x, d, p, ev, due, self.work)
+            if self._run is None:   # the same argument types every day: dispatch once
+                self._run = entry(run_customers, args)
+            start = self._run(*args)
         self._book(day, ev)
 
     def _book(self, day: int, ev) -> None:
