@@ -29,6 +29,7 @@ _LAZY = {
     "calibrate_transactions": "simlib.calibrate",
     "calibrate_funnel": "simlib.calibrate",
     "calibrate_uplift": "simlib.calibrate.uplift",
+    "twin": "simlib.calibrate.twin",
 }
 
 __all__ = ["STAGES", "Result", "Scenario", "ScenarioError", "UserError", "builtin_scenarios",

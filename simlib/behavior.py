@@ -22,6 +22,7 @@ from .compiled import compiled
 from .errors import ScenarioError
 from .params import Param
 from .population import AWARE, DORMANT, INTERESTED, LOST, LOYAL, NEVER, PURCHASED, UNAWARE
+from .promotion import PROMOTION_PARAMS, Promotion, price_log_lift
 
 E = "docs/evidence.md"   # where each source below is quoted and converted to the model's unit
 
@@ -127,27 +128,6 @@ BEHAVIOR_PARAMS = {
                                      "the calibration's order-to-order spread)", "log", low=0.0, high=3.0,
                                 source="assumption, tested 0-0.8; fit it with simlib calibrate transactions (sd_within)",
                                      basis="assumption", plausible=(0.0, 0.8)),
-    "topup_value_share": Param(0.7, "what items added to reach a coupon threshold are worth to the customer, as a share "
-                                    "of their price: a customer short of the threshold tops up when the shortfall x "
-                                    "(1 - this) is less than the discount", "share", low=0.0, high=1.0,
-                               source=f"assumption, tested 0.5-0.9, checked against 12.4-28.4 % of below-threshold "
-                                      f"orders padded to a free-shipping threshold (Hemmati et al. 2021) ({E} s3)"),
-    "reference_price_adaptation": Param(0.3, "weight of the price share paid on the latest order in the customer's "
-                                             "reference price (exponential smoothing per order)", "share", low=0.0,
-                                        high=1.0,
-                                        source=f"memory-based reference prices fit best (Briesch et al. 1997; Kalyanaram "
-                                               f"& Winer 1995); the weight is an assumption, tested 0.1-0.5 ({E} s2)"),
-    "reference_price_memory_days": Param(30.0, "half-life of the gap between the customer's reference price and the "
-                                               "list price: the regular prices they keep seeing pull it back", "days",
-                                         low=1e-6,
-                                         source=f"reference prices form from past prices seen, not only paid "
-                                                f"(Kalyanaram & Winer 1995); assumption, tested 14-90 ({E} s2)"),
-    "reference_price_loss_ratio": Param(1.5, "a price above the reference price weighs this many times a discount of "
-                                             "the same size (loss aversion); 0 switches reference prices off", "x",
-                                        low=0.0,
-                                        source=f"losses weigh more than gains (Kalyanaram & Winer 1995); 2.25 in risky "
-                                               f"choice (Tversky & Kahneman 1992), smaller with heterogeneity (Bell & "
-                                               f"Lattin 2000); tested 1-2.25 ({E} s2)"),
     "baseline_brand_share": Param(0.25, "share of a customer's buying occasions in the category the brand wins with no "
                                         "lift; levers raise it by a logit, so the purchase rate can rise at most "
                                         "1 / this-fold (0: no ceiling, lifts multiply the rate)", "share",
@@ -159,11 +139,6 @@ BEHAVIOR_PARAMS = {
                           source=f"relationship effects are 'rather small' (Verhoef 2003; Gustafsson, Johnson & Roos "
                                  f"2005); assumption, tested 0.2-1.0 ({E} s6)",
                           basis="assumption", plausible=(0.2, 1.0)),
-    "discount_effect": Param(4.0, "log-multiplier on purchase hazards per unit discount depth x price sensitivity", "log",
-                             low=0.0,
-                             source=f"price elasticity -2.62, promotions -3.63 (Bijmolt, van Heerde & Pieters 2005), "
-                                    f"2/3 of the bump incremental (van Heerde, Leeflang & Wittink 2004): 3.5-4.8; "
-                                    f"tested 2-7 ({E} s1)"),
     "social_proof_effect": Param(0.5, "log-multiplier on interest and purchase per unit buyer share x susceptibility",
                                  "log", low=0.0,
                                  source=f"popularity information +13-20 % (Cai, Chen & Fang 2009): 0.15 at a 30 % buyer "
@@ -256,6 +231,8 @@ BEHAVIOR_PARAMS = {
                            basis="assumption", plausible=(0.3, 0.8)),
 }
 
+BEHAVIOR_PARAMS.update(PROMOTION_PARAMS)   # the promotion response (promotion.py): behaviour's too
+
 # a hazard of a million a day is "at once" (the Bass special case uses it); larger ones only
 # make the event replay spin
 MAX_HAZARD_PER_DAY = 1e6
@@ -326,14 +303,14 @@ DayInputs = namedtuple("DayInputs", ["block", "n_channels", "regularity", "aware
                                      "social_proof", "ad_awareness", "ad_interest", "pond_entry", "pond_on_purchase",
                                      "pond_min_orders", "purchase_multiplier", "interest_multiplier", "keys",
                                      "on", "stage_counts", "buyers_by_channel", "cogs_share", "clv_horizon_days",
-                                     "static", "held", "silence_drift"])
+                                     "static", "held", "silence_drift", "season"])
 NOT_HELD = np.zeros((3, 0))   # ``DayInputs.held`` of a run whose hazards are recomputed every day
 
 
 # Today's switches: terms whose inputs are all zero today are skipped (same result, cheaper day)
 Switches = namedtuple("Switches", ["awareness_extra", "interest_boost", "purchase_boost", "discount_depth", "useful",
                                    "load", "chat", "belonging", "fatigue", "coupons", "reference_prices",
-                                   "social_proof", "uneven_ads", "dropout", "pond_entry"])
+                                   "acceleration", "social_proof", "uneven_ads", "dropout", "pond_entry"])
 
 
 @compiled(inline=True)
@@ -349,16 +326,6 @@ def choice_lift(utility, s0):
     if s0 <= 0:
         return e
     return e / ((1.0 - s0) + s0 * e)
-
-
-@compiled(inline=True)
-def price_log_lift(sensitivity, depth, reference_price, p):
-    """Log-lift on the purchase hazard of paying (1 - ``depth``) of the list price, against
-    the customer's reference price: a discount pulls (``discount_effect``), a price above
-    what the customer has got used to paying weighs ``reference_price_loss_ratio`` times
-    as much (Kalyanaram & Winer 1995; see the parameter reference)."""
-    pull = p.discount_effect * sensitivity
-    return pull * depth - p.reference_price_loss_ratio * pull * max(1.0 - depth - reference_price, 0.0)
 
 
 @compiled(inline=True)
@@ -514,6 +481,7 @@ def customer_hazards(i, rep, day, stage, c, x, d, p):
             base_rate *= new_buyer_factor(c.first_purchase_day[i], day, p)
     elif dormant:
         base_rate = c.purchase_rate_per_day[i] * p.dormant_purchase_factor
+    base_rate *= d.season   # category demand changes the purchase clock itself, as the calibration fits it
     rate = min(base_rate * lift, p.max_orders_per_day)
     # the chance of leaving after an order is taken at the customer's own pace: orders the
     # levers add are not extra occasions to leave (scale = keep / lift), so a purchase lift
@@ -597,6 +565,8 @@ class Behavior:
         fade = params["word_of_mouth_fade_per_day"]
         self._talk = RecentBuyerTalk(pop, fade) if fade > 0 else None
         self.fatigue_on = False   # set once any message has been sent
+        self.season = 1.0         # today's seasonal multiplier of every purchase rate, set by the engine
+        self.promotion = Promotion(params, pop)   # the price term, buying ahead, reference prices
         # BG/NBD dropout after orders exists in this market (else its scale is never read)
         self.dropout_on = bool(np.any(pop.dropout_after_purchase > 0))
         # a pond member's drift after k silent days, 1 - exp(-k / silence_tolerance_days), by k
@@ -629,8 +599,9 @@ class Behavior:
         touched = [t.touched(name) for name in Switches._fields[:8]]
         # a reference price below the list price comes only from a coupon's discount, and weighs
         # only with loss aversion: until a coupon is given, reference prices change nothing
-        coupons = self.pop.coupons.any_given
-        return Switches(*touched, self.fatigue_on, coupons, bool(coupons and p["reference_price_loss_ratio"]),
+        coupons, promo = self.pop.coupons.any_given, self.promotion
+        return Switches(*touched, self.fatigue_on, coupons, bool(coupons and promo.reference_prices_on),
+                        bool(promo.acceleration_on),
                         bool(p["social_proof_effect"] and self.social_proof.any()),
                         bool(self.pop.ad_exposure is not None and t.ad_awareness.any()), self.dropout_on,
                         bool(t.pond_entry.any()))
@@ -680,7 +651,7 @@ class Behavior:
                          np.zeros((1, pop.reps), np.uint64) if keys is None else keys, self.switches(),
                          pop.stage_counts.reshape(-1), pop.buyers_by_channel.reshape(-1),
                          float(economics["cogs_share"]), int(economics["clv_horizon_days"]), held is not None,
-                         NOT_HELD if held is None else held, self.silence_drift)
+                         NOT_HELD if held is None else held, self.silence_drift, float(self.season))
 
     def hazards(self, idx: np.ndarray, day: int) -> Hazards:
         """Today's hazards of customers ``idx`` (see ``customer_hazards``), as arrays."""

@@ -32,6 +32,7 @@ from .compiled import compiled
 
 from .behavior import DEST, WAKE, awareness_hazard, customer_hazards
 from .coupons import coupon_value_cny, topped_up
+from .promotion import adapted_reference, ahead_chance, paid_back_chance, relaxed_reference, stocked_until
 from .population import AWARE, INTERESTED, LOST, LOYAL, NEVER, PURCHASED, STAGES, UNAWARE
 from .rng import day_uniform, normal_quantile, nth_erlang, nth_exponential, nth_uniform
 
@@ -43,9 +44,9 @@ N_STAGES = len(STAGES)
 # rows of ``DayInputs.keys``: each decision's key per replication (on day 0 for the decisions a
 # customer takes in their own life, keyed by their own count; today's for pond entry)
 KEY_NAMES = ("stage_exit", "stage_clock", "purchase_clock", "order_value", "dropout", "pond_on_purchase",
-             "pond_entry")
+             "purchase_clock_covered", "bought_ahead", "pond_entry")
 (K_STAGE_EXIT, K_STAGE_CLOCK, K_PURCHASE_CLOCK, K_ORDER_VALUE, K_DROPOUT, K_POND_ON_PURCHASE,
- K_POND_ENTRY) = range(len(KEY_NAMES))
+ K_PURCHASE_CLOCK_COVERED, K_BOUGHT_AHEAD, K_POND_ENTRY) = range(len(KEY_NAMES))
 
 ROUTE_ENTRY, ROUTE_ON_PURCHASE = 0, 1   # how a customer joined the pond (``Events.join_route``)
 
@@ -53,7 +54,7 @@ ROUTE_ENTRY, ROUTE_ON_PURCHASE = 0, 1   # how a customer joined the pond (``Even
 # ``used``: orders, moves and joins recorded; ``unsubscribes``: per replication; ``failed``: the
 # customer whose day needed more than MAX_EVENTS_PER_DAY events (-1: none).
 Events = namedtuple("Events", ["order_idx", "order_amount", "order_discount", "order_anyway", "order_source",
-                               "order_first", "order_member", "move_idx", "move_to", "join_idx", "join_route", "used",
+                               "order_first", "order_member", "order_ahead", "move_idx", "move_to", "join_idx", "join_route", "used",
                                "unsubscribes", "failed"])
 
 
@@ -61,8 +62,8 @@ def new_events(capacity: int, reps: int) -> Events:
     """Empty event buffers with room for ``capacity`` events of each kind."""
     i64 = np.int64
     return Events(np.empty(capacity, i64), np.empty(capacity), np.empty(capacity), np.empty(capacity),
-                  np.empty(capacity, np.int8),
-                  np.empty(capacity, np.bool_), np.empty(capacity, np.bool_), np.empty(capacity, i64),
+                  np.empty(capacity, np.int8), np.empty(capacity, np.bool_), np.empty(capacity, np.bool_),
+                  np.empty(capacity, np.bool_), np.empty(capacity, i64),
                   np.empty(capacity, np.int8), np.empty(capacity, i64), np.empty(capacity, np.int8),
                   np.zeros(3, i64), np.zeros(reps, i64), np.full(1, -1, i64))
 
@@ -212,6 +213,11 @@ def replay(i, rep, day, c, x, d, p, ev):
             c.in_pond[i] = False
             c.left_pond[i] = True
             clock_pond = math.inf
+        elif which == 1 and d.on.acceleration and c.stock_until[i] >= day:
+            # an order bought ahead covers this regular one: no order; the clock is drawn anew
+            # (keyed by the order count under a name of its own: at most one cover per order)
+            c.stock_until[i] = NEVER
+            clock_purchase = nth_erlang(d.keys[K_PURCHASE_CLOCK_COVERED, rep], local, c.orders[i], k)
         else:   # a stage exit (the move into purchased is the first order), or a repeat order
             if which == 1 or stage_event(i, rep, local, forward, back, churn, c, d, ev):
                 order(i, rep, local, day, scale, anyway, c, d, p, ev)
@@ -275,7 +281,12 @@ def stage_event(i, rep, local, forward, back, churn, c, d, ev):
 def order(i, rep, local, day, dropout_scale, anyway, c, d, p, ev):
     """Book one order of customer ``i``: its value, coupon, stage, reference price and the chance
     of leaving after it; the money is booked from ``ev`` by the population step. ``anyway``: the
-    chance the order would have been placed at the list price (behaviour's counterfactual)."""
+    chance the order would have been placed at the list price (behaviour's counterfactual); with
+    buying ahead, an order bought ahead that stands in for a regular one was placed anyway too."""
+    ahead = 0.0
+    if d.on.acceleration:
+        ahead = ahead_chance(anyway, p)
+        anyway += ahead * paid_back_chance(float(c.purchase_rate_per_day[i]), p)
     amount = float(c.basket_value_cny[i])
     sd = p.order_value_sd_log
     if sd > 0:   # each order varies around the customer's mean basket (log-normal, mean kept)
@@ -297,9 +308,11 @@ def order(i, rep, local, day, dropout_scale, anyway, c, d, p, ev):
     if day - c.first_purchase_day[i] < d.clv_horizon_days:
         c.margin_clv_cny[i] += amount - amount * d.cogs_share - discount
     c.last_purchase_day[i] = day
-    if p.reference_price_adaptation:   # the price paid moves what the customer expects to pay
-        paid = 1.0 - discount / max(amount, 1e-9)
-        c.reference_price[i] += p.reference_price_adaptation * (paid - c.reference_price[i])
+    # the price paid moves what the customer expects to pay; the order may have been bought ahead
+    c.reference_price[i] = adapted_reference(float(c.reference_price[i]), 1.0 - discount / max(amount, 1e-9), p)
+    bought_ahead = ahead > 0 and nth_uniform(d.keys[K_BOUGHT_AHEAD, rep], local, c.orders[i]) < ahead
+    if bought_ahead:
+        c.stock_until[i] = stocked_until(day, p)
     o = ev.used[0]
     ev.order_idx[o] = i
     ev.order_amount[o] = amount
@@ -308,6 +321,7 @@ def order(i, rep, local, day, dropout_scale, anyway, c, d, p, ev):
     ev.order_source[o] = source
     ev.order_first[o] = first
     ev.order_member[o] = c.in_pond[i]
+    ev.order_ahead[o] = bought_ahead
     ev.used[0] = o + 1
     # stage: a repeat order makes the customer loyal; dormant buyers wake up
     repeat = c.orders[i] >= 2
@@ -368,7 +382,7 @@ def relationship(i, day, active_at_start, orders_today, c, x, d, p):
     if active_at_start:
         c.trust[i] *= p.trust_decay
         if on.reference_prices and c.reference_price[i] < 1:   # the regular prices seen pull it back
-            c.reference_price[i] = 1.0 - (1.0 - c.reference_price[i]) * p.price_decay
+            c.reference_price[i] = relaxed_reference(float(c.reference_price[i]), p)
     if c.in_pond[i]:
         if on.fatigue:
             fatigue = c.fatigue[i] * p.fatigue_decay

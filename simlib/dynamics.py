@@ -84,9 +84,11 @@ class PopulationStep:
                 self._post(day, "discount", idx[mine], discount[mine], source=name)
                 # the part of the discount paid on orders that would have been placed anyway (a memo)
                 self._post(day, "cannibalised_discount", idx[mine], discount[mine] * anyway[mine], source=name)
-            first, member = ev.order_first[:n_orders], ev.order_member[:n_orders]
+            first, member, ahead = ev.order_first[:n_orders], ev.order_member[:n_orders], ev.order_ahead[:n_orders]
             t.purchases += pop.tally(idx)
             t.new_buyers += pop.tally(idx[first])
+            if ahead.any():
+                t.bought_ahead += pop.tally(idx[ahead])
             if member.any():
                 self._post(day, "pond_gmv", idx[member], amount[member])
             t.coupons_redeemed += pop.tally(idx[used])
@@ -138,7 +140,8 @@ class PopulationStep:
 def _grown(ev):
     """Event buffers of twice the room, holding what ``ev`` has recorded."""
     out = new_events(2 * ev.order_idx.size, ev.unsubscribes.size)
-    for name in ("order_idx", "order_amount", "order_discount", "order_anyway", "order_source", "order_first", "order_member",
+    for name in ("order_idx", "order_amount", "order_discount", "order_anyway", "order_source", "order_first",
+                 "order_member", "order_ahead",
                  "move_idx", "move_to", "join_idx", "join_route"):
         old = getattr(ev, name)
         getattr(out, name)[:old.size] = old

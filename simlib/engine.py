@@ -4,7 +4,7 @@ ORDER OF WORK IN ONE SIMULATED DAY (the day d runs from time d to d + 1; this do
 the one place the order is written down, and ``Sim._days`` is its only code)
 
     d + 0.0  BEGIN    engine: today's inputs (``Today``) and today's coupon redemptions are
-                      reset; the season's purchase multiplier is set (behavior.seasonal_index);
+                      reset; the season's purchase-rate multiplier is set (behavior.seasonal_index);
                       social proof per channel is set (buyer share, extrapolated to mid-day),
                       and recent buyers' word of mouth when it fades.
     d + 0.1  ACT      policies whose ``act_days`` include d act, in the order the scenario
@@ -120,7 +120,7 @@ class World:
             t.reset()
             self.pop.coupons.new_day()
             if self._seasons is not None:
-                t.purchase_multiplier[:] = self._seasons[day]
+                self.behavior.season = float(self._seasons[day])
             share = self.pop.buyer_share().reshape(-1)
             self.behavior.social_proof = np.clip(share + 0.5 * (share - self._share_prev), 0.0, 1.0)
             self._share_prev = share
@@ -283,6 +283,7 @@ class Sim:
         row["unsubscribes"] = t.unsubscribes
         row["pond_joins"] = t.pond_joins
         row["coupons_redeemed"] = t.coupons_redeemed
+        row["bought_ahead"] = t.bought_ahead
         for policy in self.policies:
             for key, value in policy.record(day).items():
                 row[f"{policy.name}.{key}"] = value

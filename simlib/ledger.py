@@ -9,6 +9,10 @@ from .params import Param
 
 ECONOMICS_PARAMS = {
     "cogs_share": Param(0.45, "cost of goods as a share of list value", "share", low=0.0, high=1.0, basis="business"),
+    "gross_margin": Param(None, "gross margin as a share of list value, the team's way of saying 1 - cogs_share: "
+                                "give one or the other (both only when they agree); it sets cogs_share", "share",
+                          low=0.0, high=1.0, nullable=True, source="the team's own figure (null: 1 - cogs_share)",
+                          basis="business"),
     "clv_horizon_days": Param(365, "horizon of customer lifetime value after a first purchase", "days", int, low=1,
                               basis="business"),
 }

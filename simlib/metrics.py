@@ -36,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 
 from .ledger import ACCOUNTS
-from .population import LOST, NEVER, STAGES
+from .population import LOST, STAGES
 
 MARKETING_ACCOUNTS = [a for a, kind in ACCOUNTS.items() if kind.startswith("marketing")]
 
@@ -53,7 +53,7 @@ def summarize(sim) -> dict:
     member_price = sum(ledger.total("discount", source=p.name) for p in sim.policies if p.discount_is_member_price)
     run_orders = pop.orders - pop.initial_orders
     buyers = run_orders > 0
-    new_buyers = pop.first_purchase_day != NEVER
+    new_buyers = pop.first_purchase_day >= 0     # first order inside the run (a seated base has negative days)
     existing = pop.initial_orders > 0
     ever = pop.orders > 0
     lost = pop.stage == LOST
@@ -101,7 +101,7 @@ def summarize(sim) -> dict:
         "pond_gmv_share": _ratio(ledger.total("pond_gmv"), gmv),
     }
     totals = {key: sum(row[key] for row in sim.rows) for key in
-              ("messages_sent", "unsubscribes", "pond_joins", "coupons_redeemed")}
+              ("messages_sent", "unsubscribes", "pond_joins", "coupons_redeemed", "bought_ahead")}
     out.update(totals)
     out.update({f"cost_{account}_cny": ledger.total(account) for account in MARKETING_ACCOUNTS})
     out["discount_coupons_cny"] = discount - member_price

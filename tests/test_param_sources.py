@@ -6,19 +6,9 @@ import pytest
 from simlib import docs
 from simlib.params import BASES, Param
 
-# the promotion response is being reshaped (issue 16); its parameters are classified when that lands
-PENDING = {"behavior.discount_effect", "behavior.topup_value_share", "behavior.reference_price_adaptation",
-           "behavior.reference_price_memory_days", "behavior.reference_price_loss_ratio"}
-
-
 def test_every_parameter_has_a_basis_and_every_assumption_a_source_and_a_range():
-    problems = [f"{key}: {problem}" for key, problem in docs.missing_sources() if key not in PENDING]
+    problems = [f"{key}: {problem}" for key, problem in docs.missing_sources()]
     assert problems == []
-
-
-def test_the_pending_list_only_holds_what_is_still_missing():
-    missing = {key for key, _ in docs.missing_sources()}
-    assert PENDING <= missing, f"classified now, drop from PENDING: {sorted(PENDING - missing)}"
 
 
 def test_the_check_covers_every_schema_a_scenario_declares():

@@ -106,10 +106,14 @@ def _arm_data(names):
 
 
 def test_the_effects_come_from_the_policies_the_arms_differ_by():
+    from simlib.behavior import BEHAVIOR_PARAMS
     effects = {e.key: e for e in rb.effects_for(_arm_data(["pond", "coupon_ladder", "points_program"]))}
     for key in rb.MARKET_WIDE:
         assert f"behavior.{key}" in effects
     assert {"behavior.unsubscribe_per_message", "behavior.fatigue_effect"} <= set(effects)   # the ladder's messages
+    assert effects["behavior.discount_effect"].arms == ("pond", "coupon_ladder", "points_program")   # the market's
+    assert (effects["behavior.discount_effect"].low, effects["behavior.discount_effect"].high) == \
+        BEHAVIOR_PARAMS["discount_effect"].plausible                    # its declared plausible range
     assert effects["policies.points.goal_effect"].arms == ("points_program",)
     assert (effects["policies.points.goal_effect"].low, effects["policies.points.goal_effect"].high) == (0.1, 0.6)
     assert "policies.points.redeem_per_day" in effects
@@ -122,12 +126,10 @@ def test_the_effects_come_from_the_policies_the_arms_differ_by():
 def test_every_declared_acts_through_names_a_behaviour_effect_with_a_range():
     from simlib.behavior import BEHAVIOR_PARAMS
     from simlib.policies.base import policy_types
-    pending = {"discount_effect", "topup_value_share", "reference_price_adaptation", "reference_price_memory_days",
-               "reference_price_loss_ratio"}   # the promotion response, classified once issue 16 lands
     for name, cls in policy_types().items():
         for key in cls.acts_through:
             assert key in BEHAVIOR_PARAMS, (name, key)
-            assert BEHAVIOR_PARAMS[key].plausible is not None or key in pending, (name, key)
+            assert BEHAVIOR_PARAMS[key].plausible is not None, (name, key)
 
 
 def test_a_robust_comparison_runs_every_arm_at_every_set_on_shared_seeds(tmp_path):
@@ -149,6 +151,12 @@ def test_a_robust_comparison_runs_every_arm_at_every_set_on_shared_seeds(tmp_pat
     assert "What this answer rests on" in html and "goal_effect" in html
     again = simlib.load_decision(str(out))
     assert again.robust.text() == d.robust.text()
+    from simlib.report.lang import Words
+    from simlib.report.rests_on import render_rests_on
+    zh = render_rests_on(section, Words("zh"))
+    assert "这个结论依赖什么" in zh and "What this answer rests on" not in zh
+    pair = d.robust.pairs[0]
+    assert f"在 {100 * pair.share:.0f} % 的假设组（共 4 组）中胜过" in zh
 
 
 def test_a_model_function_needs_the_ranges_to_draw():
@@ -173,3 +181,60 @@ def test_the_command_line_prints_what_the_answer_rests_on(capsys):
     assert main(["compare", "pond", "points_program", "--robust-reps", "2", "--no-progress"]) == 2
     assert "only with --robust" in capsys.readouterr().err
     assert main(["compare", "pond", "points_program", "--robust", "2", "--no-progress"]) == 2
+
+
+def coin_market(params, seed, arm):
+    """Profit that does not depend on any effect: a coin flip per set decides which arm leads."""
+    lead = np.random.default_rng([seed, 7]).normal(0.0, 100.0)
+    return {"profit": lead if arm == "a" else 0.0}
+
+
+def tie_market(params, seed, arm):
+    """Both arms earn the same at every set (a policy that never acts)."""
+    return {"profit": 10.0 * params["x"]}
+
+
+def test_a_flip_no_effect_explains_is_not_pinned_on_one():
+    exp = Experiment.from_dict({"name": "coin", "arms": {"a": {}, "b": {}}, "seed": 1, "outcomes": {"profit": "maximize"},
+                                "robust": {"points": 64, "over": {f"x{i}": {"low": 0, "high": 1} for i in range(8)}}},
+                               model=coin_market)
+    verdict = exp.robust().verdict
+    pair = verdict.pairs[0]
+    assert pair.flips and not pair.rule["significant"]
+    assert "no single effect sorts the sets better than chance" in verdict.text()
+    assert not verdict.table["sorts_significant"].any() and not verdict.table["significant"].any()
+
+
+def test_arms_that_earn_the_same_tie_rather_than_lose():
+    exp = Experiment.from_dict({"name": "tie", "arms": {"a": {}, "b": {}}, "seed": 1, "outcomes": {"profit": "maximize"},
+                                "robust": {"points": 8, "over": {"x": {"low": 0, "high": 1}}}}, model=tie_market)
+    verdict = exp.robust().verdict
+    pair = verdict.pairs[0]
+    assert (pair.wins, pair.losses, pair.ties) == (0, 0, 8) and not pair.flips
+    assert list(verdict.rankings["ranking"]) == ["a = b"] and verdict.holds() == 0.0
+    assert "the two earn exactly the same at 8" in verdict.text()
+
+
+def test_an_experiment_file_runs_its_robust_stage_and_reports_it(tmp_path, capsys):
+    from simlib.cli.main import main
+    spec = tmp_path / "lvp.yaml"
+    spec.write_text("name: lvp\nbase: pond\nusers: 300\ndays: 20\nseed: 2\nreplications: 2\n"
+                    "arms: {pond: {}, points: {scenario: points_program}}\noutcomes: {net_profit_cny: maximize}\n"
+                    "robust: {points: 4}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["experiment", str(spec), "--out", str(out), "--workers", "1", "--no-progress", "--no-plots"]) == 0
+    printed = capsys.readouterr().out
+    assert "Across 4 assumption sets" in printed and "Robust: " in printed
+    assert "What this answer rests on" in (out / "report.html").read_text(encoding="utf-8")
+    assert main(["experiment", str(spec), "--out", str(out), "--only", "robust", "--workers", "1",
+                 "--no-progress", "--no-plots"]) == 0      # resumed: every run is already stored
+
+
+def test_a_fitted_effect_is_drawn_from_its_posterior_in_a_robust_comparison():
+    d = simlib.compare(["pond", "coupon_ladder"], reps=2, users=200, days=20, seed=3, robust=8,
+                       uncertain={"parameters": {"behavior.discount_effect": {"estimate": 5.0, "std_error": 0.2}}})
+    effect = next(e for e in d.robust.effects if e.key == "behavior.discount_effect")
+    assert effect.basis == "fitted" and effect.mean == 5.0
+    drawn = d.robust.design["behavior.discount_effect"]
+    assert drawn.between(4.0, 6.0).all() and drawn.std() < 0.4      # not its plausible range
+    assert "fitted ones from their posterior" in d.robust.text()

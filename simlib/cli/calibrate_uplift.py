@@ -37,7 +37,8 @@ def register(sub) -> None:
     up.add_argument("--arm", action="append", metavar="ARM=SCENARIO", default=[],
                     help="a treated arm of the data and the scenario it ran (repeatable)")
     up.add_argument("--fit", nargs="+", required=True, metavar="KEY",
-                    help="effects to fit, e.g. behavior.discount_effect behavior.chat_effect policies.points.goal_effect "
+                    help="effects to fit, e.g. behavior.discount_effect behavior.chat_effect policies.points.goal_effect, "
+                         "or promotion (the immediate lift, buying ahead and reference prices: weekly data tell them apart) "
                          "(bounds from their declarations)")
     up.add_argument("--control", metavar="ARM", help="the control group's arm name (default: control, holdout or baseline)")
     up.add_argument("--population", help="customers in the test, on day 0, for arms as scenarios: pond (default), "

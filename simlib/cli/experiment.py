@@ -72,7 +72,7 @@ def register(subparsers) -> None:
                     "at once in the --out folder; running again resumes an interrupted experiment.")
     e.add_argument("file", help="experiment YAML")
     e.add_argument("--only", default=None,
-                   help="comma-separated analyses to run: compare,sweep,sensitivity,optimize")
+                   help="comma-separated analyses to run: compare,sweep,sensitivity,optimize,robust")
     e.add_argument("--reps", "-r", type=int, default=None, help="override replications")
     e.add_argument("--no-plots", action="store_true", help="do not write PNG figures (report.html is always written)")
     _add_execution(e)
@@ -214,7 +214,7 @@ def _experiment(args) -> int:
     out = args.out or os.path.join("results", spec.name)  # the name is a plain file name
     _check_out(out)
     args.out = out
-    allowed = ["compare", "sweep", "sensitivity", "optimize"]
+    allowed = ["compare", "sweep", "sensitivity", "optimize", "robust"]
     only = [s.strip() for s in args.only.split(",")] if args.only else None
     for s in only or []:
         if s not in allowed:
@@ -229,8 +229,8 @@ def _experiment(args) -> int:
         if s != "compare" and getattr(spec, s) is None:
             raise ExperimentError(args.file, s, "not declared in the experiment file (asked for by --only)")
     if not todo:
-        raise ExperimentError(args.file, "", "nothing to run: declare 2+ arms, or sweep:, sensitivity: "
-                              "or optimize:")
+        raise ExperimentError(args.file, "", "nothing to run: declare 2+ arms, or sweep:, sensitivity:, "
+                              "optimize: or robust:")
     with _executor(args) as ex:
         exp = Experiment(spec, out=out, executor=ex, progress=not args.no_progress, status=args.status)
         results = {}
@@ -291,6 +291,9 @@ def _report(stage, res, spec) -> None:
                 t["label"] = [param_label(k) if lab == k and "." in k else lab
                               for k, lab in zip(res.table["parameter"], t["label"])]
             print(t.to_string(index=False, float_format="{:.2f}".format))
+            print()
+        elif stage == "robust":
+            print(res.text())
             print()
         elif stage == "optimize":
             from simlib.report.text import format_frame

@@ -60,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     experiment.register(sub)
     report.register(sub)
     calibrate.register(sub)
+    from . import twin   # issue 15 (twin): a team's order log -> a scenario of their market
+    twin.register(sub)
     return parser
 
 
@@ -120,15 +122,29 @@ def cmd_show(args) -> int:
     return 0
 
 
+def scenario_question(text: str) -> str:
+    """The question a built-in scenario answers: its leading comment up to the first question
+    mark (or its first sentence), as one line, however many lines of the file it takes."""
+    lines = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line.lstrip("#").strip())
+    words = " ".join(part for part in lines if part)
+    end = words.find("?")
+    if end < 0:
+        end = words.find(". ")
+        end = end if end >= 0 else len(words) - 1
+    return words[:end + 1].strip()
+
+
 def cmd_list(args) -> int:
+    import textwrap
+
     from ..scenario import BUILTIN_DIR, builtin_scenarios
     for name in builtin_scenarios():
-        first = ""
-        for line in (BUILTIN_DIR / f"{name}.yaml").read_text(encoding="utf-8").splitlines():
-            if line.startswith("#"):
-                first = line.lstrip("# ").strip()
-                break
-        print(f"{name:<30} {first}")
+        question = scenario_question((BUILTIN_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
+        print(textwrap.fill(question, width=110, initial_indent=f"{name:<31}", subsequent_indent=" " * 31))
     return 0
 
 

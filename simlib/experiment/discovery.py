@@ -1,6 +1,7 @@
 """Scenario discovery on a design's outcomes: where does a ranking flip? The best one-effect
-threshold, a box found by peeling (PRIM: Friedman & Fisher 1999, as in the EMA Workbench), and
-the share of an outcome's variation one effect explains. Plain numpy on (points x effects)."""
+threshold, a box on one or two effects in the spirit of PRIM (Friedman & Fisher 1999, the EMA
+Workbench's scenario discovery), and the share of an outcome's variation one effect explains.
+Plain numpy on (points x effects)."""
 
 from __future__ import annotations
 
@@ -42,60 +43,45 @@ def best_split(x: np.ndarray, win: np.ndarray, margin: np.ndarray | None = None)
     return best
 
 
-def prim_box(X: np.ndarray, y: np.ndarray, keys: list, alpha: float = 0.1, min_support: int | None = None) -> dict | None:
-    """The box (a range on one or two effects) where ``y`` (the minority side's wins) is densest,
-    by peeling ``alpha`` of the points off one face at a time (PRIM), then dropping the limits
-    that do not raise the density by 2 points or more."""
+def split_null(win: np.ndarray, draws: int = 1000, seed: int = 0) -> np.ndarray:
+    """The best one-effect split's accuracy when the effect has nothing to do with the outcome:
+    ``best_split`` on the labels shuffled ``draws`` times (with distinct effect values the order
+    is all that matters, so one null serves every effect)."""
+    rng = np.random.default_rng(seed)
+    x = np.arange(len(win), dtype=float)
+    return np.array([best_split(x, rng.permutation(win))["accuracy"] for _ in range(draws)])
+
+
+def prim_box(X: np.ndarray, y: np.ndarray, keys: list, min_support: int | None = None,
+             max_limits: int = 2, min_gain: float = 0.05) -> dict | None:
+    """The box on one or two effects where ``y`` (the sets the minority side wins) is densest, in
+    the spirit of PRIM's scenario discovery: limits are added one at a time, each the cut (at a
+    5 % quantile step of the sets still inside) that raises the density most while the box keeps
+    at least half of the minority's sets; a limit that raises it by less than ``min_gain`` is not
+    added. Two limits at most: with a few dozen sets a box on many effects fits the noise."""
     n, d = X.shape
     if y.sum() == 0 or y.sum() == n:
         return None
     min_support = min_support or max(3, int(round(0.05 * n)))
-    lo, hi = X.min(axis=0).astype(float), X.max(axis=0).astype(float)
     inside = np.ones(n, bool)
-    trajectory = [(lo.copy(), hi.copy(), inside.copy())]
-    while inside.sum() > min_support:
+    limits: dict = {}
+    for _ in range(max_limits):
         best = None
         for j in range(d):
-            xj = X[inside, j]
-            for side in (0, 1):
-                cut = np.quantile(xj, alpha if side == 0 else 1 - alpha)
-                keep = inside & ((X[:, j] >= cut) if side == 0 else (X[:, j] <= cut))
-                if keep.sum() < min_support or keep.sum() == inside.sum():
-                    continue
-                dens = y[keep].mean()
-                if best is None or dens > best[0]:
-                    best = (dens, j, side, cut, keep)
-        if best is None:
+            if keys[j] in limits:
+                continue
+            for cut in np.unique(np.quantile(X[inside, j], np.arange(0.05, 0.951, 0.05))):
+                for upper in (False, True):
+                    keep = inside & ((X[:, j] <= cut) if upper else (X[:, j] >= cut))
+                    if keep.sum() < min_support or keep.sum() == inside.sum() or y[keep].sum() < 0.5 * y.sum():
+                        continue
+                    score = (y[keep].mean(), y[keep].sum())
+                    if best is None or score > best[0]:
+                        best = (score, j, float(cut), upper, keep)
+        if best is None or best[0][0] - y[inside].mean() < min_gain:
             break
-        _, j, side, cut, keep = best
-        if side == 0:
-            lo[j] = cut
-        else:
-            hi[j] = cut
-        inside = keep
-        trajectory.append((lo.copy(), hi.copy(), inside.copy()))
-    coverage = [y[i].sum() / y.sum() for _, _, i in trajectory]
-    density = [y[i].mean() for _, _, i in trajectory]
-    # the densest box that still holds at least half of the minority's sets
-    ok = [t for t in range(len(trajectory)) if coverage[t] >= 0.5]
-    t = max(ok, key=lambda t: (density[t], coverage[t]))
-    blo, bhi, _ = trajectory[t]
-    full_lo, full_hi = X.min(axis=0), X.max(axis=0)
-
-    def members(a, b):
-        return np.all((X >= a) & (X <= b), axis=1)
-
-    restricted = [j for j in range(d) if blo[j] > full_lo[j] or bhi[j] < full_hi[j]]
-    base = y[members(blo, bhi)].mean()
-    for j in sorted(restricted, key=lambda j: 0):
-        a, b = blo.copy(), bhi.copy()
-        a[j], b[j] = full_lo[j], full_hi[j]
-        if y[members(a, b)].mean() >= base - 0.02:
-            blo, bhi = a, b
-            base = y[members(blo, bhi)].mean()
-    inside = members(blo, bhi)
-    limits = {keys[j]: (None if blo[j] <= full_lo[j] else float(blo[j]), None if bhi[j] >= full_hi[j] else float(bhi[j]))
-              for j in range(d) if blo[j] > full_lo[j] or bhi[j] < full_hi[j]}
+        (_, _), j, cut, upper, inside = best
+        limits[keys[j]] = (None, cut) if upper else (cut, None)
     if not limits:
         return None
     return {"limits": limits, "sets": int(inside.sum()), "hits": int(y[inside].sum()),
@@ -105,13 +91,22 @@ def prim_box(X: np.ndarray, y: np.ndarray, keys: list, alpha: float = 0.1, min_s
 def explained_share(x: np.ndarray, d: np.ndarray) -> float:
     """Share of the variation of ``d`` across the sets that ``x`` alone explains: adjusted r^2 of a
     cubic in x (a first-order index that needs no extra runs)."""
+    return explanation(x, d)[0]
+
+
+def explanation(x: np.ndarray, d: np.ndarray) -> tuple[float, float]:
+    """(explained share, p-value of the F test that the cubic in x explains nothing). With a few
+    dozen sets and many effects a noise effect reaches a visible share by chance; the p-value
+    tells it apart."""
+    from scipy import stats
     n = len(x)
     if n < 6 or np.std(d) == 0 or np.std(x) == 0:
-        return 0.0
+        return 0.0, 1.0
     z = (x - x.mean()) / x.std()
     A = np.column_stack([np.ones(n), z, z ** 2, z ** 3])
     coef, *_ = np.linalg.lstsq(A, d, rcond=None)
     ss_res = float(((d - A @ coef) ** 2).sum())
     ss_tot = float(((d - d.mean()) ** 2).sum())
     r2 = 1 - ss_res / ss_tot
-    return float(np.clip(1 - (1 - r2) * (n - 1) / (n - 4), 0.0, 1.0))
+    f = (r2 / 3) / max((1 - r2) / (n - 4), 1e-300)
+    return float(np.clip(1 - (1 - r2) * (n - 1) / (n - 4), 0.0, 1.0)), float(stats.f.sf(f, 3, n - 4))

@@ -13,13 +13,13 @@ Workbench's scenario discovery).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .discovery import best_split, explained_share, prim_box
+from .discovery import best_split, explanation, prim_box, split_null
 from .errors import ExperimentError
 
 # behaviour effects that scale what every strategy's extra orders are worth: the ceiling on any
@@ -27,7 +27,6 @@ from .errors import ExperimentError
 MARKET_WIDE = ("baseline_brand_share", "trust_effect", "retention_trust_effect", "trust_gain_purchase")
 EVIDENCE = ("domain", "published", "practitioner", "assumption", "fitted")
 CLOSE_Z = 1.96           # a pair closer than this many noise sds at a set is "too close to call"
-RULE_HOLDS = 0.9         # a one-effect threshold that sorts this share of the sets decides the pair
 MIN_SIDE = 3             # a pair flips when each side wins at least this many sets by more than the noise
 
 
@@ -185,10 +184,12 @@ class PairVerdict:
     first: str
     second: str
     wins: int                   # sets where first beats second
-    losses: int
-    close: int                  # sets where the gap is within the noise of one run (either side)
+    losses: int                 # sets where second beats first
+    close: int                  # sets where the gap is within the noise of one run (either side, ties too)
     points: int
     close_losses: int = 0       # losses within the noise
+    ties: int = 0               # sets where the two earn exactly the same (a policy that never acted)
+    close_wins: int = 0         # wins within the noise
     rule: dict | None = None    # the best one-effect threshold (when the pair flips)
     runner_rule: dict | None = None
     box: dict | None = None     # PRIM box of the sets where the minority side wins
@@ -198,11 +199,18 @@ class PairVerdict:
         return self.wins / self.points if self.points else float("nan")
 
     @property
+    def clear_wins(self) -> int:
+        return self.wins - self.close_wins
+
+    @property
+    def clear_losses(self) -> int:
+        return self.losses - self.close_losses
+
+    @property
     def flips(self) -> bool:
         """Each side wins at least MIN_SIDE sets (or a tenth of them, if fewer) by more than the noise."""
         need = min(MIN_SIDE, max(1, self.points // 10))
-        clear_wins = self.wins - (self.close - self.close_losses)
-        return clear_wins >= need and self.losses - self.close_losses >= need
+        return self.clear_wins >= need and self.clear_losses >= need
 
 
 @dataclass
@@ -220,7 +228,7 @@ class RobustVerdict:
     design: pd.DataFrame                # point x effect key
     noise_sd: float = float("nan")      # sd of one run's paired difference (headline pair)
     ranking: tuple = ()                 # the ranking the verdict is about (best first)
-    notes: list = field(default_factory=list)
+    focus: tuple = ()                   # the pair ``table`` is about: the first that flips, else the top two
 
     def holds(self) -> float:
         """Share of the assumption sets at which ``ranking`` holds."""
@@ -341,8 +349,7 @@ def analyse(runs: pd.DataFrame, effects: list, outcome: str, sign: float = 1.0, 
     n = len(means)
     reps = int(runs["replication"].nunique()) if len(runs) else 0
     design = _design_from_runs(runs, effects).reindex(means.index)
-    order_all = [tuple(np.array(arms)[np.argsort(-sign * row, kind="stable")]) for row in means.to_numpy()]
-    counts = pd.Series([" > ".join(o) for o in order_all]).value_counts()
+    counts = pd.Series([_ranking_text(arms, sign * row) for row in means.to_numpy()]).value_counts()
     rankings = pd.DataFrame({"ranking": counts.index, "sets": counts.to_numpy(),
                              "share": counts.to_numpy() / max(n, 1)})
     if ranking is None:
@@ -358,15 +365,20 @@ def analyse(runs: pd.DataFrame, effects: list, outcome: str, sign: float = 1.0, 
             if not pairs:
                 head_noise = noise * np.sqrt(max(reps, 1))
             near = np.abs(d) < CLOSE_Z * noise if np.isfinite(noise) else np.zeros(n, bool)
-            pv = PairVerdict(a, b, int((d > 0).sum()), int((d <= 0).sum()), int(near.sum()), n,
-                             close_losses=int((near & (d <= 0)).sum()))
+            pv = PairVerdict(a, b, int((d > 0).sum()), int((d < 0).sum()), int(near.sum()), n,
+                             close_losses=int((near & (d < 0)).sum()), ties=int((d == 0).sum()),
+                             close_wins=int((near & (d > 0)).sum()))
             if pv.flips and X.size:
                 win = d > 0
+                null = split_null(win)
                 splits = []
                 for j, key in enumerate(keys):
                     s = best_split(X[:, j], win, d)
                     if s is not None:
-                        splits.append({**s, "key": key})
+                        # a threshold is named only when a shuffled outcome rarely sorts as well
+                        # (Bonferroni over the effects drawn)
+                        p = (1 + int((null >= s["accuracy"] - 1e-12).sum())) / (len(null) + 1)
+                        splits.append({**s, "key": key, "p": p, "significant": p < 0.05 / len(keys)})
                 splits.sort(key=lambda s: -s["correct"])
                 if splits:
                     pv.rule = splits[0]
@@ -376,9 +388,20 @@ def analyse(runs: pd.DataFrame, effects: list, outcome: str, sign: float = 1.0, 
                 if pv.box is not None:
                     pv.box["winner"] = b if win.mean() >= 0.5 else a
             pairs.append(pv)
-    table = _effects_table(effects, X, keys, means, ranking, sign, pairs[0] if pairs else None)
+    # the pair the section is about: the first that flips (in the ranking's order), else the top two
+    focus = next((p for p in pairs if p.flips), pairs[0] if pairs else None)
+    table = _effects_table(effects, X, keys, means, sign, focus)
     return RobustVerdict(outcome, sign, arms, n, reps, effects, rankings, pairs, table, means, design,
-                         head_noise, tuple(ranking))
+                         head_noise, tuple(ranking), focus=(focus.first, focus.second) if focus else ())
+
+
+def _ranking_text(arms: list, score: np.ndarray) -> str:
+    """'a > b = c': arms by score, best first, '=' where two earn exactly the same."""
+    order = np.argsort(-score, kind="stable")
+    text = arms[order[0]]
+    for prev, k in zip(order[:-1], order[1:]):
+        text += (" = " if score[k] == score[prev] else " > ") + arms[k]
+    return text
 
 
 def _design_from_runs(runs: pd.DataFrame, effects: list) -> pd.DataFrame:
@@ -392,23 +415,33 @@ def _design_from_runs(runs: pd.DataFrame, effects: list) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
-def _effects_table(effects, X, keys, means, ranking, sign, head: PairVerdict | None) -> pd.DataFrame:
+def _effects_table(effects, X, keys, means, sign, head: PairVerdict | None) -> pd.DataFrame:
+    """Per effect, for the pair ``head``: the share of its margin across the sets the effect alone
+    explains, and when the pair flips, the share of the flips its best threshold sorts."""
     rows = []
-    d = sign * (means[ranking[0]] - means[ranking[1]]).to_numpy(float) if len(ranking) > 1 else None
+    d = sign * (means[head.first] - means[head.second]).to_numpy(float) if head is not None else None
+    null = split_null(d > 0) if head is not None and head.flips else None
     for e in effects:
         row = {"key": e.key, "effect": e.name, "basis": e.basis, "range": e.range_text, "source": e.source,
-               "explains": float("nan"), "sorts": float("nan"), "threshold": float("nan")}
+               "explains": float("nan"), "significant": False, "sorts": float("nan"), "sorts_significant": False,
+               "threshold": float("nan")}
         if e.key in keys and d is not None:
             x = X[:, keys.index(e.key)]
-            row["explains"] = explained_share(x, d)
-            if head is not None and head.flips:
+            row["explains"], p = explanation(x, d)
+            # Bonferroni over the effects drawn: a share is read only when chance is unlikely to give it
+            row["significant"] = bool(p < 0.05 / max(len(effects), 1))
+            if null is not None:
                 s = best_split(x, d > 0, d)
                 if s is not None:
                     base = max(head.wins, head.losses) / head.points
                     row["sorts"] = max(0.0, (s["accuracy"] - base) / (1 - base)) if base < 1 else 0.0
                     row["threshold"] = s["threshold"]
+                    p = (1 + int((null >= s["accuracy"] - 1e-12).sum())) / (len(null) + 1)
+                    row["sorts_significant"] = bool(p < 0.05 / max(len(effects), 1))
         rows.append(row)
     t = pd.DataFrame(rows)
     if len(t):
-        t = t.sort_values(["sorts", "explains"], ascending=False, na_position="last", kind="stable")
+        t["rank"] = np.where(t["significant"], t["explains"], -1.0)
+        t["rank_sorts"] = np.where(t["sorts_significant"], t["sorts"], -1.0)
+        t = t.sort_values(["rank_sorts", "rank"], ascending=False, kind="stable").drop(columns=["rank", "rank_sorts"])
     return t.reset_index(drop=True)

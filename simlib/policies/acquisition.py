@@ -14,7 +14,6 @@ import numpy as np
 
 from ..errors import ScenarioError
 from ..params import Param, resolve
-from ..population import NEVER
 from .base import Policy, register_policy
 
 
@@ -331,7 +330,7 @@ def cac_by_channel(sim, channels=None, prefix: str = "") -> dict:
     without new buyers): spend is CNY of the real market, each simulated buyer stands for
     ``pop.weight`` real ones, as in the run's ``cac_cny``."""
     pop = sim.pop
-    new = np.bincount(pop.channel[pop.first_purchase_day != NEVER], minlength=len(sim.channels))
+    new = np.bincount(pop.channel[pop.first_purchase_day >= 0], minlength=len(sim.channels))
     out = {}
     for name in channels if channels is not None else sim.channels:
         c = sim.channels.index(name)

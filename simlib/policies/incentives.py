@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import ScenarioError
 from ..ledger import points_value_cny_per_point
-from ..params import Param, resolve
+from ..params import Param, check_keys, resolve
 from ..population import DORMANT, NEVER
 from .base import MESSAGE_EFFECTS, PRICE_EFFECTS, USEFUL_CONTACT_EFFECTS, Policy, register_policy
 
@@ -59,6 +59,7 @@ def _check_items(items, schema, source, key, what):
         where = f"{key}[{i}]"
         if not isinstance(item, dict):
             raise ScenarioError(source, where, "expected a mapping with keys " + ", ".join(schema))
+        check_keys(item, schema, source, where)   # a typo ('anme') is an unknown key with a did-you-mean
         missing = [k for k, spec in schema.items() if spec.default is None and k not in item]
         if missing:
             raise ScenarioError(source, where, "missing " + ", ".join(missing))

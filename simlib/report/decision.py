@@ -55,7 +55,9 @@ class Decision:
             turns = self._turns_on(first.outcome, contender) if contender else ""
             if contender:
                 shares = uncertainty_sentence(self.table, first.outcome, contender, inputs.scenarios.get(contender))
-                turns = f"{turns} {shares}".strip()
+                from ..experiment.uncertainty import extrapolation_sentence
+                depth = extrapolation_sentence(inputs.uncertain, inputs.scenarios.get(contender))
+                turns = f"{turns} {shares} {depth}".strip()
             if self.robust is not None:
                 from .rests_on import headline
                 turns = f"{turns} {headline(self.robust)}".strip()

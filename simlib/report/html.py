@@ -51,6 +51,7 @@ code{background:#f4f4f4;padding:0 3px;overflow-wrap:anywhere}
 table.outcomes{table-layout:fixed;width:100%}table.outcomes th:first-child{width:19%}
 table.outcomes td.num{white-space:normal}
 table.settings{width:100%}table.settings td{overflow-wrap:anywhere}
+table.costs td:first-child,table.costs th:first-child{min-width:7.5em}
 @media (max-width:640px){
 body{margin:12px auto;padding:0 10px}h1{font-size:21px}h2{font-size:17px}
 .verdict{font-size:16px;padding:10px 12px}table{font-size:13px}th,td{padding:4px 6px}
@@ -163,7 +164,7 @@ def rests_on_section(decision, words) -> str:
     if decision.robust is None:
         return ""
     from .rests_on import render_rests_on
-    return render_rests_on(decision.rests_on())
+    return render_rests_on(decision.rests_on(), words)
 
 
 def uncertainty_section(decision, words) -> str:
@@ -365,6 +366,18 @@ SECTIONS = [
 def _setup(inputs, words) -> str:
     s = inputs.settings
     bits = []
+    if words.zh:
+        if inputs.runs is not None and len(inputs.runs):
+            bits.append(f"每个方案重复 {s['replications']} 次，" + words("common random numbers" if inputs.crn
+                                                                   else "independent random numbers"))
+        if s.get("users"):
+            bits.append(f"{int(s['users']):,} 名模拟客户")
+        if s.get("days"):
+            bits.append(f"{int(s['days']):,} 天")
+        bits.append(f"随机种子 {s['seed']}")
+        if len(inputs.arms) > 1:
+            bits.append(f"参照：{words.arm(inputs.reference)}")
+        return "；".join(bits) + "。"
     if inputs.runs is not None and len(inputs.runs):
         bits.append(f"{s['replications']} {words('replications per arm')}, "
                     + words("common random numbers" if inputs.crn else "independent random numbers"))
@@ -375,7 +388,7 @@ def _setup(inputs, words) -> str:
     bits.append(f"{words('seed')} {s['seed']}")
     if len(inputs.arms) > 1:
         bits.append(f"{words('reference: ')}{words.arm(inputs.reference)}")
-    return ("；" if words.zh else "; ").join(bits) + ("。" if words.zh else ".")
+    return "; ".join(bits) + "."
 
 
 def _pct(confidence) -> str:

@@ -33,6 +33,7 @@ class Pick:
     high: float
     n: int
     larger_is_better: bool = True
+    basis: str = "in the mean"     # how the best was ranked ('by its score' when not by the mean)
 
     @property
     def resolved(self) -> bool:
@@ -49,7 +50,7 @@ class Pick:
         if self.resolved:
             return (f"{word} {self.what}: {self.best} ({value}{unit}), ahead of the runner-up, {self.runner_up}, "
                     f"by {span}.")
-        return (f"{word} {self.what} in the mean: {self.best} ({value}{unit}), but not resolved at this size: its {gap} "
+        return (f"{word} {self.what} {self.basis}: {self.best} ({value}{unit}), but not resolved at this size: its {gap} "
                 f"the runner-up, {self.runner_up}, is {span}.")
 
     def __str__(self) -> str:

@@ -158,12 +158,22 @@ def turns_on_sensitivity(table: pd.DataFrame, outcome: str, arm: str, reference:
 def turns_on_flip(diff: pd.DataFrame, param: str, outcome: str, arm: str, reference: str,
                   scenario: dict | None = None, sign: float = 1.0, labels: dict | None = None) -> str:
     """Where along one swept parameter the paired difference changes sign, if it does
-    (``sign`` -1 when smaller is better)."""
+    (``sign`` -1 when smaller is better). With intervals (``diff_low``, ``diff_high``) a side is
+    only read where the interval excludes zero: a flip needs such points on both sides, "stays"
+    needs every point clear of zero; otherwise the sweep does not resolve it."""
     if diff is None or len(diff) < 2 or param not in diff.columns:
         return ""
     d = diff.sort_values(param)
     x, y = d[param].astype(float).to_numpy(), sign * d["diff"].astype(float).to_numpy()
     label = param_label(param, scenario, labels)
+    if {"diff_low", "diff_high"} <= set(d.columns):
+        lo = np.minimum(sign * d["diff_low"].to_numpy(float), sign * d["diff_high"].to_numpy(float))
+        hi = np.maximum(sign * d["diff_low"].to_numpy(float), sign * d["diff_high"].to_numpy(float))
+        side = np.where(lo > 0, 1, np.where(hi < 0, -1, 0))
+        if not ((side > 0).any() and (side < 0).any()) and (side == 0).any():
+            return (f"Along the range swept ({label} {x[0]:g} to {x[-1]:g}), {arm} against {reference} is not "
+                    f"resolved at {int((side == 0).sum())} of {len(side)} points (the interval holds zero): "
+                    f"whether the answer flips is open at this size.")
     flips = np.flatnonzero(np.sign(y[:-1]) * np.sign(y[1:]) < 0)
     if not flips.size:
         side = "ahead of" if y[0] > 0 else "behind"

@@ -47,11 +47,27 @@ class Target:
         return max(abs(self.start), 0.5, 0.02 * (self.high - self.low))
 
 
+def expand_fit_keys(keys) -> list:
+    """``promotion`` stands for the parts of the promotion response a campaign's weekly data can
+    tell apart (``simlib.promotion.FITTED_PARTS``: the immediate lift, buying ahead, reference
+    prices); every other key is itself."""
+    from simlib.promotion import FITTED_PARTS
+    out = []
+    for key in keys:
+        if key == "promotion":
+            out += [k for k in FITTED_PARTS if k not in out]
+        elif key not in out or key not in FITTED_PARTS:   # a key named twice is still refused below
+            out.append(key)
+    return out
+
+
 def targets_for(campaigns, keys) -> list[Target]:
     """Targets for ``keys``, with the start value of the first scenario that declares each."""
     from simlib.keys import declared_param, effect_bounds, require_float_key
+    keys = expand_fit_keys(keys)
     if not keys:
-        raise user_error("nothing to fit: name the effects with --fit, e.g. --fit behavior.discount_effect")
+        raise user_error("nothing to fit: name the effects with --fit, e.g. --fit behavior.discount_effect, or "
+                         "--fit promotion (the immediate lift, buying ahead and reference prices)")
     if len(set(keys)) != len(keys):
         raise user_error(f"--fit names {next(k for k in keys if keys.count(k) > 1)} twice")
     datas = [s.data for c in campaigns for s in c.scenarios()]

@@ -49,6 +49,38 @@ class UpliftFit:
     replications: int
     notes: list = field(default_factory=list)
 
+    INSEPARABLE = 0.9   # |correlation| of two estimates beyond which the data cannot tell them apart
+
+    def __post_init__(self):
+        for a, b, r in self.inseparable():
+            self.notes.append(f"the data cannot separate {a} and {b}: their estimates are correlated {r:+.2f}, so "
+                              f"the data pin a combination of the two, not each (weekly or daily arm data, another "
+                              f"depth or a longer window would tell them apart)")
+
+    def correlation(self) -> np.ndarray:
+        """Correlation matrix of the estimates (from their sandwich covariance)."""
+        se = self.std_errors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return self.cov / np.outer(se, se)
+
+    def inseparable(self, threshold: float | None = None) -> list:
+        """(key, key, correlation) of every pair of estimates whose |correlation| is at least
+        ``threshold`` (default ``INSEPARABLE``)."""
+        limit = self.INSEPARABLE if threshold is None else threshold
+        corr, keys = self.correlation(), self.keys
+        return [(keys[i], keys[j], float(corr[i, j])) for i in range(len(keys)) for j in range(i + 1, len(keys))
+                if np.isfinite(corr[i, j]) and abs(corr[i, j]) >= limit]
+
+    def measured_share_off(self) -> list:
+        """The share-off price cuts the fitted campaigns' treated arms offered (the depths the
+        effects were measured at; a prediction at another depth extrapolates)."""
+        from simlib.promotion import share_offs
+        found = set()
+        for c in self.campaigns:
+            for scenario in c.arm_scenarios.values() or [c.scenario]:
+                found.update(share_offs(scenario.data["policies"]))
+        return sorted(found)
+
     # -- numbers -------------------------------------------------------------------------
     @property
     def keys(self) -> list:
@@ -115,6 +147,8 @@ class UpliftFit:
             "goodness_of_fit": {"J": _round(self.objective), "df": self.dof,
                                 "p_value": None if self.dof <= 0 else _round(self.p_value)},
             "campaigns": [c.data.source for c in self.campaigns],
+            "correlation": [[_round(float(v), 4) for v in row] for row in np.nan_to_num(self.correlation())],
+            "measured_on": {"share_off": [_round(v) for v in self.measured_share_off()]},
         }
 
     def test_text(self) -> str:
