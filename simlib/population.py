@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import namedtuple
-import os
 
 import numpy as np
 from scipy import special
@@ -152,14 +151,8 @@ def resolve_market(given, source: str) -> dict:
                             f"({shares}). An override merges into the scenario's shares: set the ones you do not "
                             "want to 0" + (f", e.g. --set market.initial_stage.{others[0]}=0" if others else ""))
     if market["customers"] is not None:
-        if market["initial_stage"] or market["initial_in_pond"] > 0:
-            raise ScenarioError(source, "market.customers", "the customer file says who is where; allowed: no "
-                                "market.initial_stage and no market.initial_in_pond beside it")
-        path = os.path.abspath(market["customers"])   # from Python or --set: relative to the working folder
-        if not os.path.isfile(path):
-            raise ScenarioError(source, "market.customers", f"{market['customers']}: no such file; allowed: the path of "
-                                "a customer file (simlib.customer_file), e.g. the customers.csv `simlib twin` wrote")
-        market["customers"] = path
+        from .customer_file import check_market
+        check_market(market, source)
     return market
 
 
@@ -262,7 +255,9 @@ class Population:
     ``PopulationView`` (``view(r)``), as if it were a population of its own."""
 
     def __init__(self, market: dict, traits: dict, users: int, rng: Keyed, behavior: dict | None = None,
-                 reps: int = 1, chunk: int = 1 << 20):
+                 reps: int = 1, chunk: int = 1 << 20, seated=None):
+        """``seated``: the customers of a customer file chosen for the block (simlib.seating.SeatedBase)
+        when the market has one (``market.customers``); they replace the drawn initial state."""
         block = self.block = int(users)
         self.reps = int(reps)
         n = self.n = block * self.reps
@@ -273,10 +268,7 @@ class Population:
         # channel c of replication r is a contiguous block, so per-channel work is a slice
         shares = np.array([c["share"] for c in market["channels"].values()])
         n_channels = len(shares)
-        seated = None
-        if market.get("customers"):   # an existing base from a customer file (simlib.seating)
-            from .seating import SeatedBase
-            seated = SeatedBase.choose(market, block)
+        if seated is not None:   # an existing base from a customer file: its channels' sizes
             self.channel_size = seated.channel_size
         else:
             self.channel_size = apportion(shares, block)                 # customers per channel, one replication

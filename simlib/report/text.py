@@ -65,6 +65,12 @@ SUMMARY_SECTIONS = [
 ]
 
 
+COUNTS = {"purchases", "buyers", "new_buyers", "repeat_buyers", "existing_customers", "pond_size_end", "pond_joins",
+          "unsubscribes", "messages_sent", "coupons_redeemed"}
+"""Summary counts of simulated customers (or their orders, messages): each stands for
+customers_per_simulated real ones."""
+
+
 def represents_line(summary) -> str:
     """What the simulated customers stand for, in words."""
     users, w = summary["users"], summary.get("customers_per_simulated", 1.0)
@@ -83,14 +89,18 @@ def format_run(result) -> str:
              "", "Money, from GMV down to net profit",
              format_breakdown(cost_breakdown({"CNY": s}), header=False)]
     name_w = max(len(metric_name(k)) for _, keys in SUMMARY_SECTIONS for k in keys) + 2
+    weight = s.get("customers_per_simulated", 1.0)
     for title, keys in SUMMARY_SECTIONS:
         lines.append(f"\n{title}")
+        if abs(weight - 1.0) > 1e-12 and any(k in COUNTS for k in keys):   # counts also in the real market's terms
+            lines.append(f"  {'':<{name_w}}{'simulated':>12}  {'real market':>12}")
         for key in keys:
             if key in s:
                 value = s[key]
                 text = fmt_metric(key, value if value is not None else np.nan)
                 unit = "CNY" if metric_unit(key) == MONEY else ""
-                lines.append(f"  {metric_name(key):<{name_w}}{text:>12}  {unit}".rstrip())
+                real = f"{value * weight:>12,.0f}" if key in COUNTS and abs(weight - 1.0) > 1e-12 else ""
+                lines.append(f"  {metric_name(key):<{name_w}}{text:>12}  {real or unit}".rstrip())
     stages = [f"{k[:-4]} {s[k]:,}" for k in s if k.endswith("_end") and k != "pond_size_end"]
     lines.append("\nStages at the end: " + ", ".join(stages))
     return "\n".join(lines)
