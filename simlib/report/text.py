@@ -107,7 +107,7 @@ def reps_legend(arms: pd.DataFrame, key: str, pct: str) -> str:
 
 
 SUMMARY_SECTIONS = [
-    ("Returns", ["roi", "roas", "cac_cny", "clv_cny"]),
+    ("Returns", ["incremental_roi", "roi", "roas", "cac_cny", "clv_cny"]),
     ("Customers", ["purchases", "buyers", "new_buyers", "repeat_buyers", "repurchase_rate", "churn_rate",
                    "existing_customers", "existing_repurchase_rate", "churn_rate_existing"]),
     ("Pond", ["pond_size_end", "pond_joins", "unsubscribes", "pond_gmv_share", "messages_sent", "coupons_redeemed"]),
