@@ -4,6 +4,7 @@ The flat API: ``load_scenario``, ``run`` and ``Result`` for single runs; ``compa
 ``simlib.report``) for a decision between strategies: a verdict on net profit, the tables, the
 cost breakdown and a report to forward; ``compare_scenarios`` and ``load_experiment`` (package
 ``simlib.experiment``) for comparisons, sweeps, sensitivity and optimisation;
+``whatif`` for one setting of the levers against a reference (the panel a slider redraws);
 ``calibrate_transactions``, ``calibrate_funnel`` and ``calibrate_uplift`` (package
 ``simlib.calibrate``) for fitting to a team's data. The packages load on first use, so ``import simlib`` stays quick.
 """
@@ -19,6 +20,7 @@ from .scenario import Scenario, builtin_scenarios, load_scenario, scenario_from_
 _LAZY = {
     "compare": "simlib.report",
     "load_decision": "simlib.report",
+    "whatif": "simlib.report.whatif",
     "compare_scenarios": "simlib.experiment",
     "load_experiment": "simlib.experiment",
     "load_results": "simlib.experiment",
@@ -27,6 +29,7 @@ _LAZY = {
     "calibrate_transactions": "simlib.calibrate",
     "calibrate_funnel": "simlib.calibrate",
     "calibrate_uplift": "simlib.calibrate.uplift",
+    "twin": "simlib.calibrate.twin",
 }
 
 __all__ = ["STAGES", "Result", "Scenario", "ScenarioError", "UserError", "builtin_scenarios",

@@ -25,12 +25,15 @@ BEHAVIOR_PARAMS = {
     # funnel hazards
     "awareness_per_day": Param(0.0003, "organic awareness of an unaware customer (Bass p without ads)", "per day", low=0.0,
                                source=f"Bass p: Sultan, Farley & Lehmann 1990 give 0.03/yr (8e-5/day) for durables; "
-                                      f"faster for social FMCG; assumption, tested 0.0001-0.001 ({E} s9)"),
+                                      f"faster for social FMCG; assumption, tested 0.0001-0.001 ({E} s9)",
+                               basis="assumption", plausible=(0.0001, 0.001)),
     "word_of_mouth_per_day": Param(0.01, "word of mouth: awareness per unit share of buyers in the channel (Bass q)", "per day", low=0.0,
                                    source=f"Bass q: Sultan et al. 1990 give 0.38/yr (0.001/day) for durables, q/p 12.7; "
-                                          f"assumption for social FMCG, tested 0.001-0.03 ({E} s9)"),
+                                          f"assumption for social FMCG, tested 0.001-0.03 ({E} s9)",
+                                   basis="assumption", plausible=(0.001, 0.03)),
     "interest_per_day": Param(0.01, "aware -> interested, before effects", "per day", low=0.0,
-                              source="assumption, tested 0.003-0.03; fit it with simlib calibrate funnel"),
+                              source="assumption, tested 0.003-0.03; fit it with simlib calibrate funnel",
+                              basis="assumption", plausible=(0.003, 0.03)),
     # heterogeneity and fading word of mouth in the funnel (neutral by default: 0 = the plain funnel)
     "ad_exposure_cv": Param(0.0, "how unevenly a channel's ads reach its members: coefficient of variation of a "
                                  "customer's share of the impressions (gamma multiplier, mean 1) on their ad awareness "
@@ -58,159 +61,203 @@ BEHAVIOR_PARAMS = {
                                                "(half-life from a week to for ever); fit it with simlib calibrate funnel",
                                         basis="assumption", plausible=(0.0, 0.1)),
     "ad_interest_ratio": Param(0.5, "ads also turn aware into interested: this share of their awareness hazard", "ratio", low=0.0,
-                               source="assumption, tested 0-1"),
+                               source="assumption, tested 0-1", basis="assumption", plausible=(0.0, 1.0)),
     "forget_per_day": Param(0.02, "aware -> unaware, for customers outside the pond", "per day", low=0.0,
-                            source="assumption, tested 0.005-0.05; fit it with simlib calibrate funnel"),
+                            source="assumption, tested 0.005-0.05; fit it with simlib calibrate funnel",
+                            basis="assumption", plausible=(0.005, 0.05)),
     "first_purchase_per_day": Param(0.015, "interested -> purchased (first order), before effects", "per day", low=0.0,
-                                    source="assumption, tested 0.005-0.05; fit it with simlib calibrate funnel"),
+                                    source="assumption, tested 0.005-0.05; fit it with simlib calibrate funnel",
+                                    basis="assumption", plausible=(0.005, 0.05)),
     "lose_interest_per_day": Param(0.02, "interested -> aware, before fatigue", "per day", low=0.0,
-                                   source="assumption, tested 0.005-0.05; fit it with simlib calibrate funnel"),
+                                   source="assumption, tested 0.005-0.05; fit it with simlib calibrate funnel",
+                                   basis="assumption", plausible=(0.005, 0.05)),
     "dormancy_per_day": Param(0.004, "purchased/loyal -> dormant (goes silent), before the relationship and fatigue", "per day",
-                              low=0.0, source="assumption, tested 0.001-0.01; fit it with simlib calibrate funnel"),
+                              low=0.0, source="assumption, tested 0.001-0.01; fit it with simlib calibrate funnel",
+                              basis="assumption", plausible=(0.001, 0.01)),
     "wake_per_day": Param(0.005, "dormant -> active again without contact", "per day", low=0.0,
-                          source="assumption, tested 0.001-0.02; fit it with simlib calibrate funnel"),
+                          source="assumption, tested 0.001-0.02; fit it with simlib calibrate funnel",
+                          basis="assumption", plausible=(0.001, 0.02)),
     "max_orders_per_day": Param(2.0, "cap on a customer's repeat-order rate, however strong the lifts", "orders per day",
-                                low=1e-9, source="a safety bound, not an effect"),
+                                low=1e-9, source="a safety bound, not an effect", basis="safety"),
     "dormant_purchase_factor": Param(0.2, "purchase rate while dormant, as a share of the active rate", "ratio", low=0.0,
-                                     source="assumption, tested 0-0.5"),
+                                     source="assumption, tested 0-0.5", basis="assumption", plausible=(0.0, 0.5)),
     "dormant_loss_per_day": Param(0.003, "extra churn hazard of a dormant customer, before the relationship", "per day",
-                                  low=0.0, source="assumption, tested 0.001-0.01; fit it with simlib calibrate funnel"),
+                                  low=0.0, source="assumption, tested 0.001-0.01; fit it with simlib calibrate funnel",
+                                  basis="assumption", plausible=(0.001, 0.01)),
     "unsubscribe_per_day": Param(0.0001, "pond member leaves the pond (unsubscribes, blocks) unprompted, before the "
                                          "relationship", "per day", low=0.0,
                                  source=f"WeChat official accounts unfollow 0.03-0.06 %/day (mode) to 0.08 % (mean) "
                                         f"with their sends included (NewRank 2017 survey of 8,464 accounts); about half "
-                                        f"is unprompted (unfollows double on send days); tested 0.00005-0.0005 ({E} s7)"),
+                                        f"is unprompted (unfollows double on send days); tested 0.00005-0.0005 ({E} s7)",
+                                         basis="practitioner", plausible=(5e-05, 0.0005)),
     "unsubscribe_per_message": Param(0.002, "chance of leaving the pond per message received (per unit of message load: "
                                             "useful messages load less), before the relationship", "probability",
                                      low=0.0, high=1.0,
                                      source=f"email unsubscribes 0.25 % per campaign (Mailchimp benchmarks 2019), 0.1 % "
                                             f"(Campaign Monitor 2020); unfollows double on WeChat send days; tested "
-                                            f"0.001-0.003 ({E} s7)"),
+                                            f"0.001-0.003 ({E} s7)", basis="practitioner", plausible=(0.001, 0.003)),
     # purchase process (with the traits purchase_rate_per_day, lifetime_hazard_per_day, dropout_after_purchase)
     "purchase_regularity": Param(1, "shape k of Erlang-k times between a customer's orders (same mean 1/rate; 1 = Poisson, "
                                     "larger = more regular buyers)", "", int, low=1, high=20,
                                  source="1 = Poisson (BG/NBD, Pareto/NBD); fit k with simlib calibrate transactions "
-                                        "(CNBD-k)"),
+                                        "(CNBD-k)", basis="structural"),
     "dropout_at_first_purchase": Param(False, "the chance of leaving after an order also applies to the first order "
                                               "(MBG/NBD) instead of repeat orders only (BG/NBD)", "", bool,
                                        source="BG/NBD (Fader, Hardie & Lee 2005) or MBG/NBD (Batislam et al. 2007); "
-                                              "chosen by simlib calibrate transactions"),
+                                              "chosen by simlib calibrate transactions", basis="structural"),
     "seasonal_index": Param(None, "12 monthly multipliers of every purchase rate (category demand), mean 1, January "
                                   "first; needs market.start_date (null: no seasons)", "x", list, nullable=True,
                             source="fit it with simlib calibrate transactions --seasonal, or declare the team's own "
-                                   "from earlier years"),
+                                   "from earlier years", basis="fitted"),
     "new_buyer_boost": Param(0.0, "extra repeat-purchase rate right after a customer's first purchase, as a multiple of "
                                   "their settled rate; fades with new_buyer_boost_days (0: none)", "x", low=0.0, high=50.0,
                              source="0 = none; fit it with simlib calibrate transactions (new-buyer period): CDNOW's "
-                                    "1997 cohort 0.84 (all 23,570) and 0.97 (1/10 sample), benchmarks/real_logs.py"),
+                                    "1997 cohort 0.84 (all 23,570) and 0.97 (1/10 sample), benchmarks/real_logs.py",
+                                  basis="fitted", plausible=(0.0, 1.0)),
     "new_buyer_boost_days": Param(30.0, "time constant of the new-buyer boost's fade (the boost is new_buyer_boost x "
                                         "exp(-days since the first purchase / this))", "days", low=1.0, high=365.0,
-                                  source="fitted with new_buyer_boost: CDNOW 38 and 35 days; 30 is a round default"),
+                                  source="fitted with new_buyer_boost: CDNOW 38 and 35 days; 30 is a round default",
+                                        basis="fitted", plausible=(20.0, 60.0)),
     # orders
     "order_value_sd_log": Param(0.4, "spread of one order's value around the customer's mean basket (sd of log; "
                                      "the calibration's order-to-order spread)", "log", low=0.0, high=3.0,
-                                source="assumption, tested 0-0.8; fit it with simlib calibrate transactions (sd_within)"),
+                                source="assumption, tested 0-0.8; fit it with simlib calibrate transactions (sd_within)",
+                                     basis="assumption", plausible=(0.0, 0.8)),
     "topup_value_share": Param(0.7, "what items added to reach a coupon threshold are worth to the customer, as a share "
                                     "of their price: a customer short of the threshold tops up when the shortfall x "
                                     "(1 - this) is less than the discount", "share", low=0.0, high=1.0,
                                source=f"assumption, tested 0.5-0.9, checked against 12.4-28.4 % of below-threshold "
-                                      f"orders padded to a free-shipping threshold (Hemmati et al. 2021) ({E} s3)"),
+                                      f"orders padded to a free-shipping threshold (Hemmati et al. 2021) ({E} s3)",
+                               basis="assumption", plausible=(0.5, 0.9)),
     "reference_price_adaptation": Param(0.3, "weight of the price share paid on the latest order in the customer's "
                                              "reference price (exponential smoothing per order)", "share", low=0.0,
                                         high=1.0,
                                         source=f"memory-based reference prices fit best (Briesch et al. 1997; Kalyanaram "
-                                               f"& Winer 1995); the weight is an assumption, tested 0.1-0.5 ({E} s2)"),
+                                               f"& Winer 1995); the weight is an assumption, tested 0.1-0.5 ({E} s2)",
+                                        basis="assumption", plausible=(0.1, 0.5)),
     "reference_price_memory_days": Param(30.0, "half-life of the gap between the customer's reference price and the "
                                                "list price: the regular prices they keep seeing pull it back", "days",
                                          low=1e-6,
                                          source=f"reference prices form from past prices seen, not only paid "
-                                                f"(Kalyanaram & Winer 1995); assumption, tested 14-90 ({E} s2)"),
+                                                f"(Kalyanaram & Winer 1995); assumption, tested 14-90 ({E} s2)",
+                                         basis="assumption", plausible=(14.0, 90.0)),
     "reference_price_loss_ratio": Param(1.5, "a price above the reference price weighs this many times a discount of "
                                              "the same size (loss aversion); 0 switches reference prices off", "x",
                                         low=0.0,
-                                        source=f"losses weigh more than gains (Kalyanaram & Winer 1995); 2.25 in risky "
-                                               f"choice (Tversky & Kahneman 1992), smaller with heterogeneity (Bell & "
-                                               f"Lattin 2000); tested 1-2.25 ({E} s2)"),
+                                        source="assumption between the published ends: losses weigh more than gains "
+                                               "(Kalyanaram & Winer 1995); 2.25 in risky choice (Tversky & Kahneman "
+                                               "1992), smaller with heterogeneity (Bell & Lattin 2000); tested "
+                                               "1-2.25 (docs/evidence.md s2)",
+                                        basis="assumption", plausible=(1.0, 2.25)),
     "baseline_brand_share": Param(0.25, "share of a customer's buying occasions in the category the brand wins with no "
                                         "lift; levers raise it by a logit, so the purchase rate can rise at most "
                                         "1 / this-fold (0: no ceiling, lifts multiply the rate)", "share",
                                   low=0.0, high=1.0,
                                   source="logit brand choice (Guadagni & Little 1983); the share is an assumption, "
-                                         "tested 0.1-0.5"),
+                                         "tested 0.1-0.5", basis="assumption", plausible=(0.1, 0.5)),
     # effects (log-multipliers on hazards)
     "trust_effect": Param(0.5, "log-multiplier on interest and purchase hazards at trust 1", "log", low=0.0,
                           source=f"relationship effects are 'rather small' (Verhoef 2003; Gustafsson, Johnson & Roos "
-                                 f"2005); assumption, tested 0.2-1.0 ({E} s6)"),
+                                 f"2005); assumption, tested 0.2-1.0 ({E} s6)",
+                          basis="assumption", plausible=(0.2, 1.0)),
     "discount_effect": Param(4.0, "log-multiplier on purchase hazards per unit discount depth x price sensitivity", "log",
                              low=0.0,
-                             source=f"price elasticity -2.62, promotions -3.63 (Bijmolt, van Heerde & Pieters 2005), "
-                                    f"2/3 of the bump incremental (van Heerde, Leeflang & Wittink 2004): 3.5-4.8; "
-                                    f"tested 2-7 ({E} s1)"),
+                             source="price elasticity -2.62, promotions -3.63 (Bijmolt, van Heerde & Pieters 2005, a "
+                                    "meta-analysis of mostly packaged-goods scanner data), 2/3 of the bump "
+                                    "incremental (van Heerde, Leeflang & Wittink 2004): 3.5-4.8; those deals are "
+                                    "mostly 5-20 % off, read here for rungs of 57-72 %; tested 2-7 (docs/evidence.md "
+                                    "s1)",
+                             basis="published", plausible=(2.0, 7.0)),
     "social_proof_effect": Param(0.5, "log-multiplier on interest and purchase per unit buyer share x susceptibility",
                                  "log", low=0.0,
                                  source=f"popularity information +13-20 % (Cai, Chen & Fang 2009): 0.15 at a 30 % buyer "
-                                        f"share; tested 0.2-1.0 ({E} s10)"),
+                                        f"share; tested 0.2-1.0 ({E} s10)", basis="published", plausible=(0.2, 1.0)),
     "content_effect": Param(0.8, "log-multiplier on aware -> interested per useful-content unit today", "log", low=0.0,
-                            source="assumption, tested 0.2-1.5"),
+                            source="assumption: no published lift in interest per post was found (content marketing "
+                                   "studies measure engagement, not a hazard); 0.8 makes a weekly useful post "
+                                   "roughly double a pond member's interest on the day; tested 0.2-1.5",
+                            basis="assumption", plausible=(0.2, 1.5)),
     "chat_effect": Param(1.0, "log-multiplier on interest and purchase on a day with a one-to-one chat", "log", low=0.0,
-                         source=f"~15 % touch-to-purchase among warm fans (docs/domain.md) needs x3-5; diminishing "
-                                f"returns to call intensity (call-intensity field study); tested 0.3-1.6 ({E} s8)"),
+                         source="one practitioner figure: ~15 % touch-to-purchase among ~1,000 warm fans in an "
+                                "afternoon (docs/domain.md) needs x3-5 on a chat day; published work gives only the "
+                                "shape (diminishing, then negative returns to call intensity, a classified-ads field "
+                                "study); tested 0.3-1.6 (docs/evidence.md s8)",
+                         basis="domain", plausible=(0.3, 1.6)),
     "fatigue_effect": Param(0.7, "log-multiplier per unit excess fatigue: down on purchase, up on losing interest",
                             "log", low=0.0,
                             source=f"reactance past an ideal frequency (Godfrey, Seiders & Voss 2011): direction only; "
-                                   f"assumption, tested 0.3-1.5 ({E} s7)"),
+                                   f"assumption, tested 0.3-1.5 ({E} s7)", basis="assumption", plausible=(0.3, 1.5)),
     "churn_fatigue_effect": Param(0.3, "log-multiplier up on churn per unit excess fatigue (contact past tolerance "
                                        "makes some customers leave the brand, not only the pond)", "log", low=0.0,
-                                  source=f"unsolicited proactive contact raised 3-month churn from 6 % to 10 % (Ascarza, "
-                                         f"Iyengar & Schleicher 2016, a field experiment): log hazard ratio ~0.5 for "
-                                         f"contact that prompts reconsidering; tested 0-0.7 ({E} s8)"),
+                                  source="assumption: no study measures churn from message fatigue; the nearest, "
+                                         "Ascarza, Iyengar & Schleicher 2016 (a wireless carrier's "
+                                         "plan-recommendation offer raised 3-month churn from 6 % to 10 %), shows "
+                                         "contact can prompt leaving by another mechanism and is not used for the "
+                                         "size; tested 0-0.7 (docs/evidence.md s8)",
+                                       basis="assumption", plausible=(0.0, 0.7)),
     "wake_chat_per_day": Param(0.05, "extra dormant -> active hazard on a day with a one-to-one chat", "per day", low=0.0,
-                               source=f"assumption, tested 0.01-0.1 ({E} s8)"),
+                               source=f"assumption, tested 0.01-0.1 ({E} s8)",
+                               basis="assumption", plausible=(0.01, 0.1)),
     "wake_content_per_day": Param(0.01, "extra dormant -> active hazard per useful-content unit", "per day", low=0.0,
-                                  source="assumption, tested 0-0.03"),
+                                  source="assumption, tested 0-0.03", basis="assumption", plausible=(0.0, 0.03)),
     "silence_per_fatigue": Param(0.02, "extra purchased/loyal -> dormant hazard per unit excess fatigue", "per day",
-                                 low=0.0, source="assumption, tested 0.005-0.04"),
+                                 low=0.0, source="assumption, tested 0.005-0.04",
+                                 basis="assumption", plausible=(0.005, 0.04)),
     "unsubscribe_per_fatigue": Param(0.01, "extra leave-the-pond hazard per unit excess fatigue", "per day", low=0.0,
                                      source=f"a third of app users would switch notifications off at 2-3x their "
                                             f"tolerated load (Localytics 2017 survey), discounted for stated intent; "
-                                            f"tested 0.003-0.02 ({E} s7)"),
+                                            f"tested 0.003-0.02 ({E} s7)",
+                                     basis="practitioner", plausible=(0.003, 0.02)),
     # the relationship: what keeps customers (log-multipliers down on dormancy, churn and leaving the pond)
     "retention_trust_effect": Param(0.3, "log-multiplier down on dormancy, churn and leaving the pond at trust 1", "log",
                                     low=0.0,
                                     source=f"satisfaction and commitment lengthen relationships, modestly (Bolton 1998; "
-                                           f"Verhoef 2003); assumption, tested 0-0.7 ({E} s6)"),
+                                           f"Verhoef 2003); assumption, tested 0-0.7 ({E} s6)",
+                                    basis="assumption", plausible=(0.0, 0.7)),
     "retention_pond_effect": Param(0.1, "log-multiplier down on dormancy and churn for a pond member (free, repeated "
                                         "reach)", "log", low=0.0,
-                                   source=f"programme membership lengthens lifetimes, slightly (Meyer-Waarden 2007; "
-                                          f"Verhoef 2003; Leenheer et al. 2007): x0.9, tested 0-0.22 ({E} s5)"),
+                                   source=f"assumption: programme membership lengthens lifetimes, slightly "
+                                          f"(Meyer-Waarden 2007; Verhoef 2003; Leenheer et al. 2007, grocery "
+                                          f"and insurance): x0.9, tested 0-0.22 ({E} s5)",
+                                   basis="assumption", plausible=(0.0, 0.22)),
     "retention_community_effect": Param(0.3, "log-multiplier down on dormancy, churn and leaving the pond per unit of "
                                              "group activity a member takes part in", "log", low=0.0,
-                                        source=f"community members' revenue +19 %, persistent (Manchanda, Packard & "
-                                               f"Pattabhiramaiah 2015), a null in an eBay trial (Algesheimer et al. "
-                                               f"2010); assumption, tested 0-0.7 ({E} s6)"),
+                                        source="assumption: Manchanda, Packard & Pattabhiramaiah 2015 attribute 19 % "
+                                               "of community members' revenue to joining (a North American "
+                                               "entertainment retailer, difference in differences), one figure for "
+                                               "the whole effect, which community_groups.social_proof_effect already "
+                                               "uses: read together they should stay near x1.23 of a member's "
+                                               "revenue; an eBay trial found none (Algesheimer et al. 2010); tested "
+                                               "0-0.7 (docs/evidence.md s6)",
+                                             basis="assumption", plausible=(0.0, 0.7)),
     "drift_per_day": Param(0.0007, "hazard that a pond member who hears nothing useful drifts out of the pond "
                                    "(unfollows, mutes for good), reached after long silence", "per day", low=0.0,
                            source=f"contact lists decay ~22.5 %/yr (HubSpot, secondary); WeChat prompts users to mute "
-                                  f"accounts they have not read for long (2020); assumption, tested 0-0.002 ({E} s7)"),
+                                  f"accounts they have not read for long (2020); assumption, tested 0-0.002 ({E} s7)",
+                                   basis="assumption", plausible=(0.0, 0.002)),
     "silence_tolerance_days": Param(30.0, "days without a useful touch after which drift is at 63 % of drift_per_day "
                                           "(drift = drift_per_day x (1 - exp(-days / this)))", "days", low=1e-6,
-                                    source="assumption, tested 14-90"),
+                                    source="assumption, tested 14-90", basis="assumption", plausible=(14.0, 90.0)),
     # state dynamics
     "trust_half_life_days": Param(90.0, "trust halves in this many days without contact", "days", low=1e-6,
-                                  source="assumption, tested 30-180"),
+                                  source="assumption, tested 30-180", basis="assumption", plausible=(30.0, 180.0)),
     "trust_gain_content": Param(0.02, "trust gained per useful-content unit (share of the gap to 1)", "share", low=0.0,
-                                high=1.0, source="assumption, tested 0.005-0.05"),
+                                high=1.0, source="assumption, tested 0.005-0.05",
+                                basis="assumption", plausible=(0.005, 0.05)),
     "trust_gain_chat": Param(0.08, "trust gained from a one-to-one chat (share of the gap to 1)", "share", low=0.0,
-                             high=1.0, source="assumption, tested 0.02-0.15"),
+                             high=1.0, source="assumption, tested 0.02-0.15",
+                             basis="assumption", plausible=(0.02, 0.15)),
     "trust_gain_purchase": Param(0.1, "trust gained from a purchase (share of the gap to 1)", "share", low=0.0, high=1.0,
-                                 source="assumption, tested 0.03-0.2"),
+                                 source="assumption, tested 0.03-0.2", basis="assumption", plausible=(0.03, 0.2)),
     "fatigue_half_life_days": Param(7.0, "fatigue halves in this many days without messages", "days", low=1e-6,
-                                    source=f"annoyance from repetition decays over weeks (Kronrod & Huber 2019); "
-                                           f"tested 7-28 ({E} s7)"),
+                                    source=f"assumption: annoyance from repeated ads decays over weeks (Kronrod & "
+                                           f"Huber 2019, ad wear-out experiments); tested 7-28 ({E} s7)",
+                                    basis="assumption", plausible=(7.0, 28.0)),
     "useful_relief": Param(0.6, "a fully useful message to a fully interested customer tires this much less than an ad",
                            "share", low=0.0, high=1.0,
                            source=f"communication aligned with preferences softens reactance (Godfrey et al. 2011): "
-                                  f"direction; assumption, tested 0.3-0.8 ({E} s7)"),
+                                  f"direction; assumption, tested 0.3-0.8 ({E} s7)",
+                           basis="assumption", plausible=(0.3, 0.8)),
 }
 
 # a hazard of a million a day is "at once" (the Bass special case uses it); larger ones only
@@ -266,19 +313,21 @@ class Hazards:
 
     ``exits`` (n x 4, float32): forward, back, churn, leave the pond; ``rate``: repeat orders per
     day; ``dropout_scale``: multiplier on the chance of leaving after an order (the relationship
-    and the purchase lift, see ``Behavior.hazards``)."""
+    and the purchase lift, see ``Behavior.hazards``); ``anyway``: the chance that an order placed
+    today would have been placed at the list price, with no discount (1 without one)."""
 
-    __slots__ = ("exits", "rate", "dropout_scale")
+    __slots__ = ("exits", "rate", "dropout_scale", "anyway")
 
-    def __init__(self, exits, rate, dropout_scale):
-        self.exits, self.rate, self.dropout_scale = exits, rate, dropout_scale
+    def __init__(self, exits, rate, dropout_scale, anyway):
+        self.exits, self.rate, self.dropout_scale, self.anyway = exits, rate, dropout_scale, anyway
 
     def take(self, sel) -> "Hazards":
-        return Hazards(self.exits[sel], self.rate[sel], self.dropout_scale[sel])
+        return Hazards(self.exits[sel], self.rate[sel], self.dropout_scale[sel], self.anyway[sel])
 
     @staticmethod
     def concat(parts: list["Hazards"]) -> "Hazards":
-        return Hazards(*(np.concatenate(x) for x in zip(*((h.exits, h.rate, h.dropout_scale) for h in parts))))
+        return Hazards(*(np.concatenate(x) for x in zip(*((h.exits, h.rate, h.dropout_scale, h.anyway)
+                                                          for h in parts))))
 
 
 class RecentBuyerTalk:
@@ -328,8 +377,11 @@ class Behavior:
         fade = params["word_of_mouth_fade_per_day"]
         self._talk = RecentBuyerTalk(pop, fade) if fade > 0 else None
         self.fatigue_on = False   # set once any message has been sent
+        self.season = 1.0         # today's seasonal multiplier of every purchase rate, set by the engine
         f32 = np.float32
         self._drift_rate = f32(1.0 / params["silence_tolerance_days"])
+        # a price above the one the customer is used to weighs (else reference prices change nothing)
+        self.reference_prices_on = bool(params["reference_price_loss_ratio"])
         # BG/NBD dropout after orders exists in this market (else its scale is never read)
         self.dropout_on = bool(np.any(pop.dropout_after_purchase > 0))
 
@@ -383,17 +435,30 @@ class Behavior:
         e = np.exp(utility)
         return e / (np.float32(1 - s0) + np.float32(s0) * e)
 
+    @staticmethod
+    def usefulness(quality, affinity=None):
+        """How useful a message of content ``quality`` (0 hard ad, 1 useful) is: as useful as each
+        customer finds such content (quality x their ``affinity``, the content_affinity trait) for
+        a message to many; its quality itself for a personal one (``affinity`` None: a chat,
+        written for the customer)."""
+        return np.float32(quality) if affinity is None else np.float32(quality) * affinity
+
+    def message_load(self, count, usefulness):
+        """Message load of ``count`` messages of ``usefulness`` (0-1) each: a useful message tires
+        ``useful_relief`` less than a hard ad (fatigue, unsubscribing)."""
+        return count * (1.0 - np.float32(self.p["useful_relief"]) * usefulness)
+
     def price_log_lift(self, idx, depth) -> np.ndarray:
         """Log-lift on the purchase hazard of paying (1 - ``depth``) of the list price, against
         the customer's reference price: a discount pulls (``discount_effect``), a price above
         what the customer has got used to paying weighs ``reference_price_loss_ratio`` times
         as much (Kalyanaram & Winer 1995; see the parameter reference)."""
-        p, pop, f32 = self.p, self.pop, np.float32
-        sens = pop.price_sensitivity[idx]
-        lift = f32(p["discount_effect"]) * sens * depth
-        if p["reference_price_loss_ratio"]:
+        pop, f32 = self.pop, np.float32
+        pull = f32(self.p["discount_effect"]) * pop.price_sensitivity[idx]
+        lift = pull * depth
+        if self.reference_prices_on:
             above = np.maximum(f32(1) - depth - pop.reference_price[idx], f32(0))
-            lift -= f32(p["discount_effect"] * p["reference_price_loss_ratio"]) * sens * above
+            lift -= f32(self.p["reference_price_loss_ratio"]) * pull * above
         return lift
 
     def new_buyer_factor(self, idx: np.ndarray, day: int) -> np.ndarray:
@@ -447,16 +512,31 @@ class Behavior:
         if pop.coupons.any_given:  # only customers holding a coupon can have a discount
             held, held_depth = pop.coupons.held_depth(idx, day)
             depth[held] = held_depth
-        if pop.coupons.any_given or p["reference_price_loss_ratio"]:
-            # the price term is zero for whoever holds no coupon and expects the list price
+        if t.touched("discount_depth"):   # member prices, red-packet cash, referral rewards
+            depth += t.discount_depth[idx]
+            np.minimum(depth, f32(1), out=depth)
+        discounted = gap = None
+        if pop.coupons.any_given or t.touched("discount_depth") or self.reference_prices_on:
+            # the price term is zero for whoever holds no discount and expects the list price
             priced = np.flatnonzero((depth > 0) | (pop.reference_price[idx] < 1))
             if priced.size:
-                log_m[priced] += self.price_log_lift(idx[priced], depth[priced])
+                at_price = self.price_log_lift(idx[priced], depth[priced])
+                log_m[priced] += at_price
+                on = depth[priced] > 0
+                if on.any():   # what the discount adds over paying the list price (for ``anyway``)
+                    discounted = priced[on]
+                    gap = at_price[on] - self.price_log_lift(idx[discounted], np.zeros(discounted.size, f32))
         if excess is not None:
             log_m -= f32(p["fatigue_effect"]) * excess
         if t.touched("purchase_boost"):
             log_m += t.purchase_boost[idx]
         lift = self.choice_lift(log_m)
+        anyway = np.broadcast_to(f32(1), (idx.size,))
+        if discounted is not None:
+            # would the order have happened at the list price? the rate without the discount over
+            # the rate with it, through the same brand-share logit and loss aversion (thinning)
+            anyway = np.ones(idx.size, f32)
+            anyway[discounted] = self.choice_lift(log_m[discounted] - gap) / lift[discounted]
         lift *= self.per_customer(t.purchase_multiplier, idx)
 
         # the relationship: what keeps a customer (trust, the pond, taking part in a group)
@@ -544,13 +624,15 @@ class Behavior:
         if p["new_buyer_boost"]:
             base_rate *= self.new_buyer_factor(idx, day)
         base_rate[d] = pop.purchase_rate_per_day[idx[d]] * f32(p["dormant_purchase_factor"])
+        if self.season != 1.0:   # category demand changes the purchase clock itself, as the calibration fits it
+            base_rate *= f32(self.season)
         rate = base_rate * lift
         np.minimum(rate, f32(p["max_orders_per_day"]), out=rate)
         # the chance of leaving after an order is taken at the customer's own pace: orders the
         # levers add are not extra occasions to leave (scale = keep / lift), so a purchase lift
         # never shortens a lifetime; the relationship lowers it like every other exit
         if not self.dropout_on:
-            return Hazards(exits, rate, np.broadcast_to(f32(0), (idx.size,)))   # never read
+            return Hazards(exits, rate, np.broadcast_to(f32(0), (idx.size,)), anyway)   # scale never read
         with np.errstate(divide="ignore", invalid="ignore"):
             scale = np.where(rate > 0, keep * base_rate / rate, keep)
-        return Hazards(exits, rate, scale.astype(f32, copy=False))
+        return Hazards(exits, rate, scale.astype(f32, copy=False), anyway)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from .population import NEVER
+from .days import NEVER
 
 MAX_SOURCES = 127   # coupon sources fit an int8; index 0 is "none"
 
@@ -133,10 +133,11 @@ class Coupons:
         h_idx = idx[held]
         return held, self.depth[h_idx] * (self.expiry[h_idx] >= day)
 
-    def redeem(self, idx, amount_cny, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def redeem(self, idx, amount_cny, day: int, anyway=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Use the valid coupons of ``idx`` (unique) on orders of ``amount_cny``, topping orders
         up to a threshold where that pays. Returns (order values, discounts, which orders used a
-        coupon) and logs the redemptions of the day."""
+        coupon) and logs the redemptions of the day with ``anyway``, the chance each order would
+        have been placed at the list price (behaviour's counterfactual; 1 if not given)."""
         valid = self.expiry[idx] >= day
         if not valid.any():
             return amount_cny, np.zeros(idx.size), valid
@@ -150,18 +151,20 @@ class Coupons:
         if used.any():
             u = idx[used]
             self.expiry[u] = NEVER
-            self._redeemed.append((u, discount[used], self.source[u]))
+            chance = np.ones(u.size) if anyway is None else np.asarray(anyway, np.float64)[used]
+            self._redeemed.append((u, discount[used], self.source[u], chance))
         return amount, discount, used
 
-    def redeemed(self, source: str) -> tuple[np.ndarray, np.ndarray]:
-        """Today's redemptions of coupons from ``source`` with a discount: (idx, discount CNY)."""
+    def redeemed(self, source: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Today's redemptions of coupons from ``source`` with a discount: (idx, discount CNY, the
+        chance the order would have been placed anyway, at the list price)."""
         if source not in self.sources or not self._redeemed:
             e = np.zeros(0)
-            return e.astype(np.int64), e
+            return e.astype(np.int64), e, e
         code = self.sources.index(source)
-        idx, discount, src = (np.concatenate(x) for x in zip(*self._redeemed))
+        idx, discount, src, anyway = (np.concatenate(x) for x in zip(*self._redeemed))
         mine = (discount > 0) & (src == code)
-        return idx[mine], discount[mine]
+        return idx[mine], discount[mine], anyway[mine]
 
     def new_day(self) -> None:
         self._redeemed = []
@@ -189,7 +192,7 @@ class CouponsView(Coupons):
     def depth_of(self, off_share: float, off_cny: float, min_spend_cny: float) -> np.ndarray:
         return self._whole.depth_of(off_share, off_cny, min_spend_cny)[self._lo:self._hi]
 
-    def redeemed(self, source: str) -> tuple[np.ndarray, np.ndarray]:
-        idx, discount = self._whole.redeemed(source)
+    def redeemed(self, source: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        idx, discount, anyway = self._whole.redeemed(source)
         mine = (idx >= self._lo) & (idx < self._hi)
-        return idx[mine] - self._lo, discount[mine]
+        return idx[mine] - self._lo, discount[mine], anyway[mine]

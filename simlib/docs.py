@@ -3,7 +3,7 @@ the parameter tables of the policies chapter, docs/policies.md.
 
     python -m simlib.docs                    # rewrite the reference and the chapter's tables
     python -m simlib.docs --check            # exit 1 if the file is out of date (a test runs this)
-    python -m simlib.docs --missing-sources  # effect sizes and lifts that name no source yet
+    python -m simlib.docs --missing-sources  # parameters without a basis, or with a basis but no source or range
 """
 
 from __future__ import annotations
@@ -17,23 +17,34 @@ from typing import Iterable, Mapping
 
 from .behavior import BEHAVIOR_PARAMS
 from .ledger import ACCOUNTS, ECONOMICS_PARAMS
-from .params import Param
+from .params import BASES, Param
 from .policies.base import COMMON_PARAMS, policy_types
 from .population import CHANNEL_PARAMS, DISTRIBUTIONS, MARKET_PARAMS, TRAITS
 
 REFERENCE_MD = Path(__file__).resolve().parent.parent / "docs" / "parameters.md"
 POLICIES_MD = REFERENCE_MD.with_name("policies.md")
 START, END = "<!-- parameter-reference:start -->", "<!-- parameter-reference:end -->"
-_EFFECT_WORDS = re.compile(r"\b(effects?|lifts?)\b", re.IGNORECASE)
-# "before effects", "without lifts", "however strong the lifts": a base rate the effects act on
-_BASE_RATE = re.compile(r"\b(before|without|however strong)\b[^,;.]*\b(effects?|lifts?)\b", re.IGNORECASE)
+# bases whose default is a figure or a judgement: they name a source and the range they are tested over
+EVIDENCE_BASES = ("domain", "published", "practitioner", "assumption", "fitted")
+_TESTED = re.compile(r"\btested (-?[0-9.e-]+)\s*-\s*(-?[0-9.e]+)")
+_YEAR = re.compile(r"\b(19|20)\d\d\b")
+
+
+def plausible_text(p: Param) -> str:
+    """The plausible range as the reference shows it ("0.2 to 1"), or "" for business inputs."""
+    if p.plausible is None:
+        return ""
+    lo, hi = p.plausible
+    return f"{lo:g} to {hi:g}"
 
 
 def param_table(schema: Mapping[str, Param]) -> str:
-    """A Markdown table of a schema with its sources, for the parameter reference."""
-    rows = ["| key | default | unit | allowed | meaning | source |", "|---|---|---|---|---|---|"]
+    """A Markdown table of a schema with what each default rests on, for the parameter reference."""
+    rows = ["| key | default | unit | allowed | meaning | basis | plausible range | source |",
+            "|---|---|---|---|---|---|---|---|"]
     for name, p in schema.items():
-        rows.append(f"| `{name}` | {p.default!r} | {p.unit} | {p.allowed()} | {p.doc} | {p.source} |")
+        rows.append(f"| `{name}` | {p.default!r} | {p.unit} | {p.allowed()} | {p.doc} | {p.basis} | "
+                    f"{plausible_text(p)} | {p.source} |")
     return "\n".join(rows)
 
 
@@ -52,6 +63,11 @@ def reference() -> str:
         doc = (cls.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
         out += [f"### `type: {name}`", "", " ".join(doc.split()), "",
                 param_table(cls.params) if cls.params else "(no parameters of its own)", ""]
+    out += ["## Nested items", "", "The keys of items inside a policy's parameters (festivals, owned channels, SOP "
+            "steps, gifts, tiers, journey steps, segment rules), by the module that declares them.", ""]
+    for label, schema in behaviour_and_policy_schemas():
+        if label.startswith("simlib/"):
+            out += [f"### {label.replace('simlib/policies/', '').replace('.py ', ': ')}", "", param_table(schema), ""]
     out.append(END)
     return "\n".join(out)
 
@@ -119,20 +135,53 @@ def behaviour_and_policy_schemas() -> list[tuple[str, Mapping[str, Param]]]:
     return out
 
 
-def is_effect_size(name: str, p: Param) -> bool:
-    """An effect size or lift: a unit in logs (a log-multiplier), or "effect"/"lift" in its name
-    or its doc. A doc that names effects only as what acts on top of it ("before effects",
-    "without lifts") describes a base rate, not an effect size."""
-    if p.unit.startswith("log") or _EFFECT_WORDS.search(name.replace("_", " ")):
-        return True
-    return bool(_EFFECT_WORDS.search(_BASE_RATE.sub("", p.doc)))
+def model_schemas() -> list[tuple[str, Mapping[str, Param]]]:
+    """(label, schema) of every parameter a scenario declares: market, channels, economics, the keys
+    every policy takes, behaviour, each policy type and the nested items of the policy modules."""
+    return ([("market", MARKET_PARAMS), ("market.channels.*", CHANNEL_PARAMS), ("economics", ECONOMICS_PARAMS),
+             ("policies.*", COMMON_PARAMS)] + behaviour_and_policy_schemas())
 
 
-def missing_sources(schemas: Iterable[tuple[str, Mapping[str, Param]]] | None = None) -> list[tuple[str, Param]]:
-    """(``label.key``, Param) of every effect size or lift that names no source."""
-    schemas = behaviour_and_policy_schemas() if schemas is None else schemas
-    return [(f"{label}.{name}", p) for label, schema in schemas for name, p in schema.items()
-            if is_effect_size(name, p) and not p.source.strip()]
+def problems(p: Param) -> list[str]:
+    """What a parameter's declaration lacks: a basis from ``BASES``; for a default that rests on a
+    figure or a judgement, a source and a plausible range that holds the default inside the
+    allowed bounds; an assumption says so, a published figure names its year, a domain figure
+    docs/domain.md; a "tested A-B" in the source is the plausible range (one range, one place)."""
+    if p.basis not in BASES:
+        return [f"basis {p.basis!r} is not one of {', '.join(BASES)}"]
+    if p.basis not in EVIDENCE_BASES:
+        return []
+    out = []
+    source = p.source.strip()
+    if not source:
+        out.append(f"basis {p.basis} but no source")
+    if p.kind in (int, float) and p.plausible is None:
+        out.append("no plausible range")
+    if p.plausible is not None:
+        lo, hi = p.plausible
+        if not lo < hi:
+            out.append(f"plausible range {lo!r} to {hi!r} is empty")
+        if p.low is not None and lo < p.low or p.high is not None and hi > p.high:
+            out.append(f"plausible range {lo:g} to {hi:g} leaves the allowed {p.allowed()}")
+        if isinstance(p.default, (int, float)) and not isinstance(p.default, bool) and not lo <= p.default <= hi:
+            out.append(f"default {p.default!r} is outside its plausible range {lo:g} to {hi:g}")
+        for a, b in _TESTED.findall(source):
+            if (float(a), float(b)) != (float(lo), float(hi)):
+                out.append(f"the source says tested {a}-{b}, the plausible range is {lo:g} to {hi:g}")
+    if p.basis == "assumption" and "assumption" not in source.lower():
+        out.append("basis assumption, but the source does not say so")
+    if p.basis == "published" and not _YEAR.search(source):
+        out.append("basis published, but the source names no year")
+    if p.basis == "domain" and "domain.md" not in source:
+        out.append("basis domain, but the source does not point to docs/domain.md")
+    return out
+
+
+def missing_sources(schemas: Iterable[tuple[str, Mapping[str, Param]]] | None = None) -> list[tuple[str, str]]:
+    """(``label.key``, what is missing) for every parameter whose declaration is incomplete."""
+    schemas = model_schemas() if schemas is None else schemas
+    return [(f"{label}.{name}", problem) for label, schema in schemas for name, p in schema.items()
+            for problem in problems(p)]
 
 
 def main(argv=None) -> int:
@@ -140,10 +189,10 @@ def main(argv=None) -> int:
     if "--missing-sources" in argv:
         missing = missing_sources()
         width = max((len(key) for key, _ in missing), default=0)
-        for key, p in missing:
-            print(f"{key:<{width}}  {p.default!r} {p.unit}: {p.doc}")
-        print(f"{len(missing)} effect sizes and lifts without a source "
-              "(unit in logs, or 'effect'/'lift' in the name or the doc)")
+        for key, problem in missing:
+            print(f"{key:<{width}}  {problem}")
+        print(f"{len(missing)} problems: every parameter names its basis; one that rests on a figure or a "
+              "judgement names its source and plausible range")
         return 0
     stale = 0
     for path, rewrite in ((REFERENCE_MD, render), (POLICIES_MD, refresh_tables)):

@@ -120,15 +120,15 @@ class PopulationStep:
             go = ~done
             idx, rates, dt, which = idx[go], rates[go], dt[go], which[go]
             h = hz.exits[go].astype(np.float64)
-            scale = hz.dropout_scale[go]
+            scale, anyway = hz.dropout_scale[go], hz.anyway[go]
             clocks = clocks[go] - rates * dt[:, None]
             used = used[go] + dt
             s = np.flatnonzero(which == 0)
             if s.size:
-                clocks[s, 0] = self._stage_event(idx[s], h[s, :LEAVE], rates[s, 0], scale[s], day)
+                clocks[s, 0] = self._stage_event(idx[s], h[s, :LEAVE], rates[s, 0], scale[s], anyway[s], day)
             b = np.flatnonzero(which == 1)
             if b.size:
-                self._orders(idx[b], scale[b], day)
+                self._orders(idx[b], scale[b], anyway[b], day)
                 clocks[b, 1] = rng.erlang_nth("purchase_clock", idx[b], pop.orders[idx[b]], pop.regularity)
             q = np.flatnonzero(which == 2)
             if q.size:   # leaving the pond ends free reach, not the customer
@@ -141,7 +141,7 @@ class PopulationStep:
                         "some hazards are too large together (e.g. awareness and forgetting both near "
                         f"{MAX_HAZARD_PER_DAY:g} a day): lower them")
 
-    def _stage_event(self, idx, h, total, scale, day: int) -> np.ndarray:
+    def _stage_event(self, idx, h, total, scale, anyway, day: int) -> np.ndarray:
         """Move customers along the exit (forward, back, churn) drawn by hazard shares; returns
         their new stage clocks."""
         pop = self.pop
@@ -157,27 +157,32 @@ class PopulationStep:
         moved = new != old
         self.today._moves.append((idx[moved], new[moved]))
         if first_order.any():
-            self._orders(idx[first_order], scale[first_order], day)
+            self._orders(idx[first_order], scale[first_order], anyway[first_order], day)
         pop.moves[idx] += 1
         clock = self.rng.exponential_nth("stage_clock", idx, pop.moves[idx])
         clock[pop.stage[idx] == LOST] = np.inf
         return clock
 
-    def _orders(self, idx: np.ndarray, dropout_scale: np.ndarray, day: int) -> None:
+    def _orders(self, idx: np.ndarray, dropout_scale: np.ndarray, anyway: np.ndarray, day: int) -> None:
         """Book one order for each customer in ``idx`` (unique): its value, coupon, money, stage,
-        reference price and the chance of leaving after it."""
+        reference price and the chance of leaving after it. ``anyway``: the chance each order
+        would have been placed at the list price (``Hazards.anyway``); the part of a coupon's
+        discount it implies is posted to the memo account ``cannibalised_discount``."""
         pop, t, b = self.pop, self.today, self.behavior.p
         amount = pop.basket_value_cny[idx].astype(np.float64)
         sd = b["order_value_sd_log"]
         if sd > 0:   # each order varies around the customer's mean basket (log-normal, mean kept)
             z = special.ndtri(self.rng.uniform_nth("order_value", idx, pop.orders[idx]))
             amount *= np.exp(sd * z - sd * sd / 2)
-        amount, discount, used = pop.coupons.redeem(idx, amount, day)
+        amount, discount, used = pop.coupons.redeem(idx, amount, day, anyway)
         if used.any():
             u = idx[used]
+            paid, paid_anyway = discount[used], discount[used] * anyway[used]
             for src in np.unique(pop.coupons.source[u]):
                 mine = pop.coupons.source[u] == src
-                self._post(day, "discount", u[mine], discount[used][mine], source=pop.coupons.sources[src])
+                source = pop.coupons.sources[src]
+                self._post(day, "discount", u[mine], paid[mine], source=source)
+                self._post(day, "cannibalised_discount", u[mine], paid_anyway[mine], source=source)
             t.coupons_redeemed += pop.tally(u)
         cogs = amount * self.econ["cogs_share"]
         self._post(day, "gmv", idx, amount)
@@ -199,8 +204,9 @@ class PopulationStep:
         t.purchases += pop.tally(idx)
         t.new_buyers += pop.tally(idx[first])
         member = pop.in_pond[idx]
-        t.pond_gmv_cny += pop.tally(idx[member], amount[member])
-        t._orders.append((idx, amount, discount))
+        if member.any():
+            self._post(day, "pond_gmv", idx[member], amount[member])
+        t._orders.append((idx, amount, discount, np.asarray(anyway, np.float64)))
         if self.record_transactions:
             self.transactions.append((np.full(idx.size, day, np.int32), idx, amount, discount))
         # stage: a repeat order makes the customer loyal; dormant buyers wake up
@@ -296,7 +302,7 @@ class PopulationStep:
         trust_decay, fatigue_decay, price_decay = beh.decay_factors()
         f32 = np.float32
         pop.trust[active] *= f32(trust_decay)
-        if p["reference_price_loss_ratio"]:   # the regular prices seen pull the reference price back
+        if beh.reference_prices_on:   # the regular prices seen pull the reference price back
             below = active[pop.reference_price[active] < 1]
             pop.reference_price[below] = 1 - (1 - pop.reference_price[below]) * f32(price_decay)
         pond = pop.pond_members()
@@ -324,7 +330,7 @@ class PopulationStep:
                 heard |= t.chat[pond]
             pop.last_useful_day[pond[heard]] = day
         if p["trust_gain_purchase"]:
-            for idx, _, _ in t._orders:               # each batch holds a customer at most once
+            for idx, *_ in t._orders:                 # each batch holds a customer at most once
                 pop.trust[idx] = 1 - (1 - pop.trust[idx]) * f32(1 - p["trust_gain_purchase"])
 
 

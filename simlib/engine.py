@@ -4,7 +4,7 @@ ORDER OF WORK IN ONE SIMULATED DAY (the day d runs from time d to d + 1; this do
 the one place the order is written down, and ``Sim._days`` is its only code)
 
     d + 0.0  BEGIN    engine: today's inputs (``Today``) and today's coupon redemptions are
-                      reset; the season's purchase multiplier is set (behavior.seasonal_index);
+                      reset; the season's purchase-rate multiplier is set (behavior.seasonal_index);
                       social proof per channel is set (buyer share, extrapolated to mid-day),
                       and recent buyers' word of mouth when it fades.
     d + 0.1  ACT      policies whose ``act_days`` include d act, in the order the scenario
@@ -103,7 +103,7 @@ class World:
             t.reset()
             self.pop.coupons.new_day()
             if self._seasons is not None:
-                t.purchase_multiplier[:] = self._seasons[day]
+                self.behavior.season = float(self._seasons[day])
             share = self.pop.buyer_share().reshape(-1)
             self.behavior.social_proof = np.clip(share + 0.5 * (share - self._share_prev), 0.0, 1.0)
             self._share_prev = share
@@ -226,9 +226,9 @@ class Sim:
             to = to[self.message_cap.allow(to, count, self.day)]
         if to.size and count > 0:
             self.behavior.fatigue_on = True
-            usefulness = np.float32(quality) if personal else quality * pop.content_affinity[to]
+            usefulness = self.behavior.usefulness(quality, None if personal else pop.content_affinity[to])
             t.touch("useful")[to] += count * usefulness
-            t.touch("load")[to] += count * (1.0 - self.behavior.p["useful_relief"] * usefulness)
+            t.touch("load")[to] += self.behavior.message_load(count, usefulness)
             t.messages_sent += to.size * count
         return to
 
@@ -255,12 +255,13 @@ class Sim:
         row["new_buyers"] = t.new_buyers
         row["new_interested"] = int(t.entered(INTERESTED).size)   # leads: entries into interested
         row["gmv_cny"] = ledger.total("gmv", day=day)
-        row["pond_gmv_cny"] = t.pond_gmv_cny * pop.weight
+        row["pond_gmv_cny"] = ledger.total("pond_gmv", day=day)
         row["discount_cny"] = ledger.total("discount", day=day)
         row["cogs_cny"] = ledger.total("cogs", day=day)
         row["ad_spend_cny"] = ledger.total("ad_spend", day=day)
         row["marketing_cost_cny"] = ledger.total(kind="marketing", day=day)
-        row["gross_profit_cny"] = row["gmv_cny"] - row["cogs_cny"] - row["discount_cny"]
+        row["gross_profit_cny"] = ledger.gross_profit(day)
+        row["net_profit_cny"] = ledger.net_profit(day)     # the days add up to the summary's net profit
         row["messages_sent"] = t.messages_sent
         row["unsubscribes"] = t.unsubscribes
         row["pond_joins"] = t.pond_joins

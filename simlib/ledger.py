@@ -10,12 +10,20 @@ import pandas as pd
 from .params import Param
 
 ECONOMICS_PARAMS = {
-    "cogs_share": Param(0.45, "cost of goods as a share of list value", "share", low=0.0, high=1.0),
-    "clv_horizon_days": Param(365, "horizon of customer lifetime value after a first purchase", "days", int, low=1),
+    "cogs_share": Param(0.45, "cost of goods as a share of list value", "share", low=0.0, high=1.0, basis="business"),
+    "gross_margin": Param(None, "gross margin as a share of list value, the team's way of saying 1 - cogs_share: "
+                                "give one or the other (both only when they agree); it sets cogs_share", "share",
+                          low=0.0, high=1.0, nullable=True, source="the team's own figure (null: 1 - cogs_share)",
+                          basis="business"),
+    "clv_horizon_days": Param(365, "horizon of customer lifetime value after a first purchase", "days", int, low=1,
+                              basis="business"),
 }
 
 # account -> kind. Gross profit = gmv - cogs - discount; marketing cost = every marketing_* kind;
-# net profit = gross profit - marketing cost - liabilities (metrics.py).
+# net profit = gross profit - marketing cost - liabilities (``Ledger.gross_profit``, ``net_profit``).
+# A "memo" account moves no money: it attributes money booked elsewhere (the part of a discount
+# paid on orders that would have happened anyway, the GMV of pond members or after a chat), so
+# per-policy and per-channel figures are ledger queries too, weighted once, here.
 ACCOUNTS = {
     "gmv": "revenue",                      # list value of orders
     "cogs": "cost_of_goods",
@@ -29,7 +37,10 @@ ACCOUNTS = {
     "content_production": "marketing_retention",
     "staff": "marketing_retention",
     "events": "marketing_retention",
-    "points_liability": "liability",       # points still outstanding at the end, valued in CNY
+    "points_liability": "liability",       # points outstanding, valued in CNY: accrues as earned, released as spent
+    "cannibalised_discount": "memo",       # of ``discount``: paid on orders that would have happened anyway
+    "pond_gmv": "memo",                    # of ``gmv``: ordered by customers in the pond when they ordered
+    "chat_gmv": "memo",                    # of ``gmv``: ordered within a staff team's attribution days of a chat
 }
 
 # account -> what a manager calls it (cost-breakdown tables, reports)
@@ -47,6 +58,9 @@ ACCOUNT_NAMES = {
     "staff": "staff",
     "events": "events, groups and livestreams",
     "points_liability": "points outstanding (liability)",
+    "cannibalised_discount": "discount paid on orders that would have happened anyway",
+    "pond_gmv": "GMV of pond members",
+    "chat_gmv": "GMV after a staff chat",
 }
 
 
@@ -83,6 +97,16 @@ class Ledger:
                     and (source is None or src == source) and (channel is None or ch == channel)):
                 out += arr[day] if day is not None else arr.sum()
         return float(out)
+
+    def gross_profit(self, day: int | None = None) -> float:
+        """GMV - cost of goods - discounts (coupons and member prices), for ``day`` or the run."""
+        return self.total("gmv", day=day) - self.total("cogs", day=day) - self.total("discount", day=day)
+
+    def net_profit(self, day: int | None = None) -> float:
+        """Gross profit - every marketing cost - liabilities (the points still owed): every cost
+        a strategy causes. Liabilities accrue as they arise, so the days add up to the run."""
+        return (self.gross_profit(day) - self.total(kind="marketing", day=day)
+                - self.total(kind="liability", day=day))
 
     def frame(self) -> pd.DataFrame:
         """Long table: day, account, kind, source, channel, amount_cny (non-zero rows)."""

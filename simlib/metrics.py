@@ -4,13 +4,19 @@ Definitions (units in the names):
 - gross_profit_cny = gmv_cny - cogs_cny - discount_cny
 - marketing_cost_cny = every marketing account (ads, pond acquisition, staff, gifts, ...)
 - points_liability_cny = points still outstanding at the end x the catalogue's highest cost per
-  point (ledger.points_value_cny_per_point), booked to the ledger on the last day
+  point (ledger.points_value_cny_per_point): accrued on the ledger as points are earned and
+  released as they are spent, so each day's net profit already owes its points
 - net_profit_cny = gross_profit_cny - marketing_cost_cny - points_liability_cny: every cost the
   strategy causes; it reconciles with ledger.csv (revenue - cost of goods - discount - marketing
-  - liability)
+  - liability; ``Ledger.net_profit``), and daily.csv's net_profit_cny adds up to it
 - cost_ACCOUNT_cny = each marketing account on its own (the cost breakdown);
-  discount_member_price_cny = member-tier prices, discount_coupons_cny = every other discount
-- roi = (gross_profit_cny - marketing_cost_cny) / marketing_cost_cny  (net return per yuan)
+  discount_member_price_cny = discounts of policies that declare them member prices
+  (``Policy.discount_is_member_price``), discount_coupons_cny = every other discount
+- strategy_cost_cny = what the strategy costs: every yuan it gives or spends = discount_cny
+  (coupons and member prices) + marketing_cost_cny (ads, pond acquisition, gifts, points redeemed,
+  red packets, staff, content, events, referral rewards) + points_liability_cny (points owed);
+  net_profit_cny = gmv_cny - cogs_cny - strategy_cost_cny
+- roi = net_profit_cny / strategy_cost_cny  (net return per yuan the strategy costs)
 - roas = gmv_cny / marketing_cost_cny
 - cac_cny = acquisition cost (ads, pond acquisition, referral rewards) / new buyers
 - clv_cny = mean gross profit of a new buyer in the clv_window_days after the first order:
@@ -30,10 +36,9 @@ from __future__ import annotations
 import numpy as np
 
 from .ledger import ACCOUNTS
-from .population import LOST, NEVER, STAGES
+from .population import LOST, STAGES
 
 MARKETING_ACCOUNTS = [a for a, kind in ACCOUNTS.items() if kind.startswith("marketing")]
-MEMBER_PRICE_POLICY_TYPES = ("member_tiers",)  # their discounts are member prices, not coupons
 
 
 def summarize(sim) -> dict:
@@ -44,12 +49,11 @@ def summarize(sim) -> dict:
     acquisition = ledger.total(kind="marketing_acquisition")
     marketing = ledger.total(kind="marketing")
     liability = ledger.total(kind="liability")
-    gross = gmv - cogs - discount
-    member_price = sum(ledger.total("discount", source=p.name) for p in sim.policies
-                       if p.type_name in MEMBER_PRICE_POLICY_TYPES)
+    gross, net = ledger.gross_profit(), ledger.net_profit()
+    member_price = sum(ledger.total("discount", source=p.name) for p in sim.policies if p.discount_is_member_price)
     run_orders = pop.orders - pop.initial_orders
     buyers = run_orders > 0
-    new_buyers = pop.first_purchase_day != NEVER
+    new_buyers = pop.first_purchase_day >= 0     # first order inside the run (a seated base has negative days)
     existing = pop.initial_orders > 0
     ever = pop.orders > 0
     lost = pop.stage == LOST
@@ -74,8 +78,9 @@ def summarize(sim) -> dict:
         "acquisition_cost_cny": acquisition,
         "marketing_cost_cny": marketing,
         "points_liability_cny": liability,
-        "net_profit_cny": gross - marketing - liability,
-        "roi": _ratio(gross - marketing, marketing),
+        "net_profit_cny": net,
+        "strategy_cost_cny": discount + marketing + liability,
+        "roi": _ratio(net, discount + marketing + liability),
         "roas": _ratio(gmv, marketing),
         "cac_cny": _ratio(acquisition, n_new * weight),
         "clv_cny": float(pop.margin_clv_cny[new_buyers].astype(np.float64).mean()) if n_new else float("nan"),
@@ -93,7 +98,7 @@ def summarize(sim) -> dict:
         "churn_rate_existing": _ratio(int(np.count_nonzero(existing & lost)), n_existing),
         "pond_size_end": int(np.count_nonzero(pop.in_pond)),
         "left_pond_end": int(np.count_nonzero(pop.left_pond)),
-        "pond_gmv_share": _ratio(sum(row["pond_gmv_cny"] for row in sim.rows), gmv),
+        "pond_gmv_share": _ratio(ledger.total("pond_gmv"), gmv),
     }
     totals = {key: sum(row[key] for row in sim.rows) for key in
               ("messages_sent", "unsubscribes", "pond_joins", "coupons_redeemed")}

@@ -24,7 +24,7 @@ _KIND_NAMES = {float: "a number", int: "an integer", bool: "true or false", str:
 
 
 BASES = {
-    "business": "a plain business input the team states (a price, a budget, a date, a size)",
+    "business": "a plain business input the team states or chooses (a price, a budget, a date, a size, a lever)",
     "domain": "a practitioner figure quoted in docs/domain.md",
     "published": "a published figure, named with its setting in the source text",
     "practitioner": "a practitioner report outside docs/domain.md, named in the source text",

@@ -27,20 +27,16 @@ def funnel(daily, ax=None, share: bool = True, title: str = "The funnel over tim
     return ax
 
 
-def money(daily, ax=None, title: str = "Money, cumulative", summary: dict | None = None):
+def money(daily, ax=None, title: str = "Money, cumulative"):
     """Cumulative GMV, gross profit, marketing cost and profit (CNY, whole yuan) by day.
 
-    With ``summary``, the run's net profit after the points liability (booked at the end)
-    is marked on the last day."""
+    Net profit owes the points earned by each day (the liability accrues as they are earned), so
+    its curve ends at the run's ``net_profit_cny``."""
     ax = ax or plt.subplots(figsize=(8, 4))[1]
     for col, label, style in [("gmv_cny", "GMV", "-"), ("gross_profit_cny", "gross profit", "-"),
                               ("marketing_cost_cny", "marketing cost", "--")]:
         ax.plot(daily["day"], np.cumsum(daily[col]), style, label=label)
-    net = np.cumsum(daily["gross_profit_cny"] - daily["marketing_cost_cny"])
-    ax.plot(daily["day"], net, ":", color="black", label="gross profit - marketing")
-    if summary and summary.get("points_liability_cny"):
-        ax.scatter([daily["day"].iloc[-1]], [summary["net_profit_cny"]], marker="v", color="black", zorder=3,
-                   label="net profit after the points liability")
+    ax.plot(daily["day"], np.cumsum(daily["net_profit_cny"]), ":", color="black", label="net profit")
     ax.axhline(0, color="grey", linewidth=0.5)
     ax.set_xlabel("day")
     money_axis(ax, "y", "CNY")
@@ -53,7 +49,7 @@ def result_figure(result, figsize=(9, 8)):
     """The funnel (share of the market per stage) above the money, for ``Result.plot()``."""
     fig, (top, bottom) = plt.subplots(2, 1, figsize=figsize)
     funnel(result.daily, ax=top, title=f"{result.scenario.name}: the funnel over time")
-    money(result.daily, ax=bottom, title=f"{result.scenario.name}: money, cumulative", summary=result.summary)
+    money(result.daily, ax=bottom, title=f"{result.scenario.name}: money, cumulative")
     bottom.legend(frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
     fig.tight_layout()
     return fig

@@ -8,45 +8,60 @@ whatever the strategy, and also when only ``users`` changes.
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import numpy as np
 from scipy import special
 
+from .days import NEVER
 from .errors import ScenarioError, short_repr
 from .params import Param, check_keys, resolve
 from .rng import Keyed
 
 STAGES = ("unaware", "aware", "interested", "purchased", "loyal", "dormant", "lost")
 UNAWARE, AWARE, INTERESTED, PURCHASED, LOYAL, DORMANT, LOST = range(7)
-NEVER = np.int16(-32768)  # "no such day" in int16 day arrays
+MAX_DAYS_SINCE_ORDER = 30_000   # an existing buyer's last order is at most this long before day 0
 
 MARKET_PARAMS = {
     "users": Param(10_000, "potential customers in the market (N), fixed for the run",
-                   "customers", int, low=1, high=50_000_000),
-    "days": Param(365, "length of the run", "days", int, low=1, high=20_000),
+                   "customers", int, low=1, high=50_000_000, basis="business"),
+    "days": Param(365, "length of the run", "days", int, low=1, high=20_000, basis="business"),
     "channels": Param({"douyin": {"share": 0.6, "word_of_mouth": 1.0},
                        "taobao_search": {"share": 0.4, "word_of_mouth": 0.5}},
                       "public channels: share of the market reachable on each (shares sum to 1) "
-                      "and how strongly word of mouth travels on it (multiplier)", "", dict),
+                      "and how strongly word of mouth travels on it (multiplier)", "", dict, basis="business"),
     "initial_stage": Param({}, "share of the market in each stage on day 0; the rest is unaware",
-                           "share", dict),
+                           "share", dict, basis="business"),
     "initial_in_pond": Param(0.0, "share of customers already in the pond (aware or later) on day 0",
-                             "share", float, 0.0, 1.0),
-    "initial_trust": Param(0.0, "trust of every customer on day 0", "0-1", float, 0.0, 1.0),
+                             "share", float, 0.0, 1.0, basis="business"),
+    "initial_trust": Param(0.0, "trust of every customer on day 0", "0-1", float, 0.0, 1.0,
+                           basis="assumption", plausible=(0.0, 0.5),
+                           source="assumption: trust cannot be observed; 0 for a market that does not know the brand "
+                                  "yet, higher for an existing base"),
     "initial_days_since_order": Param({"dist": "constant", "value": 0.0}, "days between the last order before the run "
                                       "and day 0, for customers who start as buyers (purchased, loyal, dormant): a "
-                                      "distribution, e.g. {dist: uniform, low: 0, high: 180}", "days", dict),
+                                      "distribution, e.g. {dist: uniform, low: 0, high: 180} or {dist: gamma, shape: 1.5, "
+                                      "scale: 40} (draws past 30,000 days count as 30,000)", "days", dict,
+                                      basis="business"),
     "start_date": Param(None, "calendar date of day 0 (YYYY-MM-DD); needed by behavior.seasonal_index", "", str,
-                        nullable=True),
+                        nullable=True, basis="business"),
+    "customers": Param(None, "a customer file of an existing base (a twin's customers.csv): one row per real customer "
+                             "with their orders, first and last order day, spend, channel and pond membership "
+                             "(simlib.customer_file). In a scenario file: a path relative to the file, inside its folder",
+                       "", str, nullable=True,
+                       source="written by simlib twin from the team's order log", basis="business"),
     "represents": Param(None, "real customers the simulated market stands for (null: market.users as the scenario "
                               "states it). Each simulated customer stands for represents / users real ones, so "
                               "budgets, staff, group sizes and money stay per real customer and a smaller --users "
                               "changes the precision, not the answer", "customers", int, low=1, high=10_000_000_000,
-                        nullable=True),
+                        nullable=True, basis="business"),
 }
 CHANNEL_PARAMS = {
-    "share": Param(1.0, "share of the market reachable on this channel", "share", float, 0.0, 1.0),
-    "word_of_mouth": Param(1.0, "multiplier on word of mouth on this channel", "x", float, 0.0),
+    "share": Param(1.0, "share of the market reachable on this channel", "share", float, 0.0, 1.0, basis="business"),
+    "word_of_mouth": Param(1.0, "multiplier on word of mouth on this channel", "x", float, 0.0,
+                           basis="assumption", plausible=(0.5, 2.0),
+                           source="assumption: docs/domain.md describes Douyin's community as weak and Kuaishou's as "
+                                  "strong, without a figure"),
 }
 
 # per-customer multipliers (gamma, mean 1) -> the behavior key giving their coefficient of variation
@@ -98,8 +113,11 @@ def resolve_market(given, source: str) -> dict:
     total = sum(c["share"] for c in market["channels"].values())
     if abs(total - 1.0) > 1e-6:
         raise ScenarioError(source, "market.channels", f"shares must sum to 1, they sum to {total:g}")
-    market["initial_days_since_order"] = resolve_distribution(market["initial_days_since_order"], source,
-                                                              "market.initial_days_since_order", 0, 30_000)
+    since = resolve_distribution(market["initial_days_since_order"], source, "market.initial_days_since_order", 0)
+    if np.isfinite(_support(since)[1]) and _support(since)[1] > MAX_DAYS_SINCE_ORDER:
+        raise ScenarioError(source, "market.initial_days_since_order", f"values must lie in [0, {MAX_DAYS_SINCE_ORDER}]; "
+                                                                       f"this {since['dist']} reaches {_support(since)[1]:g}")
+    market["initial_days_since_order"] = since   # a gamma or log-normal may reach past the cap: cut there
     if market["represents"] is None:
         market["represents"] = market["users"]
     if market["start_date"] is not None:
@@ -112,8 +130,22 @@ def resolve_market(given, source: str) -> dict:
     check_keys(initial, STAGES[1:], source, "market.initial_stage")
     spec = Param(0.0, "", kind=float, low=0.0, high=1.0)
     market["initial_stage"] = {k: spec.check(v, source, f"market.initial_stage.{k}") for k, v in initial.items()}
-    if sum(market["initial_stage"].values()) > 1 + 1e-9:
-        raise ScenarioError(source, "market.initial_stage", "shares must sum to at most 1")
+    total = sum(market["initial_stage"].values())
+    if total > 1 + 1e-9:
+        shares = ", ".join(f"{k} {v:g}" for k, v in market["initial_stage"].items())
+        others = [k for k, v in market["initial_stage"].items() if v > 0][:1]
+        raise ScenarioError(source, "market.initial_stage", f"shares must sum to at most 1; they sum to {total:g} "
+                            f"({shares}). An override merges into the scenario's shares: set the ones you do not "
+                            "want to 0" + (f", e.g. --set market.initial_stage.{others[0]}=0" if others else ""))
+    if market["customers"] is not None:
+        if market["initial_stage"] or market["initial_in_pond"] > 0:
+            raise ScenarioError(source, "market.customers", "the customer file says who is where; allowed: no "
+                                "market.initial_stage and no market.initial_in_pond beside it")
+        path = os.path.abspath(market["customers"])   # from Python or --set: relative to the working folder
+        if not os.path.isfile(path):
+            raise ScenarioError(source, "market.customers", f"{market['customers']}: no such file; allowed: the path of "
+                                "a customer file (simlib.customer_file), e.g. the customers.csv `simlib twin` wrote")
+        market["customers"] = path
     return market
 
 
@@ -127,7 +159,11 @@ def resolve_distribution(given, source: str, path: str, low=None, high=None) -> 
         raise ScenarioError(source, f"{path}.dist", f"unknown distribution {name!r}." + did_you_mean(name, DISTRIBUTIONS)
                             + " Allowed: " + ", ".join(DISTRIBUTIONS))
     schema = DISTRIBUTIONS[name]
-    rest = {k: v for k, v in given.items() if k != "dist"}
+    # another family's keys are what a merge over a distribution of that family leaves behind: ignored;
+    # any other key is a typo ('vaule'), reported as unknown with a did-you-mean before anything is "missing"
+    others = {k for spec in DISTRIBUTIONS.values() for k in spec} - set(schema)
+    rest = {k: v for k, v in given.items() if k != "dist" and k not in others}
+    check_keys(rest, schema, source, path)
     missing = [k for k in schema if k not in rest]
     if missing:
         raise ScenarioError(source, path, f"{name} needs " + ", ".join(schema) + f"; missing {', '.join(missing)}")
@@ -223,7 +259,14 @@ class Population:
         # channel c of replication r is a contiguous block, so per-channel work is a slice
         shares = np.array([c["share"] for c in market["channels"].values()])
         n_channels = len(shares)
-        self.channel_size = _apportion(shares, block)                     # customers per channel, one replication
+        seated = None
+        if market.get("customers"):   # an existing base from a customer file (simlib.seating)
+            from .seating import SeatedBase
+            seated = SeatedBase.choose(market, block)
+            self.channel_size = seated.channel_size
+        else:
+            self.channel_size = _apportion(shares, block)                 # customers per channel, one replication
+        self._customer_id = None if seated is None else seated.customer_id
         starts = np.concatenate([[0], np.cumsum(self.channel_size)])
         self.channel_edges = (np.arange(self.reps)[:, None] * block + starts[None, :-1]).ravel()
         self.channel_edges = np.concatenate([self.channel_edges, [n]])    # where each (replication, channel) starts
@@ -261,7 +304,7 @@ class Population:
         self.last_useful_day = np.zeros(n, np.int16)           # last useful touch (pond members drift after silence)
         self.reference_price = np.ones(n, np.float32)          # share of list price the customer expects to pay
         # orders before the run: purchased = 1, loyal and dormant = 2 (bought again before going quiet)
-        self.initial_orders = np.zeros(n, np.int8)
+        self.initial_orders = np.zeros(n, np.int16)
         self.initial_orders[self.stage == PURCHASED] = 1
         self.initial_orders[(self.stage == LOYAL) | (self.stage == DORMANT)] = 2
         self.orders = self.initial_orders.astype(np.int32)
@@ -270,11 +313,13 @@ class Population:
         had = np.flatnonzero(self.initial_orders)               # an existing base: their last order before day 0
         if had.size:
             since = draw(market["initial_days_since_order"], rng.uniform("initial_days_since_order", -1, had))
-            self.last_purchase_day[had] = -np.minimum(np.round(since), 30_000).astype(np.int16)
+            self.last_purchase_day[had] = -np.minimum(np.round(since), MAX_DAYS_SINCE_ORDER).astype(np.int16)
         self.margin_clv_cny = np.zeros(n, np.float32)          # gross profit within the CLV horizon after the first purchase
         from .coupons import Coupons
         b = behavior or {}
         self.regularity = int(b.get("purchase_regularity", 1))   # Erlang-k shape of times between orders
+        if seated is not None:
+            seated.seat(self, traits, b, market, rng)
         self.coupons = Coupons(self.basket_value_cny, b.get("order_value_sd_log", 0.0), b.get("topup_value_share", 0.0))
         # remaining unit-exponential "clocks": leave the current stage / next purchase; each is
         # keyed by the customer's own count (j-th stage, k-th order), see rng.uniform_nth
@@ -287,6 +332,8 @@ class Population:
             self.stage_clock[sl] = rng.exponential_nth("stage_clock", idx[sl], 0)
             self.purchase_clock[sl] = rng.erlang_nth("purchase_clock", idx[sl], self.orders[sl], self.regularity)
             self.pond_clock[sl] = rng.exponential_nth("pond_clock", idx[sl], 0)
+        if seated is not None:
+            seated.wind_clocks(self, rng)
         self.stage_clock[self.stage == LOST] = np.inf
         self.purchase_clock[self.stage == LOST] = np.inf
 
@@ -297,6 +344,14 @@ class Population:
         bought = self.orders > 0
         self.buyers_by_channel = np.bincount(rep[bought] * n_channels + self.channel[bought],
                                              minlength=self.reps * n_channels).astype(np.float64).reshape(self.reps, -1)
+
+    @property
+    def customer_id(self) -> np.ndarray:
+        """Each simulated customer's id (text), one per customer of a replication's block: the
+        team's ids for a base seated from a customer file, else the customer's index."""
+        if self._customer_id is None:
+            self._customer_id = np.arange(self.block).astype(str)
+        return self._customer_id
 
     # --- replications -------------------------------------------------------------------
     def rep_of(self, idx: np.ndarray) -> np.ndarray:
@@ -390,6 +445,7 @@ class PopulationView(Population):
                 setattr(self, name, None)
         self.n, self.block, self.reps, self.offset = hi - lo, hi - lo, 1, lo
         self.weight, self.regularity, self.channel_names = whole.weight, whole.regularity, whole.channel_names
+        self._customer_id = whole._customer_id
         self.channel_size = whole.channel_size
         starts = np.concatenate([[0], np.cumsum(whole.channel_size)])
         self.channel_edges = starts

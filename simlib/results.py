@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import platform
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,18 +46,21 @@ class Result:
         return result_figure(self, figsize=figsize)
 
     def save(self, folder) -> Path:
-        """Write summary.json, daily.csv, ledger.csv, scenario.yaml, meta.json (+ transactions.csv).
+        """Write summary.json, daily.csv, ledger.csv, scenario.yaml, meta.json (+ transactions.csv,
+        and customers.csv for a base seated from a customer file).
 
         Each file is written whole or not at all (``fileio.replacing``: temporary file, then
         rename; 0644). If saving stops part-way (Ctrl-C, a full disk), the exception carries a
         note saying which files are complete and which were not written."""
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
+        scenario_text, customers = self._scenario_text()
         writers = {
             "summary.json": lambda p: p.write_text(json.dumps(_jsonable(self.summary), indent=2) + "\n", "utf-8"),
             "daily.csv": lambda p: self.daily.to_csv(p, index=False),
             "ledger.csv": None if self.ledger is None else lambda p: self.ledger.to_csv(p, index=False),
-            "scenario.yaml": lambda p: p.write_text(self.scenario.to_yaml(), "utf-8"),
+            "scenario.yaml": lambda p: p.write_text(scenario_text, "utf-8"),
+            "customers.csv": None if customers is None else lambda p: shutil.copyfile(customers, p),
             "meta.json": lambda p: p.write_text(json.dumps(_jsonable(self.meta), indent=2) + "\n", "utf-8"),
             "transactions.csv": (None if self.transactions is None
                                  else lambda p: self.transactions.to_csv(p, index=False)),
@@ -71,6 +75,20 @@ class Result:
                              f"not written: {', '.join(names[done:])} (no file is left half-written)")
                 raise
         return out
+
+
+    def _scenario_text(self) -> tuple[str, str | None]:
+        """scenario.yaml, and the customer file to copy beside it (a seated base: the copy keeps
+        the folder a rerunnable whole, and the scenario names it by a relative path)."""
+        customers = self.scenario.data["market"].get("customers")
+        if not customers:
+            return self.scenario.to_yaml(), None
+        import yaml
+
+        from .scenario import _plain
+        data = _plain(self.scenario.data)
+        data["market"]["customers"] = "customers.csv"
+        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100), customers
 
 
 def _meta(sim, wall_seconds: float) -> dict:

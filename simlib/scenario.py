@@ -16,7 +16,7 @@ from typing import Any, Mapping
 import yaml
 
 from .behavior import BEHAVIOR_PARAMS, check_seasons
-from .errors import ScenarioError, did_you_mean, short_repr
+from .errors import ScenarioError, UserError, did_you_mean, short_repr
 from .ledger import ECONOMICS_PARAMS
 from .params import Param, check_keys, resolve
 from .population import resolve_market, resolve_traits
@@ -158,6 +158,14 @@ def _load_raw(path: Path, stack: tuple) -> dict:
             raise ScenarioError(_display(path), "extends", f"{parent}: {exc.problem}") from None
         merged = deep_merge(merged, _load_raw(parent_path, (*stack, path)))
     own = {k: v for k, v in data.items() if k != "extends"}
+    market = own.get("market")
+    if isinstance(market, dict) and isinstance(market.get("customers"), str):
+        # a file names its customer file relative to itself, inside its own folder
+        from .customer_file import resolve_path
+        try:
+            own["market"] = {**market, "customers": resolve_path(market["customers"], path)}
+        except UserError as exc:
+            raise ScenarioError(_display(path), "market.customers", str(exc).split(": market.customers: ", 1)[-1]) from None
     return deep_merge(merged, own)
 
 
@@ -214,6 +222,7 @@ def validate(raw: Mapping, source: str) -> dict:
         "economics": resolve(ECONOMICS_PARAMS, raw.get("economics"), source, "economics"),
     }
     check_seasons(out["behavior"], out["market"], source)
+    _gross_margin(out["economics"], raw.get("economics") or {}, source)
     policies = raw.get("policies") or {}
     if len(policies) > MAX_POLICIES:
         raise ScenarioError(source, "policies", f"{len(policies)} policies; at most {MAX_POLICIES}")
@@ -221,6 +230,21 @@ def validate(raw: Mapping, source: str) -> dict:
                        for name, cfg in policies.items()}
     check_policy_references(out["policies"], source)
     return out
+
+
+def _gross_margin(economics: dict, given: Mapping, source: str) -> None:
+    """``gross_margin`` is 1 - ``cogs_share`` said the team's way: it sets cogs_share (the resolved
+    scenario carries cogs_share alone, so later overrides of either stay simple), and both given
+    in one scenario must agree."""
+    margin = economics["gross_margin"]
+    if margin is None:
+        return
+    if given.get("cogs_share") is not None and abs(1.0 - margin - economics["cogs_share"]) > 1e-9:
+        raise ScenarioError(source, "economics.gross_margin", f"{margin:g} disagrees with economics.cogs_share "
+                            f"{economics['cogs_share']:g} (gross margin = 1 - cost of goods share); allowed: one of "
+                            f"them, or cogs_share {1 - margin:g} beside it")
+    economics["cogs_share"] = 1.0 - margin
+    economics["gross_margin"] = None
 
 
 def _plain(obj):

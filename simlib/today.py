@@ -31,6 +31,9 @@ FIELDS = {
     "awareness_extra": Field("customer", "extra awareness hazard of an unaware customer (per day)", np.float32),
     "interest_boost": Field("customer", "log-lift on aware -> interested", np.float32),
     "purchase_boost": Field("customer", "log-lift on purchase hazards", np.float32),
+    "discount_depth": Field("customer", "price cut held today besides a coupon (member price, red-packet cash, a "
+                                        "referral reward), as a share of the customer's basket; behaviour prices "
+                                        "it with the held coupon's depth", np.float32),
     "useful": Field("customer", "useful-content units received (trust, interest, waking)", np.float32),
     "load": Field("customer", "message load, in messages, after the relief of usefulness", np.float32),
     "chat": Field("customer", "had a one-to-one chat", bool),
@@ -52,7 +55,6 @@ FIELDS = {
     "coupons_redeemed": Field("count", "coupons used on orders", np.int64),
     "purchases": Field("count", "orders", np.int64),
     "new_buyers": Field("count", "first orders in the run", np.int64),
-    "pond_gmv_cny": Field("count", "list value of the orders of customers in the pond when they ordered", np.float64),
 }
 PER_CUSTOMER = [name for name, f in FIELDS.items() if f.kind == "customer"]
 PER_REPLICATION = [name for name, f in FIELDS.items() if f.kind in ("scalar", "count")]
@@ -89,14 +91,22 @@ class Today:
         for name, f in FIELDS.items():   # in place: the views hold rows of these arrays
             if f.kind != "customer":
                 getattr(self, name).fill(f.default)
-        self._orders: list[tuple] = []          # (idx, amount, discount) per batch
+        self._orders: list[tuple] = []          # (idx, amount, discount, anyway) per batch
         self._moves: list[tuple] = []           # (idx, new stage) per batch
 
     def orders(self):
         """Today's orders as (customer idx, list value CNY, discount CNY); a customer may repeat."""
+        return self._order_columns()[:3]
+
+    def orders_anyway(self) -> np.ndarray:
+        """For each of today's orders (aligned with ``orders()``), the chance it would have been
+        placed at the list price, with no discount of any kind: ``Behavior``'s counterfactual."""
+        return self._order_columns()[3]
+
+    def _order_columns(self):
         if not self._orders:
             e = np.zeros(0)
-            return e.astype(np.int64), e, e
+            return e.astype(np.int64), e, e, e
         return tuple(np.concatenate(x) for x in zip(*self._orders))
 
     def entered(self, stage: int) -> np.ndarray:
@@ -154,6 +164,10 @@ class TodayView:
         keep, local = self._mine(idx)
         return local, amount[keep], discount[keep]
 
+    def orders_anyway(self) -> np.ndarray:
+        idx, _, _, anyway = self._whole._order_columns()
+        return anyway[self._mine(idx)[0]]
+
     def entered(self, stage: int) -> np.ndarray:
         got = self._whole.entered(stage)
         return self._mine(got)[1]
@@ -162,10 +176,10 @@ class TodayView:
     def _orders(self):
         """Today's order batches of this replication (local numbers)."""
         out = []
-        for idx, amount, discount in self._whole._orders:
+        for idx, *columns in self._whole._orders:
             keep, local = self._mine(idx)
             if local.size:
-                out.append((local, amount[keep], discount[keep]))
+                out.append((local, *(c[keep] for c in columns)))
         return out
 
 

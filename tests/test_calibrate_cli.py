@@ -49,7 +49,9 @@ def test_transactions_command_on_the_example(tmp_path):
     assert traits["purchase_rate_per_day"]["shape"] == pytest.approx(params.loc["r", "estimate"], rel=1e-5)
     assert traits["purchase_rate_per_day"]["scale"] == pytest.approx(1 / params.loc["alpha", "estimate"], rel=1e-5)
     assert traits["lifetime_hazard_per_day"] == {"dist": "constant", "value": 0}
-    assert fragment["behavior"] == {"dropout_at_first_purchase": chosen == "mbgnbd", "purchase_regularity": 1}
+    assert fragment["behavior"] == {"dropout_at_first_purchase": chosen == "mbgnbd", "purchase_regularity": 1,
+                                    "order_value_sd_log": pytest.approx(params.loc["sd_within", "estimate"], rel=1e-5)}
+    assert params.loc["sd_within", "sets"] == "behavior.order_value_sd_log"   # the engine draws the spread
     _extends_when_the_engine_reads_v2_keys(tmp_path, params)
 
 

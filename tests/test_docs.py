@@ -48,40 +48,22 @@ def test_the_hand_written_chapters_name_every_policy_type_and_behaviour_paramete
     assert [key for key in BEHAVIOR_PARAMS if f"`{key}`" not in model] == []
 
 
-def test_the_reference_has_a_source_column_showing_each_declared_source():
+def test_the_reference_has_basis_range_and_source_columns():
     from simlib.params import Param
 
-    rows = docs.param_table({"discount_effect": Param(4.0, "log-lift", "log", low=0.0, source="Tellis (1988)"),
-                             "interest_per_day": Param(0.01, "a hazard", "per day")}).split("\n")
-    assert rows[0] == "| key | default | unit | allowed | meaning | source |"
-    assert rows[2].endswith("| log-lift | Tellis (1988) |")
-    assert rows[3].endswith("| a hazard |  |")
-    assert "| key | default | unit | allowed | meaning | source |" in docs.REFERENCE_MD.read_text(encoding="utf-8")
-
-
-def test_missing_sources_lists_effect_sizes_and_lifts_without_a_source():
-    from simlib.params import Param
-
-    schema = {
-        "chat_effect": Param(1.2, "log-multiplier on purchase", "log"),
-        "sourced_effect": Param(1.0, "log-multiplier", "log", source="Kivetz et al. (2006)"),
-        "blank_source_effect": Param(1.0, "log-multiplier", "log", source="  "),
-        "invite_lift_per_reward_cny": Param(0.03, "per CNY of reward", "log per CNY"),
-        "activation_lift": Param(0.5, "activity added at opening", "0-1"),
-        "boost": Param(0.2, "lift on purchase on the day of a send", ""),
-        "interest_per_day": Param(0.01, "aware -> interested, before effects", "per day"),
-        "max_orders_per_day": Param(2.0, "cap, however strong the lifts", "orders per day"),
-    }
-    listed = [key for key, _ in docs.missing_sources([("test", schema)])]
-    assert listed == ["test.chat_effect", "test.blank_source_effect", "test.invite_lift_per_reward_cny",
-                      "test.activation_lift", "test.boost"]
+    rows = docs.param_table({"discount_effect": Param(4.0, "log-lift", "log", low=0.0, source="Tellis (1988)",
+                                                      basis="published", plausible=(2.0, 7.0)),
+                             "budget_cny": Param(10.0, "a budget", "CNY", basis="business")}).split("\n")
+    assert rows[0] == "| key | default | unit | allowed | meaning | basis | plausible range | source |"
+    assert rows[2].endswith("| log-lift | published | 2 to 7 | Tellis (1988) |")
+    assert rows[3].endswith("| a budget | business |  |  |")
 
 
 def test_missing_sources_command_prints_the_list_and_does_not_fail(capsys):
     assert docs.main(["--missing-sources"]) == 0
     lines = capsys.readouterr().out.strip().split("\n")
     missing = docs.missing_sources()
-    assert lines[-1].startswith(f"{len(missing)} effect sizes and lifts without a source")
+    assert lines[-1].startswith(f"{len(missing)} problems")
     assert len(lines) == len(missing) + 1
     assert all(line.startswith(key + " ") for line, (key, _) in zip(lines, missing))
 

@@ -44,7 +44,8 @@ def test_ledger_balances(pond_run):
     marketing = ledger.loc[ledger["kind"].str.startswith("marketing"), "amount_cny"].sum()
     assert s["marketing_cost_cny"] == pytest.approx(marketing)
     assert set(ledger.loc[ledger["kind"].str.startswith("marketing"), "account"]) >= {"ad_spend", "pond_acquisition", "content_production"}
-    assert s["roi"] == pytest.approx((s["gross_profit_cny"] - marketing) / marketing)
+    cost = s["discount_cny"] + marketing + s["points_liability_cny"]     # every yuan given or spent
+    assert s["roi"] == pytest.approx(s["net_profit_cny"] / cost)
     acquisition = ledger.loc[ledger["kind"] == "marketing_acquisition", "amount_cny"].sum()
     assert s["cac_cny"] == pytest.approx(acquisition / (s["new_buyers"] * s["customers_per_simulated"]))
     # daily columns add up to the same totals

@@ -48,8 +48,10 @@ def test_cannibalisation_is_visible_against_the_no_coupon_arm(no_coupon, coupon_
         # more coupons were redeemed than orders were added: some paid for orders that happened anyway
         assert s["cp.coupons_redeemed"] > extra_orders > 0, share
         assert 0 < s["cp.cannibalised_discount_cny"] < s["cp.discount_cny"]
-        # the model's own estimate of added orders agrees with the arm comparison within a factor 2
-        assert 0.5 * extra_orders < s["cp.incremental_orders_est"] < 2.0 * extra_orders, (share, extra_orders, s)
+        # the model's own estimate of added orders (behaviour's counterfactual, with the brand-share
+        # logit and loss aversion) agrees with the arm comparison within 35 %; the rest is knock-on
+        # (reference prices learnt from deep coupons, trust from extra orders); a factor 2 before
+        assert 0.75 * extra_orders < s["cp.incremental_orders_est"] < 1.35 * extra_orders, (share, extra_orders, s)
         assert r.daily["cp.cannibalised_discount_cny"].sum() == pytest.approx(s["cp.cannibalised_discount_cny"])
     shares = [r.summary["cp.cannibalised_share"] for r in coupon_arms.values()]
     # a shallow coupon mostly pays people who would have bought anyway

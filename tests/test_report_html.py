@@ -34,8 +34,10 @@ def test_compare_prints_a_verdict_on_net_profit_first(compared):
     lines = done.stdout.splitlines()
     assert lines[0].startswith("Verdict: ") and "net profit" in lines[0].lower()
     assert lines[2] == "Net profit, CNY (higher is better)"
-    assert "Where the money goes" in done.stdout and "points outstanding (liability)" in done.stdout
-    assert "policies.points: (absent) -> {type: points_program, ...}" in done.stdout
+    assert "Where the money goes" in done.stdout and "points owed (liability)" in done.stdout
+    assert "(what the strategy costs (every yuan given or spent above))" in done.stdout
+    assert "policies.points: adds a points program policy" in done.stdout
+    assert "big_brand_item: 3,000 points, cost 240 CNY" in done.stdout   # nested values, in their units
     # the arm that changes the market is flagged; the clean one is not
     assert "warning: points_elsewhere differs from the reference in more than its policies " \
            "(behavior.discount_effect)" in done.stderr
@@ -55,6 +57,37 @@ def test_report_is_self_contained_and_embeds_every_figure(compared):
         assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
     assert "behavior.discount_effect" in page and "(not a policy)" in page   # the diff names the key
     assert re.search(r"Net profit, CNY", page)
+
+
+def test_report_reads_on_a_phone(compared):
+    """A viewport, a narrow re-layout of every chart, tables that wrap or scroll in their box, the
+    outcome table as cards; the cost table names what the strategy costs and the footnote defines it."""
+    _, out = compared
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+    narrow = re.findall(r'<source media="\(max-width: 640px\)" srcset="data:image/png;base64,([A-Za-z0-9+/=]+)">', page)
+    assert len(narrow) == len(re.findall(r"<figure>", page)) == 4
+    assert all(base64.b64decode(d)[:8] == b"\x89PNG\r\n\x1a\n" for d in narrow)
+    assert "@media (max-width:640px)" in page and ".scroll{overflow-x:auto" in page
+    assert re.search(r'<td class="num" data-arm="points_program">', page)          # cards on a phone
+    assert 'class="total"><td>what the strategy costs (every yuan given or spent above)' in page
+    assert "<b>ROI</b> = net profit ÷ what the strategy costs" in page
+    assert "big_brand_item: 3,000 points, cost 240 CNY" in page                    # the arm in full
+
+
+def test_report_in_chinese(compared, tmp_path):
+    _, out = compared
+    zh = tmp_path / "zh.html"
+    done = simlib_cli("report", out, "--out", zh, "--lang", "zh", "--quiet")
+    assert done.returncode == 0, done.stderr
+    page = zh.read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in page and "<b>结论。</b>" in page
+    for heading in ("钱花在哪里", "利润随时间的变化", "各方案改了什么", "如何阅读本报告"):
+        assert f"<h2>{heading}</h2>" in page
+    assert "欠付积分（负债）" in page and "积分兑换 points_program" in page and "元</td>" in page
+    assert '"Noto Sans CJK SC"' in page and "sans-serif;" in page      # a font stack that falls back
+    bad = simlib_cli("report", out, "--out", zh, "--lang", "fr")
+    assert bad.returncode == 2 and "invalid choice" in bad.stderr
 
 
 def test_simlib_report_rebuilds_the_same_html(compared, tmp_path):
@@ -77,8 +110,8 @@ def test_stored_decision_reconciles_with_the_runs(compared):
     runs = simlib.load_results(str(out), "compare")
     means = runs.groupby("arm")["net_profit_cny"].mean()
     assert d.costs.loc["net profit", "points_program"] == pytest.approx(means["points_program"])
-    assert d.costs.loc["points outstanding (liability)", "baseline"] == 0
-    assert d.costs.loc["points outstanding (liability)", "points_program"] > 0
+    assert d.costs.loc["points owed (liability)", "baseline"] == 0
+    assert d.costs.loc["points owed (liability)", "points_program"] > 0
     assert d.table["outcome"].iloc[0] == "net_profit_cny"
 
 
@@ -107,7 +140,11 @@ def test_result_plot_draws_funnel_and_money_in_plain_units():
     fig.canvas.draw()
     assert money.yaxis.get_offset_text().get_text() == ""                    # no "1e6"
     labels = [t.get_text() for t in money.get_legend().get_texts()]
-    assert "net profit after the points liability" in labels
+    assert "net profit" in labels
+    # the curve owes the points as they are earned: it ends at the summary's net profit
+    net = next(line for line in money.get_lines() if line.get_label() == "net profit")
+    assert net.get_ydata()[-1] == pytest.approx(res.summary["net_profit_cny"], rel=1e-9)
+    assert res.summary["points_liability_cny"] > 0
 
 
 TOY = {"name": "toy", "model": "toy_funnel", "replications": 3, "seed": 2,

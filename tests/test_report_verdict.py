@@ -59,12 +59,14 @@ def test_runner_up_within_noise_is_said_so():
     v = decide(compare_table(runs, NET, "ref"), "ref", runs=runs)
     assert v.clear and v.best in ("ladder", "points")
     assert "not distinguishable from zero" in v.text
+    other = "points" if v.best == "ladder" else "ladder"     # named together, not one alone
+    assert v.text.startswith(f"Best: {v.best} or {other} (not resolved between them at this size).")
 
 
 def test_smaller_is_better_outcomes_pick_the_smallest():
     runs = runs_with({"ref": 0.0, "cheap": -5_000.0}, {"cheap": 100.0}).rename(columns={"net_profit_cny": "marketing_cost_cny"})
     v = decide(compare_table(runs, [Outcome("marketing_cost_cny", "minimize")], "ref"), "ref")
-    assert v.best == "cheap" and v.clear and "Marketing cost -5,0" in v.text
+    assert v.best == "cheap" and v.clear and "Marketing cost (without discounts and points owed) -5,0" in v.text
 
 
 def test_the_assumption_it_turns_on_is_named_plainly():
@@ -132,3 +134,18 @@ def test_scenario_keys_get_plain_names_and_units():
     assert param_label("behavior.discount_effect") == "Discount effect [log-multiplier]"
     assert param_label("policies.douyin_ads.budget_cny_per_day", scenario) == "Budget (douyin ads) [CNY per day]"
     assert param_label("traits.price_sensitivity.mean") == "Price sensitivity, mean [0-1]"
+
+
+def test_a_sweep_reads_a_side_only_where_the_interval_excludes_zero():
+    diff = pd.DataFrame({"behavior.discount_effect": [2.0, 3.67, 5.33, 7.0],
+                         "diff": [-14_000.0, -10_000.0, -12_000.0, -9_900.0],
+                         "diff_low": [-110_000.0, -70_000.0, -80_000.0, -74_000.0],
+                         "diff_high": [85_000.0, 49_000.0, 55_000.0, 54_000.0]})
+    text = turns_on_flip(diff, "behavior.discount_effect", "net_profit_cny", "ladder", "pond")
+    assert "not resolved at 4 of 4 points" in text and "stays" not in text
+    clear = diff.assign(diff_low=diff["diff"] - 1_000.0, diff_high=diff["diff"] + 1_000.0)
+    assert "stays behind pond" in turns_on_flip(clear, "behavior.discount_effect", "net_profit_cny", "ladder", "pond")
+    flip = clear.assign(diff=[3_000.0, 1_000.0, -1_000.0, -3_000.0])
+    flip = flip.assign(diff_low=flip["diff"] - 500.0, diff_high=flip["diff"] + 500.0)
+    assert "ladder leads below about 4.5, pond above it" in turns_on_flip(
+        flip, "behavior.discount_effect", "net_profit_cny", "ladder", "pond")

@@ -118,6 +118,33 @@ def log_likelihood(params, x, t_x, T, dropout_at_first_purchase=False, time_mode
     return np.logaddexp(alive, dead)
 
 
+def log_likelihood_gradient(params, x, t_x, T, dropout_at_first_purchase=False, wrt_history=False):
+    """Continuous BG/NBD: per-customer log-likelihood and its gradient with respect to the log
+    parameters (log r, log alpha, log a, log b), customers x 4, from the terms of ``_terms``:
+    with w = P(alive), d/dr = psi(r+x) - psi(r) + log alpha - [w log(alpha+T) + (1-w) log(alpha+t_x)],
+    d/dalpha = r/alpha - (r+x) [w/(alpha+T) + (1-w)/(alpha+t_x)], and the Beta parts through
+    d log B(p, q)/dp = psi(p) - psi(p+q). ``wrt_history`` adds three columns: d/dt_x =
+    -(1-w)(r+x)/(alpha+t_x), d/dT = -w (r+x)/(alpha+T) and d/dG = 0 (for a change of clock)."""
+    x, t_x, T = _arrays(x, t_x, T)
+    r, alpha, a, b = params
+    k = int(dropout_at_first_purchase)
+    alive, dead = _terms(params, x, t_x, T, k, "continuous")
+    ll = np.logaddexp(alive, dead)
+    w = np.exp(alive - ll)
+    psi = special.digamma
+    total = psi(a + b + x + k)
+    b_dead = np.where(x + k >= 1, b + x + k - 1, 1.0)
+    grad = np.empty((x.size, 4))
+    grad[:, 0] = r * (psi(r + x) - psi(r) + np.log(alpha) - w * np.log(alpha + T) - (1 - w) * np.log(alpha + t_x))
+    grad[:, 1] = alpha * (r / alpha - (r + x) * (w / (alpha + T) + (1 - w) / (alpha + t_x)))
+    grad[:, 2] = a * (psi(a + b) - psi(a) + w * (psi(a) - total) + (1 - w) * (psi(a + 1) - total))
+    grad[:, 3] = b * (psi(a + b) - psi(b) + w * (psi(b + x + k) - total) + (1 - w) * (psi(b_dead) - total))
+    if wrt_history:
+        grad = np.column_stack([grad, -(1 - w) * (r + x) / (alpha + t_x), -w * (r + x) / (alpha + T),
+                                np.zeros(x.size)])
+    return ll, grad
+
+
 def probability_alive(params, x, t_x, T, dropout_at_first_purchase=False, time_model="daily"):
     """P(customer still active at T | x, t_x, T)."""
     _check_time_model(time_model)
@@ -170,6 +197,13 @@ def _expected_if_alive(params, x, T, t_star, k, time_model):
                 values[chunk] = np.einsum("ij,ijl,l->i", w_post, inner, v)
     out = values[inverse.ravel()]
     return out
+
+
+def expected_if_alive(params, x, T, t_star, dropout_at_first_purchase=False, time_model="daily"):
+    """E[repeat purchases in the next t_star days | x, T, alive at T] for each customer."""
+    _check_time_model(time_model)
+    x, _, T = _arrays(x, 0.0, T)
+    return _expected_if_alive(params, x, T, t_star, int(dropout_at_first_purchase), time_model)
 
 
 def conditional_expected(params, x, t_x, T, t_star, dropout_at_first_purchase=False,

@@ -28,11 +28,17 @@ def traits_fragment(r: float, alpha: float, a: float, b: float, mean_log: float,
     }
 
 
-def process_fragment(process_keys: dict, mean_log: float, sd_log: float) -> dict:
-    """A purchase process's ``traits:``/``behavior:`` keys (model v2) plus the log-normal basket."""
+ORDER_SPREAD_MAX = 3.0   # behavior.order_value_sd_log's upper bound
+
+
+def process_fragment(process_keys: dict, mean_log: float, sd_log: float, sd_within: float | None = None) -> dict:
+    """A purchase process's ``traits:``/``behavior:`` keys (model v2) plus the log-normal basket
+    and, when given, the order-to-order spread of its value (``behavior.order_value_sd_log``)."""
     fragment = {"traits": dict(process_keys["traits"]), "behavior": dict(process_keys["behavior"])}
     fragment["traits"]["basket_value_cny"] = {"dist": "lognormal", "mean_log": _round(mean_log),
                                               "sd_log": _round(sd_log)}
+    if sd_within is not None:
+        fragment["behavior"]["order_value_sd_log"] = _round(min(sd_within, ORDER_SPREAD_MAX))
     return fragment
 
 

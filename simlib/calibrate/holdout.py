@@ -114,9 +114,11 @@ def weekly_tracking(data: CalibrationData, fit: BGNBDFit, week_days: int = 7) ->
         hold = week_ends > data.calibration_end_day
         cal_total = int(np.searchsorted(repeat_days, data.calibration_end_day, side="right"))
         conditional = np.full(week_ends.size, np.nan)
-        for i in np.flatnonzero(hold):
-            x, t_x, T, ahead = purchase_clock(data, fit, week_ends[i] - data.calibration_end_day)
-            conditional[i] = cal_total + fit.conditional_expected(x, t_x, T, ahead).sum()
+        weeks = np.flatnonzero(hold)
+        if weeks.size:
+            clocks = [purchase_clock(data, fit, week_ends[i] - data.calibration_end_day) for i in weeks]
+            x, t_x, T, _ = clocks[0]
+            conditional[weeks] = cal_total + fit.conditional_expected_totals(x, t_x, T, [c[3] for c in clocks])
         frame["predicted_conditional"] = conditional
         frame["period"] = np.where(hold, "holdout", "calibration")
     else:

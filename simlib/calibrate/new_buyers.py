@@ -30,7 +30,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simlib.calibrate.processes.base import Histories, maximise
+from simlib.calibrate.processes.base import Histories, distinct_rows, maximise
+from simlib.calibrate.processes.intervals import interval_rows
 from simlib.calibrate.transactions import repeat_gaps
 
 NEW_BUYER_PROCESSES = ("bgnbd", "mbgnbd", "cnbd")
@@ -77,6 +78,70 @@ class TenureDesign:
         the day before, at the rate of its middle."""
         return float(np.sum(np.log1p(boost * np.exp(-(self.gap_end - 0.5) / days))))
 
+    def _pooled(self):
+        """Distinct calendar (x, t_x, T) and their counts: with k = 1 the log gaps do not enter the
+        process's likelihood, and customers alike in calendar days are alike on any tenure clock."""
+        cache = self.__dict__.setdefault("_pool", [])
+        if not cache:
+            rows, inverse, counts = distinct_rows(np.column_stack([self.x, self.t_x, self.T]))
+            cache.append((rows, counts.astype(float)))
+        return cache[0]
+
+    def log_likelihood(self, process, params, k: int, boost: float, days: float) -> float:
+        """The log-likelihood with the period: the process on the operational clock plus the Jacobian."""
+        if k == 1:
+            rows, counts = self._pooled()
+            h = Histories.of(rows[:, 0], operational_days(rows[:, 1], boost, days),
+                             operational_days(rows[:, 2], boost, days))
+            value = float(np.dot(counts, process.log_likelihood(params, h, k)))
+        else:
+            value = float(np.sum(process.log_likelihood(params, self.histories(boost, days), k)))
+        return value + self.log_jacobian(boost, days)
+
+    def log_likelihood_gradient(self, process, params, k: int, boost: float, days: float):
+        """The log-likelihood with the period (the process on the operational clock, plus the
+        Jacobian) and its gradient in (log parameters, log boost, log days), or None when the
+        process has no closed-form gradient. The clock's part is the chain rule through
+        tau(t_x), tau(T) and the log gaps: d tau / d log boost = boost days (1 - e^(-t/days)),
+        d tau / d log days = boost days (1 - e^(-t/days)) - boost t e^(-t/days)."""
+        n = len(params)
+        if k == 1:
+            rows, counts = self._pooled()
+            t_x, T = rows[:, 1], rows[:, 2]
+            h = Histories.of(rows[:, 0], operational_days(t_x, boost, days), operational_days(T, boost, days))
+        else:
+            counts, t_x, T = np.ones(self.x.size), self.t_x, self.T
+            h = self.histories(boost, days)
+        got = process.log_likelihood_gradient(params, h, k, wrt_history=True)
+        if got is None:
+            return None
+        ll, grad = got
+        ll, grad = ll * counts, grad * counts[:, None]
+
+        def dtau(t):
+            fade = np.exp(-t / days)
+            by_boost = boost * days * (1.0 - fade)
+            return by_boost, by_boost - boost * t * fade
+
+        tx_b, tx_d = dtau(t_x)
+        T_b, T_d = dtau(T)
+        end_b, end_d = dtau(self.gap_end)
+        start_b, start_d = dtau(self.gap_start)
+        width = np.maximum(operational_days(self.gap_end, boost, days) - operational_days(self.gap_start, boost, days),
+                           1e-12)
+        d_tx, d_T, d_G = grad[:, n], grad[:, n + 1], grad[:, n + 2]
+        if k == 1:   # the log gaps do not enter (d_G = 0)
+            g_b = g_d = np.zeros(d_G.size)
+        else:
+            g_b = np.bincount(self.gap_owner, weights=(end_b - start_b) / width, minlength=self.x.size)
+            g_d = np.bincount(self.gap_owner, weights=(end_d - start_d) / width, minlength=self.x.size)
+        lift = boost * np.exp(-(self.gap_end - 0.5) / days)
+        share = lift / (1.0 + lift)
+        clock = [np.dot(d_tx, tx_b) + np.dot(d_T, T_b) + np.dot(d_G, g_b) + share.sum(),
+                 np.dot(d_tx, tx_d) + np.dot(d_T, T_d) + np.dot(d_G, g_d)
+                 + np.dot(share, (self.gap_end - 0.5) / days)]
+        return float(ll.sum()) + self.log_jacobian(boost, days), np.concatenate([grad[:, :n].sum(axis=0), clock])
+
 
 @dataclass(frozen=True)
 class NewBuyerClock:
@@ -90,6 +155,8 @@ class NewBuyerClock:
     p_value: float
     log_likelihood: float       # of the process with the period (with the purchase-time factor)
     fitted: bool = True
+    profile: object = None      # profile likelihood where log_cov leaves boost or days out (processes.intervals)
+    profile_offset: int = 0     # position of boost among the profile's parameters
 
     def tau(self, first_days, elapsed) -> np.ndarray:
         """Operational days from each first purchase to ``elapsed`` days after it."""
@@ -100,11 +167,10 @@ class NewBuyerClock:
         return TenureDesign.of(customers, occasions, end_day).histories(self.boost, self.days)
 
     def table(self, level: float = 0.95) -> pd.DataFrame:
-        z = stats.norm.ppf(0.5 + level / 2)
-        values = np.array([self.boost, self.days])
-        se = np.sqrt(np.clip(np.diag(self.log_cov), 0, None)) if np.all(np.isfinite(self.log_cov)) else np.full(2, np.nan)
-        return pd.DataFrame({"estimate": values, "std_error": values * se, "lower": values * np.exp(-z * se),
-                             "upper": values * np.exp(z * se)}, index=list(ENGINE_KEYS))
+        rows = interval_rows(list(ENGINE_KEYS), [self.boost, self.days], self.log_cov, self.profile,
+                             self.profile_offset, level)
+        return pd.DataFrame.from_dict(rows, orient="index",
+                                      columns=["estimate", "std_error", "lower", "upper", "interval"])
 
     def add_to(self, fragment: dict) -> dict:
         fragment["behavior"]["new_buyer_boost"] = float(f"{self.boost:.4g}")
@@ -128,15 +194,21 @@ def fit_new_buyer_period(process, design: TenureDesign, k: int, start_params, pl
 
     def negll(theta):
         boost, days = np.exp(theta[n_params:])
-        h = design.histories(boost, days)
-        return -(float(np.sum(process.log_likelihood(np.exp(theta[:n_params]), h, k)))
-                 + design.log_jacobian(boost, days))
+        return -design.log_likelihood(process, np.exp(theta[:n_params]), k, boost, days)
+
+    def negll_and_gradient(theta):
+        boost, days = np.exp(theta[n_params:])
+        value, grad = design.log_likelihood_gradient(process, np.exp(theta[:n_params]), k, boost, days)
+        return -value, -grad
 
     logs = np.log(np.asarray(start_params, float))
     bounds = [(-9.0, 14.0)] * n_params + [tuple(np.log(BOOST_BOUNDS)), tuple(np.log(DAYS_BOUNDS))]
     starts = [np.concatenate([logs, np.log([0.5, days])]) for days in (30.0, 7.0, 120.0)]
-    found = maximise(negll, starts, bounds)
+    analytic = process.log_likelihood_gradient(tuple(start_params), design.histories(0.5, 30.0), k,
+                                               wrt_history=True) is not None
+    found = maximise(negll, starts, bounds, gradient=negll_and_gradient if analytic else None)
     boost, days = np.exp(found.log_params[n_params:])
     ratio = max(2.0 * (found.log_likelihood - plain_log_likelihood), 0.0)
     return NewBuyerClock(float(boost), float(days), found.log_cov[n_params:, n_params:], ratio,
-                         float(stats.chi2.sf(ratio, 2)), found.log_likelihood)
+                         float(stats.chi2.sf(ratio, 2)), found.log_likelihood, profile=found.profile,
+                         profile_offset=n_params)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from simlib.calibrate._errors import user_error
@@ -33,7 +34,7 @@ _SETS = {
     "b": "traits.dropout_after_purchase.b", "s": "traits.lifetime_hazard_per_day.shape",
     "beta": "(days; lifetime scale = 1/beta)", "lifetime_scale": "traits.lifetime_hazard_per_day.scale",
     "mu": "(mean log amount of an order)", "sd_between": "traits.basket_value_cny.sd_log",
-    "sd_within": "(order-to-order spread, not simulated)", "mean_log": "traits.basket_value_cny.mean_log",
+    "sd_within": "behavior.order_value_sd_log", "mean_log": "traits.basket_value_cny.mean_log",
 }
 
 
@@ -65,7 +66,8 @@ class TransactionCalibration:
         return self.fit.extra.get("clock")
 
     def fragment(self) -> dict:
-        fragment = process_fragment(self.process.fragment(self.fit), self.spend.mean_log, self.spend.sd_log)
+        fragment = process_fragment(self.process.fragment(self.fit), self.spend.mean_log, self.spend.sd_log,
+                                    self.spend.sd_within)
         if isinstance(self.clock, NewBuyerClock):
             return self.clock.add_to(fragment)
         if self.clock is not None:
@@ -105,8 +107,10 @@ class TransactionCalibration:
         lines += ["", f"Fitted parameters ({self.process.label}{k}, max log-likelihood "
                       f"{self.fit.log_likelihood:,.1f}; 95% intervals):"]
         for name, row in self.parameters().iterrows():
-            lines.append(f"  {name:<15}{row['estimate']:>11.4g}  se {row['std_error']:<9.3g} "
-                         f"[{row['lower']:.4g}, {row['upper']:.4g}]  {row['sets']}")
+            se = f"{row['std_error']:<9.3g}" if np.isfinite(row["std_error"]) else f"{'-':<9}"
+            how = "" if row["interval"] in ("wald", "declared") else f"  ({row['interval']})"
+            lines.append(f"  {name:<15}{row['estimate']:>11.4g}  se {se} "
+                         f"[{row['lower']:.4g}, {row['upper']:.4g}]  {row['sets']}{how}")
         if not self.fit.converged:
             lines.append(f"  warning: the fit did not converge cleanly: {self.fit.message or 'see the intervals'}")
         if self.new_buyers is not None:
@@ -197,8 +201,8 @@ def _splittable(data) -> bool:
     return can_split(data)
 
 
-def _fit(name: str, h: Histories, clock) -> ProcessFit:
-    fit = get_process(name).fit(h)
+def _fit(name: str, h: Histories, clock, start=None) -> ProcessFit:
+    fit = get_process(name).fit(h, start=start)
     if clock is not None:
         fit.extra["clock"] = clock
     return fit
@@ -281,7 +285,8 @@ def calibrate_log(log: TransactionLog, calibration_end, holdout_end=None, time_m
         selection = select_process(data, candidates, validation_days, SEASONAL_PROCESSES if clock else AUTO_CANDIDATES,
                                    clock)
         say("fitting every candidate on the whole calibration period; holdout and weekly forecasts of each")
-        fits = {candidate: _fit(candidate, h, clock) for candidate in candidates}
+        # each candidate searched from its own fit before the split: the same process on most of the same data
+        fits = {candidate: _fit(candidate, h, clock, selection.fits[candidate].params) for candidate in candidates}
         comparison = compare_processes(data, selection, fits)
         fit = fits[selection.chosen]
     else:

@@ -168,5 +168,5 @@ class SeasonalClock:
         se = np.sqrt(np.clip(np.diag(self.log_cov), 0, None)) if self.log_cov is not None else np.zeros(MONTHS)
         names = [f"season_{m:02d}" for m in range(1, MONTHS + 1)]
         return pd.DataFrame({"estimate": self.index, "std_error": self.index * se,
-                             "lower": self.index * np.exp(-z * se), "upper": self.index * np.exp(z * se)},
-                            index=names)
+                             "lower": self.index * np.exp(-z * se), "upper": self.index * np.exp(z * se),
+                             "interval": "wald" if self.fitted else "declared"}, index=names)

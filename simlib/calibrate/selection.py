@@ -118,7 +118,7 @@ def select_process(data: CalibrationData, candidates=REPORTED, validation_days: 
     actual = early["actual_holdout"].to_numpy(float)
     for name in candidates:
         process = get_process(name)
-        fit = process.fit(inner)
+        fit = process.fit(inner, covariance=False)   # estimates are all the choice uses
         if clock is not None:
             fit.extra["clock"] = clock
         fits[name] = fit

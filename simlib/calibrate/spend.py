@@ -2,10 +2,10 @@
 
 log(amount of occasion j of customer i) = mu + u_i + e_ij, u_i ~ N(0, sd_between^2) (the
 customer's typical basket), e_ij ~ N(0, sd_within^2) (order-to-order spread). The engine draws
-one basket value per customer and uses it for every order, so the fitted trait is the
-customer's *mean* order value exp(mu + u_i + sd_within^2 / 2), i.e.
-``basket_value_cny ~ LogNormal(mean_log = mu + sd_within^2 / 2, sd_log = sd_between)``: the
-revenue per order is preserved; the order-to-order spread itself is reported, not simulated.
+one basket value per customer, the customer's *mean* order value exp(mu + u_i + sd_within^2 / 2),
+i.e. ``basket_value_cny ~ LogNormal(mean_log = mu + sd_within^2 / 2, sd_log = sd_between)``, and
+draws each order around it with the order-to-order spread ``behavior.order_value_sd_log`` =
+sd_within (mean kept), which the fragment sets.
 
 With n_i occasions, mean log m_i and within sum of squares S_i, the likelihood factorises:
 m_i ~ N(mu, sd_between^2 + sd_within^2 / n_i) and S_i / sd_within^2 ~ chi^2(n_i - 1).
@@ -57,7 +57,9 @@ class SpendFit:
         cov = np.nan_to_num(self.cov)
         s_ml = float(np.sqrt(grad @ cov @ grad))
         rows["mean_log"] = (self.mean_log, s_ml, self.mean_log - z * s_ml, self.mean_log + z * s_ml)
-        return pd.DataFrame.from_dict(rows, orient="index", columns=["estimate", "std_error", "lower", "upper"])
+        table = pd.DataFrame.from_dict(rows, orient="index", columns=["estimate", "std_error", "lower", "upper"])
+        table["interval"] = "wald"
+        return table
 
 
 def fit_spend(occasions: pd.DataFrame) -> SpendFit:

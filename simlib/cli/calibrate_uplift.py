@@ -100,7 +100,7 @@ def campaign_specs(args) -> list:
 
 def cmd_uplift(args) -> int:
     from simlib.calibrate.uplift import calibrate_uplift
-    from simlib.cli.main import check_out_folder
+    from simlib.cli.options import check_out_folder
     check_out_folder(args.out)
     keys = [k.strip() for item in args.fit for k in item.split(",") if k.strip()]
     result = calibrate_uplift(campaign_specs(args), fit=keys, seed=args.seed, replications=args.replications)

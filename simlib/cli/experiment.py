@@ -23,6 +23,8 @@ def _add_execution(p: argparse.ArgumentParser) -> None:
                    help="Dask scheduler address (tcp://host:8786), or 'local' for a local cluster")
     p.add_argument("--out", "-o", default=None, help="experiment folder (results, inputs, resume)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--lang", choices=["en", "zh"], default="en",
+                   help="language of report.html: en (default) or zh (Chinese: verdict, headings, labels, costs)")
 
 
 def register(subparsers) -> None:
@@ -53,6 +55,12 @@ def register(subparsers) -> None:
                         "beside it (simlib calibrate uplift writes both), or a file with parameters: {KEY: "
                         "{estimate, std_error}} (or lower/upper) and covariance:; each replication draws them once "
                         "for every arm, and the output splits the variance into parameters and simulation")
+    c.add_argument("--robust", type=int, default=None, metavar="N",
+                   help="also run every arm at N assumption sets (a Latin hypercube over the plausible ranges of the "
+                        "effects the arms act through; fitted ones from --uncertain's posterior) and say how often "
+                        "the ranking holds and, where it flips, on which effect (e.g. 64)")
+    c.add_argument("--robust-reps", type=int, default=1, metavar="R",
+                   help="with --robust: runs per arm at each assumption set (default 1)")
     c.add_argument("--inner", type=int, default=None, metavar="N",
                    help="with --uncertain: seeds per parameter draw (default 2; replications = draws x N)")
     _add_execution(c)
@@ -64,7 +72,7 @@ def register(subparsers) -> None:
                     "at once in the --out folder; running again resumes an interrupted experiment.")
     e.add_argument("file", help="experiment YAML")
     e.add_argument("--only", default=None,
-                   help="comma-separated analyses to run: compare,sweep,sensitivity,optimize")
+                   help="comma-separated analyses to run: compare,sweep,sensitivity,optimize,robust")
     e.add_argument("--reps", "-r", type=int, default=None, help="override replications")
     e.add_argument("--no-plots", action="store_true", help="do not write PNG figures (report.html is always written)")
     _add_execution(e)
@@ -156,16 +164,22 @@ def _compare(args) -> int:
             uncertain["inner_replications"] = args.inner
     elif args.inner is not None:
         raise ExperimentError("--inner", "", "only with --uncertain (seeds per draw of the uncertain parameters)")
+    robust = None
+    if args.robust is not None:
+        robust = {"points": args.robust, "replications": args.robust_reps}
+    elif args.robust_reps != 1:
+        raise ExperimentError("--robust-reps", "", "only with --robust N (runs per arm at each assumption set)")
     with _executor(args) as ex:
         kw = dict(replications=args.reps, seed=args.seed, users=args.users, days=args.days,
                   outcomes=outcomes, executor=ex, progress=not args.no_progress,
                   detect_difference=detect or None, status=args.status, uncertain=uncertain)
-        exp = compare_experiment([args.base, *args.arms], out=args.out, **kw)
+        exp = compare_experiment([args.base, *args.arms], out=args.out, robust=robust, **kw)
         res = exp.compare()
+        results = {"robust": exp.robust()} if robust else {}
         if args.out:
-            path, decision = write_report(args.out)
+            path, decision = write_report(args.out, lang=args.lang)
         else:
-            decision = Decision(from_experiment(exp, res))
+            decision = Decision(from_experiment(exp, res, results))
         print(decision.text(), flush=True)
         for w in decision.warnings:
             print(f"warning: {w}", file=sys.stderr)
@@ -200,7 +214,7 @@ def _experiment(args) -> int:
     out = args.out or os.path.join("results", spec.name)  # the name is a plain file name
     _check_out(out)
     args.out = out
-    allowed = ["compare", "sweep", "sensitivity", "optimize"]
+    allowed = ["compare", "sweep", "sensitivity", "optimize", "robust"]
     only = [s.strip() for s in args.only.split(",")] if args.only else None
     for s in only or []:
         if s not in allowed:
@@ -215,8 +229,8 @@ def _experiment(args) -> int:
         if s != "compare" and getattr(spec, s) is None:
             raise ExperimentError(args.file, s, "not declared in the experiment file (asked for by --only)")
     if not todo:
-        raise ExperimentError(args.file, "", "nothing to run: declare 2+ arms, or sweep:, sensitivity: "
-                              "or optimize:")
+        raise ExperimentError(args.file, "", "nothing to run: declare 2+ arms, or sweep:, sensitivity:, "
+                              "optimize: or robust:")
     with _executor(args) as ex:
         exp = Experiment(spec, out=out, executor=ex, progress=not args.no_progress, status=args.status)
         results = {}
@@ -226,7 +240,7 @@ def _experiment(args) -> int:
     if not args.no_plots:
         _plots(results, spec, out)
     from simlib.report import write_report
-    path, decision = write_report(out)
+    path, decision = write_report(out, lang=args.lang)
     if decision.outcome:
         print(f"Verdict: {decision.verdict}")
     print(f"results in {out}; the report to forward: {path}", flush=True)
@@ -277,6 +291,9 @@ def _report(stage, res, spec) -> None:
                 t["label"] = [param_label(k) if lab == k and "." in k else lab
                               for k, lab in zip(res.table["parameter"], t["label"])]
             print(t.to_string(index=False, float_format="{:.2f}".format))
+            print()
+        elif stage == "robust":
+            print(res.text())
             print()
         elif stage == "optimize":
             from simlib.report.text import format_frame

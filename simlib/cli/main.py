@@ -10,11 +10,9 @@ import argparse
 import json
 import os
 import sys
-from pathlib import Path
 
-
-from ..errors import UserError, key_text, short_repr
-from ..safe_yaml import load_yaml
+from ..errors import UserError
+from .options import check_out_folder, parse_set
 
 PROGRESS_MIN_CUSTOMER_DAYS = 20_000_000  # show a progress bar above this much work
 
@@ -23,28 +21,6 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse's own usage errors are user errors: exit 2
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: error: {message}\n")
-
-
-def parse_set(items) -> dict:
-    """``["market.users=5000", "policies.ads.enabled=false"]`` -> dotted overrides (YAML values)."""
-    out = {}
-    for item in items or ():
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise UserError(f"--set {short_repr(item)}: expected KEY=VALUE, e.g. --set policies.douyin_ads.budget_cny_per_day=3000")
-        out[key.strip()] = load_yaml(value, f"--set {key_text(key.strip())}")
-    return out
-
-
-def check_out_folder(out: str) -> None:
-    """``--out`` must be a folder or not exist yet: refuse a file before any work is done."""
-    path = Path(out)
-    for existing in (path, *path.parents):
-        if existing.exists():
-            if not existing.is_dir():
-                raise UserError(f"--out {key_text(out)}: {existing} is a file, not a folder; --out names "
-                                "a folder for the results (created if missing)")
-            return
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     experiment.register(sub)
     report.register(sub)
     calibrate.register(sub)
+    from . import twin   # issue 15 (twin): a team's order log -> a scenario of their market
+    twin.register(sub)
     return parser
 
 
@@ -144,15 +122,29 @@ def cmd_show(args) -> int:
     return 0
 
 
+def scenario_question(text: str) -> str:
+    """The question a built-in scenario answers: its leading comment up to the first question
+    mark (or its first sentence), as one line, however many lines of the file it takes."""
+    lines = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line.lstrip("#").strip())
+    words = " ".join(part for part in lines if part)
+    end = words.find("?")
+    if end < 0:
+        end = words.find(". ")
+        end = end if end >= 0 else len(words) - 1
+    return words[:end + 1].strip()
+
+
 def cmd_list(args) -> int:
+    import textwrap
+
     from ..scenario import BUILTIN_DIR, builtin_scenarios
     for name in builtin_scenarios():
-        first = ""
-        for line in (BUILTIN_DIR / f"{name}.yaml").read_text(encoding="utf-8").splitlines():
-            if line.startswith("#"):
-                first = line.lstrip("# ").strip()
-                break
-        print(f"{name:<30} {first}")
+        question = scenario_question((BUILTIN_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
+        print(textwrap.fill(question, width=110, initial_indent=f"{name:<31}", subsequent_indent=" " * 31))
     return 0
 
 

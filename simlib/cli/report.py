@@ -15,6 +15,8 @@ def register(subparsers) -> None:
     r.add_argument("folder", metavar="DIR", help="experiment folder (holds experiment.yaml and runs/)")
     r.add_argument("--out", "-o", default=None, help="write the report here instead of DIR/report.html")
     r.add_argument("--quiet", "-q", action="store_true", help="print only where the report went")
+    r.add_argument("--lang", choices=["en", "zh"], default="en",
+                   help="language of report.html: en (default) or zh (Chinese: verdict, headings, labels, costs)")
     r.set_defaults(func=report_command)
 
 
@@ -22,7 +24,7 @@ def report_command(args) -> int:
     import matplotlib
     matplotlib.use("Agg")   # off screen: a terminal may have no display
     from ..report import write_report
-    path, decision = write_report(args.folder, args.out)
+    path, decision = write_report(args.folder, args.out, lang=args.lang)
     if not args.quiet:
         print(decision.text())
         for w in decision.warnings:

@@ -24,6 +24,37 @@ def mean_ci(x, confidence: float = 0.95) -> tuple[float, float, float]:
     return m, m - h, m + h
 
 
+def share_ci(x, confidence: float = 0.95) -> tuple[float, float, float]:
+    """Mean and interval of a mean share (a rate per replication, in [0, 1]) that stays in [0, 1]:
+    the Student-t interval built on the logit scale (delta method: the standard error of the mean
+    divided by m(1 - m)) and mapped back. Near the middle it matches ``mean_ci``; near 0 or 1 it
+    is asymmetric instead of crossing the bound (a churn rate never reads '-0.8 % to 7.9 %')."""
+    x = np.asarray(x, dtype=float)
+    m = float(np.mean(x))
+    if len(x) < 2:
+        return m, float("nan"), float("nan")
+    se = float(np.std(x, ddof=1)) / math.sqrt(len(x))
+    if se == 0 or m <= 0 or m >= 1:
+        return m, m, m            # every replication the same (or all 0 / all 1): no spread to show
+    return (m, *logit_interval(m, float(stats.t.ppf(0.5 + confidence / 2, len(x) - 1)) * se))
+
+
+def logit_interval(m: float, half_width: float) -> tuple[float, float]:
+    """A symmetric interval m +- half_width of a share, moved to the logit scale (delta method)
+    and back, so it stays inside (0, 1)."""
+    if not (0 < m < 1) or not np.isfinite(half_width):
+        return m, m
+    h = half_width / (m * (1 - m))
+    centre = math.log(m / (1 - m))
+    return 1 / (1 + math.exp(-(centre - h))), 1 / (1 + math.exp(-(centre + h)))
+
+
+def is_share(key: str) -> bool:
+    """True for outcomes that are shares in [0, 1] (rates), whose intervals must stay in range."""
+    from ..report.units import SHARE, metric_unit
+    return metric_unit(key) == SHARE
+
+
 def prob_better(diff, sign: float = 1.0) -> float:
     """Probability that the mean paired difference is on the good side of zero.
 
@@ -114,9 +145,10 @@ def compare_table(df: pd.DataFrame, outcomes, reference: str, confidence: float 
     for o in outcomes:
         if o.key not in df.columns:
             continue
+        bounded = is_share(o.key) and df[o.key].dropna().between(0, 1).all()
         for arm in arms:
             x = df.loc[df["arm"] == arm, o.key].astype(float).to_numpy()
-            m, lo, hi = mean_ci(x, confidence)
+            m, lo, hi = (share_ci if bounded else mean_ci)(x, confidence)
             row = {"outcome": o.name, "direction": o.direction, "arm": arm, "n": len(x),
                    "mean": m, "mean_low": lo, "mean_high": hi}
             if arm == reference:

@@ -3,6 +3,7 @@
     exp = Experiment.from_yaml("experiments/coupon_vs_points.yaml", out="out/cvp",
                                executor=make_executor("processes"))
     cmp = exp.compare()          # arms x replications, CRN, paired differences
+    rb = exp.robust()            # does the ranking hold across the effects the arms act through?
     sw = exp.sweep()             # a design over uncertainties and levers
     sa = exp.sensitivity()       # Sobol' indices with intervals
     op = exp.optimize()          # robust lever settings under constraints, and the frontier
@@ -208,7 +209,7 @@ class Experiment:
     def fingerprint(self) -> str:
         # what decides which runs exist and what each computes; replications may grow,
         # and reporting choices (intervals, CRN vs independent stages) may change freely
-        ignore = ("replications", "description", "crn", "confidence", "detect_difference", "compare")
+        ignore = ("replications", "description", "crn", "confidence", "detect_difference", "compare", "robust")
         raw = {k: v for k, v in self.spec.raw.items() if k not in ignore}
         declared = {"experiment": raw, "arms": self.arms_data()}
         if self.custom_model:  # simulator folders keep the fingerprint they were written with
@@ -291,6 +292,14 @@ class Experiment:
             return lambda arm, r: {}
         from .uncertainty import run_overrides
         return run_overrides(self.uncertain, self.spec.seed, reps, self._uncertain_keys)
+
+    def robust(self, points: int | None = None, replications: int | None = None,
+               ranking: tuple | None = None):
+        """Every arm at each of ``points`` assumption sets (a Latin hypercube over the plausible ranges
+        of the effects the arms act through), on seeds the arms share: how often each ranking
+        holds and what decides a flip (``experiment.robust.run``)."""
+        from .robust import run
+        return run(self, points, replications, ranking)
 
     def crn_check(self, outcome: str | None = None, arm: str | None = None,
                   replications: int | None = None) -> dict:
@@ -441,6 +450,8 @@ class Experiment:
             out["sensitivity"] = self.sensitivity()
         if self.spec.optimize is not None:
             out["optimize"] = self.optimize()
+        if self.spec.robust is not None:
+            out["robust"] = self.robust()
         return out
 
 
@@ -453,12 +464,13 @@ def compare_scenarios(base, arms: list, *, replications: int = 10, seed: int = 0
                       out: str | None = None, executor: Executor | None = None,
                       progress: bool = False, crn: bool = True,
                       detect_difference: dict | None = None, status: dict | None = None,
-                      uncertain=None) -> CompareResult:
+                      uncertain=None, robust: int | None = None) -> CompareResult:
     """Compare scenario files against a base scenario (the `simlib compare` command).
     ``status`` (a dict) is kept at {stage: [runs stored, runs planned]} while it runs."""
     return compare_experiment([base, *arms], replications=replications, seed=seed, users=users, days=days,
                               outcomes=outcomes, out=out, executor=executor, progress=progress, crn=crn,
-                              detect_difference=detect_difference, status=status, uncertain=uncertain).compare()
+                              detect_difference=detect_difference, status=status, uncertain=uncertain,
+                              robust=robust).compare()
 
 
 def compare_experiment(arms, reference: str | None = None, *, replications: int = 10, seed: int = 0,
@@ -466,12 +478,13 @@ def compare_experiment(arms, reference: str | None = None, *, replications: int 
                        out: str | None = None, executor: Executor | None = None,
                        progress: bool = False, crn: bool = True,
                        detect_difference: dict | None = None, status: dict | None = None,
-                       uncertain=None) -> Experiment:
+                       uncertain=None, robust: int | dict | None = None) -> Experiment:
     """The comparison experiment of ``arms``: a list of scenario paths, built-in names or
     ``Scenario`` objects (named after the file or the scenario), or a mapping name -> one of
     those. ``reference`` defaults to the first arm. ``uncertain``: fitted parameters with their
     covariance (a file, or a mapping as the experiment key ``uncertain:`` takes), drawn once per
-    replication for every arm."""
+    replication for every arm. ``robust``: assumption sets of a robust verdict (``Experiment.robust``),
+    or the experiment key ``robust:``'s mapping."""
     import simlib
     builtins = list(simlib.builtin_scenarios())
     items = list(arms.items()) if isinstance(arms, dict) else [(None, a) for a in arms]
@@ -506,6 +519,8 @@ def compare_experiment(arms, reference: str | None = None, *, replications: int 
         data["outcomes"] = list(outcomes)
     if uncertain is not None:
         data["uncertain"] = os.path.abspath(uncertain) if isinstance(uncertain, (str, os.PathLike)) else uncertain
+    if robust is not None:
+        data["robust"] = dict(robust) if isinstance(robust, dict) else {"points": robust}
     if detect_difference:
         data["detect_difference"] = dict(detect_difference)
         if not outcomes:

@@ -22,7 +22,7 @@ KNOWN_DIRECTIONS = {
     "purchases": "maximize", "buyers": "maximize", "repeat_buyers": "maximize",
     "repurchase_rate": "maximize", "clv_cny": "maximize", "pond_size": "maximize",
     "in_pond": "maximize", "loyal": "maximize",
-    "marketing_cost_cny": "minimize", "cac_cny": "minimize", "churn_rate": "minimize",
+    "marketing_cost_cny": "minimize", "strategy_cost_cny": "minimize", "cac_cny": "minimize", "churn_rate": "minimize",
     "messages_sent": "minimize", "unsubscribes": "minimize", "discount_cny": "minimize",
     "ad_spend_cny": "minimize", "staff_cost_cny": "minimize", "lost": "minimize",
     "revenue_cny": "maximize", "cogs_cny": "minimize", "acquisition_cost_cny": "minimize",
@@ -31,7 +31,7 @@ KNOWN_DIRECTIONS = {
     "loyal_end": "maximize", "lost_end": "minimize", "dormant_end": "minimize",
 }
 DEFAULT_OUTCOMES = ["net_profit_cny", "gross_profit_cny", "gmv_cny", "roi", "repurchase_rate",
-                    "churn_rate", "marketing_cost_cny"]   # net profit first: the decision
+                    "churn_rate", "strategy_cost_cny"]   # net profit first: the decision; then what it costs
 
 # Bounds that keep a hostile or mistyped file from planning more than a machine can hold:
 # a Run is ~1 kB in memory, and 100,000 runs of a 20k-customer year are ~40 CPU-hours.
@@ -140,6 +140,14 @@ TOP_LEVEL = {
         "arms": _names("arms analysed (default: the reference)"),
         "over": Param("both", "what is varied", kind=str, choices=OVER),
         "difference": Param(False, "also analyse each arm's paired difference to the reference", kind=bool)}),
+    "robust": Param(None, "a robust verdict: the effects the arms act through drawn over their plausible ranges "
+                          "(a Latin hypercube), every arm at every set, common random numbers", kind=dict,
+                    nullable=True, fields={
+        "points": Param(64, "assumption sets (Latin hypercube points)", "points", int, low=4, high=MAX_RUNS_PER_ANALYSIS),
+        "replications": Param(1, "runs per arm at each assumption set", "runs", int, low=1, high=1000),
+        "outcome": Param(None, "the outcome ranked (default: the first outcome)", kind=str, nullable=True),
+        "arms": _names("arms ranked (default: all)"),
+        "over": Param({}, "ranges to add or narrow: dotted.key: {low, high}", kind=dict, items=PARAMETER, high=100)}),
     "optimize": Param(None, "a search for the best lever settings", kind=dict, nullable=True, fields={
         "outcome": Param(None, "the outcome to optimise (its direction from outcomes:)", kind=str, nullable=True),
         "robust": Param("mean", "mean, or {quantile: q}: statistic across uncertainty scenarios", kind=object),

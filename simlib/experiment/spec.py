@@ -54,6 +54,7 @@ class ExperimentSpec:
     sweep: dict | None = None
     sensitivity: dict | None = None
     optimize: dict | None = None
+    robust: dict | None = None                  # the robust verdict's settings (experiment.robust)
     uncertain: object = None                    # experiment.uncertainty.UncertainParameters
     raw: dict = field(default_factory=dict)
 
@@ -222,6 +223,8 @@ def _build(g: dict, raw: dict, source: str, metrics, model) -> ExperimentSpec:
         spec.sensitivity = _sensitivity(spec, dict(g["sensitivity"]))
     if g["optimize"] is not None:
         spec.optimize = _optimize(spec, dict(g["optimize"]))
+    if g["robust"] is not None:
+        spec.robust = _robust_verdict(spec, dict(g["robust"]))
     check_sizes(spec)
     return spec
 
@@ -330,6 +333,26 @@ def _robust(spec, path, value):
     raise ExperimentError(spec.source, path, "allowed: mean, or {quantile: q} with q strictly between 0 and 1")
 
 
+def _robust_verdict(spec, rb: dict) -> dict:
+    src = spec.source
+    names = [o.name for o in spec.outcomes]
+    rb["outcome"] = _one_of(src, "robust.outcome", rb["outcome"], names, "outcome") if rb["outcome"] else names[0]
+    rb["arms"] = _arm_list(spec, "robust.arms", rb["arms"], list(spec.arms))
+    if len(rb["arms"]) < 2:
+        raise ExperimentError(src, "robust.arms", "a ranking needs at least 2 arms")
+    over = {}
+    for key, d in rb["over"].items():
+        if d["low"] is None or d["high"] is None or not (math.isfinite(d["low"]) and math.isfinite(d["high"])) \
+                or not d["low"] < d["high"]:
+            raise ExperimentError(src, f"robust.over.{key}", "give finite low < high")
+        over[key] = {"low": d["low"], "high": d["high"], "integer": d["integer"]}
+    rb["over"] = over
+    if spec.custom_model and not over:
+        raise ExperimentError(src, "robust.over", "a model function declares no effects: give the ranges to draw, "
+                              "{KEY: {low, high}}")
+    return rb
+
+
 def _sensitivity(spec, se: dict) -> dict:
     src, n = spec.source, se["samples"]
     if n & (n - 1):
@@ -399,6 +422,9 @@ def planned_runs(spec: ExperimentSpec) -> dict:
     if spec.sensitivity is not None:
         se = spec.sensitivity
         out["sensitivity"] = se["samples"] * (len(spec.parameters(se["over"])) + 2) * len(se["arms"]) * reps
+    if spec.robust is not None:
+        rb = spec.robust
+        out["robust"] = rb["points"] * rb["replications"] * len(rb["arms"])
     if spec.optimize is not None:
         op = spec.optimize
         candidates = op["candidates"] + op["rounds"] * op["keep"] * max(2, op["candidates"] // op["keep"])

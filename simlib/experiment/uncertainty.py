@@ -336,7 +336,7 @@ def with_uncertainty(table, runs, outcomes, reference: str, unc: UncertainParame
     the parameters' uncertainty as well as the simulation's, and the variance shares.
 
     The simulation-only figures stay as ``diff_low_sim``, ``diff_high_sim``, ``p_better_sim``."""
-    from .compare import paired
+    from .compare import is_share, logit_interval, paired
     table = table.copy()
     for col in UNCERTAINTY_COLUMNS:
         table[col] = np.nan if col != "voi_parameter" else ""
@@ -353,7 +353,10 @@ def with_uncertainty(table, runs, outcomes, reference: str, unc: UncertainParame
         dec = decompose(own[o.key].to_numpy(float), own["replication"].to_numpy() // unc.inner, theta, unc.keys,
                         confidence=confidence)
         if dec["method"] != "none":
-            table.loc[i, ["mean_low", "mean_high"]] = [dec["low"], dec["high"]]
+            low, high = dec["low"], dec["high"]
+            if is_share(o.key) and own[o.key].between(0, 1).all():   # a rate's interval stays in [0, 1]
+                low, high = logit_interval(dec["mean"], (high - low) / 2)
+            table.loc[i, ["mean_low", "mean_high"]] = [low, high]
         if row["arm"] == reference:
             continue
         d = paired(runs, o.key, row["arm"], reference)

@@ -14,7 +14,6 @@ import numpy as np
 
 from ..errors import ScenarioError
 from ..params import Param, resolve
-from ..population import NEVER
 from .base import Policy, register_policy
 
 
@@ -49,13 +48,13 @@ def _open_routes(today, c: int, join_per_day: float, join_on_purchase: float, co
 
 
 SCHEDULE_PARAMS = {
-    "from_day": Param(0, "first day of the range", "day", int, low=0),
-    "to_day": Param(None, "last day of the range (null: to the end of the run)", "day", int, low=0, nullable=True),
+    "from_day": Param(0, "first day of the range", "day", int, low=0, basis="business"),
+    "to_day": Param(None, "last day of the range (null: to the end of the run)", "day", int, low=0, nullable=True, basis="business"),
     "from_date": Param(None, "instead of from_day: the first date of the range (YYYY-MM-DD; needs market.start_date)",
-                       "", str, nullable=True),
+                       "", str, nullable=True, basis="business"),
     "to_date": Param(None, "instead of to_day: the last date of the range (YYYY-MM-DD; needs market.start_date)",
-                     "", str, nullable=True),
-    "budget_cny_per_day": Param(0.0, "daily budget within the range", "CNY per day", low=0.0),
+                     "", str, nullable=True, basis="business"),
+    "budget_cny_per_day": Param(0.0, "daily budget within the range", "CNY per day", low=0.0, basis="business"),
 }
 
 
@@ -115,19 +114,32 @@ class PaidAcquisition(Policy):
     """
 
     params = {
-        "channel": Param("douyin", "public channel the ads run on (a key of market.channels)", "", str),
+        "channel": Param("douyin", "public channel the ads run on (a key of market.channels)", "", str,
+                         basis="structural"),
         "budget_cny_per_day": Param(2000.0, "ad budget, spent in full each active day no schedule range covers",
-                                    "CNY per day", low=0.0),
+                                    "CNY per day", low=0.0, basis="business"),
         "schedule": Param([], "budget by day (or date) ranges: a list of {from_day, to_day, budget_cny_per_day}; "
-                              "a later range wins where ranges overlap", "", list),
-        "cpm_cny": Param(40.0, "cost per thousand impressions", "CNY", low=1e-6),
-        "awareness_per_impression": Param(0.01, "chance one impression makes an unaware person aware", "probability", low=0.0, high=1.0),
-        "max_awareness_per_day": Param(0.05, "saturation: awareness hazard reached with unlimited spend", "per day", low=1e-9),
-        "pond_entry_per_day": Param(0.0, "hazard that an aware-or-later customer on the channel joins the pond", "per day", low=0.0),
-        "pond_entry_on_purchase": Param(0.0, "chance a buyer on the channel joins the pond at purchase", "probability", low=0.0, high=1.0),
-        "cost_per_pond_member_cny": Param(0.0, "cost of each member moved into the pond (gift, staff time)", "CNY", low=0.0),
+                              "a later range wins where ranges overlap", "", list, basis="business"),
+        "cpm_cny": Param(40.0, "cost per thousand impressions", "CNY", low=1e-6, basis="business"),
+        "awareness_per_impression": Param(0.01, "chance one impression makes an unaware person aware", "probability", low=0.0, high=1.0,
+                                          basis="assumption", plausible=(0.002, 0.03),
+                                          source="assumption: the share of impressions that leave a lasting "
+                                                 "awareness of the brand; fit it with simlib calibrate funnel"),
+        "max_awareness_per_day": Param(0.05, "saturation: awareness hazard reached with unlimited spend", "per day", low=1e-9,
+                                       basis="assumption", plausible=(0.01, 0.1),
+                                       source="assumption: reach saturation of a feed; fit it with simlib calibrate "
+                                              "funnel"),
+        "pond_entry_per_day": Param(0.0, "hazard that an aware-or-later customer on the channel joins the pond", "per day", low=0.0,
+                                    basis="assumption", plausible=(0.0, 0.01),
+                                    source="assumption (0: no such route); a preset sets it"),
+        "pond_entry_on_purchase": Param(0.0, "chance a buyer on the channel joins the pond at purchase", "probability", low=0.0, high=1.0,
+                                        basis="assumption", plausible=(0.0, 0.5),
+                                        source="assumption (0: no such route): how many buyers scan a package insert "
+                                               "or a till QR code; a preset sets it"),
+        "cost_per_pond_member_cny": Param(0.0, "cost of each member moved into the pond (gift, staff time)", "CNY", low=0.0,
+                                          basis="business"),
         "pond_entry_min_orders": Param(0, "orders a customer needs before being admitted to the pond (the host admits "
-                                          "fans with 2+ orders)", "orders", int, low=0, high=1000),
+                                          "fans with 2+ orders)", "orders", int, low=0, high=1000, basis="business"),
     }
 
     @classmethod
@@ -158,40 +170,60 @@ class PaidAcquisition(Policy):
 POND_ROUTES = ("package_insert", "store_qr", "livestream_call", "add_staff_gift")
 
 ROUTE_PARAMS = {
-    "route": Param("add_staff_gift", "how people move into the pond", "", str, choices=POND_ROUTES),
+    "route": Param("add_staff_gift", "how people move into the pond", "", str, choices=POND_ROUTES, basis="structural"),
     "join_per_day": Param(0.0, "hazard that an aware-or-later customer on the channel joins by this route "
                                "on a day the route is open (store QR scans, livestream calls, gift offers)",
-                          "per day", low=0.0, high=5.0),
+                          "per day", low=0.0, high=5.0,
+                               basis="assumption", plausible=(0.0, 0.01),
+                               source="assumption (0: the route admits nobody on its own); a preset sets it"),
     "join_on_purchase": Param(0.0, "chance that a buyer on the channel joins at the order (package insert, "
-                                   "QR code at the till)", "probability", low=0.0, high=1.0),
-    "cost_per_member_cny": Param(0.0, "cost of each member added by this route (gift, insert, staff time)", "CNY", low=0.0),
+                                   "QR code at the till)", "probability", low=0.0, high=1.0,
+                                   basis="assumption", plausible=(0.0, 0.5),
+                                   source="assumption (0: none): how many buyers scan a package insert or a till QR "
+                                          "code; a preset sets it"),
+    "cost_per_member_cny": Param(0.0, "cost of each member added by this route (gift, insert, staff time)", "CNY", low=0.0,
+                                 basis="business"),
     "every_days": Param(1, "the route is open one day in this many (e.g. 7 for a weekly livestream call)", "days",
-                        int, low=1),
-    "min_orders": Param(0, "orders a customer needs before this route admits them", "orders", int, low=0, high=1000),
+                        int, low=1, basis="business"),
+    "min_orders": Param(0, "orders a customer needs before this route admits them", "orders", int, low=0, high=1000,
+                        basis="business"),
 }
 
 MIX_CHANNEL_PARAMS = {
-    "budget_cny_per_day": Param(0.0, "daily budget on days no schedule range covers", "CNY per day", low=0.0),
+    "budget_cny_per_day": Param(0.0, "daily budget on days no schedule range covers", "CNY per day", low=0.0,
+                                basis="business"),
     "schedule": Param([], "budget by day (or date) ranges: a list of {from_day, to_day, budget_cny_per_day}; "
-                          "a later range wins where ranges overlap", "", list),
+                          "a later range wins where ranges overlap", "", list, basis="business"),
     "total_budget_cny": Param(None, "instead of daily budgets: this total over the policy's active days, spread by "
-                                    "the flighting pattern", "CNY", low=0.0, nullable=True),
+                                    "the flighting pattern", "CNY", low=0.0, nullable=True, basis="business"),
     "flighting": Param("even", "how total_budget_cny is spread: evenly, front_loaded (falling linearly to zero), "
-                               "or pulsed (bursts)", "", str, choices=("even", "front_loaded", "pulsed")),
-    "pulse_every_days": Param(14, "pulsed flighting: a burst starts every this many days", "days", int, low=1),
-    "pulse_days": Param(3, "pulsed flighting: days each burst lasts", "days", int, low=1),
+                               "or pulsed (bursts)", "", str, choices=("even", "front_loaded", "pulsed"),
+                               basis="business"),
+    "pulse_every_days": Param(14, "pulsed flighting: a burst starts every this many days", "days", int, low=1,
+                              basis="business"),
+    "pulse_days": Param(3, "pulsed flighting: days each burst lasts", "days", int, low=1, basis="business"),
     "pricing": Param("cpm", "what the platform charges for: thousand impressions (cpm) or clicks (cpc)", "",
-                     str, choices=("cpm", "cpc")),
-    "cpm_cny": Param(40.0, "cost per thousand impressions (pricing: cpm)", "CNY", low=1e-6),
-    "cpc_cny": Param(1.0, "cost per click (pricing: cpc)", "CNY", low=1e-6),
+                     str, choices=("cpm", "cpc"), basis="structural"),
+    "cpm_cny": Param(40.0, "cost per thousand impressions (pricing: cpm)", "CNY", low=1e-6, basis="business"),
+    "cpc_cny": Param(1.0, "cost per click (pricing: cpc)", "CNY", low=1e-6, basis="business"),
     "click_through_rate": Param(0.02, "clicks per impression (pricing: cpc): impressions = clicks / rate",
-                                "share", low=1e-6, high=1.0),
+                                "share", low=1e-6, high=1.0,
+                                basis="assumption", plausible=(0.005, 0.05),
+                                source="assumption: a platform's click-through rate; the team's ad account reports "
+                                       "its own"),
     "awareness_per_impression": Param(0.01, "chance one impression makes an unaware person aware (low spend)",
-                                      "probability", low=0.0, high=1.0),
+                                      "probability", low=0.0, high=1.0,
+                                      basis="assumption", plausible=(0.002, 0.03),
+                                      source="assumption: the share of impressions that leave a lasting awareness of "
+                                             "the brand; fit it with simlib calibrate funnel"),
     "max_awareness_per_day": Param(0.05, "reach saturation: the awareness hazard unlimited spend approaches",
-                                   "per day", low=1e-9),
+                                   "per day", low=1e-9,
+                                   basis="assumption", plausible=(0.01, 0.1),
+                                   source="assumption: reach saturation of a feed; fit it with simlib calibrate "
+                                          "funnel"),
     "pond_routes": Param([], "routes into the pond from this channel: a list of {route, join_per_day, "
-                             "join_on_purchase, cost_per_member_cny, every_days, min_orders}", "", list),
+                             "join_on_purchase, cost_per_member_cny, every_days, min_orders}", "", list,
+                             basis="structural"),
 }
 
 
@@ -212,7 +244,7 @@ class AcquisitionMix(Policy):
 
     params = {
         "channels": Param({}, "per public channel (a key of market.channels): budget, pricing, saturation, "
-                              "pond routes", "", dict),
+                              "pond routes", "", dict, basis="structural"),
     }
 
     @classmethod
@@ -298,7 +330,7 @@ def cac_by_channel(sim, channels=None, prefix: str = "") -> dict:
     without new buyers): spend is CNY of the real market, each simulated buyer stands for
     ``pop.weight`` real ones, as in the run's ``cac_cny``."""
     pop = sim.pop
-    new = np.bincount(pop.channel[pop.first_purchase_day != NEVER], minlength=len(sim.channels))
+    new = np.bincount(pop.channel[pop.first_purchase_day >= 0], minlength=len(sim.channels))
     out = {}
     for name in channels if channels is not None else sim.channels:
         c = sim.channels.index(name)

@@ -17,10 +17,11 @@ from ..params import Param, resolve
 _REGISTRY: dict[str, type["Policy"]] = {}
 
 COMMON_PARAMS = {
-    "type": Param("", "the policy type", "", str),
-    "enabled": Param(True, "switch the policy off without deleting it", "", bool),
-    "start_day": Param(0, "first day the policy acts", "day", int, low=0),
-    "end_day": Param(None, "last day the policy acts (null: to the end of the run)", "day", int, low=0, nullable=True),
+    "type": Param("", "the policy type", "", str, basis="structural"),
+    "enabled": Param(True, "switch the policy off without deleting it", "", bool, basis="structural"),
+    "start_day": Param(0, "first day the policy acts", "day", int, low=0, basis="business"),
+    "end_day": Param(None, "last day the policy acts (null: to the end of the run)", "day", int, low=0, nullable=True,
+                     basis="business"),
 }
 
 
@@ -98,11 +99,25 @@ def check_reference(name: str, enabled: dict[str, dict], source: str, key: str, 
                         + did_you_mean(name, names) + (" Available: " + ", ".join(names) if names else hint))
 
 
+# The behaviour effects (keys of simlib.behavior.BEHAVIOR_PARAMS) a policy's inputs act through, by
+# kind of input; each type declares its own in ``acts_through``. A robust comparison draws them,
+# with the policy's own effect parameters, over their plausible ranges (simlib.experiment.robust).
+MESSAGE_EFFECTS = ("unsubscribe_per_message", "fatigue_effect")
+PRICE_EFFECTS = ("discount_effect", "reference_price_adaptation", "reference_price_memory_days",
+                 "reference_price_loss_ratio")
+USEFUL_CONTACT_EFFECTS = ("content_effect", "trust_gain_content", "wake_content_per_day")
+CHAT_EFFECTS = ("chat_effect", "wake_chat_per_day", "trust_gain_chat")
+
+
 class Policy:
     """Base class: subclasses declare ``params`` and override the lifecycle hooks they need."""
 
     type_name: ClassVar[str] = ""
     params: ClassVar[dict[str, Param]] = {}
+    acts_through: ClassVar[tuple] = ()   # behaviour effects its inputs act through (see above)
+    # the discounts this policy posts are member prices (a standing price for members), not
+    # coupons: the summary splits discount_member_price_cny from discount_coupons_cny by it
+    discount_is_member_price: ClassVar[bool] = False
 
     def __init__(self, name: str, params: dict, sim):
         self.name = name

@@ -22,19 +22,36 @@ from .acquisition import _open_routes
 from .base import Policy, register_policy
 
 FESTIVAL_SCHEMA = {
-    "date": Param("11-11", "month-day of the main day, MM-DD", "", str),
-    "days": Param(1, "days the sale lasts from the main day", "days", int, low=1, high=60),
-    "warmup_days": Param(0, "pre-sale days before the main day, with warmup_multiplier", "days", int, low=0, high=60),
-    "warmup_multiplier": Param(1.3, "multiplier on purchase hazards during the pre-sale", "x", low=0.0),
+    "date": Param("11-11", "month-day of the main day, MM-DD", "", str, basis="business"),
+    "days": Param(1, "days the sale lasts from the main day", "days", int, low=1, high=60, basis="business"),
+    "warmup_days": Param(0, "pre-sale days before the main day, with warmup_multiplier", "days", int, low=0, high=60,
+                         basis="business"),
+    "warmup_multiplier": Param(1.3, "multiplier on purchase hazards during the pre-sale", "x", low=0.0,
+                               basis="assumption", plausible=(1.0, 1.6),
+                               source="assumption: pre-sales and deposits move some buying ahead of the main day; no "
+                                      "measured pre-sale lift was found (docs/evidence.md s12)"),
     "lull_days": Param(0, "days before the pre-sale when people hold purchases for the sale", "days", int,
-                       low=0, high=60),
-    "lull_multiplier": Param(0.85, "multiplier on purchase hazards during the lull", "x", low=0.0),
+                       low=0, high=60,
+                       basis="assumption", plausible=(0, 14),
+                       source="assumption: people hold purchases for a sale they know is coming (cart pre-adds, "
+                              "deposits), days not measured (docs/evidence.md s12)"),
+    "lull_multiplier": Param(0.85, "multiplier on purchase hazards during the lull", "x", low=0.0,
+                             basis="assumption", plausible=(0.6, 1.0),
+                             source="assumption: the deferral before a sale is qualitative only (docs/evidence.md "
+                                    "s12)"),
     "purchase_multiplier": Param(2.5, "multiplier on every purchase hazard on sale days", "x", low=0.0,
-                                 source="category demand on a sale day: Double 11 2019 was ~15x an average day of Alibaba's marketplaces, the 2020 11-day event ~2.5x a day; one brand: assumption (docs/evidence.md s12)"),
-    "interest_multiplier": Param(1.5, "multiplier on aware -> interested on sale days", "x", low=0.0),
+                                 source="category demand on a sale day: Double 11 2019 was ~15x an average day of Alibaba's marketplaces, the 2020 11-day event ~2.5x a day; one brand: assumption (docs/evidence.md s12)",
+                                 basis="assumption", plausible=(1.5, 15.0)),
+    "interest_multiplier": Param(1.5, "multiplier on aware -> interested on sale days", "x", low=0.0,
+                                 basis="assumption", plausible=(1.0, 2.5),
+                                 source="assumption: festival buzz turns the aware into the interested; no figure "
+                                        "found"),
     "awareness_per_day": Param(0.0, "extra awareness hazard on every channel on sale days (festival buzz)",
-                               "per day", low=0.0),
-    "cost_cny": Param(0.0, "fixed cost of taking part (fees, decoration), booked on the main day", "CNY", low=0.0),
+                               "per day", low=0.0,
+                               basis="assumption", plausible=(0.0, 0.01),
+                               source="assumption (0: none): festival buzz on every channel"),
+    "cost_cny": Param(0.0, "fixed cost of taking part (fees, decoration), booked on the main day", "CNY", low=0.0,
+                      basis="business"),
 }
 
 
@@ -75,14 +92,14 @@ class FestivalCalendar(Policy):
     """
 
     params = {
-        "start_date": Param("2025-01-01", "calendar date of day 0 of the run, YYYY-MM-DD", "", str),
+        "start_date": Param("2025-01-01", "calendar date of day 0 of the run, YYYY-MM-DD", "", str, basis="business"),
         "festivals": Param({
             "618": {"date": "06-18", "days": 1, "warmup_days": 3, "lull_days": 5, "purchase_multiplier": 3.0},
             "double_11": {"date": "11-11", "days": 1, "warmup_days": 7, "lull_days": 7, "purchase_multiplier": 5.0,
                           "interest_multiplier": 2.0},
             "double_12": {"date": "12-12", "days": 1, "warmup_days": 2, "purchase_multiplier": 1.8},
         }, "festivals by name, each {date MM-DD, days, warmup_days, warmup_multiplier, lull_days, lull_multiplier, "
-           "purchase_multiplier, interest_multiplier, awareness_per_day, cost_cny}", "", dict),
+           "purchase_multiplier, interest_multiplier, awareness_per_day, cost_cny}", "", dict, basis="business"),
     }
 
     @classmethod
@@ -156,23 +173,42 @@ class Livestream(Policy):
     """
 
     params = {
-        "every_days": Param(7, "days between sessions", "days", int, low=1),
+        "every_days": Param(7, "days between sessions", "days", int, low=1, basis="business"),
         "session_days": Param([], "explicit run days of the sessions (overrides every_days when not empty)", "days",
-                              list),
-        "pond_reach_share": Param(0.2, "share of pond members who watch a session", "share", low=0.0, high=1.0),
+                              list, basis="business"),
+        "pond_reach_share": Param(0.2, "share of pond members who watch a session", "share", low=0.0, high=1.0,
+                                  basis="assumption", plausible=(0.05, 0.4),
+                                  source="assumption: no watch share of a brand's own pond was found; "
+                                         "docs/domain.md's host keeps ~60 % of 100k fans 'highly active', an upper "
+                                         "bound"),
         "purchase_effect": Param(1.5, "log-lift on a viewer's purchase hazard on the session day (a session is a sales event: offers, demonstrations, limited stock)", "log", low=0.0,
-                                 source="seller sales +21.8 % after adopting livestreams (HICSS), +22.9 % a day per extra stream (UBC thesis): with 20-30 % of the pond watching, a viewer lift of ~e^1.5; tested 0.7-2.3 (docs/evidence.md s10)"),
+                                 source="seller-level sales +21.8 % after adopting livestreams (Chen et al., HICSS; "
+                                        "journal version 2019) and +22.9 % a day per extra stream (Wang, UBC thesis "
+                                        "2024, 167 apparel brands): with 20-30 % of the pond watching, a viewer "
+                                        "lift of ~e^1.5, a seller-level figure read per viewer; tested 0.7-2.3 "
+                                        "(docs/evidence.md s10)",
+                                 basis="published", plausible=(0.7, 2.3)),
         "interest_effect": Param(0.7, "log-lift on a viewer's aware -> interested hazard", "log", low=0.0,
-                                 source="assumption, tested 0-1.4"),
-        "channel": Param(None, "public channel the session streams on (null: pond only)", "", str, nullable=True),
+                                 source="assumption, tested 0-1.4", basis="assumption", plausible=(0.0, 1.4)),
+        "channel": Param(None, "public channel the session streams on (null: pond only)", "", str, nullable=True,
+                         basis="structural"),
         "public_awareness_per_day": Param(0.005, "extra awareness hazard on the channel on session days",
-                                          "per day", low=0.0),
+                                          "per day", low=0.0,
+                                          basis="assumption", plausible=(0.0, 0.02),
+                                          source="assumption: a session's reach outside the pond; fit it with simlib "
+                                                 "calibrate funnel"),
         "pond_entry_per_day": Param(0.02, "hazard that an aware-or-later customer on the channel joins the pond on a "
-                                          "session day (the host's call to join the group)", "per day", low=0.0),
-        "cost_per_pond_member_cny": Param(0.0, "cost of each member who joins from the session", "CNY", low=0.0),
+                                          "session day (the host's call to join the group)", "per day", low=0.0,
+                                          basis="assumption", plausible=(0.005, 0.05),
+                                          source="assumption: the share of viewers who answer the host's call to "
+                                                 "join; docs/domain.md's 3,000-5,000 joins a day in the early phase "
+                                                 "is a scale, not a rate"),
+        "cost_per_pond_member_cny": Param(0.0, "cost of each member who joins from the session", "CNY", low=0.0,
+                                          basis="business"),
         "pond_entry_min_orders": Param(0, "orders a viewer needs before the call admits them to the pond", "orders",
-                                       int, low=0, high=1000),
-        "cost_cny_per_session": Param(3000.0, "cost of one session (host, studio, samples)", "CNY", low=0.0),
+                                       int, low=0, high=1000, basis="business"),
+        "cost_cny_per_session": Param(3000.0, "cost of one session (host, studio, samples)", "CNY", low=0.0,
+                                      basis="business"),
     }
 
     @classmethod

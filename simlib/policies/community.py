@@ -19,7 +19,7 @@ import numpy as np
 
 from ..params import Param
 from ..population import LOST
-from .base import Policy, register_policy
+from .base import USEFUL_CONTACT_EFFECTS, Policy, register_policy
 from .outreach import check_policy, find_policy
 
 
@@ -48,44 +48,83 @@ class CommunityGroups(Policy):
     can ``invite(idx)`` pond members, who take a seat at once, skipping the order threshold.
     """
 
+    acts_through = USEFUL_CONTACT_EFFECTS + ("retention_community_effect",)
     params = {
-        "groups": Param(10, "number of groups that can open", "groups", int, low=1, high=100_000),
-        "group_size_limit": Param(500, "members per group at most", "members", int, low=2, high=100_000),
-        "entry_min_orders": Param(2, "orders needed to be invited into a group", "orders", int, low=0),
-        "join_per_day": Param(0.2, "hazard that an eligible pond member accepts the invitation and joins", "per day", low=0.0),
-        "content_units_at_full_activity": Param(0.5, "useful-content units a member gets per day from a fully active group", "units per day", low=0.0),
-        "content_quality": Param(0.7, "usefulness of group chatter (1 useful, 0 ads)", "0-1", low=0.0, high=1.0),
+        "groups": Param(10, "number of groups that can open", "groups", int, low=1, high=100_000, basis="business"),
+        "group_size_limit": Param(500, "members per group at most", "members", int, low=2, high=100_000,
+                                  basis="business"),
+        "entry_min_orders": Param(2, "orders needed to be invited into a group", "orders", int, low=0,
+                                  basis="business"),
+        "join_per_day": Param(0.2, "hazard that an eligible pond member accepts the invitation and joins", "per day", low=0.0,
+                              basis="assumption", plausible=(0.05, 0.5),
+                              source="assumption: an invited member joins within days (0.2: half in 3.5 days)"),
+        "content_units_at_full_activity": Param(0.5, "useful-content units a member gets per day from a fully active group", "units per day", low=0.0,
+                                                basis="assumption", plausible=(0.2, 1.0),
+                                                source="assumption: what an active group's chatter is worth to a "
+                                                       "member per day, in units of one useful post"),
+        "content_quality": Param(0.7, "usefulness of group chatter (1 useful, 0 ads)", "0-1", low=0.0, high=1.0,
+                                 basis="assumption", plausible=(0.4, 0.9),
+                                 source="assumption: chatter is mostly useful (docs/domain.md: KOCs set the tone, "
+                                        "complaints spread)"),
         "chatter_load_share": Param(0.2, "share of the load of a message of the same quality that group chatter carries "
-                                         "for members, who chose the group (opt-in content)", "share", low=0.0, high=1.0),
+                                         "for members, who chose the group (opt-in content)", "share", low=0.0, high=1.0,
+                                         basis="assumption", plausible=(0.05, 0.5),
+                                         source="assumption: members chose the group, so its chatter tires them less "
+                                                "than a message of the same quality"),
         "mute_per_fatigue": Param(0.05, "hazard a member mutes the group per unit excess fatigue (instead of leaving "
-                                        "the pond)", "per day", low=0.0),
-        "activity_half_life_days": Param(30.0, "activity halves in this many days without lifts", "days", low=1e-3),
-        "initial_activity": Param(0.5, "activity of a group when it opens, before activation", "0-1", low=0.0, high=1.0),
+                                        "the pond)", "per day", low=0.0,
+                                        basis="assumption", plausible=(0.01, 0.2),
+                                        source="assumption: WeChat lets a member mute a group, and tired members do "
+                                               "(docs/domain.md); no rate found"),
+        "activity_half_life_days": Param(30.0, "activity halves in this many days without lifts", "days", low=1e-3,
+                                         basis="assumption", plausible=(14.0, 90.0),
+                                         source="assumption: group activity has a lifecycle and decays "
+                                                "(docs/domain.md), rate not measured"),
+        "initial_activity": Param(0.5, "activity of a group when it opens, before activation", "0-1", low=0.0, high=1.0,
+                                  basis="assumption", plausible=(0.2, 0.8),
+                                  source="assumption"),
         "activation_lift": Param(0.5, "activity added by an activation event (KOCs set the tone, a launch)", "0-1", low=0.0, high=1.0,
-                                 source="assumption, tested 0.2-0.8"),
-        "activation_every_days": Param(0, "days between activation events after opening (0: only at opening)", "days", int, low=0),
-        "activate_at_opening": Param(True, "an activation event when the group opens", "", bool),
+                                 source="assumption, tested 0.2-0.8", basis="assumption", plausible=(0.2, 0.8)),
+        "activation_every_days": Param(0, "days between activation events after opening (0: only at opening)", "days", int, low=0,
+                                       basis="business"),
+        "activate_at_opening": Param(True, "an activation event when the group opens", "", bool, basis="business"),
         "koc_lift_per_day": Param(0.004, "activity added per day per KOC member", "per day", low=0.0,
-                                  source="assumption, tested 0-0.01"),
-        "koc_lift_max_kocs": Param(5, "KOCs beyond this number add nothing more", "KOCs", int, low=0, source="assumption"),
+                                  source="assumption, tested 0-0.01", basis="assumption", plausible=(0.0, 0.01)),
+        "koc_lift_max_kocs": Param(5, "KOCs beyond this number add nothing more", "KOCs", int, low=0,
+                                   source="assumption: a few KOCs set a group's tone (docs/domain.md); more add "
+                                          "nothing",
+                                   basis="assumption", plausible=(2, 10)),
         "social_proof_effect": Param(1.0, "log-multiplier on purchase per unit recent-buyer share x activity", "log", low=0.0,
-                                     source="+19 % revenue after joining a community (Manchanda et al. 2015), +13-20 % from popularity signals (Cai, Chen & Fang 2009): ~0.2 at a 20 % recent-buyer share; tested 0-1.5 (docs/evidence.md s6)"),
-        "recent_purchase_days": Param(7, "a member 'bought recently' within this many days", "days", int, low=1, high=365),
+                                     source="+13-20 % demand for dishes shown as popular (Cai, Chen & Fang 2009, "
+                                            "Beijing restaurants): 0.2 at a 20 % recent-buyer share; the 19 % of "
+                                            "revenue a community adds (Manchanda et al. 2015) bounds this and "
+                                            "behavior.retention_community_effect together; tested 0-1.5 "
+                                            "(docs/evidence.md s6)",
+                                     basis="published", plausible=(0.0, 1.5)),
+        "recent_purchase_days": Param(7, "a member 'bought recently' within this many days", "days", int, low=1, high=365,
+                                      basis="assumption", plausible=(3, 14),
+                                      source="assumption: how far back a member sees others' orders in the chatter"),
         "complaint_per_order": Param(0.02, "chance one member order leads to an after-sales complaint", "probability", low=0.0, high=1.0,
-                                     source="assumption, tested 0.005-0.05"),
+                                     source="assumption, tested 0.005-0.05",
+                                     basis="assumption", plausible=(0.005, 0.05)),
         "complaint_spread_per_day": Param(0.5, "hazard a member joins in, per unit complaining share x activity", "per day", low=0.0,
-                                          source="assumption, tested 0.1-1.0"),
+                                          source="assumption, tested 0.1-1.0",
+                                          basis="assumption", plausible=(0.1, 1.0)),
         "complaint_close_per_day": Param(0.05, "hazard an open complaint calms down by itself", "per day", low=0.0,
-                                         source="assumption, tested 0.02-0.2"),
+                                         source="assumption, tested 0.02-0.2",
+                                         basis="assumption", plausible=(0.02, 0.2)),
         "koc_calm_per_day": Param(0.1, "extra closing hazard per KOC in the group (and chance, at once, per KOC that a new complaint is calmed before it spreads)", "per day", low=0.0,
-                                  source="assumption, tested 0-0.3"),
+                                  source="assumption, tested 0-0.3", basis="assumption", plausible=(0.0, 0.3)),
         "complaint_effect": Param(3.0, "log-multiplier down on members' purchase per unit complaining share", "log", low=0.0,
-                                  source="assumption, tested 1-5"),
+                                  source="assumption, tested 1-5", basis="assumption", plausible=(1.0, 5.0)),
         "complaint_load": Param(0.5, "messages-equivalent load on a member per day per unit complaining share (tires them)", "messages", low=0.0,
-                                source="assumption, tested 0-1"),
-        "complaint_staff": Param(None, "staff_chats policy that handles complaints first thing (null: none)", "", str, nullable=True),
-        "complaint_staff_priority": Param(-1, "priority of complaint chats on that team (lower first)", "", int),
-        "cost_cny_per_group_per_day": Param(0.0, "running cost of one open group (tools, moderation)", "CNY per day", low=0.0),
+                                source="assumption, tested 0-1", basis="assumption", plausible=(0.0, 1.0)),
+        "complaint_staff": Param(None, "staff_chats policy that handles complaints first thing (null: none)", "", str, nullable=True,
+                                 basis="structural"),
+        "complaint_staff_priority": Param(-1, "priority of complaint chats on that team (lower first)", "", int,
+                                          basis="business"),
+        "cost_cny_per_group_per_day": Param(0.0, "running cost of one open group (tools, moderation)", "CNY per day", low=0.0,
+                                            basis="business"),
     }
 
     @classmethod
@@ -155,7 +194,8 @@ class CommunityGroups(Policy):
         a_heard = a * listening
         # group chatter: useful content, belonging and a light load (members chose the group)
         units = a_heard * f32(p["content_units_at_full_activity"])
-        useful = units * (f32(p["content_quality"]) * self._affinity)
+        usefulness = sim.behavior.usefulness(p["content_quality"], self._affinity)
+        useful = units * usefulness
         t = sim.today
         t.touch("useful")[m] += useful
         t.touch("belonging")[m] = np.maximum(t.belonging[m], a_heard)
@@ -164,7 +204,7 @@ class CommunityGroups(Policy):
         weigh = (p["complaint_effect"] * complaining).astype(f32)
         t.touch("purchase_boost")[m] += (proof[g] * self._susceptibility - weigh[g]) * listening
         tire = (p["complaint_load"] * complaining).astype(f32)
-        chatter = f32(p["chatter_load_share"]) * (units - f32(sim.behavior.p["useful_relief"]) * useful)
+        chatter = f32(p["chatter_load_share"]) * sim.behavior.message_load(units, usefulness)
         t.touch("load")[m] += chatter + tire[g] * listening
         self._spread(day, m, g, a, complaining)
         if self.staff is not None:

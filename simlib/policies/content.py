@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import ScenarioError
 from ..params import Param, resolve
 from ..population import AWARE, INTERESTED, LOYAL, PURCHASED
-from .base import Policy, register_policy
+from .base import MESSAGE_EFFECTS, USEFUL_CONTACT_EFFECTS, Policy, register_policy
 
 
 @register_policy("content_broadcast")
@@ -27,15 +27,20 @@ class ContentBroadcast(Policy):
     lost interest, unsubscribes (see docs/model.md).
     """
 
+    acts_through = MESSAGE_EFFECTS + USEFUL_CONTACT_EFFECTS + ("useful_relief",)
     params = {
-        "every_days": Param(7, "days between sends", "days", int, low=1),
-        "messages_per_send": Param(1, "posts per member per send", "messages", int, low=1, high=100),
-        "quality": Param(0.7, "usefulness: 1 useful content, 0 hard ad", "0-1", low=0.0, high=1.0),
-        "cost_cny_per_send": Param(0.0, "production cost of one send", "CNY", low=0.0),
-        "interest_effect": Param(0.0, "log-lift on aware -> interested on the day of a send (a call to look)", "log", source="assumption (0: none)",
-                                 low=0.0),
+        "every_days": Param(7, "days between sends", "days", int, low=1, basis="business"),
+        "messages_per_send": Param(1, "posts per member per send", "messages", int, low=1, high=100, basis="business"),
+        "quality": Param(0.7, "usefulness: 1 useful content, 0 hard ad", "0-1", low=0.0, high=1.0, basis="business"),
+        "cost_cny_per_send": Param(0.0, "production cost of one send", "CNY", low=0.0, basis="business"),
+        "interest_effect": Param(0.0, "log-lift on aware -> interested on the day of a send (a call to look)", "log",
+                                 source="assumption (0: a post acts through usefulness alone); a call to look on the "
+                                        "day, tested 0-0.5",
+                                 low=0.0,
+                                 basis="assumption", plausible=(0.0, 0.5)),
         "purchase_effect": Param(0.0, "log-lift on purchase on the day of a send (a call to buy)", "log", low=0.0,
-                                 source="assumption (0: none); a reminder that features a product, tested 0-0.6"),
+                                 source="assumption (0: none); a reminder that features a product, tested 0-0.6",
+                                 basis="assumption", plausible=(0.0, 0.6)),
     }
 
     def act(self, day):
@@ -57,16 +62,22 @@ def _nudge(sim, idx, interest_effect: float, purchase_effect: float) -> None:
 
 
 CHANNEL_SCHEMA = {
-    "every_days": Param(7, "days between posts on this channel", "days", int, low=1),
-    "messages_per_send": Param(1, "posts each time", "messages", int, low=1, high=100),
-    "quality": Param(0.7, "usefulness: 1 useful content, 0 hard ad", "0-1", low=0.0, high=1.0),
-    "reach_share": Param(1.0, "share of pond members who see a post (opened, scrolled past)", "share", low=0.0, high=1.0),
-    "offset_days": Param(0, "first post this many days after the policy starts", "days", int, low=0),
-    "cost_cny_per_send": Param(0.0, "production cost of one post", "CNY", low=0.0),
+    "every_days": Param(7, "days between posts on this channel", "days", int, low=1, basis="business"),
+    "messages_per_send": Param(1, "posts each time", "messages", int, low=1, high=100, basis="business"),
+    "quality": Param(0.7, "usefulness: 1 useful content, 0 hard ad", "0-1", low=0.0, high=1.0, basis="business"),
+    "reach_share": Param(1.0, "share of pond members who see a post (opened, scrolled past)", "share", low=0.0, high=1.0,
+                         basis="assumption", plausible=(0.1, 1.0),
+                         source="assumption: the share of members who see a post (an official account's opens, a "
+                                "Moments feed scrolled past); the team's back office reports its own"),
+    "offset_days": Param(0, "first post this many days after the policy starts", "days", int, low=0, basis="business"),
+    "cost_cny_per_send": Param(0.0, "production cost of one post", "CNY", low=0.0, basis="business"),
     "interest_effect": Param(0.0, "log-lift on aware -> interested on the day a member sees a post", "log", low=0.0,
-                               source="assumption (0: none)"),
+                               source="assumption (0: a post acts through usefulness alone); a call to look on the "
+                                      "day, tested 0-0.5",
+                               basis="assumption", plausible=(0.0, 0.5)),
     "purchase_effect": Param(0.0, "log-lift on purchase on the day a member sees a post", "log", low=0.0,
-                               source="assumption (0: none); a post that features a product, tested 0-0.6"),
+                               source="assumption (0: none); a post that features a product, tested 0-0.6",
+                               basis="assumption", plausible=(0.0, 0.6)),
 }
 
 
@@ -78,13 +89,14 @@ class ContentChannels(Policy):
     would have seen it). Each post seen is one message (``Sim.message``).
     """
 
+    acts_through = MESSAGE_EFFECTS + USEFUL_CONTACT_EFFECTS + ("useful_relief",)
     params = {
         "channels": Param({
             "official_account": {"every_days": 7, "quality": 0.8, "reach_share": 0.3, "cost_cny_per_send": 500.0},
             "groups": {"every_days": 2, "quality": 0.6, "reach_share": 0.5, "cost_cny_per_send": 50.0},
             "moments": {"every_days": 3, "quality": 0.5, "reach_share": 0.4, "cost_cny_per_send": 30.0},
         }, "owned channels by name, each {every_days, messages_per_send, quality, reach_share, offset_days, "
-           "cost_cny_per_send}", "", dict),
+           "cost_cny_per_send}", "", dict, basis="structural"),
     }
 
     @classmethod
@@ -132,14 +144,15 @@ STEP_KINDS = {
 }
 SEGMENTS = {"not_yet_paid": (AWARE, INTERESTED), "paid": (PURCHASED,), "loyal": (LOYAL,)}
 STEP_SCHEMA = {
-    "kind": Param("value", "what the step is", "", str, choices=tuple(STEP_KINDS)),
+    "kind": Param("value", "what the step is", "", str, choices=tuple(STEP_KINDS), basis="structural"),
     "wait_days": Param(3, "days after the previous step (or after entering the stage) before this one", "days",
-                       int, low=0, high=3650),
-    "quality": Param(None, "usefulness; default by kind", "0-1", low=0.0, high=1.0, nullable=True),
+                       int, low=0, high=3650, basis="business"),
+    "quality": Param(None, "usefulness; default by kind", "0-1", low=0.0, high=1.0, nullable=True, basis="business"),
     "interest_effect": Param(None, "log-lift on aware -> interested on the day; default by kind", "log", source="assumption: the SOP defaults by kind, tested 0-1",
-                             low=0.0, nullable=True),
+                             low=0.0, nullable=True, basis="assumption", plausible=(0.0, 1.0)),
     "purchase_effect": Param(None, "log-lift on purchase on the day; default by kind", "log", low=0.0, nullable=True,
-                              source="assumption: the SOP defaults by kind, tested 0-1"),
+                              source="assumption: the SOP defaults by kind, tested 0-1",
+                              basis="assumption", plausible=(0.0, 1.0)),
 }
 
 
@@ -153,6 +166,7 @@ class StageSequence(Policy):
     sequence starts over after its last step; otherwise the member waits for the next stage.
     """
 
+    acts_through = MESSAGE_EFFECTS + USEFUL_CONTACT_EFFECTS + ("useful_relief",)
     params = {
         "sequences": Param({
             "not_yet_paid": [{"kind": "value", "wait_days": 1}, {"kind": "price", "wait_days": 3},
@@ -160,8 +174,8 @@ class StageSequence(Policy):
             "paid": [{"kind": "usage_feedback", "wait_days": 3}, {"kind": "add_on", "wait_days": 10}],
             "loyal": [{"kind": "ambassador", "wait_days": 7}],
         }, "steps per segment (not_yet_paid, paid, loyal), each {kind, wait_days, quality, interest_effect, "
-           "purchase_effect}", "", dict),
-        "repeat": Param(True, "start a segment's sequence over after its last step", "", bool),
+           "purchase_effect}", "", dict, basis="structural"),
+        "repeat": Param(True, "start a segment's sequence over after its last step", "", bool, basis="structural"),
     }
 
     @classmethod

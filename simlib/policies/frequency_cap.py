@@ -6,7 +6,7 @@ import numpy as np
 
 from ..errors import ScenarioError
 from ..params import Param
-from .base import Policy, register_policy
+from .base import MESSAGE_EFFECTS, Policy, register_policy
 
 
 @register_policy("frequency_cap")
@@ -19,9 +19,10 @@ class FrequencyCap(Policy):
     A policy's own cap (a journey's, a broadcast's) still applies on top.
     """
 
+    acts_through = MESSAGE_EFFECTS
     params = {
         "max_messages_per_week": Param(3, "messages one customer may receive from the brand per calendar week",
-                                       "messages per week", int, low=0, high=1000),
+                                       "messages per week", int, low=0, high=1000, basis="business"),
     }
 
     @classmethod

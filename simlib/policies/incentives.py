@@ -1,12 +1,14 @@
 """Incentives: coupons (threshold and percentage), the coupon ladder, points, red packets,
 gifts and member tiers.
 
-Every incentive acts through the behaviour model, never on outcomes directly: a coupon or
-red packet is a discount depth d that lifts purchase hazards by exp(discount_effect x
-price_sensitivity x d); a gift is useful contact (trust, interest, waking); progress towards
-a points gift and a tier's status are log-lifts on purchase hazards. Money is booked when it
-is paid: coupons on redemption (also on orders that would have happened anyway, which is
-the cannibalisation each coupon policy reports), red packets when claimed, gifts when given.
+Every incentive acts through the behaviour model, never on outcomes directly: a coupon, a
+member price or red-packet cash is a discount depth that the policy declares (a held coupon,
+``Today.discount_depth``) and ``Behavior`` prices (``Behavior.price_log_lift``, the one place);
+a gift is useful contact (trust, interest, waking); progress towards a points gift and a tier's
+status are log-lifts on purchase hazards. Money is booked when it is paid: coupons on
+redemption (also on orders that would have happened anyway: behaviour's counterfactual, posted
+to the memo account ``cannibalised_discount``), red packets when claimed, gifts when given;
+every money column of a policy is a ledger query by its name.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ import numpy as np
 
 from ..errors import ScenarioError
 from ..ledger import points_value_cny_per_point
-from ..params import Param, resolve
+from ..params import Param, check_keys, resolve
 from ..population import DORMANT, NEVER
-from .base import Policy, register_policy
+from .base import MESSAGE_EFFECTS, PRICE_EFFECTS, USEFUL_CONTACT_EFFECTS, Policy, register_policy
 
 NO_STEP = np.int16(32767)  # a day that never comes
 AUDIENCES = ("pond", "pond_never_bought", "pond_buyers", "pond_dormant")
@@ -38,7 +40,7 @@ def audience(sim, name: str) -> np.ndarray:
 
 def _audience_param(default="pond"):
     return Param(default, "who receives it: pond members, or those of them who never bought / bought / are dormant",
-                 "", str, choices=AUDIENCES)
+                 "", str, choices=AUDIENCES, basis="structural")
 
 
 def _check_shares(values, source, key, allow_empty=False):
@@ -57,6 +59,7 @@ def _check_items(items, schema, source, key, what):
         where = f"{key}[{i}]"
         if not isinstance(item, dict):
             raise ScenarioError(source, where, "expected a mapping with keys " + ", ".join(schema))
+        check_keys(item, schema, source, where)   # a typo ('anme') is an unknown key with a did-you-mean
         missing = [k for k, spec in schema.items() if spec.default is None and k not in item]
         if missing:
             raise ScenarioError(source, where, "missing " + ", ".join(missing))
@@ -73,17 +76,17 @@ class CouponPolicy(Policy):
     """Shared book-keeping of a coupon source: issued, redeemed, discount paid, and the part of
     that discount paid on orders that would have happened anyway.
 
-    An order placed while holding a coupon of depth d happens at rate lambda x exp(b d)
-    (b = discount_effect x price_sensitivity); without the coupon it would have happened at
-    rate lambda, so with probability exp(-b d) the order (and the discount paid on it) is
-    cannibalised. Summed over redemptions this is the model's own estimate; it leaves out the
-    knock-on effects of an extra order (trust, loyalty), and tests check it against a
-    no-coupon arm run with the same seed.
+    Behaviour says, for each order placed with the coupon, the chance it would have been placed
+    at the list price (``Hazards.anyway``: the purchase rate without the discount over the rate
+    with it, through the brand-share logit and loss aversion); the population step posts that
+    share of the discount to ``cannibalised_discount``. Summed over redemptions this is the
+    model's own estimate; it leaves out the knock-on effects of an extra order (trust, loyalty),
+    and tests check it against a no-coupon arm run with the same seed.
     """
 
     def init(self):
         self.issued = self.redeemed = 0
-        self.discount_cny = self.anyway_cny = self.anyway_orders = 0.0
+        self.anyway_orders = 0.0
         self._day = {}
 
     def give(self, idx, day, off_share=0.0, off_cny=0.0, min_spend_cny=0.0, valid_days=7, quality=0.0):
@@ -98,20 +101,9 @@ class CouponPolicy(Policy):
         return to
 
     def count_redemptions(self, day):
-        sim = self.sim
-        self._day.update(redeemed=0, discount_cny=0.0, cannibalised_discount_cny=0.0)
-        i, paid = sim.pop.coupons.redeemed(self.name)
-        if not i.size:
-            return
-        pop = sim.pop
-        anyway = np.exp(-sim.behavior.p["discount_effect"] * pop.price_sensitivity[i].astype(np.float64)
-                        * pop.coupons.depth[i])
-        w = pop.weight   # money in CNY of the real market; counts in simulated customers
-        self._day.update(redeemed=int(i.size), discount_cny=float(paid.sum()) * w,
-                         cannibalised_discount_cny=float((paid * anyway).sum()) * w)
+        i, _, anyway = self.sim.pop.coupons.redeemed(self.name)
+        self._day["redeemed"] = int(i.size)
         self.redeemed += int(i.size)
-        self.discount_cny += float(paid.sum()) * w
-        self.anyway_cny += float((paid * anyway).sum()) * w
         self.anyway_orders += float(anyway.sum())
 
     def react_days(self):
@@ -123,17 +115,19 @@ class CouponPolicy(Policy):
 
     def record(self, day):
         today, self._day = self._day, {}
+        ledger = self.sim.ledger
         return {"issued": today.get("issued", 0), "redeemed": today.get("redeemed", 0),
-                "discount_cny": today.get("discount_cny", 0.0),
-                "cannibalised_discount_cny": today.get("cannibalised_discount_cny", 0.0)}
+                "discount_cny": ledger.total("discount", day=day, source=self.name),
+                "cannibalised_discount_cny": ledger.total("cannibalised_discount", day=day, source=self.name)}
 
     def finalize(self):
-        n = self.name
+        n, ledger = self.name, self.sim.ledger
+        paid, anyway = ledger.total("discount", source=n), ledger.total("cannibalised_discount", source=n)
         return {f"{n}.coupons_issued": self.issued, f"{n}.coupons_redeemed": self.redeemed,
                 f"{n}.redemption_rate": self.redeemed / self.issued if self.issued else float("nan"),
-                f"{n}.discount_cny": self.discount_cny,
-                f"{n}.cannibalised_discount_cny": self.anyway_cny,
-                f"{n}.cannibalised_share": self.anyway_cny / self.discount_cny if self.discount_cny else float("nan"),
+                f"{n}.discount_cny": paid,
+                f"{n}.cannibalised_discount_cny": anyway,
+                f"{n}.cannibalised_share": anyway / paid if paid else float("nan"),
                 f"{n}.incremental_orders_est": self.redeemed - self.anyway_orders}
 
 
@@ -142,20 +136,23 @@ class FlatCoupon(CouponPolicy):
     """Every ``every_days`` days, give each member of ``audience`` a coupon: ``off_share`` of the
     order plus ``off_cny`` off when the order is at least ``min_spend_cny``, valid ``valid_days``.
 
-    The coupon lifts purchase hazards (``behavior.discount_effect`` x price sensitivity x
-    depth, depth = discount / basket, 0 when the basket is below the threshold) and costs
-    money only when redeemed, on any order, including orders that would have happened anyway
-    (reported as ``cannibalised_discount_cny``).
+    The coupon is a discount depth the customer holds (the expected discount over their
+    orders / their basket, 0 when the basket is far below the threshold), which behaviour turns
+    into a purchase lift, and costs money only when redeemed, on any order, including orders
+    that would have happened anyway (reported as ``cannibalised_discount_cny``).
     """
 
+    acts_through = PRICE_EFFECTS + MESSAGE_EFFECTS
     params = {
-        "every_days": Param(30, "days between coupon drops", "days", int, low=1),
-        "off_share": Param(0.1, "share of the order value taken off", "share", low=0.0, high=1.0),
-        "off_cny": Param(0.0, "fixed amount taken off", "CNY", low=0.0),
-        "min_spend_cny": Param(0.0, "order value needed to use the coupon", "CNY", low=0.0),
-        "valid_days": Param(7, "days the coupon can be used, from the day it is given", "days", int, low=1),
+        "every_days": Param(30, "days between coupon drops", "days", int, low=1, basis="business"),
+        "off_share": Param(0.1, "share of the order value taken off", "share", low=0.0, high=1.0, basis="business"),
+        "off_cny": Param(0.0, "fixed amount taken off", "CNY", low=0.0, basis="business"),
+        "min_spend_cny": Param(0.0, "order value needed to use the coupon", "CNY", low=0.0, basis="business"),
+        "valid_days": Param(7, "days the coupon can be used, from the day it is given", "days", int, low=1,
+                            basis="business"),
         "audience": _audience_param(),
-        "message_quality": Param(0.0, "usefulness of the message announcing it (0 hard ad)", "0-1", low=0.0, high=1.0),
+        "message_quality": Param(0.0, "usefulness of the message announcing it (0 hard ad)", "0-1", low=0.0, high=1.0,
+                                 basis="business"),
     }
 
     def act(self, day):
@@ -172,10 +169,12 @@ class ThresholdCoupon(FlatCoupon):
     minimum spend. Customers whose usual basket is below the threshold feel no pull and never
     redeem it."""
 
+    acts_through = FlatCoupon.acts_through + ("topup_value_share",)
     params = {**FlatCoupon.params,
-              "off_share": Param(0.0, "share of the order value taken off", "share", low=0.0, high=1.0),
-              "off_cny": Param(3.0, "fixed amount taken off", "CNY", low=0.0),
-              "min_spend_cny": Param(99.0, "order value needed to use the coupon", "CNY", low=0.0)}
+              "off_share": Param(0.0, "share of the order value taken off", "share", low=0.0, high=1.0,
+                                 basis="business"),
+              "off_cny": Param(3.0, "fixed amount taken off", "CNY", low=0.0, basis="business"),
+              "min_spend_cny": Param(99.0, "order value needed to use the coupon", "CNY", low=0.0, basis="business")}
 
 
 @register_policy("percentage_coupon")
@@ -183,7 +182,8 @@ class PercentageCoupon(FlatCoupon):
     """A percentage coupon ("20 % off"): ``flat_coupon`` with a share of the order taken off."""
 
     params = {**FlatCoupon.params,
-              "off_share": Param(0.2, "share of the order value taken off", "share", low=0.0, high=1.0)}
+              "off_share": Param(0.2, "share of the order value taken off", "share", low=0.0, high=1.0,
+                                 basis="business")}
 
 
 @register_policy("coupon_ladder")
@@ -198,16 +198,20 @@ class CouponLadder(CouponPolicy):
     (a message and a coupon) at the next day's ACT phase, so the message tires like any other.
     """
 
+    acts_through = PRICE_EFFECTS + MESSAGE_EFFECTS
     params = {
         "idle_days": Param(30, "days in the pond without a purchase before the first step down", "days", int, low=1,
-                           high=3650),
+                           high=3650, basis="business"),
         "step_days": Param(7, "days without a purchase between one step down and the next", "days", int, low=1,
-                           high=3650),
-        "down_off_shares": Param([0.15, 0.57, 0.72], "discount of each step down, in order", "share", list),
-        "up_off_shares": Param([0.57, 0.42, 0.05], "discount of the coupon after each purchase, in order", "share", list),
-        "valid_days": Param(7, "days each coupon can be used", "days", int, low=1),
-        "min_spend_cny": Param(0.0, "order value needed to use a ladder coupon", "CNY", low=0.0),
-        "message_quality": Param(0.0, "usefulness of the message announcing a coupon (0 hard ad)", "0-1", low=0.0, high=1.0),
+                           high=3650, basis="business"),
+        "down_off_shares": Param([0.15, 0.57, 0.72], "discount of each step down, in order", "share", list,
+                                 basis="business"),
+        "up_off_shares": Param([0.57, 0.42, 0.05], "discount of the coupon after each purchase, in order", "share", list,
+                               basis="business"),
+        "valid_days": Param(7, "days each coupon can be used", "days", int, low=1, basis="business"),
+        "min_spend_cny": Param(0.0, "order value needed to use a ladder coupon", "CNY", low=0.0, basis="business"),
+        "message_quality": Param(0.0, "usefulness of the message announcing a coupon (0 hard ad)", "0-1", low=0.0, high=1.0,
+                                 basis="business"),
     }
 
     @classmethod
@@ -286,10 +290,13 @@ class CouponLadder(CouponPolicy):
 
 
 GIFT_SCHEMA = {
-    "name": Param(None, "name of the gift", "", str),
-    "points": Param(None, "points it costs", "points", low=1e-9),
-    "cost_cny": Param(None, "what the brand pays for it", "CNY", low=0.0),
-    "appeal": Param(None, "how much customers want it (1 = a big-brand item people aim for)", "0-1", low=0.0, high=1.0),
+    "name": Param(None, "name of the gift", "", str, basis="structural"),
+    "points": Param(None, "points it costs", "points", low=1e-9, basis="business"),
+    "cost_cny": Param(None, "what the brand pays for it", "CNY", low=0.0, basis="business"),
+    "appeal": Param(None, "how much customers want it (1 = a big-brand item people aim for)", "0-1", low=0.0, high=1.0,
+                    basis="assumption", plausible=(0.0, 1.0),
+                    source="assumption: how much members want each gift; it multiplies points_program.goal_effect, "
+                           "so the two are read together (docs/evidence.md s5)"),
 }
 
 
@@ -302,23 +309,30 @@ class PointsProgram(Policy):
     gifts of appeal x min(points / price, 1) (the goal-gradient effect). A member who can
     afford a gift redeems the most appealing one they can afford at hazard
     ``redeem_per_day``; its cost is booked to ``points_redemption`` and its delivery the next
-    day is useful contact of ``appeal`` units (trust, interest, waking). Points still
-    outstanding at the end are booked to ``points_liability`` at the catalogue's highest cost
-    per point (``ledger.points_value_cny_per_point``).
+    day is useful contact of ``appeal`` units (trust, interest, waking). Points owed are a
+    liability at the catalogue's highest cost per point (``ledger.points_value_cny_per_point``),
+    accrued to ``points_liability`` as they are earned and released as they are spent, so the
+    net profit of any day already owes the points earned by then.
     """
 
+    acts_through = USEFUL_CONTACT_EFFECTS
     params = {
-        "points_per_cny": Param(1.0, "points earned per yuan paid by a pond member", "points per CNY", low=0.0),
-        "welcome_points": Param(0.0, "points given on joining the pond", "points", low=0.0),
+        "points_per_cny": Param(1.0, "points earned per yuan paid by a pond member", "points per CNY", low=0.0,
+                                basis="business"),
+        "welcome_points": Param(0.0, "points given on joining the pond", "points", low=0.0, basis="business"),
         "catalogue": Param([
             {"name": "big_brand_item", "points": 3000.0, "cost_cny": 240.0, "appeal": 1.0},
             {"name": "seasonal_item", "points": 1200.0, "cost_cny": 90.0, "appeal": 0.6},
             {"name": "daily_needs", "points": 400.0, "cost_cny": 28.0, "appeal": 0.3},
         ], "gifts: name, points, cost_cny, appeal (domain.md: aspirational big brands, seasonal items, daily needs)",
-            "", list),
+            "", list, basis="business"),
         "goal_effect": Param(0.25, "log-lift on purchase per unit of appeal-weighted progress to a gift (the goal gradient)", "log", low=0.0,
-                             source="buyers speed up 20 % from the first to the last stamp of a reward card (Kivetz, Urminsky & Zheng 2006): ln 1.25; tested 0.1-0.6 (docs/evidence.md s5)"),
-        "redeem_per_day": Param(0.1, "hazard that a member who can afford a gift redeems it", "per day", low=0.0),
+                             source="buyers speed up 20 % from the first to the last stamp of a reward card (Kivetz, Urminsky & Zheng 2006): ln 1.25; tested 0.1-0.6 (docs/evidence.md s5)",
+                             basis="published", plausible=(0.1, 0.6)),
+        "redeem_per_day": Param(0.1, "hazard that a member who can afford a gift redeems it", "per day", low=0.0,
+                                basis="assumption", plausible=(0.02, 0.5),
+                                source="assumption: a member who can afford a gift claims it within days (0.1: half "
+                                       "in a week); the points still owed at the end depend on it"),
     }
 
     @classmethod
@@ -342,7 +356,8 @@ class PointsProgram(Policy):
         self.deliver_appeal = np.zeros(0)
         self._day = {}
         self.outstanding = 0.0
-        self.total = {"points_earned": 0.0, "points_spent": 0.0, "redemptions": 0, "redemption_cost_cny": 0.0}
+        self.value_per_point = points_value_cny_per_point(self.p["catalogue"])
+        self.total = {"points_earned": 0.0, "points_spent": 0.0, "redemptions": 0}
 
     def _gain(self, idx):
         """Points of ``idx`` (unique) went up: refresh their pull and list the new savers."""
@@ -364,7 +379,7 @@ class PointsProgram(Policy):
             new = pond[~self.seen[pond]]
             self.seen[new] = True
             self.points[new] += np.float32(self.p["welcome_points"])
-            self.outstanding += float(new.size * self.p["welcome_points"])
+            self._owe(day, float(new.size * self.p["welcome_points"]))
             self._gain(new)
         if self.deliver.size:
             live = pop.in_pond[self.deliver]
@@ -384,7 +399,7 @@ class PointsProgram(Policy):
             np.add.at(self.points, idx[member], earned.astype(np.float32))
             self._gain(np.unique(idx[member]))
             self._day["points_earned"] = float(earned.sum())
-            self.outstanding += float(earned.sum())
+            self._owe(day, float(earned.sum()))
         can = self.savers[self.points[self.savers] >= self.price.min()]
         can = can[pop.in_pond[can]]
         if not can.size:
@@ -399,42 +414,52 @@ class PointsProgram(Policy):
         cost = float(self.cost[choice].sum())
         sim.ledger.post(day, "points_redemption", cost, source=self.name, per_customer=True)
         self.deliver, self.deliver_appeal = go, self.appeal[choice]
-        self.outstanding -= float(spent.sum())
-        self._day.update(redemptions=int(go.size), redemption_cost_cny=cost * pop.weight,
-                         points_spent=float(spent.sum()))
+        self._owe(day, -float(spent.sum()))
+        self._day.update(redemptions=int(go.size), points_spent=float(spent.sum()))
+
+    def _owe(self, day, points):
+        """Points earned (> 0) or spent (< 0) by simulated customers: the liability moves with them."""
+        self.outstanding += points
+        self.sim.ledger.post(day, "points_liability", points * self.value_per_point, source=self.name,
+                             per_customer=True)
 
     def record(self, day):
         if not self.active(day):
             self._day = {}
         for k, v in self._day.items():
             self.total[k] += v
-        return {**{k: self._day.get(k, 0) for k in self.total}, "points_outstanding": self.outstanding}
+        return {**{k: self._day.get(k, 0) for k in self.total},
+                "redemption_cost_cny": self.sim.ledger.total("points_redemption", day=day, source=self.name),
+                "points_outstanding": self.outstanding}
 
     def finalize(self):
-        """Books the points still outstanding as a liability on the last day, in CNY."""
-        value = points_value_cny_per_point(self.p["catalogue"])
-        self.sim.ledger.post(self.sim.days - 1, "points_liability", self.outstanding * value, source=self.name,
-                             per_customer=True)
         return {**{f"{self.name}.{k}": v for k, v in self.total.items()},
-                f"{self.name}.points_outstanding": self.outstanding, f"{self.name}.value_cny_per_point": value}
+                f"{self.name}.redemption_cost_cny": self.sim.ledger.total("points_redemption", source=self.name),
+                f"{self.name}.points_outstanding": self.outstanding,
+                f"{self.name}.value_cny_per_point": self.value_per_point}
 
 
 @register_policy("red_packet")
 class RedPacket(Policy):
     """Red packets: every ``every_days`` days, each member of ``audience`` is sent
     ``amount_cny`` of cash to spend with the brand; a share ``claim_share`` opens it (booked to
-    ``red_packets`` on claim, bought or not). For ``valid_days`` the claimed money pulls like a
-    no-threshold coupon: purchase log-lift discount_effect x price_sensitivity x
-    min(amount / basket, 1).
+    ``red_packets`` on claim, bought or not). For ``valid_days`` the claimed money is a price
+    cut the customer holds, like a no-threshold coupon of ``amount_cny`` off (its depth from
+    ``Coupons.depth_of``; behaviour prices it).
     """
 
+    acts_through = PRICE_EFFECTS + MESSAGE_EFFECTS
     params = {
-        "every_days": Param(30, "days between sends", "days", int, low=1),
-        "amount_cny": Param(5.0, "cash in each red packet", "CNY", low=0.0),
-        "claim_share": Param(0.6, "share of recipients who open (claim) it", "share", low=0.0, high=1.0),
-        "valid_days": Param(3, "days the claimed money pulls towards a purchase", "days", int, low=1),
+        "every_days": Param(30, "days between sends", "days", int, low=1, basis="business"),
+        "amount_cny": Param(5.0, "cash in each red packet", "CNY", low=0.0, basis="business"),
+        "claim_share": Param(0.6, "share of recipients who open (claim) it", "share", low=0.0, high=1.0,
+                             basis="assumption", plausible=(0.3, 0.9),
+                             source="assumption: the share of a pond who open a brand's red packet; no published "
+                                    "open rate was found"),
+        "valid_days": Param(3, "days the claimed money pulls towards a purchase", "days", int, low=1, basis="business"),
         "audience": _audience_param(),
-        "message_quality": Param(0.3, "usefulness of the red-packet message (0 hard ad)", "0-1", low=0.0, high=1.0),
+        "message_quality": Param(0.3, "usefulness of the red-packet message (0 hard ad)", "0-1", low=0.0, high=1.0,
+                                 basis="business"),
     }
 
     def init(self):
@@ -458,9 +483,7 @@ class RedPacket(Policy):
         self.holders = self.holders[self.until[self.holders] >= day]
         h = self.holders
         if h.size:
-            depth = np.minimum(p["amount_cny"] / np.maximum(pop.basket_value_cny[h], 1e-6), 1.0)
-            lift = sim.behavior.p["discount_effect"] * pop.price_sensitivity[h] * depth
-            sim.today.touch("purchase_boost")[h] += lift.astype(np.float32)
+            sim.today.touch("discount_depth")[h] += pop.coupons.depth_of(0.0, p["amount_cny"], 0.0)[h]
 
     def record(self, day):
         return dict(self._day) or {"sent": 0, "claimed": 0}
@@ -479,14 +502,18 @@ class MemberGift(Policy):
     booked to ``gifts`` when given.
     """
 
+    acts_through = USEFUL_CONTACT_EFFECTS
     params = {
-        "trigger": Param("join_pond", "when a gift is given", "", str, choices=("join_pond", "first_purchase", "periodic")),
-        "every_days": Param(90, "days between gifts for trigger periodic", "days", int, low=1),
+        "trigger": Param("join_pond", "when a gift is given", "", str, choices=("join_pond", "first_purchase", "periodic"),
+                         basis="structural"),
+        "every_days": Param(90, "days between gifts for trigger periodic", "days", int, low=1, basis="business"),
         "audience": _audience_param(),
-        "cost_cny": Param(10.0, "cost of one gift", "CNY", low=0.0),
-        "appeal": Param(0.5, "how useful/welcome the gift is (usefulness units)", "0-1", low=0.0, high=1.0),
+        "cost_cny": Param(10.0, "cost of one gift", "CNY", low=0.0, basis="business"),
+        "appeal": Param(0.5, "how useful/welcome the gift is (usefulness units)", "0-1", low=0.0, high=1.0,
+                        basis="assumption", plausible=(0.2, 0.9),
+                        source="assumption: how welcome a free sample or gift is, in usefulness units"),
         "reciprocity_effect": Param(0.5, "log-lift on purchase on the day a gift arrives, per unit appeal (reciprocity)", "log", low=0.0,
-                                    source="assumption, tested 0-1"),
+                                    source="assumption, tested 0-1", basis="assumption", plausible=(0.0, 1.0)),
     }
 
     def init(self):
@@ -532,15 +559,20 @@ class MemberGift(Policy):
 
 
 TIER_SCHEMA = {
-    "name": Param(None, "name of the tier", "", str),
-    "min_orders": Param(0, "orders needed (including those before the run)", "orders", int, low=0),
-    "min_spend_cny": Param(0.0, "spend in the run needed", "CNY", low=0.0),
-    "discount_share": Param(0.0, "member price: share off every order", "share", low=0.0, high=1.0),
+    "name": Param(None, "name of the tier", "", str, basis="structural"),
+    "min_orders": Param(0, "orders needed (including those before the run)", "orders", int, low=0, basis="business"),
+    "min_spend_cny": Param(0.0, "spend in the run needed", "CNY", low=0.0, basis="business"),
+    "discount_share": Param(0.0, "member price: share off every order", "share", low=0.0, high=1.0, basis="business"),
     "status_effect": Param(0.0, "log-lift on purchase hazards from belonging to the tier", "log", low=0.0,
-                           source="tier status is felt (Dreze & Nunes 2009), membership effects on share of wallet are small (Leenheer et al. 2007): tested 0-0.2 (docs/evidence.md s5)"),
-    "gift_every_days": Param(0, "days between tier gifts (0: none)", "days", int, low=0),
-    "gift_cost_cny": Param(0.0, "cost of one tier gift", "CNY", low=0.0),
-    "gift_appeal": Param(0.5, "usefulness of a tier gift", "0-1", low=0.0, high=1.0),
+                           source="assumption: tier status is felt (Dreze & Nunes 2009, perception only), "
+                                  "membership effects on share of wallet are small (Leenheer et al. 2007, Dutch "
+                                  "grocery): tested 0-0.2 (docs/evidence.md s5)",
+                           basis="assumption", plausible=(0.0, 0.2)),
+    "gift_every_days": Param(0, "days between tier gifts (0: none)", "days", int, low=0, basis="business"),
+    "gift_cost_cny": Param(0.0, "cost of one tier gift", "CNY", low=0.0, basis="business"),
+    "gift_appeal": Param(0.5, "usefulness of a tier gift", "0-1", low=0.0, high=1.0,
+                         basis="assumption", plausible=(0.2, 0.9),
+                         source="assumption: how welcome a tier gift is, in usefulness units"),
 }
 
 
@@ -549,11 +581,16 @@ class MemberTiers(Policy):
     """Member tiers with benefits, for pond members. A customer holds the highest tier whose
     ``min_orders`` (including orders before the run) and ``min_spend_cny`` (paid in the run)
     they meet, re-evaluated on each order; tiers never go down. Benefits act through
-    the behaviour model: a member price (``discount_share``) lifts purchase hazards like a
-    standing coupon of that depth and is booked to ``discount`` on every order of the tier
-    (so it also pays on orders that would have happened anyway); ``status_effect`` is a
-    log-lift on purchase; a periodic tier gift is useful contact booked to ``gifts``.
+    the behaviour model: a member price (``discount_share``) is a standing price cut the member
+    holds (``Today.discount_depth``, priced by behaviour like a coupon of that depth) and is
+    booked to ``discount`` on every order of the tier (so it also pays on orders that would have
+    happened anyway, behaviour's counterfactual, booked to ``cannibalised_discount``);
+    ``status_effect`` is a log-lift on purchase; a periodic tier gift is useful contact booked
+    to ``gifts``.
     """
+
+    acts_through = PRICE_EFFECTS + USEFUL_CONTACT_EFFECTS
+    discount_is_member_price = True
 
     params = {
         "tiers": Param([
@@ -561,7 +598,7 @@ class MemberTiers(Policy):
             {"name": "gold", "min_orders": 5, "min_spend_cny": 500.0, "discount_share": 0.05,
              "status_effect": 0.1, "gift_every_days": 90, "gift_cost_cny": 20.0, "gift_appeal": 0.6},
         ], "tiers from lowest to highest: name, min_orders, min_spend_cny, discount_share, status_effect, "
-           "gift_every_days, gift_cost_cny, gift_appeal", "", list),
+           "gift_every_days, gift_cost_cny, gift_appeal", "", list, basis="business"),
     }
 
     @classmethod
@@ -585,7 +622,6 @@ class MemberTiers(Policy):
         self._retier(np.flatnonzero(pop.orders > 0))
         self.counts = [0] * len(self.tiers)
         self.gifts = 0
-        self.discount_today = self.anyway_today = 0.0
 
     def _retier(self, idx):
         """Tiers of ``idx`` from their orders and spend; only orders change them."""
@@ -609,10 +645,10 @@ class MemberTiers(Policy):
             m = members[tier == k]
             if not m.size:
                 continue
-            lift = spec["status_effect"] + sim.behavior.p["discount_effect"] * spec["discount_share"] \
-                * pop.price_sensitivity[m]
-            if np.any(lift):
-                t.touch("purchase_boost")[m] += lift.astype(np.float32)
+            if spec["status_effect"]:
+                t.touch("purchase_boost")[m] += np.float32(spec["status_effect"])
+            if spec["discount_share"]:
+                t.touch("discount_depth")[m] += np.float32(spec["discount_share"])
             every = spec["gift_every_days"]
             if every and (day - self.p["start_day"]) % every == 0:
                 t.touch("useful")[m] += np.float32(spec["gift_appeal"])
@@ -627,20 +663,17 @@ class MemberTiers(Policy):
         member = pop.in_pond[idx]
         tier = self.tier[idx]
         off = np.minimum(self.share[tier] * amount, amount - discount) * member
-        self.discount_today = self.anyway_today = 0.0
         if off.any():
             sim.ledger.post(day, "discount", float(off.sum()), source=self.name, per_customer=True)
-            # the member price's own pull; orders it did not cause would have happened anyway
-            pull = sim.behavior.p["discount_effect"] * pop.price_sensitivity[idx] * self.share[tier]
-            self.discount_today = float(off.sum()) * pop.weight          # CNY of the real market
-            self.anyway_today = float((off * np.exp(-pull)).sum()) * pop.weight
+            anyway = sim.today.orders_anyway()   # behaviour's counterfactual of each order
+            sim.ledger.post(day, "cannibalised_discount", float((off * anyway).sum()), source=self.name,
+                            per_customer=True)
         np.add.at(self.spend, idx, (amount - discount - off).astype(np.float32))
         self._retier(np.unique(idx))
 
     def record(self, day):
         row = {f"members_{spec['name']}": c for spec, c in zip(self.tiers, self.counts)}
         row["gifts_given"] = self.gifts
-        row["member_price_discount_cny"] = self.discount_today
-        row["cannibalised_discount_cny"] = self.anyway_today
-        self.discount_today = self.anyway_today = 0.0
+        row["member_price_discount_cny"] = self.sim.ledger.total("discount", day=day, source=self.name)
+        row["cannibalised_discount_cny"] = self.sim.ledger.total("cannibalised_discount", day=day, source=self.name)
         return row

@@ -16,7 +16,8 @@ from ..errors import ScenarioError, did_you_mean, short_repr
 from .journeys_lang import (BUILTIN_EVENTS, END, compile_journey, resolve_entry)
 from ..params import Param, resolve
 from ..population import LOST, NEVER, STAGES
-from .base import Policy, check_reference, register_policy
+from .base import (CHAT_EFFECTS, MESSAGE_EFFECTS, PRICE_EFFECTS, USEFUL_CONTACT_EFFECTS,
+                   Policy, check_reference, register_policy)
 from .segments import FALLBACK_SEGMENTS, find_segments
 
 NOT_IN, DONE, HOLDOUT = -1, -2, -3   # values of the per-customer step array besides step indices
@@ -24,8 +25,8 @@ MAX_VARIANTS = 127                   # variant codes are stored per customer as 
 UNSET = object()                     # event days not computed yet
 
 QUIET_PARAMS = {
-    "from_day": Param(0, "first quiet day", "day", int, low=0),
-    "to_day": Param(0, "last quiet day", "day", int, low=0),
+    "from_day": Param(0, "first quiet day", "day", int, low=0, basis="business"),
+    "to_day": Param(0, "last quiet day", "day", int, low=0, basis="business"),
 }
 
 
@@ -50,38 +51,46 @@ class Journey(Policy):
     = conversion rate of the treated - that of the holdout.
     """
 
+    acts_through = MESSAGE_EFFECTS + PRICE_EFFECTS + USEFUL_CONTACT_EFFECTS + CHAT_EFFECTS
     params = {
-        "entry": Param({"trigger": "joined_pond"}, "entry trigger: {trigger, stage|event|segment|tag|days}", "", object),
-        "steps": Param([], "the SOP: a list of steps, each with one action (see docs)", "", list),
+        "entry": Param({"trigger": "joined_pond"}, "entry trigger: {trigger, stage|event|segment|tag|days}", "", object,
+                       basis="structural"),
+        "steps": Param([], "the SOP: a list of steps, each with one action (see docs)", "", list, basis="structural"),
         "audience": Param("pond", "who may enter: pond members only, or everyone (coupons then reach "
                                   "non-members directly; messages and chats only reach the pond)", "", str,
-                          choices=("pond", "everyone")),
-        "holdout_percent": Param(10.0, "share of entrants kept as an untouched control group", "%", low=0.0, high=100.0),
-        "goal": Param("purchase", "what counts as a conversion: 'purchase' (any order) or entering a stage", "", str),
-        "exit_on_goal": Param(True, "treated customers leave the journey when they reach the goal", "", bool),
+                          choices=("pond", "everyone"), basis="structural"),
+        "holdout_percent": Param(10.0, "share of entrants kept as an untouched control group", "%", low=0.0, high=100.0,
+                                 basis="business"),
+        "goal": Param("purchase", "what counts as a conversion: 'purchase' (any order) or entering a stage", "", str,
+                      basis="structural"),
+        "exit_on_goal": Param(True, "treated customers leave the journey when they reach the goal", "", bool,
+                              basis="structural"),
         "goal_window_days": Param(30, "a goal reached within this many days of entry counts as a conversion", "days",
-                                  int, low=1, high=3650),
+                                  int, low=1, high=3650, basis="business"),
         "reentry_after_days": Param(None, "a customer may enter again this many days after the last entry "
-                                          "(null: once only)", "days", int, low=1, nullable=True),
+                                          "(null: once only)", "days", int, low=1, nullable=True, basis="business"),
         "min_days_between_touches": Param(0, "quiet period: no touch within this many days of the last one", "days",
-                                          int, low=0, high=365),
+                                          int, low=0, high=365, basis="business"),
         "max_touches_per_week": Param(None, "frequency cap: touches per customer per calendar week (null: no cap)",
-                                      "touches", int, low=1, high=100, nullable=True),
+                                      "touches", int, low=1, high=100, nullable=True, basis="business"),
         "caps_across_journeys": Param(False, "count touches of every journey with this flag together for the caps "
-                                             "(a customer's total, not this journey's alone)", "", bool),
-        "quiet_periods": Param([], "day ranges [{from_day, to_day}] with no touches (e.g. around a holiday)", "", list),
+                                             "(a customer's total, not this journey's alone)", "", bool,
+                                             basis="structural"),
+        "quiet_periods": Param([], "day ranges [{from_day, to_day}] with no touches (e.g. around a holiday)", "", list,
+                               basis="business"),
         "when_capped": Param("delay", "a capped touch waits until the next day (delay) or is skipped", "", str,
-                             choices=("delay", "skip")),
+                             choices=("delay", "skip"), basis="structural"),
         "chat_staff": Param(None, "staff_chats policy that serves assign_chat tasks (its capacity and cost apply); "
-                                  "null: chats happen directly", "", str, nullable=True),
+                                  "null: chats happen directly", "", str, nullable=True, basis="structural"),
         "direct_chats_per_day": Param(None, "without chat_staff: chats this journey may hold per day (null: no limit); "
-                                            "the rest are dropped", "chats per day", int, low=0, nullable=True),
-        "cost_cny_per_chat": Param(0.0, "without chat_staff: staff cost of one chat", "CNY", low=0.0),
+                                            "the rest are dropped", "chats per day", int, low=0, nullable=True,
+                                            basis="business"),
+        "cost_cny_per_chat": Param(0.0, "without chat_staff: staff cost of one chat", "CNY", low=0.0, basis="business"),
         "group_policy": Param(None, "policy that takes invite_to_group (one with an invite(idx) method); "
                                     "null: the invitation is a message and the pop.group_invited flag", "", str,
-                              nullable=True),
+                              nullable=True, basis="structural"),
         "record_steps": Param(False, "add a daily column per step with an explicit id: customers at that step "
-                                     "(waiting there, or held by a cap)", "", bool),
+                                     "(waiting there, or held by a cap)", "", bool, basis="structural"),
     }
 
     @classmethod

@@ -48,35 +48,37 @@ ATTRIBUTES = ("trust", "fatigue", "orders", "price_sensitivity", "content_affini
               "purchase_rate_per_day", "basket_value_cny", "message_tolerance_per_week")
 
 ENTRY_PARAMS = {
-    "trigger": Param("joined_pond", "what puts a customer into the journey", "", str),
-    "stage": Param(None, "entered_stage: the stage entered today", "", str, nullable=True),
+    "trigger": Param("joined_pond", "what puts a customer into the journey", "", str, basis="structural"),
+    "stage": Param(None, "entered_stage: the stage entered today", "", str, nullable=True, basis="structural"),
     "event": Param(None, "event: a built-in event (" + ", ".join(BUILTIN_EVENTS) + ") or the name of a policy "
-                         "that publishes events", "", str, nullable=True),
-    "segment": Param(None, "segment: an RFM segment of the scenario's segments policy", "", str, nullable=True),
-    "tag": Param(None, "tag: a tag of the scenario's segments policy", "", str, nullable=True),
+                         "that publishes events", "", str, nullable=True, basis="structural"),
+    "segment": Param(None, "segment: an RFM segment of the scenario's segments policy", "", str, nullable=True,
+                     basis="structural"),
+    "tag": Param(None, "tag: a tag of the scenario's segments policy", "", str, nullable=True, basis="structural"),
     "days": Param(None, "days_since_purchase: this many days after a customer's last order", "days", int,
-                  low=1, high=3650, nullable=True),
+                  low=1, high=3650, nullable=True, basis="business"),
     "days_before": Param(1, "event from a festival_calendar or livestream policy: enter this many days before "
                             "each festival main day or session (1: the first step lands on the day itself)",
-                         "days", int, low=0, high=365),
+                         "days", int, low=0, high=365, basis="business"),
 }
 TRIGGER_NEEDS = {"entered_stage": "stage", "event": "event", "segment": "segment", "tag": "tag",
                  "days_since_purchase": "days", "joined_pond": None}
 
 ACTION_PARAMS = {
     "send_content": {
-        "quality": Param(0.8, "usefulness: 1 useful content, 0 hard ad", "0-1", low=0.0, high=1.0),
-        "count": Param(1, "messages in this send", "messages", int, low=1, high=20),
-        "cost_cny": Param(0.0, "cost per customer reached (production, sending)", "CNY", low=0.0),
+        "quality": Param(0.8, "usefulness: 1 useful content, 0 hard ad", "0-1", low=0.0, high=1.0, basis="business"),
+        "count": Param(1, "messages in this send", "messages", int, low=1, high=20, basis="business"),
+        "cost_cny": Param(0.0, "cost per customer reached (production, sending)", "CNY", low=0.0, basis="business"),
     },
     "give_coupon": {
-        "off_share": Param(0.1, "share of the order value taken off", "share", low=0.0, high=1.0),
-        "off_cny": Param(0.0, "fixed amount taken off", "CNY", low=0.0),
-        "min_spend_cny": Param(0.0, "order value needed to use the coupon", "CNY", low=0.0),
-        "valid_days": Param(7, "days the coupon can be used, from the day it is given", "days", int, low=1, high=3650),
+        "off_share": Param(0.1, "share of the order value taken off", "share", low=0.0, high=1.0, basis="business"),
+        "off_cny": Param(0.0, "fixed amount taken off", "CNY", low=0.0, basis="business"),
+        "min_spend_cny": Param(0.0, "order value needed to use the coupon", "CNY", low=0.0, basis="business"),
+        "valid_days": Param(7, "days the coupon can be used, from the day it is given", "days", int, low=1, high=3650,
+                            basis="business"),
     },
     "assign_chat": {
-        "priority": Param(-1, "priority on the staff team's queue (lower first)", "", int),
+        "priority": Param(-1, "priority on the staff team's queue (lower first)", "", int, basis="business"),
     },
     "invite_to_group": {},
 }
@@ -197,8 +199,10 @@ def _compile_split(step: Step, body, source: str, target, default_next: int) -> 
         if not isinstance(variants, list) or len(variants) < 2:
             raise ScenarioError(source, f"{key}.variants", "expected a list of at least 2 {name, percent, goto}")
         total = 0.0
-        spec = {"name": Param(None, "", kind=str, nullable=True), "percent": Param(0.0, "", "%", low=0.0, high=100.0),
-                "goto": Param("", "", kind=str)}
+        spec = {"name": Param(None, "", kind=str, nullable=True,
+                              basis="structural"), "percent": Param(0.0, "", "%", low=0.0, high=100.0,
+                                                                                   basis="structural"),
+                "goto": Param("", "", kind=str, basis="structural")}
         for j, v in enumerate(variants):
             vkey = f"{key}.variants[{j}]"
             if not isinstance(v, dict) or "percent" not in v or "goto" not in v:

@@ -16,7 +16,8 @@ import simpy
 from ..errors import ScenarioError, did_you_mean, short_repr
 from ..params import Param
 from ..population import DORMANT, INTERESTED, LOST, LOYAL, NEVER, PURCHASED, STAGES
-from .base import Policy, check_reference, register_policy
+from .base import (CHAT_EFFECTS, MESSAGE_EFFECTS, USEFUL_CONTACT_EFFECTS, Policy,
+                   check_reference, register_policy)
 
 TASK_STAGES = ("interested", "purchased", "loyal", "dormant")
 
@@ -39,20 +40,30 @@ class StaffChats(Policy):
     that also counts against the customer's message tolerance. Staff cost is booked daily.
     """
 
+    acts_through = CHAT_EFFECTS
     params = {
-        "staff_members": Param(3, "staff looking after the pond (capacity of the chat resource)", "people", int, low=0, high=10_000),
-        "chats_per_staff_per_day": Param(60, "one-to-one chats one staff member completes in a day", "chats per day", int, low=1, high=10_000),
-        "staff_cost_cny_per_day": Param(300.0, "cost of one staff member per day (wage, tools)", "CNY per day", low=0.0),
-        "repurchase_cycle_days": Param(30.0, "the product's repurchase cycle", "days", low=1.0),
-        "revisits_per_cycle": Param(4.0, "chats per repurchase cycle (4 for a monthly product: weekly)", "per cycle", low=0.0),
-        "revisit_for_cycles": Param(3.0, "stop revisiting this many cycles after the last purchase", "cycles", low=0.0),
-        "wake_dormant_every_days": Param(30, "days between wake-up chats to a dormant customer (0: none)", "days", int, low=0),
-        "prospect_every_days": Param(0, "days between chats to an interested, not yet paid customer (0: none)", "days", int, low=0),
+        "staff_members": Param(3, "staff looking after the pond (capacity of the chat resource)", "people", int, low=0, high=10_000,
+                               basis="business"),
+        "chats_per_staff_per_day": Param(60, "one-to-one chats one staff member completes in a day", "chats per day", int, low=1, high=10_000,
+                                         basis="business"),
+        "staff_cost_cny_per_day": Param(300.0, "cost of one staff member per day (wage, tools)", "CNY per day", low=0.0,
+                                        basis="business"),
+        "repurchase_cycle_days": Param(30.0, "the product's repurchase cycle", "days", low=1.0, basis="business"),
+        "revisits_per_cycle": Param(4.0, "chats per repurchase cycle (4 for a monthly product: weekly)", "per cycle", low=0.0,
+                                    basis="business"),
+        "revisit_for_cycles": Param(3.0, "stop revisiting this many cycles after the last purchase", "cycles", low=0.0,
+                                    basis="business"),
+        "wake_dormant_every_days": Param(30, "days between wake-up chats to a dormant customer (0: none)", "days", int, low=0,
+                                         basis="business"),
+        "prospect_every_days": Param(0, "days between chats to an interested, not yet paid customer (0: none)", "days", int, low=0,
+                                     basis="business"),
         "priority_by_stage": Param(["loyal", "purchased", "dormant", "interested"],
-                                   "stages in the order staff serve them (stages not listed are not served)", "", list),
+                                   "stages in the order staff serve them (stages not listed are not served)", "", list,
+                                   basis="business"),
         "priority_segments": Param([], "segments or tags of the scenario's segments policy served before the rest, "
-                                       "in this order (stage order applies within each)", "", list),
-        "attribution_days": Param(7, "an order within this many days after a chat counts as a chat conversion", "days", int, low=0, high=365),
+                                       "in this order (stage order applies within each)", "", list, basis="business"),
+        "attribution_days": Param(7, "an order within this many days after a chat counts as a chat conversion", "days", int, low=0, high=365,
+                                  basis="structural"),
     }
 
     @classmethod
@@ -97,7 +108,6 @@ class StaffChats(Policy):
         self.capacity_per_staff = max(int(round(p["chats_per_staff_per_day"] / sim.pop.weight)), 1) \
             if p["chats_per_staff_per_day"] else 0
         self._counts = dict.fromkeys(("tasks_queued", "chats_served", "tasks_dropped", "chat_orders"), 0)
-        self._counts["chat_gmv_cny"] = 0.0
         self.totals = {k: 0.0 for k in self._counts}
 
     # --- what other policies call ----------------------------------------------------------
@@ -229,14 +239,14 @@ class StaffChats(Policy):
         since = day - self.last_chat_day[idx].astype(np.int32)
         hit = since <= self.p["attribution_days"]
         self._counts["chat_orders"] = int(np.count_nonzero(hit))
-        self._counts["chat_gmv_cny"] = float(amount[hit].sum()) * self.sim.pop.weight   # CNY of the real market
+        self.sim.ledger.post(day, "chat_gmv", float(amount[hit].sum()), source=self.name, per_customer=True)
 
     def record(self, day):
         c = self._counts if self.active(day) else dict.fromkeys(self._counts, 0)
         capacity = self.p["staff_members"] * self.capacity_per_staff
         return {"tasks_queued": c["tasks_queued"], "chats_served": c["chats_served"],
                 "tasks_dropped": c["tasks_dropped"], "chat_orders": c["chat_orders"],
-                "chat_gmv_cny": c["chat_gmv_cny"],
+                "chat_gmv_cny": self.sim.ledger.total("chat_gmv", day=day, source=self.name),
                 "staff_utilisation": c["chats_served"] / capacity if capacity else 0.0}
 
     def finalize(self):
@@ -244,7 +254,7 @@ class StaffChats(Policy):
         return {f"{self.name}.chats_served": int(t["chats_served"]),
                 f"{self.name}.tasks_dropped": int(t["tasks_dropped"]),
                 f"{self.name}.chat_orders": int(t["chat_orders"]),
-                f"{self.name}.chat_gmv_cny": float(t["chat_gmv_cny"]),
+                f"{self.name}.chat_gmv_cny": self.sim.ledger.total("chat_gmv", source=self.name),
                 f"{self.name}.staff_cost_cny": self.sim.ledger.total("staff", source=self.name)}
 
 
@@ -270,15 +280,21 @@ class GroupBroadcast(Policy):
     unsubscribes, see the behaviour model). An optional coupon rides on the broadcast.
     """
 
+    acts_through = MESSAGE_EFFECTS + USEFUL_CONTACT_EFFECTS
     params = {
-        "every_days": Param(7, "days between broadcasts", "days", int, low=1),
-        "messages_per_send": Param(1, "messages per recipient per broadcast", "messages", int, low=1, high=50),
-        "quality": Param(0.5, "usefulness of the broadcast: 1 useful content, 0 hard ad", "0-1", low=0.0, high=1.0),
-        "max_messages_per_customer_per_week": Param(2, "cap on this policy's messages to one customer in any 7 days", "messages per week", int, low=1, high=50),
-        "groups_policy": Param(None, "send only to members of this community_groups policy (null: the whole pond)", "", str, nullable=True),
-        "coupon_off_share": Param(0.0, "coupon riding on the broadcast: share off (0: no coupon)", "share", low=0.0, high=1.0),
-        "coupon_valid_days": Param(3, "validity of that coupon", "days", int, low=1),
-        "cost_cny_per_send": Param(0.0, "production cost of one broadcast", "CNY", low=0.0),
+        "every_days": Param(7, "days between broadcasts", "days", int, low=1, basis="business"),
+        "messages_per_send": Param(1, "messages per recipient per broadcast", "messages", int, low=1, high=50,
+                                   basis="business"),
+        "quality": Param(0.5, "usefulness of the broadcast: 1 useful content, 0 hard ad", "0-1", low=0.0, high=1.0,
+                         basis="business"),
+        "max_messages_per_customer_per_week": Param(2, "cap on this policy's messages to one customer in any 7 days", "messages per week", int, low=1, high=50,
+                                                    basis="business"),
+        "groups_policy": Param(None, "send only to members of this community_groups policy (null: the whole pond)", "", str, nullable=True,
+                               basis="structural"),
+        "coupon_off_share": Param(0.0, "coupon riding on the broadcast: share off (0: no coupon)", "share", low=0.0, high=1.0,
+                                  basis="business"),
+        "coupon_valid_days": Param(3, "validity of that coupon", "days", int, low=1, basis="business"),
+        "cost_cny_per_send": Param(0.0, "production cost of one broadcast", "CNY", low=0.0, basis="business"),
     }
 
     @classmethod

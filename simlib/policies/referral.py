@@ -33,17 +33,25 @@ class KocProgram(Policy):
     (``koc_purchase_effect``, a log-multiplier) and cost a perk per day.
     """
 
+    acts_through = ("word_of_mouth_per_day",)
     params = {
-        "min_orders": Param(3, "orders needed to be named a KOC", "orders", int, low=0),
-        "min_trust": Param(0.3, "trust needed to be named a KOC", "0-1", low=0.0, high=1.0),
-        "accept_share": Param(0.3, "share of qualifying customers who accept the role", "share", low=0.0, high=1.0),
-        "review_every_days": Param(7, "days between reviews of who qualifies as a KOC", "days", int, low=1),
-        "max_kocs": Param(None, "most KOCs at any time (null: no limit)", "customers", int, low=0, nullable=True),
+        "min_orders": Param(3, "orders needed to be named a KOC", "orders", int, low=0, basis="business"),
+        "min_trust": Param(0.3, "trust needed to be named a KOC", "0-1", low=0.0, high=1.0, basis="business"),
+        "accept_share": Param(0.3, "share of qualifying customers who accept the role", "share", low=0.0, high=1.0,
+                              basis="assumption", plausible=(0.1, 0.6),
+                              source="assumption: how many qualifying customers take up a KOC role"),
+        "review_every_days": Param(7, "days between reviews of who qualifies as a KOC", "days", int, low=1,
+                                   basis="business"),
+        "max_kocs": Param(None, "most KOCs at any time (null: no limit)", "customers", int, low=0, nullable=True,
+                          basis="business"),
         "koc_word_of_mouth_vs_buyer": Param(10.0, "a KOC's word of mouth as a multiple of one buyer's (behavior.word_of_mouth_per_day)", "x", low=0.0,
-                                            source="assumption, tested 3-30"),
+                                            source="assumption, tested 3-30",
+                                            basis="assumption", plausible=(3.0, 30.0)),
         "koc_purchase_effect": Param(0.3, "log-multiplier on a KOC's own purchase hazard", "log", low=0.0,
-                                     source="assumption, tested 0-0.6 (docs/evidence.md s10)"),
-        "perk_cny_per_koc_per_day": Param(0.5, "perks (samples, gifts) per KOC per day, booked as gifts", "CNY per day", low=0.0),
+                                     source="assumption, tested 0-0.6 (docs/evidence.md s10)",
+                                     basis="assumption", plausible=(0.0, 0.6)),
+        "perk_cny_per_koc_per_day": Param(0.5, "perks (samples, gifts) per KOC per day, booked as gifts", "CNY per day", low=0.0,
+                                          basis="business"),
     }
 
     @classmethod
@@ -118,23 +126,40 @@ class ReferralFission(Policy):
     interested) and holds no valid invitation. For ``invite_valid_days`` the friend gets:
     awareness hazard + ``friend_awareness_per_day`` (if unaware); interest and purchase
     log-multipliers + ``friend_trust_effect`` (a friend's word is trusted); and the promised
-    new-customer reward acts like a coupon of depth friend_reward / basket value
-    (``behavior.discount_effect x price_sensitivity x depth``). On the friend's first order
-    both rewards are booked as ``referral_rewards``.
+    new-customer reward is a price cut the friend holds, like a no-threshold coupon of
+    ``friend_reward_cny`` off (``Today.discount_depth``; behaviour prices it). On the friend's
+    first order both rewards are booked as ``referral_rewards``.
     """
 
     params = {
-        "referrer_stages": Param(["loyal"], "stages whose pond members invite (KOCs always do)", "", list),
-        "invites_per_referrer_per_day": Param(0.01, "invitation hazard of one referrer, before the reward lift", "per day", low=0.0),
-        "koc_invite_factor": Param(3.0, "KOCs invite this many times as often", "x", low=0.0, source="assumption, tested 1-5"),
-        "referrer_reward_cny": Param(10.0, "reward to the referrer when the friend first buys", "CNY", low=0.0),
-        "friend_reward_cny": Param(10.0, "reward to the friend on their first order", "CNY", low=0.0),
+        "referrer_stages": Param(["loyal"], "stages whose pond members invite (KOCs always do)", "", list,
+                                 basis="business"),
+        "invites_per_referrer_per_day": Param(0.01, "invitation hazard of one referrer, before the reward lift", "per day", low=0.0,
+                                              basis="assumption", plausible=(0.002, 0.05),
+                                              source="assumption: a referrer invites a friend every few months "
+                                                     "without a reward (0.01: one in 100 days); the reward lift "
+                                                     "comes on top"),
+        "koc_invite_factor": Param(3.0, "KOCs invite this many times as often", "x", low=0.0, source="assumption, tested 1-5",
+                                   basis="assumption", plausible=(1.0, 5.0)),
+        "referrer_reward_cny": Param(10.0, "reward to the referrer when the friend first buys", "CNY", low=0.0,
+                                     basis="business"),
+        "friend_reward_cny": Param(10.0, "reward to the friend on their first order", "CNY", low=0.0, basis="business"),
         "invite_lift_per_reward_cny": Param(0.03, "log-multiplier on the invitation hazard per CNY of referrer reward", "log per CNY", low=0.0,
-                                            source="assumption, tested 0-0.06 (no published conversion lift found, docs/evidence.md s9)"),
-        "invite_valid_days": Param(14, "days an invitation keeps acting on the friend", "days", int, low=1, high=365),
-        "friend_awareness_per_day": Param(0.5, "extra awareness hazard of an invited unaware friend", "per day", low=0.0),
+                                            source="assumption, tested 0-0.06 (no published conversion lift found, docs/evidence.md s9)",
+                                            basis="assumption", plausible=(0.0, 0.06)),
+        "invite_valid_days": Param(14, "days an invitation keeps acting on the friend", "days", int, low=1, high=365,
+                                   basis="business"),
+        "friend_awareness_per_day": Param(0.5, "extra awareness hazard of an invited unaware friend", "per day", low=0.0,
+                                          basis="assumption", plausible=(0.1, 1.0),
+                                          source="assumption: an invited friend notices the brand within days (0.5: "
+                                                 "half the first day)"),
         "friend_trust_effect": Param(0.7, "log-multiplier on an invited friend's interest and first-purchase hazards", "log", low=0.0,
-                                     source="assumption, tested 0-1; referred customers are worth 16 %+ more and stay longer (Schmitt, Skiera & Van den Bulte 2011)"),
+                                     source="assumption: no conversion lift of an invitation was found; Schmitt, "
+                                            "Skiera & Van den Bulte 2011 (a German bank) measure what referred "
+                                            "customers are worth once acquired (at least 16 % more, and they stay "
+                                            "longer), not how many invited friends convert, and the model has no "
+                                            "retention term for them (docs/evidence.md s9)",
+                                     basis="assumption", plausible=(0.0, 1.0)),
     }
 
     @classmethod
@@ -203,9 +228,9 @@ class ReferralFission(Policy):
         if unaware.size and p["friend_awareness_per_day"]:
             t.touch("awareness_extra")[unaware] += np.float32(p["friend_awareness_per_day"])
         t.touch("interest_boost")[pend] += np.float32(p["friend_trust_effect"])
-        depth = np.minimum(p["friend_reward_cny"] / np.maximum(pop.basket_value_cny[pend], 1e-6), 1.0)
-        boost = p["friend_trust_effect"] + sim.behavior.p["discount_effect"] * pop.price_sensitivity[pend] * depth
-        t.touch("purchase_boost")[pend] += boost.astype(np.float32)
+        t.touch("purchase_boost")[pend] += np.float32(p["friend_trust_effect"])
+        if p["friend_reward_cny"]:
+            t.touch("discount_depth")[pend] += pop.coupons.depth_of(0.0, p["friend_reward_cny"], 0.0)[pend]
 
     def react(self, day):
         sim, pop, p = self.sim, self.sim.pop, self.p
@@ -220,20 +245,21 @@ class ReferralFission(Policy):
         cost = new.size * (p["referrer_reward_cny"] + p["friend_reward_cny"])
         sim.ledger.post(day, "referral_rewards", cost, source=self.name, per_customer=True)
         self.day_counts["friends_converted"] = int(new.size)
-        self.day_counts["rewards_cny"] = float(cost) * sim.pop.weight
 
     def record(self, day):
         if not self.active(day):
             return {**dict.fromkeys(self.day_counts, 0), "pending_invites": 0}
+        self.day_counts["rewards_cny"] = self.sim.ledger.total("referral_rewards", day=day, source=self.name)
         for k, v in self.day_counts.items():
             self.totals[k] += v
         return {**self.day_counts, "pending_invites": int(self._pending.size)}
 
     def finalize(self):
         t = self.totals
+        rewards = self.sim.ledger.total("referral_rewards", source=self.name)
         return {f"{self.name}.invites_landed": int(t["invites_landed"]),
                 f"{self.name}.friends_converted": int(t["friends_converted"]),
-                f"{self.name}.rewards_cny": float(t["rewards_cny"]),
+                f"{self.name}.rewards_cny": rewards,
                 f"{self.name}.reward_cost_per_new_buyer_cny":
-                    t["rewards_cny"] / t["friends_converted"] if t["friends_converted"] else 0.0}
+                    rewards / t["friends_converted"] if t["friends_converted"] else 0.0}
 

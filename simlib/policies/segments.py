@@ -27,22 +27,28 @@ MAX_TAGS = 64
 
 SEGMENT_RULE_PARAMS = {f"{axis}_{bound}": Param(None, f"{'lowest' if bound == 'min' else 'highest'} "
                                                       f"{axis.upper()} score (1-5) of the segment", "score", int,
-                                                low=1, high=5, nullable=True)
+                                                low=1, high=5, nullable=True, basis="structural")
                        for axis in ("r", "f", "m") for bound in ("min", "max")}
 
 TAG_PARAMS = {
-    "orders_min": Param(None, "at least this many orders (before and during the run)", "orders", int, low=0, nullable=True),
-    "orders_max": Param(None, "at most this many orders", "orders", int, low=0, nullable=True),
+    "orders_min": Param(None, "at least this many orders (before and during the run)", "orders", int, low=0, nullable=True,
+                        basis="structural"),
+    "orders_max": Param(None, "at most this many orders", "orders", int, low=0, nullable=True, basis="structural"),
     "days_since_purchase_min": Param(None, "no order for at least this many days (buyers only)", "days", int,
-                                     low=0, nullable=True),
-    "days_since_purchase_max": Param(None, "an order within this many days", "days", int, low=0, nullable=True),
-    "monetary_cny_min": Param(None, "paid at least this much in total", "CNY", low=0.0, nullable=True),
-    "coupon_orders_min": Param(None, "at least this many orders paid with a coupon", "orders", int, low=0, nullable=True),
-    "in_pond": Param(None, "in the pond (true) or not (false)", "", bool, nullable=True),
-    "stage": Param(None, "current stage is one of these: " + ", ".join(STAGES), "", list, nullable=True),
-    "trust_min": Param(None, "trust at least this", "0-1", low=0.0, high=1.0, nullable=True),
-    "fatigue_min": Param(None, "fatigue at least this (1 = at tolerance)", "", low=0.0, nullable=True),
-    "segment": Param(None, "member of this RFM segment", "", str, nullable=True),
+                                     low=0, nullable=True, basis="structural"),
+    "days_since_purchase_max": Param(None, "an order within this many days", "days", int, low=0, nullable=True,
+                                     basis="structural"),
+    "monetary_cny_min": Param(None, "paid at least this much in total", "CNY", low=0.0, nullable=True,
+                              basis="structural"),
+    "coupon_orders_min": Param(None, "at least this many orders paid with a coupon", "orders", int, low=0, nullable=True,
+                               basis="structural"),
+    "in_pond": Param(None, "in the pond (true) or not (false)", "", bool, nullable=True, basis="structural"),
+    "stage": Param(None, "current stage is one of these: " + ", ".join(STAGES), "", list, nullable=True,
+                   basis="structural"),
+    "trust_min": Param(None, "trust at least this", "0-1", low=0.0, high=1.0, nullable=True, basis="structural"),
+    "fatigue_min": Param(None, "fatigue at least this (1 = at tolerance)", "", low=0.0, nullable=True,
+                         basis="structural"),
+    "segment": Param(None, "member of this RFM segment", "", str, nullable=True, basis="structural"),
 }
 
 DEFAULT_SEGMENTS = {
@@ -71,21 +77,25 @@ class Segments(Policy):
     """
 
     params = {
-        "every_days": Param(7, "days between recomputations (weekly keeps it cheap)", "days", int, low=1),
-        "scope": Param("pond_or_buyers", "whom segments and tags are computed for", "", str, choices=SCOPES),
+        "every_days": Param(7, "days between recomputations (weekly keeps it cheap)", "days", int, low=1,
+                            basis="business"),
+        "scope": Param("pond_or_buyers", "whom segments and tags are computed for", "", str, choices=SCOPES,
+                       basis="structural"),
         "method": Param("thresholds", "RFM scores from fixed cut points or from quintiles of the scope's buyers",
-                        "", str, choices=("thresholds", "quantiles")),
+                        "", str, choices=("thresholds", "quantiles"), basis="structural"),
         "recency_days_cuts": Param([7, 30, 90, 180], "4 ascending cut points: recency <= 7 days scores 5, "
-                                                     "> 180 scores 1 (method: thresholds)", "days", list),
+                                                     "> 180 scores 1 (method: thresholds)", "days", list,
+                                                     basis="structural"),
         "frequency_cuts": Param([2, 3, 5, 10], "4 ascending cut points: orders >= 10 scores 5, < 2 scores 1",
-                                "orders", list),
-        "monetary_cny_cuts": Param([100, 300, 1000, 3000], "4 ascending cut points on CNY paid", "CNY", list),
+                                "orders", list, basis="structural"),
+        "monetary_cny_cuts": Param([100, 300, 1000, 3000], "4 ascending cut points on CNY paid", "CNY", list,
+                                   basis="structural"),
         "pre_run_recency_days": Param(60, "days before day 0 at which orders placed before the run are assumed",
-                                      "days", int, low=0),
+                                      "days", int, low=0, basis="business"),
         "segments": Param(DEFAULT_SEGMENTS, "ordered rules {NAME: {r_min, r_max, f_min, f_max, m_min, m_max}}; "
-                                            "the first that holds names the segment", "", dict),
+                                            "the first that holds names the segment", "", dict, basis="structural"),
         "tags": Param(DEFAULT_TAGS, "rules {NAME: {condition: value, ...}}; a tag holds when all its "
-                                    "conditions do", "", dict),
+                                    "conditions do", "", dict, basis="structural"),
     }
 
     @classmethod

@@ -16,7 +16,8 @@ import pandas as pd
 
 from ..errors import UserError
 from . import diff as diff_mod
-from .costs import cost_breakdown, format_breakdown
+from .arms import describe_arms, format_described, settings_frame
+from .costs import cost_breakdown, format_breakdown, format_cost_differences
 from .inputs import ReportInputs, from_experiment, from_folder
 from .text import format_comparison, format_uncertainty
 from .verdict import Verdict, decide, turns_on_flip, turns_on_sensitivity, uncertainty_sentence
@@ -44,7 +45,9 @@ class Decision:
         have = all(a in inputs.scenarios for a in self.arms)
         self.diffs = diff_mod.arm_diffs(inputs.scenarios, inputs.reference) if have and len(self.arms) > 1 else {}
         self.warnings = diff_mod.warnings(self.diffs) if not inputs.model else []
+        self.described = describe_arms(self.diffs, inputs.scenarios, inputs.reference) if self.diffs else {}
         self.flip = None            # (parameter, difference table) when a one-parameter sweep ran
+        self.robust = self._robust()    # experiment.robust.RobustVerdict when a robust stage ran
         self._verdict: Verdict | None = None
         if len(self.table):
             first = decide(self.table, self.reference, confidence=inputs.confidence, runs=runs)
@@ -53,12 +56,39 @@ class Decision:
             if contender:
                 shares = uncertainty_sentence(self.table, first.outcome, contender, inputs.scenarios.get(contender))
                 turns = f"{turns} {shares}".strip()
+            if self.robust is not None:
+                from .rests_on import headline
+                turns = f"{turns} {headline(self.robust)}".strip()
             self._verdict = decide(self.table, self.reference, first.outcome, inputs.confidence, runs, turns)
 
     # -- what a manager reads ----------------------------------------------------------------
     @property
     def verdict(self) -> str:
         return self._verdict.text if self._verdict else "No comparison ran: one arm only."
+
+    def _robust(self):
+        """The robust verdict on the robust stage's runs: the ranking the comparison found (best
+        first), checked across the assumption sets, with the comparison's replications as the noise
+        of one run."""
+        inputs = self.inputs
+        runs = inputs.robust_runs
+        if runs is None or not len(runs) or not inputs.robust_outcome:
+            return None
+        from ..experiment.robust import analyse
+        outcome = next(o for o in inputs.outcomes if o.name == inputs.robust_outcome)
+        arms = [a for a in self.arms if a in set(runs["arm"])]
+        ranking = None
+        if len(self.table):
+            t = self.table[(self.table["outcome"] == outcome.name) & self.table["arm"].isin(arms)]
+            if len(t) == len(arms):
+                ranking = tuple(t.assign(s=outcome.sign * t["mean"]).sort_values("s", ascending=False,
+                                                                                 kind="stable")["arm"])
+        return analyse(runs, inputs.robust_effects, outcome.key, outcome.sign, arms, ranking, inputs.runs)
+
+    def rests_on(self) -> dict:
+        """The section "What this answer rests on" (empty without a robust stage)."""
+        from .rests_on import rests_on
+        return rests_on(self.robust)
 
     @property
     def uncertainty(self) -> pd.DataFrame:
@@ -70,6 +100,12 @@ class Decision:
         if "share_param" not in self.table.columns:
             return pd.DataFrame(columns=cols)
         return self.table.loc[self.table["share_param"].notna(), cols].reset_index(drop=True)
+
+    @property
+    def arm_settings(self) -> pd.DataFrame:
+        """What each arm does: one row per arm and setting it changes against the reference (a
+        policy it adds with every one of its settings), values in their declared units."""
+        return settings_frame(self.described)
 
     @property
     def best(self) -> str | None:
@@ -87,29 +123,36 @@ class Decision:
             shares = format_uncertainty(self.table, self.reference, self.inputs.scenarios.get(self.reference))
             if shares:
                 parts += [shares, ""]
+        if self.robust is not None:
+            from .rests_on import format_rests_on
+            parts += [format_rests_on(self.rests_on()), ""]
         if self.costs is not None and len(self.costs):
-            parts += ["Where the money goes (mean per run, CNY)", format_breakdown(self.costs), ""]
+            parts += ["Where the money goes (mean per run, CNY)", format_breakdown(self.costs)]
+            more = format_cost_differences(self.costs, self.reference)
+            parts += ([more] if more else []) + [""]
         if self.diffs:
             parts += ["What each arm changes against the reference",
-                      diff_mod.format_diffs(self.diffs, self.reference), ""]
+                      format_described(self.described, self.reference)]
+            parts += [f"warning: {w}" for w in diff_mod.warnings(self.diffs)] + [""]
         return "\n".join(parts).rstrip() + "\n"
 
     def __str__(self) -> str:
         return self.text()
 
-    def html(self) -> str:
+    def html(self, lang: str = "en") -> str:
         from .html import render
-        return render(self)
+        return render(self, lang)
 
-    def report(self, path) -> Path:
-        """Write the self-contained HTML report to ``path`` (a file, or a folder for report.html)."""
+    def report(self, path, lang: str = "en") -> Path:
+        """Write the self-contained HTML report to ``path`` (a file, or a folder for report.html);
+        ``lang="zh"`` writes it in Chinese (verdict, headings, labels, footnotes, cost table)."""
         from ..fileio import write_text
         path = Path(path)
         if path.is_dir():
             path = path / REPORT_NAME
         if not path.parent.is_dir():
             raise UserError(f"{path}: the folder {path.parent} does not exist")
-        return write_text(path, self.html())
+        return write_text(path, self.html(lang))
 
     def _repr_html_(self) -> str:   # notebooks show the verdict, not the object
         import html
@@ -146,15 +189,20 @@ class Decision:
 
 def compare(arms, reference: str | None = None, *, reps: int = 10, seed: int = 0, users: int | None = None,
             days: int | None = None, outcomes=None, out: str | None = None, workers: int | None = None,
-            executor=None, progress: bool = False, uncertain=None) -> Decision:
+            executor=None, progress: bool = False, uncertain=None, robust: int | None = None,
+            lang: str = "en") -> Decision:
     """Compare strategy arms with common random numbers and decide on net profit.
 
     ``arms``: a list of built-in names, scenario paths or ``Scenario`` objects (the first is the
     reference unless ``reference`` names another), or a mapping arm name -> one of those.
     ``out`` keeps every run in that folder (resumable) and writes report.html there.
+    ``lang``: the language of report.html written with ``out`` ('en' or 'zh').
     ``uncertain``: fitted parameters not known exactly (``calibration/fitted_uplift.yaml`` with its
     covariance beside it, or a mapping); each replication draws them once for every arm, so the
     verdict covers parameter and simulation uncertainty and says how much each contributes.
+    ``robust``: N assumption sets at which every arm runs once more, the effects the arms act through
+    drawn over their plausible ranges (fitted ones from their posterior): the verdict says how often
+    the ranking holds and, where it flips, on which effect (``Decision.robust``, ``Decision.rests_on``).
     """
     from ..experiment import compare_experiment, make_executor
     from ..experiment.spec import ExperimentError
@@ -164,23 +212,27 @@ def compare(arms, reference: str | None = None, *, reps: int = 10, seed: int = 0
     ex = make_executor("processes", workers) if own else executor
     try:
         exp = compare_experiment(arms, reference, replications=reps, seed=seed, users=users, days=days,
-                                 outcomes=outcomes, out=out, executor=ex, progress=progress, uncertain=uncertain)
+                                 outcomes=outcomes, out=out, executor=ex, progress=progress, uncertain=uncertain,
+                                 robust=robust)
         result = exp.compare()
+        results = {"robust": exp.robust()} if robust else {}
     except ExperimentError as exc:
         raise UserError(str(exc)) from None
     finally:
         if own:
             ex.close()
     if out:
-        return write_report(out)[1]
-    return Decision(from_experiment(exp, result))
+        return write_report(out, lang=lang)[1]
+    return Decision(from_experiment(exp, result, results))
 
 
-def write_report(folder, path=None) -> tuple[Path, Decision]:
+def write_report(folder, path=None, lang: str = "en") -> tuple[Path, Decision]:
     """Rebuild the decision from an experiment folder and write its report.html (or ``path``)."""
+    from .lang import Words
+    Words(lang)   # an unknown language is a user error before any work
     decision = Decision(from_folder(folder))
     target = Path(path) if path else Path(folder) / REPORT_NAME
-    return decision.report(target), decision
+    return decision.report(target, lang), decision
 
 
 def load_decision(folder) -> Decision:

@@ -85,13 +85,3 @@ def warnings(diffs: dict[str, list[Change]]) -> list[str]:
             out.append(f"{arm} differs from the reference in more than its policies ({shown}): "
                        "its result mixes the strategy with a different market or behaviour")
     return out
-
-
-def format_diffs(diffs: dict[str, list[Change]], reference: str) -> str:
-    lines = []
-    for arm, changes in diffs.items():
-        lines.append(f"{arm} vs {reference}: " + (f"{len(changes)} setting(s) differ" if changes else "identical"))
-        lines += [f"  {c.text()}" for c in changes]
-    for w in warnings(diffs):
-        lines.append(f"warning: {w}")
-    return "\n".join(lines)

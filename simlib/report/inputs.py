@@ -38,6 +38,9 @@ class ReportInputs:
     labels: dict = field(default_factory=dict)      # scenario key -> the experiment's short name
     model: str | None = None        # a plain-function model: arms are overrides, not scenarios
     uncertain: object = None        # experiment.uncertainty.UncertainParameters drawn per replication
+    robust_runs: pd.DataFrame | None = None     # robust stage: arm x assumption set x replication
+    robust_effects: list = field(default_factory=list)   # experiment.robust.Effect drawn there
+    robust_outcome: str | None = None           # the outcome the robust verdict ranks
 
 
 def from_experiment(exp, compare_result=None, results: dict | None = None) -> ReportInputs:
@@ -57,6 +60,10 @@ def from_experiment(exp, compare_result=None, results: dict | None = None) -> Re
                        sweep.runs if sweep is not None else None,
                        opt.candidates if opt is not None else None)
     inputs.uncertain = exp.uncertain
+    rb = results.get("robust")
+    if rb is not None:
+        inputs.robust_runs, inputs.robust_effects = rb.runs, rb.effects
+        inputs.robust_outcome = spec.robust["outcome"]
     return inputs
 
 
@@ -87,7 +94,13 @@ def from_folder(folder) -> ReportInputs:
     sens = _read_csv(folder, "sensitivity")
     sweep = _with_formulas(spec, store.summary_frame("sweep"))
     opt = _read_csv(folder, "optimize_candidates")
-    return _assemble(spec, runs, daily, scenarios, sens, sweep if len(sweep) else None, opt)
+    inputs = _assemble(spec, runs, daily, scenarios, sens, sweep if len(sweep) else None, opt)
+    robust = _with_formulas(spec, store.summary_frame("robust"))
+    if len(robust) and spec.robust is not None and all(a in scenarios for a in spec.robust["arms"]):
+        from ..experiment.robust import effects_from
+        inputs.robust_runs, inputs.robust_outcome = robust, spec.robust["outcome"]
+        inputs.robust_effects = effects_from(spec, scenarios, spec.uncertain)
+    return inputs
 
 
 def _assemble(spec, runs, daily, scenarios, sensitivity, sweep_runs, optimize) -> ReportInputs:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .units import MONEY, fmt_metric, metric_label, metric_name, metric_unit
+from .units import MONEY, fmt_metric, fmt_span, metric_label, metric_name, metric_unit
 
 
 
@@ -22,16 +22,17 @@ def format_comparison(table: pd.DataFrame, reference: str, confidence: float = 0
         lines.append(f"  {'arm':<{arm_w}}{'mean':>12}  {pct + ' interval':<26}{'vs ' + reference:>16}  "
                      f"{pct + ' interval':<26}{'P(better)':>9}{'reps to detect':>16}")
         for _, r in g.iterrows():
-            ci = f"{fmt_metric(key, r['mean_low'])} to {fmt_metric(key, r['mean_high'])}"
-            head = f"  {r['arm']:<{arm_w}}{fmt_metric(key, r['mean']):>12}  {ci:<26}"
+            mean, mlo, mhi = fmt_span(key, r["mean"], r["mean_low"], r["mean_high"], sign=False, diff=False)
+            ci = f"{mlo} to {mhi}"
+            head = f"  {r['arm']:<{arm_w}}{mean:>12}  {ci:<26}"
             if r["arm"] == reference:
                 lines.append(head + f"{'(reference)':>16}")
                 continue
-            dci = (f"{fmt_metric(key, r['diff_low'], sign=True, diff=True)} to "
-                   f"{fmt_metric(key, r['diff_high'], sign=True, diff=True)}")
+            dm, dlo, dhi = fmt_span(key, r["diff"], r["diff_low"], r["diff_high"])
+            dci = f"{dlo} to {dhi}"
             need = r.get("reps_needed", np.nan)
             reps = f"{int(need):,}" if np.isfinite(need) else "-"
-            lines.append(head + f"{fmt_metric(key, r['diff'], sign=True, diff=True):>16}  {dci:<26}"
+            lines.append(head + f"{dm:>16}  {dci:<26}"
                          f"{r['p_better']:>9.2f}{reps:>16}")
         legend = reps_legend(g[g["arm"] != reference], key, pct)
         lines += [f"  {legend}", ""] if legend else [""]

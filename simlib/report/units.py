@@ -24,11 +24,12 @@ METRICS = {
     "discount_cny": ("Discounts", MONEY),
     "discount_coupons_cny": ("Coupon discounts", MONEY),
     "discount_member_price_cny": ("Member-price discounts", MONEY),
-    "marketing_cost_cny": ("Marketing cost", MONEY),
+    "marketing_cost_cny": ("Marketing cost (without discounts and points owed)", MONEY),
+    "strategy_cost_cny": ("What the strategy costs (discounts, marketing, points owed)", MONEY),
     "acquisition_cost_cny": ("Acquisition cost", MONEY),
     "ad_spend_cny": ("Ad spend", MONEY),
-    "points_liability_cny": ("Points outstanding (liability)", MONEY),
-    "roi": ("ROI (net return per CNY of marketing)", RATIO),
+    "points_liability_cny": ("Points owed (liability)", MONEY),
+    "roi": ("ROI (net profit per CNY the strategy costs)", RATIO),
     "roas": ("ROAS (GMV per CNY of marketing)", RATIO),
     "cac_cny": ("Acquisition cost per new buyer", MONEY),
     "clv_cny": ("Gross profit per new buyer within the CLV window", MONEY),
@@ -94,21 +95,47 @@ def humanize(key: str) -> str:
     return words[:1].upper() + words[1:]
 
 
-def fmt(x, unit: str = MONEY, sign: bool = False, diff: bool = False) -> str:
-    """A number in its unit's house format; ``diff`` prints shares in percentage points."""
+def fmt(x, unit: str = MONEY, sign: bool = False, diff: bool = False, extra: int = 0) -> str:
+    """A number in its unit's house format; ``diff`` prints shares in percentage points;
+    ``extra`` more decimals (``fmt_span`` asks for them so a small interval never rounds to 0)."""
     if x is None or not np.isfinite(x):
         return "n/a"
     plus = "+" if sign else ""
-    decimals = {SHARE: 3, RATIO: 2}.get(unit, 1 if unit == COUNT and abs(x) < 100 else 0)
+    decimals = {SHARE: 3, RATIO: 2}.get(unit, 1 if unit == COUNT and abs(x) < 100 else 0) + extra
     if round(float(x), decimals) == 0:
         x = 0.0                                  # no "-0"
     if unit == SHARE:
-        return f"{x * 100:{plus},.1f} pp" if diff else f"{x * 100:{plus},.1f}%"
+        d = 1 + extra
+        return f"{x * 100:{plus},.{d}f} pp" if diff else f"{x * 100:{plus},.{d}f}%"
     if unit == RATIO:
-        return f"{x:{plus},.2f}"
+        return f"{x:{plus},.{decimals}f}"
     if unit == COUNT and abs(x) < 100 and not float(x).is_integer():
-        return f"{x:{plus},.1f}"
-    return f"{x:{plus},.0f}"
+        return f"{x:{plus},.{1 + extra}f}"
+    return f"{x:{plus},.{decimals}f}"
+
+
+def span_decimals(values, unit: str, diff: bool = False, most: int = 3) -> int:
+    """Extra decimals (0 to ``most``) so that no non-zero value of ``values`` prints as zero and
+    two different values do not print the same: an interval beside P(better) 1.00 never reads
+    '-0.1 pp to +0.0 pp'."""
+    vals = [float(v) for v in values if v is not None and np.isfinite(v)]
+    for extra in range(most + 1):
+        shown = [fmt(v, unit, sign=True, diff=diff, extra=extra) for v in vals]
+        zero = {fmt(0.0, unit, sign=True, diff=diff, extra=extra), fmt(0.0, unit, diff=diff, extra=extra)}
+        if all(text not in zero for v, text in zip(vals, shown) if v != 0) and len(set(shown)) == len(set(vals)):
+            return extra
+    return most
+
+
+def fmt_span(key: str, mean, low, high, sign: bool = True, diff: bool = True, unit_suffix: bool = False):
+    """(mean, low, high) of a metric as text with one shared number of decimals, enough that a
+    non-zero bound never prints as zero."""
+    unit = metric_unit(key)
+    extra = span_decimals([mean, low, high], unit, diff)
+    out = [fmt(v, unit, sign=sign, diff=diff, extra=extra) for v in (mean, low, high)]
+    if unit_suffix and unit == MONEY and out[0] != "n/a":
+        out[0] += " CNY"
+    return tuple(out)
 
 
 def fmt_metric(key: str, x, sign: bool = False, diff: bool = False, unit_suffix: bool = False) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .units import fmt_metric, metric_name, param_label
+from .units import fmt_metric, fmt_span, metric_name, param_label
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class Verdict:
     best: str              # the arm with the best mean
     clear: bool            # True when the best arm's lead is distinguishable from zero
     turns_on: str = ""     # the assumption the answer turns on ("" when nothing ran to tell)
+    facts: dict | None = None   # the numbers the text is made of, for another language's phrasing
 
     def __str__(self) -> str:
         return self.text
@@ -50,26 +51,40 @@ def decide(table: pd.DataFrame, reference: str, outcome: str | None = None, conf
 
     def diff_text(arm):
         r = t.loc[arm]
-        return (f"{fmt_metric(outcome, r['diff'], sign=True, diff=True, unit_suffix=True)} vs {reference} "
-                f"({pct} interval {_interval(outcome, r['diff_low'], r['diff_high'])}), "
-                f"P(better) {r['p_better']:.2f}")
+        m, lo, hi = fmt_span(outcome, r["diff"], r["diff_low"], r["diff_high"], unit_suffix=True)
+        return f"{m} vs {reference} ({pct} interval {lo} to {hi}), P(better) {r['p_better']:.2f}"
 
     def excludes_zero(arm, good: bool):
         lo, hi = sign * t.loc[arm, "diff_low"], sign * t.loc[arm, "diff_high"]
         lo, hi = min(lo, hi), max(lo, hi)
         return lo > 0 if good else hi < 0
 
+    def stats(arm):
+        r = t.loc[arm]
+        return {"arm": arm, "diff": float(r["diff"]), "low": float(r["diff_low"]), "high": float(r["diff_high"]),
+                "p_better": float(r["p_better"])}
+
+    facts = {"outcome": outcome, "reference": reference, "n": n, "confidence": confidence, "best": best,
+             "turns_on": turns_on}
     reps = f"{n} paired replications"
     if best != reference and excludes_zero(best, good=True):
-        text = f"Best: {best}. {name.capitalize()} {diff_text(best)}, over {reps}."
         runner = order[1] if len(order) > 1 else None
-        if runner not in (None, reference) and runs is not None:
-            text += " " + _against_runner_up(runs, outcome, best, runner, sign, confidence)
+        facts.update(kind="best", named=stats(best))
+        against = (_against_runner_up(runs, outcome, best, runner, sign, confidence)
+                   if runner not in (None, reference) and runs is not None else None)
+        # a best arm whose lead over the runner-up holds zero is named with it, not alone
+        opening = f"Best: {best}." if not against or against[1]["separated"] else \
+            f"Best: {best} or {runner} (not resolved between them at this size)."
+        text = f"{opening} {name.capitalize()} {diff_text(best)}, over {reps}."
+        if against:
+            text += " " + against[0]
+            facts["runner_up"] = against[1]
         clear = True
     elif best == reference and others and all(excludes_zero(a, good=False) for a in others):
         closest = order[1]
         text = (f"Best: keep {reference} (the reference). Every alternative earns less {name}; the "
                 f"closest, {closest}, is {diff_text(closest)}, over {reps}.")
+        facts.update(kind="keep", named=stats(closest))
         clear = True
     else:
         contender = best if best != reference else order[1] if len(order) > 1 else best
@@ -79,39 +94,42 @@ def decide(table: pd.DataFrame, reference: str, outcome: str | None = None, conf
         else:
             text += f"{best} has the best mean, {diff_text(best)}"
         text += f"; the interval holds zero after {reps}."
-        text += _replications_hint(t, contender, outcome)
+        hint = _replications_hint(t, contender, outcome)
+        text += hint[0] if hint else ""
+        facts.update(kind="unclear", named=stats(contender) if contender in t.index else None,
+                     reps_hint=hint[1] if hint else None)
         clear = False
     if turns_on:
         text += f" {turns_on}"
-    return Verdict(text, outcome, best, clear, turns_on)
-
-
-def _interval(outcome, lo, hi) -> str:
-    return f"{fmt_metric(outcome, lo, sign=True, diff=True)} to {fmt_metric(outcome, hi, sign=True, diff=True)}"
+    return Verdict(text, outcome, best, clear, turns_on, facts)
 
 
 def _against_runner_up(runs, outcome, best, runner, sign, confidence) -> str:
     from ..experiment.compare import mean_ci, paired
     d = paired(runs, outcome, best, runner)
     if len(d) < 2:
-        return ""
+        return None
     m, lo, hi = mean_ci(d, confidence)
-    span = f"{fmt_metric(outcome, m, sign=True, diff=True, unit_suffix=True)} ({_interval(outcome, lo, hi)})"
-    if min(sign * lo, sign * hi) > 0:
-        return f"It also beats the runner-up, {runner}, by {span}."
-    return f"Against the runner-up, {runner}, the lead is {span}: not distinguishable from zero."
+    shown = fmt_span(outcome, m, lo, hi, unit_suffix=True)
+    span = f"{shown[0]} ({shown[1]} to {shown[2]})"
+    separated = min(sign * lo, sign * hi) > 0
+    facts = {"arm": runner, "diff": float(m), "low": float(lo), "high": float(hi), "separated": separated}
+    if separated:
+        return f"It also beats the runner-up, {runner}, by {span}.", facts
+    return f"Against the runner-up, {runner}, the lead is {span}: not distinguishable from zero.", facts
 
 
-def _replications_hint(t, arm, outcome) -> str:
+def _replications_hint(t, arm, outcome):
     if arm not in t.index or "reps_needed" not in t.columns:
-        return ""
+        return None
     need = t.loc[arm, "reps_needed"]
     delta = t.loc[arm, "delta"] if "delta" in t.columns else np.nan
     if not (np.isfinite(need) and np.isfinite(delta)) or delta == 0:
-        return ""
+        return None
     power = float(t.loc[arm, "power"]) if "power" in t.columns else 0.8
-    return (f" Telling a difference of {fmt_metric(outcome, abs(delta), diff=True, unit_suffix=True)} from zero "
-            f"with {power:.0%} power takes about {int(need):,} replications.")
+    return ((f" Telling a difference of {fmt_metric(outcome, abs(delta), diff=True, unit_suffix=True)} from zero "
+             f"with {power:.0%} power takes about {int(need):,} replications."),
+            {"delta": float(abs(delta)), "power": power, "need": int(need)})
 
 
 def turns_on_sensitivity(table: pd.DataFrame, outcome: str, arm: str, reference: str,
@@ -140,12 +158,22 @@ def turns_on_sensitivity(table: pd.DataFrame, outcome: str, arm: str, reference:
 def turns_on_flip(diff: pd.DataFrame, param: str, outcome: str, arm: str, reference: str,
                   scenario: dict | None = None, sign: float = 1.0, labels: dict | None = None) -> str:
     """Where along one swept parameter the paired difference changes sign, if it does
-    (``sign`` -1 when smaller is better)."""
+    (``sign`` -1 when smaller is better). With intervals (``diff_low``, ``diff_high``) a side is
+    only read where the interval excludes zero: a flip needs such points on both sides, "stays"
+    needs every point clear of zero; otherwise the sweep does not resolve it."""
     if diff is None or len(diff) < 2 or param not in diff.columns:
         return ""
     d = diff.sort_values(param)
     x, y = d[param].astype(float).to_numpy(), sign * d["diff"].astype(float).to_numpy()
     label = param_label(param, scenario, labels)
+    if {"diff_low", "diff_high"} <= set(d.columns):
+        lo = np.minimum(sign * d["diff_low"].to_numpy(float), sign * d["diff_high"].to_numpy(float))
+        hi = np.maximum(sign * d["diff_low"].to_numpy(float), sign * d["diff_high"].to_numpy(float))
+        side = np.where(lo > 0, 1, np.where(hi < 0, -1, 0))
+        if not ((side > 0).any() and (side < 0).any()) and (side == 0).any():
+            return (f"Along the range swept ({label} {x[0]:g} to {x[-1]:g}), {arm} against {reference} is not "
+                    f"resolved at {int((side == 0).sum())} of {len(side)} points (the interval holds zero): "
+                    f"whether the answer flips is open at this size.")
     flips = np.flatnonzero(np.sign(y[:-1]) * np.sign(y[1:]) < 0)
     if not flips.size:
         side = "ahead of" if y[0] > 0 else "behind"
@@ -167,6 +195,9 @@ def uncertainty_sentence(table: pd.DataFrame, outcome: str, arm: str, scenario: 
     if row.empty or not np.isfinite(row["share_param"].iloc[0]):
         return ""
     r = row.iloc[0]
+    if r["share_param"] < 0.005:
+        return ("The fitted parameters' share of the variance of this difference is estimated at or below zero: "
+                "their part cannot be told from the simulation's noise here (the interval and P(better) carry both).")
     text = (f"Of the variance of this difference, {r['share_param']:.0%} comes from the fitted parameters' "
             f"uncertainty and {r['share_sim']:.0%} from the simulation (the interval and P(better) carry both)")
     if r["voi_parameter"] and np.isfinite(r["voi_share"]) and r["voi_share"] > 0.005:

@@ -47,6 +47,19 @@ class Process:
             return _erlang.log_likelihood(params, h, k, int(self.dropout_at_first_purchase))
         return _bg.log_likelihood(params, h.x, h.t_x, h.T, self.dropout_at_first_purchase, self.time_model)
 
+    def log_likelihood_gradient(self, params, h: Histories, k: int | None = None, wrt_history: bool = False):
+        """(per-customer log-likelihood, its gradient in the log parameters) where the process has
+        it in closed form; None for the daily-occasion models (their fit differences numerically).
+        ``wrt_history`` (not for Pareto/NBD) adds d/dt_x, d/dT and d/d(sum of log gaps)."""
+        k = k or self.regularity
+        if self.time_based_dropout:
+            return None if wrt_history else _pareto.log_likelihood_gradient(params, h)
+        if k > 1:
+            return _erlang.log_likelihood_gradient(params, h, k, int(self.dropout_at_first_purchase), wrt_history)
+        if self.time_model == "continuous":
+            return _bg.log_likelihood_gradient(params, h.x, h.t_x, h.T, self.dropout_at_first_purchase, wrt_history)
+        return None
+
     def probability_alive(self, params, h: Histories, k: int | None = None):
         k = k or self.regularity
         if self.time_based_dropout:
@@ -64,6 +77,15 @@ class Process:
         return _bg.conditional_expected(params, h.x, h.t_x, h.T, t_star, self.dropout_at_first_purchase,
                                         self.time_model)
 
+    def expected_if_alive(self, params, h: Histories, t_star, k: int | None = None):
+        """E[purchases in (T, T + t_star] | history, alive at T]: conditional_expected / P(alive)."""
+        k = k or self.regularity
+        if self.time_based_dropout:
+            return _pareto.expected_if_alive(params, h, t_star)
+        if k > 1:
+            return _erlang.expected_if_alive(params, h, t_star, k, int(self.dropout_at_first_purchase))
+        return _bg.expected_if_alive(params, h.x, h.T, t_star, self.dropout_at_first_purchase, self.time_model)
+
     def expected_purchases(self, params, t, k: int | None = None):
         k = k or self.regularity
         if self.time_based_dropout:
@@ -76,35 +98,46 @@ class Process:
     def regularities(self):
         return range(2, _erlang.MAX_REGULARITY + 1) if self.regularity > 1 else (1,)
 
-    def fit(self, h: Histories) -> ProcessFit:
-        """Maximum likelihood; for the regular-buyer family, k is chosen by the likelihood too."""
+    def fit(self, h: Histories, start=None, covariance: bool = True) -> ProcessFit:
+        """Maximum likelihood; for the regular-buyer family, k is chosen by the likelihood too.
+        ``start``: parameter values to search from first (a fit of nearby data: the same process
+        on a shorter stretch); ``covariance=False`` skips the information matrix (a fit whose
+        estimates alone are used, as in choosing the process)."""
         h.check()
         if self.time_model == "daily" and (h.x > h.t_x).any():
             raise ValueError("the daily model allows one purchase occasion a day: need frequency <= recency")
         pooled, counts = h.pooled(with_gaps=self.regularity > 1)
         module = _pareto if self.time_based_dropout else _erlang
         best = None
-        starting = None
+        starting = None if start is None else [tuple(np.asarray(list(dict(start).values()) if isinstance(start, dict)
+                                                                 else start, float))]
         for k in self.regularities():
-            if self.time_model == "daily":  # the cheap continuous optimum starts the daily search
+            if self.time_model == "daily" and start is None:  # the cheap continuous optimum starts the daily search
                 cont = PROCESSES["mbgnbd" if self.dropout_at_first_purchase else "bgnbd"]
-                starting = [np.exp(cont._maximum(pooled, counts, 1).log_params)]
-            found = self._maximum(pooled, counts, k, starting)
+                starting = [np.exp(cont._maximum(pooled, counts, 1, covariance=False).log_params)]
+            found = self._maximum(pooled, counts, k, starting, covariance)
             if best is not None and found.log_likelihood < best[1].log_likelihood:
                 break  # the likelihood is unimodal in k in practice: stop once it falls
             best = (k, found)
             starting = [np.exp(found.log_params)] + module.starts(h)
         k, found = best
         return ProcessFit(self.name, dict(zip(self.param_names, map(float, np.exp(found.log_params)))),
-                          found.log_cov, found.log_likelihood, int(h.x.size), found.converged, found.message, k)
+                          found.log_cov, found.log_likelihood, int(h.x.size), found.converged, found.message, k,
+                          profile=found.profile)
 
-    def _maximum(self, pooled, counts, k, starting=None):
+    def _maximum(self, pooled, counts, k, starting=None, covariance: bool = True):
         module = _pareto if self.time_based_dropout else _erlang
 
         def negll(theta):
             return -float(np.dot(counts, self.log_likelihood(np.exp(theta), pooled, k)))
+
+        def negll_and_gradient(theta):
+            ll, grad = self.log_likelihood_gradient(np.exp(theta), pooled, k)
+            return -float(np.dot(counts, ll)), -(counts @ grad)
         starting = starting or module.starts(pooled)
-        return maximise(negll, [np.log(s) for s in starting], module.BOUNDS)
+        analytic = self.time_model == "continuous"
+        return maximise(negll, [np.log(s) for s in starting], module.BOUNDS,
+                        gradient=negll_and_gradient if analytic else None, covariance=covariance)
 
     # --- the engine's keys -----------------------------------------------------------------
     def fragment(self, fit: ProcessFit) -> dict:

@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
+
+from simlib.calibrate.processes.intervals import (ProfileLikelihood, information_block, interval_rows,
+                                                  inverse_row)
 
 
 @dataclass(frozen=True)
@@ -45,11 +48,27 @@ class Histories:
             raise ValueError("need 0 <= recency <= age and frequency >= 0 for every customer")
 
     def pooled(self, with_gaps: bool = False):
-        """Distinct histories and how many customers share each (the likelihood is a sum)."""
-        cols = [self.x, self.t_x, self.T] + ([self.log_gaps] if with_gaps else [])
-        uniq, counts = np.unique(np.column_stack(cols), axis=0, return_counts=True)
-        gaps = uniq[:, 3] if with_gaps else np.zeros(len(uniq))
-        return Histories(uniq[:, 0], uniq[:, 1], uniq[:, 2], gaps), counts.astype(float)
+        """Distinct histories and how many customers share each (the likelihood is a sum);
+        computed once per Histories and kept (every candidate process pools the same ones)."""
+        cache = self.__dict__.setdefault("_pooled", {})
+        if with_gaps not in cache:
+            cols = [self.x, self.t_x, self.T] + ([self.log_gaps] if with_gaps else [])
+            uniq, _, counts = distinct_rows(np.column_stack(cols))
+            gaps = uniq[:, 3] if with_gaps else np.zeros(len(uniq))
+            cache[with_gaps] = (Histories(uniq[:, 0], uniq[:, 1], uniq[:, 2], gaps), counts.astype(float))
+        return cache[with_gaps]
+
+
+def distinct_rows(matrix: np.ndarray):
+    """(distinct rows in lexicographic order, each row's position among them, their counts): what
+    ``np.unique(matrix, axis=0, return_inverse=True, return_counts=True)`` gives, by hashing
+    (several times faster on hundreds of thousands of rows)."""
+    frame = pd.DataFrame(np.asarray(matrix, float))
+    inverse = frame.groupby(list(frame.columns), sort=True).ngroup().to_numpy()
+    counts = np.bincount(inverse)
+    first = np.full(counts.size, matrix.shape[0], np.int64)
+    np.minimum.at(first, inverse, np.arange(matrix.shape[0]))
+    return np.asarray(matrix, float)[first], inverse, counts
 
 
 def numeric_hessian(f, theta, step=1e-3):
@@ -76,21 +95,43 @@ class MaximumLikelihood:
     log_likelihood: float
     converged: bool
     message: str
+    profile: object = None     # intervals.ProfileLikelihood for the parameters log_cov leaves out
 
 
-def maximise(negll, starts, bounds) -> MaximumLikelihood:
+def gradient_hessian(gradient, theta, step=1e-4):
+    """Hessian by central differences of an analytic gradient (2n gradient calls, against about
+    2n^2 function calls for ``numeric_hessian``), symmetrised."""
+    n = len(theta)
+    hess = np.empty((n, n))
+    for i in range(n):
+        e = np.zeros(n)
+        e[i] = step
+        hess[:, i] = (gradient(theta + e) - gradient(theta - e)) / (2 * step)
+    return (hess + hess.T) / 2
+
+
+def maximise(negll, starts, bounds, gradient=None, covariance: bool = True) -> MaximumLikelihood:
     """Minimise ``negll`` over log-parameters (L-BFGS-B from the first start; the next starts
     only when it fails or ends on a bound); covariance = inverse of the finite-difference
-    Hessian at the optimum."""
+    Hessian at the optimum. ``gradient``, when given, returns (negll, its gradient) in one
+    call: the optimiser then takes one call a step instead of one per parameter more, and the
+    Hessian is differenced from it. ``covariance=False`` skips the Hessian (NaN covariance)."""
     def safe(theta):
         value = negll(theta)
         return value if np.isfinite(value) else 1e300
+
+    def safe_with_gradient(theta):
+        value, grad = gradient(theta)
+        if not (np.isfinite(value) and np.all(np.isfinite(grad))):
+            return 1e300, np.zeros(len(theta))
+        return value, np.asarray(grad, float)
 
     def on_bound(x):
         return any(abs(v - lo) < 1e-3 or abs(v - hi) < 1e-3 for v, (lo, hi) in zip(x, bounds))
     best = None
     for start in starts:
-        res = optimize.minimize(safe, np.asarray(start, float), method="L-BFGS-B", bounds=bounds,
+        res = optimize.minimize(safe if gradient is None else safe_with_gradient, np.asarray(start, float),
+                                method="L-BFGS-B", jac=gradient is not None, bounds=bounds,
                                 options={"ftol": 1e-13, "gtol": 1e-7, "maxiter": 500})
         if best is None or res.fun < best.fun:
             best = res
@@ -98,18 +139,22 @@ def maximise(negll, starts, bounds) -> MaximumLikelihood:
             break
     res = best
     theta = np.clip(res.x, [lo for lo, _ in bounds], [hi for _, hi in bounds])
-    try:
-        log_cov = np.linalg.inv(numeric_hessian(safe, theta))
-        if np.any(np.diag(log_cov) <= 0) or not np.all(np.isfinite(log_cov)):
-            raise np.linalg.LinAlgError
-        singular = False
-    except np.linalg.LinAlgError:
-        log_cov = np.full((len(theta), len(theta)), np.nan)
-        singular = True
-    at_bound = any(abs(v - lo) < 1e-3 or abs(v - hi) < 1e-3 for v, (lo, hi) in zip(theta, bounds))
-    message = ("parameter at the edge of its search range: not identified by these data" if at_bound
-               else "the information matrix is singular: some parameter is not identified" if singular else "")
-    return MaximumLikelihood(theta, log_cov, float(-safe(theta)), not (at_bound or singular), message)
+    edge = np.array([abs(v - lo) < 1e-3 or abs(v - hi) < 1e-3 for v, (lo, hi) in zip(theta, bounds)])
+    if not covariance:
+        log_cov, free = np.full((len(theta), len(theta)), np.nan), ~edge
+    else:
+        hess = (numeric_hessian(safe, theta) if gradient is None
+                else gradient_hessian(lambda t: safe_with_gradient(t)[1], theta))
+        log_cov, free = information_block(hess, ~edge)
+    profile = None
+    if not free.all() and covariance:
+        reasons = {i: "at the edge of its search range" if edge[i] else "along a flat ridge of the likelihood"
+                   for i in np.flatnonzero(~free)}
+        profile = ProfileLikelihood(safe, theta, list(bounds), reasons)
+    message = ("a parameter at the edge of its search range: the log does not pin it down (its interval is a "
+               "profile likelihood)" if edge.any() else "some parameter is not pinned down by the log (the "
+               "likelihood is flat along a ridge; its interval is a profile likelihood)" if not free.all() else "")
+    return MaximumLikelihood(theta, log_cov, float(-safe(theta)), bool(free.all()), message, profile)
 
 
 @dataclass
@@ -126,6 +171,7 @@ class ProcessFit:
     message: str = ""
     regularity: int = 1                      # Erlang k of the inter-purchase times
     extra: dict = field(default_factory=dict)
+    profile: object = None                   # intervals.ProfileLikelihood where log_cov leaves a parameter out
 
     def __getattr__(self, name):
         params = self.__dict__.get("params", {})
@@ -158,25 +204,38 @@ class ProcessFit:
         Pareto forms are costly per row."""
         process, params = self._closed_forms()
         columns = np.broadcast_arrays(*(np.asarray(v, float) for v in (x, t_x, T, t_star)))
-        rows, inverse = np.unique(np.column_stack([c.ravel() for c in columns]), axis=0, return_inverse=True)
+        rows, inverse, _ = distinct_rows(np.column_stack([c.ravel() for c in columns]))
         values = process.conditional_expected(params, Histories.of(rows[:, 0], rows[:, 1], rows[:, 2]), rows[:, 3],
                                               self.regularity)
         return np.asarray(values, float)[inverse.ravel()].reshape(columns[0].shape)
 
+    def conditional_expected_totals(self, x, t_x, T, aheads) -> np.ndarray:
+        """Sum over customers of E[repeat purchases in (T, T + ahead] | x, t_x, T] for each array
+        of ``aheads`` (one per horizon, e.g. week by week): P(alive) once per distinct history,
+        the part given alive per distinct (history, horizon)."""
+        process, params = self._closed_forms()
+        rows, inverse, _ = distinct_rows(np.column_stack([np.asarray(v, float).ravel() for v in (x, t_x, T)]))
+        alive = np.asarray(process.probability_alive(params, Histories.of(rows[:, 0], rows[:, 1], rows[:, 2]),
+                                                     self.regularity), float)[inverse]
+        totals = []
+        for ahead in aheads:
+            ahead = np.broadcast_to(np.asarray(ahead, float), alive.shape)
+            keys, where, _ = distinct_rows(np.column_stack([rows[inverse], ahead]))
+            part = process.expected_if_alive(params, Histories.of(keys[:, 0], keys[:, 1], keys[:, 2]), keys[:, 3],
+                                             self.regularity)
+            totals.append(float(np.dot(alive, np.asarray(part, float)[where])))
+        return np.array(totals)
+
     def table(self, level: float = 0.95) -> pd.DataFrame:
-        """Estimates, standard errors and Wald intervals formed on the log scale (positive).
+        """Estimates, standard errors and intervals: Wald, formed on the log scale (positive),
+        where the information matrix pins a parameter down, else profile likelihood or "not
+        identified" (column ``interval`` says which; simlib.calibrate.processes.intervals).
 
         Rows: every parameter, plus scale = 1/alpha (the engine's Gamma scale, per day) and,
         for Pareto/NBD, lifetime_scale = 1/beta."""
-        z = stats.norm.ppf(0.5 + level / 2)
-        se_log = np.sqrt(np.clip(np.diag(self.log_cov), 0, 1e4))  # beyond: not identified anyway
-        rows = {}
-        for (name, value), s in zip(self.params.items(), se_log):
-            rows[name] = (value, value * s, value * np.exp(-z * s), value * np.exp(z * s))
-        names = list(self.params)
+        rows = interval_rows(list(self.params), list(self.params.values()), self.log_cov, self.profile, 0, level)
         for source, alias in (("alpha", "scale"), ("beta", "lifetime_scale")):
             if source in self.params:
-                s = se_log[names.index(source)]
-                v = 1.0 / self.params[source]
-                rows[alias] = (v, v * s, v * np.exp(-z * s), v * np.exp(z * s))
-        return pd.DataFrame.from_dict(rows, orient="index", columns=["estimate", "std_error", "lower", "upper"])
+                rows[alias] = inverse_row(rows[source])
+        return pd.DataFrame.from_dict(rows, orient="index",
+                                      columns=["estimate", "std_error", "lower", "upper", "interval"])

@@ -23,12 +23,14 @@ def _tanh_sinh(step: float = 1 / 12, half_width: float = 3.6):
 TANH_SINH = _tanh_sinh()
 
 
-def log_integral(log_integrand, lower, upper):
+def log_integral(log_integrand, lower, upper, shares: bool = False):
     """log of the integral of exp(log_integrand(v)) over [lower, upper], per row.
 
     ``lower`` and ``upper`` are arrays (one interval per row); ``log_integrand`` receives a
     (rows x nodes) array of abscissae and returns the log integrand there. Rows with
-    upper <= lower get -inf."""
+    upper <= lower get -inf. With ``shares``, also each node's share of its row's integral
+    (rows x nodes): the weights of an expectation under the normalised integrand, which is what
+    a derivative of the log integral with respect to a parameter of the integrand needs."""
     lower = np.asarray(lower, float)[:, None]
     upper = np.asarray(upper, float)[:, None]
     nodes, weights = TANH_SINH
@@ -39,5 +41,11 @@ def log_integral(log_integrand, lower, upper):
     terms = np.where(half > 0, terms, -np.inf)
     top = np.max(terms, axis=1, keepdims=True)
     top = np.where(np.isfinite(top), top, 0.0)
+    scaled = np.exp(terms - top)
+    total = np.sum(scaled, axis=1, keepdims=True)
     with np.errstate(divide="ignore"):
-        return (top + np.log(np.sum(np.exp(terms - top), axis=1, keepdims=True)))[:, 0]
+        value = (top + np.log(total))[:, 0]
+    if not shares:
+        return value
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return value, np.where(total > 0, scaled / total, 0.0)

@@ -1,0 +1,52 @@
+"""The report in the team's language: Chinese terms from the glossary docs/domain.md lists,
+amounts in 万 / 亿, the verdict phrased from the same numbers as the English one."""
+
+import pandas as pd
+import pytest
+
+from simlib.errors import UserError
+from simlib.experiment.compare import compare_table
+from simlib.experiment.spec import Outcome
+from simlib.report.glossary import GLOSSARY
+from simlib.report.lang import Words, money, verdict_zh
+from simlib.report.verdict import decide
+
+from conftest import ROOT
+
+
+def test_every_chinese_term_is_one_docs_domain_lists():
+    domain = (ROOT / "docs" / "domain.md").read_text(encoding="utf-8")
+    missing = [term for term in GLOSSARY.values() if term not in domain]
+    assert not missing, f"glossary terms not in docs/domain.md: {missing}"
+
+
+@pytest.mark.parametrize("x, text", [(8055.0, "8,055元"), (39_688.0, "4.0万元"), (1_234_567.0, "123.5万元"),
+                                     (-14_355.0, "-1.4万元"), (2.5e8, "2.5亿元"), (0.3, "0元")])
+def test_amounts_read_in_wan_and_yi(x, text):
+    assert money(x, "zh") == text
+
+
+def test_amounts_printed_side_by_side_share_a_unit_and_never_round_to_zero():
+    words = Words("zh")
+    assert words.span("net_profit_cny", -14_355, -37_790, 9_080) == ("-1.4万元", "-3.8万元", "+0.9万元")
+    m, lo, hi = words.span("net_profit_cny", 900, -20_000, 21_800)
+    assert m != "0万元" and m.startswith("+0.") and lo.startswith("-2")
+
+
+def _table(means, noise=100.0):
+    runs = pd.DataFrame([{"arm": a, "replication": r, "net_profit_cny": m + noise * (r - 1)}
+                         for a, m in means.items() for r in range(3)])
+    return runs, compare_table(runs, [Outcome("net_profit_cny", "maximize")], "pond")
+
+
+def test_the_chinese_verdict_says_what_the_english_one_says():
+    runs, table = _table({"pond": 0.0, "coupon_ladder": 50_000.0})
+    v = decide(table, "pond", runs=runs)
+    zh = verdict_zh(v.facts, Words("zh"))
+    assert v.text.startswith("Best: coupon_ladder") and zh.startswith("最优：优惠券阶梯 coupon_ladder")
+    assert "+5.0万元" in zh and "3 次配对重复" in zh
+
+
+def test_an_unknown_language_is_a_user_error():
+    with pytest.raises(UserError, match="allowed: en, zh"):
+        Words("fr")
