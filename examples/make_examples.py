@@ -5,8 +5,8 @@
   orders split into two rows on the same day, as real exports often are.
 - examples/funnel_weekly.csv: 26 weeks of stage counts, new interested, new buyers and ad spend
   per policy of the `baseline` market, simulated by the engine with known hazards
-  (`EXAMPLE_TRUTH` in `simlib.calibrate.funnel_example`; the rest is baseline's), each week's
-  budget varied around the plan and the Douyin budget doubled from week 14
+  (`EXAMPLE_TRUTH` in `simlib.calibrate.funnel_example`; the rest is baseline's), flighted
+  budgets, a two-week test of a doubled Douyin budget (weeks 10-11) and the doubling from week 14
   (`make_example_funnel` there; tests/test_calibrate_funnel.py checks the shipped file is what
   the engine draws today).
 - examples/coupon_test.csv: a past coupon test with a control group, one row per customer

@@ -128,9 +128,12 @@ def test_recovers_engine_hazards_with_policies_running(tmp_path):
     default = fit_funnel(read_funnel(path), simlib.load_scenario("baseline"), max_iter=0, omega_runs=2,
                          jacobian_runs=1)
     assert set(default.keys) >= {f"behavior.{k}" for k in truth} and "behavior.awareness_per_day" not in default.keys
-    # every hazard parameters.md says to fit with this command is in the default, where its column is counted
-    assert set(default.keys) >= {f"behavior.{k}" for k in ("forget_per_day", "lose_interest_per_day", "wake_per_day",
-                                                          "dormancy_per_day", "dormant_loss_per_day")}
+    # every forward hazard parameters.md says to fit with this command is in the default, where its column is
+    # counted, with the spreads; going back up the funnel is set to 0 instead (and written to the fragment)
+    assert set(default.keys) >= {f"behavior.{k}" for k in ("wake_per_day", "dormancy_per_day", "dormant_loss_per_day",
+                                                          "interest_cv", "first_purchase_cv", "ad_exposure_cv")}
+    assert default.fixed == {"behavior.forget_per_day": 0.0, "behavior.lose_interest_per_day": 0.0}
+    assert default.fragment()["behavior"]["forget_per_day"] == 0.0
     assert {"policies.douyin_ads.awareness_per_impression", "policies.search_ads.awareness_per_impression"} <= set(
         default.keys)
     fit = fit_funnel(read_funnel(path), simlib.load_scenario("baseline"), keys=list(truth), omega_runs=12, seed=5)

@@ -10,18 +10,9 @@ import pytest
 import simlib
 from simlib.calibrate.funnel import fit_funnel
 from simlib.calibrate.funnel_data import read_funnel, with_holdout
+from simlib.calibrate.funnel_example import weekly_counts as weekly
 
 FAST = {"omega_runs": 8, "jacobian_runs": 3, "max_iter": 6}
-
-
-def weekly(daily: pd.DataFrame, weeks: int, stages=simlib.STAGES) -> pd.DataFrame:
-    ends = np.arange(1, weeks + 1) * 7 - 1
-    frame = pd.DataFrame({"week": np.arange(1, weeks + 1)})
-    for stage in stages:
-        frame[stage] = daily[stage].to_numpy()[ends]
-    for flow in ("new_interested", "new_buyers"):
-        frame[flow] = daily[flow].to_numpy()[: weeks * 7].reshape(weeks, 7).sum(axis=1)
-    return frame
 
 
 def small_market(users=4000, name="baseline"):

@@ -60,13 +60,16 @@ def test_saturation_is_fitted_by_default_only_when_the_spend_varies(tmp_path):
     varied = read_funnel(_funnel(tmp_path, {"ad_spend_cny.douyin_ads": [7000, 14000, 7000, 9000],
                                             "ad_spend_cny.search_ads": [3500] * 4}))
     scenario = prepare(varied, simlib.load_scenario("baseline"), 1000)[0]
-    keys, notes = default_keys(varied, scenario)
+    keys, notes, fixed = default_keys(varied, scenario)
     assert "policies.douyin_ads.max_awareness_per_day" in keys
     assert "policies.search_ads.max_awareness_per_day" not in keys
     assert any("search_ads.max_awareness_per_day" in n and "constant" in n for n in notes)
     assert {"policies.douyin_ads.awareness_per_impression", "policies.search_ads.awareness_per_impression",
-            "behavior.ad_exposure_cv", "behavior.word_of_mouth_per_day", "behavior.forget_per_day"} <= set(keys)
+            "behavior.ad_exposure_cv", "behavior.word_of_mouth_per_day"} <= set(keys)
     assert "behavior.interest_per_day" not in keys    # no interest column counted
+    # going back up the funnel is set to 0, not fitted, and said so
+    assert fixed == {"behavior.forget_per_day": 0.0, "behavior.lose_interest_per_day": 0.0}
+    assert "behavior.forget_per_day" not in keys and any("set to 0" in n for n in notes)
 
 
 BAD_SPEND = [

@@ -107,9 +107,12 @@ def fit_funnel(data: FunnelData, scenario, keys=None, users: int | None = None, 
     from simlib.keys import canonical_key
     _check_policies(data, scenario)
     prepared, users, size, notes = prepare(data, scenario, users)
+    fixed = {}
     if keys is None:
-        keys, why = default_keys(data, prepared)
+        keys, why, fixed = default_keys(data, prepared)
         notes += why
+        if fixed:
+            prepared = prepared.override(fixed, source="<calibrate funnel: default fit>")
     else:
         keys = [canonical_key(k, [prepared.data]) for k in keys]
         if len(set(keys)) != len(keys):
@@ -158,7 +161,7 @@ def fit_funnel(data: FunnelData, scenario, keys=None, users: int | None = None, 
     return FunnelFit(keys, coords.to_values(theta), uncertainty.cov, objective, uncertainty.p_value, rmse,
                      observed, fitted, data, prepared, {k.key: k.start for k in spec}, sim.runs, converged, boot,
                      notes, uncertainty.degrees_of_freedom, uncertainty=uncertainty, identification=ident,
-                     coords=coords, users=users, size=size, seed=seed, source_scenario=scenario)
+                     coords=coords, users=users, size=size, seed=seed, source_scenario=scenario, fixed=fixed)
 
 
 def _levenberg_marquardt(residual, theta, max_iter, bounds, step=0.2):

@@ -24,10 +24,8 @@ from simlib.calibrate._errors import user_error
 # spreads are how a real market differs from a constant-hazard chain (0 is then an answer)
 BEHAVIOR_KEYS = (
     ("word_of_mouth_per_day", ("unaware", "aware"), True),
-    ("forget_per_day", ("aware",), True),
     ("interest_per_day", ("interested", "new_interested"), True),
     ("interest_cv", ("interested", "new_interested"), False),
-    ("lose_interest_per_day", ("interested",), True),
     ("first_purchase_per_day", ("purchased", "loyal", "new_buyers"), True),
     ("first_purchase_cv", ("purchased", "loyal", "new_buyers"), False),
     ("dormancy_per_day", ("dormant",), True),
@@ -35,6 +33,9 @@ BEHAVIOR_KEYS = (
     ("dormant_loss_per_day", ("lost",), True),
 )
 INTEREST_COLUMNS = ("interested", "new_interested")
+# hazards back up the funnel: the default fit sets them to 0 and lets differences between people
+# (the spreads) slow the funnel instead; --fit names them to fit them (see default_keys)
+WAY_BACK = (("forget_per_day", ("unaware", "aware")), ("lose_interest_per_day", ("aware", "interested", "new_interested")))
 REACH_COLUMNS = ("unaware", "aware", "new_interested")
 SATURATION_SPREAD = 1.3   # spend must range this many times (max / min over the fitted periods) to fit saturation
 MAX_LOG_HIGH = 5.0        # open upper bounds become max(this, 100 x start)
@@ -247,13 +248,22 @@ def prepare(data, scenario, users: int | None):
     return apply_spend(scenario, data), users, int(size), notes
 
 
-def default_keys(data, scenario) -> tuple[list[str], list[str]]:
-    """The keys the counted columns inform (every hazard parameters.md says to fit with this
-    command, where its column is counted and the scenario does not switch it off, plus the reach
-    of every ad policy), and notes on what is left out and why."""
+def default_keys(data, scenario) -> tuple[list[str], list[str], dict]:
+    """The keys the counted columns inform (each ad policy's reach, and its saturation where the
+    spend varies; the exposure, interest and first-purchase spreads; every forward hazard
+    parameters.md says to fit with this command, where its column is counted and the scenario
+    does not switch it off), notes on what is left out and why, and the values the default fit
+    sets instead of fitting: forgetting and losing interest at 0.
+
+    Why 0: a funnel that slows as it fills can be explained by people who differ (the quick ones
+    convert first) or by people going back (forgetting, leads lapsing), and a few months of counts
+    rarely tell the two apart; they predict a budget change differently. On markets written
+    without simlib (benchmarks/funnel_independent.py) and on the engine's own, fitting both left
+    directions the data do not identify and the held-out new buyers 13-40 % low; the spreads alone
+    predicted them within a few per cent. A team whose stages can go back names them with --fit."""
     behavior = scenario.data["behavior"]
     present = set(data.stocks) | set(data.flows)
-    keys, notes = [], []
+    keys, notes, fixed = [], [], {}
     targets = [t for t in ad_targets(scenario) if _scenario_budget(scenario, t, data.days) > 0]
     if present & set(REACH_COLUMNS):
         if not targets and behavior["awareness_per_day"] > 0:
@@ -283,7 +293,14 @@ def default_keys(data, scenario) -> tuple[list[str], list[str]]:
     for key, columns, only_if_on in BEHAVIOR_KEYS:
         if present & set(columns) and (behavior[key] > 0 or not only_if_on):
             keys.append(f"behavior.{key}")
-    return keys, notes
+    for key, columns in WAY_BACK:
+        if present & set(columns) and behavior[key] > 0:
+            fixed[f"behavior.{key}"] = 0.0
+    if fixed:
+        notes.append(", ".join(fixed) + " set to 0 (the scenario had " + ", ".join(
+            f"{behavior[k.split('.')[1]]:g}" for k in fixed) + "): the default fit lets differences between people "
+            "slow the funnel, not people going back; name them with --fit if your stages can go back")
+    return keys, notes, fixed
 
 
 def fit_keys(keys, scenario) -> list[FitKey]:

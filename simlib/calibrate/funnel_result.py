@@ -59,6 +59,7 @@ class FunnelFit:
     size: int = 0
     seed: int = 0
     source_scenario: object = None
+    fixed: dict = field(default_factory=dict)   # keys the fit set without fitting them (default fit)
 
     @property
     def hazards(self) -> dict:
@@ -114,7 +115,7 @@ class FunnelFit:
         return frame
 
     def fragment(self) -> dict:
-        fragment = nested({k: _round(v) for k, v in self.hazards.items()})
+        fragment = nested({**self.fixed, **{k: _round(v) for k, v in self.hazards.items()}})
         market = {}
         if self.data.initial is not None:
             market["initial_stage"] = {k: _round(v) for k, v in self.data.initial.items()}
@@ -211,6 +212,7 @@ class FunnelFit:
             flag = ("   (not identified by the data)" if not row.get("identified", True)
                     else "   (could be 0)" if row.get("could_be_zero", False) else "")
             comments.append(f"  {key} = {row['estimate']:.4g} [{row['lower']:.4g}, {row['upper']:.4g}]{flag}")
+        comments += [f"  {key} = {value:g}   (set by the default fit, not fitted)" for key, value in self.fixed.items()]
         comments.append(f"Goodness of fit: Q = {self.objective:.1f}, {self.p_value_text()}")
         paths = [write_fragment(out / "fitted_behavior.yaml", self.fragment(), comments)]
         cov_text = "# the fitted parameters' covariance, for simlib compare --uncertain\n" + yaml.safe_dump(

@@ -99,9 +99,9 @@ class Identification:
     def notes(self) -> list[str]:
         out = [r for r in self.reasons if r]
         for direction in self.weak:
-            out.append("the data do not tell apart a change of " + ", ".join(f"{k} ({w:+.2f})" for k, w in direction)
-                       + " (in the fit's coordinates; within the noise of the slopes): only other combinations of "
-                         "them are identified")
+            if len(direction) > 1:
+                out.append("the data cannot see " + ", ".join(f"{k} ({w:+.2f})" for k, w in direction)
+                           + " moving together (weights in the fit's coordinates)")
         return out
 
 
@@ -144,8 +144,9 @@ def identification(coords, theta, jac, cov, quantile: float, weak=None) -> Ident
             if not reasons[i]:
                 if keys[i] in could_be_zero:
                     could_be_zero.remove(keys[i])
-                reasons[i] = (f"{keys[i]}: not identified: the data do not tell its changes from those of "
-                              + (", ".join(k for k, _ in directions[-1] if k != keys[i]) or "the noise"))
+                others = [k for k, _ in directions[-1] if k != keys[i]]
+                reasons[i] = (f"{keys[i]}: not identified: " + (f"the data move it only together with {', '.join(others)}"
+                              if others else "the data say no more about it than the noise of the slopes"))
     return Identification(np.array([not r for r in reasons]), reasons, directions, could_be_zero)
 
 
