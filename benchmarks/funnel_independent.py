@@ -176,7 +176,7 @@ def trial(market: str, seed: int, folder: Path, fit: list | None, draws: int, om
     for column in ("new_interested", "new_buyers"):
         t = held.totals.loc[column]
         row[f"{column}_observed"] = t["observed"]
-        row[f"{column}_predicted"] = t["mean"]
+        row[f"{column}_predicted"] = t["predicted"]
         row[f"{column}_error"] = t["error"]
         row[f"{column}_inside"] = bool(t["lower"] <= t["observed"] <= t["upper"])
         fitted = result.fitted[column].sum() * result.size

@@ -37,10 +37,10 @@ def test_held_out_weeks_are_predicted_near_and_inside_their_band(tmp_path):
         row = held.totals.loc[column]
         assert abs(row["error"]) < 0.2, (column, row.to_dict())
         # one market's noise plus the fit's: within two half-widths of the band (20 draws) of its mean
-        assert abs(row["observed"] - row["mean"]) <= (row["upper"] - row["lower"]), (column, row.to_dict())
+        assert abs(row["observed"] - row["predicted"]) <= (row["upper"] - row["lower"]), (column, row.to_dict())
     assert "Held out, weeks 6-8" in held.describe() and "the band" in held.describe()
     paths = held.write(tmp_path / "out", "funnel_holdout")
-    assert pd.read_csv(paths[0])["predicted"].sum() == 3
+    assert pd.read_csv(paths[0])["in_prediction"].sum() == 3
 
 
 def test_a_budget_plan_predicts_more_leads_when_it_doubles_the_budget(tmp_path):
@@ -59,12 +59,12 @@ def test_a_budget_plan_predicts_more_leads_when_it_doubles_the_budget(tmp_path):
         {"from_day": 42, "budget_cny_per_day": 2800.0}]}), weeks=4, draws=12)
     assert same.predicted == double.predicted == [7, 8, 9, 10]
     for column in ("new_interested", "aware"):
-        assert double.totals.loc[column, "mean"] > same.totals.loc[column, "mean"]
-        low, mean, high = double.totals.loc[column, ["lower", "mean", "upper"]]
-        assert low <= mean <= high and high > low
+        assert double.totals.loc[column, "predicted"] > same.totals.loc[column, "predicted"]
+        low, middle, high = double.totals.loc[column, ["lower", "predicted", "upper"]]
+        assert low <= middle <= high and high > low
     # weeks 1-6 are the data's own spend in both plans: the same draws give the same first weeks
-    first = double.periods[~double.periods["predicted"]]
-    assert np.allclose(first["aware_mean"], same.periods[~same.periods["predicted"]]["aware_mean"])
+    first = double.periods[~double.periods["in_prediction"]]
+    assert np.allclose(first["aware_predicted"], same.periods[~same.periods["in_prediction"]]["aware_predicted"])
     assert any("douyin_ads spends up to 2,800" in n and "extrapolates" in n for n in double.notes)
     assert not any("douyin_ads" in n for n in same.notes)
 

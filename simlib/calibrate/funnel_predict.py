@@ -31,8 +31,10 @@ MAX_PREDICT_DAYS = 20_000
 
 @dataclass
 class FunnelPrediction:
-    """Per period and column: observed (where the data have it), the mean and band of the draws;
-    per column, the same for the predicted periods together (flows summed, stages at the end)."""
+    """Per period and column: observed (where the data have it), the prediction (the draws' median:
+    the parameters' draws are symmetric in the fit's coordinates, the outcomes need not be), their
+    mean and band; per column, the same for the predicted periods together (flows summed, stages at
+    the end); ``error`` = (predicted - observed) / observed."""
 
     periods: pd.DataFrame
     totals: pd.DataFrame
@@ -53,7 +55,7 @@ class FunnelPrediction:
                 inside = "inside" if row["lower"] <= row["observed"] <= row["upper"] else "OUTSIDE"
                 seen = (f"; observed {row['observed']:,.0f} ({row['error']:+.1%} predicted - observed, "
                         f"{inside} the band)")
-            lines.append(f"  {column:<16} {kind:<10} {row['mean']:>10,.0f}  [{row['lower']:,.0f}, "
+            lines.append(f"  {column:<16} {kind:<10} {row['predicted']:>10,.0f}  [{row['lower']:,.0f}, "
                          f"{row['upper']:,.0f}]{seen}")
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
@@ -126,10 +128,11 @@ def predict(fit, plan=None, weeks: int | None = None, draws: int = 40, level: fl
         runs.append(moments(daily, periods, data.period_days, columns, fit.users) * fit.size)
     runs = np.array(runs)                                         # draws x periods x columns
     tail = (1 - level) / 2 * 100
-    frame = pd.DataFrame({"period": periods, "predicted": np.isin(periods, predicted)})
+    frame = pd.DataFrame({"period": periods, "in_prediction": np.isin(periods, predicted)})
     observed = data.counts.reindex(periods)
     for j, column in enumerate(columns):
         frame[f"{column}_observed"] = observed[column].to_numpy() if column in observed else np.nan
+        frame[f"{column}_predicted"] = np.median(runs[:, :, j], axis=0)
         frame[f"{column}_mean"] = runs[:, :, j].mean(axis=0)
         frame[f"{column}_lower"] = np.percentile(runs[:, :, j], tail, axis=0)
         frame[f"{column}_upper"] = np.percentile(runs[:, :, j], 100 - tail, axis=0)
@@ -140,10 +143,11 @@ def predict(fit, plan=None, weeks: int | None = None, draws: int = 40, level: fl
         per_draw = runs[:, mask, j].sum(axis=1) if flow else runs[:, mask, j][:, -1]
         seen = observed.loc[mask, column].to_numpy() if column in observed else np.array([np.nan])
         obs = float(seen.sum() if flow else seen[-1]) if not np.isnan(seen).any() else np.nan
-        mean = float(per_draw.mean())
-        rows[column] = {"kind": "flow" if flow else "stage", "observed": obs, "mean": mean,
+        middle = float(np.median(per_draw))
+        rows[column] = {"kind": "flow" if flow else "stage", "observed": obs, "predicted": middle,
+                        "mean": float(per_draw.mean()),
                         "lower": float(np.percentile(per_draw, tail)), "upper": float(np.percentile(per_draw, 100 - tail)),
-                        "error": (mean - obs) / obs if obs and np.isfinite(obs) else np.nan}
+                        "error": (middle - obs) / obs if obs and np.isfinite(obs) else np.nan}
     totals = pd.DataFrame.from_dict(rows, orient="index")
     totals.index.name = "column"
     return FunnelPrediction(frame, totals, predicted, what, draws, level, notes)
