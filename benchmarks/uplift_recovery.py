@@ -27,7 +27,7 @@ import numpy as np
 
 TRUTH = {"behavior.discount_effect": 5.0, "behavior.chat_effect": 1.3, "behavior.content_effect": 1.1,
          "policies.points.goal_effect": 0.35}
-START = {"behavior.discount_effect": 4.0, "behavior.chat_effect": 1.0, "behavior.content_effect": 0.8,
+START = {"behavior.discount_effect": 8.0, "behavior.chat_effect": 1.0, "behavior.content_effect": 0.8,
          "policies.points.goal_effect": 0.25}   # the shipped defaults: where the fit starts
 BASE = {
     "name": "past_campaign",

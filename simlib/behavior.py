@@ -18,6 +18,7 @@ import numpy as np
 from .errors import ScenarioError
 from .params import Param
 from .population import AWARE, DORMANT, INTERESTED, LOST, LOYAL, NEVER, PURCHASED, UNAWARE
+from .promotion import PROMOTION_PARAMS, Promotion
 
 E = "docs/evidence.md"   # where each source below is quoted and converted to the model's unit
 
@@ -127,32 +128,6 @@ BEHAVIOR_PARAMS = {
                                      "the calibration's order-to-order spread)", "log", low=0.0, high=3.0,
                                 source="assumption, tested 0-0.8; fit it with simlib calibrate transactions (sd_within)",
                                      basis="assumption", plausible=(0.0, 0.8)),
-    "topup_value_share": Param(0.7, "what items added to reach a coupon threshold are worth to the customer, as a share "
-                                    "of their price: a customer short of the threshold tops up when the shortfall x "
-                                    "(1 - this) is less than the discount", "share", low=0.0, high=1.0,
-                               source=f"assumption, tested 0.5-0.9, checked against 12.4-28.4 % of below-threshold "
-                                      f"orders padded to a free-shipping threshold (Hemmati et al. 2021) ({E} s3)",
-                               basis="assumption", plausible=(0.5, 0.9)),
-    "reference_price_adaptation": Param(0.3, "weight of the price share paid on the latest order in the customer's "
-                                             "reference price (exponential smoothing per order)", "share", low=0.0,
-                                        high=1.0,
-                                        source=f"memory-based reference prices fit best (Briesch et al. 1997; Kalyanaram "
-                                               f"& Winer 1995); the weight is an assumption, tested 0.1-0.5 ({E} s2)",
-                                        basis="assumption", plausible=(0.1, 0.5)),
-    "reference_price_memory_days": Param(30.0, "half-life of the gap between the customer's reference price and the "
-                                               "list price: the regular prices they keep seeing pull it back", "days",
-                                         low=1e-6,
-                                         source=f"reference prices form from past prices seen, not only paid "
-                                                f"(Kalyanaram & Winer 1995); assumption, tested 14-90 ({E} s2)",
-                                         basis="assumption", plausible=(14.0, 90.0)),
-    "reference_price_loss_ratio": Param(1.5, "a price above the reference price weighs this many times a discount of "
-                                             "the same size (loss aversion); 0 switches reference prices off", "x",
-                                        low=0.0,
-                                        source="assumption between the published ends: losses weigh more than gains "
-                                               "(Kalyanaram & Winer 1995); 2.25 in risky choice (Tversky & Kahneman "
-                                               "1992), smaller with heterogeneity (Bell & Lattin 2000); tested "
-                                               "1-2.25 (docs/evidence.md s2)",
-                                        basis="assumption", plausible=(1.0, 2.25)),
     "baseline_brand_share": Param(0.25, "share of a customer's buying occasions in the category the brand wins with no "
                                         "lift; levers raise it by a logit, so the purchase rate can rise at most "
                                         "1 / this-fold (0: no ceiling, lifts multiply the rate)", "share",
@@ -164,14 +139,6 @@ BEHAVIOR_PARAMS = {
                           source=f"relationship effects are 'rather small' (Verhoef 2003; Gustafsson, Johnson & Roos "
                                  f"2005); assumption, tested 0.2-1.0 ({E} s6)",
                           basis="assumption", plausible=(0.2, 1.0)),
-    "discount_effect": Param(4.0, "log-multiplier on purchase hazards per unit discount depth x price sensitivity", "log",
-                             low=0.0,
-                             source="price elasticity -2.62, promotions -3.63 (Bijmolt, van Heerde & Pieters 2005, a "
-                                    "meta-analysis of mostly packaged-goods scanner data), 2/3 of the bump "
-                                    "incremental (van Heerde, Leeflang & Wittink 2004): 3.5-4.8; those deals are "
-                                    "mostly 5-20 % off, read here for rungs of 57-72 %; tested 2-7 (docs/evidence.md "
-                                    "s1)",
-                             basis="published", plausible=(2.0, 7.0)),
     "social_proof_effect": Param(0.5, "log-multiplier on interest and purchase per unit buyer share x susceptibility",
                                  "log", low=0.0,
                                  source=f"popularity information +13-20 % (Cai, Chen & Fang 2009): 0.15 at a 30 % buyer "
@@ -263,6 +230,8 @@ BEHAVIOR_PARAMS = {
                                   f"direction; assumption, tested 0.3-0.8 ({E} s7)",
                            basis="assumption", plausible=(0.3, 0.8)),
 }
+
+BEHAVIOR_PARAMS.update(PROMOTION_PARAMS)   # the promotion response (promotion.py): behaviour's too
 
 # a hazard of a million a day is "at once" (the Bass special case uses it); larger ones only
 # make the event replay spin
@@ -384,8 +353,7 @@ class Behavior:
         self.season = 1.0         # today's seasonal multiplier of every purchase rate, set by the engine
         f32 = np.float32
         self._drift_rate = f32(1.0 / params["silence_tolerance_days"])
-        # a price above the one the customer is used to weighs (else reference prices change nothing)
-        self.reference_prices_on = bool(params["reference_price_loss_ratio"])
+        self.promotion = Promotion(params, pop)   # the price term, buying ahead, reference prices
         # BG/NBD dropout after orders exists in this market (else its scale is never read)
         self.dropout_on = bool(np.any(pop.dropout_after_purchase > 0))
 
@@ -452,19 +420,6 @@ class Behavior:
         ``useful_relief`` less than a hard ad (fatigue, unsubscribing)."""
         return count * (1.0 - np.float32(self.p["useful_relief"]) * usefulness)
 
-    def price_log_lift(self, idx, depth) -> np.ndarray:
-        """Log-lift on the purchase hazard of paying (1 - ``depth``) of the list price, against
-        the customer's reference price: a discount pulls (``discount_effect``), a price above
-        what the customer has got used to paying weighs ``reference_price_loss_ratio`` times
-        as much (Kalyanaram & Winer 1995; see the parameter reference)."""
-        pop, f32 = self.pop, np.float32
-        pull = f32(self.p["discount_effect"]) * pop.price_sensitivity[idx]
-        lift = pull * depth
-        if self.reference_prices_on:
-            above = np.maximum(f32(1) - depth - pop.reference_price[idx], f32(0))
-            lift -= f32(self.p["reference_price_loss_ratio"]) * pull * above
-        return lift
-
     def new_buyer_factor(self, idx: np.ndarray, day: int) -> np.ndarray:
         """1 + boost x exp(-tenure / days) for customers whose first purchase fell inside the run
         (the new-buyer period, simlib.calibrate.new_buyers); 1 for everyone else."""
@@ -520,16 +475,17 @@ class Behavior:
             depth += t.discount_depth[idx]
             np.minimum(depth, f32(1), out=depth)
         discounted = gap = None
-        if pop.coupons.any_given or t.touched("discount_depth") or self.reference_prices_on:
+        promo = self.promotion
+        if pop.coupons.any_given or t.touched("discount_depth") or promo.reference_prices_on:
             # the price term is zero for whoever holds no discount and expects the list price
             priced = np.flatnonzero((depth > 0) | (pop.reference_price[idx] < 1))
             if priced.size:
-                at_price = self.price_log_lift(idx[priced], depth[priced])
+                at_price = promo.price_log_lift(idx[priced], depth[priced])
                 log_m[priced] += at_price
                 on = depth[priced] > 0
                 if on.any():   # what the discount adds over paying the list price (for ``anyway``)
                     discounted = priced[on]
-                    gap = at_price[on] - self.price_log_lift(idx[discounted], np.zeros(discounted.size, f32))
+                    gap = at_price[on] - promo.price_log_lift(idx[discounted], np.zeros(discounted.size, f32))
         if excess is not None:
             log_m -= f32(p["fatigue_effect"]) * excess
         if t.touched("purchase_boost"):

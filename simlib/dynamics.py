@@ -128,6 +128,7 @@ class PopulationStep:
                 clocks[s, 0] = self._stage_event(idx[s], h[s, :LEAVE], rates[s, 0], scale[s], anyway[s], day)
             b = np.flatnonzero(which == 1)
             if b.size:
+                b = self._bought_ahead(idx, b, clocks, day)
                 self._orders(idx[b], scale[b], anyway[b], day)
                 clocks[b, 1] = rng.erlang_nth("purchase_clock", idx[b], pop.orders[idx[b]], pop.regularity)
             q = np.flatnonzero(which == 2)
@@ -140,6 +141,23 @@ class PopulationStep:
         raise UserError(f"day {day}: a customer went through more than {MAX_EVENTS_PER_DAY} events in one day; "
                         "some hazards are too large together (e.g. awareness and forgetting both near "
                         f"{MAX_HAZARD_PER_DAY:g} a day): lower them")
+
+    def _bought_ahead(self, idx, b, clocks, day: int) -> np.ndarray:
+        """Of the customers ``idx[b]`` whose purchase clock ran out, those holding an order bought
+        ahead place no order: what they bought covers it (promotion.py). Their clock is drawn
+        anew (keyed by their order count under a name of its own: at most one cover per order).
+        Returns the positions in ``b`` that do order."""
+        promo = self.behavior.promotion
+        if not promo.acceleration_on:
+            return b
+        covered = promo.covered(idx[b], day)
+        if not covered.any():
+            return b
+        c = b[covered]
+        who = idx[c]
+        promo.use_stock(who)
+        clocks[c, 1] = self.rng.erlang_nth("purchase_clock_covered", who, self.pop.orders[who], self.pop.regularity)
+        return b[~covered]
 
     def _stage_event(self, idx, h, total, scale, anyway, day: int) -> np.ndarray:
         """Move customers along the exit (forward, back, churn) drawn by hazard shares; returns
@@ -169,6 +187,10 @@ class PopulationStep:
         would have been placed at the list price (``Hazards.anyway``); the part of a coupon's
         discount it implies is posted to the memo account ``cannibalised_discount``."""
         pop, t, b = self.pop, self.today, self.behavior.p
+        promo = self.behavior.promotion
+        ahead = promo.ahead_chance(anyway) if promo.acceleration_on else 0.0   # bought ahead of a regular order
+        if promo.acceleration_on:   # placed anyway: now at the list price, or a regular order it stands in for
+            anyway = anyway + ahead * promo.paid_back_chance(idx)
         amount = pop.basket_value_cny[idx].astype(np.float64)
         sd = b["order_value_sd_log"]
         if sd > 0:   # each order varies around the customer's mean basket (log-normal, mean kept)
@@ -197,10 +219,10 @@ class PopulationStep:
             f = idx[first]
             flat = pop.buyers_by_channel.reshape(-1)
             flat += np.bincount(pop.rep_of(f) * len(self.channels) + pop.channel[f], minlength=flat.size)
-        if b["reference_price_adaptation"]:   # the price paid moves what the customer expects to pay
-            paid = 1.0 - discount / np.maximum(amount, 1e-9)
-            r = pop.reference_price[idx]
-            pop.reference_price[idx] = r + np.float32(b["reference_price_adaptation"]) * (paid.astype(np.float32) - r)
+        # the price paid moves what the customer expects to pay; some orders were bought ahead
+        stocked = promo.after_orders(idx, day, 1.0 - discount / np.maximum(amount, 1e-9), ahead, self.rng)
+        if stocked.size:
+            t.bought_ahead += pop.tally(stocked)
         t.purchases += pop.tally(idx)
         t.new_buyers += pop.tally(idx[first])
         member = pop.in_pond[idx]
@@ -302,9 +324,7 @@ class PopulationStep:
         trust_decay, fatigue_decay, price_decay = beh.decay_factors()
         f32 = np.float32
         pop.trust[active] *= f32(trust_decay)
-        if beh.reference_prices_on:   # the regular prices seen pull the reference price back
-            below = active[pop.reference_price[active] < 1]
-            pop.reference_price[below] = 1 - (1 - pop.reference_price[below]) * f32(price_decay)
+        beh.promotion.relax(active, price_decay)   # the regular prices seen pull the reference price back
         pond = pop.pond_members()
         if t.touched("load"):  # whoever wrote today's load (messages, group chatter), fatigue is live
             beh.fatigue_on = True

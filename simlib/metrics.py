@@ -101,7 +101,7 @@ def summarize(sim) -> dict:
         "pond_gmv_share": _ratio(ledger.total("pond_gmv"), gmv),
     }
     totals = {key: sum(row[key] for row in sim.rows) for key in
-              ("messages_sent", "unsubscribes", "pond_joins", "coupons_redeemed")}
+              ("messages_sent", "unsubscribes", "pond_joins", "coupons_redeemed", "bought_ahead")}
     out.update(totals)
     out.update({f"cost_{account}_cny": ledger.total(account) for account in MARKETING_ACCOUNTS})
     out["discount_coupons_cny"] = discount - member_price

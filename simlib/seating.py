@@ -27,11 +27,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+from .apportion import apportion
 from .customer_file import CustomerFile, read_customer_file
 from .errors import UserError
-
-# the population's stage codes (simlib.population.STAGES)
-AWARE, INTERESTED, PURCHASED, LOYAL, LOST = 1, 2, 3, 4, 6
+from .population import AWARE, INTERESTED, LOST, LOYAL, PURCHASED
 
 
 @dataclass
@@ -52,8 +51,7 @@ class SeatedBase:
                             "for several when fewer)")
         file.check_shares(market["channels"])
         counts = file.channel_counts(len(market["channels"]))
-        from .population import _apportion
-        size = _apportion(counts.astype(float), block)
+        size = apportion(counts.astype(float), block)
         rows = []
         for c, m in enumerate(size):
             mine = file.history_order(c)

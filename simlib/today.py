@@ -53,6 +53,8 @@ FIELDS = {
     "unsubscribes": Field("count", "pond members who left the pond", np.int64),
     "pond_joins": Field("count", "customers who joined the pond", np.int64),
     "coupons_redeemed": Field("count", "coupons used on orders", np.int64),
+    "bought_ahead": Field("count", "orders bought ahead on a discount: each covers the customer's next regular order "
+                                   "within behavior.acceleration_window_days", np.int64),
     "purchases": Field("count", "orders", np.int64),
     "new_buyers": Field("count", "first orders in the run", np.int64),
 }

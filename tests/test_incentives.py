@@ -48,14 +48,33 @@ def test_cannibalisation_is_visible_against_the_no_coupon_arm(no_coupon, coupon_
         # more coupons were redeemed than orders were added: some paid for orders that happened anyway
         assert s["cp.coupons_redeemed"] > extra_orders > 0, share
         assert 0 < s["cp.cannibalised_discount_cny"] < s["cp.discount_cny"]
-        # the model's own estimate of added orders (behaviour's counterfactual, with the brand-share
-        # logit and loss aversion) agrees with the arm comparison within 35 %; the rest is knock-on
-        # (reference prices learnt from deep coupons, trust from extra orders); a factor 2 before
-        assert 0.75 * extra_orders < s["cp.incremental_orders_est"] < 1.35 * extra_orders, (share, extra_orders, s)
+        # the model's own estimate counts the orders placed with the coupon; here the arms also differ
+        # by what those orders bring later (first buyers who go on buying, trust, learnt reference
+        # prices): within a factor 2 (the estimate alone: test_counterfactual_matches_the_arm_comparison...)
+        assert 0.5 * extra_orders < s["cp.incremental_orders_est"] < 2.0 * extra_orders, (share, extra_orders, s)
         assert r.daily["cp.cannibalised_discount_cny"].sum() == pytest.approx(s["cp.cannibalised_discount_cny"])
     shares = [r.summary["cp.cannibalised_share"] for r in coupon_arms.values()]
     # a shallow coupon mostly pays people who would have bought anyway
     assert shares[0] > shares[1] > shares[2]
+
+
+def test_counterfactual_matches_the_arm_comparison_where_an_order_changes_nothing_else():
+    """Behaviour's counterfactual (the chance an order would have been placed at the list price, or
+    bought ahead of a regular one) is the estimate of added orders each coupon reports. Among
+    existing buyers, with the effects an order has on later orders switched off (reference prices,
+    trust from buying), it lands within 10 % of the orders the coupon really added (same seed)."""
+    def market(policies):
+        return {"name": "buyers", "market": {"users": 6000, "days": 120,
+                                             "channels": {"wechat": {"share": 1.0, "word_of_mouth": 0.0}},
+                                             "initial_stage": {"purchased": 0.5, "loyal": 0.5}, "initial_in_pond": 1.0,
+                                             "initial_days_since_order": {"dist": "uniform", "low": 0, "high": 60}},
+                "behavior": {"reference_price_loss_ratio": 0.0, "trust_gain_purchase": 0.0}, "policies": policies}
+    base = simlib.run(market({}), seed=SEED).summary["purchases"]
+    for share in (0.1, 0.4):
+        s = simlib.run(market({"cp": {"type": "percentage_coupon", "off_share": share, "every_days": 14}}), seed=SEED).summary
+        extra = s["purchases"] - base
+        assert s["bought_ahead"] > 0                                   # some were bought ahead, and count as anyway
+        assert 0.9 * extra < s["cp.incremental_orders_est"] < 1.1 * extra, (share, extra, s["cp.incremental_orders_est"])
 
 
 def test_coupon_cost_is_booked_only_on_redemption():

@@ -116,13 +116,14 @@ def test_threshold_coupons_draw_top_ups_and_orders_vary():
 
 def test_deep_frequent_discounts_make_customers_wait_for_the_next_one():
     ladder = {"lad": {"type": "coupon_ladder", "idle_days": 20, "step_days": 5}}
-    sim, _ = sim_of(pond_scenario(ladder, users=6000, days=200))
+    learning = {"reference_price_adaptation": 0.3}   # the mechanism at the top of its plausible range
+    sim, _ = sim_of({**pond_scenario(ladder, users=6000, days=200), "behavior": learning})
     got = np.flatnonzero(getattr(sim.pop, "lad__step") > 0)
     assert got.size > 100
     assert sim.pop.reference_price[got].mean() < 0.97          # they got used to paying less
     # and that costs full-price orders: the same ladder without reference prices sells more at full price
     sim2, _ = sim_of({**pond_scenario(ladder, users=6000, days=200),
-                      "behavior": {"reference_price_loss_ratio": 0.0}})
+                      "behavior": {**learning, "reference_price_loss_ratio": 0.0}})
     assert sim2.pop.orders.sum() > sim.pop.orders.sum()
 
 

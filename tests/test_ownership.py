@@ -76,16 +76,20 @@ def _subscripts_of(text: str, key: str) -> int:
                for n in ast.walk(ast.parse(text)))
 
 
-@pytest.mark.parametrize("key", ["discount_effect", "reference_price_loss_ratio", "useful_relief",
-                                 "baseline_brand_share"])
-def test_behaviour_reads_its_effect_sizes_alone(key):
+@pytest.mark.parametrize("key, owner", [("discount_effect", "promotion.py"),
+                                        ("reference_price_loss_ratio", "promotion.py"),
+                                        ("acceleration_share", "promotion.py"),
+                                        ("reference_price_adaptation", "promotion.py"),
+                                        ("useful_relief", "behavior.py"), ("baseline_brand_share", "behavior.py")])
+def test_behaviour_reads_its_effect_sizes_alone(key, owner):
     """The coupon response (discount_effect x price sensitivity x depth), the loss of paying above
-    the reference price, the relief of useful messages and the brand-share logit are written in
-    behavior.py once; no policy, engine or step module reads these effect sizes."""
+    the reference price, buying ahead, the relief of useful messages and the brand-share logit are
+    each written once, in behaviour (behavior.py and its promotion response, promotion.py); no
+    policy, engine or step module reads these effect sizes."""
     readers = {str(p.relative_to(ROOT)): n for p in ROOT.rglob("*.py")
                if (n := _subscripts_of(p.read_text(encoding="utf-8"), key))}
-    assert set(readers) == {"behavior.py"}, readers
-    assert readers["behavior.py"] <= 2
+    assert set(readers) == {owner}, readers
+    assert readers[owner] <= 2
 
 
 def test_policies_never_weight_money_themselves():
@@ -131,7 +135,7 @@ def test_counterfactual_is_behaviours_own_rate_without_the_discount():
     brand-share ceiling and no reference price it is exp(-discount_effect x sensitivity x depth)
     exactly; the logit ceiling makes more of the coupon's orders happen anyway; loss aversion
     (a reference price below the list price) makes fewer."""
-    free = {"baseline_brand_share": 0.0, "reference_price_loss_ratio": 0.0, "trust_effect": 0.0}
+    free = {"baseline_brand_share": 0.0, "reference_price_loss_ratio": 0.0, "trust_effect": 0.0, "discount_effect": 4.0}
     sim, hz, held = _holders(free)
     pop = sim.pop
     closed = np.exp(-4.0 * pop.price_sensitivity[held] * pop.coupons.depth[held])

@@ -106,12 +106,14 @@ def _arm_data(names):
 
 
 def test_the_effects_come_from_the_policies_the_arms_differ_by():
+    from simlib.behavior import BEHAVIOR_PARAMS
     effects = {e.key: e for e in rb.effects_for(_arm_data(["pond", "coupon_ladder", "points_program"]))}
     for key in rb.MARKET_WIDE:
         assert f"behavior.{key}" in effects
     assert {"behavior.unsubscribe_per_message", "behavior.fatigue_effect"} <= set(effects)   # the ladder's messages
     assert effects["behavior.discount_effect"].arms == ("pond", "coupon_ladder", "points_program")   # the market's
-    assert (effects["behavior.discount_effect"].low, effects["behavior.discount_effect"].high) == (2.0, 7.0)
+    assert (effects["behavior.discount_effect"].low, effects["behavior.discount_effect"].high) == \
+        BEHAVIOR_PARAMS["discount_effect"].plausible                    # its declared plausible range
     assert effects["policies.points.goal_effect"].arms == ("points_program",)
     assert (effects["policies.points.goal_effect"].low, effects["policies.points.goal_effect"].high) == (0.1, 0.6)
     assert "policies.points.redeem_per_day" in effects
@@ -234,5 +236,5 @@ def test_a_fitted_effect_is_drawn_from_its_posterior_in_a_robust_comparison():
     effect = next(e for e in d.robust.effects if e.key == "behavior.discount_effect")
     assert effect.basis == "fitted" and effect.mean == 5.0
     drawn = d.robust.design["behavior.discount_effect"]
-    assert drawn.between(4.0, 6.0).all() and drawn.std() < 0.4      # not its plausible range 2-7
+    assert drawn.between(4.0, 6.0).all() and drawn.std() < 0.4      # not its plausible range
     assert "fitted ones from their posterior" in d.robust.text()

@@ -27,7 +27,6 @@ from .errors import ExperimentError
 MARKET_WIDE = ("baseline_brand_share", "trust_effect", "retention_trust_effect", "trust_gain_purchase")
 EVIDENCE = ("domain", "published", "practitioner", "assumption", "fitted")
 CLOSE_Z = 1.96           # a pair closer than this many noise sds at a set is "too close to call"
-RULE_HOLDS = 0.9         # a threshold sorting fewer sets than this is shown with the box where the other side wins
 MIN_SIDE = 3             # a pair flips when each side wins at least this many sets by more than the noise
 
 

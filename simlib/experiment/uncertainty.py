@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import stats
@@ -33,7 +33,7 @@ MAX_PARAMETERS = 50
 MAX_INNER = 100
 REDRAWS = 200           # tries to land inside the bounds before clipping
 ENTRY_KEYS = ("estimate", "std_error", "lower", "upper", "low", "high", "confidence")
-INFO_KEYS = ("fragment", "method", "goodness_of_fit", "campaigns", "description")
+INFO_KEYS = ("fragment", "method", "goodness_of_fit", "campaigns", "description", "correlation", "measured_on")
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,7 @@ class UncertainParameters:
     high: np.ndarray
     inner: int = 2
     source: str = "<uncertain>"
+    measured_share_off: tuple = ()   # depths (share off) the fitted campaigns offered, from measured_on
 
     @property
     def std_errors(self) -> np.ndarray:
@@ -121,8 +122,45 @@ def _from_file(path: str, base_dir: str | None, inner, where: str | None = None)
         candidate, doc = cov_path, read_yaml_file(cov_path, str(cov_path))
     if not isinstance(doc, dict):
         raise ExperimentError(str(candidate), "", "expected a mapping with parameters: and optionally covariance:")
+    measured = _measured_share_off(doc.get("measured_on"), str(candidate))
     doc = {k: v for k, v in doc.items() if k not in INFO_KEYS}
-    return _from_mapping(doc, str(candidate), inner)
+    found = _from_mapping(doc, str(candidate), inner)
+    return replace(found, measured_share_off=measured) if measured else found
+
+
+def _measured_share_off(value, source: str) -> tuple:
+    """``measured_on: {share_off: [...]}`` of a covariance file (simlib calibrate uplift)."""
+    if value is None:
+        return ()
+    shares = value.get("share_off") if isinstance(value, dict) else None
+    if not isinstance(shares, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                               and 0 <= v <= 1 for v in shares):
+        raise ExperimentError(source, "measured_on.share_off", "expected a list of shares off in [0, 1]")
+    return tuple(float(v) for v in shares)
+
+
+def extrapolation_sentence(unc: "UncertainParameters | None", scenario: dict | None) -> str:
+    """Whether an arm's price cuts lie within the depths the fitted effects were measured at
+    (the prediction then interpolates) or outside them (it extrapolates along the model's depth
+    curve); '' when either side offers no share-off cut."""
+    from ..promotion import share_offs
+    if unc is None or not unc.measured_share_off or not scenario:
+        return ""
+    offered = share_offs(scenario.get("policies", {}))
+    if not offered:
+        return ""
+    lo, hi = min(unc.measured_share_off), max(unc.measured_share_off)
+    outside = [d for d in offered if d < lo - 1e-9 or d > hi + 1e-9]
+
+    def pct(values):
+        words = [f"{v:.0%}" for v in values]
+        return (", ".join(words[:-1]) + " and " if len(words) > 1 else "") + words[-1] + " off"
+
+    if not outside:
+        return f"The fitted effects were measured at {pct(unc.measured_share_off)}, the depth this arm offers."
+    return (f"The fitted effects were measured at {pct(unc.measured_share_off)}; this arm offers {pct(outside)}: "
+            f"an extrapolation in depth along the model's depth curve (the brand-share logit of discount_effect x "
+            f"price sensitivity x depth, docs/model.md 3b), which the interval does not widen for.")
 
 
 def _number(value, source, key) -> float:

@@ -47,11 +47,27 @@ class Target:
         return max(abs(self.start), 0.5, 0.02 * (self.high - self.low))
 
 
+def expand_fit_keys(keys) -> list:
+    """``promotion`` stands for the parts of the promotion response a campaign's weekly data can
+    tell apart (``simlib.promotion.FITTED_PARTS``: the immediate lift, buying ahead, reference
+    prices); every other key is itself."""
+    from simlib.promotion import FITTED_PARTS
+    out = []
+    for key in keys:
+        if key == "promotion":
+            out += [k for k in FITTED_PARTS if k not in out]
+        elif key not in out or key not in FITTED_PARTS:   # a key named twice is still refused below
+            out.append(key)
+    return out
+
+
 def targets_for(campaigns, keys) -> list[Target]:
     """Targets for ``keys``, with the start value of the first scenario that declares each."""
     from simlib.keys import canonical_key, declared_param, effect_bounds, require_float_key
+    keys = expand_fit_keys(keys)
     if not keys:
-        raise user_error("nothing to fit: name the effects with --fit, e.g. --fit behavior.discount_effect")
+        raise user_error("nothing to fit: name the effects with --fit, e.g. --fit behavior.discount_effect, or "
+                         "--fit promotion (the immediate lift, buying ahead and reference prices)")
     datas = [s.data for c in campaigns for s in c.scenarios()]
     keys = [canonical_key(k, datas) for k in keys]   # a bare name where it is unambiguous
     if len(set(keys)) != len(keys):
@@ -76,8 +92,9 @@ def targets_for(campaigns, keys) -> list[Target]:
 class Problem:
     """The moment conditions of several campaigns and the engine evaluations behind them."""
 
-    def __init__(self, campaigns, targets, seed: int = 0, replications: int = 1):
+    def __init__(self, campaigns, targets, seed: int = 0, replications: int = 1, progress=None):
         self.campaigns, self.targets = campaigns, targets
+        self.progress = progress        # a callable told every few engine evaluations, or None
         self.seeds = [[seed + 7919 * c + r for r in range(replications)] for c in range(len(campaigns))]
         self.evaluations = 0
         self._cache = [{} for _ in campaigns]
@@ -96,6 +113,9 @@ class Problem:
                              "or check that each is informed by a campaign")
         self.evaluations += 1
         values = self.values(theta)
+        if self.progress is not None and self.evaluations % 5 == 1:
+            shown = ", ".join(f"{k.split('.')[-1]} {v:.4g}" for k, v in values.items())
+            self.progress(f"engine evaluation {self.evaluations} ({shown})")
         out = []
         for i, (c, seeds) in enumerate(zip(self.campaigns, self.seeds)):
             key = tuple((k, v) for k, v in values.items() if k in self._relevant[i])

@@ -1,0 +1,185 @@
+"""The promotion response: what a price cut does to a customer's buying, in parts data can tell apart.
+
+- **Immediate lift.** A discount of depth d (a held coupon plus any price cut declared in
+  ``Today.discount_depth``) adds ``discount_effect`` x price sensitivity x d to the brand's
+  utility; ``Behavior.choice_lift`` (the brand-share logit) turns the utility into the purchase
+  multiplier. Where a competitor share is modelled (``baseline_brand_share`` > 0) the extra
+  orders are won from competitors (brand switching) and the lift has a ceiling.
+- **Purchase acceleration.** A share ``acceleration_share`` of the orders a discount adds are
+  bought ahead: the customer stocks up, and their next regular order within
+  ``acceleration_window_days`` is not placed (the purchase clock runs, the order is covered by
+  what they bought). A bump, then a dip as long as the window, then back to base.
+- **Reference prices.** The price paid moves the price the customer expects to pay
+  (``reference_price_adaptation``); the regular prices they keep seeing pull it back (half-life
+  ``reference_price_memory_days``); paying above it weighs ``reference_price_loss_ratio`` times
+  a discount of the same size. After a deep discount, full price feels like a loss: a post-
+  promotion dip of its own, proportional to the depth paid, not to the orders added.
+
+The parts leave different footprints in a campaign's weekly arm data (the lift in the weeks the
+discount is held, acceleration as a dip proportional to it over the window, reference prices as
+a dip proportional to the depth paid with the memory's half-life), which is what
+``simlib calibrate uplift`` fits (docs/calibration.md). ``Behavior.hazards`` calls
+``price_log_lift``; the population step calls ``after_orders`` and ``relax``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .days import NEVER
+from .params import Param
+
+E = "docs/evidence.md"
+
+PROMOTION_PARAMS = {
+    "discount_effect": Param(8.0, "log-multiplier on the brand's utility per unit discount depth x price sensitivity "
+                                  "(the immediate lift; the logit of baseline_brand_share turns it into a purchase "
+                                  "multiplier)", "log", low=0.0,
+                             source=f"promotional price elasticity -3.63, a 20 % cut lifting sales 73 % (Bijmolt, "
+                                    f"van Heerde & Pieters 2005, a meta-analysis of mostly packaged-goods scanner "
+                                    f"data, deals mostly 5-20 % off); the whole bump, since orders bought ahead are "
+                                    f"acceleration_share: 8 gives the average customer x1.71 at 20 % off through the "
+                                    f"brand-share logit, which saturates deeper rungs (57-72 %) towards its "
+                                    f"ceiling; tested 4-12 ({E} s1)",
+                             basis="published", plausible=(4.0, 12.0)),
+    "acceleration_share": Param(0.25, "share of the orders a discount adds that are bought ahead: the customer's next "
+                                      "regular order within acceleration_window_days is then not placed (0: none)",
+                                "share", low=0.0, high=1.0,
+                                source=f"cross-period effects about a third of the promotion bump (van Heerde, "
+                                       f"Leeflang & Wittink 2004), acceleration 14 % for coffee (Gupta 1988), "
+                                       f"post-promotion dips 4-25 % of the current effect (van Heerde, Leeflang & "
+                                       f"Wittink 2000); tested 0-0.5 ({E} s1)",
+                                basis="published", plausible=(0.0, 0.5)),
+    "acceleration_window_days": Param(28, "days after an order bought ahead during which it stands in for the "
+                                          "customer's next regular order (the length of the post-promotion dip)",
+                                      "days", int, low=1, high=365,
+                                      source=f"post-promotion dips spread over the weeks after the promotion (van "
+                                             f"Heerde, Leeflang & Wittink 2000); the length is an assumption, tested "
+                                             f"7-60 ({E} s1)", basis="assumption", plausible=(7, 60)),
+    "topup_value_share": Param(0.7, "what items added to reach a coupon threshold are worth to the customer, as a share "
+                                    "of their price: a customer short of the threshold tops up when the shortfall x "
+                                    "(1 - this) is less than the discount", "share", low=0.0, high=1.0,
+                               source=f"assumption, tested 0.5-0.9, checked against 12.4-28.4 % of below-threshold "
+                                      f"orders padded to a free-shipping threshold (Hemmati et al. 2021) ({E} s3)",
+                               basis="assumption", plausible=(0.5, 0.9)),
+    "reference_price_adaptation": Param(0.05, "weight of the price share paid on the latest order in the customer's "
+                                             "reference price (exponential smoothing per order): how much a "
+                                             "discounted price lowers the price they expect", "share", low=0.0,
+                                        high=1.0,
+                                        source=f"memory-based reference prices fit best (Briesch et al. 1997); "
+                                               f"promotion depth lowers price expectations (Kalwani & Yim 1992), a "
+                                               f"percentage-off frame less than cents off (DelVecchio, Krishnan & "
+                                               f"Smith 2007); the weight is an assumption kept small, so the post-"
+                                               f"promotion dip is small unless a team's weekly data show more; "
+                                               f"tested 0.01-0.3 ({E} s2)", basis="assumption", plausible=(0.01, 0.3)),
+    "reference_price_memory_days": Param(30.0, "half-life of the gap between the customer's reference price and the "
+                                               "list price: the regular prices they keep seeing pull it back", "days",
+                                         low=1e-6,
+                                         source=f"reference prices form from past prices seen, not only paid "
+                                                f"(Kalyanaram & Winer 1995); assumption, tested 14-90 ({E} s2)",
+                                         basis="assumption", plausible=(14.0, 90.0)),
+    "reference_price_loss_ratio": Param(1.5, "a price above the reference price weighs this many times a discount of "
+                                             "the same size (loss aversion); 0 switches reference prices off", "x",
+                                        low=0.0,
+                                        source=f"assumption between the published ends: losses weigh more than gains "
+                                               f"(Kalyanaram & Winer 1995); 2.25 in risky choice (Tversky & Kahneman "
+                                               f"1992), smaller with heterogeneity (Bell & Lattin 2000); tested 1-2.25 "
+                                               f"({E} s2)",
+                                        basis="assumption", plausible=(1.0, 2.25)),
+}
+
+
+# the parts a campaign's week-by-week arm data can tell apart: what ``simlib calibrate uplift``
+# fits for an offer that cuts the price (``--fit promotion``)
+FITTED_PARTS = ("behavior.discount_effect", "behavior.acceleration_share", "behavior.reference_price_adaptation")
+SHARE_OFF_KEYS = ("off_share", "coupon_off_share", "discount_share", "down_off_shares", "up_off_shares")
+
+
+def share_offs(policies: dict) -> list[float]:
+    """The share-off price cuts (0-1) that a scenario's enabled policies offer, however deep in
+    their settings (coupons, ladder steps, a broadcast's coupon, member prices, journey steps):
+    the depths a fitted promotion response was measured at, or is asked to predict."""
+    found: list[float] = []
+
+    def walk(node, key=None):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, k)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v, key if key in SHARE_OFF_KEYS else None)
+        elif key in SHARE_OFF_KEYS and isinstance(node, (int, float)) and not isinstance(node, bool) and node > 0:
+            found.append(float(node))
+
+    for cfg in (policies or {}).values():
+        if isinstance(cfg, dict) and cfg.get("enabled", True):
+            walk(cfg)
+    return sorted(set(found))
+
+
+class Promotion:
+    """The promotion response of a population (see the module docstring)."""
+
+    def __init__(self, params: dict, pop):
+        self.p, self.pop = params, pop
+        # a price above the one the customer is used to weighs (else reference prices change nothing)
+        self.reference_prices_on = bool(params["reference_price_loss_ratio"])
+        self.acceleration_on = params["acceleration_share"] > 0
+
+    def price_log_lift(self, idx, depth) -> np.ndarray:
+        """Log-lift on the purchase hazard of paying (1 - ``depth``) of the list price, against
+        the customer's reference price: a discount pulls (``discount_effect``), a price above
+        what the customer has got used to paying weighs ``reference_price_loss_ratio`` times
+        as much (Kalyanaram & Winer 1995; see the parameter reference)."""
+        pop, f32 = self.pop, np.float32
+        pull = f32(self.p["discount_effect"]) * pop.price_sensitivity[idx]
+        lift = pull * depth
+        if self.reference_prices_on:
+            above = np.maximum(f32(1) - depth - pop.reference_price[idx], f32(0))
+            lift -= f32(self.p["reference_price_loss_ratio"]) * pull * above
+        return lift
+
+    def ahead_chance(self, anyway) -> np.ndarray:
+        """Chance that an order placed with a discount was bought ahead: acceleration_share of the
+        chance it was added by the discount (1 - ``anyway``, behaviour's counterfactual)."""
+        return self.p["acceleration_share"] * (1.0 - np.asarray(anyway, np.float64))
+
+    def paid_back_chance(self, idx) -> np.ndarray:
+        """Chance that an order bought ahead by ``idx`` stands in for a regular order: that the
+        customer's own next order (at their purchase rate) falls within the window. Of the orders
+        a discount adds, ``ahead_chance`` x this were orders the customer would have placed anyway."""
+        rate = self.pop.purchase_rate_per_day[idx].astype(np.float64)
+        return -np.expm1(-rate * self.p["acceleration_window_days"])
+
+    def covered(self, idx, day: int) -> np.ndarray:
+        """Which of ``idx`` hold an order bought ahead that stands in for a regular order today."""
+        return self.pop.stock_until[idx] >= day
+
+    def use_stock(self, idx) -> None:
+        """The regular orders of ``idx`` were covered by what they bought ahead."""
+        self.pop.stock_until[idx] = NEVER
+
+    def after_orders(self, idx, day: int, paid_share, ahead, rng) -> np.ndarray:
+        """After orders of ``idx`` (unique) paying ``paid_share`` of the list price: the reference
+        price moves towards what was paid, and each order is bought ahead with chance ``ahead``
+        (``ahead_chance``; a keyed draw by the customer's order count). Returns who bought ahead."""
+        pop, p = self.pop, self.p
+        if p["reference_price_adaptation"]:
+            r = pop.reference_price[idx]
+            pop.reference_price[idx] = r + np.float32(p["reference_price_adaptation"]) * (
+                np.asarray(paid_share, np.float32) - r)
+        maybe = np.flatnonzero(ahead > 0) if self.acceleration_on else idx[:0]
+        if not maybe.size:
+            return idx[:0]
+        who = idx[maybe]
+        stock = who[rng.uniform_nth("bought_ahead", who, pop.orders[who]) < ahead[maybe]]
+        pop.stock_until[stock] = min(day + p["acceleration_window_days"], np.iinfo(np.int16).max)
+        return stock
+
+    def relax(self, active, price_decay: float) -> None:
+        """The regular prices customers ``active`` keep seeing pull their reference price back
+        towards the list price (one day of ``reference_price_memory_days``)."""
+        if self.reference_prices_on:
+            pop = self.pop
+            below = active[pop.reference_price[active] < 1]
+            pop.reference_price[below] = 1 - (1 - pop.reference_price[below]) * np.float32(price_decay)
