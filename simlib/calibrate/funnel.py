@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from simlib.calibrate._errors import user_error
-from simlib.calibrate.funnel_data import FLOWS, POLICY_COL, FunnelData, read_funnel, read_spend, with_holdout
+from simlib.calibrate.funnel_data import (FLOWS, POLICY_COL, FunnelData, moments, read_funnel, read_spend,  # noqa: F401
+                                          with_holdout)
 from simlib.calibrate.funnel_example import EXAMPLE_TRUTH, make_example_funnel  # noqa: F401 (public)
 from simlib.calibrate.funnel_model import Coordinates, default_keys, fit_keys, prepare
 from simlib.calibrate.funnel_result import FunnelFit
@@ -45,20 +46,6 @@ def _check_policies(data: FunnelData, scenario):
         raise user_error(f"{data.source}, column {POLICY_COL!r}: the data ran {data.policies or 'no policies'} "
                          f"but scenario {scenario.source} runs {running or 'none'}; make the scenario match the "
                          "period the data covers")
-
-
-def moments(daily: pd.DataFrame, periods: np.ndarray, period_days: int, columns, users: int) -> np.ndarray:
-    """Stage shares at each period end and flows per customer per period, periods x columns."""
-    ends = periods * period_days - 1
-    out = np.empty((len(periods), len(columns)))
-    last = int(periods.max()) * period_days
-    for j, column in enumerate(columns):
-        values = daily[column].to_numpy(float)
-        if column in FLOWS:
-            out[:, j] = values[:last].reshape(-1, period_days).sum(axis=1)[periods - 1]
-        else:
-            out[:, j] = values[ends]
-    return out / users
 
 
 class _Simulator:

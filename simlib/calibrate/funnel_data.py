@@ -296,3 +296,17 @@ def _parse_policies(frame, source):
                              f"{first_row} lists {names or 'none'}; policies switching on and off within the data "
                              "are not supported: fit each stretch with the same policies separately")
     return names
+
+
+def moments(daily: pd.DataFrame, periods: np.ndarray, period_days: int, columns, users: int) -> np.ndarray:
+    """Stage shares at each period end and flows per customer per period, periods x columns."""
+    ends = periods * period_days - 1
+    out = np.empty((len(periods), len(columns)))
+    last = int(periods.max()) * period_days
+    for j, column in enumerate(columns):
+        values = daily[column].to_numpy(float)
+        if column in FLOWS:
+            out[:, j] = values[:last].reshape(-1, period_days).sum(axis=1)[periods - 1]
+        else:
+            out[:, j] = values[ends]
+    return out / users

@@ -85,7 +85,7 @@ def parameter_draws(fit, count: int, seed: int) -> np.ndarray:
 
 def predict(fit, plan=None, weeks: int | None = None, draws: int = 40, level: float = 0.95, seed=None):
     from simlib import run
-    from simlib.calibrate.funnel import moments
+    from simlib.calibrate.funnel_data import moments
     from simlib.calibrate.funnel_model import extrapolation_notes, prepare
     data = fit.data
     if not 2 <= draws <= 1000:
