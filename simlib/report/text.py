@@ -63,19 +63,30 @@ def format_per_treated(table: pd.DataFrame, reference: str, pct: str = "95%") ->
     return "\n".join(lines)
 
 
-def per_treated_sentence(table: pd.DataFrame, arm: str, pct: str = "95%") -> str:
-    """'Per treated customer (10,000 sent): net profit -2.82 CNY (95% interval ...), orders +0.019 (...).'"""
+def per_treated_sentence(table: pd.DataFrame, arm: str, pct: str = "95%", words=None) -> str:
+    """'Per treated customer (10,000 sent): net profit -2.82 CNY (95% interval ...), orders +0.019 (...).'
+    In Chinese when ``words`` (report.lang.Words) asks for it."""
     rows = table[(table["arm"] == arm) & table["outcome"].str.endswith(PER_TREATED_SUFFIX)].set_index("outcome")
+    zh = words is not None and words.zh
     parts = []
     for key in ("net_profit_cny" + PER_TREATED_SUFFIX, "purchases" + PER_TREATED_SUFFIX):
         if key in rows.index:
             r = rows.loc[key]
+            base = key.removesuffix(PER_TREATED_SUFFIX)
             low, high = fmt_metric(key, r["diff_low"], sign=True), fmt_metric(key, r["diff_high"], sign=True)
-            parts.append(f"{metric_name(key.removesuffix(PER_TREATED_SUFFIX)).lower()} "
-                         f"{fmt_metric(key, r['diff'], sign=True, unit_suffix=True)} ({pct} interval {low} to {high})")
+            if zh:
+                unit = "元" if metric_unit(key) == MONEY else ""
+                parts.append(f"{words.metric(base)} {fmt_metric(key, r['diff'], sign=True)}{unit}"
+                             f"（{pct} 区间 {low} 至 {high}）")
+            else:
+                parts.append(f"{metric_name(base).lower()} "
+                             f"{fmt_metric(key, r['diff'], sign=True, unit_suffix=True)} ({pct} interval {low} to {high})")
     if not parts:
         return ""
-    return f"Per treated customer of {arm} ({int(rows['n_treated'].iloc[0]):,} sent): " + ", ".join(parts) + "."
+    sent = int(rows["n_treated"].iloc[0])
+    if zh:
+        return f"{words.arm(arm)} 每位触达客户（共发送 {sent:,} 人）：" + "，".join(parts) + "。"
+    return f"Per treated customer of {arm} ({sent:,} sent): " + ", ".join(parts) + "."
 
 
 def reps_legend(arms: pd.DataFrame, key: str, pct: str) -> str:
