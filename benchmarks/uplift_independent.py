@@ -5,13 +5,13 @@ from the following weeks; a lift with a small post-promotion dip) and each trial
 
 1. a brand's customers are drawn: one group of ``--users`` gets a randomised 10 %-off coupon test
    (half treated), a second group of other customers of the same brand is the next campaign's;
-2. the test is fitted through the engine: the market is read from the first group's orders
-   before the send date (``simlib.calibrate_transactions``, BG/NBD, with each customer's chance of
-   being alive), and ``simlib.calibrate_uplift`` fits the promotion response in parts
-   (``--fit promotion``) to the test's week-by-week arm totals;
-3. the fit predicts a 20 %-off coupon to the second group (its own market, read from its own
-   history), with the fitted parameters' uncertainty carried (``simlib.compare(...,
-   uncertain=...)``): incremental orders per treated customer over 49 days, with a 95 % interval;
+2. the test is fitted through the engine: the market is the twin of the first group on the send
+   date (``simlib.twin``: its own customers and histories, from the orders before it), and
+   ``simlib.calibrate_uplift`` fits the promotion response in parts (``--fit promotion``) to the
+   test's week-by-week arm totals;
+3. the fit predicts a 20 %-off coupon to the second group (the twin of its own market), with the
+   fitted parameters' uncertainty carried (``simlib.compare(..., uncertain=...)``): incremental
+   orders per treated customer over 49 days, with a 95 % interval;
 4. the truth is what that coupon adds to those customers, from the generator itself (the same
    customers with and without it, the same luck, averaged over draws of the luck).
 
@@ -22,9 +22,8 @@ the week-by-week uplift, observed against fitted, and the J test.
     python benchmarks/uplift_independent.py --trials 20 --workers 2     # the figures in the report
     python benchmarks/uplift_independent.py --quick                     # 2 trials per truth, smaller
 
-This runs the fit through the existing results path (weekly arm totals and a scenario of
-existing buyers read from the history). The twin path (``simlib twin``, ``calibrate uplift --log
---assignment``) replaces steps 2 and 3 once it is on main.
+The fit reads the test as week-by-week arm totals (a results file); ``calibrate uplift --log
+--assignment`` (per customer and week, from the log itself) replaces that once it is on main.
 """
 
 from __future__ import annotations
@@ -43,6 +42,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import uplift_generator as gen  # noqa: E402
 
 START = np.datetime64("2024-01-01")      # day 0 of the history; the send date is HISTORY_DAYS later
+SEND_DATE = str(START + np.timedelta64(gen.HISTORY_DAYS, "D"))
 FIT_DEPTH, PREDICT_DEPTH = 0.10, 0.20
 WEEKS = gen.WINDOW_DAYS // 7
 
@@ -55,36 +55,22 @@ def the_log(c: dict, o: dict, prefix: str) -> pd.DataFrame:
                          "amount_cny": np.round(o["amount_cny"] - o["discount_cny"], 2)})
 
 
-def market_of(history: pd.DataFrame, folder: str, name: str) -> dict:
-    """A scenario of existing buyers read from their orders before the send date: the BG/NBD
-    traits and basket fitted to them, the stages their histories say (lost: 1 - P(alive)), the days
-    since their last order (uniform over the history: the results path takes no gamma there); every effect an order log cannot identify neutral, as in a twin."""
+def market_of(log: pd.DataFrame, folder: str, name: str):
+    """The twin of these customers' market on the send date (``simlib.twin``): built from their
+    orders before it, each simulated customer one of them with their own history (posterior
+    draws), every effect an order log cannot identify neutral. Returns the twin's Scenario."""
     import simlib
-    path = os.path.join(folder, f"{name}_history.csv")
-    history.to_csv(path, index=False)
-    end = str(START + np.timedelta64(gen.HISTORY_DAYS - 1, "D"))
-    cal = simlib.calibrate_transactions(path, calibration_end=end, customer_col="customer_id", date_col="date",
-                                        amount_col="amount_cny", process="bgnbd", new_buyers="off")
-    frag, cust = cal.fragment(), cal.customers
-    alive = cust["p_alive"].to_numpy(float)
-    repeat = cust["frequency"].to_numpy() > 0
-    since = (cust["age"] - cust["recency"]).to_numpy(float) + 0.5   # days since the last order
-    stages = {"purchased": float(np.mean(alive * ~repeat)), "loyal": float(np.mean(alive * repeat))}
-    stages["lost"] = 1.0 - stages["purchased"] - stages["loyal"]
-    behavior = {**frag["behavior"], "awareness_per_day": 0.0, "word_of_mouth_per_day": 0.0, "social_proof_effect": 0.0,
-                "dormancy_per_day": 0.0, "dormant_loss_per_day": 0.0, "retention_pond_effect": 0.0,
-                "trust_gain_purchase": 0.0}
-    return {"name": name, "traits": frag["traits"], "behavior": behavior, "policies": {},
-            "market": {"users": len(cust), "days": gen.WINDOW_DAYS,
-                       "channels": {"wechat": {"share": 1.0, "word_of_mouth": 0.0}},
-                       "initial_stage": stages, "initial_in_pond": 1.0,
-                       "initial_days_since_order": {"dist": "uniform", "low": 0.0, "high": float(since.max())}}}
+    path = os.path.join(folder, f"{name}_orders.csv")
+    log.to_csv(path, index=False)
+    built = simlib.twin(path, as_of=SEND_DATE, out=os.path.join(folder, f"{name}_twin"), amount_col="amount_cny")
+    return built.scenario
 
 
-def with_coupon(market: dict, depth: float) -> dict:
-    return {**market, "name": f"{market['name']}_coupon",
-            "policies": {"coupon": {"type": "percentage_coupon", "off_share": depth, "every_days": 10_000,
-                                    "valid_days": gen.VALID_DAYS}}}
+def with_coupon(market, depth: float):
+    """The market with a coupon of ``depth`` off, valid 7 days, to every customer in the pond on day 0."""
+    return market.override({"policies.coupon.type": "percentage_coupon", "policies.coupon.off_share": depth,
+                            "policies.coupon.every_days": 10_000, "policies.coupon.valid_days": gen.VALID_DAYS},
+                           source=f"{market.source} + {depth:.0%} off")
 
 
 def weekly_totals(c: dict, o: dict, treated: np.ndarray) -> pd.DataFrame:
@@ -114,23 +100,19 @@ def trial(job) -> dict:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
         log = the_log(tested, seen, "a")
-        market = market_of(log[log["date"] < str(START + np.timedelta64(gen.HISTORY_DAYS, "D"))], folder, "tested")
+        control = market_of(log, folder, "tested")
         weekly = weekly_totals(tested, seen, treated)
         results = os.path.join(folder, "test_weekly.csv")
         weekly.to_csv(results, index=False)
-        control = simlib.scenario_from_dict(market, source="<tested>")
-        coupon = simlib.scenario_from_dict(with_coupon(market, FIT_DEPTH), source="<tested coupon>")
-        fit = simlib.calibrate_uplift(results, control, fit="promotion", arms={"coupon": coupon},
+        fit = simlib.calibrate_uplift(results, control, fit="promotion", arms={"coupon": with_coupon(control, FIT_DEPTH)},
                                       days=gen.WINDOW_DAYS, seed=index)
         fit.write(folder)
-        nlog = the_log(nxt, history_next, "b")
-        nmarket = market_of(nlog[nlog["date"] < str(START + np.timedelta64(gen.HISTORY_DAYS, "D"))], folder, "next")
-        arms = {"none": simlib.scenario_from_dict(nmarket, source="<next>"),
-                "coupon": simlib.scenario_from_dict(with_coupon(nmarket, PREDICT_DEPTH), source="<next coupon>")}
-        decision = simlib.compare(arms, reps=reps, outcomes=["purchases"],
+        nxt_market = market_of(the_log(nxt, history_next, "b"), folder, "next")
+        arms = {"none": nxt_market, "coupon": with_coupon(nxt_market, PREDICT_DEPTH)}
+        decision = simlib.compare(arms, reps=reps, outcomes=["purchases"], days=gen.WINDOW_DAYS,
                                   seed=1000 + index, uncertain=os.path.join(folder, "fitted_uplift.yaml"))
+        n_next = nxt_market.data["market"]["users"]
     row = decision.table.query("outcome == 'purchases' and arm == 'coupon'").iloc[0]
-    n_next = nmarket["market"]["users"]
     per = np.array([row["diff"], row["diff_low"], row["diff_high"]]) / n_next
     truth_next = gen.true_incremental(nxt, truth, PREDICT_DEPTH, rng)
     obs = weekly.pivot(index="week", columns="arm", values="orders")
