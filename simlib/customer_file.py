@@ -152,6 +152,20 @@ def _integers(frame, source: str, column: str, low: int, high: int, where=None) 
     return np.where(check, np.nan_to_num(values), 0).astype(np.int64)
 
 
+def check_market(market: dict, source: str) -> None:
+    """A market with a customer file: nothing else says who is where, and the file exists; its
+    path made absolute (a path from Python or --set is relative to the working folder)."""
+    from .errors import ScenarioError
+    if market["initial_stage"] or market["initial_in_pond"] > 0:
+        raise ScenarioError(source, "market.customers", "the customer file says who is where; allowed: no "
+                            "market.initial_stage and no market.initial_in_pond beside it")
+    path = os.path.abspath(market["customers"])
+    if not os.path.isfile(path):
+        raise ScenarioError(source, "market.customers", f"{market['customers']}: no such file; allowed: the path of "
+                            "a customer file (simlib.customer_file), e.g. the customers.csv `simlib twin` wrote")
+    market["customers"] = path
+
+
 def resolve_path(value, scenario_file: Path) -> str:
     """A ``market.customers`` path as a scenario file writes it: relative to that file's folder
     and inside it (no absolute path, no way out through .. or a link); returns it absolute."""

@@ -57,7 +57,12 @@ class World:
         self.days = data["market"]["days"]
         users, reps = data["market"]["users"], len(self.seeds)
         self.rng = Keyed(self.seeds, block=users)
-        self.pop = Population(data["market"], data["traits"], users, self.rng, data["behavior"], reps=reps)
+        seated = None
+        if data["market"].get("customers"):   # an existing base from a customer file (simlib.seating)
+            from .seating import SeatedBase
+            seated = SeatedBase.choose(data["market"], users)
+        self.pop = Population(data["market"], data["traits"], users, self.rng, data["behavior"], reps=reps,
+                              seated=seated)
         self.today = Today(self.pop.n, len(self.pop.channel_names), reps)
         self.behavior = Behavior(data["behavior"], self.pop, self.today, data["market"])
         self.ledgers = [Ledger(self.days, self.pop.weight) for _ in self.seeds]

@@ -30,9 +30,7 @@ from scipy import special
 from .apportion import apportion
 from .customer_file import CustomerFile, read_customer_file
 from .errors import UserError
-
-# the population's stage codes (simlib.population.STAGES)
-AWARE, INTERESTED, PURCHASED, LOYAL, LOST = 1, 2, 3, 4, 6
+from .population import AWARE, INTERESTED, LOST, LOYAL, PURCHASED
 
 
 @dataclass

@@ -73,7 +73,7 @@ def test_the_command_exits_2(log, tmp_path):
     done = simlib_cli("twin", log, "--as-of", "2023-01-01", "--out", tmp_path / "o")
     assert done.returncode == 2 and "--as-of 2023-01-01" in done.stderr and "Traceback" not in done.stderr
     done = simlib_cli("twin", log, "--as-of", "2024-05-01", "--channel-ids", "nofile", "--out", tmp_path / "o")
-    assert done.returncode == 2 and "NAME=FILE" in done.stderr
+    assert done.returncode == 2 and "NAME=VALUE" in done.stderr
 
 
 # --- the customer file a scenario names -----------------------------------------------------------

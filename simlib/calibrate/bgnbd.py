@@ -65,7 +65,8 @@ def _tilted_gamma(x, shape, rate):
     lam = np.exp(z)
     log_f = shape * z - rate * lam + x * (np.log(-np.expm1(-lam)) - z)
     log_terms = np.log(w)[None, :] + t[None, :] ** 2 + log_f
-    log_total = special.logsumexp(log_terms, axis=1)
+    from simlib.calibrate.processes.quadrature import logsumexp_rows
+    log_total = logsumexp_rows(log_terms)
     log_norm = special.gammaln(shape[:, 0]) - shape[:, 0] * np.log(rate[:, 0])
     weights = np.exp(log_terms - log_total[:, None])
     return lam, weights, log_total + np.log(sigma[:, 0]) - log_norm
@@ -128,19 +129,20 @@ def log_likelihood_gradient(params, x, t_x, T, dropout_at_first_purchase=False, 
     x, t_x, T = _arrays(x, t_x, T)
     r, alpha, a, b = params
     k = int(dropout_at_first_purchase)
+    from simlib.calibrate.processes.quadrature import flush_tiny
     alive, dead = _terms(params, x, t_x, T, k, "continuous")
     ll = np.logaddexp(alive, dead)
-    w = np.exp(alive - ll)
+    w, w_dead = flush_tiny(np.exp(alive - ll)), flush_tiny(np.exp(dead - ll))
     psi = special.digamma
     total = psi(a + b + x + k)
     b_dead = np.where(x + k >= 1, b + x + k - 1, 1.0)
     grad = np.empty((x.size, 4))
-    grad[:, 0] = r * (psi(r + x) - psi(r) + np.log(alpha) - w * np.log(alpha + T) - (1 - w) * np.log(alpha + t_x))
-    grad[:, 1] = alpha * (r / alpha - (r + x) * (w / (alpha + T) + (1 - w) / (alpha + t_x)))
-    grad[:, 2] = a * (psi(a + b) - psi(a) + w * (psi(a) - total) + (1 - w) * (psi(a + 1) - total))
-    grad[:, 3] = b * (psi(a + b) - psi(b) + w * (psi(b + x + k) - total) + (1 - w) * (psi(b_dead) - total))
+    grad[:, 0] = r * (psi(r + x) - psi(r) + np.log(alpha) - w * np.log(alpha + T) - w_dead * np.log(alpha + t_x))
+    grad[:, 1] = alpha * (r / alpha - (r + x) * (w / (alpha + T) + w_dead / (alpha + t_x)))
+    grad[:, 2] = a * (psi(a + b) - psi(a) + w * (psi(a) - total) + w_dead * (psi(a + 1) - total))
+    grad[:, 3] = b * (psi(a + b) - psi(b) + w * (psi(b + x + k) - total) + w_dead * (psi(b_dead) - total))
     if wrt_history:
-        grad = np.column_stack([grad, -(1 - w) * (r + x) / (alpha + t_x), -w * (r + x) / (alpha + T),
+        grad = np.column_stack([grad, -w_dead * (r + x) / (alpha + t_x), -w * (r + x) / (alpha + T),
                                 np.zeros(x.size)])
     return ll, grad
 

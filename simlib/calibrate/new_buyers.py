@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simlib.calibrate.processes.base import Histories, distinct_rows, maximise
+from simlib.calibrate.processes.base import Histories, distinct_rows, maximise, weighted_sum
 from simlib.calibrate.processes.intervals import interval_rows
 from simlib.calibrate.transactions import repeat_gaps
 
@@ -93,7 +93,7 @@ class TenureDesign:
             rows, counts = self._pooled()
             h = Histories.of(rows[:, 0], operational_days(rows[:, 1], boost, days),
                              operational_days(rows[:, 2], boost, days))
-            value = float(np.dot(counts, process.log_likelihood(params, h, k)))
+            value = weighted_sum(counts, process.log_likelihood(params, h, k))
         else:
             value = float(np.sum(process.log_likelihood(params, self.histories(boost, days), k)))
         return value + self.log_jacobian(boost, days)
@@ -125,21 +125,21 @@ class TenureDesign:
 
         tx_b, tx_d = dtau(t_x)
         T_b, T_d = dtau(T)
-        end_b, end_d = dtau(self.gap_end)
-        start_b, start_d = dtau(self.gap_start)
-        width = np.maximum(operational_days(self.gap_end, boost, days) - operational_days(self.gap_start, boost, days),
-                           1e-12)
         d_tx, d_T, d_G = grad[:, n], grad[:, n + 1], grad[:, n + 2]
         if k == 1:   # the log gaps do not enter (d_G = 0)
             g_b = g_d = np.zeros(d_G.size)
         else:
+            end_b, end_d = dtau(self.gap_end)
+            start_b, start_d = dtau(self.gap_start)
+            width = np.maximum(operational_days(self.gap_end, boost, days)
+                               - operational_days(self.gap_start, boost, days), 1e-12)
             g_b = np.bincount(self.gap_owner, weights=(end_b - start_b) / width, minlength=self.x.size)
             g_d = np.bincount(self.gap_owner, weights=(end_d - start_d) / width, minlength=self.x.size)
         lift = boost * np.exp(-(self.gap_end - 0.5) / days)
         share = lift / (1.0 + lift)
-        clock = [np.dot(d_tx, tx_b) + np.dot(d_T, T_b) + np.dot(d_G, g_b) + share.sum(),
-                 np.dot(d_tx, tx_d) + np.dot(d_T, T_d) + np.dot(d_G, g_d)
-                 + np.dot(share, (self.gap_end - 0.5) / days)]
+        clock = [weighted_sum(d_tx, tx_b) + weighted_sum(d_T, T_b) + weighted_sum(d_G, g_b) + share.sum(),
+                 weighted_sum(d_tx, tx_d) + weighted_sum(d_T, T_d) + weighted_sum(d_G, g_d)
+                 + weighted_sum(share, (self.gap_end - 0.5) / days)]
         return float(ll.sum()) + self.log_jacobian(boost, days), np.concatenate([grad[:, :n].sum(axis=0), clock])
 
 

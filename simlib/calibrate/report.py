@@ -201,8 +201,8 @@ def _splittable(data) -> bool:
     return can_split(data)
 
 
-def _fit(name: str, h: Histories, clock, start=None) -> ProcessFit:
-    fit = get_process(name).fit(h, start=start)
+def _fit(name: str, h: Histories, clock, start=None, covariance: bool = True) -> ProcessFit:
+    fit = get_process(name).fit(h, start=start, covariance=covariance)
     if clock is not None:
         fit.extra["clock"] = clock
     return fit
@@ -241,7 +241,7 @@ def _refit_index(data: CalibrationData, clock, fit: ProcessFit):
 def calibrate_log(log: TransactionLog, calibration_end, holdout_end=None, time_model: str | None = None,
                   dropout_at_first_purchase: bool = False, cohort_start=None, process: str = "auto",
                   validation_days: int | None = None, seasonal=None, new_buyers: str = "auto",
-                  progress=None) -> TransactionCalibration:
+                  progress=None, report_daily: bool = True) -> TransactionCalibration:
     """Fit an already-read log (see `read_transactions`, `transactions_from_frame`).
 
     ``process``: ``auto`` (choose by held-out likelihood, see `simlib.calibrate.selection`) or
@@ -249,7 +249,9 @@ def calibrate_log(log: TransactionLog, calibration_end, holdout_end=None, time_m
     than a year of calibration data) or 12 monthly multipliers (declared; rescaled to mean 1).
     ``new_buyers``: ``auto`` (test a new-buyer period on the chosen process and use it when the
     likelihood ratio says so, see `simlib.calibrate.new_buyers`), ``on`` or ``off``.
-    ``progress``: called with a line as each stage starts (the command line prints them)."""
+    ``progress``: called with a line as each stage starts (the command line prints them).
+    ``report_daily=False`` leaves the daily-occasion BG/NBD out of the comparison (it is never
+    chosen by ``auto``; `simlib twin` simulates continuous-time processes only)."""
     say = progress or (lambda _: None)
     name = _resolve_process(process, time_model, dropout_at_first_purchase)
     if new_buyers not in NEW_BUYER_CHOICES:
@@ -280,13 +282,18 @@ def calibrate_log(log: TransactionLog, calibration_end, holdout_end=None, time_m
     if name == "auto":
         from simlib.calibrate.comparison import compare_processes
         from simlib.calibrate.selection import AUTO_CANDIDATES, REPORTED, select_process
-        candidates = SEASONAL_PROCESSES if clock else REPORTED
+        candidates = SEASONAL_PROCESSES if clock else REPORTED if report_daily else AUTO_CANDIDATES
         say(f"choosing the purchase process: {len(candidates)} candidates fitted before the split, scored after it")
         selection = select_process(data, candidates, validation_days, SEASONAL_PROCESSES if clock else AUTO_CANDIDATES,
                                    clock)
+        if selection.sampled:
+            notes.append(f"the process was chosen on a random {selection.sampled:,} of the {len(data.customers):,} "
+                         "customers (the same sample every run; the comparison and the fit use them all)")
         say("fitting every candidate on the whole calibration period; holdout and weekly forecasts of each")
         # each candidate searched from its own fit before the split: the same process on most of the same data
-        fits = {candidate: _fit(candidate, h, clock, selection.fits[candidate].params) for candidate in candidates}
+        fits = {candidate: _fit(candidate, h, clock, selection.fits[candidate].params,
+                                covariance=candidate == selection.chosen)   # intervals are the chosen one's
+                for candidate in candidates}
         comparison = compare_processes(data, selection, fits)
         fit = fits[selection.chosen]
     else:

@@ -41,6 +41,8 @@ MIN_VALIDATION_DAYS = 14
 DEFAULT_PROCESS = "bgnbd"      # the classic default, kept unless another process is better on both counts
 VUONG_Z = 1.645                # held-out likelihood better by more than chance (one-sided 5 %)
 TIE_Z = 1.0                    # and the validation total forecast closer by more than one standard error
+MAX_CHOICE_CUSTOMERS = 50_000  # larger logs choose on a random sample of this many (the chosen process is fitted to all)
+CHOICE_SAMPLE_SEED = 15        # the sample is the same on every run
 
 
 @dataclass
@@ -52,6 +54,7 @@ class Selection:
     scores: pd.DataFrame          # one row per candidate
     by_frequency: pd.DataFrame    # validation purchases per customer by frequency group and candidate
     fits: dict                    # name -> ProcessFit on the stretch before the split
+    sampled: int = 0              # customers the choice was made on, when a sample of a larger log
 
 
 def can_split(data: CalibrationData) -> bool:
@@ -105,8 +108,17 @@ def select_process(data: CalibrationData, candidates=REPORTED, validation_days: 
     (on the seasonal ``clock`` when given)."""
     split = default_split(data, validation_days)
     log = data.log
+    sampled = 0
+    if len(data.customers) > MAX_CHOICE_CUSTOMERS:   # the choice's power is ample at this size; its cost is not
+        keep = np.sort(np.random.default_rng(CHOICE_SAMPLE_SEED).choice(len(data.customers), MAX_CHOICE_CUSTOMERS,
+                                                                         replace=False))
+        data = CalibrationData(data.customers.iloc[keep].reset_index(drop=True), data.calibration_end_day,
+                               data.holdout_end_day, log, data.notes)
+        sampled = MAX_CHOICE_CUSTOMERS
     early = summarize(log, log.to_date(split), log.to_date(data.calibration_end_day),
                       cohort_start=_cohort_start(data)).customers
+    if sampled:
+        early = early[early["customer_id"].isin(data.customers["customer_id"])].reset_index(drop=True)
     early_data = CalibrationData(early, split, data.calibration_end_day, log)
     inner = histories(early, data, split, clock)
     full = histories(data.customers, data, data.calibration_end_day, clock)
@@ -153,7 +165,7 @@ def select_process(data: CalibrationData, candidates=REPORTED, validation_days: 
         if not (vuong > VUONG_Z and closer > TIE_Z):
             chosen = DEFAULT_PROCESS
     scores["chosen"] = scores["process"] == chosen
-    return Selection(chosen, split, scores, pd.concat(groups, ignore_index=True), fits)
+    return Selection(chosen, split, scores, pd.concat(groups, ignore_index=True), fits, sampled)
 
 
 def _cohort_start(data: CalibrationData):

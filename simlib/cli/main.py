@@ -148,7 +148,14 @@ def cmd_list(args) -> int:
     return 0
 
 
+def _note(message, category, filename, lineno, line=None) -> str:
+    """A warning from simlib reads as a note to the user, without the file and line it came from."""
+    return f"note: {message}\n"
+
+
 def main(argv=None) -> int:
+    import warnings
+    warnings.formatwarning = _note
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

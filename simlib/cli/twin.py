@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from simlib.errors import UserError
-
 
 def register(subparsers) -> None:
     tw = subparsers.add_parser(
@@ -53,31 +51,17 @@ def register(subparsers) -> None:
     tw.set_defaults(func=cmd_twin)
 
 
-def _channel_files(items) -> dict | None:
-    if not items:
-        return None
-    out = {}
-    for item in items:
-        name, sep, path = item.partition("=")
-        if not sep or not name.strip() or not path.strip():
-            raise UserError(f"--channel-ids {item!r}: expected NAME=FILE, e.g. --channel-ids douyin=douyin_ids.csv")
-        if name.strip() in out:
-            raise UserError(f"--channel-ids {name.strip()}: given twice; allowed: one file per channel")
-        out[name.strip()] = path.strip()
-    return out
-
-
 def cmd_twin(args) -> int:
-    from simlib.cli.calibrate import _progress
-    from simlib.cli.options import check_out_folder
+    from simlib.cli.options import check_out_folder, parse_named, progress_lines
     from simlib.calibrate.twin import twin
     check_out_folder(args.out)
     result = twin(args.transactions, args.as_of, args.out, customer_col=args.customer_col, date_col=args.date_col,
                   amount_col=args.amount_col, date_format=args.date_format, process=args.process, users=args.users,
                   days=args.days, prospects=args.prospects, pond_col=args.pond_col, pond_ids=args.pond_ids,
-                  channel_col=args.channel_col, channel_ids=_channel_files(args.channel_ids),
+                  channel_col=args.channel_col,
+                  channel_ids=parse_named(args.channel_ids, "--channel-ids", "douyin=douyin_ids.csv") or None,
                   gross_margin=args.gross_margin, seasonal="fit" if args.seasonal else args.seasonal_index,
-                  new_buyers=args.new_buyer_period, validation_days=args.validation_days, progress=_progress())
+                  new_buyers=args.new_buyer_period, validation_days=args.validation_days, progress=progress_lines())
     print(result.describe())
     print(f"\nwrote {args.out}/: twin.yaml, customers.csv, calibration/\n"
           f"run it: simlib run {args.out}/twin.yaml --days {args.days}")

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -19,7 +20,7 @@ from . import diff as diff_mod
 from .arms import describe_arms, format_described, settings_frame
 from .costs import cost_breakdown, format_breakdown, format_cost_differences
 from .inputs import ReportInputs, from_experiment, from_folder
-from .text import format_comparison, format_uncertainty
+from .text import format_comparison, format_uncertainty, per_treated_sentence
 from .verdict import Verdict, decide, turns_on_flip, turns_on_sensitivity, uncertainty_sentence
 
 REPORT_NAME = "report.html"
@@ -29,18 +30,15 @@ class Decision:
     """Everything a comparison says, computed once from ``ReportInputs``."""
 
     def __init__(self, inputs: ReportInputs):
-        from ..experiment.compare import compare_table
+        from ..experiment.table import comparison_table
         self.inputs = inputs
         self.reference = inputs.reference
         self.arms = inputs.arms
         runs = inputs.runs
         compared = len(runs) and runs["arm"].nunique() > 1
-        self.table = (compare_table(runs, inputs.outcomes, inputs.reference, inputs.confidence,
-                                    inputs.detect_difference) if compared else pd.DataFrame())
-        if compared and inputs.uncertain is not None:
-            from ..experiment.uncertainty import with_uncertainty
-            self.table = with_uncertainty(self.table, runs, inputs.outcomes, inputs.reference, inputs.uncertain,
-                                          inputs.settings["seed"], inputs.confidence)
+        self.table = (comparison_table(runs, inputs.outcomes, inputs.reference, inputs.confidence,
+                                       inputs.detect_difference, inputs.uncertain, inputs.settings["seed"])
+                      if compared else pd.DataFrame())
         self.costs = cost_breakdown(runs, [a for a in self.arms if a in set(runs["arm"])]) if len(runs) else None
         have = all(a in inputs.scenarios for a in self.arms)
         self.diffs = diff_mod.arm_diffs(inputs.scenarios, inputs.reference) if have and len(self.arms) > 1 else {}
@@ -62,6 +60,10 @@ class Decision:
                 from .rests_on import headline
                 turns = f"{turns} {headline(self.robust)}".strip()
             self._verdict = decide(self.table, self.reference, first.outcome, inputs.confidence, runs, turns)
+            if contender:   # a campaign sent to listed customers: what it does per customer sent
+                per = per_treated_sentence(self.table, contender, f"{round(inputs.confidence * 100):g}%")
+                if per:
+                    self._verdict = replace(self._verdict, text=f"{self._verdict.text} {per}")
 
     # -- what a manager reads ----------------------------------------------------------------
     @property
@@ -192,7 +194,7 @@ class Decision:
 def compare(arms, reference: str | None = None, *, reps: int = 10, seed: int = 0, users: int | None = None,
             days: int | None = None, outcomes=None, out: str | None = None, workers: int | None = None,
             executor=None, progress: bool = False, uncertain=None, robust: int | None = None,
-            lang: str = "en") -> Decision:
+            lang: str = "en", assignment=None, assignment_arm: str | None = None) -> Decision:
     """Compare strategy arms with common random numbers and decide on net profit.
 
     ``arms``: a list of built-in names, scenario paths or ``Scenario`` objects (the first is the
@@ -205,6 +207,9 @@ def compare(arms, reference: str | None = None, *, reps: int = 10, seed: int = 0
     ``robust``: N assumption sets at which every arm runs once more, the effects the arms act through
     drawn over their plausible ranges (fitted ones from their posterior): the verdict says how often
     the ranking holds and, where it flips, on which effect (``Decision.robust``, ``Decision.rests_on``).
+    ``assignment``: a planned campaign's customers (a CSV of customer_id and arm, or of ids):
+    every arm but the reference sends to them, and the table adds per-treated outcomes
+    (``purchases_per_treated``, ``net_profit_cny_per_treated``, ...).
     """
     from ..experiment import compare_experiment, make_executor
     from ..experiment.spec import ExperimentError
@@ -215,7 +220,7 @@ def compare(arms, reference: str | None = None, *, reps: int = 10, seed: int = 0
     try:
         exp = compare_experiment(arms, reference, replications=reps, seed=seed, users=users, days=days,
                                  outcomes=outcomes, out=out, executor=ex, progress=progress, uncertain=uncertain,
-                                 robust=robust)
+                                 robust=robust, assignment=assignment, assignment_arm=assignment_arm)
         result = exp.compare()
         results = {"robust": exp.robust()} if robust else {}
     except ExperimentError as exc:

@@ -53,12 +53,18 @@ def pair_sentence(rv, pv) -> str:
     side = ">" if r["wins_above"] else "<"
     text += (f"; it turns on {name}: {pv.first} wins where {name} {side} {r['threshold']:.3g} "
              f"(this threshold alone sorts {r['correct']} of {pv.points} sets)")
-    box = pv.box
-    if box is not None and r["accuracy"] < RULE_HOLDS:
+    box = _box_beside(pv)
+    if box is not None:
         limits = " and ".join(_limit_text(_name_of(rv, k), lo, hi) for k, (lo, hi) in box["limits"].items())
         text += (f"; {box['winner']} wins mostly where {limits} ({box['hits']} of the {box['sets']} sets there, "
                  f"{_pct(box['coverage'])} of its wins)")
     return text
+
+
+def _box_beside(pv) -> dict | None:
+    """The flip box, shown beside the threshold when that threshold alone sorts too few sets."""
+    r = pv.rule
+    return pv.box if r is not None and pv.box is not None and r["accuracy"] < RULE_HOLDS else None
 
 
 def verdict_text(rv) -> str:
@@ -118,7 +124,7 @@ def rests_on(rv) -> dict:
 
 def _pair_facts(rv, pv) -> dict:
     r = pv.rule if pv.flips and pv.rule and pv.rule["significant"] else None
-    box = pv.box if r is not None and pv.box is not None and r["accuracy"] < RULE_HOLDS else None
+    box = _box_beside(pv) if r is not None else None
     return {"first": pv.first, "second": pv.second, "share": pv.share, "points": pv.points, "close": pv.close,
             "ties": pv.ties, "losses": pv.losses, "clear_losses": pv.clear_losses, "flips": pv.flips,
             "rule": None if r is None else {"effect": _name_of(rv, r["key"]), "above": r["wins_above"],

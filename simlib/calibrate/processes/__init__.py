@@ -21,7 +21,7 @@ import numpy as np
 from simlib.calibrate import bgnbd as _bg
 from simlib.calibrate.processes import erlang as _erlang
 from simlib.calibrate.processes import pareto as _pareto
-from simlib.calibrate.processes.base import Histories, ProcessFit, maximise
+from simlib.calibrate.processes.base import Histories, ProcessFit, maximise, weighted_sum
 
 _GAMMA_RATE = ("r", "alpha")
 
@@ -129,11 +129,11 @@ class Process:
         module = _pareto if self.time_based_dropout else _erlang
 
         def negll(theta):
-            return -float(np.dot(counts, self.log_likelihood(np.exp(theta), pooled, k)))
+            return -weighted_sum(counts, self.log_likelihood(np.exp(theta), pooled, k))
 
         def negll_and_gradient(theta):
             ll, grad = self.log_likelihood_gradient(np.exp(theta), pooled, k)
-            return -float(np.dot(counts, ll)), -(counts @ grad)
+            return -weighted_sum(counts, ll), -(counts @ grad)
         starting = starting or module.starts(pooled)
         analytic = self.time_model == "continuous"
         return maximise(negll, [np.log(s) for s in starting], module.BOUNDS,

@@ -23,6 +23,7 @@ import numpy as np
 from scipy import special
 
 from simlib.calibrate.processes.base import Histories
+from simlib.calibrate.processes.quadrature import flush_tiny, logsumexp_rows
 
 PARAM_NAMES = ("r", "alpha", "a", "b")
 MAX_REGULARITY = 6
@@ -39,7 +40,7 @@ def _terms(params, h: Histories, k: int, first: int):
         phases = (i * np.log(k * (T - t_x))[:, None] - special.gammaln(i + 1)
                   + special.gammaln(shape[:, None] + i) - (shape[:, None] + i) * np.log(alpha + k * T)[:, None])
     phases[:, 0] = special.gammaln(shape) - shape * np.log(alpha + k * T)
-    alive = common + special.betaln(a, b + x + first) + special.logsumexp(phases, axis=1)
+    alive = common + special.betaln(a, b + x + first) + logsumexp_rows(phases)
     can_die = (x + first) >= 1
     dead = (common + special.betaln(a + 1, np.where(can_die, b + x + first - 1, 1.0))
             + special.gammaln(shape) - shape * np.log(alpha + k * t_x))
@@ -56,13 +57,13 @@ def log_likelihood_gradient(params, h: Histories, k: int = 1, first: int = 1, wr
     shape = r + k * x
     alive, dead = _terms(params, h, k, first)
     ll = np.logaddexp(alive, dead)
-    w = np.exp(alive - ll)
+    w, w_dead = flush_tiny(np.exp(alive - ll)), flush_tiny(np.exp(dead - ll))
     i = np.arange(k)[None, :]
     with np.errstate(divide="ignore", invalid="ignore"):
         phases = (i * np.log(k * (T - t_x))[:, None] - special.gammaln(i + 1)
                   + special.gammaln(shape[:, None] + i) - (shape[:, None] + i) * np.log(alpha + k * T)[:, None])
     phases[:, 0] = special.gammaln(shape) - shape * np.log(alpha + k * T)
-    pi = np.exp(phases - special.logsumexp(phases, axis=1, keepdims=True))
+    pi = flush_tiny(np.exp(phases - logsumexp_rows(phases)[:, None]))
     psi = special.digamma
     d_alive_r = np.sum(pi * psi(shape[:, None] + i), axis=1) - np.log(alpha + k * T)
     d_alive_alpha = -np.sum(pi * (shape[:, None] + i), axis=1) / (alpha + k * T)
@@ -71,17 +72,17 @@ def log_likelihood_gradient(params, h: Histories, k: int = 1, first: int = 1, wr
     total = psi(a + b + x + first)
     b_dead = np.where(x + first >= 1, b + x + first - 1, 1.0)
     grad = np.empty((x.size, 4))
-    grad[:, 0] = r * (np.log(alpha) - psi(r) + w * d_alive_r + (1 - w) * d_dead_r)
-    grad[:, 1] = alpha * (r / alpha + w * d_alive_alpha + (1 - w) * d_dead_alpha)
-    grad[:, 2] = a * (psi(a + b) - psi(a) + w * (psi(a) - total) + (1 - w) * (psi(a + 1) - total))
-    grad[:, 3] = b * (psi(a + b) - psi(b) + w * (psi(b + x + first) - total) + (1 - w) * (psi(b_dead) - total))
+    grad[:, 0] = r * (np.log(alpha) - psi(r) + w * d_alive_r + w_dead * d_dead_r)
+    grad[:, 1] = alpha * (r / alpha + w * d_alive_alpha + w_dead * d_dead_alpha)
+    grad[:, 2] = a * (psi(a + b) - psi(a) + w * (psi(a) - total) + w_dead * (psi(a + 1) - total))
+    grad[:, 3] = b * (psi(a + b) - psi(b) + w * (psi(b + x + first) - total) + w_dead * (psi(b_dead) - total))
     if wrt_history:
         u = T - t_x
         with np.errstate(divide="ignore", invalid="ignore"):
             per_u = np.where(u > 0, np.sum(pi * i, axis=1) / u, 0.0)
         d_alive_T = per_u - k * np.sum(pi * (shape[:, None] + i), axis=1) / (alpha + k * T)
         d_dead_tx = -k * shape / (alpha + k * t_x)
-        grad = np.column_stack([grad, w * -per_u + (1 - w) * d_dead_tx, w * d_alive_T, np.full(x.size, k - 1.0)])
+        grad = np.column_stack([grad, w * -per_u + w_dead * d_dead_tx, w * d_alive_T, np.full(x.size, k - 1.0)])
     return ll, grad
 
 
@@ -126,7 +127,7 @@ def phase_weights(params, h: Histories, k: int) -> np.ndarray:
         log_w = (j * np.log(k * (h.T - h.t_x))[:, None] - special.gammaln(j + 1)
                  + special.gammaln(shape0[:, None] + j) - j * np.log(alpha + k * h.T)[:, None])
     log_w[:, 0] = special.gammaln(shape0)
-    return np.exp(log_w - special.logsumexp(log_w, axis=1, keepdims=True))
+    return np.exp(log_w - logsumexp_rows(log_w)[:, None])
 
 
 def conditional_expected(params, h: Histories, t_star, k: int = 1, first: int = 1):

@@ -56,6 +56,7 @@ class ProfileLikelihood:
     theta: np.ndarray
     bounds: list
     reasons: dict                      # parameter index -> why it needs a profile
+    gradient: object = None            # theta -> (negll, its gradient), when in closed form
     _cache: dict = field(default_factory=dict)
 
     def interval(self, i: int) -> tuple[float, float, bool, bool]:
@@ -69,12 +70,20 @@ class ProfileLikelihood:
     def _profile(self, i: int, value: float, start: np.ndarray) -> tuple[float, np.ndarray]:
         others = [j for j in range(len(self.theta)) if j != i]
 
+        def full(sub):
+            point = start.copy()
+            point[others] = sub
+            point[i] = value
+            return point
+
         def f(sub):
-            full = start.copy()
-            full[others] = sub
-            full[i] = value
-            return self.negll(full)
-        res = optimize.minimize(f, start[others], method="L-BFGS-B", bounds=[self.bounds[j] for j in others],
+            return self.negll(full(sub))
+
+        def f_and_gradient(sub):
+            value_, grad = self.gradient(full(sub))
+            return value_, np.asarray(grad)[others]
+        res = optimize.minimize(f if self.gradient is None else f_and_gradient, start[others], method="L-BFGS-B",
+                                jac=self.gradient is not None, bounds=[self.bounds[j] for j in others],
                                 options={"ftol": 1e-12, "maxiter": 300})
         point = start.copy()
         point[others], point[i] = res.x, value
@@ -100,7 +109,7 @@ class ProfileLikelihood:
                 outside = trial
                 break
             inside, point, step = trial, where, step * 2
-        for _ in range(12):   # bisect the crossing to about 1e-4 of the last step
+        for _ in range(8):   # bisect the crossing to 1/256 of the last step (0.001 on the log scale at first)
             middle = (inside + outside) / 2
             value, where = self._profile(i, middle, point)
             if value < target:

@@ -23,7 +23,7 @@ import numpy as np
 from scipy import special
 
 from simlib.calibrate.processes.base import Histories
-from simlib.calibrate.processes.quadrature import log_integral
+from simlib.calibrate.processes.quadrature import flush_tiny, log_integral
 
 PARAM_NAMES = ("r", "alpha", "s", "beta")
 
@@ -84,9 +84,7 @@ def log_likelihood_gradient(params, h: Histories):
     log_i, d_log_i = _log_dead_integral(r, alpha, s, beta, h, gradient=True)
     dead = common + np.log(s) + log_i
     ll = np.logaddexp(alive, dead)
-    w = np.exp(alive - ll)
-    with np.errstate(invalid="ignore"):
-        w_dead = np.where(np.isfinite(dead), 1 - w, 0.0)
+    w, w_dead = flush_tiny(np.exp(alive - ll)), flush_tiny(np.exp(dead - ll))
     d_common_r = special.digamma(r + h.x) - special.digamma(r) + np.log(alpha)
     grad = np.empty((h.x.size, 4))
     grad[:, 0] = r * (d_common_r - w * np.log(alpha + h.T) + w_dead * d_log_i[:, 0])

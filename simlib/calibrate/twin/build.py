@@ -136,7 +136,8 @@ def twin(log, as_of, out=None, *, customer_col="customer_id", date_col="date", a
         raise user_error(f"--as-of {as_of}: on or before the first order in {tx.source} ({tx.to_date(tx.first_day)}); "
                          "a twin is built from the orders before its date: allowed: a date after the first order")
     calibration = calibrate_log(tx, tx.to_date(as_of_day - 1), None, process=process, seasonal=seasonal,
-                                new_buyers=new_buyers, validation_days=validation_days, progress=say)
+                                new_buyers=new_buyers, validation_days=validation_days, progress=say,
+                                report_daily=False)
     say("seating the customers: histories, pond, channels")
     table = _base.customer_table(calibration.data, as_of_day)
     notes = []
