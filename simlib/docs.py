@@ -18,7 +18,7 @@ from typing import Iterable, Mapping
 from .behavior import BEHAVIOR_PARAMS
 from .ledger import ACCOUNTS, ECONOMICS_PARAMS
 from .params import BASES, Param
-from .policies.base import COMMON_PARAMS, policy_types
+from .policies.base import COMMON_PARAMS, SEND_PARAMS, policy_types
 from .population import CHANNEL_PARAMS, DISTRIBUTIONS, MARKET_PARAMS, TRAITS
 
 REFERENCE_MD = Path(__file__).resolve().parent.parent / "docs" / "parameters.md"
@@ -59,6 +59,9 @@ def reference() -> str:
     out += ["## `economics:`", "", param_table(ECONOMICS_PARAMS), ""]
     out += ["Ledger accounts and their kind: " + ", ".join(f"`{a}` ({k})" for a, k in ACCOUNTS.items()) + ".", ""]
     out += ["## `policies:`", "", "Every policy instance takes these keys besides its own:", "", param_table(COMMON_PARAMS), ""]
+    senders = ", ".join(f"`{name}`" for name, cls in sorted(policy_types().items()) if cls.sends)
+    out += [f"Policies that send ({senders}) also take these: when to send once, and to whom:", "",
+            param_table(SEND_PARAMS), ""]
     for name, cls in sorted(policy_types().items()):
         doc = (cls.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
         out += [f"### `type: {name}`", "", " ".join(doc.split()), "",

@@ -353,14 +353,6 @@ class Population:
         self.buyers_by_channel = np.bincount(rep[bought] * n_channels + self.channel[bought],
                                              minlength=self.reps * n_channels).astype(np.float64).reshape(self.reps, -1)
 
-    @property
-    def customer_id(self) -> np.ndarray:
-        """Each simulated customer's id (text), one per customer of a replication's block: the
-        team's ids for a base seated from a customer file, else the customer's index."""
-        if self._customer_id is None:
-            self._customer_id = np.arange(self.block).astype(str)
-        return self._customer_id
-
     # --- replications -------------------------------------------------------------------
     def rep_of(self, idx: np.ndarray) -> np.ndarray:
         """The replication of each customer in ``idx``."""
@@ -440,6 +432,54 @@ class Population:
         setattr(self, name, arr)
         return arr
 
+    # --- who is who -----------------------------------------------------------------------
+    @property
+    def customer_id(self) -> np.ndarray:
+        """Each simulated customer's id as text, one per customer of a replication's block (the
+        same customers in every replication of a batch): a base seated from a customer file (a
+        twin) carries the team's ids, any other market numbers its customers "0" to "N-1"."""
+        ids = getattr(self, "_customer_id", None)
+        return np.arange(self.block).astype(str) if ids is None else ids
+
+    @customer_id.setter
+    def customer_id(self, ids) -> None:
+        ids = np.asarray(ids).astype(str)
+        if ids.shape != (self.block,):
+            raise ValueError(f"customer_id: {ids.shape} ids for {self.block} customers")
+        if np.unique(ids).size != ids.size:
+            raise ValueError("customer_id: ids must be unique")
+        self._customer_id = ids
+        self._id_lookup = None
+
+    def index_of(self, ids) -> np.ndarray:
+        """Each id's customer number within one replication (-1 for an id that is no customer)."""
+        query = np.asarray(ids).astype(str)
+        own = getattr(self, "_customer_id", None)
+        if own is None:    # ids are the numbers themselves, written plainly ("7", not "07" or "7.0")
+            out = np.full(query.size, -1, np.int64)
+            plain = np.char.isdigit(query) & ((np.char.str_len(query) == 1) | ~np.char.startswith(query, "0"))
+            plain &= np.char.str_len(query) <= 10
+            values = np.zeros(query.size, np.int64)
+            values[plain] = query[plain].astype(np.int64)
+            ok = plain & (values < self.block)
+            out[ok] = values[ok]
+            return out
+        lookup = getattr(self, "_id_lookup", None)
+        if lookup is None:
+            order = np.argsort(own, kind="stable")
+            lookup = self._id_lookup = (own[order], order)
+        ordered, order = lookup
+        pos = np.minimum(np.searchsorted(ordered, query), ordered.size - 1)
+        found = ordered[pos] == query
+        return np.where(found, order[pos], -1).astype(np.int64)
+
+    def describe_ids(self) -> str:
+        """What this market's customer ids are, for a message about ids that are not among them."""
+        if getattr(self, "_customer_id", None) is None:
+            return (f"this market's customers are numbered 0 to {self.block - 1:,} (a twin built from an order log "
+                    "by simlib twin carries the log's customer ids)")
+        return f"this market's {self.block:,} customers carry the ids of the log it was built from"
+
     def customer(self, i: int) -> dict:
         """One customer's state, for inspection (not for the hot path)."""
         out = {k: v[i].item() for k, v in vars(self).items() if isinstance(v, np.ndarray) and v.shape == (self.n,)}
@@ -474,6 +514,7 @@ class PopulationView(Population):
         self.rep_edges = np.array([0, self.n])
         self.stage_counts = whole.stage_counts[r:r + 1]      # a view: the step keeps it up to date
         self.buyers_by_channel = whole.buyers_by_channel[r:r + 1]
+        self._id_lookup = getattr(whole, "_id_lookup", None)
         from .coupons import CouponsView
         self.coupons = CouponsView(whole.coupons, lo, hi)
         self._pond, self._seen_version = None, -1

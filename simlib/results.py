@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import platform
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +26,11 @@ class Result:
 
     @classmethod
     def from_sim(cls, sim, wall_seconds: float, extras: dict) -> "Result":
+        from .policies.targets import treated_customers
         summary = summarize(sim)
+        treated = treated_customers(sim)
+        if treated:   # customers the senders' target files list: per-treated outcomes divide by them
+            summary["treated_customers"] = treated
         summary.update(extras)
         transactions = None
         if sim.record_transactions:
@@ -54,13 +57,11 @@ class Result:
         note saying which files are complete and which were not written."""
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
-        scenario_text, customers = self._scenario_text()
         writers = {
             "summary.json": lambda p: p.write_text(json.dumps(_jsonable(self.summary), indent=2) + "\n", "utf-8"),
             "daily.csv": lambda p: self.daily.to_csv(p, index=False),
             "ledger.csv": None if self.ledger is None else lambda p: self.ledger.to_csv(p, index=False),
-            "scenario.yaml": lambda p: p.write_text(scenario_text, "utf-8"),
-            "customers.csv": None if customers is None else lambda p: shutil.copyfile(customers, p),
+            "scenario.yaml": lambda p: p.write_text(self.scenario.to_yaml(folder=out), "utf-8"),
             "meta.json": lambda p: p.write_text(json.dumps(_jsonable(self.meta), indent=2) + "\n", "utf-8"),
             "transactions.csv": (None if self.transactions is None
                                  else lambda p: self.transactions.to_csv(p, index=False)),
@@ -75,20 +76,6 @@ class Result:
                              f"not written: {', '.join(names[done:])} (no file is left half-written)")
                 raise
         return out
-
-
-    def _scenario_text(self) -> tuple[str, str | None]:
-        """scenario.yaml, and the customer file to copy beside it (a seated base: the copy keeps
-        the folder a rerunnable whole, and the scenario names it by a relative path)."""
-        customers = self.scenario.data["market"].get("customers")
-        if not customers:
-            return self.scenario.to_yaml(), None
-        import yaml
-
-        from .scenario import _plain
-        data = _plain(self.scenario.data)
-        data["market"]["customers"] = "customers.csv"
-        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100), customers
 
 
 def _meta(sim, wall_seconds: float) -> dict:

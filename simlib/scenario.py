@@ -87,8 +87,14 @@ class Scenario:
             merged["market"] = {**market, "represents": self.data["market"]["represents"]}
         return Scenario(merged, source=where)
 
-    def to_yaml(self) -> str:
-        return yaml.safe_dump(_plain(self.data), sort_keys=False, allow_unicode=True, width=100)
+    def to_yaml(self, folder: Path | None = None) -> str:
+        """The resolved scenario as YAML; to be saved in ``folder``, with the files its policies
+        name copied there (so it runs again from that folder)."""
+        data = self.data
+        if folder is not None:
+            from .policies.targets import portable
+            data = portable(data, Path(folder))
+        return yaml.safe_dump(_plain(data), sort_keys=False, allow_unicode=True, width=100)
 
     def __repr__(self) -> str:
         return f"Scenario({self.name!r}, source={self.source!r})"
@@ -150,6 +156,8 @@ def _load_raw(path: Path, stack: tuple) -> dict:
                                                 "(see `simlib scenarios`)")
     if not isinstance(data, dict):
         raise ScenarioError(_display(path), "", "expected a mapping of sections (market:, policies:, ...) at the top")
+    from .policies.targets import anchor_paths
+    anchor_paths(data, path.parent, _display(path))    # files a policy names: relative to this file
     merged: dict = {}
     for parent in _as_list(data.get("extends"), _display(path)):
         try:

@@ -30,6 +30,7 @@ CHANGED = {
     "07_compare_strategies": {"seed": 3, "users": 800, "days": 120, "reps": 3, "sweep_levels": 3},
     "08_sensitivity": {"seed": 4, "users": 500, "toy_samples": 512},
     "09_optimise_budget": {"seed": 9, "users": 600, "scenarios": 2},
+    "11_your_pond": {"seed": 3, "next_depth": 0.3, "process": "bgnbd", "reps": 4},
     "12_what_if": {"seed": 3, "users": 1000, "days": 120, "reps": 3, "idle_days": 21},
 }
 

@@ -71,7 +71,9 @@ def test_report_reads_on_a_phone(compared):
     assert "@media (max-width:640px)" in page and ".scroll{overflow-x:auto" in page
     assert re.search(r'<td class="num" data-arm="points_program">', page)          # cards on a phone
     assert 'class="total"><td>what the strategy costs (every yuan given or spent above)' in page
-    assert "<b>ROI</b> = net profit ÷ what the strategy costs" in page
+    assert "<b>Return on the extra cost</b>" in page and "<b>ROI</b> = its whole market's net profit" in page
+    # the comparison's ROI row is read against the reference: the extra net profit per extra yuan
+    assert "Return on the strategy&#x27;s extra cost" in page or "Return on the strategy's extra cost" in page
     assert "big_brand_item: 3,000 points, cost 240 CNY" in page                    # the arm in full
 
 

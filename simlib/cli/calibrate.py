@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-
+from simlib.cli.options import progress_lines
 from simlib.errors import UserError
 
 PROCESS_CHOICES = ("auto", "bgnbd", "bgnbd-daily", "mbgnbd", "mbgnbd-daily", "pnbd", "cnbd")
@@ -94,11 +93,6 @@ def _missing(parser) -> int:
     return 2
 
 
-def _progress():
-    """Stage lines on stderr when a person is watching (a terminal), else nothing."""
-    if not sys.stderr.isatty():
-        return None
-    return lambda line: print(f"... {line}", file=sys.stderr, flush=True)
 
 
 def cmd_transactions(args) -> int:
@@ -109,7 +103,7 @@ def cmd_transactions(args) -> int:
                                     time_model=args.time_model, cohort_start=args.cohort_start,
                                     process=args.process, validation_days=args.validation_days,
                                     seasonal="fit" if args.seasonal else args.seasonal_index,
-                                    new_buyers=args.new_buyer_period, progress=_progress())
+                                    new_buyers=args.new_buyer_period, progress=progress_lines())
     paths = result.write(args.out, plots=not args.no_plots)
     print(result.describe())
     print(f"\nwrote {args.out}/: " + ", ".join(p.name for p in paths))

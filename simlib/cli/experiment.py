@@ -63,6 +63,13 @@ def register(subparsers) -> None:
                    help="with --robust: runs per arm at each assumption set (default 1)")
     c.add_argument("--inner", type=int, default=None, metavar="N",
                    help="with --uncertain: seeds per parameter draw (default 2; replications = draws x N)")
+    c.add_argument("--assignment", default=None, metavar="FILE",
+                   help="a planned campaign's customers: a CSV of customer_id and arm (or of customer_id alone); "
+                        "every arm but BASE sends its campaign to the treated arm's customers, and the table adds "
+                        "per-treated outcomes (purchases_per_treated, net_profit_cny_per_treated, ...)")
+    c.add_argument("--assignment-arm", default=None, metavar="ARM",
+                   help="with --assignment: the arm that receives the campaign (default: the file's one arm besides "
+                        "control)")
     _add_execution(c)
     c.set_defaults(func=compare_command)
 
@@ -169,10 +176,13 @@ def _compare(args) -> int:
         robust = {"points": args.robust, "replications": args.robust_reps}
     elif args.robust_reps != 1:
         raise ExperimentError("--robust-reps", "", "only with --robust N (runs per arm at each assumption set)")
+    if args.assignment_arm is not None and args.assignment is None:
+        raise ExperimentError("--assignment-arm", "", "only with --assignment (the file whose arm it names)")
     with _executor(args) as ex:
         kw = dict(replications=args.reps, seed=args.seed, users=args.users, days=args.days,
                   outcomes=outcomes, executor=ex, progress=not args.no_progress,
-                  detect_difference=detect or None, status=args.status, uncertain=uncertain)
+                  detect_difference=detect or None, status=args.status, uncertain=uncertain,
+                  assignment=args.assignment, assignment_arm=args.assignment_arm)
         exp = compare_experiment([args.base, *args.arms], out=args.out, robust=robust, **kw)
         res = exp.compare()
         results = {"robust": exp.robust()} if robust else {}

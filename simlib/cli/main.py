@@ -56,6 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
     lst = sub.add_parser("scenarios", help="list the built-in scenarios")
     lst.set_defaults(func=cmd_list)
 
+    ex = sub.add_parser("example", help="write example data to try the path from data (an order log and A/B tests)",
+                        description="Write a made-up brand's data (drawn with plain numpy, not by the engine) and "
+                                    "the offer files the README's path from data uses, to try it from an installed "
+                                    "simlib.")
+    ex.add_argument("name", nargs="?", default="your_pond", help="which example (default: your_pond)")
+    ex.add_argument("--out", default=None, help="folder to write (default: the example's name)")
+    ex.add_argument("--seed", type=int, default=2024)
+    ex.set_defaults(func=cmd_example)
+
     from . import calibrate, experiment, report  # each adds its sub-commands
     experiment.register(sub)
     report.register(sub)
@@ -148,7 +157,33 @@ def cmd_list(args) -> int:
     return 0
 
 
+def _note(message, category, filename, lineno, line=None) -> str:
+    """A warning from simlib reads as a note to the user, without the file and line it came from."""
+    return f"note: {message}\n"
+
+
+def cmd_example(args) -> int:
+    from ..example_data import EXAMPLE_FILES, EXAMPLES, write_your_pond
+    if args.name not in EXAMPLES:
+        from ..errors import did_you_mean
+        raise UserError(f"example {args.name!r}: allowed: {', '.join(EXAMPLES)}.{did_you_mean(args.name, EXAMPLES)}")
+    out = args.out or args.name
+    check_out_folder(out)
+    from pathlib import Path
+    there = [n for n in EXAMPLE_FILES if (Path(out) / n).exists()]
+    if there:   # never write over a team's own files
+        raise UserError(f"--out {out}: already holds {', '.join(there)}; allowed: a new or empty folder "
+                        f"(e.g. --out {args.name}_2)")
+    written = write_your_pond(out, args.seed)
+    print(f"{args.name}: {EXAMPLES[args.name]}")
+    print("files: " + ", ".join(p.name for p in written))
+    print(f"next: cd {out} and run the README's three commands (The whole path from data)")
+    return 0
+
+
 def main(argv=None) -> int:
+    import warnings
+    warnings.formatwarning = _note
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -32,14 +32,22 @@ def check_out_folder(out: str) -> None:
             return
 
 
-def parse_named(items, option: str, example: str) -> dict:
+def progress_lines():
+    """Stage lines on stderr when a person is watching (a terminal), else None."""
+    import sys
+    if not sys.stderr.isatty():
+        return None
+    return lambda line: print(f"... {line}", file=sys.stderr, flush=True)
+
+
+def parse_named(items, option: str, example: str, form: str = "NAME=VALUE") -> dict:
     """``["a=x.csv", "b=y.csv"]`` -> {"a": "x.csv", "b": "y.csv"} for options of the form NAME=VALUE,
     each name once; ``example`` shows a good one in the message."""
     out = {}
     for item in items or ():
         name, sep, value = item.partition("=")
         if not sep or not name.strip() or not value.strip():
-            raise UserError(f"{option} {short_repr(item)}: expected NAME=VALUE, e.g. {option} {example}")
+            raise UserError(f"{option} {short_repr(item)}: expected {form}, e.g. {option} {example}")
         if name.strip() in out:
             raise UserError(f"{option} {name.strip()}: given twice; allowed: each name once")
         out[name.strip()] = value.strip()

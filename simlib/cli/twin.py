@@ -52,8 +52,7 @@ def register(subparsers) -> None:
 
 
 def cmd_twin(args) -> int:
-    from simlib.cli.calibrate import _progress
-    from simlib.cli.options import check_out_folder, parse_named
+    from simlib.cli.options import check_out_folder, parse_named, progress_lines
     from simlib.calibrate.twin import twin
     check_out_folder(args.out)
     result = twin(args.transactions, args.as_of, args.out, customer_col=args.customer_col, date_col=args.date_col,
@@ -62,7 +61,7 @@ def cmd_twin(args) -> int:
                   channel_col=args.channel_col,
                   channel_ids=parse_named(args.channel_ids, "--channel-ids", "douyin=douyin_ids.csv") or None,
                   gross_margin=args.gross_margin, seasonal="fit" if args.seasonal else args.seasonal_index,
-                  new_buyers=args.new_buyer_period, validation_days=args.validation_days, progress=_progress())
+                  new_buyers=args.new_buyer_period, validation_days=args.validation_days, progress=progress_lines())
     print(result.describe())
     print(f"\nwrote {args.out}/: twin.yaml, customers.csv, calibration/\n"
           f"run it: simlib run {args.out}/twin.yaml --days {args.days}")

@@ -177,9 +177,10 @@ class Experiment:
             from .uncertainty import bounded_by_arms
             self._uncertain, self._uncertain_keys = bounded_by_arms(spec.uncertain, data, spec.source)
         # probe: a tiny run of each arm tells which metrics the runs report
+        from ..policies.targets import without_send_plan
         available = set()
         for name, d in data.items():
-            probe = simlib.run(simlib.scenario_from_dict(d), seed=0, users=20, days=2)
+            probe = simlib.run(simlib.scenario_from_dict(without_send_plan(d)), seed=0, users=20, days=2)
             available |= {k for k, v in probe.summary.items()
                           if isinstance(v, (int, float)) and not isinstance(v, bool)}
         check_metrics(spec, available)
@@ -272,12 +273,9 @@ class Experiment:
         runs = [Run(stage, arm, 0, r, self._seed(r, i, 0, crn), drawn(arm, r))
                 for r in range(reps) for i, arm in enumerate(spec.arms)]
         df = self._execute(stage, runs, keep_daily=keep_daily)
-        table = cmp_stats.compare_table(df, spec.outcomes, spec.reference, spec.confidence,
-                                        spec.detect_difference)
-        if self.uncertain is not None:
-            from .uncertainty import with_uncertainty
-            table = with_uncertainty(table, df, spec.outcomes, spec.reference, self.uncertain, spec.seed,
-                                     spec.confidence)
+        from .table import comparison_table
+        table = comparison_table(df, spec.outcomes, spec.reference, spec.confidence,
+                                 spec.detect_difference, self.uncertain, spec.seed)
         daily = self.store.daily_frame(stage, {r.run_id for r in runs}) if keep_daily else pd.DataFrame()
         self.store.write_table(stage + "_runs", df)
         self.store.write_table("comparison" if crn else "comparison_independent", table)
@@ -464,13 +462,14 @@ def compare_scenarios(base, arms: list, *, replications: int = 10, seed: int = 0
                       out: str | None = None, executor: Executor | None = None,
                       progress: bool = False, crn: bool = True,
                       detect_difference: dict | None = None, status: dict | None = None,
-                      uncertain=None, robust: int | None = None) -> CompareResult:
+                      uncertain=None, robust: int | None = None, assignment=None,
+                      assignment_arm: str | None = None) -> CompareResult:
     """Compare scenario files against a base scenario (the `simlib compare` command).
     ``status`` (a dict) is kept at {stage: [runs stored, runs planned]} while it runs."""
     return compare_experiment([base, *arms], replications=replications, seed=seed, users=users, days=days,
                               outcomes=outcomes, out=out, executor=executor, progress=progress, crn=crn,
                               detect_difference=detect_difference, status=status, uncertain=uncertain,
-                              robust=robust).compare()
+                              robust=robust, assignment=assignment, assignment_arm=assignment_arm).compare()
 
 
 def compare_experiment(arms, reference: str | None = None, *, replications: int = 10, seed: int = 0,
@@ -478,13 +477,16 @@ def compare_experiment(arms, reference: str | None = None, *, replications: int 
                        out: str | None = None, executor: Executor | None = None,
                        progress: bool = False, crn: bool = True,
                        detect_difference: dict | None = None, status: dict | None = None,
-                       uncertain=None, robust: int | dict | None = None) -> Experiment:
+                       uncertain=None, robust: int | dict | None = None, assignment=None,
+                       assignment_arm: str | None = None) -> Experiment:
     """The comparison experiment of ``arms``: a list of scenario paths, built-in names or
     ``Scenario`` objects (named after the file or the scenario), or a mapping name -> one of
     those. ``reference`` defaults to the first arm. ``uncertain``: fitted parameters with their
     covariance (a file, or a mapping as the experiment key ``uncertain:`` takes), drawn once per
     replication for every arm. ``robust``: assumption sets of a robust verdict (``Experiment.robust``),
-    or the experiment key ``robust:``'s mapping."""
+    or the experiment key ``robust:``'s mapping. ``assignment``: a file of customer_id (and arm):
+    every arm but the reference sends its campaign to the listed customers (``assignment_arm``, else
+    the file's one arm besides control), and the table adds per-treated outcomes."""
     import simlib
     builtins = list(simlib.builtin_scenarios())
     items = list(arms.items()) if isinstance(arms, dict) else [(None, a) for a in arms]
@@ -504,6 +506,10 @@ def compare_experiment(arms, reference: str | None = None, *, replications: int 
             name = "arm_" + name
         while name in arm_map:
             name += "_2"
+        is_reference = name == reference if reference else not arm_map
+        if assignment is not None and not is_reference:
+            from .campaign import with_assignment   # the campaign goes to the assigned customers
+            ref = with_assignment(ref, assignment, assignment_arm)
         if isinstance(ref, simlib.Scenario):
             objects[name] = ref
             arm_map[name] = {"scenario": f"<scenario {ref.name} from {ref.source}>"}
@@ -531,3 +537,4 @@ def compare_experiment(arms, reference: str | None = None, *, replications: int 
         arm = spec.arms[name]
         spec.arms[name] = type(arm)(name, scenario, arm.overrides, arm.description)
     return Experiment(spec, out=out, executor=executor, progress=progress, status=status)
+

@@ -18,7 +18,7 @@ KNOWN_DIRECTIONS = {
     **{f"cost_{account}_cny": "minimize" for account in (
         "ad_spend", "pond_acquisition", "referral_rewards", "gifts", "red_packets",
         "points_redemption", "content_production", "staff", "events")},
-    "gmv_cny": "maximize", "gross_profit_cny": "maximize", "roi": "maximize",
+    "gmv_cny": "maximize", "gross_profit_cny": "maximize", "roi": "maximize", "incremental_roi": "maximize",
     "purchases": "maximize", "buyers": "maximize", "repeat_buyers": "maximize",
     "repurchase_rate": "maximize", "clv_cny": "maximize", "pond_size": "maximize",
     "in_pond": "maximize", "loyal": "maximize",
@@ -30,6 +30,30 @@ KNOWN_DIRECTIONS = {
     "pond_size_end": "maximize", "pond_joins": "maximize", "coupons_redeemed": "maximize",
     "loyal_end": "maximize", "lost_end": "minimize", "dormant_end": "minimize",
 }
+# Names users type for a metric that simlib calls otherwise: the number of orders is `purchases`
+# (the summary, daily.csv and every table), and per-treated rows are added by themselves.
+METRIC_ALIASES = {"orders": "purchases"}
+PER_TREATED_SUFFIX = "_per_treated"
+
+
+def canonical_metric(name: str, where: str = "outcomes") -> str:
+    """The metric a typed outcome name means, saying so (a warning) when it is not the name itself:
+    ``orders`` -> ``purchases``; ``X_per_treated`` -> ``X`` (its per-treated row comes by itself)."""
+    import warnings
+    if not isinstance(name, str):
+        return name
+    base = name.removesuffix(PER_TREATED_SUFFIX)
+    canonical = METRIC_ALIASES.get(base, base)
+    if canonical != base:
+        warnings.warn(f"{where}: {base!r} is read as {canonical!r}, simlib's name for the number of orders "
+                      "(summary, daily.csv, comparison tables)", UserWarning, stacklevel=3)
+    if base != name:
+        warnings.warn(f"{where}: {name!r} is read as {canonical!r}: the comparison adds "
+                      f"{canonical + PER_TREATED_SUFFIX!r} by itself whenever the arms send to listed customers "
+                      "(simlib compare --assignment, or a policy's target:)", UserWarning, stacklevel=3)
+    return canonical
+
+
 DEFAULT_OUTCOMES = ["net_profit_cny", "gross_profit_cny", "gmv_cny", "roi", "repurchase_rate",
                     "churn_rate", "strategy_cost_cny"]   # net profit first: the decision; then what it costs
 
@@ -205,15 +229,22 @@ def expand_shorthands(data: dict) -> dict:
             out[block] = {k: {"values": v} if isinstance(v, list) else v for k, v in out[block].items()}
     outcomes = out.get("outcomes")
     if isinstance(outcomes, list) and all(isinstance(o, str) for o in outcomes):
-        outcomes = {o: {} for o in outcomes}
+        outcomes = {canonical_metric(o): {} for o in outcomes}
     if isinstance(outcomes, dict):
         expanded = {}
         for name, o in outcomes.items():
             o = {} if o is None else {"direction": o} if isinstance(o, str) else o
+            if isinstance(o, dict) and isinstance(o.get("metric"), str):
+                o = {**o, "metric": canonical_metric(o["metric"], f"outcomes.{name}.metric")}
+            elif isinstance(o, dict) and not o.get("formula"):
+                name = canonical_metric(name)
             if isinstance(o, dict) and isinstance(o.get("direction"), str):
                 o = {**o, "direction": _DIRECTION_ALIASES.get(o["direction"], o["direction"])}
             expanded[name] = o
         out["outcomes"] = expanded
+    detect = out.get("detect_difference")
+    if isinstance(detect, dict):
+        out["detect_difference"] = {canonical_metric(k, "detect_difference"): v for k, v in detect.items()}
     for block, keys in (("sweep", ("arms",)), ("sensitivity", ("arms", "outcomes"))):
         if isinstance(out.get(block), dict):
             out[block] = {k: [v] if k in keys and isinstance(v, str) else v for k, v in out[block].items()}

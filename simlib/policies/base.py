@@ -9,7 +9,10 @@ order of work in ``simlib/engine.py``.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import ClassVar
+
+import numpy as np
 
 from ..errors import ScenarioError, did_you_mean, key_text, short_repr
 from ..params import Param, resolve
@@ -23,6 +26,88 @@ COMMON_PARAMS = {
     "end_day": Param(None, "last day the policy acts (null: to the end of the run)", "day", int, low=0, nullable=True,
                      basis="business"),
 }
+
+
+MAX_SEND_DAYS = 1000   # listed send days of one policy
+
+
+class _OneOrMany(Param):
+    """A value or a list of them (``on_day: 10``, ``on_day: [3, 10]``), kept as a sorted list
+    without repeats; ``one`` checks each."""
+
+    what = ""
+
+    def allowed(self) -> str:
+        return f"{self.what} or a list of them (or null)"
+
+    def one(self, value, source: str, key: str):
+        raise NotImplementedError
+
+    def check(self, value, source: str, key: str):
+        if value is None:
+            return None
+        values = value if isinstance(value, list) else [value]
+        if not values or len(values) > MAX_SEND_DAYS:
+            raise ScenarioError(source, key, f"has {len(values)} entries; allowed: 1 to {MAX_SEND_DAYS}")
+        return sorted({self.one(v, source, f"{key}[{i}]" if isinstance(value, list) else key)
+                       for i, v in enumerate(values)})
+
+
+class _DaysParam(_OneOrMany):
+    what = "a run day (an integer >= 0)"
+
+    def one(self, value, source: str, key: str):
+        return Param(0, "", "day", int, low=0).check(value, source, key)
+
+
+class _DatesParam(_OneOrMany):
+    what = "a date YYYY-MM-DD (needs market.start_date)"
+
+    def one(self, value, source: str, key: str):
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        if isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        if not isinstance(value, dt.date):
+            raise ScenarioError(source, key, f"expected a date YYYY-MM-DD, got {short_repr(value)}")
+        return value.isoformat()
+
+
+class _ArmParam(Param):
+    """An arm of an assignment file, or a list of arms (their customers together)."""
+
+    def allowed(self) -> str:
+        return "an arm name or a list of them (or null)"
+
+    def check(self, value, source: str, key: str):
+        if value is None or isinstance(value, str):
+            return value
+        if isinstance(value, list) and value and len(value) <= 50 and all(isinstance(v, str) for v in value):
+            return list(dict.fromkeys(value))
+        raise ScenarioError(source, key, f"expected {self.allowed()}, got {short_repr(value)}")
+
+
+# Keys of every policy that sends something (coupons, red packets, gifts, posts, broadcasts):
+# when it sends and to whom. One place, so every sender reads them the same way.
+SEND_PARAMS = {
+    "on_day": _DaysParam(None, "send once on this run day (or on each listed day) instead of every every_days",
+                         "day", object, nullable=True, basis="business"),
+    "on_date": _DatesParam(None, "send once on this calendar date (or on each listed date) instead of every "
+                                 "every_days; day 0 is market.start_date", "", object, nullable=True, basis="business"),
+    "target": Param(None, "send only to the customers listed in a file: {file: CSV with customer_id (and arm), "
+                          "arm: the arm of an assignment file that receives it}; the path is relative to the "
+                          "scenario file, inside its folder (null: the whole audience)", "", dict, nullable=True,
+                    basis="business", fields={
+                        "file": Param(None, "CSV of customer_id, or customer_id and arm", "", str, nullable=True,
+                                      basis="business"),
+                        "arm": _ArmParam(None, "which arm of the assignment receives the policy, or a list of arms "
+                                               "(null: every id of a file without an arm column)", "", object,
+                                         nullable=True, basis="business")}),
+}
+SEND_KEYS = tuple(SEND_PARAMS)
 
 
 def register_policy(type_name: str):
@@ -67,11 +152,68 @@ def resolve_policy(name: str, given, source: str, market: dict) -> dict:
         raise ScenarioError(source, f"{path}.type", f"unknown policy type {short_repr(kind)}."
                             + did_you_mean(kind, types) + " " + allowed)
     cls = types[kind]
-    resolved = resolve({**COMMON_PARAMS, **cls.params}, given, source, path)
+    if not cls.sends:
+        sent = [k for k in given if k in SEND_KEYS]
+        if sent:
+            senders = ", ".join(sorted(n for n, c in types.items() if c.sends))
+            raise ScenarioError(source, f"{path}.{sent[0]}", f"a {kind} policy does not send on a schedule, so it "
+                                f"takes no {sent[0]}; policies that do: {senders}")
+    resolved = resolve(cls.schema(), given, source, path)
     if resolved["end_day"] is not None and resolved["end_day"] < resolved["start_day"]:
         raise ScenarioError(source, f"{path}.end_day", f"must be >= start_day ({resolved['start_day']})")
+    if cls.sends:
+        _check_sends(resolved, given, source, path, market, cls.params.get("every_days"))
     cls.check(resolved, source, path, market)
     return resolved
+
+
+def send_days(params: dict, market: dict) -> list[int] | None:
+    """The run days a sender sends on when it sends once (or on listed days); None when it
+    sends every ``every_days``."""
+    if params.get("on_day") is not None:
+        return list(params["on_day"])
+    if params.get("on_date") is not None:
+        start = dt.date.fromisoformat(market["start_date"])
+        return [(dt.date.fromisoformat(d) - start).days for d in params["on_date"]]
+    return None
+
+
+def _check_sends(resolved: dict, given: dict, source: str, path: str, market: dict, every: Param | None) -> None:
+    """A one-shot send names days the run has, and only one way of saying when."""
+    every_default = every.default if every is not None else None
+    if resolved["on_day"] is not None and resolved["on_date"] is not None:
+        raise ScenarioError(source, f"{path}.on_date", "give on_day or on_date, not both")
+    once = "on_day" if resolved["on_day"] is not None else "on_date" if resolved["on_date"] is not None else None
+    if once is None:
+        if resolved["target"] is not None:
+            _check_target(resolved["target"], source, f"{path}.target")
+        return
+    if "every_days" in given and given["every_days"] != every_default:   # (a resolved scenario holds the default)
+        raise ScenarioError(source, f"{path}.every_days", f"give every_days (a repeating send) or {once} (a send on "
+                            "given days), not both")
+    if once == "on_date" and market["start_date"] is None:
+        raise ScenarioError(source, f"{path}.on_date", "a calendar date needs market.start_date (the date of day 0); "
+                            "set it, or give on_day (a run day) instead")
+    days = send_days(resolved, market)
+    last = market["days"] - 1
+    for value, day in zip(resolved[once], days):
+        said = f"{value}" if once == "on_day" else f"{value} (day {day} from market.start_date {market['start_date']})"
+        if day < 0:
+            raise ScenarioError(source, f"{path}.{once}", f"{said} is before the run starts")
+        if day > last:
+            raise ScenarioError(source, f"{path}.{once}", f"{said} is after the run's last day, {last} "
+                                f"(market.days {market['days']}); lengthen the run or send earlier")
+        end = resolved["end_day"]
+        if day < resolved["start_day"] or (end is not None and day > end):
+            raise ScenarioError(source, f"{path}.{once}", f"{said} is outside start_day..end_day "
+                                f"({resolved['start_day']}..{end if end is not None else 'the end'})")
+    if resolved["target"] is not None:
+        _check_target(resolved["target"], source, f"{path}.target")
+
+
+def _check_target(target: dict, source: str, key: str) -> None:
+    from .targets import check_target
+    check_target(target, source, key)
 
 
 def check_policy_references(policies: dict[str, dict], source: str) -> None:
@@ -114,15 +256,23 @@ class Policy:
 
     type_name: ClassVar[str] = ""
     params: ClassVar[dict[str, Param]] = {}
+    sends: ClassVar[bool] = False       # sends on a schedule: takes SEND_PARAMS (on_day, on_date, target)
     acts_through: ClassVar[tuple] = ()   # behaviour effects its inputs act through (see above)
     # the discounts this policy posts are member prices (a standing price for members), not
     # coupons: the summary splits discount_member_price_cny from discount_coupons_cny by it
     discount_is_member_price: ClassVar[bool] = False
 
+    @classmethod
+    def schema(cls) -> dict[str, Param]:
+        """Every key a policy of this type takes: the common ones, the senders' ones, its own."""
+        return {**COMMON_PARAMS, **(SEND_PARAMS if cls.sends else {}), **cls.params}
+
     def __init__(self, name: str, params: dict, sim):
         self.name = name
         self.p = params
         self.sim = sim
+        if self.sends and params.get("target") is not None:
+            self.targeted()   # ids that are not customers of this market fail here, before day 0
 
     @classmethod
     def check(cls, params: dict, source: str, path: str, market: dict) -> None:
@@ -147,6 +297,37 @@ class Policy:
     def active(self, day: int) -> bool:
         end = self.p["end_day"]
         return self.p["start_day"] <= day and (end is None or day <= end)
+
+    # --- senders: when and to whom (SEND_PARAMS) ----------------------------------------
+    def sends_on(self, day: int) -> bool:
+        """Does this sender send today: on its listed days (``on_day``, ``on_date``), else every
+        ``every_days`` from ``start_day``."""
+        days = getattr(self, "_send_days", None)
+        if days is None:
+            listed = send_days(self.p, self.sim.scenario.data["market"])
+            days = self._send_days = frozenset(listed) if listed is not None else False
+        if days is False:
+            return (day - self.p["start_day"]) % self.p["every_days"] == 0
+        return day in days
+
+    def recipients(self, idx: np.ndarray) -> np.ndarray:
+        """The customers among ``idx`` this sender may reach: all of them, or those listed in its
+        ``target`` file (resolved on the population at the first send)."""
+        if self.p.get("target") is None:
+            return idx
+        targeted = getattr(self, "_targeted", None)
+        if targeted is None:
+            from .targets import target_indices
+            targeted = self._targeted = target_indices(self.p["target"], self.sim.pop, self.name,
+                                                            self.sim.scenario.source)
+        return idx[targeted[idx]]
+
+    def targeted(self) -> np.ndarray:
+        """Indices of the customers this sender's ``target`` lists (empty without a target)."""
+        if self.p.get("target") is None:
+            return np.zeros(0, np.int64)
+        self.recipients(np.zeros(0, np.int64))
+        return np.flatnonzero(self._targeted)
 
     # --- lifecycle -------------------------------------------------------------------
     def init(self) -> None:

@@ -43,11 +43,14 @@ class ContentBroadcast(Policy):
                                  basis="assumption", plausible=(0.0, 0.6)),
     }
 
+    sends = True
+
     def act(self, day):
-        if (day - self.p["start_day"]) % self.p["every_days"]:
+        if not self.sends_on(day):
             return
         sim = self.sim
-        to = sim.message(sim.pond_members(), quality=self.p["quality"], count=self.p["messages_per_send"])
+        to = sim.message(self.recipients(sim.pond_members()), quality=self.p["quality"],
+                         count=self.p["messages_per_send"])
         _nudge(sim, to, self.p["interest_effect"], self.p["purchase_effect"])
         self.sent = to.size
         sim.ledger.post(day, "content_production", self.p["cost_cny_per_send"], source=self.name)

@@ -155,11 +155,13 @@ class FlatCoupon(CouponPolicy):
                                  basis="business"),
     }
 
+    sends = True
+
     def act(self, day):
         p = self.p
-        if (day - p["start_day"]) % p["every_days"]:
+        if not self.sends_on(day):
             return
-        self.give(audience(self.sim, p["audience"]), day, off_share=p["off_share"], off_cny=p["off_cny"],
+        self.give(self.recipients(audience(self.sim, p["audience"])), day, off_share=p["off_share"], off_cny=p["off_cny"],
                   min_spend_cny=p["min_spend_cny"], valid_days=p["valid_days"], quality=p["message_quality"])
 
 
@@ -462,6 +464,8 @@ class RedPacket(Policy):
                                  basis="business"),
     }
 
+    sends = True
+
     def init(self):
         pop = self.sim.pop
         self.until = pop.add_array(f"{self.name}__until", np.int16, NEVER)
@@ -472,8 +476,8 @@ class RedPacket(Policy):
     def act(self, day):
         sim, pop, p = self.sim, self.sim.pop, self.p
         self._day = {"sent": 0, "claimed": 0}
-        if (day - p["start_day"]) % p["every_days"] == 0:
-            to = sim.message(audience(sim, p["audience"]), quality=p["message_quality"])
+        if self.sends_on(day):
+            to = sim.message(self.recipients(audience(sim, p["audience"])), quality=p["message_quality"])
             claim = to[sim.rng.uniform(f"{self.name}:claim", day, to) < p["claim_share"]]
             self.until[claim] = min(day + p["valid_days"] - 1, np.iinfo(np.int16).max)
             self.holders = np.flatnonzero(self.until >= day)
@@ -516,6 +520,17 @@ class MemberGift(Policy):
                                     source="assumption, tested 0-1", basis="assumption", plausible=(0.0, 1.0)),
     }
 
+    sends = True
+
+    @classmethod
+    def check(cls, params, source, path, market):
+        if params["trigger"] != "periodic":
+            once = [k for k in ("on_day", "on_date") if params[k] is not None]
+            if once:
+                raise ScenarioError(source, f"{path}.{once[0]}", f"a gift on trigger {params['trigger']!r} is given "
+                                    "when the customer gets there, not on a day; use trigger: periodic to give it "
+                                    "on given days")
+
     def init(self):
         self.seen = self.sim.pop.add_array(f"{self.name}__seen", bool, False)
         self.given_total = 0
@@ -532,7 +547,8 @@ class MemberGift(Policy):
             to = self.first_buyers[pop.in_pond[self.first_buyers]]
             self.first_buyers = np.zeros(0, np.int64)
         else:
-            to = audience(sim, p["audience"]) if (day - p["start_day"]) % p["every_days"] == 0 else np.zeros(0, np.int64)
+            to = audience(sim, p["audience"]) if self.sends_on(day) else np.zeros(0, np.int64)
+        to = self.recipients(to)
         self.given = int(to.size)
         if not to.size:
             return

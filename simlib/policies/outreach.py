@@ -297,6 +297,8 @@ class GroupBroadcast(Policy):
         "cost_cny_per_send": Param(0.0, "production cost of one broadcast", "CNY", low=0.0, basis="business"),
     }
 
+    sends = True
+
     @classmethod
     def check_references(cls, name, params, enabled, source):
         if params["groups_policy"] is not None:
@@ -314,13 +316,13 @@ class GroupBroadcast(Policy):
     def act(self, day):
         self.sent = self.capped = 0
         p, sim = self.p, self.sim
-        if (day - p["start_day"]) % p["every_days"]:
+        if not self.sends_on(day):
             return
         if self.groups is not None:
             audience = self.groups.members()
         else:
             audience = sim.pond_members()
-        audience = audience[sim.pop.stage[audience] != LOST]
+        audience = self.recipients(audience[sim.pop.stage[audience] != LOST])
         ring = self.ring[audience]
         free = (ring <= day - 7).sum(axis=1)      # messages still allowed this week
         count = np.minimum(free, p["messages_per_send"])

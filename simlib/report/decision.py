@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -19,7 +20,8 @@ from . import diff as diff_mod
 from .arms import describe_arms, format_described, settings_frame
 from .costs import cost_breakdown, format_breakdown, format_cost_differences
 from .inputs import ReportInputs, from_experiment, from_folder
-from .text import format_comparison, format_uncertainty
+from .lang import LANGS, Words
+from .text import format_comparison, format_uncertainty, per_treated_sentence
 from .verdict import Verdict, decide, turns_on_flip, turns_on_sensitivity, uncertainty_sentence
 
 REPORT_NAME = "report.html"
@@ -29,18 +31,15 @@ class Decision:
     """Everything a comparison says, computed once from ``ReportInputs``."""
 
     def __init__(self, inputs: ReportInputs):
-        from ..experiment.compare import compare_table
+        from ..experiment.table import comparison_table
         self.inputs = inputs
         self.reference = inputs.reference
         self.arms = inputs.arms
         runs = inputs.runs
         compared = len(runs) and runs["arm"].nunique() > 1
-        self.table = (compare_table(runs, inputs.outcomes, inputs.reference, inputs.confidence,
-                                    inputs.detect_difference) if compared else pd.DataFrame())
-        if compared and inputs.uncertain is not None:
-            from ..experiment.uncertainty import with_uncertainty
-            self.table = with_uncertainty(self.table, runs, inputs.outcomes, inputs.reference, inputs.uncertain,
-                                          inputs.settings["seed"], inputs.confidence)
+        self.table = (comparison_table(runs, inputs.outcomes, inputs.reference, inputs.confidence,
+                                       inputs.detect_difference, inputs.uncertain, inputs.settings["seed"])
+                      if compared else pd.DataFrame())
         self.costs = cost_breakdown(runs, [a for a in self.arms if a in set(runs["arm"])]) if len(runs) else None
         have = all(a in inputs.scenarios for a in self.arms)
         self.diffs = diff_mod.arm_diffs(inputs.scenarios, inputs.reference) if have and len(self.arms) > 1 else {}
@@ -52,16 +51,27 @@ class Decision:
         if len(self.table):
             first = decide(self.table, self.reference, confidence=inputs.confidence, runs=runs)
             contender = first.best if first.best != self.reference else self._closest(first.outcome)
-            turns = self._turns_on(first.outcome, contender) if contender else ""
-            if contender:
-                shares = uncertainty_sentence(self.table, first.outcome, contender, inputs.scenarios.get(contender))
-                from ..experiment.uncertainty import extrapolation_sentence
-                depth = extrapolation_sentence(inputs.uncertain, inputs.scenarios.get(contender))
-                turns = f"{turns} {shares} {depth}".strip()
-            if self.robust is not None:
-                from .rests_on import headline
-                turns = f"{turns} {headline(self.robust)}".strip()
-            self._verdict = decide(self.table, self.reference, first.outcome, inputs.confidence, runs, turns)
+            pct = f"{round(inputs.confidence * 100):g}%"
+            # the sentences after the verdict, in English and in Chinese from the same numbers
+            turns, per = {}, {}
+            for lang in LANGS:
+                words = Words(lang)
+                parts = [self._turns_on(first.outcome, contender, words)] if contender else []
+                if contender:
+                    from ..experiment.uncertainty import extrapolation_sentence
+                    parts += [uncertainty_sentence(self.table, first.outcome, contender,
+                                                   inputs.scenarios.get(contender), words),
+                              extrapolation_sentence(inputs.uncertain, inputs.scenarios.get(contender), words)]
+                if self.robust is not None:
+                    from .rests_on import headline
+                    parts.append(headline(self.robust, words))
+                turns[lang] = " ".join(p for p in parts if p)
+                # a campaign sent to listed customers: what it does per customer sent
+                per[lang] = per_treated_sentence(self.table, contender, pct, words) if contender else ""
+            verdict = decide(self.table, self.reference, first.outcome, inputs.confidence, runs, turns["en"])
+            facts = dict(verdict.facts or {}, turns_on_zh=turns["zh"], per_treated_zh=per["zh"])
+            text = f"{verdict.text} {per['en']}" if per["en"] else verdict.text
+            self._verdict = replace(verdict, text=text, facts=facts)
 
     # -- what a manager reads ----------------------------------------------------------------
     @property
@@ -168,11 +178,12 @@ class Decision:
         sign = 1.0 if t["direction"].iloc[0] == "maximize" else -1.0
         return t.loc[(sign * t["diff"]).idxmax(), "arm"]
 
-    def _turns_on(self, outcome: str, arm: str) -> str:
+    def _turns_on(self, outcome: str, arm: str, words=None) -> str:
         inputs = self.inputs
         scenario = inputs.scenarios.get(arm)
         if inputs.sensitivity is not None and len(inputs.sensitivity):
-            text = turns_on_sensitivity(inputs.sensitivity, outcome, arm, self.reference, scenario, inputs.labels)
+            text = turns_on_sensitivity(inputs.sensitivity, outcome, arm, self.reference, scenario, inputs.labels,
+                                        words)
             if text:
                 return text
         sweep = inputs.sweep_runs
@@ -182,17 +193,19 @@ class Decision:
         arms = set(sweep["arm"])
         if len(params) != 1 or not {arm, self.reference} <= arms:
             return ""
-        from ..experiment.core import SweepResult
-        d = SweepResult(pd.DataFrame(), sweep).difference(outcome, arm, self.reference, inputs.confidence)
-        self.flip = (params[0][6:], d, arm)
+        if self.flip is None or self.flip[2] != arm:   # computed once, phrased in each language
+            from ..experiment.core import SweepResult
+            d = SweepResult(pd.DataFrame(), sweep).difference(outcome, arm, self.reference, inputs.confidence)
+            self.flip = (params[0][6:], d, arm)
+        d = self.flip[1]
         sign = 1.0 if self.table.loc[self.table["outcome"] == outcome, "direction"].iloc[0] == "maximize" else -1.0
-        return turns_on_flip(d, params[0][6:], outcome, arm, self.reference, scenario, sign, inputs.labels)
+        return turns_on_flip(d, params[0][6:], outcome, arm, self.reference, scenario, sign, inputs.labels, words)
 
 
 def compare(arms, reference: str | None = None, *, reps: int = 10, seed: int = 0, users: int | None = None,
             days: int | None = None, outcomes=None, out: str | None = None, workers: int | None = None,
             executor=None, progress: bool = False, uncertain=None, robust: int | None = None,
-            lang: str = "en") -> Decision:
+            lang: str = "en", assignment=None, assignment_arm: str | None = None) -> Decision:
     """Compare strategy arms with common random numbers and decide on net profit.
 
     ``arms``: a list of built-in names, scenario paths or ``Scenario`` objects (the first is the
@@ -205,6 +218,9 @@ def compare(arms, reference: str | None = None, *, reps: int = 10, seed: int = 0
     ``robust``: N assumption sets at which every arm runs once more, the effects the arms act through
     drawn over their plausible ranges (fitted ones from their posterior): the verdict says how often
     the ranking holds and, where it flips, on which effect (``Decision.robust``, ``Decision.rests_on``).
+    ``assignment``: a planned campaign's customers (a CSV of customer_id and arm, or of ids):
+    every arm but the reference sends to them, and the table adds per-treated outcomes
+    (``purchases_per_treated``, ``net_profit_cny_per_treated``, ...).
     """
     from ..experiment import compare_experiment, make_executor
     from ..experiment.spec import ExperimentError
@@ -215,7 +231,7 @@ def compare(arms, reference: str | None = None, *, reps: int = 10, seed: int = 0
     try:
         exp = compare_experiment(arms, reference, replications=reps, seed=seed, users=users, days=days,
                                  outcomes=outcomes, out=out, executor=ex, progress=progress, uncertain=uncertain,
-                                 robust=robust)
+                                 robust=robust, assignment=assignment, assignment_arm=assignment_arm)
         result = exp.compare()
         results = {"robust": exp.robust()} if robust else {}
     except ExperimentError as exc:

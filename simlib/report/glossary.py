@@ -58,6 +58,7 @@ MONEY_TERMS = {
     "gross_profit_cny": "毛利",
     "gmv_cny": "GMV（标价）",
     "roi": "ROI（每元成本的净利润）",
+    "incremental_roi": "增量 ROI（每多花一元带来的额外净利润）",
     "roas": "ROAS",
     "repurchase_rate": "复购率",
     "churn_rate": "流失率",

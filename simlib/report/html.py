@@ -317,7 +317,7 @@ def notes_section(decision, words) -> str:
         items = [
             "<b>策略总成本</b> = 策略给出或花掉的每一元：优惠券折扣 + 会员价折扣 + 全部营销费用（公域广告、引流入池、"
             "裂变奖励、赠品、红包、积分兑换、内容制作、人员、活动）+ 期末仍欠的积分（负债）。",
-            "<b>净利润</b> = GMV − 商品成本 − 策略总成本。<b>ROI</b> = 净利润 ÷ 策略总成本（每花一元赚回的净利润）。",
+            "<b>净利润</b> = GMV − 商品成本 − 策略总成本。<b>增量 ROI</b> =（本方案净利润 − 参照净利润）÷（本方案策略总成本 − 参照策略总成本）：每多花一元带来的额外净利润，0 以上即回本，−1 即多花的每一元全部亏掉；单次运行的 <b>ROI</b> = 净利润 ÷ 策略总成本（整个市场）。",
             "<b>营销费用</b>（表中单独一行时）不含折扣和欠付积分；决策看的是策略总成本。",
             "欠付积分按礼品目录中每积分最高的成本计（礼品成本 ÷ 所需积分）。" + value_text,
             f"<b>区间</b>为跨重复的 {conf} 区间；比率（复购率、流失率）的区间在 logit 尺度上构造，始终落在 0 到 100% 之间。"
@@ -330,8 +330,11 @@ def notes_section(decision, words) -> str:
         "<b>What the strategy costs</b> = every yuan it gives or spends: coupon discounts + member-price discounts "
         "+ every marketing cost (ads, pond acquisition, referral rewards, gifts, red packets, points redeemed, "
         "content, staff, events) + the points still owed at the end (the liability).",
-        "<b>Net profit</b> = GMV − cost of goods − what the strategy costs. <b>ROI</b> = net profit ÷ what the "
-        "strategy costs (net return per yuan given or spent).",
+        "<b>Net profit</b> = GMV − cost of goods − what the strategy costs. <b>Return on the extra cost</b> "
+        "(incremental ROI) = (the arm's net profit − the reference's) ÷ (what the arm costs − what the reference "
+        "costs): the extra net profit per extra yuan, from the paired replications; above 0 the strategy pays for "
+        "itself, −1 means every extra yuan is lost. A single run's <b>ROI</b> = its whole market's net profit ÷ "
+        "what the strategy costs.",
         "<b>Marketing cost</b>, where a table shows it alone, leaves out discounts and points owed; the decision "
         "uses what the strategy costs.",
         "Points owed are valued at the catalogue's highest cost per point (cost of a gift / its points)." + value_text,

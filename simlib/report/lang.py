@@ -179,8 +179,9 @@ def verdict_zh(facts: dict | None, words: Words) -> str:
         if hint:
             text += (f"要以 {hint['power']:.0%} 的把握分辨 {words.number(outcome, hint['delta'], diff=True)} 的差异，"
                      f"约需 {hint['need']:,} 次重复。")
-    if facts.get("turns_on"):
-        text += f" {facts['turns_on']}"
+    for more in (facts.get("turns_on_zh"), facts.get("per_treated_zh")):   # phrased in Chinese by report.decision
+        if more:
+            text += more
     return text
 
 

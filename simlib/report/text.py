@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .units import MONEY, fmt_metric, fmt_span, metric_label, metric_name, metric_unit
+from .units import MONEY, PER_TREATED_SUFFIX, fmt_metric, fmt_span, metric_label, metric_name, metric_unit
 
 
 
@@ -15,7 +15,8 @@ def format_comparison(table: pd.DataFrame, reference: str, confidence: float = 0
     pct = f"{round(confidence * 100):g}%"
     arm_w = max([len(str(a)) for a in table["arm"]] + [len(reference) + 12, 10]) + 2
     lines = []
-    for outcome, g in table.groupby("outcome", sort=False):
+    per_treated = table["outcome"].str.endswith(PER_TREATED_SUFFIX)
+    for outcome, g in table[~per_treated].groupby("outcome", sort=False):
         key = outcome
         better = "higher" if g["direction"].iloc[0] == "maximize" else "lower"
         lines.append(f"{metric_label(key)} ({better} is better)")
@@ -36,8 +37,56 @@ def format_comparison(table: pd.DataFrame, reference: str, confidence: float = 0
                          f"{r['p_better']:>9.2f}{reps:>16}")
         legend = reps_legend(g[g["arm"] != reference], key, pct)
         lines += [f"  {legend}", ""] if legend else [""]
+    if per_treated.any():
+        lines += [format_per_treated(table[per_treated], reference, pct), ""]
     lines.append("P(better): the chance the arm's true mean beats the reference's, from the paired replications")
     return "\n".join(lines)
+
+
+def format_per_treated(table: pd.DataFrame, reference: str, pct: str = "95%") -> str:
+    """The campaign per treated customer: each arm's difference to the reference divided by the
+    customers its target files list, one line per outcome."""
+    rows = table[table["arm"] != reference]
+    name_w = max(len(metric_label(o.removesuffix(PER_TREATED_SUFFIX))) for o in rows["outcome"]) + 2
+    arm_w = max([len(str(a)) for a in rows["arm"]] + [4]) + 2
+    lines = [f"Per treated customer: the difference to {reference} divided by the customers the campaign was sent to",
+             f"  {'arm':<{arm_w}}{'treated':>9}   {'outcome':<{name_w}}{'vs ' + reference:>14}  "
+             f"{pct + ' interval':<24}{'P(better)':>9}"]
+    for arm, g in rows.groupby("arm", sort=False):
+        for k, (_, r) in enumerate(g.iterrows()):
+            key = r["outcome"]
+            head = f"  {arm:<{arm_w}}{int(r['n_treated']):>9,}   " if k == 0 else " " * (arm_w + 14)
+            ci = f"{fmt_metric(key, r['diff_low'], sign=True)} to {fmt_metric(key, r['diff_high'], sign=True)}"
+            name = metric_label(key.removesuffix(PER_TREATED_SUFFIX))
+            lines.append(f"{head}{name:<{name_w}}{fmt_metric(key, r['diff'], sign=True):>14}  {ci:<24}"
+                         f"{r['p_better']:>9.2f}")
+    return "\n".join(lines)
+
+
+def per_treated_sentence(table: pd.DataFrame, arm: str, pct: str = "95%", words=None) -> str:
+    """'Per treated customer (10,000 sent): net profit -2.82 CNY (95% interval ...), orders +0.019 (...).'
+    In Chinese when ``words`` (report.lang.Words) asks for it."""
+    rows = table[(table["arm"] == arm) & table["outcome"].str.endswith(PER_TREATED_SUFFIX)].set_index("outcome")
+    zh = words is not None and words.zh
+    parts = []
+    for key in ("net_profit_cny" + PER_TREATED_SUFFIX, "purchases" + PER_TREATED_SUFFIX):
+        if key in rows.index:
+            r = rows.loc[key]
+            base = key.removesuffix(PER_TREATED_SUFFIX)
+            low, high = fmt_metric(key, r["diff_low"], sign=True), fmt_metric(key, r["diff_high"], sign=True)
+            if zh:
+                unit = "元" if metric_unit(key) == MONEY else ""
+                parts.append(f"{words.metric(base)} {fmt_metric(key, r['diff'], sign=True)}{unit}"
+                             f"（{pct} 区间 {low} 至 {high}）")
+            else:
+                parts.append(f"{metric_name(base).lower()} "
+                             f"{fmt_metric(key, r['diff'], sign=True, unit_suffix=True)} ({pct} interval {low} to {high})")
+    if not parts:
+        return ""
+    sent = int(rows["n_treated"].iloc[0])
+    if zh:
+        return f"{words.arm(arm)} 每位触达客户（共发送 {sent:,} 人）：" + "，".join(parts) + "。"
+    return f"Per treated customer of {arm} ({sent:,} sent): " + ", ".join(parts) + "."
 
 
 def reps_legend(arms: pd.DataFrame, key: str, pct: str) -> str:
@@ -58,7 +107,7 @@ def reps_legend(arms: pd.DataFrame, key: str, pct: str) -> str:
 
 
 SUMMARY_SECTIONS = [
-    ("Returns", ["roi", "roas", "cac_cny", "clv_cny"]),
+    ("Returns", ["incremental_roi", "roi", "roas", "cac_cny", "clv_cny"]),
     ("Customers", ["purchases", "buyers", "new_buyers", "repeat_buyers", "repurchase_rate", "churn_rate",
                    "existing_customers", "existing_repurchase_rate", "churn_rate_existing"]),
     ("Pond", ["pond_size_end", "pond_joins", "unsubscribes", "pond_gmv_share", "messages_sent", "coupons_redeemed"]),

@@ -28,7 +28,8 @@ METRICS = {
     "acquisition_cost_cny": ("Acquisition cost", MONEY),
     "ad_spend_cny": ("Ad spend", MONEY),
     "points_liability_cny": ("Points owed (liability)", MONEY),
-    "roi": ("ROI (net profit per CNY the strategy costs)", RATIO),
+    "roi": ("ROI of the whole market (its net profit per CNY the strategy costs)", RATIO),
+    "incremental_roi": ("Return on the strategy's extra cost (extra net profit per extra CNY, vs the reference)", RATIO),
     "roas": ("ROAS (GMV per CNY of marketing)", RATIO),
     "cac_cny": ("Acquisition cost per new buyer", MONEY),
     "clv_cny": ("Gross profit per new buyer within the CLV window", MONEY),
@@ -58,8 +59,13 @@ _WORDS = {"cogs": "cost of goods", "cny": "CNY", "koc": "KOC", "kol": "KOL", "so
 _UNIT_WORDS = {"log": "log-multiplier", "x": "multiplier", "0-1": "0 to 1"}
 
 
+PER_TREATED_SUFFIX = "_per_treated"   # a campaign's difference per treated customer (experiment.per_treated)
+
+
 def metric_name(key: str) -> str:
     """'net_profit_cny' -> 'Net profit'; unknown keys are spelled out from their words."""
+    if key.endswith(PER_TREATED_SUFFIX):
+        return metric_name(key.removesuffix(PER_TREATED_SUFFIX)) + " per treated customer"
     if key in METRICS:
         return METRICS[key][0]
     if key.startswith("cost_") and key.endswith("_cny"):
@@ -72,6 +78,7 @@ def metric_name(key: str) -> str:
 
 def metric_unit(key: str) -> str:
     """MONEY, SHARE, RATIO or COUNT for a summary key."""
+    key = key.removesuffix(PER_TREATED_SUFFIX)
     if key in METRICS:
         return METRICS[key][1]
     if key.endswith("_cny"):
@@ -130,6 +137,9 @@ def fmt_span(key: str, mean, low, high, sign: bool = True, diff: bool = True, un
     """(mean, low, high) of a metric as text with one shared number of decimals, enough that a
     non-zero bound never prints as zero."""
     unit = metric_unit(key)
+    if key.endswith(PER_TREATED_SUFFIX):   # per customer: fmt_metric's fixed decimals
+        out = [fmt_metric(key, v, sign=sign) for v in (mean, low, high)]
+        return tuple([out[0] + (" CNY" if unit_suffix and unit == MONEY and out[0] != "n/a" else "")] + out[1:])
     extra = span_decimals([mean, low, high], unit, diff)
     out = [fmt(v, unit, sign=sign, diff=diff, extra=extra) for v in (mean, low, high)]
     if unit_suffix and unit == MONEY and out[0] != "n/a":
@@ -139,6 +149,10 @@ def fmt_span(key: str, mean, low, high, sign: bool = True, diff: bool = True, un
 
 def fmt_metric(key: str, x, sign: bool = False, diff: bool = False, unit_suffix: bool = False) -> str:
     unit = metric_unit(key)
+    if key.endswith(PER_TREATED_SUFFIX) and unit in (MONEY, COUNT) and x is not None and np.isfinite(x):
+        decimals = 2 if unit == MONEY else 3     # per customer: 2.35 CNY, 0.045 orders
+        text = f"{0.0 if round(float(x), decimals) == 0 else x:{'+' if sign else ''},.{decimals}f}"
+        return f"{text} CNY" if unit_suffix and unit == MONEY else text
     text = fmt(x, unit, sign=sign, diff=diff)
     return f"{text} CNY" if unit_suffix and unit == MONEY and text != "n/a" else text
 

@@ -29,18 +29,35 @@ MAX_CAMPAIGNS = 20
 MAX_REPLICATIONS = 50
 
 
-def calibrate_uplift(results, scenario=None, fit=("behavior.discount_effect",), *, arms: dict | None = None,
+def calibrate_uplift(results=None, scenario=None, fit=None, *, arms: dict | None = None,
                      control: str | None = None, population: str | None = None, users: int | None = None,
                      days: int | None = None, window_start: int = 0, seed: int = 0, replications: int = 1,
-                     max_iter: int = 12) -> UpliftFit:
+                     max_iter: int = 12, log=None, assignment=None, window_days: int | None = None,
+                     send_date=None, pre_days: int | None = None, columns: dict | None = None,
+                     twin_out=None, twin_options: dict | None = None, progress=None) -> UpliftFit:
     """Fit the effect sizes ``fit`` (dotted keys) to one campaign (``results`` a CSV path and
     ``scenario`` what ran) or to several (``results`` a list of campaign mappings, see the module
     docstring). ``arms`` maps treated arms of the data to the scenarios they ran; without it
-    the scenario's journey with a holdout defines the arms."""
+    the scenario's journey with a holdout defines the arms. ``fit`` defaults to
+    ``behavior.discount_effect``.
+
+    From the order log itself (``from_log.py``): ``log`` (the orders CSV; ``columns`` its column
+    names), ``assignment`` (customer_id, arm), ``arms`` {treated arm: offer file} and
+    ``window_days``; the market is the log's twin on the send date (``send_date``, else the
+    offers' on_date) unless ``scenario`` gives it, written to ``twin_out`` (default: a temporary
+    folder kept while the result lives) and built with ``twin_options`` (``simlib.twin``'s keyword
+    arguments: process, new_buyers, gross_margin, ...); ``fit`` defaults to what the offers act through.
+    ``progress`` (a callable taking a line) hears what it is doing, for a person watching."""
     if isinstance(replications, bool) or not isinstance(replications, int) or not 1 <= replications <= MAX_REPLICATIONS:
         raise user_error(f"replications {replications!r}: allowed: a whole number from 1 to {MAX_REPLICATIONS}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise user_error(f"seed {seed!r}: allowed: a whole number >= 0")
+    if log is not None or assignment is not None:
+        return _from_log(log, assignment, arms, window_days, fit, scenario=scenario, send_date=send_date,
+                         control=control, pre_days=pre_days, columns=columns, seed=seed, replications=replications,
+                         max_iter=max_iter, results=results, population=population, twin_out=twin_out,
+                         twin_options=twin_options, progress=progress)
+    fit = ("behavior.discount_effect",) if fit is None else fit
     if isinstance(results, (str, Path)):
         if scenario is None:
             raise user_error(f"{results}: say what ran with a scenario (--scenario)")
@@ -64,11 +81,17 @@ def calibrate_uplift(results, scenario=None, fit=("behavior.discount_effect",), 
         campaigns.append(build_campaign(data, spec["scenario"], spec.get("arms"), spec.get("population"),
                                         spec.get("users"), spec.get("days"), name=name,
                                         window_start=spec.get("window_start") or 0))
+    return _fit_campaigns(campaigns, fit, seed, replications, max_iter, progress=progress)
+
+
+def _fit_campaigns(campaigns, fit, seed, replications, max_iter, notes=(), progress=None) -> UpliftFit:
     keys = [fit] if isinstance(fit, str) else list(fit)
     targets = targets_for(campaigns, keys)
-    problem = Problem(campaigns, targets, seed=seed, replications=replications)
+    if progress is not None:
+        progress(f"fitting {', '.join(keys)}: each engine evaluation runs every arm")
+    problem = Problem(campaigns, targets, seed=seed, replications=replications, progress=progress)
     outcome = _fit(problem, max_iter=max_iter)
-    notes = [f"{c.name}: {n}" for c in campaigns for n in c.data.notes]
+    notes = list(notes) + [f"{c.name}: {n}" for c in campaigns for n in c.data.notes]
     for c in campaigns:
         informed = [t.key for t in targets if any(_declares(s, t.key) for s in c.scenarios())]
         if not informed:
@@ -78,6 +101,39 @@ def calibrate_uplift(results, scenario=None, fit=("behavior.discount_effect",), 
     for key in result.at_bound():
         result.notes.append(f"{key} ended at the edge of its range: the campaigns do not pin it down "
                             "(its interval is not valid); fix it or add a campaign that moves it")
+    return result
+
+
+def _from_log(log, assignment, arms, window_days, fit, *, scenario, send_date, control, pre_days, columns, seed,
+              replications, max_iter, results, population, twin_out, twin_options, progress) -> UpliftFit:
+    """A campaign read from the order log and its assignment (``from_log.py``), fitted."""
+    from simlib.calibrate.uplift.from_log import build_log_campaign, default_fit
+    if results is not None:
+        raise user_error("give a results file or --log with --assignment, not both: with a log the outcomes are "
+                         "computed from the orders")
+    if log is None or assignment is None:
+        raise user_error("a campaign read from a log needs both --log (the orders) and --assignment (customer_id, "
+                         "arm)")
+    if population is not None:
+        raise user_error("--population: with --assignment the customers in the test are the assignment's")
+    if window_days is None:
+        raise user_error("--window-days: say how many days from the send date the campaign's outcomes are "
+                         "counted (e.g. 49)")
+    if isinstance(window_days, bool) or not isinstance(window_days, int):
+        raise user_error(f"--window-days {window_days!r}: allowed: a whole number of days")
+    kept = None
+    if twin_out is None:   # the twin's files live as long as the result
+        import tempfile
+        kept = tempfile.TemporaryDirectory(prefix="simlib-twin-")
+        twin_out = kept.name
+    campaign, outcomes, offers = build_log_campaign(log, assignment, arms or {}, window_days, send_date=send_date,
+                                                    scenario=scenario, control=control, pre_days=pre_days,
+                                                    columns=columns, work_folder=twin_out,
+                                                    twin_options=twin_options, progress=progress)
+    keys = default_fit(offers) if fit is None else fit
+    result = _fit_campaigns([campaign], keys, seed, replications, max_iter, progress=progress)
+    result.log_outcomes = outcomes
+    result.twin_folder = kept
     return result
 
 

@@ -6,7 +6,7 @@ Two ways to say what ran:
   Every arm is simulated on the same market with the same seed, so customer i is the same
   person with the same luck in every arm (common random numbers between arms as well as
   between effect sizes). The customers in the test are those in the ``population`` on day 0
-  (pond members, buyers, pond buyers or everyone not lost).
+  (pond members, buyers or pond buyers not lost, or everyone, lost customers included).
 - **A journey with a holdout** (no ``arms``): one run of the scenario; the customers in the
   test are those who entered the journey, split by the journey's own keyed draw into
   ``holdout`` and ``treated`` (or the variants of a ``split: {variants: ...}`` step).
@@ -46,6 +46,19 @@ class Campaign:
     days: int
     name: str
     window_start: int = 0
+    ids: object = None          # customer ids of the test (a campaign read from a log), else None
+
+    def units(self, pop) -> np.ndarray:
+        """The simulated customers in the test: the test's ids looked up on the population, or
+        those in ``population`` on day 0."""
+        if self.ids is None:
+            return members(pop, self.population)
+        where = pop.index_of(self.ids)
+        if (where < 0).any():
+            shown = ", ".join(repr(str(i)[:30]) for i in np.asarray(self.ids)[where < 0][:3])
+            raise user_error(f"{self.name}: {int((where < 0).sum()):,} customers of the test are not customers of "
+                             f"{self.scenario.source} (first: {shown}); {pop.describe_ids()}")
+        return where
 
     @property
     def run_days(self) -> int:
@@ -63,9 +76,11 @@ class Campaign:
             how = (f"journey {self.journey!r} of {self.scenario.source}: its entrants, split into "
                    + ", ".join(f"{a} (data {d!r})" for d, a in self.sim_arms.items()))
         else:
+            test = (f"the {len(self.ids):,} customers of the assignment" if self.ids is not None
+                    else f"{self.population} on day 0")
             how = (f"{self.data.control!r} runs {self.scenario.source}; "
                    + "; ".join(f"{a!r} runs {s.source}" for a, s in self.arm_scenarios.items())
-                   + f"; customers in the test: {self.population} on day 0")
+                   + f"; customers in the test: {test}")
         sizes = ", ".join(f"{a} {n:,}" for a, n in self.data.sizes.items())
         return (f"{self.name}: {self.data.source} ({self.data.kind}: {sizes} customers; "
                 f"{self.data.periods} period(s)); {how}; {self.users:,} simulated customers, window of {self.days} days"
@@ -234,8 +249,8 @@ def members(pop, population: str) -> np.ndarray:
         mask = alive & (pop.orders > 0)
     elif population == "pond_buyers":
         mask = alive & pop.in_pond & (pop.orders > 0)
-    else:
-        mask = alive
+    else:   # everyone: the lost too (they are in a team's test, and buy nothing)
+        return np.arange(pop.n)
     return np.flatnonzero(mask)
 
 
@@ -246,7 +261,7 @@ def _run_arms(campaign: Campaign, values: dict, seed: int):
     for arm in campaign.data.arms:
         base = campaign.arm_scenarios.get(arm, campaign.scenario)
         sim = Sim(_sized(campaign, _with(base, values)), seed=seed, record_transactions=True)
-        units = members(sim.pop, campaign.population)
+        units = campaign.units(sim.pop)
         if first is None:
             first = units
             if not units.size:

@@ -165,6 +165,13 @@ def _customers(frame, source, control) -> CampaignData:
     if pre is not None:
         y, note = _cuped(y, pre, arm_of, arms)
         notes.append(note)
+    sizes, means, cov = arm_means(y, arm_of, arms, source, notes)
+    return CampaignData(source, "customers", arms, control, outcomes, 1, sizes, means, cov, notes)
+
+
+def arm_means(y, arm_of, arms, source: str, notes: list) -> tuple[dict, dict, dict]:
+    """Per arm: customers, the mean of each column of ``y`` (one row per customer) and the
+    covariance of those means; a note for an arm too small for normal intervals."""
     sizes, means, cov = {}, {}, {}
     for arm in arms:
         rows = y[arm_of == arm]
@@ -176,7 +183,7 @@ def _customers(frame, source, control) -> CampaignData:
         if len(rows) < 100:
             notes.append(f"arm {arm!r} has only {len(rows)} customers: its mean is too noisy for the normal "
                          "approximation the intervals use")
-    return CampaignData(source, "customers", arms, control, outcomes, 1, sizes, means, cov, notes)
+    return sizes, means, cov
 
 
 def _cuped(y, pre, arm_of, arms):

@@ -91,8 +91,9 @@ def targets_for(campaigns, keys) -> list[Target]:
 class Problem:
     """The moment conditions of several campaigns and the engine evaluations behind them."""
 
-    def __init__(self, campaigns, targets, seed: int = 0, replications: int = 1):
+    def __init__(self, campaigns, targets, seed: int = 0, replications: int = 1, progress=None):
         self.campaigns, self.targets = campaigns, targets
+        self.progress = progress        # a callable told every few engine evaluations, or None
         self.seeds = [[seed + 7919 * c + r for r in range(replications)] for c in range(len(campaigns))]
         self.evaluations = 0
         self._cache = [{} for _ in campaigns]
@@ -111,6 +112,9 @@ class Problem:
                              "or check that each is informed by a campaign")
         self.evaluations += 1
         values = self.values(theta)
+        if self.progress is not None and self.evaluations % 5 == 1:
+            shown = ", ".join(f"{k.split('.')[-1]} {v:.4g}" for k, v in values.items())
+            self.progress(f"engine evaluation {self.evaluations} ({shown})")
         out = []
         for i, (c, seeds) in enumerate(zip(self.campaigns, self.seeds)):
             key = tuple((k, v) for k, v in values.items() if k in self._relevant[i])

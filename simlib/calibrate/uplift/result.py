@@ -48,6 +48,26 @@ class UpliftFit:
     seed: int
     replications: int
     notes: list = field(default_factory=list)
+    simulated_means: list = field(default_factory=list)   # per campaign: {arm: simulated means at the fit}
+    log_outcomes: object = None      # a campaign read from a log: its weekly totals and observed per treated
+    twin_folder: object = None       # the temporary folder of the twin on the send date, kept while this lives
+
+    def per_treated(self) -> pd.DataFrame:
+        """A campaign read from a log: per treated customer over the window, each treated arm's
+        difference to the control, observed (the log, CUPED-adjusted, with its standard error)
+        and fitted (the engine at the fitted effects, the same customers in every arm)."""
+        if self.log_outcomes is None:
+            return pd.DataFrame()
+        data, sim = self.campaigns[0].data, self.simulated_means[0]
+        out = self.log_outcomes.per_treated.copy()
+        fitted = []
+        for _, r in out.iterrows():
+            k = data.outcomes.index(r["outcome"])
+            cols = slice(k * data.periods, (k + 1) * data.periods)
+            fitted.append(float(sim[r["arm"]][cols].sum() - sim[data.control][cols].sum()))
+        out["fitted"] = fitted
+        out["z"] = (out["per_treated"] - out["fitted"]) / out["std_error"]
+        return out.rename(columns={"per_treated": "observed"})
 
     INSEPARABLE = 0.9   # |correlation| of two estimates beyond which the data cannot tell them apart
 
@@ -177,6 +197,13 @@ class UpliftFit:
         for _, r in self.levels.iterrows():
             lines.append(f"  {r['campaign']:<18}{r['outcome']:<10} data {r['data']:.4g} per customer, scenario "
                          f"{r['simulated']:.4g}  (z {r['z']:+.1f})")
+        if self.log_outcomes is not None:
+            lines += ["", "Per treated customer over the window (difference to the control group):"]
+            for _, r in self.per_treated().iterrows():
+                unit = "CNY" if r["outcome"] == "spend_cny" else ""
+                name = "spend" if r["outcome"] == "spend_cny" else "orders"
+                lines.append(f"  {r['arm']:<14}{name:<8} observed {r['observed']:+.4g} {unit:<3} "
+                             f"(se {r['std_error']:.3g})   fitted {r['fitted']:+.4g}   z {r['z']:+.2f}")
         if not self.converged:
             lines.append("  warning: the fit stopped at its iteration limit")
         lines += [f"  note: {n}" for n in self.notes]
@@ -202,6 +229,9 @@ class UpliftFit:
         paths.append(write_text(covariance_path(fragment_path), _yaml(self.covariance_document(), cov_comments)))
         paths.append(write_text(out / "uplift_parameters.csv", self.table().reset_index().to_csv(index=False)))
         paths.append(write_text(out / "uplift_moments.csv", self.moments.to_csv(index=False)))
+        if self.log_outcomes is not None:    # what the log says, beside what was fitted
+            paths.append(write_text(out / "campaign_weekly.csv", self.log_outcomes.weekly.to_csv(index=False)))
+            paths.append(write_text(out / "campaign_per_treated.csv", self.per_treated().to_csv(index=False)))
         return paths
 
 
@@ -227,7 +257,8 @@ def assemble(campaigns, targets, outcome, evaluations, seed, replications, notes
                 at += 1
         levels += _levels(c, s)
     return UpliftFit(campaigns, targets, outcome.theta, outcome.cov, outcome.objective, pd.DataFrame(rows),
-                     pd.DataFrame(levels), evaluations, outcome.converged, seed, replications, notes)
+                     pd.DataFrame(levels), evaluations, outcome.converged, seed, replications, notes,
+                     [dict(s.means) for s in outcome.sims])
 
 
 def _obs(campaign):
