@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 MONEY, SHARE, RATIO, COUNT = "CNY", "share", "ratio", "count"
 
@@ -161,6 +160,7 @@ def fmt_metric(key: str, x, sign: bool = False, diff: bool = False, unit_suffix:
 def money_axis(ax, axis: str = "x", label: str | None = None, nbins: int | None = None) -> None:
     """Money ticks in whole CNY with thousands separators; no offset or scientific notation.
     On an x axis at most ~5 ticks (``nbins``), so long labels such as 1,250,000 never collide."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator   # here: a run's text summary needs no matplotlib
     target = ax.xaxis if axis == "x" else ax.yaxis
     target.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
     if nbins or axis == "x":
@@ -170,6 +170,7 @@ def money_axis(ax, axis: str = "x", label: str | None = None, nbins: int | None 
 
 
 def share_axis(ax, axis: str = "y", label: str | None = None) -> None:
+    from matplotlib.ticker import FuncFormatter
     target = ax.xaxis if axis == "x" else ax.yaxis
     target.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v * 100:,.0f}%"))
     if label is not None:
