@@ -68,6 +68,7 @@ MONEY_TERMS = {
     "clv_cny": "客户生命周期价值 CLV",
     "cogs_cny": "商品成本",
     "margin_cny": "按标价的毛利",
+    "discount_cny": "折扣合计",
     "discount_coupons_cny": "优惠券折扣",
     "discount_member_price_cny": "会员价折扣",
     "cost_ad_spend_cny": "公域广告",

@@ -175,18 +175,27 @@ def uncertainty_section(decision, words) -> str:
         return ""
     scenario = decision.inputs.scenarios.get(decision.reference)
     first = u.iloc[0]
-    rows = [f"<h2>{words('Where the uncertainty comes from')}</h2>",
-            f"<p>Fitted parameters were drawn once per replication ({int(first['draws'])} draws x "
-            f"{int(first['inner'])} seeds, shared by every arm). Of the variance of each paired difference in one "
-            "replication, this share comes from the parameters' uncertainty and this from the simulation; the "
-            "intervals and P(better) above include both. A share estimated at or below zero prints as 0 %: "
-            "the parameters' part is then too small to tell from the simulation's noise.</p>",
-            "<div class=\"scroll\"><table><tr><th>outcome</th><th>arm</th><th>parameters</th><th>simulation</th>"
-            "<th>measuring this would remove the most</th><th>P(better), simulation alone</th></tr>"]
+    draws, inner = int(first["draws"]), int(first["inner"])
+    if words.zh:
+        intro = (f"拟合参数每次重复抽取一次（{draws} 组抽样 × {inner} 个随机种子，各方案共用）。每个配对差异在一次重复中的方差，"
+                 "一部分来自参数的不确定性，一部分来自模拟；上文的区间和更优概率已包含两者。估计为零或以下的份额显示为 0%："
+                 "此时参数的影响小到无法与模拟噪声区分。")
+        head = ("指标", "方案", "参数", "模拟", "最值得更准确测量的参数", "仅模拟时的更优概率")
+    else:
+        intro = (f"Fitted parameters were drawn once per replication ({draws} draws x {inner} seeds, shared by every "
+                 "arm). Of the variance of each paired difference in one replication, this share comes from the "
+                 "parameters' uncertainty and this from the simulation; the intervals and P(better) above include "
+                 "both. A share estimated at or below zero prints as 0 %: the parameters' part is then too small to "
+                 "tell from the simulation's noise.")
+        head = ("outcome", "arm", "parameters", "simulation", "measuring this would remove the most",
+                "P(better), simulation alone")
+    rows = [f"<h2>{words('Where the uncertainty comes from')}</h2>", f"<p>{intro}</p>",
+            "<div class=\"scroll\"><table><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>"]
+    about = "约" if words.zh else "about"
     for _, r in u.iterrows():
-        voi = (f"{html.escape(param_label(r['voi_parameter'], scenario))} (about {r['voi_share']:.0%})"
+        voi = (f"{html.escape(param_label(r['voi_parameter'], scenario))} ({about} {r['voi_share']:.0%})"
                if r["voi_parameter"] else "")
-        rows.append(f"<tr><td>{html.escape(words.metric_label(r['outcome']))}</td><td>{html.escape(str(r['arm']))}"
+        rows.append(f"<tr><td>{html.escape(words.metric_label(r['outcome']))}</td><td>{html.escape(words.arm(str(r['arm'])))}"
                     f"</td><td class=\"num\">{r['share_param']:.0%}</td><td class=\"num\">{r['share_sim']:.0%}</td>"
                     f"<td>{voi}</td><td class=\"num\">{r['p_better_sim']:.2f}</td></tr>")
     rows.append("</table></div>")

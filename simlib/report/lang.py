@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from .glossary import MONEY_TERMS, strategy_name
-from .units import MONEY, SHARE, fmt, metric_name, metric_unit, span_decimals
+from .units import MONEY, PER_TREATED_SUFFIX, SHARE, fmt, metric_name, metric_unit, span_decimals
 
 LANGS = ("en", "zh")
 
@@ -80,6 +80,8 @@ class Words:
         return strategy_name(name, self.lang)
 
     def metric(self, key: str) -> str:
+        if self.zh and key.endswith(PER_TREATED_SUFFIX) and key.removesuffix(PER_TREATED_SUFFIX) in MONEY_TERMS:
+            return MONEY_TERMS[key.removesuffix(PER_TREATED_SUFFIX)] + "（每位触达客户）"
         if self.zh and key in MONEY_TERMS:
             return MONEY_TERMS[key]
         return metric_name(key)
