@@ -177,6 +177,9 @@ def verdict_zh(facts: dict | None, words: Words) -> str:
         if named:
             text += f"{words.arm(named['arm'])} {diff_text(named)}"
         text += f"；{n} 次配对重复后区间仍包含零。"
+        if facts.get("leaning") and named:
+            text += (f"就现有证据看，{words.arm(named['arm'])} 相对{ref}更可能"
+                     f"{'提高' if facts['leaning'] > 0 else '降低'}{name}。")
         hint = facts.get("reps_hint")
         if hint:
             text += (f"要以 {hint['power']:.0%} 的把握分辨 {words.number(outcome, hint['delta'], diff=True)} 的差异，"
