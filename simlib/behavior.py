@@ -68,13 +68,17 @@ BEHAVIOR_PARAMS = {
     "ad_interest_ratio": Param(0.5, "ads also turn aware into interested: this share of their awareness hazard", "ratio", low=0.0,
                                source="assumption, tested 0-1", basis="assumption", plausible=(0.0, 1.0)),
     "forget_per_day": Param(0.02, "aware -> unaware, for customers outside the pond", "per day", low=0.0,
-                            source="assumption, tested 0.005-0.05; fit it with simlib calibrate funnel",
+                            source="assumption, tested 0.005-0.05; the default simlib calibrate funnel fit sets it to 0 "
+                                   "(it reads a slowing funnel as people who differ); fit it with "
+                                   "--fit forget_per_day when your stages can go back",
                             basis="assumption", plausible=(0.005, 0.05)),
     "first_purchase_per_day": Param(0.015, "interested -> purchased (first order), before effects", "per day", low=0.0,
                                     source="assumption, tested 0.005-0.05; fit it with simlib calibrate funnel",
                                     basis="assumption", plausible=(0.005, 0.05)),
     "lose_interest_per_day": Param(0.02, "interested -> aware, before fatigue", "per day", low=0.0,
-                                   source="assumption, tested 0.005-0.05; fit it with simlib calibrate funnel",
+                                   source="assumption, tested 0.005-0.05; the default simlib calibrate funnel fit sets it "
+                                          "to 0 (it reads a slowing funnel as people who differ); fit it with "
+                                          "--fit lose_interest_per_day when your stages can go back",
                                    basis="assumption", plausible=(0.005, 0.05)),
     "dormancy_per_day": Param(0.004, "purchased/loyal -> dormant (goes silent), before the relationship and fatigue", "per day",
                               low=0.0, source="assumption, tested 0.001-0.01; fit it with simlib calibrate funnel",

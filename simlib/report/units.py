@@ -34,7 +34,7 @@ METRICS = {
     "cac_cny": ("Acquisition cost per new buyer", MONEY),
     "clv_cny": ("Gross profit per new buyer within the CLV window", MONEY),
     "repurchase_rate": ("Repurchase rate (new buyers who ordered again)", SHARE),
-    "churn_rate": ("Churn rate (buyers lost by the end)", SHARE),
+    "churn_rate": ("Churn rate (buyers lost during the run)", SHARE),
     "churn_rate_new": ("Churn rate, new buyers", SHARE),
     "churn_rate_existing": ("Churn rate, existing customers", SHARE),
     "existing_customers": ("Existing customers (bought before day 0)", COUNT),

@@ -63,14 +63,15 @@ def expand_fit_keys(keys) -> list:
 
 def targets_for(campaigns, keys) -> list[Target]:
     """Targets for ``keys``, with the start value of the first scenario that declares each."""
-    from simlib.keys import declared_param, effect_bounds, require_float_key
+    from simlib.keys import canonical_key, declared_param, effect_bounds, require_float_key
     keys = expand_fit_keys(keys)
     if not keys:
         raise user_error("nothing to fit: name the effects with --fit, e.g. --fit behavior.discount_effect, or "
                          "--fit promotion (the immediate lift, buying ahead and reference prices)")
+    datas = [s.data for c in campaigns for s in c.scenarios()]
+    keys = [canonical_key(k, datas) for k in keys]   # a bare name where it is unambiguous
     if len(set(keys)) != len(keys):
         raise user_error(f"--fit names {next(k for k in keys if keys.count(k) > 1)} twice")
-    datas = [s.data for c in campaigns for s in c.scenarios()]
     out = []
     for key in keys:
         param = require_float_key(key, datas, "--fit")
@@ -239,9 +240,10 @@ def _levenberg_marquardt(problem, theta, whiten, mask, max_iter):
             jac[:, j] = (residual(shifted) - res) / step
         grad, normal = jac.T @ res, jac.T @ jac
         improved = False
-        for _ in range(5):
+        reach = 2 * scale          # the largest move tried; halved with each rejected step (else a clipped
+        for _ in range(5):         # step would be tried again unchanged however large the damping)
             delta = -np.linalg.solve(normal + damping * np.diag(np.diag(normal) + 1e-12), grad)
-            delta = np.clip(delta, -2 * scale, 2 * scale)
+            delta = np.clip(delta, -reach, reach)
             trial = _clip(problem, theta + delta)
             res_trial = residual(trial)
             cost_trial = res_trial @ res_trial
@@ -253,6 +255,7 @@ def _levenberg_marquardt(problem, theta, whiten, mask, max_iter):
                 improved = True
                 break
             damping *= 4
+            reach = reach / 2
         if not improved:
             return theta, True
         if relative < 1e-4 or moved < 1e-3:
