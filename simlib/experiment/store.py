@@ -30,14 +30,14 @@ from .spec import ExperimentError
 KEY_COLUMNS = ["stage", "arm", "point", "replication"]
 
 
-_SCALARS = (float, int, str, bool, type(None))
+_SCALARS = {float, int, str, bool, type(None)}
 
 
 def _plain(x):
     if isinstance(x, dict):
         return {str(k): _plain(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
-        if all(type(v) in _SCALARS for v in x):   # a column of a run's daily table: already plain
+        if set(map(type, x)) <= _SCALARS:   # a column of a run's daily table: already plain
             return list(x)
         return [_plain(v) for v in x]
     if isinstance(x, np.generic):
