@@ -190,7 +190,9 @@ class PopulationStep:
         promo = self.behavior.promotion
         ahead = promo.ahead_chance(anyway) if promo.acceleration_on else 0.0   # bought ahead of a regular order
         if promo.acceleration_on:   # placed anyway: now at the list price, or a regular order it stands in for
+            stockpiled = promo.stockpile_chance(anyway)                       # placed anyway, a larger basket
             anyway = anyway + ahead * promo.paid_back_chance(idx)
+            ahead = ahead + stockpiled
         amount = pop.basket_value_cny[idx].astype(np.float64)
         sd = b["order_value_sd_log"]
         if sd > 0:   # each order varies around the customer's mean basket (log-normal, mean kept)
