@@ -145,8 +145,8 @@ def summarize_seasonal(rows: pd.DataFrame, customers: int) -> None:
 def funnel_trial(seed: int, weeks: int, omega_runs: int, wrong: bool = True) -> dict:
     import simlib
     from simlib.calibrate.funnel import FunnelData, fit_funnel
-    truth = {"interest_per_day": 0.02, "first_purchase_per_day": 0.01}
-    source = simlib.load_scenario("baseline").override({f"behavior.{k}": v for k, v in truth.items()})
+    truth = {"behavior.interest_per_day": 0.02, "behavior.first_purchase_per_day": 0.01}
+    source = simlib.load_scenario("baseline").override(truth)
     users = 20_000
     daily = simlib.run(source, seed=1000 + seed, users=users, days=weeks * 7).daily
     ends = np.arange(1, weeks + 1) * 7 - 1
@@ -171,7 +171,7 @@ def funnel_trial(seed: int, weeks: int, omega_runs: int, wrong: bool = True) -> 
 
 def summarize_funnel(rows: pd.DataFrame, weeks: int) -> None:
     print(f"\nFunnel: {len(rows)} trials, baseline market of 20,000, {weeks} weeks, MSM sandwich 95 %")
-    for k in ("interest_per_day", "first_purchase_per_day"):
+    for k in ("behavior.interest_per_day", "behavior.first_purchase_per_day"):
         z = rows[f"z_{k}"]
         print(f"  {k:<24} mean estimate {rows[k].mean():.4g}, sd of estimates {rows[k].std():.3g}, "
               f"mean std error {rows[f'se_{k}'].mean():.3g} ({rows[f'se_{k}'].mean() / rows[k].std():.0%} of the sd), "
@@ -226,8 +226,8 @@ def main() -> None:
         rows = []
         for s in range(args.funnel_trials):
             rows.append(funnel_trial(s, args.weeks, args.omega_runs, wrong=s < args.wrong_trials))
-            print(f"  funnel trial {s + 1}/{args.funnel_trials}: interest {rows[-1]['interest_per_day']:.4g}, "
-                  f"first purchase {rows[-1]['first_purchase_per_day']:.4g}, p {rows[-1]['p_value']:.3g}, "
+            print(f"  funnel trial {s + 1}/{args.funnel_trials}: interest {rows[-1]['behavior.interest_per_day']:.4g}, "
+                  f"first purchase {rows[-1]['behavior.first_purchase_per_day']:.4g}, p {rows[-1]['p_value']:.3g}, "
                   f"p(wrong) {rows[-1]['p_wrong']:.3g}", flush=True)
         summarize_funnel(pd.DataFrame(rows), args.weeks)
     print(f"({time.perf_counter() - started:.0f} s)")

@@ -3,8 +3,12 @@
 - examples/transactions.csv: a shop's transaction log, one row per transaction, drawn from
   known BG/NBD parameters (TRUTH below) with order-to-order spread in the amounts and some
   orders split into two rows on the same day, as real exports often are.
-- examples/funnel_weekly.csv: weekly stage counts of a market, simulated by the engine from
-  the `classic_ctmc` scenario with known hazards (FUNNEL_TRUTH below).
+- examples/funnel_weekly.csv: 26 weeks of stage counts, new interested, new buyers and ad spend
+  per policy of the `baseline` market, simulated by the engine with known hazards
+  (`EXAMPLE_TRUTH` in `simlib.calibrate.funnel_example`; the rest is baseline's), flighted
+  budgets, a two-week test of a doubled Douyin budget (weeks 10-11) and the doubling from week 14
+  (`make_example_funnel` there; tests/test_calibrate_funnel.py checks the shipped file is what
+  the engine draws today).
 - examples/coupon_test.csv: a past coupon test with a control group, one row per customer
   (20,000 per arm, 28 days), simulated by the engine from coupon_test_control.yaml and
   coupon_test_coupon.yaml with a known discount effect (COUPON_TRUTH below).
@@ -55,10 +59,7 @@ def main() -> None:
     tx = make_transactions()
     tx.to_csv(HERE / "transactions.csv", index=False)
     print(f"wrote {HERE / 'transactions.csv'}: {len(tx)} rows")
-    try:
-        from simlib.calibrate.funnel import make_example_funnel
-    except ImportError:
-        return
+    from simlib.calibrate.funnel_example import make_example_funnel
     funnel = make_example_funnel()
     funnel.to_csv(HERE / "funnel_weekly.csv", index=False)
     print(f"wrote {HERE / 'funnel_weekly.csv'}: {len(funnel)} rows")

@@ -34,7 +34,9 @@ cells = [
     code("# parameters: small and fast by default (papermill can pass bigger ones)\n"
          "calibration_end = \"2024-07-31\"   # the log runs to 2024-12-31: the rest is the holdout\n"
          "funnel_weeks = 8                  # weeks of funnel counts to fit (the file has 26)\n"
+         "funnel_users = 10_000             # simulated customers in the funnel fit (each stands for 2 of the 20,000)\n"
          "omega_runs = 6                    # engine runs for the uncertainty of the funnel fit\n"
+         "jacobian_runs = 4                 # seeds behind the funnel fit's slopes\n"
          "uplift_users = 20_000             # simulated customers per arm when fitting the coupon test\n"
          "compare_users = 5_000             # market size for the strategy comparison\n"
          "compare_days = 120\n"
@@ -72,20 +74,27 @@ cells = [
     code("import matplotlib.pyplot as plt\nfig, axes = plt.subplots(1, 2, figsize=(12, 4))\n"
          "plots_calibrate.plot_weekly_tracking(cal.weekly, axes[0])\n"
          "_ = plots_calibrate.plot_by_frequency(cal.by_frequency, axes[1])"),
-    md("## 2. Funnel counts from the dashboard\n\nWeekly stage counts of a market of 20,000 while the two ad campaigns of the `baseline`\n"
-       "scenario ran (the `policies` column). We fit the hazards the counts inform, starting from\n"
-       "the baseline's values; the engine is run at each trial with the same seed (common random\n"
-       "numbers)."),
+    md("## 2. Funnel counts from the dashboard\n\nWeekly stage counts, new interested and new buyers of a market of 20,000 while the two ad\n"
+       "campaigns of the `baseline` scenario ran (the `policies` column), with each week's ad spend per\n"
+       "campaign (`ad_spend_cny.NAME`). The default fit moves what the columns inform: each campaign's\n"
+       "reach per impression and its saturation (the spend varies), how unevenly the ads reach people,\n"
+       "word of mouth, the funnel hazards and how people differ in them; it says which of them the data\n"
+       "identify. The engine is run at each trial with the same seed (common random numbers)."),
     code("funnel = read_funnel(ROOT / \"examples\" / \"funnel_weekly.csv\")\n"
          "funnel = dataclasses.replace(funnel, counts=funnel.counts.iloc[:funnel_weeks])\n"
          "print(funnel.counts.head(3).to_string())\n"
-         "ffit = fit_funnel(funnel, simlib.load_scenario(\"baseline\"), keys=[\"interest_per_day\", \"first_purchase_per_day\"],\n"
-         "                  omega_runs=omega_runs, seed=seed)\n"
+         "ffit = fit_funnel(funnel, simlib.load_scenario(\"baseline\"), users=funnel_users, omega_runs=omega_runs,\n"
+         "                  jacobian_runs=jacobian_runs, seed=seed)\n"
          "print(ffit.describe().replace(str(ROOT) + \"/\", \"\"))"),
-    md("The example was drawn with `interest_per_day = 0.02` and `first_purchase_per_day = 0.01`\n"
-       "(`simlib.calibrate.funnel.EXAMPLE_TRUTH`); the fitted engine (lines) against the counts (points):"),
-    code("from simlib.calibrate.funnel import EXAMPLE_TRUTH\n"
-         "print(ffit.table().assign(truth=pd.Series(EXAMPLE_TRUTH)).round(5).to_string())\n"
+    md("Each fitted value beside the one the example was drawn from (`EXAMPLE_TRUTH` in\n"
+       "`simlib.calibrate.funnel_example`; the rest is the baseline's), and the fitted engine (lines)\n"
+       "against the counts (points):"),
+    code("from simlib.calibrate.funnel_example import EXAMPLE_TRUTH\n"
+         "drawn = {**{k: simlib.load_scenario(\"baseline\").get(k) for k in ffit.keys}, **EXAMPLE_TRUTH}\n"
+         "check = ffit.table()[[\"estimate\", \"lower\", \"upper\", \"identified\"]].assign(truth=pd.Series(drawn))\n"
+         "check[\"covered\"] = (check[\"lower\"] <= check[\"truth\"]) & (check[\"truth\"] <= check[\"upper\"])\n"
+         "print(check.round(5).to_string())\n"
+         "print(f\"{check['covered'].sum()} of {len(check)} intervals hold the value the example was drawn from\")\n"
          "fig = plots_calibrate.plot_funnel_fit(ffit.observed, ffit.fitted, funnel.stocks + funnel.flows)"),
     md("The selection table above is the choice of the purchase process: each candidate is fitted on\n"
        "the calibration period up to the split date and scored on the rest; the winner is refitted on\n"

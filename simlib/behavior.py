@@ -13,12 +13,16 @@ stage and keeps buying through public channels). Repeat orders are events of the
 
 from __future__ import annotations
 
+import math
+from collections import namedtuple
+
 import numpy as np
 
+from .compiled import compiled
 from .errors import ScenarioError
 from .params import Param
 from .population import AWARE, DORMANT, INTERESTED, LOST, LOYAL, NEVER, PURCHASED, UNAWARE
-from .promotion import PROMOTION_PARAMS, Promotion
+from .promotion import PROMOTION_PARAMS, Promotion, price_log_lift
 
 E = "docs/evidence.md"   # where each source below is quoted and converted to the model's unit
 
@@ -64,13 +68,17 @@ BEHAVIOR_PARAMS = {
     "ad_interest_ratio": Param(0.5, "ads also turn aware into interested: this share of their awareness hazard", "ratio", low=0.0,
                                source="assumption, tested 0-1", basis="assumption", plausible=(0.0, 1.0)),
     "forget_per_day": Param(0.02, "aware -> unaware, for customers outside the pond", "per day", low=0.0,
-                            source="assumption, tested 0.005-0.05; fit it with simlib calibrate funnel",
+                            source="assumption, tested 0.005-0.05; the default simlib calibrate funnel fit sets it to 0 "
+                                   "(it reads a slowing funnel as people who differ); fit it with "
+                                   "--fit forget_per_day when your stages can go back",
                             basis="assumption", plausible=(0.005, 0.05)),
     "first_purchase_per_day": Param(0.015, "interested -> purchased (first order), before effects", "per day", low=0.0,
                                     source="assumption, tested 0.005-0.05; fit it with simlib calibrate funnel",
                                     basis="assumption", plausible=(0.005, 0.05)),
     "lose_interest_per_day": Param(0.02, "interested -> aware, before fatigue", "per day", low=0.0,
-                                   source="assumption, tested 0.005-0.05; fit it with simlib calibrate funnel",
+                                   source="assumption, tested 0.005-0.05; the default simlib calibrate funnel fit sets it "
+                                          "to 0 (it reads a slowing funnel as people who differ); fit it with "
+                                          "--fit lose_interest_per_day when your stages can go back",
                                    basis="assumption", plausible=(0.005, 0.05)),
     "dormancy_per_day": Param(0.004, "purchased/loyal -> dormant (goes silent), before the relationship and fatigue", "per day",
                               low=0.0, source="assumption, tested 0.001-0.01; fit it with simlib calibrate funnel",
@@ -277,26 +285,238 @@ def seasonal_multipliers(behavior: dict, market: dict, days: int) -> np.ndarray 
     return np.asarray(index, np.float64)[np.asarray(months) - 1]
 
 
+# The numbers the compiled hazards read: every numeric behaviour parameter by its name, then
+# what the engine derives from them once per run.
+DERIVED = ("trust_decay", "fatigue_decay", "price_decay", "pond_keep")
+HazardParams = namedtuple("HazardParams", [name for name, p in BEHAVIOR_PARAMS.items()
+                                           if p.kind in (float, int, bool)] + list(DERIVED))
+
+
+def hazard_params(params: dict) -> HazardParams:
+    """The behaviour parameters as the compiled code reads them (floats by name)."""
+    derived = {"trust_decay": 0.5 ** (1.0 / params["trust_half_life_days"]),
+               "fatigue_decay": 0.5 ** (1.0 / params["fatigue_half_life_days"]),
+               "price_decay": 0.5 ** (1.0 / params["reference_price_memory_days"]),
+               "pond_keep": math.exp(-params["retention_pond_effect"])}
+    return HazardParams(*(float(params[name]) if name in params else derived[name] for name in HazardParams._fields))
+
+
+# Today's inputs per (replication, channel) and per replication, as the compiled hazards and the
+# compiled population step read them; ``keys``, the counts and the economics serve the step.
+DayInputs = namedtuple("DayInputs", ["block", "n_channels", "regularity", "awareness_base", "awareness_wom",
+                                     "social_proof", "ad_awareness", "ad_interest", "pond_entry", "pond_on_purchase",
+                                     "pond_min_orders", "purchase_multiplier", "interest_multiplier", "keys",
+                                     "on", "stage_counts", "buyers_by_channel", "cogs_share", "clv_horizon_days",
+                                     "static", "held", "silence_drift", "season"])
+NOT_HELD = np.zeros((3, 0))   # ``DayInputs.held`` of a run whose hazards are recomputed every day
+
+
+# Today's switches: terms whose inputs are all zero today are skipped (same result, cheaper day)
+Switches = namedtuple("Switches", ["awareness_extra", "interest_boost", "purchase_boost", "discount_depth", "useful",
+                                   "load", "chat", "belonging", "fatigue", "coupons", "reference_prices",
+                                   "acceleration", "social_proof", "uneven_ads", "dropout", "pond_entry"])
+
+
+@compiled(inline=True)
+def choice_lift(utility, s0):
+    """Multiplier on the purchase rate from the brand's extra utility ``utility`` (the sum of
+    every log-lift): at each buying occasion of the category the customer picks the brand
+    with logit share s = s0 e^u / (1 - s0 + s0 e^u) (Guadagni & Little 1983), s0 the share
+    with no lift; the rate moves by s / s0. Small lifts act as e^u; however many lifts add
+    up, the brand can at most win every occasion (1 / s0)."""
+    if utility == 0.0:
+        return 1.0
+    e = math.exp(utility)
+    if s0 <= 0:
+        return e
+    return e / ((1.0 - s0) + s0 * e)
+
+
+@compiled(inline=True)
+def new_buyer_factor(first_purchase_day, day, p):
+    """1 + boost x exp(-tenure / days) for a customer whose first purchase fell inside the run
+    (the new-buyer period, simlib.calibrate.new_buyers); 1 for everyone else."""
+    if first_purchase_day == NEVER:
+        return 1.0
+    return 1.0 + p.new_buyer_boost * math.exp(-(day - first_purchase_day) / p.new_buyer_boost_days)
+
+
+@compiled(inline=True)
+def awareness_hazard(i, rc, c, x, d):
+    """An unaware customer's hazard of becoming aware: organic and ads (per channel; with uneven
+    exposure, the ads per unit of the customer's exposure), word of mouth (the channel's buyer
+    share x the customer's susceptibility) and policies' extras."""
+    h = d.awareness_base[rc] + d.awareness_wom[rc] * c.social_susceptibility[i]
+    if d.on.uneven_ads:
+        h += d.ad_awareness[rc] * c.ad_exposure[i]
+    if d.on.awareness_extra:
+        h += x.awareness_extra[i]
+    return h
+
+
+@compiled(inline=True)
+def customer_hazards(i, rep, day, stage, c, x, d, p):
+    """Per-day hazards of customer ``i`` (of replication ``rep``) in ``stage``: (forward, back,
+    churn, leave the pond, repeat-order rate, dropout scale, anyway). ``c`` is the population's
+    state (``CustomerArrays``), ``x`` today's per-customer inputs, ``d`` today's per-channel and
+    per-replication inputs and switches (``DayInputs``), ``p`` the parameters
+    (``HazardParams``). The exits are those of the stage (``DEST``); a lost customer has none.
+    ``anyway``: the chance that an order placed today would have been placed at the list price,
+    with no discount (1 without one), through the same brand-share logit and loss aversion."""
+    if stage == LOST:
+        return 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0
+    rc = rep * d.n_channels + c.channel[i]
+    on = d.on
+    trust = float(c.trust[i])
+    in_pond = c.in_pond[i]
+    interested, dormant = stage == INTERESTED, stage == DORMANT
+    active_buyer = stage == PURCHASED or stage == LOYAL
+    buyer = active_buyer or dormant
+    # log-lift shared by interest and purchase: trust, social proof, chat
+    common = p.trust_effect * trust
+    if on.social_proof:
+        common += p.social_proof_effect * c.social_susceptibility[i] * d.social_proof[rc]
+    chat = on.chat and x.chat[i]
+    if chat:
+        common += p.chat_effect
+    useful = float(x.useful[i]) if on.useful else 0.0
+    # excess fatigue, in tolerances above 1 (capped: past 50 it changes nothing more but overflows)
+    excess = min(max(float(c.fatigue[i]) - 1.0, 0.0), 50.0) if on.fatigue else 0.0
+
+    # purchase lift M: trust, social proof, chat, price against the reference, fatigue, boosts, calendar
+    lift, anyway = 0.0, 1.0
+    if interested or buyer:
+        log_m = common
+        depth = 0.0
+        if on.coupons and c.coupon_depth[i] != 0 and c.coupon_expiry[i] >= day:
+            depth = float(c.coupon_depth[i])
+        if on.discount_depth:   # member prices, red-packet cash, referral rewards
+            depth = min(depth + x.discount_depth[i], 1.0)
+        gap = 0.0
+        # the price term is zero for whoever holds no discount and expects the list price
+        if depth > 0 or (on.reference_prices and c.reference_price[i] < 1):
+            sensitivity, reference = float(c.price_sensitivity[i]), float(c.reference_price[i])
+            at_price = price_log_lift(sensitivity, depth, reference, p)
+            log_m += at_price
+            if depth > 0:   # what the discount adds over paying the list price (for ``anyway``)
+                gap = at_price - price_log_lift(sensitivity, 0.0, reference, p)
+        log_m -= p.fatigue_effect * excess
+        if on.purchase_boost:
+            log_m += x.purchase_boost[i]
+        lift = choice_lift(log_m, p.baseline_brand_share)
+        if gap:
+            # would the order have happened at the list price? the rate without the discount over
+            # the rate with it, through the same brand-share logit and loss aversion (thinning)
+            anyway = choice_lift(log_m - gap, p.baseline_brand_share) / lift
+        lift *= d.purchase_multiplier[rep]
+
+    # the relationship: what keeps a customer (trust, the pond, taking part in a group)
+    leave_keep = keep = 1.0
+    if buyer or in_pond:
+        keep_log = p.retention_trust_effect * trust
+        if on.belonging:
+            keep_log += p.retention_community_effect * x.belonging[i]
+        if keep_log:
+            leave_keep = keep = math.exp(-keep_log)    # leaving the pond: trust and community
+        if in_pond:
+            keep *= p.pond_keep                        # dormancy and churn: also the pond
+
+    # forward exit: awareness, interest, the first order, waking
+    if stage == UNAWARE:
+        forward = awareness_hazard(i, rc, c, x, d)
+    elif stage == AWARE:
+        log_i = common
+        if on.useful:
+            log_i += p.content_effect * useful
+        if on.interest_boost:
+            log_i += x.interest_boost[i]
+        by_ads = d.ad_interest[rc]
+        if on.uneven_ads:
+            by_ads *= c.ad_exposure[i]
+        rate_i = p.interest_per_day + by_ads
+        if c.interest_propensity.size:
+            rate_i *= c.interest_propensity[i]
+        forward = rate_i * math.exp(log_i) * d.interest_multiplier[rep]
+    elif interested:
+        forward = p.first_purchase_per_day * lift
+        if c.first_purchase_propensity.size:
+            forward *= c.first_purchase_propensity[i]
+    elif dormant:
+        forward = p.wake_per_day + useful * p.wake_content_per_day
+        if chat:
+            forward += p.wake_chat_per_day
+    else:
+        forward = 0.0
+
+    # back exit: losing interest, forgetting, going quiet
+    back = 0.0
+    if interested:
+        back = p.lose_interest_per_day
+        if excess:
+            back *= math.exp(p.fatigue_effect * excess)
+    elif active_buyer:
+        back = p.dormancy_per_day * keep + p.silence_per_fatigue * excess
+    elif stage == AWARE and not in_pond:
+        back = p.forget_per_day
+
+    # churn: a lifetime in time (Pareto/NBD's mu), more likely once dormant; the relationship
+    # lowers it, fatigue raises it
+    churn = 0.0
+    if buyer:
+        churn = c.lifetime_hazard_per_day[i] + (p.dormant_loss_per_day if dormant else 0.0)
+        churn *= keep
+        if excess and p.churn_fatigue_effect:
+            churn *= math.exp(p.churn_fatigue_effect * excess)
+
+    # leaving the pond: a base hazard, drift when nothing useful comes, fatigue (members only)
+    leave = 0.0
+    if in_pond:
+        leave = p.unsubscribe_per_day + p.drift_per_day * d.silence_drift[min(day - c.last_useful_day[i],
+                                                                            d.silence_drift.size - 1)]
+        if on.load:
+            leave += p.unsubscribe_per_message * x.load[i]
+        leave = leave * leave_keep + p.unsubscribe_per_fatigue * excess
+
+    # repeat orders
+    base_rate = 0.0
+    if active_buyer:
+        base_rate = float(c.purchase_rate_per_day[i])
+        if p.new_buyer_boost:
+            base_rate *= new_buyer_factor(c.first_purchase_day[i], day, p)
+    elif dormant:
+        base_rate = c.purchase_rate_per_day[i] * p.dormant_purchase_factor
+    base_rate *= d.season   # category demand changes the purchase clock itself, as the calibration fits it
+    rate = min(base_rate * lift, p.max_orders_per_day)
+    # the chance of leaving after an order is taken at the customer's own pace: orders the
+    # levers add are not extra occasions to leave (scale = keep / lift), so a purchase lift
+    # never shortens a lifetime; the relationship lowers it like every other exit
+    scale = 0.0
+    if on.dropout:
+        scale = keep * base_rate / rate if rate > 0 else keep
+    return forward, back, churn, leave, rate, scale, anyway
+
+
+@compiled
+def _hazards_of(idx, day, c, x, d, p, out):
+    for j in range(idx.size):
+        i = idx[j]
+        h = customer_hazards(i, i // d.block, day, c.stage[i], c, x, d, p)
+        for k in range(len(h)):
+            out[j, k] = h[k]
+
+
 class Hazards:
-    """Today's hazards of a set of customers, aligned with their index array.
+    """Today's hazards of a set of customers, aligned with their index array (``Behavior.hazards``).
 
     ``exits`` (n x 4, float32): forward, back, churn, leave the pond; ``rate``: repeat orders per
     day; ``dropout_scale``: multiplier on the chance of leaving after an order (the relationship
-    and the purchase lift, see ``Behavior.hazards``); ``anyway``: the chance that an order placed
-    today would have been placed at the list price, with no discount (1 without one)."""
+    and the purchase lift); ``anyway``: the chance that an order placed today would have been
+    placed at the list price, with no discount (1 without one)."""
 
     __slots__ = ("exits", "rate", "dropout_scale", "anyway")
 
     def __init__(self, exits, rate, dropout_scale, anyway):
         self.exits, self.rate, self.dropout_scale, self.anyway = exits, rate, dropout_scale, anyway
-
-    def take(self, sel) -> "Hazards":
-        return Hazards(self.exits[sel], self.rate[sel], self.dropout_scale[sel], self.anyway[sel])
-
-    @staticmethod
-    def concat(parts: list["Hazards"]) -> "Hazards":
-        return Hazards(*(np.concatenate(x) for x in zip(*((h.exits, h.rate, h.dropout_scale, h.anyway)
-                                                          for h in parts))))
 
 
 class RecentBuyerTalk:
@@ -328,18 +548,21 @@ class RecentBuyerTalk:
         return np.clip((self.talk * half + 0.5 * new) / self.size, 0.0, 1.0)
 
 
-class Behavior:
-    """Evaluates hazards for a subset of customers; the engine calls it with index arrays.
 
-    Terms whose inputs are all zero today (no chats, no coupons, no fatigue yet...) are
-    skipped; the result is the same, the day is cheaper.
-    """
+
+class Behavior:
+    """The behaviour model of a run: its parameters (``HazardParams``), the day's social proof
+    and word of mouth, and the switches the day's inputs turn on. The formulas are the compiled
+    functions above; ``hazards`` evaluates them for a set of customers (inspection and tests:
+    the population step calls them per customer)."""
 
     def __init__(self, params: dict, pop, today, market: dict):
         self.p = params
+        self.numbers = hazard_params(params)
         self.pop = pop
         self.today = today
         self.wom = np.array([c["word_of_mouth"] for c in market["channels"].values()])
+        self._wom_per_talk = params["word_of_mouth_per_day"] * np.tile(self.wom, pop.reps)
         # per (replication, channel), flattened replication by replication; set each day by the engine
         self.social_proof = np.zeros(pop.reps * len(self.wom))
         self.talk_share = None     # recent buyers' share, when word of mouth fades (``begin_day``)
@@ -347,11 +570,12 @@ class Behavior:
         self._talk = RecentBuyerTalk(pop, fade) if fade > 0 else None
         self.fatigue_on = False   # set once any message has been sent
         self.season = 1.0         # today's seasonal multiplier of every purchase rate, set by the engine
-        f32 = np.float32
-        self._drift_rate = f32(1.0 / params["silence_tolerance_days"])
         self.promotion = Promotion(params, pop)   # the price term, buying ahead, reference prices
         # BG/NBD dropout after orders exists in this market (else its scale is never read)
         self.dropout_on = bool(np.any(pop.dropout_after_purchase > 0))
+        # a pond member's drift after k silent days, 1 - exp(-k / silence_tolerance_days), by k
+        # (day numbers are int16: k < 2^16)
+        self.silence_drift = -np.expm1(-np.arange(1 << 16) / params["silence_tolerance_days"])
 
     def begin_day(self) -> None:
         """Called by the engine at the start of each day, after social proof is set: the share of
@@ -359,49 +583,46 @@ class Behavior:
         if self._talk is not None:
             self.talk_share = self._talk.step()
 
-    def decay_factors(self) -> tuple[float, float, float]:
-        """Daily decay of trust, fatigue and the reference-price gap (their half-lives)."""
-        return (0.5 ** (1.0 / self.p["trust_half_life_days"]),
-                0.5 ** (1.0 / self.p["fatigue_half_life_days"]),
-                0.5 ** (1.0 / self.p["reference_price_memory_days"]))
-
     def awareness_by_channel(self) -> tuple[np.ndarray, np.ndarray]:
         """(base hazard, word-of-mouth hazard per unit susceptibility) for the unaware, per
         (replication, channel), flattened as ``pop.channel_slices``. With uneven ad exposure the
-        ads are not in the base: ``uneven_ads`` gives them per unit of a customer's exposure."""
+        ads are not in the base: each customer's ad hazard is the channel's x their exposure."""
         base = self.p["awareness_per_day"]
         if self.pop.ad_exposure is None:
             base = base + self.today.ad_awareness.reshape(-1)
         else:
             base = np.full(self.today.ad_awareness.size, base)
         talk = self.social_proof if self.talk_share is None else self.talk_share
-        wom = self.p["word_of_mouth_per_day"] * np.tile(self.wom, self.pop.reps) * talk
-        return base, wom
+        return base, self._wom_per_talk * talk
 
-    def uneven_ads(self) -> np.ndarray | None:
-        """Ad awareness hazard per unit of exposure, per (replication, channel), when exposure is
-        uneven (``ad_exposure_cv`` > 0; each customer's hazard is this x their exposure)."""
-        if self.pop.ad_exposure is None or not self.today.ad_awareness.any():
-            return None
-        return self.today.ad_awareness.reshape(-1)
+    def switches(self) -> Switches:
+        """Which terms today's inputs turn on."""
+        t, p = self.today, self.p
+        if t.touched("load"):   # whoever wrote today's load (messages, group chatter), fatigue is live
+            self.fatigue_on = True
+        touched = [t.touched(name) for name in Switches._fields[:8]]
+        # a reference price below the list price comes only from a coupon's discount, and weighs
+        # only with loss aversion: until a coupon is given, reference prices change nothing
+        coupons, promo = self.pop.coupons.any_given, self.promotion
+        return Switches(*touched, self.fatigue_on, coupons, bool(coupons and promo.reference_prices_on),
+                        bool(promo.acceleration_on),
+                        bool(p["social_proof_effect"] and self.social_proof.any()),
+                        bool(self.pop.ad_exposure is not None and t.ad_awareness.any()), self.dropout_on,
+                        bool(t.pond_entry.any()))
 
-    def per_customer(self, values, idx) -> np.ndarray | np.float32:
-        """A per-replication value (a calendar multiplier) for each customer of ``idx`` (ascending)."""
-        if self.pop.reps == 1:
-            return np.float32(values[0])
-        return np.repeat(np.asarray(values, np.float32), np.diff(np.searchsorted(idx, self.pop.rep_edges)))
-
-    def choice_lift(self, utility) -> np.ndarray:
-        """Multiplier on the purchase rate from the brand's extra utility ``utility`` (the sum of
-        every log-lift): at each buying occasion of the category the customer picks the brand
-        with logit share s = s0 e^u / (1 - s0 + s0 e^u) (Guadagni & Little 1983), s0 the share
-        with no lift; the rate moves by s / s0. Small lifts act as e^u; however many lifts add
-        up, the brand can at most win every occasion (1 / s0)."""
-        s0 = self.p["baseline_brand_share"]
-        if s0 <= 0:
-            return np.exp(utility)
-        e = np.exp(utility)
-        return e / (np.float32(1 - s0) + np.float32(s0) * e)
+    def day_invariant(self, policies: bool) -> bool:
+        """True when no term of ``customer_hazards`` can change from one day to the next but by
+        the customer's own events: no policy writes today's inputs or coupons, and the terms
+        that move with the calendar (seasons, the new-buyer period), with trust (it decays
+        daily), with the buyer share (word of mouth, social proof) or with a pond member's
+        silence are switched off. The population step then holds each customer's hazards from
+        their last event instead of recomputing them daily: the same numbers, less work (the
+        classic special cases)."""
+        p = self.p
+        return not (policies or p["seasonal_index"] is not None or p["new_buyer_boost"] or p["trust_effect"]
+                    or p["retention_trust_effect"] or p["social_proof_effect"]
+                    or (p["word_of_mouth_per_day"] and self.wom.any())
+                    or (p["drift_per_day"] and self.pop.in_pond.any()))
 
     @staticmethod
     def usefulness(quality, affinity=None):
@@ -416,179 +637,30 @@ class Behavior:
         ``useful_relief`` less than a hard ad (fatigue, unsubscribing)."""
         return count * (1.0 - np.float32(self.p["useful_relief"]) * usefulness)
 
-    def new_buyer_factor(self, idx: np.ndarray, day: int) -> np.ndarray:
-        """1 + boost x exp(-tenure / days) for customers whose first purchase fell inside the run
-        (the new-buyer period, simlib.calibrate.new_buyers); 1 for everyone else."""
-        first = self.pop.first_purchase_day[idx]
-        tenure = np.where(first != NEVER, day - first.astype(np.int32), np.int32(1 << 20)).astype(np.float32)
-        boost, days = np.float32(self.p["new_buyer_boost"]), np.float32(self.p["new_buyer_boost_days"])
-        return np.float32(1) + boost * np.exp(-tenure / days)
+    def day_inputs(self, day: int, keys: np.ndarray | None = None, economics: dict | None = None,
+                   held: np.ndarray | None = None) -> DayInputs:
+        """Today's ``DayInputs``. ``keys``: the step's decisions' keys (a row per decision, a column
+        per replication); ``economics``: the scenario's; ``held``: each customer's rates since their
+        last event, (3 x n), in a day-invariant run (``day_invariant``)."""
+        pop, t, p = self.pop, self.today, self.p
+        base, wom = self.awareness_by_channel()
+        ad_awareness = t.ad_awareness.reshape(-1)
+        economics = economics or {"cogs_share": 0.0, "clv_horizon_days": 0}
+        f64 = np.float64
+        return DayInputs(pop.block, len(pop.channel_names), pop.regularity, np.asarray(base, f64),
+                         np.asarray(wom, f64), np.asarray(self.social_proof, f64), ad_awareness,
+                         p["ad_interest_ratio"] * ad_awareness, t.pond_entry.reshape(-1),
+                         t.pond_on_purchase.reshape(-1), t.pond_min_orders.reshape(-1),
+                         t.purchase_multiplier, t.interest_multiplier,
+                         np.zeros((1, pop.reps), np.uint64) if keys is None else keys, self.switches(),
+                         pop.stage_counts.reshape(-1), pop.buyers_by_channel.reshape(-1),
+                         float(economics["cogs_share"]), int(economics["clv_horizon_days"]), held is not None,
+                         NOT_HELD if held is None else held, self.silence_drift, float(self.season))
 
     def hazards(self, idx: np.ndarray, day: int) -> Hazards:
-        """Per-day hazards for customers ``idx`` (ascending): the four exits of their current
-        stage (see ``DEST``), their repeat-purchase rate and the stay factor.
-
-        Written with stage masks and plain arithmetic (no lookups, no ``np.where``), which is
-        several times cheaper per customer; lost customers come out all zero."""
-        p, pop, t = self.p, self.pop, self.today
+        """Today's hazards of customers ``idx`` (see ``customer_hazards``), as arrays."""
+        idx = np.ascontiguousarray(idx, dtype=np.int64)
+        out = np.zeros((idx.size, 7))
+        _hazards_of(idx, day, self.pop.arrays(), self.today.customer_inputs(), self.day_inputs(day), self.numbers, out)
         f32 = np.float32
-        stage = pop.stage[idx]
-        # customers are numbered channel by channel and idx is ascending, so a per-channel value
-        # is spread to customers by repeating it over each channel's run (no gather)
-        runs = np.diff(np.searchsorted(idx, pop.channel_edges))
-
-        def by_channel(values):
-            return np.repeat(np.asarray(values, f32), runs)
-
-        def by_channel_at(values, sub):  # the same for positions ``sub`` (ascending) of idx
-            return np.repeat(np.asarray(values, f32), np.diff(np.searchsorted(idx[sub], pop.channel_edges)))
-
-        unaware, aware, interested = stage == UNAWARE, stage == AWARE, stage == INTERESTED
-        dormant = stage == DORMANT
-        active_buyer = (stage == PURCHASED) | (stage == LOYAL)
-        buyer = active_buyer | dormant
-        trust = pop.trust[idx]
-        in_pond = pop.in_pond[idx]
-        # log-lift shared by interest and purchase: trust, social proof, chat
-        common = f32(p["trust_effect"]) * trust
-        susceptibility = pop.social_susceptibility[idx]
-        if p["social_proof_effect"] and self.social_proof.any():
-            common += f32(p["social_proof_effect"]) * susceptibility * by_channel(self.social_proof)
-        chat = t.chat[idx] if t.touched("chat") else None
-        if chat is not None:
-            common += f32(p["chat_effect"]) * chat
-        useful = t.useful[idx] if t.touched("useful") else None
-        # excess fatigue, in tolerances above 1 (capped: past 50 it changes nothing more but overflows)
-        excess = np.clip(pop.fatigue[idx] - f32(1), f32(0), f32(50)) if self.fatigue_on else None
-
-        # purchase lift M: trust, social proof, chat, price against the reference, fatigue, boosts, calendar
-        log_m = common.copy()
-        depth = np.zeros(idx.size, f32)
-        if pop.coupons.any_given:  # only customers holding a coupon can have a discount
-            held, held_depth = pop.coupons.held_depth(idx, day)
-            depth[held] = held_depth
-        if t.touched("discount_depth"):   # member prices, red-packet cash, referral rewards
-            depth += t.discount_depth[idx]
-            np.minimum(depth, f32(1), out=depth)
-        discounted = gap = None
-        promo = self.promotion
-        if pop.coupons.any_given or t.touched("discount_depth") or promo.reference_prices_on:
-            # the price term is zero for whoever holds no discount and expects the list price
-            priced = np.flatnonzero((depth > 0) | (pop.reference_price[idx] < 1))
-            if priced.size:
-                at_price = promo.price_log_lift(idx[priced], depth[priced])
-                log_m[priced] += at_price
-                on = depth[priced] > 0
-                if on.any():   # what the discount adds over paying the list price (for ``anyway``)
-                    discounted = priced[on]
-                    gap = at_price[on] - promo.price_log_lift(idx[discounted], np.zeros(discounted.size, f32))
-        if excess is not None:
-            log_m -= f32(p["fatigue_effect"]) * excess
-        if t.touched("purchase_boost"):
-            log_m += t.purchase_boost[idx]
-        lift = self.choice_lift(log_m)
-        anyway = np.broadcast_to(f32(1), (idx.size,))
-        if discounted is not None:
-            # would the order have happened at the list price? the rate without the discount over
-            # the rate with it, through the same brand-share logit and loss aversion (thinning)
-            anyway = np.ones(idx.size, f32)
-            anyway[discounted] = self.choice_lift(log_m[discounted] - gap) / lift[discounted]
-        lift *= self.per_customer(t.purchase_multiplier, idx)
-
-        # the relationship: what keeps a customer (trust, the pond, taking part in a group)
-        keep_log = f32(p["retention_trust_effect"]) * trust
-        if t.touched("belonging"):
-            keep_log += f32(p["retention_community_effect"]) * t.belonging[idx]
-        leave_keep = np.exp(-keep_log)                     # leaving the pond: trust and community
-        if p["retention_pond_effect"]:
-            keep_log += f32(p["retention_pond_effect"]) * in_pond
-        keep = np.exp(-keep_log)                           # dormancy and churn: also the pond
-
-        exits = np.zeros((idx.size, 4), f32)
-        # forward exit
-        h0 = (f32(p["first_purchase_per_day"]) * interested) * lift
-        if pop.first_purchase_propensity is not None:
-            h0 *= pop.first_purchase_propensity[idx]
-        if unaware.any():
-            base, wom = self.awareness_by_channel()
-            aw = by_channel(base) + by_channel(wom) * susceptibility
-            ads = self.uneven_ads()
-            if ads is not None:
-                aw += by_channel(ads) * pop.ad_exposure[idx]
-            if t.touched("awareness_extra"):
-                aw += t.awareness_extra[idx]
-            h0 += aw * unaware
-        a = np.flatnonzero(aware)
-        if a.size:  # interest: computed for the aware only
-            log_i = common[a]
-            if useful is not None:
-                log_i += f32(p["content_effect"]) * useful[a]
-            if t.touched("interest_boost"):
-                log_i += t.interest_boost[idx[a]]
-            rate_i = f32(p["interest_per_day"])
-            if p["ad_interest_ratio"] and t.ad_awareness.any():
-                by_ads = by_channel_at(p["ad_interest_ratio"] * t.ad_awareness.reshape(-1), a)
-                rate_i = rate_i + (by_ads if pop.ad_exposure is None else by_ads * pop.ad_exposure[idx[a]])
-            if pop.interest_propensity is not None:
-                rate_i = rate_i * pop.interest_propensity[idx[a]]
-            h0[a] += rate_i * np.exp(log_i) * self.per_customer(t.interest_multiplier, idx[a])
-        d = np.flatnonzero(dormant)
-        if d.size:
-            wake = np.full(d.size, p["wake_per_day"], f32)
-            if chat is not None:
-                wake = wake + f32(p["wake_chat_per_day"]) * chat[d]
-            if useful is not None:
-                wake = wake + f32(p["wake_content_per_day"]) * useful[d]
-            h0[d] += wake
-        exits[:, FORWARD] = h0
-
-        # back exit: losing interest, forgetting, going quiet
-        lose = f32(p["lose_interest_per_day"]) * interested
-        if excess is not None:
-            lose *= np.exp(f32(p["fatigue_effect"]) * excess)
-        quiet = f32(p["dormancy_per_day"]) * keep
-        if excess is not None:
-            quiet = quiet + f32(p["silence_per_fatigue"]) * excess
-        h1 = lose + quiet * active_buyer
-        if p["forget_per_day"]:
-            h1 += f32(p["forget_per_day"]) * (aware & ~in_pond)
-        exits[:, BACK] = h1
-
-        # churn: a lifetime in time (Pareto/NBD's mu), more likely once dormant; the relationship
-        # lowers it, fatigue raises it
-        churn = pop.lifetime_hazard_per_day[idx] + f32(p["dormant_loss_per_day"]) * dormant
-        churn *= keep * buyer
-        if excess is not None and p["churn_fatigue_effect"]:
-            churn *= np.exp(f32(p["churn_fatigue_effect"]) * excess)
-        exits[:, CHURN] = churn
-
-        # leaving the pond: a base hazard, drift when nothing useful comes, fatigue (members only)
-        m = np.flatnonzero(in_pond & (stage != LOST))
-        if m.size:
-            silent = (day - pop.last_useful_day[idx[m]]).astype(f32)
-            drift = f32(p["drift_per_day"]) * -np.expm1(-silent * self._drift_rate)
-            leave = f32(p["unsubscribe_per_day"]) + drift
-            if t.touched("load"):
-                leave = leave + f32(p["unsubscribe_per_message"]) * t.load[idx[m]]
-            leave *= leave_keep[m]
-            if excess is not None:
-                leave += f32(p["unsubscribe_per_fatigue"]) * excess[m]
-            exits[m, LEAVE] = leave
-
-        # repeat orders
-        base_rate = pop.purchase_rate_per_day[idx] * active_buyer.astype(f32)
-        if p["new_buyer_boost"]:
-            base_rate *= self.new_buyer_factor(idx, day)
-        base_rate[d] = pop.purchase_rate_per_day[idx[d]] * f32(p["dormant_purchase_factor"])
-        if self.season != 1.0:   # category demand changes the purchase clock itself, as the calibration fits it
-            base_rate *= f32(self.season)
-        rate = base_rate * lift
-        np.minimum(rate, f32(p["max_orders_per_day"]), out=rate)
-        # the chance of leaving after an order is taken at the customer's own pace: orders the
-        # levers add are not extra occasions to leave (scale = keep / lift), so a purchase lift
-        # never shortens a lifetime; the relationship lowers it like every other exit
-        if not self.dropout_on:
-            return Hazards(exits, rate, np.broadcast_to(f32(0), (idx.size,)), anyway)   # scale never read
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = np.where(rate > 0, keep * base_rate / rate, keep)
-        return Hazards(exits, rate, scale.astype(f32, copy=False), anyway)
+        return Hazards(out[:, :4].astype(f32), out[:, 4].astype(f32), out[:, 5].astype(f32), out[:, 6].astype(f32))

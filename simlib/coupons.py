@@ -1,9 +1,10 @@
 """Coupon state: the one coupon each customer may hold, what it is worth, and its redemption.
 
 A coupon policy gives (``Coupons.give``); the population step reads the held depth for the
-purchase hazard (``held_depth``) and redeems the coupon on an order (``redeem``), posting the
-discount to the ledger; coupon policies read today's redemptions (``redeemed``). The value of
-a coupon on an order of a given size is computed in one place, ``coupon_value_cny``.
+purchase hazard (``behavior.customer_hazards``) and redeems the coupon on an order
+(``customer_day.order``), posting the discount to the ledger; coupon policies read today's
+redemptions (``redeemed``). The value of a coupon on an order of a given size is computed in
+one place, ``coupon_value_cny``.
 
 Orders vary around the customer's mean basket (log-normal, ``behavior.order_value_sd_log``),
 so a threshold coupon ("spend 99, save 3") is within reach of some orders and not others. A
@@ -15,66 +16,83 @@ over their mean basket (``expected_discount_cny``).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
-from scipy import special
+from .compiled import compiled
 
 from .days import NEVER
 
 MAX_SOURCES = 127   # coupon sources fit an int8; index 0 is "none"
 
 
+@compiled(inline=True)
 def coupon_value_cny(order_cny, off_share, off_cny, min_spend_cny):
     """Discount of a coupon on an order of ``order_cny``: ``off_share`` of it plus ``off_cny``,
     at most the order, and nothing when the order is below ``min_spend_cny``."""
-    return np.where(order_cny >= min_spend_cny, np.minimum(order_cny, order_cny * off_share + off_cny), 0.0)
+    if order_cny < min_spend_cny:
+        return 0.0
+    return min(order_cny, order_cny * off_share + off_cny)
 
 
+@compiled(inline=True)
 def topup_floor_cny(min_spend_cny, off_share, off_cny, topup_value_share):
     """Smallest order that is topped up to ``min_spend_cny`` rather than paid without the coupon:
     the shortfall x (1 - topup_value_share) must be less than the discount at the threshold."""
-    at_threshold = coupon_value_cny(min_spend_cny, off_share, off_cny, min_spend_cny)
     keep = 1.0 - topup_value_share
-    with np.errstate(divide="ignore"):
-        reach = np.where(keep > 0, at_threshold / np.maximum(keep, 1e-12), np.inf)
-    return np.maximum(min_spend_cny - reach, 0.0)
+    if keep <= 0:
+        return 0.0
+    reach = coupon_value_cny(min_spend_cny, off_share, off_cny, min_spend_cny) / max(keep, 1e-12)
+    return max(min_spend_cny - reach, 0.0)
 
 
+@compiled(inline=True)
 def topped_up(order_cny, min_spend_cny, off_share, off_cny, topup_value_share):
-    """Order values after topping up to a coupon's threshold where that pays for the customer."""
-    floor = topup_floor_cny(min_spend_cny, off_share, off_cny, topup_value_share)
-    return np.where((order_cny < min_spend_cny) & (order_cny >= floor), min_spend_cny, order_cny)
+    """An order's value after topping it up to a coupon's threshold where that pays for the customer."""
+    if order_cny < min_spend_cny and order_cny >= topup_floor_cny(min_spend_cny, off_share, off_cny, topup_value_share):
+        return min_spend_cny
+    return order_cny
 
 
+@compiled
+def _normal_cdf(x):
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
+@compiled(inline=True)
 def expected_discount_cny(basket_cny, sd_log, off_share, off_cny, min_spend_cny, topup_value_share):
     """Expected discount of a coupon over a customer's orders, log-normal around ``basket_cny``
     (their mean) with spread ``sd_log``, top-ups included. Exact (log-normal partial moments)."""
-    basket = np.asarray(basket_cny, np.float64)
-    m = np.broadcast_to(np.asarray(min_spend_cny, np.float64), basket.shape)
-    s = np.broadcast_to(np.asarray(off_share, np.float64), basket.shape)
-    c = np.broadcast_to(np.asarray(off_cny, np.float64), basket.shape)
+    m, s, c = min_spend_cny, off_share, off_cny
     floor = topup_floor_cny(m, s, c, topup_value_share)
     at_threshold = coupon_value_cny(m, s, c, m)
     if sd_log <= 0:   # every order is the basket
-        return np.where(basket >= m, coupon_value_cny(basket, s, c, m),
-                        np.where(basket >= floor, at_threshold, 0.0))
-    mu = np.log(np.maximum(basket, 1e-12)) - sd_log ** 2 / 2
+        if basket_cny >= m:
+            return coupon_value_cny(basket_cny, s, c, m)
+        return at_threshold if basket_cny >= floor else 0.0
+    mu = math.log(max(basket_cny, 1e-12)) - sd_log * sd_log / 2
 
     def above(x):            # P(a >= x)
-        with np.errstate(divide="ignore"):
-            return special.ndtr((mu - np.log(x)) / sd_log)
+        return 1.0 if x <= 0 else _normal_cdf((mu - math.log(x)) / sd_log)
 
     def mean_above(x):       # E[a; a >= x]
-        with np.errstate(divide="ignore"):
-            return basket * special.ndtr((mu + sd_log ** 2 - np.log(x)) / sd_log)
+        return basket_cny if x <= 0 else basket_cny * _normal_cdf((mu + sd_log * sd_log - math.log(x)) / sd_log)
 
     # above the threshold the value is min(a, s a + c): a itself below a* = c / (1 - s)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cross = np.where(s < 1, c / np.maximum(1 - s, 1e-12), np.inf)
-    split = np.maximum(m, cross)
+    cross = c / max(1 - s, 1e-12) if s < 1 else math.inf
+    split = max(m, cross)
     whole = mean_above(m) - mean_above(split)                # orders given away whole
-    part = s * mean_above(split) + c * above(split)          # s a + c beyond the split
+    part = s * mean_above(split) + (c * above(split) if c else 0.0)   # s a + c beyond the split
     band = above(floor) - above(m)                           # topped up to the threshold
     return whole + part + at_threshold * band
+
+
+@compiled
+def _depths(basket_cny, sd_log, off_share, off_cny, min_spend_cny, topup_value_share, out):
+    for i in range(basket_cny.size):
+        b = float(basket_cny[i])
+        value = expected_discount_cny(b, sd_log, off_share, off_cny, min_spend_cny, topup_value_share)
+        out[i] = min(value / max(b, 1e-9), 1.0)
 
 
 class Coupons:
@@ -106,9 +124,8 @@ class Coupons:
         if depth is None:
             if len(self._depths) >= self.MAX_KINDS:
                 self._depths.pop(next(iter(self._depths)))
-            basket = self.basket_cny
-            value = expected_discount_cny(basket, self.order_sd_log, *key, self.topup_value_share)
-            depth = self._depths[key] = np.minimum(value / np.maximum(basket, 1e-9), 1.0).astype(np.float32)
+            depth = self._depths[key] = np.empty(self.basket_cny.size, np.float32)
+            _depths(self.basket_cny, float(self.order_sd_log), *key, float(self.topup_value_share), depth)
         return depth
 
     def give(self, idx, day: int, source: str, off_share: float = 0.0, off_cny: float = 0.0,
@@ -126,34 +143,6 @@ class Coupons:
         self.min_spend_cny[idx] = min_spend_cny
         self.expiry[idx] = min(day + valid_days - 1, np.iinfo(np.int16).max)
         self.source[idx] = self.sources.index(source)
-
-    def held_depth(self, idx, day: int) -> tuple[np.ndarray, np.ndarray]:
-        """(positions in ``idx`` holding a coupon, the depth of each, 0 where expired)."""
-        held = np.flatnonzero(self.depth[idx])
-        h_idx = idx[held]
-        return held, self.depth[h_idx] * (self.expiry[h_idx] >= day)
-
-    def redeem(self, idx, amount_cny, day: int, anyway=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Use the valid coupons of ``idx`` (unique) on orders of ``amount_cny``, topping orders
-        up to a threshold where that pays. Returns (order values, discounts, which orders used a
-        coupon) and logs the redemptions of the day with ``anyway``, the chance each order would
-        have been placed at the list price (behaviour's counterfactual; 1 if not given)."""
-        valid = self.expiry[idx] >= day
-        if not valid.any():
-            return amount_cny, np.zeros(idx.size), valid
-        v = idx[valid]
-        amount = amount_cny.copy()
-        amount[valid] = topped_up(amount_cny[valid], self.min_spend_cny[v], self.off_share[v], self.off_cny[v],
-                                  self.topup_value_share)
-        used = valid & (amount >= self.min_spend_cny[idx])
-        discount = np.where(used, coupon_value_cny(amount, self.off_share[idx], self.off_cny[idx],
-                                                   self.min_spend_cny[idx]), 0.0)
-        if used.any():
-            u = idx[used]
-            self.expiry[u] = NEVER
-            chance = np.ones(u.size) if anyway is None else np.asarray(anyway, np.float64)[used]
-            self._redeemed.append((u, discount[used], self.source[u], chance))
-        return amount, discount, used
 
     def redeemed(self, source: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Today's redemptions of coupons from ``source`` with a discount: (idx, discount CNY, the

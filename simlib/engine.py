@@ -50,10 +50,25 @@ class World:
     inputs, the behaviour model, the population step and the SimPy clock. ``World.run`` drives
     the day; each replication is a ``Sim`` with its own policies, ledger and daily rows."""
 
+    SHARED = ("market", "traits", "behavior", "economics")   # what replications in one population share
+
     def __init__(self, scenario, seeds, progress: bool = False, record_transactions: bool = False,
                  first: "Sim | None" = None):
+        """``scenario``: one for every replication, or a list, one per seed: arms of a comparison
+        (they may differ in their policies only: the market, traits, behaviour and economics
+        are the population's)."""
+        self.seeds = [int(s) for s in seeds]
+        self.scenarios = list(scenario) if isinstance(scenario, (list, tuple)) else [scenario] * len(self.seeds)
+        if len(self.scenarios) != len(self.seeds):
+            raise ValueError(f"{len(self.scenarios)} scenarios for {len(self.seeds)} seeds")
+        scenario = self.scenario = self.scenarios[0]
         data = scenario.data
-        self.scenario, self.seeds = scenario, [int(s) for s in seeds]
+        for other in self.scenarios[1:]:
+            if other is not scenario:
+                differ = [k for k in self.SHARED if other.data[k] != data[k]]
+                if differ:
+                    raise ValueError(f"arms in one population must share {', '.join(differ)}: "
+                                     f"{scenario.name} and {other.name} differ there")
         self.days = data["market"]["days"]
         users, reps = data["market"]["users"], len(self.seeds)
         self.rng = Keyed(self.seeds, block=users)
@@ -66,8 +81,10 @@ class World:
         self.today = Today(self.pop.n, len(self.pop.channel_names), reps)
         self.behavior = Behavior(data["behavior"], self.pop, self.today, data["market"])
         self.ledgers = [Ledger(self.days, self.pop.weight) for _ in self.seeds]
+        policies = any(cfg["enabled"] for sc in {id(x): x for x in self.scenarios}.values()
+                       for cfg in sc.data["policies"].values())
         self.step = PopulationStep(self.pop, self.today, self.behavior, self.rng, self.ledgers, data["economics"],
-                                   record_transactions)
+                                   record_transactions, policies)
         self.env = simpy.Environment()
         self.progress, self.record_transactions = progress, record_transactions
         self.day = -1
@@ -149,9 +166,9 @@ class Sim:
 
     def _attach(self, world: World, r: int) -> None:
         """Become replication r of ``world``: views of its shared state, policies of its own."""
-        data = world.scenario.data
         self.world, self.r = world, r
-        self.scenario, self.seed, self.days = world.scenario, world.seeds[r], world.days
+        self.scenario, self.seed, self.days = world.scenarios[r], world.seeds[r], world.days
+        data = self.scenario.data
         self.rng = Keyed(self.seed)                     # the policies' draws: this replication's own
         self.pop = world.pop.view(r)
         self.n = self.pop.n

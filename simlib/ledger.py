@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import numpy as np
 import pandas as pd
 
@@ -79,7 +77,8 @@ class Ledger:
     def __init__(self, days: int, weight: float = 1.0):
         self.days = days
         self.weight = float(weight)
-        self._books: dict[tuple[str, str, str], np.ndarray] = defaultdict(lambda: np.zeros(self.days))
+        self._books: dict[tuple[str, str, str], np.ndarray] = {}
+        self._matching: dict[tuple, list[np.ndarray]] = {}   # a query's books, until a new book opens
 
     def post(self, day: int, account: str, amount_cny: float, source: str = "", channel: str = "",
              per_customer: bool = False) -> None:
@@ -87,15 +86,24 @@ class Ledger:
             raise KeyError(f"unknown ledger account {account!r}; known: {', '.join(ACCOUNTS)}")
         if amount_cny:
             amount = float(amount_cny) * self.weight if per_customer else float(amount_cny)
-            self._books[(account, source, channel)][day] += amount
+            book = self._books.get((account, source, channel))
+            if book is None:
+                book = self._books[(account, source, channel)] = np.zeros(self.days)
+                self._matching = {}
+            book[day] += amount
 
     def total(self, account: str | None = None, kind: str | None = None, day: int | None = None,
               source: str | None = None, channel: str | None = None) -> float:
+        query = (account, kind, source, channel)
+        books = self._matching.get(query)
+        if books is None:
+            books = self._matching[query] = [
+                arr for (acc, src, ch), arr in self._books.items()
+                if ((account is None or acc == account) and (kind is None or ACCOUNTS[acc].startswith(kind))
+                    and (source is None or src == source) and (channel is None or ch == channel))]
         out = 0.0
-        for (acc, src, ch), arr in self._books.items():
-            if ((account is None or acc == account) and (kind is None or ACCOUNTS[acc].startswith(kind))
-                    and (source is None or src == source) and (channel is None or ch == channel)):
-                out += arr[day] if day is not None else arr.sum()
+        for arr in books:
+            out += arr[day] if day is not None else arr.sum()
         return float(out)
 
     def gross_profit(self, day: int | None = None) -> float:

@@ -8,6 +8,7 @@ whatever the strategy, and also when only ``users`` changes.
 from __future__ import annotations
 
 import datetime as dt
+from collections import namedtuple
 
 import numpy as np
 from scipy import special
@@ -99,6 +100,18 @@ TRAITS = {
                                    "share of app users who would switch notifications off at 1, <=5 and <=10 a week, "
                                    "Localytics 2017; docs/evidence.md s7)", 0, None),
 }
+
+
+# The per-customer arrays the compiled population step reads and writes (behavior.customer_hazards,
+# customer_day): the state, every trait, the per-customer spreads (``SPREADS``; none when switched off)
+# and the held coupon (``coupon_*``: ``Coupons``' arrays).
+STATE_ARRAYS = ("stage", "channel", "in_pond", "left_pond", "trust", "fatigue", "last_useful_day", "reference_price",
+                "orders", "first_purchase_day", "last_purchase_day", "margin_clv_cny", "moves", "stage_clock",
+                "purchase_clock", "pond_clock", "stock_until")
+COUPON_ARRAYS = ("depth", "off_share", "off_cny", "min_spend_cny", "expiry", "source")
+CustomerArrays = namedtuple("CustomerArrays", STATE_ARRAYS + tuple(TRAITS) + tuple(SPREADS)
+                            + tuple(f"coupon_{k}" for k in COUPON_ARRAYS))
+NO_SPREAD = np.zeros(0, np.float32)   # a spread switched off (its cv 0): the compiled code sees no entries
 
 
 def resolve_market(given, source: str) -> dict:
@@ -288,6 +301,7 @@ class Population:
         self.in_pond = np.zeros(n, bool)   # written only through join_pond / leave_pond
         self.left_pond = np.zeros(n, bool)  # opted out (unsubscribed, blocked): not asked again
         self._pond: np.ndarray | None = None
+        self._arrays: CustomerArrays | None = None
         self.pond_version = 0               # bumped when membership changes (views cache by it)
         if market["initial_in_pond"] > 0:
             eligible = (self.stage != UNAWARE) & (self.stage != LOST)
@@ -330,6 +344,7 @@ class Population:
             seated.wind_clocks(self, rng)
         self.stage_clock[self.stage == LOST] = np.inf
         self.purchase_clock[self.stage == LOST] = np.inf
+        self.lost_before = self.stage == LOST   # lost before day 0 (a seated base's gone customers): not the run's churn
 
         k = len(STAGES)
         rep = idx // block
@@ -352,6 +367,14 @@ class Population:
     def view(self, r: int) -> "Population | PopulationView":
         """Replication r as a population of its own (this population when there is one)."""
         return self if self.reps == 1 else PopulationView(self, r)
+
+    def arrays(self) -> CustomerArrays:
+        """The arrays the compiled population step reads and writes (the whole population)."""
+        if self._arrays is None:
+            spreads = (NO_SPREAD if getattr(self, name) is None else getattr(self, name) for name in SPREADS)
+            self._arrays = CustomerArrays(*(getattr(self, name) for name in STATE_ARRAYS + tuple(TRAITS)), *spreads,
+                                          *(getattr(self.coupons, name) for name in COUPON_ARRAYS))
+        return self._arrays
 
     # --- the state ----------------------------------------------------------------------
     def counts(self) -> np.ndarray:
@@ -382,6 +405,11 @@ class Population:
         """Members leave the pond for good: an opt-out is respected, pond routes skip them."""
         self.in_pond[idx] = False
         self.left_pond[idx] = True
+        self._pond = None
+        self.pond_version += 1
+
+    def pond_changed(self) -> None:
+        """Membership changed outside ``join_pond``/``leave_pond`` (the population step writes it)."""
         self._pond = None
         self.pond_version += 1
 

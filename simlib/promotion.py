@@ -21,15 +21,19 @@
 The parts leave different footprints in a campaign's weekly arm data (the lift in the weeks the
 discount is held, acceleration as a dip proportional to it over the window, reference prices as
 a dip proportional to the depth paid with the memory's half-life), which is what
-``simlib calibrate uplift`` fits (docs/calibration.md). ``Behavior.hazards`` calls
-``price_log_lift``; the population step calls ``after_orders`` and ``relax``.
+``simlib calibrate uplift`` fits (docs/calibration.md). The formulas below are compiled: the
+hazards (``behavior.customer_hazards``) call ``price_log_lift``; the population step
+(``customer_day``) calls ``ahead_chance``, ``stockpile_chance``, ``paid_back_chance``, ``stocked_until``,
+``adapted_reference`` and ``relaxed_reference`` for each order and each day.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from .days import NEVER
+from .compiled import compiled
 from .params import Param
 
 E = "docs/evidence.md"
@@ -133,7 +137,8 @@ def share_offs(policies: dict) -> list[float]:
 
 
 class Promotion:
-    """The promotion response of a population (see the module docstring)."""
+    """Which parts of the promotion response are live in a population (the compiled step skips
+    the others)."""
 
     def __init__(self, params: dict, pop):
         self.p, self.pop = params, pop
@@ -142,67 +147,55 @@ class Promotion:
         # orders can stand in for later ones: bought ahead (added orders) or stockpiled (orders placed anyway)
         self.acceleration_on = params["acceleration_share"] > 0 or params["stockpile_share"] > 0
 
-    def price_log_lift(self, idx, depth) -> np.ndarray:
-        """Log-lift on the purchase hazard of paying (1 - ``depth``) of the list price, against
-        the customer's reference price: a discount pulls (``discount_effect``), a price above
-        what the customer has got used to paying weighs ``reference_price_loss_ratio`` times
-        as much (Kalyanaram & Winer 1995; see the parameter reference)."""
-        pop, f32 = self.pop, np.float32
-        pull = f32(self.p["discount_effect"]) * pop.price_sensitivity[idx]
-        lift = pull * depth
-        if self.reference_prices_on:
-            above = np.maximum(f32(1) - depth - pop.reference_price[idx], f32(0))
-            lift -= f32(self.p["reference_price_loss_ratio"]) * pull * above
-        return lift
 
-    def ahead_chance(self, anyway) -> np.ndarray:
-        """Chance that an order placed with a discount was bought ahead: acceleration_share of the
-        chance it was added by the discount (1 - ``anyway``, behaviour's counterfactual)."""
-        return self.p["acceleration_share"] * (1.0 - np.asarray(anyway, np.float64))
+@compiled(inline=True)
+def price_log_lift(sensitivity, depth, reference_price, p):
+    """Log-lift on the purchase hazard of paying (1 - ``depth``) of the list price, against
+    the customer's reference price: a discount pulls (``discount_effect``), a price above
+    what the customer has got used to paying weighs ``reference_price_loss_ratio`` times
+    as much (Kalyanaram & Winer 1995; see the parameter reference). ``p``: ``HazardParams``."""
+    pull = p.discount_effect * sensitivity
+    return pull * depth - p.reference_price_loss_ratio * pull * max(1.0 - depth - reference_price, 0.0)
 
-    def stockpile_chance(self, anyway) -> np.ndarray:
-        """Chance that an order placed with a discount covers a later regular order although the
-        customer would have placed it anyway: stockpile_share of ``anyway``, for orders the
-        discount made more likely (``anyway`` < 1; 1 is an order at the list price)."""
-        anyway = np.asarray(anyway, np.float64)
-        return np.where(anyway < 1.0, self.p["stockpile_share"] * anyway, 0.0)
 
-    def paid_back_chance(self, idx) -> np.ndarray:
-        """Chance that an order bought ahead by ``idx`` stands in for a regular order: that the
-        customer's own next order (at their purchase rate) falls within the window. Of the orders
-        a discount adds, ``ahead_chance`` x this were orders the customer would have placed anyway."""
-        rate = self.pop.purchase_rate_per_day[idx].astype(np.float64)
-        return -np.expm1(-rate * self.p["acceleration_window_days"])
+@compiled(inline=True)
+def ahead_chance(anyway, p):
+    """Chance that an order placed with a discount was bought ahead: acceleration_share of the
+    chance it was added by the discount (1 - ``anyway``, behaviour's counterfactual)."""
+    return p.acceleration_share * (1.0 - anyway)
 
-    def covered(self, idx, day: int) -> np.ndarray:
-        """Which of ``idx`` hold an order bought ahead that stands in for a regular order today."""
-        return self.pop.stock_until[idx] >= day
 
-    def use_stock(self, idx) -> None:
-        """The regular orders of ``idx`` were covered by what they bought ahead."""
-        self.pop.stock_until[idx] = NEVER
+@compiled(inline=True)
+def stockpile_chance(anyway, p):
+    """Chance that an order placed with a discount covers a later regular order although the
+    customer would have placed it anyway: stockpile_share of ``anyway``, for orders the discount
+    made more likely (``anyway`` < 1; 1 is an order at the list price)."""
+    return p.stockpile_share * anyway if anyway < 1.0 else 0.0
 
-    def after_orders(self, idx, day: int, paid_share, ahead, rng) -> np.ndarray:
-        """After orders of ``idx`` (unique) paying ``paid_share`` of the list price: the reference
-        price moves towards what was paid, and each order is bought ahead with chance ``ahead``
-        (``ahead_chance``; a keyed draw by the customer's order count). Returns who bought ahead."""
-        pop, p = self.pop, self.p
-        if p["reference_price_adaptation"]:
-            r = pop.reference_price[idx]
-            pop.reference_price[idx] = r + np.float32(p["reference_price_adaptation"]) * (
-                np.asarray(paid_share, np.float32) - r)
-        maybe = np.flatnonzero(ahead > 0) if self.acceleration_on else idx[:0]
-        if not maybe.size:
-            return idx[:0]
-        who = idx[maybe]
-        stock = who[rng.uniform_nth("bought_ahead", who, pop.orders[who]) < ahead[maybe]]
-        pop.stock_until[stock] = min(day + p["acceleration_window_days"], np.iinfo(np.int16).max)
-        return stock
 
-    def relax(self, active, price_decay: float) -> None:
-        """The regular prices customers ``active`` keep seeing pull their reference price back
-        towards the list price (one day of ``reference_price_memory_days``)."""
-        if self.reference_prices_on:
-            pop = self.pop
-            below = active[pop.reference_price[active] < 1]
-            pop.reference_price[below] = 1 - (1 - pop.reference_price[below]) * np.float32(price_decay)
+@compiled(inline=True)
+def paid_back_chance(purchase_rate, p):
+    """Chance that an order bought ahead stands in for a regular order: that the customer's own
+    next order (at their ``purchase_rate`` per day) falls within the window. Of the orders a
+    discount adds, ``ahead_chance`` x this were orders the customer would have placed anyway."""
+    return -math.expm1(-purchase_rate * p.acceleration_window_days)
+
+
+@compiled(inline=True)
+def stocked_until(day, p):
+    """The last day an order bought ahead on ``day`` stands in for a regular one."""
+    return min(day + int(p.acceleration_window_days), 32767)
+
+
+@compiled(inline=True)
+def adapted_reference(reference, paid_share, p):
+    """The reference price after an order paying ``paid_share`` of the list price: the price paid
+    moves what the customer expects to pay (exponential smoothing per order)."""
+    return reference + p.reference_price_adaptation * (paid_share - reference)
+
+
+@compiled(inline=True)
+def relaxed_reference(reference, p):
+    """The reference price after a day of seeing regular prices: they pull it back towards the list
+    price (half-life ``reference_price_memory_days``: ``p.price_decay``)."""
+    return 1.0 - (1.0 - reference) * p.price_decay

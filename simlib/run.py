@@ -42,6 +42,21 @@ def run(scenario="baseline", seed: int = 0, users: int | None = None, days: int 
     return Sim(sc, seed=seed, progress=progress, record_transactions=record_transactions).run()
 
 
+def step_compiled() -> bool:
+    """Whether the population step's machine code is cached (``simlib compile``)."""
+    from .compiled import in_cache
+    from .customer_day import run_customers
+    return in_cache(run_customers)
+
+
+def compile_step() -> None:
+    """Compile the population step and the keyed draws now and cache their machine code (20-40 CPU
+    s, once per install or upgrade), so that no later run pays it: two tiny runs, one with
+    policies and one without (whose hazards are held between a customer's events)."""
+    run("baseline", users=200, days=3)
+    run("classic_ctmc", users=200, days=3)
+
+
 MAX_BATCH_CUSTOMERS = 20_000_000   # replications x customers in one population
 
 
@@ -60,3 +75,84 @@ def run_batch(scenario="baseline", seeds=(0,), users: int | None = None, days: i
         raise UserError(f"{len(seeds)} replications x {sc.data['market']['users']:,} customers is more than "
                         f"{MAX_BATCH_CUSTOMERS:,} in one population: run fewer replications at once")
     return World(sc, seeds, progress, record_transactions).run()
+
+
+def run_arms(arms, users: int | None = None, days: int | None = None, record_transactions: bool = False,
+             workers: int = 1) -> list[list]:
+    """Arms of a comparison, each ``(scenario, seeds)``, with common random numbers: the
+    replications of every arm over one population (arms that share the market, traits,
+    behaviour and economics, i.e. differ in their policies only, share it; others run apart),
+    each replication bit-identical to ``run(scenario, seed)``. With ``workers`` > 1 the
+    replications are shared out among that many worker processes, which stay up for the next
+    call (a what-if panel redraws in the time of one share). Returns each arm's ``Result``
+    list, in the order of its seeds."""
+    prepared = []
+    for scenario, seeds in arms:
+        sc = _prepared(scenario, users, days, None)
+        seeds = [int(s) for s in seeds] if all(not isinstance(s, bool) for s in seeds) else list(seeds)
+        for seed in seeds:
+            _check_seed(seed)
+        prepared.append((sc, seeds))
+    shares = _shares(prepared, max(1, int(workers)))
+    if len(shares) > 1:
+        outs = dict(_pool(len(shares)).imap(_RunShare(record_transactions), shares))
+    else:
+        outs = {share: _RunShare(record_transactions)(share) for share in shares}
+    results = [[None] * len(seeds) for _, seeds in prepared]
+    for share, out in outs.items():
+        for (a, k, _, _), result in zip(share, out):
+            results[a][k] = result
+    return results
+
+
+def _shares(prepared, workers: int) -> list[tuple]:
+    """The replications, ``(arm, position, scenario, seed)``, cut into at most ``workers``
+    shares of nearly equal size, each share's arms in one population where they can be."""
+    flat = [(a, k, sc, seed) for a, (sc, seeds) in enumerate(prepared) for k, seed in enumerate(seeds)]
+    n = min(workers, len(flat)) or 1
+    per_arm = [[r for r in flat if r[0] == a] for a in range(len(prepared))]
+    shares = [[] for _ in range(n)]
+    for runs in per_arm:            # every share gets a slice of every arm (balanced work)
+        for w in range(n):
+            shares[w] += runs[len(runs) * w // n:len(runs) * (w + 1) // n]
+    return [tuple(s) for s in shares if s]
+
+
+class _RunShare:
+    """Run one share of replications (in this process or a worker): one population for the
+    runs whose shared sections agree. Picklable."""
+
+    def __init__(self, record_transactions: bool):
+        self.record_transactions = record_transactions
+
+    def __call__(self, share: tuple) -> list:
+        from .engine import World
+        groups: dict = {}
+        for i, (_, _, sc, _) in enumerate(share):
+            key = tuple(repr(sc.data[k]) for k in World.SHARED)
+            groups.setdefault(key, []).append(i)
+        out = [None] * len(share)
+        for members in groups.values():
+            scenarios = [share[i][2] for i in members]
+            seeds = [share[i][3] for i in members]
+            users = scenarios[0].data["market"]["users"]
+            if len(seeds) * users > MAX_BATCH_CUSTOMERS:
+                raise UserError(f"{len(seeds)} replications x {users:,} customers is more than "
+                                f"{MAX_BATCH_CUSTOMERS:,} in one population: run fewer replications at once")
+            for i, result in zip(members, World(scenarios, seeds, record_transactions=self.record_transactions).run()):
+                out[i] = result
+        return out
+
+
+_POOL = None
+
+
+def _pool(workers: int):
+    """Worker processes kept for the next call (``experiment.executors.ProcessExecutor``)."""
+    global _POOL
+    if _POOL is None or _POOL.workers != workers:
+        from .experiment.executors import ProcessExecutor
+        if _POOL is not None:
+            _POOL.close()
+        _POOL = ProcessExecutor(workers)
+    return _POOL

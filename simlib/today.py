@@ -13,6 +13,7 @@ counts) and each replication's policies write through a ``TodayView``, which loo
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,6 +60,7 @@ FIELDS = {
     "new_buyers": Field("count", "first orders in the run", np.int64),
 }
 PER_CUSTOMER = [name for name, f in FIELDS.items() if f.kind == "customer"]
+CustomerInputs = namedtuple("CustomerInputs", PER_CUSTOMER)   # what the compiled step reads
 PER_REPLICATION = [name for name, f in FIELDS.items() if f.kind in ("scalar", "count")]
 
 
@@ -76,6 +78,10 @@ class Today:
                 setattr(self, name, np.full(reps, f.default, f.dtype))
         self._dirty = set(PER_CUSTOMER)
         self.reset()
+
+    def customer_inputs(self) -> CustomerInputs:
+        """Today's per-customer inputs as the compiled step reads them (zero where not touched)."""
+        return CustomerInputs(*(getattr(self, name) for name in PER_CUSTOMER))
 
     def touch(self, name: str) -> np.ndarray:
         """The per-customer array ``name``, marked to be cleared tomorrow."""
@@ -95,6 +101,24 @@ class Today:
                 getattr(self, name).fill(f.default)
         self._orders: list[tuple] = []          # (idx, amount, discount, anyway) per batch
         self._moves: list[tuple] = []           # (idx, new stage) per batch
+        self._columns = None                    # today's orders, concatenated (``_order_columns``)
+        self._entered: dict[int, np.ndarray] = {}
+
+    def add_orders(self, idx, amount, discount, anyway) -> None:
+        """Record a batch of today's orders (the population step's: customers in ascending order,
+        each customer's orders together)."""
+        self._orders.append((idx, amount, discount, anyway))
+        self._columns = None
+
+    @property
+    def orders_ascending(self) -> bool:
+        """Today's order batches hold customers in ascending order (one batch a day)."""
+        return len(self._orders) <= 1
+
+    def add_moves(self, idx, stage) -> None:
+        """Record a batch of today's stage moves: customers ``idx`` entered ``stage``."""
+        self._moves.append((idx, stage))
+        self._entered = {}
 
     def orders(self):
         """Today's orders as (customer idx, list value CNY, discount CNY); a customer may repeat."""
@@ -106,15 +130,23 @@ class Today:
         return self._order_columns()[3]
 
     def _order_columns(self):
-        if not self._orders:
-            e = np.zeros(0)
-            return e.astype(np.int64), e, e, e
-        return tuple(np.concatenate(x) for x in zip(*self._orders))
+        if self._columns is None:
+            if not self._orders:
+                e = np.zeros(0)
+                self._columns = e.astype(np.int64), e, e, e
+            elif len(self._orders) == 1:
+                self._columns = self._orders[0]
+            else:
+                self._columns = tuple(np.concatenate(x) for x in zip(*self._orders))
+        return self._columns
 
     def entered(self, stage: int) -> np.ndarray:
         """Customers who entered ``stage`` today (unique, ascending)."""
-        got = [idx[to == stage] for idx, to in self._moves]
-        return np.unique(np.concatenate(got)) if got else np.zeros(0, np.int64)
+        got = self._entered.get(stage)
+        if got is None:
+            parts = [idx[to == stage] for idx, to in self._moves]
+            got = self._entered[stage] = np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
+        return got
 
     def view(self, r: int, lo: int, hi: int) -> "TodayView":
         """Replication r's inputs (its customers are lo .. hi - 1 of the whole)."""
@@ -154,32 +186,36 @@ class TodayView:
     def touched(self, name: str) -> bool:
         return self._whole.touched(name)
 
-    def _mine(self, idx):
-        """Positions of ``idx`` (global) in this replication, and their local numbers."""
+    def _mine(self, idx, ascending: bool = False):
+        """Positions of ``idx`` (global) in this replication, and their local numbers (a slice
+        when ``idx`` is ascending)."""
         if self._all:
             return slice(None), idx
-        keep = (idx >= self._lo) & (idx < self._hi)
+        if ascending:
+            keep = slice(*np.searchsorted(idx, (self._lo, self._hi)))
+        else:
+            keep = (idx >= self._lo) & (idx < self._hi)
         return keep, idx[keep] - self._lo
 
     def orders(self):
         idx, amount, discount = self._whole.orders()
-        keep, local = self._mine(idx)
+        keep, local = self._mine(idx, ascending=self._whole.orders_ascending)
         return local, amount[keep], discount[keep]
 
     def orders_anyway(self) -> np.ndarray:
         idx, _, _, anyway = self._whole._order_columns()
-        return anyway[self._mine(idx)[0]]
+        return anyway[self._mine(idx, ascending=self._whole.orders_ascending)[0]]
 
     def entered(self, stage: int) -> np.ndarray:
         got = self._whole.entered(stage)
-        return self._mine(got)[1]
+        return self._mine(got, ascending=True)[1]
 
     @property
     def _orders(self):
         """Today's order batches of this replication (local numbers)."""
         out = []
         for idx, *columns in self._whole._orders:
-            keep, local = self._mine(idx)
+            keep, local = self._mine(idx, ascending=self._whole.orders_ascending)
             if local.size:
                 out.append((local, *(c[keep] for c in columns)))
         return out

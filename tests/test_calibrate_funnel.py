@@ -70,7 +70,7 @@ def test_recovers_markov_chain_hazards_from_their_closed_form(tmp_path):
                      omega_runs=8)
     table = fit.table()
     for key in ("interest_per_day", "first_purchase_per_day"):
-        est, se = table.loc[key, "estimate"], table.loc[key, "std_error"]
+        est, se = table.loc[f"behavior.{key}", "estimate"], table.loc[f"behavior.{key}", "std_error"]
         assert abs(est - HAZARDS[key]) < 3 * se, (key, est, se)
         assert se < 0.1 * HAZARDS[key]  # and the interval is informative
     # the fitted engine tracks the chain to within a fraction of a percentage point
@@ -125,19 +125,28 @@ def test_recovers_engine_hazards_with_policies_running(tmp_path):
     frame["policies"] = "search_ads douyin_ads"
     path = tmp_path / "funnel.csv"
     frame.to_csv(path, index=False)
-    default = fit_funnel(read_funnel(path), simlib.load_scenario("baseline"), max_iter=0, omega_runs=2)
-    assert set(default.keys) >= set(truth) and "awareness_per_day" not in default.keys
+    default = fit_funnel(read_funnel(path), simlib.load_scenario("baseline"), max_iter=0, omega_runs=2,
+                         jacobian_runs=1)
+    assert set(default.keys) >= {f"behavior.{k}" for k in truth} and "behavior.awareness_per_day" not in default.keys
+    # every forward hazard parameters.md says to fit with this command is in the default, where its column is
+    # counted, with the spreads; going back up the funnel is set to 0 instead (and written to the fragment)
+    assert set(default.keys) >= {f"behavior.{k}" for k in ("wake_per_day", "dormancy_per_day", "dormant_loss_per_day",
+                                                          "interest_cv", "first_purchase_cv", "ad_exposure_cv")}
+    assert default.fixed == {"behavior.forget_per_day": 0.0, "behavior.lose_interest_per_day": 0.0}
+    assert default.fragment()["behavior"]["forget_per_day"] == 0.0
+    assert {"policies.douyin_ads.awareness_per_impression", "policies.search_ads.awareness_per_impression"} <= set(
+        default.keys)
     fit = fit_funnel(read_funnel(path), simlib.load_scenario("baseline"), keys=list(truth), omega_runs=12, seed=5)
     table = fit.table()
     for key, value in truth.items():
-        est, se = table.loc[key, "estimate"], table.loc[key, "std_error"]
+        est, se = table.loc[f"behavior.{key}", "estimate"], table.loc[f"behavior.{key}", "std_error"]
         assert abs(est - value) < 3.5 * se, (key, est, se)  # see benchmarks/calibration_coverage.py
     assert fit.p_value > 0.01 and fit.interval_df == 11
     # the fragment carries exactly the fitted keys and loads under extends:
     out = fit.write(tmp_path / "out", plots=False)[0]
     extended = simlib.load_scenario(_write_extends(tmp_path, out))
     for key in fit.keys:
-        assert extended.get(f"behavior.{key}") == pytest.approx(fit.hazards[key], rel=1e-5)
+        assert extended.get(key) == pytest.approx(fit.hazards[key], rel=1e-5)
 
 
 def _write_extends(tmp_path, fragment):
@@ -160,7 +169,7 @@ def test_recovers_bass_p_and_q_from_the_closed_form_curve(tmp_path):
         {"behavior.awareness_per_day": 0.006, "behavior.word_of_mouth_per_day": 0.015})
     fit = fit_funnel(read_funnel(path), start, keys=["awareness_per_day", "word_of_mouth_per_day"], omega_runs=8)
     table = fit.table()
-    for key, value in (("awareness_per_day", p), ("word_of_mouth_per_day", q)):
+    for key, value in (("behavior.awareness_per_day", p), ("behavior.word_of_mouth_per_day", q)):
         est, se = table.loc[key, "estimate"], table.loc[key, "std_error"]
         assert abs(est - value) < 3.5 * se and se < 0.15 * value, (key, est, se)
 
@@ -185,3 +194,12 @@ def test_fits_with_neighbouring_seeds_draw_unrelated_runs(tmp_path, monkeypatch)
                    max_iter=0, omega_runs=5, jacobian_runs=2, seed=seed)
     assert len(used[0]) == len(used[1]) == 1 + 2 + 5  # the fitting seed, 2 for the slope, 5 for Omega
     assert used[0].isdisjoint(used[1]), used
+
+
+def test_the_shipped_example_is_what_the_engine_draws_today():
+    """examples/funnel_weekly.csv is make_example_funnel's output from today's engine (regenerate it
+    with python examples/make_examples.py when the engine's numbers move)."""
+    from conftest import ROOT
+    from simlib.calibrate.funnel_example import make_example_funnel
+    shipped = (ROOT / "examples" / "funnel_weekly.csv").read_text(encoding="utf-8")
+    assert make_example_funnel().to_csv(index=False, lineterminator="\n") == shipped.replace("\r\n", "\n")

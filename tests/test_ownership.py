@@ -70,10 +70,11 @@ def test_no_module_imports_itself_through_others():
     assert circles == []
 
 
-def _subscripts_of(text: str, key: str) -> int:
-    """How many times the source reads ``something["key"]``."""
-    return sum(isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Constant) and n.slice.value == key
-               for n in ast.walk(ast.parse(text)))
+def _reads_of(text: str, key: str) -> int:
+    """How many times the source reads ``something["key"]`` or ``something.key`` (the compiled
+    behaviour reads its parameters by name from ``HazardParams``)."""
+    return sum((isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Constant) and n.slice.value == key)
+               or (isinstance(n, ast.Attribute) and n.attr == key) for n in ast.walk(ast.parse(text)))
 
 
 @pytest.mark.parametrize("key, owner", [("discount_effect", "promotion.py"),
@@ -87,7 +88,7 @@ def test_behaviour_reads_its_effect_sizes_alone(key, owner):
     each written once, in behaviour (behavior.py and its promotion response, promotion.py); no
     policy, engine or step module reads these effect sizes."""
     readers = {str(p.relative_to(ROOT)): n for p in ROOT.rglob("*.py")
-               if (n := _subscripts_of(p.read_text(encoding="utf-8"), key))}
+               if (n := _reads_of(p.read_text(encoding="utf-8"), key))}
     assert set(readers) == {owner}, readers
     assert readers[owner] <= 2
 

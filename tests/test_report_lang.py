@@ -50,3 +50,26 @@ def test_the_chinese_verdict_says_what_the_english_one_says():
 def test_an_unknown_language_is_a_user_error():
     with pytest.raises(UserError, match="allowed: en, zh"):
         Words("fr")
+
+
+def test_the_sentences_after_the_verdict_say_the_same_numbers_in_chinese():
+    from simlib.report.text import per_treated_sentence
+    from simlib.report.verdict import turns_on_flip
+    sweep = pd.DataFrame({"depth": [0.1, 0.2, 0.3, 0.4], "diff": [300.0, 100.0, -100.0, -300.0]})
+    en = turns_on_flip(sweep, "depth", "net_profit_cny", "coupon", "pond")
+    zh = turns_on_flip(sweep, "depth", "net_profit_cny", "coupon", "pond", words=Words("zh"))
+    assert "turns on" in en and "0.25" in en
+    assert zh.startswith("结论取决于") and "0.25" in zh and "turns on" not in zh
+    table = pd.DataFrame([{"arm": "coupon", "outcome": "net_profit_cny_per_treated", "diff": -2.5, "diff_low": -4.0,
+                           "diff_high": -1.0, "n_treated": 10_000}])
+    en = per_treated_sentence(table, "coupon")
+    zh = per_treated_sentence(table, "coupon", words=Words("zh"))
+    assert "10,000 sent" in en and "共发送 10,000 人" in zh and "-2.50" in en and "-2.50" in zh
+
+
+def test_per_treated_rows_and_discounts_are_named_in_chinese():
+    words = Words("zh")
+    assert words.metric("net_profit_cny_per_treated") == "净利润（每位触达客户）"
+    assert words.metric("purchases_per_treated") == "订单数（每位触达客户）"
+    assert words.metric("discount_cny") == "折扣合计"
+    assert Words("en").metric("purchases_per_treated") != "订单数（每位触达客户）"

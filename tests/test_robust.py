@@ -157,6 +157,11 @@ def test_a_robust_comparison_runs_every_arm_at_every_set_on_shared_seeds(tmp_pat
     assert "这个结论依赖什么" in zh and "What this answer rests on" not in zh
     pair = d.robust.pairs[0]
     assert f"在 {100 * pair.share:.0f} % 的假设组（共 4 组）中胜过" in zh
+    # the Chinese verdict line carries the robust sentence in Chinese, not the English one
+    from simlib.report.lang import verdict_zh
+    line = verdict_zh(d._verdict.facts, Words("zh"))
+    assert "稳健性：" in line and f"在 {100 * pair.share:.0f} % 的假设组" in line
+    assert not any(word in line for word in ("Robust", "beats", "assumption sets", "turns on"))
 
 
 def test_a_model_function_needs_the_ranges_to_draw():

@@ -30,14 +30,14 @@ def test_the_panel_is_the_paired_difference_of_the_same_seeds():
 def test_a_setting_is_run_once(monkeypatch):
     module.cache_clear()
     calls = []
-    real = simlib.run_batch
+    real = sys.modules["simlib.run"].run_arms
 
-    def counting(sc, seeds, users=None, days=None):
-        calls.append(sc.name)
-        return real(sc, seeds=seeds, users=users, days=days)
+    def counting(arms, **kwargs):
+        calls.extend(sc.name for sc, _ in arms)
+        return real(arms, **kwargs)
 
-    monkeypatch.setattr(sys.modules["simlib.run"], "run_batch", counting)
-    simlib.whatif("coupon_ladder", reference="pond", ladder__idle_days=21, **SMALL)
+    monkeypatch.setattr(sys.modules["simlib.run"], "run_arms", counting)
+    simlib.whatif("coupon_ladder", reference="pond", ladder__idle_days=21, **SMALL)   # the setting and its reference
     simlib.whatif("coupon_ladder", reference="pond", idle_days=21, **SMALL)          # the same setting
     simlib.whatif("coupon_ladder", reference="pond", idle_days=28, **SMALL)          # the reference is cached
     assert len(calls) == 3

@@ -60,13 +60,41 @@ def register(subparsers) -> None:
     tx.set_defaults(func=cmd_transactions)
 
     fn = sub.add_parser(
-        "funnel", help="fit funnel hazards to stage counts per day or week",
-        description="Fit behaviour hazards of a scenario by the method of simulated moments so the "
-                    "engine's stage shares match a CSV of stage counts per period.")
-    fn.add_argument("funnel", help="CSV: one row per period (day or week) with a count column per stage")
+        "funnel", help="fit funnel hazards, reach per yuan and its saturation to stage counts per day or week",
+        description="Fit a scenario by the method of simulated moments so the engine's stage shares and flows match "
+                    "a CSV of counts per period: behaviour hazards, word of mouth, forgetting, heterogeneity, and "
+                    "with the team's ad spend per period each ad policy's reach per impression and saturation. Says "
+                    "which parameters the data identify; holds out the last weeks and predicts them; predicts a "
+                    "budget plan with a band that carries the fitted covariance.",
+        epilog="examples:\n"
+               "  simlib calibrate funnel funnel.csv --scenario baseline\n"
+               "  simlib calibrate funnel funnel.csv --scenario ours.yaml --spend spend.csv --holdout-weeks 8\n"
+               "  simlib calibrate funnel funnel.csv --scenario ours.yaml --fit forget_per_day,"
+               "policies.douyin_ads.awareness_per_impression\n"
+               "  simlib calibrate funnel funnel.csv --scenario ours.yaml --predict double_from_week_14.yaml",
+        formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
+    fn.add_argument("funnel", help="CSV: one row per period (day or week) with a count column per stage, optional "
+                    "flows (new_interested, new_buyers, ...) and ad spend (ad_spend_cny.NAME per policy or channel)")
     fn.add_argument("--scenario", required=True, metavar="S", help="scenario to fit (file or built-in name)")
-    fn.add_argument("--fit", metavar="KEYS", help="comma-separated behavior keys to fit (default: the hazards the "
-                    "counted stages inform: awareness (without policies), interest, first purchase, dormancy, dormant loss)")
+    fn.add_argument("--fit", metavar="KEYS", help="comma-separated keys to fit: behavior.KEY, policies.NAME.KEY, "
+                    "policies.NAME.channels.CHANNEL.KEY, or a bare name where one parameter has it (default: what the "
+                    "counted columns inform: each ad policy's reach per impression (and its saturation when the spend "
+                    "varies), word of mouth, forgetting, interest, losing interest, first purchase, dormancy, waking, "
+                    "dormant loss; organic awareness without ads)")
+    fn.add_argument("--spend", metavar="CSV", help="the team's ad spend per period in a file of its own: the period "
+                    "column and one column per policy or channel, CNY per period")
+    hold = fn.add_mutually_exclusive_group()
+    hold.add_argument("--holdout-weeks", type=int, metavar="N", help="fit all but the last N weeks and report how the "
+                      "fit predicts them, with a band")
+    hold.add_argument("--holdout-from", metavar="P", help="fit the periods before P (a period number, or a date in a "
+                      "dated file) and predict the rest")
+    fn.add_argument("--predict", metavar="PLAN", help="a budget plan (scenario file or name, usually extending the "
+                    "fitted scenario with other budgets or a schedule): predict its weeks after the data with a band "
+                    "that carries the fitted covariance")
+    fn.add_argument("--predict-weeks", type=int, metavar="N", help="weeks after the data to predict the plan for "
+                    "(default: as many as the data cover)")
+    fn.add_argument("--predict-draws", type=int, default=40, metavar="N",
+                    help="runs behind a prediction band, each with parameters drawn from the fit (default: 40)")
     fn.add_argument("--period-col", metavar="P", help="period column: week or day numbers, or dates "
                     "(default: the first of period, week, day, date)")
     fn.add_argument("--period-days", type=int, metavar="N", help="days per period (default: 7 if the column is named week*, else detected)")
@@ -75,7 +103,7 @@ def register(subparsers) -> None:
     fn.add_argument("--replications", type=int, default=1, help="runs averaged per evaluation, same seeds at every trial (default: 1)")
     fn.add_argument("--omega-runs", type=int, default=39, metavar="N",
                     help="independent engine runs at the fit for the intervals and the goodness-of-fit p-value "
-                         "(at least 19 to be able to reject at 5 %%; default: 39)")
+                         "(at least 19 to be able to reject at 5 %%; the p-value cannot go below 1/(N+1); default: 39)")
     fn.add_argument("--bootstrap", type=int, default=0, help="parametric bootstrap refits for intervals (default 0: the sandwich only)")
     fn.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     fn.add_argument("--out", default="calibration", metavar="DIR", help="folder for the fragment, tables and plot (default: calibration)")
@@ -116,12 +144,25 @@ def cmd_funnel(args) -> int:
         raise UserError(f"--users {args.users}: use at least 100 simulated customers")
     if not 2 <= args.omega_runs <= 1000:
         raise UserError(f"--omega-runs {args.omega_runs}: allowed: 2 .. 1000 (at least 19 to reject at 5 %)")
+    if not 0 <= args.bootstrap <= 1000:
+        raise UserError(f"--bootstrap {args.bootstrap}: allowed: 0 .. 1000")
+    if args.predict_weeks is not None and args.predict is None:
+        raise UserError("--predict-weeks: give the plan to predict with --predict PLAN")
     keys = [k.strip() for k in args.fit.split(",") if k.strip()] if args.fit else None
     result = calibrate_funnel(args.funnel, args.scenario, fit_keys=keys, period_col=args.period_col,
                               period_days=args.period_days, users=args.users,
                               replications=args.replications, bootstrap=args.bootstrap, seed=args.seed,
-                              omega_runs=args.omega_runs)
+                              omega_runs=args.omega_runs, spend=args.spend, holdout_weeks=args.holdout_weeks,
+                              holdout_from=args.holdout_from)
     paths = result.write(args.out, plots=not args.no_plots)
     print(result.describe())
+    if result.data.holdout:
+        held = result.predict(draws=args.predict_draws)
+        paths += held.write(args.out, "funnel_holdout")
+        print("\n" + held.describe())
+    if args.predict is not None:
+        plan = result.predict(args.predict, weeks=args.predict_weeks, draws=args.predict_draws)
+        paths += plan.write(args.out, "funnel_prediction")
+        print("\n" + plan.describe())
     print(f"\nwrote {args.out}/: " + ", ".join(p.name for p in paths))
     return 0

@@ -12,7 +12,7 @@ import os
 import sys
 
 from ..errors import UserError
-from .options import check_out_folder, parse_set
+from .options import check_out_folder, parse_set, say_if_compiling
 
 PROGRESS_MIN_CUSTOMER_DAYS = 20_000_000  # show a progress bar above this much work
 
@@ -53,8 +53,23 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--set", action="append", metavar="KEY=VALUE")
     show.set_defaults(func=cmd_show)
 
+    comp = sub.add_parser("compile", help="compile the simulation's inner loop now (once per install, 20-40 s)",
+                          description="Compile the population step (numba) and cache its machine code, so that no "
+                                      "later run pays for it. Runs do this themselves the first time; this is for "
+                                      "an install script, a CI image or a notebook server.")
+    comp.set_defaults(func=cmd_compile)
+
     lst = sub.add_parser("scenarios", help="list the built-in scenarios")
     lst.set_defaults(func=cmd_list)
+
+    ex = sub.add_parser("example", help="write example data to try the path from data (an order log and A/B tests)",
+                        description="Write a made-up brand's data (drawn with plain numpy, not by the engine) and "
+                                    "the offer files the README's path from data uses, to try it from an installed "
+                                    "simlib.")
+    ex.add_argument("name", nargs="?", default="your_pond", help="which example (default: your_pond)")
+    ex.add_argument("--out", default=None, help="folder to write (default: the example's name)")
+    ex.add_argument("--seed", type=int, default=2024)
+    ex.set_defaults(func=cmd_example)
 
     from . import calibrate, experiment, report  # each adds its sub-commands
     experiment.register(sub)
@@ -63,6 +78,19 @@ def build_parser() -> argparse.ArgumentParser:
     from . import twin   # issue 15 (twin): a team's order log -> a scenario of their market
     twin.register(sub)
     return parser
+
+
+def cmd_compile(args) -> int:
+    import time
+    from ..run import compile_step, step_compiled
+    if step_compiled():
+        print("simlib: the population step is compiled and cached already")
+        return 0
+    print("simlib: compiling the population step (20-40 s) ...", flush=True)
+    started = time.perf_counter()
+    compile_step()
+    print(f"done in {time.perf_counter() - started:.0f} s; later runs load the machine code from the cache")
+    return 0
 
 
 def cmd_run(args) -> int:
@@ -77,6 +105,7 @@ def cmd_run(args) -> int:
     days = args.days if args.days is not None else scenario.data["market"]["days"]
     progress = args.progress if args.progress is not None else (users * days >= PROGRESS_MIN_CUSTOMER_DAYS
                                                                 and sys.stderr.isatty())
+    say_if_compiling()
     try:
         result = run(scenario, seed=args.seed, users=args.users, days=args.days, progress=progress,
                      record_transactions=args.transactions)
@@ -151,6 +180,25 @@ def cmd_list(args) -> int:
 def _note(message, category, filename, lineno, line=None) -> str:
     """A warning from simlib reads as a note to the user, without the file and line it came from."""
     return f"note: {message}\n"
+
+
+def cmd_example(args) -> int:
+    from ..example_data import EXAMPLE_FILES, EXAMPLES, write_your_pond
+    if args.name not in EXAMPLES:
+        from ..errors import did_you_mean
+        raise UserError(f"example {args.name!r}: allowed: {', '.join(EXAMPLES)}.{did_you_mean(args.name, EXAMPLES)}")
+    out = args.out or args.name
+    check_out_folder(out)
+    from pathlib import Path
+    there = [n for n in EXAMPLE_FILES if (Path(out) / n).exists()]
+    if there:   # never write over a team's own files
+        raise UserError(f"--out {out}: already holds {', '.join(there)}; allowed: a new or empty folder "
+                        f"(e.g. --out {args.name}_2)")
+    written = write_your_pond(out, args.seed)
+    print(f"{args.name}: {EXAMPLES[args.name]}")
+    print("files: " + ", ".join(p.name for p in written))
+    print(f"next: cd {out} and run the README's three commands (The whole path from data)")
+    return 0
 
 
 def main(argv=None) -> int:

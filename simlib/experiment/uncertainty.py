@@ -139,10 +139,11 @@ def _measured_share_off(value, source: str) -> tuple:
     return tuple(float(v) for v in shares)
 
 
-def extrapolation_sentence(unc: "UncertainParameters | None", scenario: dict | None) -> str:
+def extrapolation_sentence(unc: "UncertainParameters | None", scenario: dict | None, words=None) -> str:
     """Whether an arm's price cuts lie within the depths the fitted effects were measured at
     (the prediction then interpolates) or outside them (it extrapolates along the model's depth
-    curve); '' when either side offers no share-off cut."""
+    curve); '' when either side offers no share-off cut. In Chinese when ``words``
+    (report.lang.Words) asks for it."""
     from ..promotion import share_offs
     if unc is None or not unc.measured_share_off or not scenario:
         return ""
@@ -151,11 +152,19 @@ def extrapolation_sentence(unc: "UncertainParameters | None", scenario: dict | N
         return ""
     lo, hi = min(unc.measured_share_off), max(unc.measured_share_off)
     outside = [d for d in offered if d < lo - 1e-9 or d > hi + 1e-9]
+    zh = words is not None and words.zh
 
     def pct(values):
-        words = [f"{v:.0%}" for v in values]
-        return (", ".join(words[:-1]) + " and " if len(words) > 1 else "") + words[-1] + " off"
+        shown = [f"{v:.0%}" for v in values]
+        if zh:
+            return "、".join(shown) + " 的折扣"
+        return (", ".join(shown[:-1]) + " and " if len(shown) > 1 else "") + shown[-1] + " off"
 
+    if zh:
+        if not outside:
+            return f"拟合的效应是在 {pct(unc.measured_share_off)}下测得的，正是本方案提供的力度。"
+        return (f"拟合的效应是在 {pct(unc.measured_share_off)}下测得的；本方案提供 {pct(outside)}：这是沿模型的力度曲线"
+                f"（discount_effect × 价格敏感度 × 力度 的品牌份额 logit，docs/model.md 3b）在力度上的外推，区间并未因此放宽。")
     if not outside:
         return f"The fitted effects were measured at {pct(unc.measured_share_off)}, the depth this arm offers."
     return (f"The fitted effects were measured at {pct(unc.measured_share_off)}; this arm offers {pct(outside)}: "

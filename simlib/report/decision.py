@@ -20,6 +20,7 @@ from . import diff as diff_mod
 from .arms import describe_arms, format_described, settings_frame
 from .costs import cost_breakdown, format_breakdown, format_cost_differences
 from .inputs import ReportInputs, from_experiment, from_folder
+from .lang import LANGS, Words
 from .text import format_comparison, format_uncertainty, per_treated_sentence
 from .verdict import Verdict, decide, turns_on_flip, turns_on_sensitivity, uncertainty_sentence
 
@@ -50,20 +51,27 @@ class Decision:
         if len(self.table):
             first = decide(self.table, self.reference, confidence=inputs.confidence, runs=runs)
             contender = first.best if first.best != self.reference else self._closest(first.outcome)
-            turns = self._turns_on(first.outcome, contender) if contender else ""
-            if contender:
-                shares = uncertainty_sentence(self.table, first.outcome, contender, inputs.scenarios.get(contender))
-                from ..experiment.uncertainty import extrapolation_sentence
-                depth = extrapolation_sentence(inputs.uncertain, inputs.scenarios.get(contender))
-                turns = f"{turns} {shares} {depth}".strip()
-            if self.robust is not None:
-                from .rests_on import headline
-                turns = f"{turns} {headline(self.robust)}".strip()
-            self._verdict = decide(self.table, self.reference, first.outcome, inputs.confidence, runs, turns)
-            if contender:   # a campaign sent to listed customers: what it does per customer sent
-                per = per_treated_sentence(self.table, contender, f"{round(inputs.confidence * 100):g}%")
-                if per:
-                    self._verdict = replace(self._verdict, text=f"{self._verdict.text} {per}")
+            pct = f"{round(inputs.confidence * 100):g}%"
+            # the sentences after the verdict, in English and in Chinese from the same numbers
+            turns, per = {}, {}
+            for lang in LANGS:
+                words = Words(lang)
+                parts = [self._turns_on(first.outcome, contender, words)] if contender else []
+                if contender:
+                    from ..experiment.uncertainty import extrapolation_sentence
+                    parts += [uncertainty_sentence(self.table, first.outcome, contender,
+                                                   inputs.scenarios.get(contender), words),
+                              extrapolation_sentence(inputs.uncertain, inputs.scenarios.get(contender), words)]
+                if self.robust is not None:
+                    from .rests_on import headline
+                    parts.append(headline(self.robust, words))
+                turns[lang] = " ".join(p for p in parts if p)
+                # a campaign sent to listed customers: what it does per customer sent
+                per[lang] = per_treated_sentence(self.table, contender, pct, words) if contender else ""
+            verdict = decide(self.table, self.reference, first.outcome, inputs.confidence, runs, turns["en"])
+            facts = dict(verdict.facts or {}, turns_on_zh=turns["zh"], per_treated_zh=per["zh"])
+            text = f"{verdict.text} {per['en']}" if per["en"] else verdict.text
+            self._verdict = replace(verdict, text=text, facts=facts)
 
     # -- what a manager reads ----------------------------------------------------------------
     @property
@@ -170,11 +178,12 @@ class Decision:
         sign = 1.0 if t["direction"].iloc[0] == "maximize" else -1.0
         return t.loc[(sign * t["diff"]).idxmax(), "arm"]
 
-    def _turns_on(self, outcome: str, arm: str) -> str:
+    def _turns_on(self, outcome: str, arm: str, words=None) -> str:
         inputs = self.inputs
         scenario = inputs.scenarios.get(arm)
         if inputs.sensitivity is not None and len(inputs.sensitivity):
-            text = turns_on_sensitivity(inputs.sensitivity, outcome, arm, self.reference, scenario, inputs.labels)
+            text = turns_on_sensitivity(inputs.sensitivity, outcome, arm, self.reference, scenario, inputs.labels,
+                                        words)
             if text:
                 return text
         sweep = inputs.sweep_runs
@@ -184,11 +193,13 @@ class Decision:
         arms = set(sweep["arm"])
         if len(params) != 1 or not {arm, self.reference} <= arms:
             return ""
-        from ..experiment.core import SweepResult
-        d = SweepResult(pd.DataFrame(), sweep).difference(outcome, arm, self.reference, inputs.confidence)
-        self.flip = (params[0][6:], d, arm)
+        if self.flip is None or self.flip[2] != arm:   # computed once, phrased in each language
+            from ..experiment.core import SweepResult
+            d = SweepResult(pd.DataFrame(), sweep).difference(outcome, arm, self.reference, inputs.confidence)
+            self.flip = (params[0][6:], d, arm)
+        d = self.flip[1]
         sign = 1.0 if self.table.loc[self.table["outcome"] == outcome, "direction"].iloc[0] == "maximize" else -1.0
-        return turns_on_flip(d, params[0][6:], outcome, arm, self.reference, scenario, sign, inputs.labels)
+        return turns_on_flip(d, params[0][6:], outcome, arm, self.reference, scenario, sign, inputs.labels, words)
 
 
 def compare(arms, reference: str | None = None, *, reps: int = 10, seed: int = 0, users: int | None = None,

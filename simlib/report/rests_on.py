@@ -83,21 +83,30 @@ def verdict_text(rv) -> str:
     return "\n".join(lines)
 
 
-def headline(rv) -> str:
+def headline(rv, words=None) -> str:
     """One sentence for the verdict line: the top pair, the whole ranking's share and where the
-    first pair that flips turns."""
+    first pair that flips turns; in Chinese when ``words`` (report.lang.Words) asks for it."""
     if not rv.pairs:
         return ""
+    zh = words is not None and words.zh
     pv = rv.pairs[0]
-    text = "Robust: " + pair_sentence(rv, pv)
+    text = ("稳健性：" + _pair_zh(_pair_facts(rv, pv), words.arm)) if zh else ("Robust: " + pair_sentence(rv, pv))
     if len(rv.ranking) > 2:
-        text += f"; the whole ranking {' > '.join(rv.ranking)} holds at {_pct(rv.holds())}"
+        ranking = " > ".join(words.arm(a) for a in rv.ranking) if zh else " > ".join(rv.ranking)
+        text += (f"；整个排序 {ranking} 在 {_pct(rv.holds())} 的假设组成立" if zh else
+                 f"; the whole ranking {ranking} holds at {_pct(rv.holds())}")
         flip = next((p for p in rv.pairs[1:] if p.flips and p.rule and p.rule["significant"]), None)
         if flip is not None:
-            r = flip.rule
-            text += (f"; {flip.first} against {flip.second} turns on {_name_of(rv, r['key'])} "
-                     f"({flip.first} ahead where it is {'above' if r['wins_above'] else 'below'} {r['threshold']:.3g})")
-    return text + "."
+            r, name = flip.rule, _name_of(rv, flip.rule["key"])
+            if zh:
+                text += (f"；{words.arm(flip.first)} 对 {words.arm(flip.second)} 取决于 {name}"
+                         f"（{name} {'高于' if r['wins_above'] else '低于'} {r['threshold']:.3g} 时 "
+                         f"{words.arm(flip.first)} 领先）")
+            else:
+                text += (f"; {flip.first} against {flip.second} turns on {name} "
+                         f"({flip.first} ahead where it is {'above' if r['wins_above'] else 'below'} "
+                         f"{r['threshold']:.3g})")
+    return text + ("。" if zh else ".")
 
 
 def rests_on(rv) -> dict:
@@ -171,29 +180,33 @@ def summary_zh(facts: dict, words) -> str:
              f"运行 {facts['replications']} 次，使用共同随机数），按{words.metric(facts['outcome'])}："]
     if len(facts["ranking"]) > 2:
         lines.append(f"排序 {' > '.join(arm(a) for a in facts['ranking'])} 在其中 {_pct(facts['holds'])} 的假设组成立；")
-    for p in facts["pairs"]:
-        text = f"{arm(p['first'])} 在 {_pct(p['share'])} 的假设组（共 {p['points']} 组）中胜过 {arm(p['second'])}"
-        if p["close"]:
-            text += f"（其中 {p['close']} 组差距在一次运行的噪声之内）"
-        if p["ties"]:
-            text += f"；两者在 {p['ties']} 组中完全相同"
-        if not p["flips"]:
-            if p["losses"]:
-                text += (f"；{arm(p['second'])} 在 {p['losses']} 组中领先，"
-                         + ("组数太少或差距太小，无法确定翻转点" if p["clear_losses"] else "但都在噪声之内"))
-        elif p["rule"] is None:
-            text += f"；{arm(p['second'])} 在其余 {p['losses']} 组中胜出，在此规模下没有哪个单一效应能比随机更好地区分"
-        else:
-            r = p["rule"]
-            text += (f"；结论取决于 {r['effect']}：{r['effect']} {'>' if r['above'] else '<'} {r['threshold']:.3g} 时 "
-                     f"{arm(p['first'])} 胜出（仅此阈值即可正确区分 {r['correct']}/{p['points']} 组）")
-            if p["box"] is not None:
-                b = p["box"]
-                limits = " 且 ".join(_limit_text(name, lo, hi) for name, lo, hi in b["limits"])
-                text += (f"；{arm(b['winner'])} 主要在 {limits} 时胜出（该区域 {b['sets']} 组中的 {b['hits']} 组，"
-                         f"占其胜出组的 {_pct(b['coverage'])}）")
-        lines.append(text + "。")
+    lines += [_pair_zh(p, arm) + "。" for p in facts["pairs"]]
     return "\n".join(lines)
+
+
+def _pair_zh(p: dict, arm) -> str:
+    """One pair's sentence in Chinese (``pair_sentence``'s numbers, from ``_pair_facts``)."""
+    text = f"{arm(p['first'])} 在 {_pct(p['share'])} 的假设组（共 {p['points']} 组）中胜过 {arm(p['second'])}"
+    if p["close"]:
+        text += f"（其中 {p['close']} 组差距在一次运行的噪声之内）"
+    if p["ties"]:
+        text += f"；两者在 {p['ties']} 组中完全相同"
+    if not p["flips"]:
+        if p["losses"]:
+            text += (f"；{arm(p['second'])} 在 {p['losses']} 组中领先，"
+                     + ("组数太少或差距太小，无法确定翻转点" if p["clear_losses"] else "但都在噪声之内"))
+    elif p["rule"] is None:
+        text += f"；{arm(p['second'])} 在其余 {p['losses']} 组中胜出，在此规模下没有哪个单一效应能比随机更好地区分"
+    else:
+        r = p["rule"]
+        text += (f"；结论取决于 {r['effect']}：{r['effect']} {'>' if r['above'] else '<'} {r['threshold']:.3g} 时 "
+                 f"{arm(p['first'])} 胜出（仅此阈值即可正确区分 {r['correct']}/{p['points']} 组）")
+        if p["box"] is not None:
+            b = p["box"]
+            limits = " 且 ".join(_limit_text(name, lo, hi) for name, lo, hi in b["limits"])
+            text += (f"；{arm(b['winner'])} 主要在 {limits} 时胜出（该区域 {b['sets']} 组中的 {b['hits']} 组，"
+                     f"占其胜出组的 {_pct(b['coverage'])}）")
+    return text
 
 
 def render_rests_on(data: dict, words=None) -> str:

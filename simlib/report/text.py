@@ -63,19 +63,30 @@ def format_per_treated(table: pd.DataFrame, reference: str, pct: str = "95%") ->
     return "\n".join(lines)
 
 
-def per_treated_sentence(table: pd.DataFrame, arm: str, pct: str = "95%") -> str:
-    """'Per treated customer (10,000 sent): net profit -2.82 CNY (95% interval ...), orders +0.019 (...).'"""
+def per_treated_sentence(table: pd.DataFrame, arm: str, pct: str = "95%", words=None) -> str:
+    """'Per treated customer (10,000 sent): net profit -2.82 CNY (95% interval ...), orders +0.019 (...).'
+    In Chinese when ``words`` (report.lang.Words) asks for it."""
     rows = table[(table["arm"] == arm) & table["outcome"].str.endswith(PER_TREATED_SUFFIX)].set_index("outcome")
+    zh = words is not None and words.zh
     parts = []
     for key in ("net_profit_cny" + PER_TREATED_SUFFIX, "purchases" + PER_TREATED_SUFFIX):
         if key in rows.index:
             r = rows.loc[key]
+            base = key.removesuffix(PER_TREATED_SUFFIX)
             low, high = fmt_metric(key, r["diff_low"], sign=True), fmt_metric(key, r["diff_high"], sign=True)
-            parts.append(f"{metric_name(key.removesuffix(PER_TREATED_SUFFIX)).lower()} "
-                         f"{fmt_metric(key, r['diff'], sign=True, unit_suffix=True)} ({pct} interval {low} to {high})")
+            if zh:
+                unit = "元" if metric_unit(key) == MONEY else ""
+                parts.append(f"{words.metric(base)} {fmt_metric(key, r['diff'], sign=True)}{unit}"
+                             f"（{pct} 区间 {low} 至 {high}）")
+            else:
+                parts.append(f"{metric_name(base).lower()} "
+                             f"{fmt_metric(key, r['diff'], sign=True, unit_suffix=True)} ({pct} interval {low} to {high})")
     if not parts:
         return ""
-    return f"Per treated customer of {arm} ({int(rows['n_treated'].iloc[0]):,} sent): " + ", ".join(parts) + "."
+    sent = int(rows["n_treated"].iloc[0])
+    if zh:
+        return f"{words.arm(arm)} 每位触达客户（共发送 {sent:,} 人）：" + "，".join(parts) + "。"
+    return f"Per treated customer of {arm} ({sent:,} sent): " + ", ".join(parts) + "."
 
 
 def reps_legend(arms: pd.DataFrame, key: str, pct: str) -> str:
@@ -96,7 +107,7 @@ def reps_legend(arms: pd.DataFrame, key: str, pct: str) -> str:
 
 
 SUMMARY_SECTIONS = [
-    ("Returns", ["roi", "roas", "cac_cny", "clv_cny"]),
+    ("Returns", ["incremental_roi", "roi", "roas", "cac_cny", "clv_cny"]),
     ("Customers", ["purchases", "buyers", "new_buyers", "repeat_buyers", "repurchase_rate", "churn_rate",
                    "existing_customers", "existing_repurchase_rate", "churn_rate_existing"]),
     ("Pond", ["pond_size_end", "pond_joins", "unsubscribes", "pond_gmv_share", "messages_sent", "coupons_redeemed"]),
@@ -124,7 +135,7 @@ def format_run(result) -> str:
     s = result.summary
     lines = [f"Scenario: {result.scenario.name}  ({result.scenario.source})",
              f"Market: {represents_line(s)} {s['days']:,} days, seed {s['seed']}.",
-             "", "Money, from GMV down to net profit",
+             "", "Money (CNY), from GMV down to net profit",
              format_breakdown(cost_breakdown({"CNY": s}), header=False)]
     name_w = max(len(metric_name(k)) for _, keys in SUMMARY_SECTIONS for k in keys) + 2
     weight = s.get("customers_per_simulated", 1.0)
@@ -136,6 +147,8 @@ def format_run(result) -> str:
             if key in s:
                 value = s[key]
                 text = fmt_metric(key, value if value is not None else np.nan)
+                if key in COUNTS and value is not None and float(value).is_integer():
+                    text = f"{int(value):,}"           # one run counts whole customers and orders
                 unit = "CNY" if metric_unit(key) == MONEY else ""
                 real = f"{value * weight:>12,.0f}" if key in COUNTS and abs(weight - 1.0) > 1e-12 else ""
                 lines.append(f"  {metric_name(key):<{name_w}}{text:>12}  {real or unit}".rstrip())

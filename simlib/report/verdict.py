@@ -94,14 +94,30 @@ def decide(table: pd.DataFrame, reference: str, outcome: str | None = None, conf
         else:
             text += f"{best} has the best mean, {diff_text(best)}"
         text += f"; the interval holds zero after {reps}."
+        leaning = _leaning(t, contender, reference) if contender in t.index else None
+        if leaning:
+            text += (f" On this evidence {contender} more likely {'gains' if leaning > 0 else 'loses'} {name} "
+                     f"than {'loses' if leaning > 0 else 'gains'} it against {reference}.")
         hint = _replications_hint(t, contender, outcome)
         text += hint[0] if hint else ""
         facts.update(kind="unclear", named=stats(contender) if contender in t.index else None,
-                     reps_hint=hint[1] if hint else None)
+                     reps_hint=hint[1] if hint else None, leaning=leaning)
         clear = False
     if turns_on:
         text += f" {turns_on}"
     return Verdict(text, outcome, best, clear, turns_on, facts)
+
+
+LEANS = 0.9   # P(better) beyond which (or below 1 minus which) an unresolved difference is said to lean
+
+
+def _leaning(t, arm, reference) -> int:
+    """+1 / -1 when an arm's P(better) against the reference leans clearly one way although its
+    interval holds zero (P(better) >= LEANS or <= 1 - LEANS), else 0."""
+    if arm == reference:
+        return 0
+    p = float(t.loc[arm, "p_better"])
+    return 1 if p >= LEANS else -1 if p <= 1 - LEANS else 0
 
 
 def _against_runner_up(runs, outcome, best, runner, sign, confidence) -> str:
@@ -133,9 +149,10 @@ def _replications_hint(t, arm, outcome):
 
 
 def turns_on_sensitivity(table: pd.DataFrame, outcome: str, arm: str, reference: str,
-                         scenario: dict | None = None, labels: dict | None = None) -> str:
+                         scenario: dict | None = None, labels: dict | None = None, words=None) -> str:
     """The parameter with the largest total Sobol' index on the arm's difference to the
-    reference (or on the arm's own outcome when no difference was analysed)."""
+    reference (or on the arm's own outcome when no difference was analysed); in Chinese when
+    ``words`` (report.lang.Words) asks for it."""
     if table is None or not len(table):
         return ""
     t = table[table["outcome"] == outcome]
@@ -146,47 +163,71 @@ def turns_on_sensitivity(table: pd.DataFrame, outcome: str, arm: str, reference:
         return ""
     top = t.sort_values("total", ascending=False, kind="stable").iloc[0]
     share = float(np.clip(top["total"], 0, 1))
-    span = ""
+    bounds = None
     if np.isfinite(top.get("total_low", np.nan)) and np.isfinite(top.get("total_high", np.nan)):
-        lo, hi = (float(np.clip(top[k], 0, 1)) for k in ("total_low", "total_high"))
-        span = f", interval {lo:.0%} to {hi:.0%}"
-    return (f"The answer turns on {param_label(top['parameter'], scenario, labels)}: it accounts for about "
+        bounds = tuple(float(np.clip(top[k], 0, 1)) for k in ("total_low", "total_high"))
+    label = param_label(top["parameter"], scenario, labels)
+    if _zh(words):
+        shown = (f"{words.arm(arm)} − {words.arm(reference)}" if what != arm else words.arm(arm))
+        span = f"，区间 {bounds[0]:.0%} 至 {bounds[1]:.0%}" if bounds else ""
+        return f"结论取决于 {label}：{shown} 的{words.metric(outcome)}变化中约 {share:.0%} 来自它（总 Sobol' 指数{span}）。"
+    span = f", interval {bounds[0]:.0%} to {bounds[1]:.0%}" if bounds else ""
+    return (f"The answer turns on {label}: it accounts for about "
             f"{share:.0%} of the variation in {metric_name(outcome).lower()} of {what} "
             f"(total Sobol' index{span}).")
 
 
+def _zh(words) -> bool:
+    return words is not None and words.zh
+
+
 def turns_on_flip(diff: pd.DataFrame, param: str, outcome: str, arm: str, reference: str,
-                  scenario: dict | None = None, sign: float = 1.0, labels: dict | None = None) -> str:
+                  scenario: dict | None = None, sign: float = 1.0, labels: dict | None = None, words=None) -> str:
     """Where along one swept parameter the paired difference changes sign, if it does
     (``sign`` -1 when smaller is better). With intervals (``diff_low``, ``diff_high``) a side is
     only read where the interval excludes zero: a flip needs such points on both sides, "stays"
     needs every point clear of zero; otherwise the sweep does not resolve it."""
     if diff is None or len(diff) < 2 or param not in diff.columns:
         return ""
+    zh = _zh(words)
+    name_of = words.arm if zh else str
     d = diff.sort_values(param)
     x, y = d[param].astype(float).to_numpy(), sign * d["diff"].astype(float).to_numpy()
     label = param_label(param, scenario, labels)
+    outcome_name = words.metric(outcome) if zh else metric_name(outcome).lower()
     if {"diff_low", "diff_high"} <= set(d.columns):
         lo = np.minimum(sign * d["diff_low"].to_numpy(float), sign * d["diff_high"].to_numpy(float))
         hi = np.maximum(sign * d["diff_low"].to_numpy(float), sign * d["diff_high"].to_numpy(float))
         side = np.where(lo > 0, 1, np.where(hi < 0, -1, 0))
         if not ((side > 0).any() and (side < 0).any()) and (side == 0).any():
+            open_points = int((side == 0).sum())
+            if zh:
+                return (f"在扫描范围内（{label} 从 {x[0]:g} 到 {x[-1]:g}），{name_of(arm)} 相对 {name_of(reference)} "
+                        f"有 {open_points}/{len(side)} 个点无法判定（区间包含零）：在此规模下结论是否翻转尚无定论。")
             return (f"Along the range swept ({label} {x[0]:g} to {x[-1]:g}), {arm} against {reference} is not "
-                    f"resolved at {int((side == 0).sum())} of {len(side)} points (the interval holds zero): "
+                    f"resolved at {open_points} of {len(side)} points (the interval holds zero): "
                     f"whether the answer flips is open at this size.")
     flips = np.flatnonzero(np.sign(y[:-1]) * np.sign(y[1:]) < 0)
     if not flips.size:
+        if zh:
+            side = "领先于" if y[0] > 0 else "落后于"
+            return (f"在整个扫描范围内（{label} 从 {x[0]:g} 到 {x[-1]:g}），{name_of(arm)} 的{outcome_name}始终"
+                    f"{side} {name_of(reference)}。")
         side = "ahead of" if y[0] > 0 else "behind"
         return (f"Across the range swept ({label} {x[0]:g} to {x[-1]:g}), {arm} stays {side} {reference} "
-                f"on {metric_name(outcome).lower()}.")
+                f"on {outcome_name}.")
     k = flips[0]
     at = x[k] - y[k] * (x[k + 1] - x[k]) / (y[k + 1] - y[k])
     lead, trail = (arm, reference) if y[k] > 0 else (reference, arm)
+    if zh:
+        return (f"结论取决于 {label}：低于约 {at:.3g} 时 {name_of(lead)} 领先，高于它时 {name_of(trail)} 领先"
+                f"（{outcome_name}）。")
     return (f"The answer turns on {label}: {lead} leads below about {at:.3g}, {trail} above it "
-            f"({metric_name(outcome).lower()}).")
+            f"({outcome_name}).")
 
 
-def uncertainty_sentence(table: pd.DataFrame, outcome: str, arm: str, scenario: dict | None = None) -> str:
+def uncertainty_sentence(table: pd.DataFrame, outcome: str, arm: str, scenario: dict | None = None,
+                         words=None) -> str:
     """How much of the variance of ``arm``'s paired difference the fitted parameters contribute,
     and which one to measure; '' without uncertain parameters."""
     if "share_param" not in table.columns:
@@ -195,12 +236,22 @@ def uncertainty_sentence(table: pd.DataFrame, outcome: str, arm: str, scenario: 
     if row.empty or not np.isfinite(row["share_param"].iloc[0]):
         return ""
     r = row.iloc[0]
+    zh = _zh(words)
     if r["share_param"] < 0.005:
+        if zh:
+            return "拟合参数对这一差异方差的贡献估计为零或以下：在此无法与模拟噪声区分（区间与更优概率已包含两者）。"
         return ("The fitted parameters' share of the variance of this difference is estimated at or below zero: "
                 "their part cannot be told from the simulation's noise here (the interval and P(better) carry both).")
+    measure = (r["voi_parameter"] and np.isfinite(r["voi_share"]) and r["voi_share"] > 0.005)
+    if zh:
+        text = (f"这一差异的方差中，{r['share_param']:.0%} 来自拟合参数的不确定性，{r['share_sim']:.0%} 来自模拟"
+                f"（区间与更优概率已包含两者）")
+        if measure:
+            text += f"；更准确地测量 {param_label(r['voi_parameter'], scenario)} 能消除最多（约 {r['voi_share']:.0%}）"
+        return text + "。"
     text = (f"Of the variance of this difference, {r['share_param']:.0%} comes from the fitted parameters' "
             f"uncertainty and {r['share_sim']:.0%} from the simulation (the interval and P(better) carry both)")
-    if r["voi_parameter"] and np.isfinite(r["voi_share"]) and r["voi_share"] > 0.005:
+    if measure:
         text += (f"; measuring {param_label(r['voi_parameter'], scenario)} better would remove the most "
                  f"(about {r['voi_share']:.0%})")
     return text + "."

@@ -3,8 +3,8 @@
     panel = simlib.whatif("coupon_ladder", reference="pond", idle_days=21, reps=4)
     print(panel)          # net profit, GMV, what it costs, churn: the setting vs the reference
 
-The setting and the reference run the same seeds (common random numbers), the replications of
-each in one population (``simlib.run_batch``). Runs are cached by setting, so moving a slider
+The setting and the reference run the same seeds (common random numbers), their replications in
+one population and shared among worker processes (``simlib.run.run_arms``). Runs are cached by setting, so moving a slider
 back, or moving one while the reference stays, does not run anything again.
 
 A lever is named by its key inside a policy (``idle_days=21``: the one policy that has it), by
@@ -26,6 +26,7 @@ PANEL = [("net_profit_cny", "maximize"), ("gmv_cny", "maximize"), ("strategy_cos
 SHORT = {"net_profit_cny": "net profit", "gmv_cny": "GMV", "strategy_cost_cny": "what it costs",
          "churn_rate": "churn rate"}
 MAX_CACHED = 256                  # settings kept (each: a list of summary dicts)
+WORKERS = 4                       # worker processes a redraw may use (at most one per core)
 _CACHE: dict = {}
 
 
@@ -106,11 +107,12 @@ def whatif(scenario, reference=None, *, reps: int = 4, seed: int = 0, users: int
     ref = as_scenario(reference) if reference is not None else base
     seeds = tuple(seed * 1000 + r for r in range(reps))
     runs = []
-    for label, sc in (("reference", ref), ("setting", arm)):
-        for r, summary in enumerate(_summaries(sc, seeds, users, days)):
+    summaries = _summaries([ref, arm], seeds, users, days)
+    for label, got in zip(("reference", "setting"), summaries):
+        for r, summary in enumerate(got):
             runs.append({"arm": label, "replication": r, **{k: summary.get(k, np.nan) for k, _ in PANEL}})
     table = compare_table(pd.DataFrame(runs), [Outcome(k, d) for k, d in PANEL], "reference", confidence)
-    first = _summaries(arm, seeds, users, days)[0]
+    first = summaries[1][0]
     return WhatIf(setting, base.name, ref.name if reference is not None else f"{base.name} as it is", reps,
                   int(first["users"]), int(first["days"]), table, confidence)
 
@@ -131,14 +133,22 @@ def cache_clear() -> None:
     _CACHE.clear()
 
 
-def _summaries(sc, seeds, users, days) -> list:
-    from ..run import run_batch
-    key = (json.dumps(sc.data, sort_keys=True, default=str), seeds, users, days)
-    if key not in _CACHE:
-        if len(_CACHE) >= MAX_CACHED:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = [res.summary for res in run_batch(sc, seeds=seeds, users=users, days=days)]
-    return _CACHE[key]
+def _summaries(scenarios, seeds, users, days) -> list:
+    """Each scenario's run summaries over ``seeds``, cached by setting; the ones not cached run
+    together (``simlib.run.run_arms``: the arms in one population, shared among worker processes
+    that stay up for the next redraw)."""
+    import os
+    from ..run import run_arms
+    keys = [(json.dumps(sc.data, sort_keys=True, default=str), seeds, users, days) for sc in scenarios]
+    missing = [i for i, key in enumerate(keys) if key not in _CACHE]
+    if missing:
+        workers = min(os.cpu_count() or 1, WORKERS)
+        got = run_arms([(scenarios[i], seeds) for i in missing], users=users, days=days, workers=workers)
+        for i, results in zip(missing, got):
+            if len(_CACHE) >= MAX_CACHED:
+                _CACHE.pop(next(iter(_CACHE)))
+            _CACHE[keys[i]] = [res.summary for res in results]
+    return [_CACHE[key] for key in keys]
 
 
 def _dotted(scenario, name: str) -> str:

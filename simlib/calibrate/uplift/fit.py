@@ -63,14 +63,15 @@ def expand_fit_keys(keys) -> list:
 
 def targets_for(campaigns, keys) -> list[Target]:
     """Targets for ``keys``, with the start value of the first scenario that declares each."""
-    from simlib.keys import declared_param, effect_bounds, require_float_key
+    from simlib.keys import canonical_key, declared_param, effect_bounds, require_float_key
     keys = expand_fit_keys(keys)
     if not keys:
         raise user_error("nothing to fit: name the effects with --fit, e.g. --fit behavior.discount_effect, or "
                          "--fit promotion (the immediate lift, buying ahead and reference prices)")
+    datas = [s.data for c in campaigns for s in c.scenarios()]
+    keys = [canonical_key(k, datas) for k in keys]   # a bare name where it is unambiguous
     if len(set(keys)) != len(keys):
         raise user_error(f"--fit names {next(k for k in keys if keys.count(k) > 1)} twice")
-    datas = [s.data for c in campaigns for s in c.scenarios()]
     out = []
     for key in keys:
         param = require_float_key(key, datas, "--fit")
