@@ -10,8 +10,10 @@
                                                           # ms per day of each statement of the step
 
 Each measurement runs in a fresh process. Memory is the process's peak resident set
-(VmHWM) minus its resident set after the imports, divided by the number of customers: what
-the run itself costs.
+(VmHWM) minus its resident set after the imports and a 200-customer, 2-day run of the same
+scenario, divided by the number of customers: what the run itself costs. The small run loads
+the population step's compiled machine code (numba), a fixed cost per process whatever the
+market size (about 68 MB); it is printed apart (``code_bytes``), never divided by customers.
 
 Every size is a real market of that many customers: market.represents is set to the number of
 customers, so each simulated customer is one real one and budgets, staff and capacities
@@ -56,11 +58,14 @@ if scale:
             if key.startswith("budget_cny_per_day") and isinstance(value, (int, float)):
                 over[f"policies.{name}.{key}"] = value * factor
 sc = sc.override(over | {"market.users": users, "market.represents": users, "market.days": days})
+imported = rss("VmRSS:")
+simlib.run(sc, seed=seed, users=200, days=2)   # loads the step's machine code (a fixed cost per process)
 before = rss("VmRSS:")
 t0, c0 = time.perf_counter(), time.process_time()
 res = simlib.run(sc, seed=seed)
 wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-print(json.dumps({"wall": wall, "cpu": cpu, "peak_bytes": rss("VmHWM:") - before, "buyers": res.summary["buyers"],
+print(json.dumps({"wall": wall, "cpu": cpu, "peak_bytes": rss("VmHWM:") - before, "code_bytes": before - imported,
+                  "buyers": res.summary["buyers"],
                   "orders": res.summary["purchases"],
                   "active_end": users - res.summary["unaware_end"] - res.summary["lost_end"]}))
 """

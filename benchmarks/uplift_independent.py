@@ -1,19 +1,29 @@
-"""Does a coupon test the engine did not generate fit, and does the fit predict the next one?
+r"""Does a coupon test the engine did not generate fit, and does the fit predict the next one?
 
 For each truth of ``uplift_generator.py`` (plain numpy: a linear lift with orders pulled forward
 from the following weeks; a lift with a small post-promotion dip) and each trial:
 
 1. a brand's customers are drawn: one group of ``--users`` gets a randomised 10 %-off coupon test
    (half treated), a second group of other customers of the same brand is the next campaign's;
-2. the test is fitted through the engine: the market is read from the first group's orders
-   before the send date (``simlib.calibrate_transactions``, BG/NBD, with each customer's chance of
-   being alive), and ``simlib.calibrate_uplift`` fits the promotion response in parts
-   (``--fit promotion``) to the test's week-by-week arm totals;
-3. the fit predicts a 20 %-off coupon to the second group (its own market, read from its own
-   history), with the fitted parameters' uncertainty carried (``simlib.compare(...,
-   uncertain=...)``): incremental orders per treated customer over 49 days, with a 95 % interval;
+2. the test is fitted as a team fits theirs, from its order log and assignment file
+   (``simlib.calibrate_uplift(log=..., assignment=..., arms={"coupon": offer}, window_days=49,
+   fit=["promotion"])``): the market is the log's twin on the send date, the outcomes each
+   customer's orders per week of the window (CUPED on the 49 days before), and the promotion
+   response is fitted in parts (the immediate lift, buying ahead, reference prices);
+3. the fit predicts a 20 %-off coupon sent to the second group, in the twin of their own market
+   (``simlib.twin`` on the send date, ``simlib.compare(..., assignment=..., uncertain=fit)``), the
+   fitted parameters' uncertainty carried: incremental orders per treated customer over 49
+   days (``purchases_per_treated``), with a 95 % interval;
 4. the truth is what that coupon adds to those customers, from the generator itself (the same
    customers with and without it, the same luck, averaged over draws of the luck).
+
+The same path from the command line, per trial:
+
+    simlib calibrate uplift --log orders.csv --assignment past_ab.csv --arm coupon=coupon_10.yaml \
+        --window-days 49 --fit promotion --amount-col amount_cny --out fit
+    simlib twin next_orders.csv --as-of SEND_DATE --amount-col amount_cny --new-buyer-period off --out twin
+    simlib compare twin/twin.yaml coupon_20.yaml --assignment next_ab.csv --days 49 \
+        --uncertain fit/fitted_uplift.yaml
 
 Printed per truth: how often the interval holds the truth (aim >= 90 %), how often the predicted
 sign is right (aim >= 95 %), and the in-sample fit of the test: the 49-day total per treated and
@@ -21,10 +31,6 @@ the week-by-week uplift, observed against fitted, and the J test.
 
     python benchmarks/uplift_independent.py --trials 20 --workers 2     # the figures in the report
     python benchmarks/uplift_independent.py --quick                     # 2 trials per truth, smaller
-
-This runs the fit through the existing results path (weekly arm totals and a scenario of
-existing buyers read from the history). The twin path (``simlib twin``, ``calibrate uplift --log
---assignment``) replaces steps 2 and 3 once it is on main.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import uplift_generator as gen  # noqa: E402
 
 START = np.datetime64("2024-01-01")      # day 0 of the history; the send date is HISTORY_DAYS later
+SEND_DATE = str(START + np.timedelta64(gen.HISTORY_DAYS, "D"))
 FIT_DEPTH, PREDICT_DEPTH = 0.10, 0.20
 WEEKS = gen.WINDOW_DAYS // 7
 
@@ -55,56 +62,24 @@ def the_log(c: dict, o: dict, prefix: str) -> pd.DataFrame:
                          "amount_cny": np.round(o["amount_cny"] - o["discount_cny"], 2)})
 
 
-def market_of(history: pd.DataFrame, folder: str, name: str) -> dict:
-    """A scenario of existing buyers read from their orders before the send date: the BG/NBD
-    traits and basket fitted to them, the stages their histories say (lost: 1 - P(alive)), the days
-    since their last order (uniform over the history: the results path takes no gamma there); every effect an order log cannot identify neutral, as in a twin."""
-    import simlib
-    path = os.path.join(folder, f"{name}_history.csv")
-    history.to_csv(path, index=False)
-    end = str(START + np.timedelta64(gen.HISTORY_DAYS - 1, "D"))
-    cal = simlib.calibrate_transactions(path, calibration_end=end, customer_col="customer_id", date_col="date",
-                                        amount_col="amount_cny", process="bgnbd", new_buyers="off")
-    frag, cust = cal.fragment(), cal.customers
-    alive = cust["p_alive"].to_numpy(float)
-    repeat = cust["frequency"].to_numpy() > 0
-    since = (cust["age"] - cust["recency"]).to_numpy(float) + 0.5   # days since the last order
-    stages = {"purchased": float(np.mean(alive * ~repeat)), "loyal": float(np.mean(alive * repeat))}
-    stages["lost"] = 1.0 - stages["purchased"] - stages["loyal"]
-    behavior = {**frag["behavior"], "awareness_per_day": 0.0, "word_of_mouth_per_day": 0.0, "social_proof_effect": 0.0,
-                "dormancy_per_day": 0.0, "dormant_loss_per_day": 0.0, "retention_pond_effect": 0.0,
-                "trust_gain_purchase": 0.0}
-    return {"name": name, "traits": frag["traits"], "behavior": behavior, "policies": {},
-            "market": {"users": len(cust), "days": gen.WINDOW_DAYS,
-                       "channels": {"wechat": {"share": 1.0, "word_of_mouth": 0.0}},
-                       "initial_stage": stages, "initial_in_pond": 1.0,
-                       "initial_days_since_order": {"dist": "uniform", "low": 0.0, "high": float(since.max())}}}
+TWIN_OPTIONS = {"new_buyers": "off"}     # the test's customers only: the generator has no newcomers after the send date
 
 
-def with_coupon(market: dict, depth: float) -> dict:
-    return {**market, "name": f"{market['name']}_coupon",
-            "policies": {"coupon": {"type": "percentage_coupon", "off_share": depth, "every_days": 10_000,
-                                    "valid_days": gen.VALID_DAYS}}}
-
-
-def weekly_totals(c: dict, o: dict, treated: np.ndarray) -> pd.DataFrame:
-    """The test's arm totals by week (orders: one per customer and day; spend paid)."""
-    orders = gen.weekly_per_customer(o, c["n"], WEEKS)
-    w = (o["time"] >= 0) & (o["time"] < gen.WINDOW_DAYS)
-    spend = np.zeros((c["n"], WEEKS))
-    np.add.at(spend, (o["customer"][w], (o["time"][w] // 7).astype(int)), (o["amount_cny"] - o["discount_cny"])[w])
-    rows = []
-    for arm, mask in (("control", ~treated), ("coupon", treated)):
-        for k in range(WEEKS):
-            rows.append({"arm": arm, "week": k + 1, "customers": int(mask.sum()),
-                         "orders": int(orders[mask, k].sum()), "spend_cny": round(float(spend[mask, k].sum()), 2)})
-    return pd.DataFrame(rows)
+def offer_file(folder: str, depth: float) -> str:
+    """What the treated customers got, as a team writes it: a coupon of ``depth`` off, valid 7
+    days, sent once on the send date."""
+    path = os.path.join(folder, f"coupon_{round(depth * 100)}.yaml")
+    with open(path, "w") as f:
+        f.write(f"policies:\n  coupon: {{type: percentage_coupon, off_share: {depth}, valid_days: {gen.VALID_DAYS}, "
+                f"on_date: {SEND_DATE}}}\n")
+    return path
 
 
 def trial(job) -> dict:
-    """One trial of one truth: draw, fit at 10 % off, predict 20 % off on other customers."""
+    """One trial of one truth: draw, fit at 10 % off, predict 20 % off on other customers, all
+    through the public path a team runs (the CLI's equivalents in the module docstring)."""
     import simlib
-    truth_name, index, users, reps = job
+    truth_name, index, users, reps, max_iter = job
     truth = gen.TRUTHS[truth_name]
     rng = np.random.default_rng([20_240_601, list(gen.TRUTHS).index(truth_name), index])
     tested, nxt = gen.draw_customers(users, truth, rng), gen.draw_customers(users, truth, rng)
@@ -113,35 +88,43 @@ def trial(job) -> dict:
     history_next = gen.orders(nxt, truth, 0.0, np.zeros(users, bool))
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
-        log = the_log(tested, seen, "a")
-        market = market_of(log[log["date"] < str(START + np.timedelta64(gen.HISTORY_DAYS, "D"))], folder, "tested")
-        weekly = weekly_totals(tested, seen, treated)
-        results = os.path.join(folder, "test_weekly.csv")
-        weekly.to_csv(results, index=False)
-        control = simlib.scenario_from_dict(market, source="<tested>")
-        coupon = simlib.scenario_from_dict(with_coupon(market, FIT_DEPTH), source="<tested coupon>")
-        fit = simlib.calibrate_uplift(results, control, fit="promotion", arms={"coupon": coupon},
-                                      days=gen.WINDOW_DAYS, seed=index)
-        fit.write(folder)
-        nlog = the_log(nxt, history_next, "b")
-        nmarket = market_of(nlog[nlog["date"] < str(START + np.timedelta64(gen.HISTORY_DAYS, "D"))], folder, "next")
-        arms = {"none": simlib.scenario_from_dict(nmarket, source="<next>"),
-                "coupon": simlib.scenario_from_dict(with_coupon(nmarket, PREDICT_DEPTH), source="<next coupon>")}
-        decision = simlib.compare(arms, reps=reps, outcomes=["purchases"],
-                                  seed=1000 + index, uncertain=os.path.join(folder, "fitted_uplift.yaml"))
-    row = decision.table.query("outcome == 'purchases' and arm == 'coupon'").iloc[0]
-    n_next = nmarket["market"]["users"]
-    per = np.array([row["diff"], row["diff_low"], row["diff_high"]]) / n_next
+        # 1. the past test: the order log and who was in which arm
+        log_path, ab_path = os.path.join(folder, "orders.csv"), os.path.join(folder, "past_ab.csv")
+        the_log(tested, seen, "a").to_csv(log_path, index=False)
+        pd.DataFrame({"customer_id": np.char.add("a", np.arange(users).astype(str)),
+                      "arm": np.where(treated, "coupon", "control")}).to_csv(ab_path, index=False)
+        # 2. simlib calibrate uplift --log orders.csv --assignment past_ab.csv --arm coupon=coupon_10.yaml
+        #    --window-days 49 --fit promotion
+        fit = simlib.calibrate_uplift(log=log_path, assignment=ab_path, arms={"coupon": offer_file(folder, FIT_DEPTH)},
+                                      window_days=gen.WINDOW_DAYS, fit=["promotion"], columns={"amount_col": "amount_cny"},
+                                      twin_options=TWIN_OPTIONS, twin_out=os.path.join(folder, "fit_twin"),
+                                      seed=index, max_iter=max_iter)
+        fit.write(os.path.join(folder, "fit"))
+        # 3. the next campaign's customers: their own log, the twin on the send date, the planned coupon
+        next_log, next_ids = os.path.join(folder, "next_orders.csv"), os.path.join(folder, "next_ab.csv")
+        the_log(nxt, history_next, "b").to_csv(next_log, index=False)
+        pd.DataFrame({"customer_id": np.char.add("b", np.arange(users).astype(str))}).to_csv(next_ids, index=False)
+        today = simlib.twin(next_log, SEND_DATE, os.path.join(folder, "next_twin"), amount_col="amount_cny",
+                            **TWIN_OPTIONS)
+        twin_today = today.scenario
+        offer = twin_today.override({"policies": {"coupon": {"type": "percentage_coupon", "off_share": PREDICT_DEPTH,
+                                                             "valid_days": gen.VALID_DAYS, "on_date": SEND_DATE}}},
+                                    source=f"the planned coupon, {PREDICT_DEPTH:.0%} off")
+        # 4. simlib compare twin.yaml coupon_20.yaml --assignment next_ab.csv --days 49 --uncertain fitted_uplift.yaml
+        decision = simlib.compare({"twin": twin_today, "coupon": offer}, reps=reps, days=gen.WINDOW_DAYS,
+                                  seed=1000 + index, assignment=next_ids, workers=1,
+                                  uncertain=os.path.join(folder, "fit", "fitted_uplift.yaml"))
+    row = decision.table.query("outcome == 'purchases_per_treated' and arm == 'coupon'").iloc[0]
+    per = np.array([row["diff"], row["diff_low"], row["diff_high"]], float)
     truth_next = gen.true_incremental(nxt, truth, PREDICT_DEPTH, rng)
-    obs = weekly.pivot(index="week", columns="arm", values="orders")
     m = fit.moments[fit.moments["outcome"] == "orders"].sort_values("period")
-    base = obs["control"].to_numpy(float) / (users - treated.sum())
-    fitted_weekly, observed_weekly = np.expm1(m["fitted"].to_numpy()), np.expm1(m["observed"].to_numpy())
+    totals = fit.per_treated().set_index("outcome")
     return {"truth": truth_name, "trial": index, "predicted": per[0], "low": per[1], "high": per[2],
             "true": truth_next, "inside": per[1] <= truth_next <= per[2], "sign_right": np.sign(per[0]) == np.sign(truth_next),
-            "observed_total": float(np.sum(base * observed_weekly)), "fitted_total": float(np.sum(base * fitted_weekly)),
-            "observed_weekly": observed_weekly, "fitted_weekly": fitted_weekly, "p_value": fit.p_value,
-            "estimates": dict(fit.values), "std_errors": dict(zip(fit.keys, fit.std_errors)),
+            "observed_total": float(totals.loc["orders", "observed"]), "observed_se": float(totals.loc["orders", "std_error"]),
+            "fitted_total": float(totals.loc["orders", "fitted"]),
+            "observed_weekly": np.expm1(m["observed"].to_numpy()), "fitted_weekly": np.expm1(m["fitted"].to_numpy()),
+            "p_value": fit.p_value, "estimates": dict(fit.values), "std_errors": dict(zip(fit.keys, fit.std_errors)),
             "inseparable": fit.inseparable(), "seconds": time.perf_counter() - started}
 
 
@@ -151,12 +134,13 @@ def main(argv=None) -> int:
     ap.add_argument("--users", type=int, default=20_000, help="customers in the test, and in the next campaign")
     ap.add_argument("--reps", type=int, default=16, help="replications of the prediction (parameter draws x seeds)")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--max-iter", type=int, default=12, help="Levenberg-Marquardt iterations of each fit")
     ap.add_argument("--truths", nargs="+", default=list(gen.TRUTHS), choices=list(gen.TRUTHS))
     ap.add_argument("--quick", action="store_true", help="2 trials per truth, 8,000 customers, 8 replications")
     args = ap.parse_args(argv)
     if args.quick:
         args.trials, args.users, args.reps = 2, 8_000, 8
-    jobs = [(t, i, args.users, args.reps) for t in args.truths for i in range(args.trials)]
+    jobs = [(t, i, args.users, args.reps, args.max_iter) for t in args.truths for i in range(args.trials)]
     print(f"{len(jobs)} trials ({args.trials} per truth), {args.users:,} customers per test and per next campaign, "
           f"fit at {FIT_DEPTH:.0%} off, predict {PREDICT_DEPTH:.0%} off; {args.workers} worker(s)", flush=True)
     out = []

@@ -45,6 +45,15 @@ def entry(function, args):
     return compiled_result.entry_point
 
 
+def in_cache(function) -> bool:
+    """Whether compiled ``function``'s machine code is in the disk cache already (else the first
+    call compiles it: the population step takes 20-40 CPU s, once per install or change)."""
+    try:
+        return os.path.exists(function._cache._cache_file._index_path)
+    except AttributeError:   # another numba: assume it is there (the first run then says nothing)
+        return True
+
+
 def sources_stamp() -> str:
     """One stamp of every top-level simlib module (name, size, modification time)."""
     h = hashlib.sha256()

@@ -24,7 +24,9 @@ Definitions (units in the names):
 - repurchase_rate = new buyers who ordered again in the run / new buyers
 - existing_repurchase_rate = customers who had bought before day 0 and ordered in the run / them
 - churn_rate = customers who were buyers at some point of the run (before day 0 included) and
-  are lost at its end / those customers; churn_rate_new and churn_rate_existing split them
+  are lost at its end / those customers, leaving out those already lost on day 0 (a twin's
+  customers whose posterior says they had gone: the run did not lose them); churn_rate_new and
+  churn_rate_existing split them
 
 Money is in CNY of the real market (see ``Ledger``); counts are simulated customers, each of
 whom stands for ``customers_per_simulated`` real ones (``market.represents / market.users``),
@@ -55,7 +57,7 @@ def summarize(sim) -> dict:
     buyers = run_orders > 0
     new_buyers = pop.first_purchase_day >= 0     # first order inside the run (a seated base has negative days)
     existing = pop.initial_orders > 0
-    ever = pop.orders > 0
+    ever = (pop.orders > 0) & ~pop.lost_before       # buyers the run could still lose
     lost = pop.stage == LOST
     n_buyers = int(np.count_nonzero(buyers))
     n_new = int(np.count_nonzero(new_buyers))
@@ -95,7 +97,8 @@ def summarize(sim) -> dict:
         "existing_repurchase_rate": _ratio(int(np.count_nonzero(existing & buyers)), n_existing),
         "churn_rate": _ratio(int(np.count_nonzero(ever & lost)), int(np.count_nonzero(ever))),
         "churn_rate_new": _ratio(int(np.count_nonzero(new_buyers & lost)), n_new),
-        "churn_rate_existing": _ratio(int(np.count_nonzero(existing & lost)), n_existing),
+        "churn_rate_existing": _ratio(int(np.count_nonzero(existing & lost & ~pop.lost_before)),
+                                      int(np.count_nonzero(existing & ~pop.lost_before))),
         "pond_size_end": int(np.count_nonzero(pop.in_pond)),
         "left_pond_end": int(np.count_nonzero(pop.left_pond)),
         "pond_gmv_share": _ratio(ledger.total("pond_gmv"), gmv),

@@ -344,6 +344,7 @@ class Population:
             seated.wind_clocks(self, rng)
         self.stage_clock[self.stage == LOST] = np.inf
         self.purchase_clock[self.stage == LOST] = np.inf
+        self.lost_before = self.stage == LOST   # lost before day 0 (a seated base's gone customers): not the run's churn
 
         k = len(STAGES)
         rep = idx // block

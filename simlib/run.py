@@ -42,6 +42,21 @@ def run(scenario="baseline", seed: int = 0, users: int | None = None, days: int 
     return Sim(sc, seed=seed, progress=progress, record_transactions=record_transactions).run()
 
 
+def step_compiled() -> bool:
+    """Whether the population step's machine code is cached (``simlib compile``)."""
+    from .compiled import in_cache
+    from .customer_day import run_customers
+    return in_cache(run_customers)
+
+
+def compile_step() -> None:
+    """Compile the population step and the keyed draws now and cache their machine code (20-40 CPU
+    s, once per install or upgrade), so that no later run pays it: two tiny runs, one with
+    policies and one without (whose hazards are held between a customer's events)."""
+    run("baseline", users=200, days=3)
+    run("classic_ctmc", users=200, days=3)
+
+
 MAX_BATCH_CUSTOMERS = 20_000_000   # replications x customers in one population
 
 

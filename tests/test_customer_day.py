@@ -86,3 +86,25 @@ def test_the_normal_quantile_matches_scipy_to_the_last_digits():
     u = np.concatenate([np.linspace(1e-12, 1 - 1e-12, 20_001), np.logspace(-300, -2, 300), 1 - np.logspace(-16, -2, 100)])
     ours = np.array([normal_quantile(v) for v in u])
     assert np.allclose(ours, special.ndtri(u), rtol=1e-14, atol=1e-13)
+
+
+def test_in_cache_tells_whether_the_machine_code_is_on_disk(tmp_path, monkeypatch):
+    """``simlib compile`` and the note before a first run rest on ``in_cache``: False for a
+    cached function never called, True once its first call has written the machine code."""
+    import importlib
+    from simlib.compiled import in_cache
+    (tmp_path / "fresh_module.py").write_text("from numba import njit\n\n@njit(cache=True)\n"
+                                              "def twice(x):\n    return 2 * x\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    fresh = importlib.import_module("fresh_module")
+    assert not in_cache(fresh.twice)
+    assert fresh.twice(3) == 6
+    assert in_cache(fresh.twice)
+
+
+def test_simlib_compile_leaves_the_step_cached(capsys):
+    from simlib.cli.main import main
+    from simlib.run import step_compiled
+    assert main(["compile"]) == 0
+    assert step_compiled()
+    assert "cached" in capsys.readouterr().out

@@ -78,7 +78,9 @@ def test_sigkill_then_resume_matches_uninterrupted(tmp_path):
 
 def test_ctrl_c_keeps_finished_runs(tmp_path):
     path = tmp_path / "kill.yaml"
-    path.write_text(yaml.safe_dump(EXP))
+    # slower runs than EXP's: the rest of the sweep (about 9 s) outlasts a test process starved
+    # by a loaded machine between seeing 4 runs and sending the signal
+    path.write_text(yaml.safe_dump({**EXP, "arms": {"base": {"overrides": {"sleep": 0.5}}}}))
     out = tmp_path / "out"
     proc = subprocess.Popen(cli(path, out), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 60

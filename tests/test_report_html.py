@@ -35,7 +35,7 @@ def test_compare_prints_a_verdict_on_net_profit_first(compared):
     assert lines[0].startswith("Verdict: ") and "net profit" in lines[0].lower()
     assert lines[2] == "Net profit, CNY (higher is better)"
     assert "Where the money goes" in done.stdout and "points owed (liability)" in done.stdout
-    assert "(what the strategy costs (every yuan given or spent above))" in done.stdout
+    assert "(what the strategy costs: every yuan given or spent above)" in done.stdout
     assert "policies.points: adds a points program policy" in done.stdout
     assert "big_brand_item: 3,000 points, cost 240 CNY" in done.stdout   # nested values, in their units
     # the arm that changes the market is flagged; the clean one is not
@@ -70,8 +70,10 @@ def test_report_reads_on_a_phone(compared):
     assert all(base64.b64decode(d)[:8] == b"\x89PNG\r\n\x1a\n" for d in narrow)
     assert "@media (max-width:640px)" in page and ".scroll{overflow-x:auto" in page
     assert re.search(r'<td class="num" data-arm="points_program">', page)          # cards on a phone
-    assert 'class="total"><td>what the strategy costs (every yuan given or spent above)' in page
-    assert "<b>ROI</b> = net profit ÷ what the strategy costs" in page
+    assert 'class="total"><td>what the strategy costs: every yuan given or spent above' in page
+    assert "<b>Return on the extra cost</b>" in page and "<b>ROI</b> = its whole market's net profit" in page
+    # the comparison's ROI row is read against the reference: the extra net profit per extra yuan
+    assert "Return on the strategy&#x27;s extra cost" in page or "Return on the strategy's extra cost" in page
     assert "big_brand_item: 3,000 points, cost 240 CNY" in page                    # the arm in full
 
 

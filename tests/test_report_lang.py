@@ -65,3 +65,11 @@ def test_the_sentences_after_the_verdict_say_the_same_numbers_in_chinese():
     en = per_treated_sentence(table, "coupon")
     zh = per_treated_sentence(table, "coupon", words=Words("zh"))
     assert "10,000 sent" in en and "共发送 10,000 人" in zh and "-2.50" in en and "-2.50" in zh
+
+
+def test_per_treated_rows_and_discounts_are_named_in_chinese():
+    words = Words("zh")
+    assert words.metric("net_profit_cny_per_treated") == "净利润（每位触达客户）"
+    assert words.metric("purchases_per_treated") == "订单数（每位触达客户）"
+    assert words.metric("discount_cny") == "折扣合计"
+    assert Words("en").metric("purchases_per_treated") != "订单数（每位触达客户）"

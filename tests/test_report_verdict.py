@@ -149,3 +149,22 @@ def test_a_sweep_reads_a_side_only_where_the_interval_excludes_zero():
     flip = flip.assign(diff_low=flip["diff"] - 500.0, diff_high=flip["diff"] + 500.0)
     assert "ladder leads below about 4.5, pond above it" in turns_on_flip(
         flip, "behavior.discount_effect", "net_profit_cny", "ladder", "pond")
+
+
+def test_an_unresolved_difference_that_leans_says_which_way():
+    import pandas as pd
+    from simlib.experiment.compare import compare_table
+    from simlib.experiment.spec import Outcome
+    from simlib.report.verdict import decide
+
+    def verdict(diffs):
+        runs = pd.DataFrame([{"arm": "pond", "replication": r, "net_profit_cny": 1000.0} for r in range(6)]
+                            + [{"arm": "c", "replication": r, "net_profit_cny": 1000.0 + d} for r, d in enumerate(diffs)])
+        table = compare_table(runs, [Outcome("net_profit_cny", "maximize")], "pond")
+        return table[table.arm == "c"].iloc[0], decide(table, "pond").text
+
+    row, text = verdict([-300, -100, 100, -400, -200, 0])        # t about -1.96 on 5 df
+    assert row["diff_low"] < 0 < row["diff_high"] and row["p_better"] < 0.1
+    assert text.startswith("No clear winner") and "On this evidence c more likely loses net profit" in text
+    row, text = verdict([-300, 300, 100, -100, -200, 150])       # no lean
+    assert 0.1 < row["p_better"] < 0.9 and "On this evidence" not in text

@@ -66,6 +66,11 @@ def test_the_twin_is_the_logs_customers(built):
     row = customers.set_index("customer_id").loc[pop.customer_id]
     assert (pop.orders == row["orders"].to_numpy()).all()
     assert (pop.last_purchase_day == row["last_order_day"].to_numpy()).all()
+    # the customers the posterior says had gone before day 0 are not the run's churn
+    gone = (pop.stage == simlib.population.LOST).mean()
+    assert gone > 0.05 and pop.lost_before.mean() == gone
+    churn = simlib.run(sc, seed=3, days=1).summary["churn_rate"]
+    assert churn < 0.02, (gone, churn)
 
 
 def test_a_forward_run_books_the_process_forecast(built):

@@ -155,6 +155,8 @@ def _compare(args) -> int:
         if getattr(args, key) is not None:
             TOP_LEVEL[key].check(getattr(args, key), f"--{key}", "")
     _check_out(args.out)
+    from .options import say_if_compiling
+    say_if_compiling()
     outcomes = [s.strip() for s in args.outcomes.split(",") if s.strip()] if args.outcomes else None
     detect = {}
     for item in args.detect:

@@ -12,7 +12,7 @@ import os
 import sys
 
 from ..errors import UserError
-from .options import check_out_folder, parse_set
+from .options import check_out_folder, parse_set, say_if_compiling
 
 PROGRESS_MIN_CUSTOMER_DAYS = 20_000_000  # show a progress bar above this much work
 
@@ -53,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--set", action="append", metavar="KEY=VALUE")
     show.set_defaults(func=cmd_show)
 
+    comp = sub.add_parser("compile", help="compile the simulation's inner loop now (once per install, 20-40 s)",
+                          description="Compile the population step (numba) and cache its machine code, so that no "
+                                      "later run pays for it. Runs do this themselves the first time; this is for "
+                                      "an install script, a CI image or a notebook server.")
+    comp.set_defaults(func=cmd_compile)
+
     lst = sub.add_parser("scenarios", help="list the built-in scenarios")
     lst.set_defaults(func=cmd_list)
 
@@ -74,6 +80,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def cmd_compile(args) -> int:
+    import time
+    from ..run import compile_step, step_compiled
+    if step_compiled():
+        print("simlib: the population step is compiled and cached already")
+        return 0
+    print("simlib: compiling the population step (20-40 s) ...", flush=True)
+    started = time.perf_counter()
+    compile_step()
+    print(f"done in {time.perf_counter() - started:.0f} s; later runs load the machine code from the cache")
+    return 0
+
+
 def cmd_run(args) -> int:
     from ..run import as_scenario, run
     if args.out:
@@ -86,6 +105,7 @@ def cmd_run(args) -> int:
     days = args.days if args.days is not None else scenario.data["market"]["days"]
     progress = args.progress if args.progress is not None else (users * days >= PROGRESS_MIN_CUSTOMER_DAYS
                                                                 and sys.stderr.isatty())
+    say_if_compiling()
     try:
         result = run(scenario, seed=args.seed, users=args.users, days=args.days, progress=progress,
                      record_transactions=args.transactions)

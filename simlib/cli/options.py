@@ -4,6 +4,7 @@ folder. Its own module so that sub-command modules use them without importing ``
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from ..errors import UserError, key_text, short_repr
@@ -52,3 +53,11 @@ def parse_named(items, option: str, example: str, form: str = "NAME=VALUE") -> d
             raise UserError(f"{option} {name.strip()}: given twice; allowed: each name once")
         out[name.strip()] = value.strip()
     return out
+
+
+def say_if_compiling() -> None:
+    """A note on stderr before a run that will compile the population step first (``simlib compile``)."""
+    from ..run import step_compiled
+    if not step_compiled():
+        print("simlib: compiling the simulation's inner loop first (once per install or upgrade, 20-40 s; "
+              "`simlib compile` does it ahead)", file=sys.stderr, flush=True)

@@ -18,7 +18,7 @@ KNOWN_DIRECTIONS = {
     **{f"cost_{account}_cny": "minimize" for account in (
         "ad_spend", "pond_acquisition", "referral_rewards", "gifts", "red_packets",
         "points_redemption", "content_production", "staff", "events")},
-    "gmv_cny": "maximize", "gross_profit_cny": "maximize", "roi": "maximize",
+    "gmv_cny": "maximize", "gross_profit_cny": "maximize", "roi": "maximize", "incremental_roi": "maximize",
     "purchases": "maximize", "buyers": "maximize", "repeat_buyers": "maximize",
     "repurchase_rate": "maximize", "clv_cny": "maximize", "pond_size": "maximize",
     "in_pond": "maximize", "loyal": "maximize",

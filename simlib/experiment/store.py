@@ -30,10 +30,15 @@ from .spec import ExperimentError
 KEY_COLUMNS = ["stage", "arm", "point", "replication"]
 
 
+_SCALARS = {float, int, str, bool, type(None)}
+
+
 def _plain(x):
     if isinstance(x, dict):
         return {str(k): _plain(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
+        if set(map(type, x)) <= _SCALARS:   # a column of a run's daily table: already plain
+            return list(x)
         return [_plain(v) for v in x]
     if isinstance(x, np.generic):
         return x.item()

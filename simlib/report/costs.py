@@ -30,7 +30,7 @@ LINES = ([("gmv_cny", "GMV (list value of orders)", REVENUE),
           ("discount_member_price_cny", "member-price discounts (tiers)", COST)]
          + [(f"cost_{account}_cny", ACCOUNT_NAMES[account], COST) for account in MARKETING_ACCOUNTS]
          + [("points_liability_cny", "points owed (liability)", COST),
-            ("strategy_cost_cny", "what the strategy costs (every yuan given or spent above)", TOTAL),
+            ("strategy_cost_cny", "what the strategy costs: every yuan given or spent above", TOTAL),
             ("net_profit_cny", "net profit", SUBTOTAL)])
 
 

@@ -175,18 +175,27 @@ def uncertainty_section(decision, words) -> str:
         return ""
     scenario = decision.inputs.scenarios.get(decision.reference)
     first = u.iloc[0]
-    rows = [f"<h2>{words('Where the uncertainty comes from')}</h2>",
-            f"<p>Fitted parameters were drawn once per replication ({int(first['draws'])} draws x "
-            f"{int(first['inner'])} seeds, shared by every arm). Of the variance of each paired difference in one "
-            "replication, this share comes from the parameters' uncertainty and this from the simulation; the "
-            "intervals and P(better) above include both. A share estimated at or below zero prints as 0 %: "
-            "the parameters' part is then too small to tell from the simulation's noise.</p>",
-            "<div class=\"scroll\"><table><tr><th>outcome</th><th>arm</th><th>parameters</th><th>simulation</th>"
-            "<th>measuring this would remove the most</th><th>P(better), simulation alone</th></tr>"]
+    draws, inner = int(first["draws"]), int(first["inner"])
+    if words.zh:
+        intro = (f"拟合参数每次重复抽取一次（{draws} 组抽样 × {inner} 个随机种子，各方案共用）。每个配对差异在一次重复中的方差，"
+                 "一部分来自参数的不确定性，一部分来自模拟；上文的区间和更优概率已包含两者。估计为零或以下的份额显示为 0%："
+                 "此时参数的影响小到无法与模拟噪声区分。")
+        head = ("指标", "方案", "参数", "模拟", "最值得更准确测量的参数", "仅模拟时的更优概率")
+    else:
+        intro = (f"Fitted parameters were drawn once per replication ({draws} draws x {inner} seeds, shared by every "
+                 "arm). Of the variance of each paired difference in one replication, this share comes from the "
+                 "parameters' uncertainty and this from the simulation; the intervals and P(better) above include "
+                 "both. A share estimated at or below zero prints as 0 %: the parameters' part is then too small to "
+                 "tell from the simulation's noise.")
+        head = ("outcome", "arm", "parameters", "simulation", "measuring this would remove the most",
+                "P(better), simulation alone")
+    rows = [f"<h2>{words('Where the uncertainty comes from')}</h2>", f"<p>{intro}</p>",
+            "<div class=\"scroll\"><table><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>"]
+    about = "约" if words.zh else "about"
     for _, r in u.iterrows():
-        voi = (f"{html.escape(param_label(r['voi_parameter'], scenario))} (about {r['voi_share']:.0%})"
+        voi = (f"{html.escape(param_label(r['voi_parameter'], scenario))} ({about} {r['voi_share']:.0%})"
                if r["voi_parameter"] else "")
-        rows.append(f"<tr><td>{html.escape(words.metric_label(r['outcome']))}</td><td>{html.escape(str(r['arm']))}"
+        rows.append(f"<tr><td>{html.escape(words.metric_label(r['outcome']))}</td><td>{html.escape(words.arm(str(r['arm'])))}"
                     f"</td><td class=\"num\">{r['share_param']:.0%}</td><td class=\"num\">{r['share_sim']:.0%}</td>"
                     f"<td>{voi}</td><td class=\"num\">{r['p_better_sim']:.2f}</td></tr>")
     rows.append("</table></div>")
@@ -317,7 +326,7 @@ def notes_section(decision, words) -> str:
         items = [
             "<b>策略总成本</b> = 策略给出或花掉的每一元：优惠券折扣 + 会员价折扣 + 全部营销费用（公域广告、引流入池、"
             "裂变奖励、赠品、红包、积分兑换、内容制作、人员、活动）+ 期末仍欠的积分（负债）。",
-            "<b>净利润</b> = GMV − 商品成本 − 策略总成本。<b>ROI</b> = 净利润 ÷ 策略总成本（每花一元赚回的净利润）。",
+            "<b>净利润</b> = GMV − 商品成本 − 策略总成本。<b>增量 ROI</b> =（本方案净利润 − 参照净利润）÷（本方案策略总成本 − 参照策略总成本）：每多花一元带来的额外净利润，0 以上即回本，−1 即多花的每一元全部亏掉；单次运行的 <b>ROI</b> = 净利润 ÷ 策略总成本（整个市场）。",
             "<b>营销费用</b>（表中单独一行时）不含折扣和欠付积分；决策看的是策略总成本。",
             "欠付积分按礼品目录中每积分最高的成本计（礼品成本 ÷ 所需积分）。" + value_text,
             f"<b>区间</b>为跨重复的 {conf} 区间；比率（复购率、流失率）的区间在 logit 尺度上构造，始终落在 0 到 100% 之间。"
@@ -330,8 +339,11 @@ def notes_section(decision, words) -> str:
         "<b>What the strategy costs</b> = every yuan it gives or spends: coupon discounts + member-price discounts "
         "+ every marketing cost (ads, pond acquisition, referral rewards, gifts, red packets, points redeemed, "
         "content, staff, events) + the points still owed at the end (the liability).",
-        "<b>Net profit</b> = GMV − cost of goods − what the strategy costs. <b>ROI</b> = net profit ÷ what the "
-        "strategy costs (net return per yuan given or spent).",
+        "<b>Net profit</b> = GMV − cost of goods − what the strategy costs. <b>Return on the extra cost</b> "
+        "(incremental ROI) = (the arm's net profit − the reference's) ÷ (what the arm costs − what the reference "
+        "costs): the extra net profit per extra yuan, from the paired replications; above 0 the strategy pays for "
+        "itself, −1 means every extra yuan is lost. A single run's <b>ROI</b> = its whole market's net profit ÷ "
+        "what the strategy costs.",
         "<b>Marketing cost</b>, where a table shows it alone, leaves out discounts and points owed; the decision "
         "uses what the strategy costs.",
         "Points owed are valued at the catalogue's highest cost per point (cost of a gift / its points)." + value_text,

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from .glossary import MONEY_TERMS, strategy_name
-from .units import MONEY, SHARE, fmt, metric_name, metric_unit, span_decimals
+from .units import MONEY, PER_TREATED_SUFFIX, SHARE, fmt, metric_name, metric_unit, span_decimals
 
 LANGS = ("en", "zh")
 
@@ -80,6 +80,8 @@ class Words:
         return strategy_name(name, self.lang)
 
     def metric(self, key: str) -> str:
+        if self.zh and key.endswith(PER_TREATED_SUFFIX) and key.removesuffix(PER_TREATED_SUFFIX) in MONEY_TERMS:
+            return MONEY_TERMS[key.removesuffix(PER_TREATED_SUFFIX)] + "（每位触达客户）"
         if self.zh and key in MONEY_TERMS:
             return MONEY_TERMS[key]
         return metric_name(key)
@@ -175,6 +177,9 @@ def verdict_zh(facts: dict | None, words: Words) -> str:
         if named:
             text += f"{words.arm(named['arm'])} {diff_text(named)}"
         text += f"；{n} 次配对重复后区间仍包含零。"
+        if facts.get("leaning") and named:
+            text += (f"就现有证据看，{words.arm(named['arm'])} 相对{ref}更可能"
+                     f"{'提高' if facts['leaning'] > 0 else '降低'}{name}。")
         hint = facts.get("reps_hint")
         if hint:
             text += (f"要以 {hint['power']:.0%} 的把握分辨 {words.number(outcome, hint['delta'], diff=True)} 的差异，"

@@ -107,7 +107,7 @@ def reps_legend(arms: pd.DataFrame, key: str, pct: str) -> str:
 
 
 SUMMARY_SECTIONS = [
-    ("Returns", ["roi", "roas", "cac_cny", "clv_cny"]),
+    ("Returns", ["incremental_roi", "roi", "roas", "cac_cny", "clv_cny"]),
     ("Customers", ["purchases", "buyers", "new_buyers", "repeat_buyers", "repurchase_rate", "churn_rate",
                    "existing_customers", "existing_repurchase_rate", "churn_rate_existing"]),
     ("Pond", ["pond_size_end", "pond_joins", "unsubscribes", "pond_gmv_share", "messages_sent", "coupons_redeemed"]),
@@ -135,7 +135,7 @@ def format_run(result) -> str:
     s = result.summary
     lines = [f"Scenario: {result.scenario.name}  ({result.scenario.source})",
              f"Market: {represents_line(s)} {s['days']:,} days, seed {s['seed']}.",
-             "", "Money, from GMV down to net profit",
+             "", "Money (CNY), from GMV down to net profit",
              format_breakdown(cost_breakdown({"CNY": s}), header=False)]
     name_w = max(len(metric_name(k)) for _, keys in SUMMARY_SECTIONS for k in keys) + 2
     weight = s.get("customers_per_simulated", 1.0)
@@ -147,6 +147,8 @@ def format_run(result) -> str:
             if key in s:
                 value = s[key]
                 text = fmt_metric(key, value if value is not None else np.nan)
+                if key in COUNTS and value is not None and float(value).is_integer():
+                    text = f"{int(value):,}"           # one run counts whole customers and orders
                 unit = "CNY" if metric_unit(key) == MONEY else ""
                 real = f"{value * weight:>12,.0f}" if key in COUNTS and abs(weight - 1.0) > 1e-12 else ""
                 lines.append(f"  {metric_name(key):<{name_w}}{text:>12}  {real or unit}".rstrip())

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 MONEY, SHARE, RATIO, COUNT = "CNY", "share", "ratio", "count"
 
@@ -29,12 +28,13 @@ METRICS = {
     "acquisition_cost_cny": ("Acquisition cost", MONEY),
     "ad_spend_cny": ("Ad spend", MONEY),
     "points_liability_cny": ("Points owed (liability)", MONEY),
-    "roi": ("ROI (net profit per CNY the strategy costs)", RATIO),
+    "roi": ("ROI of the whole market (its net profit per CNY the strategy costs)", RATIO),
+    "incremental_roi": ("Return on the strategy's extra cost (extra net profit per extra CNY, vs the reference)", RATIO),
     "roas": ("ROAS (GMV per CNY of marketing)", RATIO),
     "cac_cny": ("Acquisition cost per new buyer", MONEY),
     "clv_cny": ("Gross profit per new buyer within the CLV window", MONEY),
     "repurchase_rate": ("Repurchase rate (new buyers who ordered again)", SHARE),
-    "churn_rate": ("Churn rate (buyers lost by the end)", SHARE),
+    "churn_rate": ("Churn rate (buyers lost during the run)", SHARE),
     "churn_rate_new": ("Churn rate, new buyers", SHARE),
     "churn_rate_existing": ("Churn rate, existing customers", SHARE),
     "existing_customers": ("Existing customers (bought before day 0)", COUNT),
@@ -160,6 +160,7 @@ def fmt_metric(key: str, x, sign: bool = False, diff: bool = False, unit_suffix:
 def money_axis(ax, axis: str = "x", label: str | None = None, nbins: int | None = None) -> None:
     """Money ticks in whole CNY with thousands separators; no offset or scientific notation.
     On an x axis at most ~5 ticks (``nbins``), so long labels such as 1,250,000 never collide."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator   # here: a run's text summary needs no matplotlib
     target = ax.xaxis if axis == "x" else ax.yaxis
     target.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
     if nbins or axis == "x":
@@ -169,6 +170,7 @@ def money_axis(ax, axis: str = "x", label: str | None = None, nbins: int | None 
 
 
 def share_axis(ax, axis: str = "y", label: str | None = None) -> None:
+    from matplotlib.ticker import FuncFormatter
     target = ax.xaxis if axis == "x" else ax.yaxis
     target.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v * 100:,.0f}%"))
     if label is not None:

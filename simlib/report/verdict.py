@@ -94,14 +94,30 @@ def decide(table: pd.DataFrame, reference: str, outcome: str | None = None, conf
         else:
             text += f"{best} has the best mean, {diff_text(best)}"
         text += f"; the interval holds zero after {reps}."
+        leaning = _leaning(t, contender, reference) if contender in t.index else None
+        if leaning:
+            text += (f" On this evidence {contender} more likely {'gains' if leaning > 0 else 'loses'} {name} "
+                     f"than {'loses' if leaning > 0 else 'gains'} it against {reference}.")
         hint = _replications_hint(t, contender, outcome)
         text += hint[0] if hint else ""
         facts.update(kind="unclear", named=stats(contender) if contender in t.index else None,
-                     reps_hint=hint[1] if hint else None)
+                     reps_hint=hint[1] if hint else None, leaning=leaning)
         clear = False
     if turns_on:
         text += f" {turns_on}"
     return Verdict(text, outcome, best, clear, turns_on, facts)
+
+
+LEANS = 0.9   # P(better) beyond which (or below 1 minus which) an unresolved difference is said to lean
+
+
+def _leaning(t, arm, reference) -> int:
+    """+1 / -1 when an arm's P(better) against the reference leans clearly one way although its
+    interval holds zero (P(better) >= LEANS or <= 1 - LEANS), else 0."""
+    if arm == reference:
+        return 0
+    p = float(t.loc[arm, "p_better"])
+    return 1 if p >= LEANS else -1 if p <= 1 - LEANS else 0
 
 
 def _against_runner_up(runs, outcome, best, runner, sign, confidence) -> str:

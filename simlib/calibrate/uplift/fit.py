@@ -240,9 +240,10 @@ def _levenberg_marquardt(problem, theta, whiten, mask, max_iter):
             jac[:, j] = (residual(shifted) - res) / step
         grad, normal = jac.T @ res, jac.T @ jac
         improved = False
-        for _ in range(5):
+        reach = 2 * scale          # the largest move tried; halved with each rejected step (else a clipped
+        for _ in range(5):         # step would be tried again unchanged however large the damping)
             delta = -np.linalg.solve(normal + damping * np.diag(np.diag(normal) + 1e-12), grad)
-            delta = np.clip(delta, -2 * scale, 2 * scale)
+            delta = np.clip(delta, -reach, reach)
             trial = _clip(problem, theta + delta)
             res_trial = residual(trial)
             cost_trial = res_trial @ res_trial
@@ -254,6 +255,7 @@ def _levenberg_marquardt(problem, theta, whiten, mask, max_iter):
                 improved = True
                 break
             damping *= 4
+            reach = reach / 2
         if not improved:
             return theta, True
         if relative < 1e-4 or moved < 1e-3:
