@@ -15,6 +15,7 @@ no closed form is true here, so the figures are the process chosen and the holdo
     python benchmarks/calibration_coverage.py --quick                 # smoke run, ~2 minutes
     python benchmarks/calibration_coverage.py --trials 30             # transactions, ~25 minutes
     python benchmarks/calibration_coverage.py --trials 0 --funnel-trials 40   # ~9 minutes
+    python benchmarks/calibration_coverage.py --trials 0 --funnel-trials 40 --funnel-first-seed 40  # 40 more
     python benchmarks/calibration_coverage.py --trials 0 --seasonal-trials 10
     python benchmarks/calibration_coverage.py --trials 0 --pond-trials 10
 """
@@ -191,6 +192,9 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=2000)
     parser.add_argument("--processes", default=",".join(TRUE_PROCESSES), help="true processes to draw from")
     parser.add_argument("--funnel-trials", type=int, default=0)
+    parser.add_argument("--funnel-first-seed", type=int, default=0,
+                        help="seed of the first funnel trial (to add trials to an earlier run's)")
+    parser.add_argument("--funnel-out", help="CSV of the funnel trials (to pool runs)")
     parser.add_argument("--seasonal-trials", type=int, default=0)
     parser.add_argument("--pond-trials", type=int, default=0, help="engine logs of the pond preset (model v2)")
     parser.add_argument("--weeks", type=int, default=12)
@@ -224,11 +228,14 @@ def main() -> None:
         summarize_seasonal(pd.DataFrame(rows), args.customers)
     if args.funnel_trials:
         rows = []
-        for s in range(args.funnel_trials):
-            rows.append(funnel_trial(s, args.weeks, args.omega_runs, wrong=s < args.wrong_trials))
-            print(f"  funnel trial {s + 1}/{args.funnel_trials}: interest {rows[-1]['behavior.interest_per_day']:.4g}, "
+        first = args.funnel_first_seed
+        for s in range(first, first + args.funnel_trials):
+            rows.append(funnel_trial(s, args.weeks, args.omega_runs, wrong=s - first < args.wrong_trials))
+            print(f"  funnel trial {s + 1 - first}/{args.funnel_trials} (seed {s}): interest {rows[-1]['behavior.interest_per_day']:.4g}, "
                   f"first purchase {rows[-1]['behavior.first_purchase_per_day']:.4g}, p {rows[-1]['p_value']:.3g}, "
                   f"p(wrong) {rows[-1]['p_wrong']:.3g}", flush=True)
+        if args.funnel_out:
+            pd.DataFrame(rows).assign(seed=range(first, first + args.funnel_trials)).to_csv(args.funnel_out, index=False)
         summarize_funnel(pd.DataFrame(rows), args.weeks)
     print(f"({time.perf_counter() - started:.0f} s)")
 
