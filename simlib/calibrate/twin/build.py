@@ -68,7 +68,7 @@ class Twin:
                  + (f"; simulated one for one" if self.users == real else
                     f"; {self.users:,} simulated, each standing for {weight:,.2f} real ones (a sample stratified "
                     "by history)"),
-                 f"  purchase process: {_process_text(cal)}",
+                 f"  purchase process: {_process_text(cal, self.path)}",
                  f"  real market now: {self.expected_alive:,.0f} of the {self.base_size:,} customers still active "
                  f"(expected, given their histories)",
                  f"  forecast: {self.forecast:,.0f} orders in the first {self.days} days (the process's expectation "
@@ -90,7 +90,7 @@ class Twin:
         return paths
 
 
-def _process_text(cal) -> str:
+def _process_text(cal, folder=None) -> str:
     fit = cal.fit
     text = cal.process.label + (f", k = {fit.regularity}" if fit.regularity > 1 else "")
     clock = cal.clock
@@ -99,7 +99,8 @@ def _process_text(cal) -> str:
     elif clock is not None:
         text += ", with a monthly seasonal index"
     how = "chosen on the log" if cal.selection is not None else "named"
-    return f"{text} ({how}; parameters in calibration/parameters.csv)"
+    where = f"{folder}/calibration/parameters.csv" if folder else "calibration/parameters.csv beside twin.yaml"
+    return f"{text} ({how}; parameters in {where})"
 
 
 def twin(log, as_of, out=None, *, customer_col="customer_id", date_col="date", amount_col="amount",
