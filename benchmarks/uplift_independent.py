@@ -79,7 +79,7 @@ def trial(job) -> dict:
     """One trial of one truth: draw, fit at 10 % off, predict 20 % off on other customers, all
     through the public path a team runs (the CLI's equivalents in the module docstring)."""
     import simlib
-    truth_name, index, users, reps, max_iter = job
+    truth_name, index, users, reps, max_iter, keys = job
     truth = gen.TRUTHS[truth_name]
     rng = np.random.default_rng([20_240_601, list(gen.TRUTHS).index(truth_name), index])
     tested, nxt = gen.draw_customers(users, truth, rng), gen.draw_customers(users, truth, rng)
@@ -96,7 +96,7 @@ def trial(job) -> dict:
         # 2. simlib calibrate uplift --log orders.csv --assignment past_ab.csv --arm coupon=coupon_10.yaml
         #    --window-days 49 --fit promotion
         fit = simlib.calibrate_uplift(log=log_path, assignment=ab_path, arms={"coupon": offer_file(folder, FIT_DEPTH)},
-                                      window_days=gen.WINDOW_DAYS, fit=["promotion"], columns={"amount_col": "amount_cny"},
+                                      window_days=gen.WINDOW_DAYS, fit=list(keys), columns={"amount_col": "amount_cny"},
                                       twin_options=TWIN_OPTIONS, twin_out=os.path.join(folder, "fit_twin"),
                                       seed=index, max_iter=max_iter)
         fit.write(os.path.join(folder, "fit"))
@@ -128,6 +128,43 @@ def trial(job) -> dict:
             "inseparable": fit.inseparable(), "seconds": time.perf_counter() - started}
 
 
+def saved_row(r: dict) -> dict:
+    """A trial's row as one CSV line (weekly uplifts and estimates as text)."""
+    out = {k: v for k, v in r.items() if k not in ("observed_weekly", "fitted_weekly", "estimates", "std_errors",
+                                                   "inseparable")}
+    out["observed_weekly"] = " ".join(f"{x:.6f}" for x in r["observed_weekly"])
+    out["fitted_weekly"] = " ".join(f"{x:.6f}" for x in r["fitted_weekly"])
+    for k, v in r["estimates"].items():
+        out[k] = v
+        out[k + ".se"] = float(r["std_errors"][k])
+    out["inseparable"] = len(r["inseparable"])
+    return out
+
+
+def summary(frame: pd.DataFrame) -> None:
+    """Per truth: coverage and sign of the prediction, the in-sample fit, the estimates."""
+    for name, g in frame.groupby("truth", sort=False):
+        inside = g["inside"].astype(bool)
+        print(f"\n{name}: {len(g)} trials")
+        print(f"  95 % interval of incremental orders per treated at {PREDICT_DEPTH:.0%} off holds the truth: "
+              f"{inside.mean():.0%} ({int(inside.sum())}/{len(g)}); sign right: {g['sign_right'].astype(bool).mean():.0%}")
+        print(f"  truth {g['true'].mean():+.4f} per treated (mean), predicted {g['predicted'].mean():+.4f}, "
+              f"mean interval width {(g['high'] - g['low']).mean():.4f}")
+        err = g["fitted_total"] - g["observed_total"]
+        print(f"  in-sample, 49-day total per treated: observed {g['observed_total'].mean():+.4f} (mean se "
+              f"{g['observed_se'].mean():.4f}), fitted {g['fitted_total'].mean():+.4f} (means over trials; mean "
+              f"|fitted - observed| {err.abs().mean():.4f})")
+        ow = np.vstack([np.array(str(x).split(), float) for x in g["observed_weekly"]])
+        fw = np.vstack([np.array(str(x).split(), float) for x in g["fitted_weekly"]])
+        print("  in-sample, weekly uplift (mean over trials): observed " + " ".join(f"{x:+.1%}" for x in ow.mean(0)))
+        print("                                               fitted   " + " ".join(f"{x:+.1%}" for x in fw.mean(0)))
+        keys = [c for c in g.columns if c.startswith("behavior.") and not c.endswith(".se")]
+        print("  estimates (mean, sd over trials; mean se): " + "; ".join(
+            f"{k.split('.')[-1]} {g[k].mean():.3g}, {g[k].std():.3g}; {g[k + '.se'].mean():.3g}" for k in keys))
+        print(f"  J test rejects at 5 %: {np.mean(g['p_value'] < 0.05):.0%}; parts not separated in "
+              f"{np.mean(g['inseparable'] > 0):.0%} of trials; median {g['seconds'].median():.0f} s wall per trial")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--trials", type=int, default=20)
@@ -136,13 +173,21 @@ def main(argv=None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--max-iter", type=int, default=12, help="Levenberg-Marquardt iterations of each fit")
     ap.add_argument("--truths", nargs="+", default=list(gen.TRUTHS), choices=list(gen.TRUTHS))
+    ap.add_argument("--fit", nargs="+", default=["promotion"], metavar="KEY",
+                    help="what the test fits (default: promotion, the three parts; e.g. promotion behavior.stockpile_share)")
+    ap.add_argument("--save", metavar="CSV", help="append each trial's row to this file as it finishes")
+    ap.add_argument("--summarize", metavar="CSV", help="print the summary of trials saved earlier (--save), run nothing")
     ap.add_argument("--quick", action="store_true", help="2 trials per truth, 8,000 customers, 8 replications")
     args = ap.parse_args(argv)
+    if args.summarize:
+        summary(pd.read_csv(args.summarize))
+        return 0
     if args.quick:
         args.trials, args.users, args.reps = 2, 8_000, 8
-    jobs = [(t, i, args.users, args.reps, args.max_iter) for t in args.truths for i in range(args.trials)]
+    # trial by trial, every truth in turn: a run stopped early has as many trials of each
+    jobs = [(t, i, args.users, args.reps, args.max_iter, tuple(args.fit)) for i in range(args.trials) for t in args.truths]
     print(f"{len(jobs)} trials ({args.trials} per truth), {args.users:,} customers per test and per next campaign, "
-          f"fit at {FIT_DEPTH:.0%} off, predict {PREDICT_DEPTH:.0%} off; {args.workers} worker(s)", flush=True)
+          f"fit {' '.join(args.fit)} at {FIT_DEPTH:.0%} off, predict {PREDICT_DEPTH:.0%} off; {args.workers} worker(s)", flush=True)
     out = []
     with ProcessPoolExecutor(max_workers=max(1, min(args.workers, 2))) as pool:
         for r in pool.map(trial, jobs):
@@ -151,22 +196,11 @@ def main(argv=None) -> int:
                   f"{r['observed_total']:+.4f} fitted {r['fitted_total']:+.4f}; J p {r['p_value']:.2f}; "
                   + ", ".join(f"{k.split('.')[-1]} {v:.3g}" for k, v in r["estimates"].items())
                   + f" ({r['seconds']:.0f} s)", flush=True)
-            out.append(r)
-    frame = pd.DataFrame(out)
-    for name, g in frame.groupby("truth", sort=False):
-        print(f"\n{name}: {len(g)} trials")
-        print(f"  95 % interval of incremental orders per treated at {PREDICT_DEPTH:.0%} off holds the truth: "
-              f"{g['inside'].mean():.0%} ({int(g['inside'].sum())}/{len(g)}); sign right: {g['sign_right'].mean():.0%}")
-        print(f"  truth {g['true'].mean():+.4f} per treated (mean), predicted {g['predicted'].mean():+.4f}, "
-              f"mean interval width {(g['high'] - g['low']).mean():.4f}")
-        err = g["fitted_total"] - g["observed_total"]
-        print(f"  in-sample, 49-day total per treated: observed {g['observed_total'].mean():+.4f}, fitted "
-              f"{g['fitted_total'].mean():+.4f} (mean over trials; mean |fitted - observed| {err.abs().mean():.4f})")
-        ow, fw = np.vstack(g["observed_weekly"]), np.vstack(g["fitted_weekly"])
-        print("  in-sample, weekly uplift (mean over trials): observed " + " ".join(f"{x:+.1%}" for x in ow.mean(0)))
-        print("                                               fitted   " + " ".join(f"{x:+.1%}" for x in fw.mean(0)))
-        print(f"  J test rejects at 5 %: {np.mean(g['p_value'] < 0.05):.0%}; parts not separated in "
-              f"{np.mean([bool(x) for x in g['inseparable']]):.0%} of trials")
+            out.append(saved_row(r))
+            if args.save:
+                pd.DataFrame([out[-1]]).to_csv(args.save, mode="a", index=False,
+                                               header=not os.path.exists(args.save) or os.path.getsize(args.save) == 0)
+    summary(pd.DataFrame(out))
     return 0
 
 

@@ -32,7 +32,8 @@ from .compiled import compiled
 
 from .behavior import DEST, WAKE, awareness_hazard, customer_hazards
 from .coupons import coupon_value_cny, topped_up
-from .promotion import adapted_reference, ahead_chance, paid_back_chance, relaxed_reference, stocked_until
+from .promotion import (adapted_reference, ahead_chance, paid_back_chance, relaxed_reference, stocked_until,
+                        stockpile_chance)
 from .population import AWARE, INTERESTED, LOST, LOYAL, NEVER, PURCHASED, STAGES, UNAWARE
 from .rng import day_uniform, normal_quantile, nth_erlang, nth_exponential, nth_uniform
 
@@ -286,7 +287,9 @@ def order(i, rep, local, day, dropout_scale, anyway, c, d, p, ev):
     ahead = 0.0
     if d.on.acceleration:
         ahead = ahead_chance(anyway, p)
+        stockpiled = stockpile_chance(anyway, p)   # placed anyway, a larger basket
         anyway += ahead * paid_back_chance(float(c.purchase_rate_per_day[i]), p)
+        ahead += stockpiled
     amount = float(c.basket_value_cny[i])
     sd = p.order_value_sd_log
     if sd > 0:   # each order varies around the customer's mean basket (log-normal, mean kept)

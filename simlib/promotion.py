@@ -8,7 +8,10 @@
 - **Purchase acceleration.** A share ``acceleration_share`` of the orders a discount adds are
   bought ahead: the customer stocks up, and their next regular order within
   ``acceleration_window_days`` is not placed (the purchase clock runs, the order is covered by
-  what they bought). A bump, then a dip as long as the window, then back to base.
+  what they bought). A bump, then a dip as long as the window, then back to base. Stockpiling
+  (``stockpile_share``, off by default): an order placed with a discount that the customer would
+  have placed anyway is a larger basket that covers their next regular order in the same window;
+  a dip that follows the orders bought at a discount, so a deeper coupon barely deepens it.
 - **Reference prices.** The price paid moves the price the customer expects to pay
   (``reference_price_adaptation``); the regular prices they keep seeing pull it back (half-life
   ``reference_price_memory_days``); paying above it weighs ``reference_price_loss_ratio`` times
@@ -20,7 +23,7 @@ discount is held, acceleration as a dip proportional to it over the window, refe
 a dip proportional to the depth paid with the memory's half-life), which is what
 ``simlib calibrate uplift`` fits (docs/calibration.md). The formulas below are compiled: the
 hazards (``behavior.customer_hazards``) call ``price_log_lift``; the population step
-(``customer_day``) calls ``ahead_chance``, ``paid_back_chance``, ``stocked_until``,
+(``customer_day``) calls ``ahead_chance``, ``stockpile_chance``, ``paid_back_chance``, ``stocked_until``,
 ``adapted_reference`` and ``relaxed_reference`` for each order and each day.
 """
 
@@ -60,6 +63,18 @@ PROMOTION_PARAMS = {
                                       source=f"post-promotion dips spread over the weeks after the promotion (van "
                                              f"Heerde, Leeflang & Wittink 2000); the length is an assumption, tested "
                                              f"7-60 ({E} s1)", basis="assumption", plausible=(7, 60)),
+    "stockpile_share": Param(0.0, "chance that an order placed with a discount, one the customer would have placed "
+                                  "anyway, is a larger basket that covers their next regular order within "
+                                  "acceleration_window_days (stockpiling on deal: a dip that follows the orders bought "
+                                  "at a discount, not the orders the discount adds, so it grows little with the depth; "
+                                  "0: none)", "share", low=0.0, high=1.0,
+                             source=f"households buy larger quantities on deal and stockpile, more so after long "
+                                    f"exposure to promotions (Mela, Jedidi & Bowman 1998); the quantity part of the "
+                                    f"deal effect, beside timing and brand choice (Gupta 1988; Bell, Chiang & "
+                                    f"Padmanabhan 1999); off by default (the default bump's payback is "
+                                    f"acceleration_share), fitted where a team's weekly data show a dip after the "
+                                    f"coupon week that a deeper coupon would not deepen; tested 0-0.3 ({E} s1)",
+                             basis="published", plausible=(0.0, 0.3)),
     "topup_value_share": Param(0.7, "what items added to reach a coupon threshold are worth to the customer, as a share "
                                     "of their price: a customer short of the threshold tops up when the shortfall x "
                                     "(1 - this) is less than the discount", "share", low=0.0, high=1.0,
@@ -129,7 +144,8 @@ class Promotion:
         self.p, self.pop = params, pop
         # a price above the one the customer is used to weighs (else reference prices change nothing)
         self.reference_prices_on = bool(params["reference_price_loss_ratio"])
-        self.acceleration_on = params["acceleration_share"] > 0
+        # orders can stand in for later ones: bought ahead (added orders) or stockpiled (orders placed anyway)
+        self.acceleration_on = params["acceleration_share"] > 0 or params["stockpile_share"] > 0
 
 
 @compiled(inline=True)
@@ -147,6 +163,14 @@ def ahead_chance(anyway, p):
     """Chance that an order placed with a discount was bought ahead: acceleration_share of the
     chance it was added by the discount (1 - ``anyway``, behaviour's counterfactual)."""
     return p.acceleration_share * (1.0 - anyway)
+
+
+@compiled(inline=True)
+def stockpile_chance(anyway, p):
+    """Chance that an order placed with a discount covers a later regular order although the
+    customer would have placed it anyway: stockpile_share of ``anyway``, for orders the discount
+    made more likely (``anyway`` < 1; 1 is an order at the list price)."""
+    return p.stockpile_share * anyway if anyway < 1.0 else 0.0
 
 
 @compiled(inline=True)

@@ -2,6 +2,7 @@
 reference prices leave the footprints docs/model.md §3b describes."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import simlib
@@ -75,3 +76,25 @@ def test_default_response_is_a_bump_a_small_dip_and_back_to_base(depth):
     dip = rel[1:4].sum()
     assert dip < 0 and -dip < 0.35 * rel[0]                       # a small dip
     assert abs(rel[4:8].mean()) < 0.015                           # back to base
+
+
+def test_stockpiling_leaves_a_dip_that_a_deeper_coupon_barely_deepens():
+    """Stockpiling (``stockpile_share``): orders placed with a discount that would have been
+    placed anyway cover a later regular order. Its dip follows the orders bought at a discount,
+    which a deeper coupon raises only by the orders it adds; buying ahead's dip follows the added
+    orders, which grow with the depth. Off (0), the same run as before it existed."""
+    quiet = {"acceleration_share": 0.0, "reference_price_loss_ratio": 0.0, "trust_gain_purchase": 0.0,
+             "acceleration_window_days": 14}
+    dips = {}
+    for part in ("stockpile_share", "acceleration_share"):
+        behavior = {**quiet, part: 0.5}
+        base, _ = weekly_orders(behavior, {})
+        for depth in (0.1, 0.4):
+            got, _ = weekly_orders(behavior, {"c": {**COUPON["c"], "off_share": depth}})
+            dips[part, depth] = (got[1:3] - base[1:3]).sum()
+    off, s_off = weekly_orders(quiet, COUPON)
+    off_too, s_off_too = weekly_orders({**quiet, "stockpile_share": 0.0}, COUPON)
+    assert np.array_equal(off, off_too) and pd.Series(s_off).equals(pd.Series(s_off_too))
+    assert dips["stockpile_share", 0.1] < 0 and dips["acceleration_share", 0.1] < 0
+    growth = {part: dips[part, 0.4] / dips[part, 0.1] for part in ("stockpile_share", "acceleration_share")}
+    assert growth["stockpile_share"] < 1.5 < growth["acceleration_share"]

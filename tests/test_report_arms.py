@@ -51,3 +51,16 @@ def test_values_print_in_the_declared_unit():
     assert show([0.15, 0.57], lookup("policies.l.down_off_shares", {"policies": {"l": {"type": "coupon_ladder"}}})) \
         == ["15 % → 57 %"]
     assert show(None) == ["none"] and show(True) == ["yes"]
+
+
+def test_a_one_shot_send_is_described_without_the_repeat_it_does_not_use():
+    from simlib.report.arms import describe
+    from simlib.report.diff import ABSENT, Change
+    policy = {"type": "percentage_coupon", "enabled": True, "off_share": 0.2, "valid_days": 7, "every_days": 30,
+              "on_day": None, "on_date": "2024-07-20", "target": None, "start_day": 0, "end_day": None}
+    keys = [s.key for s in describe(Change("policies.coupon", ABSENT, policy), None, None, "c")]
+    assert "policies.coupon.on_date" in keys and "policies.coupon.off_share" in keys
+    assert not {"policies.coupon.every_days", "policies.coupon.on_day", "policies.coupon.target"} & set(keys)
+    repeating = dict(policy, on_date=None)
+    keys = [s.key for s in describe(Change("policies.coupon", ABSENT, repeating), None, None, "c")]
+    assert "policies.coupon.every_days" in keys

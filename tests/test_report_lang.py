@@ -73,3 +73,11 @@ def test_per_treated_rows_and_discounts_are_named_in_chinese():
     assert words.metric("purchases_per_treated") == "订单数（每位触达客户）"
     assert words.metric("discount_cny") == "折扣合计"
     assert Words("en").metric("purchases_per_treated") != "订单数（每位触达客户）"
+
+
+def test_per_treated_amounts_keep_the_decimals_a_customer_figure_needs():
+    for lang, unit in (("en", ""), ("zh", "元")):
+        words = Words(lang)
+        assert words.span("net_profit_cny_per_treated", -0.56, -1.19, 0.07) == \
+            (f"-0.56{unit}", f"-1.19{unit}", f"+0.07{unit}")
+        assert words.span("purchases_per_treated", 0.057, 0.034, 0.079) == ("+0.057", "+0.034", "+0.079")

@@ -163,3 +163,19 @@ def test_the_customer_file_must_match_the_channels(tmp_path):
     assert "column 'channel'" in str(err.value) and "allowed: m" in str(err.value)
     frame = pd.read_csv(tmp_path / "s" / "customers.csv")
     assert len(frame) == 3
+
+
+def test_an_assignment_naming_strangers_stops_before_any_run(tmp_path, capsys):
+    """compare --assignment on a twin: ids that are not the twin's customers are refused before
+    the first replication runs, and nothing is written."""
+    from simlib.cli.main import main
+    twin = _scenario(tmp_path / "tw")
+    (tmp_path / "tw" / "offer.yaml").write_text("extends: twin.yaml\npolicies:\n  cp: {type: percentage_coupon, "
+                                                "off_share: 0.2, on_day: 1, audience: pond}\n")
+    (tmp_path / "ab.csv").write_text("customer_id,arm\na,coupon\nZZZ9,coupon\nb,control\n")
+    out = tmp_path / "out"
+    code = main(["compare", str(twin), str(tmp_path / "tw" / "offer.yaml"), "--assignment", str(tmp_path / "ab.csv"),
+                 "--reps", "2", "--workers", "1", "--no-progress", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "'ZZZ9'" in err and "customers.csv" in err and "Traceback" not in err
+    assert not out.exists()

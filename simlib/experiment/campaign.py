@@ -25,7 +25,7 @@ def with_assignment(scenario, path, arm: str | None = None, control: str | None 
             raise UserError(f"{path}: arms {', '.join(others)} besides the control group; say which one receives "
                             "the campaign (--assignment-arm ARM)")
         arm = others[0]
-    assignment.ids_of(arm, key="--assignment-arm")
+    _check_ids_before_running(scenario, assignment, arm)
     types = policy_types()
     senders = [name for name, cfg in scenario.data["policies"].items() if cfg["enabled"] and types[cfg["type"]].sends]
     if not senders:
@@ -34,4 +34,25 @@ def with_assignment(scenario, path, arm: str | None = None, control: str | None 
                         f"to; policies that send: {kinds}")
     return scenario.override({f"policies.{name}.target": {"file": str(path), "arm": arm} for name in senders},
                              source=f"--assignment {path.name}")
+
+
+def _check_ids_before_running(scenario, assignment, arm) -> None:
+    """Every id of the treated arm must be a customer of a market built from a customer file (a
+    twin): said before any run starts, naming the first ids that are not, rather than after the
+    first replications (the run itself checks again, against the customers it seats)."""
+    ids = assignment.ids_of(arm, key="--assignment-arm")
+    market = scenario.data.get("market", {})
+    if not market.get("customers"):
+        return
+    import numpy as np
+
+    from ..customer_file import read_customer_file
+    from ..errors import short_repr
+    known = read_customer_file(market["customers"], list(market["channels"])).customer_id
+    missing = ~np.isin(np.asarray(ids).astype(str), known)
+    if missing.any():
+        shown = ", ".join(short_repr(str(i), 30) for i in np.asarray(ids)[missing][:3])
+        raise UserError(f"{assignment.source}: {int(missing.sum()):,} of the {len(ids):,} customers of arm {arm!r} are "
+                        f"not customers of {scenario.name}'s market (first: {shown}); allowed: the ids of "
+                        f"{market['customers']} (the order log the twin was built from)")
 

@@ -245,7 +245,8 @@ def check_reference(name: str, enabled: dict[str, dict], source: str, key: str, 
 # kind of input; each type declares its own in ``acts_through``. A robust comparison draws them,
 # with the policy's own effect parameters, over their plausible ranges (simlib.experiment.robust).
 MESSAGE_EFFECTS = ("unsubscribe_per_message", "fatigue_effect")
-PRICE_EFFECTS = ("discount_effect", "acceleration_share", "acceleration_window_days", "reference_price_adaptation",
+PRICE_EFFECTS = ("discount_effect", "acceleration_share", "acceleration_window_days", "stockpile_share",
+                 "reference_price_adaptation",
                  "reference_price_memory_days", "reference_price_loss_ratio")
 USEFUL_CONTACT_EFFECTS = ("content_effect", "trust_gain_content", "wake_content_per_day")
 CHAT_EFFECTS = ("chat_effect", "wake_chat_per_day", "trust_gain_chat")

@@ -53,7 +53,7 @@ def describe(change: Change, scenario: dict | None, reference_scenario: dict | N
         if isinstance(policy, dict):
             params = policy_params(kind)
             for name, value in policy.items():
-                if name in SKIPPED or (name == "end_day" and value is None) or (name == "start_day" and not value):
+                if name in SKIPPED or not _applies(name, value, policy):
                     continue
                 param = params.get(name)
                 shown = show(value, param, name)
@@ -66,6 +66,17 @@ def describe(change: Change, scenario: dict | None, reference_scenario: dict | N
                     ["(none)"] if change.old is ABSENT else show(change.old, param, last),
                     ["(none)"] if change.new is ABSENT else show(change.new, param, last),
                     change.is_strategy)]
+
+
+def _applies(name: str, value, policy: dict) -> bool:
+    """Whether an added policy's setting does anything: an unset end or start, an unset one-shot
+    send or target, and the repeat interval of a policy that sends once (on a day or a date) are
+    left out of its description."""
+    if value is None and name in ("end_day", "on_day", "on_date", "target"):
+        return False
+    if name == "start_day" and not value:
+        return False
+    return not (name == "every_days" and (policy.get("on_day") is not None or policy.get("on_date") is not None))
 
 
 def describe_arms(diffs: dict, scenarios: dict, reference: str) -> dict[str, list[Setting]]:

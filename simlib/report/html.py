@@ -47,10 +47,10 @@ tr.policy td{background:#f7f7fb}
 .small{font-size:12px;color:#555}.good{color:#2e7d32}.bad{color:#c62828}.nowrap{white-space:nowrap}
 figure{margin:18px 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{font-size:13px;color:#555;max-width:900px}
-code{background:#f4f4f4;padding:0 3px;overflow-wrap:anywhere}
+code{background:#f4f4f4;padding:0 3px;overflow-wrap:break-word}
 table.outcomes{table-layout:fixed;width:100%}table.outcomes th:first-child{width:19%}
 table.outcomes td.num{white-space:normal}
-table.settings{width:100%}table.settings td{overflow-wrap:anywhere}
+table.settings{width:100%}table.settings td{overflow-wrap:break-word}
 table.costs td:first-child,table.costs th:first-child{min-width:7.5em}
 @media (max-width:640px){
 body{margin:12px auto;padding:0 10px}h1{font-size:21px}h2{font-size:17px}
@@ -295,10 +295,16 @@ def arms_section(decision, words) -> str:
                             f"{e(_heading(s, words))}</td></tr>")
                 continue
             meaning = f"<br><span class=\"small\">{e(s.meaning)}</span>" if s.meaning else ""
-            rows.append(f"<tr><td><code>{e(s.key)}</code>{flag}{meaning}</td>"
+            rows.append(f"<tr><td><code>{_breakable(s.key)}</code>{flag}{meaning}</td>"
                         f"<td>{_values(s.reference, words)}</td><td>{_values(s.value, words)}</td></tr>")
         rows.append("</table></div>")
     return "\n".join(rows)
+
+
+def _breakable(key: str) -> str:
+    """A dotted setting key that a narrow screen breaks after a dot, never inside a word."""
+    return "<wbr>".join(html.escape(part + ".") for part in key.split(".")[:-1]) + \
+        ("<wbr>" if "." in key else "") + html.escape(key.split(".")[-1])
 
 
 def _values(lines, words) -> str:

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from .glossary import MONEY_TERMS, strategy_name
-from .units import MONEY, PER_TREATED_SUFFIX, SHARE, fmt, metric_name, metric_unit, span_decimals
+from .units import MONEY, PER_TREATED_SUFFIX, SHARE, fmt, fmt_metric, metric_name, metric_unit, span_decimals
 
 LANGS = ("en", "zh")
 
@@ -104,13 +104,22 @@ class Words:
     def number(self, key: str, x, sign: bool = False, diff: bool = False, extra: int = 0) -> str:
         """A value of summary metric ``key``: money in 万/亿 in Chinese, everything else as in English."""
         unit = metric_unit(key)
+        if key.endswith(PER_TREATED_SUFFIX):
+            return self._per_treated(key, x, sign)
         if self.zh and unit == MONEY:
             return money(x, "zh", sign=sign)
         return fmt(x, unit, sign=sign, diff=diff, extra=extra)
 
+    def _per_treated(self, key: str, x, sign: bool) -> str:
+        """A per-treated value with the decimals a per-customer figure needs (units.fmt_metric)."""
+        text = fmt_metric(key, x, sign=sign)
+        return text + "元" if self.zh and metric_unit(key) == MONEY and text != "n/a" else text
+
     def span(self, key: str, mean, low, high, sign: bool = True, diff: bool = True):
         """(mean, low, high) with one number of decimals, enough that no bound rounds to zero."""
         unit = metric_unit(key)
+        if key.endswith(PER_TREATED_SUFFIX):
+            return tuple(self._per_treated(key, v, sign) for v in (mean, low, high))
         if self.zh and unit == MONEY:
             return tuple(money(v, "zh", sign=sign, close=(mean, low, high)) for v in (mean, low, high))
         extra = span_decimals([mean, low, high], unit, diff)
