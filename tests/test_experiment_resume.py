@@ -82,13 +82,17 @@ def test_ctrl_c_keeps_finished_runs(tmp_path):
     # by a loaded machine between seeing 4 runs and sending the signal
     path.write_text(yaml.safe_dump({**EXP, "arms": {"base": {"overrides": {"sleep": 0.5}}}}))
     out = tmp_path / "out"
-    proc = subprocess.Popen(cli(path, out), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # Ctrl-C as a terminal delivers it: the child starts with SIGINT's default action, whatever
+    # this test process inherited (a process that ignores SIGINT passes the ignoring on to exec)
+    proc = subprocess.Popen(cli(path, out), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 60
     while len(run_files(out)) < 4 and time.time() < deadline and proc.poll() is None:
         time.sleep(0.02)
+    seen = len(run_files(out))
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130
+    assert proc.returncode == 130, (proc.returncode, seen, signal.getsignal(signal.SIGINT), err[-500:])
     assert "run the same command again to resume" in err and "Traceback" not in err
     kept = len(run_files(out))
     assert 4 <= kept < TOTAL
