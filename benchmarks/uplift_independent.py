@@ -168,6 +168,8 @@ def summary(frame: pd.DataFrame) -> None:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--trials", type=int, default=20)
+    ap.add_argument("--first-trial", type=int, default=0, help="number of the first trial (to add trials to a saved "
+                                                               "run: its seeds are the trial numbers)")
     ap.add_argument("--users", type=int, default=20_000, help="customers in the test, and in the next campaign")
     ap.add_argument("--reps", type=int, default=16, help="replications of the prediction (parameter draws x seeds)")
     ap.add_argument("--workers", type=int, default=2)
@@ -185,7 +187,8 @@ def main(argv=None) -> int:
     if args.quick:
         args.trials, args.users, args.reps = 2, 8_000, 8
     # trial by trial, every truth in turn: a run stopped early has as many trials of each
-    jobs = [(t, i, args.users, args.reps, args.max_iter, tuple(args.fit)) for i in range(args.trials) for t in args.truths]
+    jobs = [(t, i, args.users, args.reps, args.max_iter, tuple(args.fit)) for i in range(args.first_trial, args.first_trial + args.trials)
+            for t in args.truths]
     print(f"{len(jobs)} trials ({args.trials} per truth), {args.users:,} customers per test and per next campaign, "
           f"fit {' '.join(args.fit)} at {FIT_DEPTH:.0%} off, predict {PREDICT_DEPTH:.0%} off; {args.workers} worker(s)", flush=True)
     out = []
