@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 from simlib.cli.options import progress_lines
 from simlib.errors import UserError
 
@@ -72,7 +74,7 @@ def register(subparsers) -> None:
                "  simlib calibrate funnel funnel.csv --scenario ours.yaml --fit forget_per_day,"
                "policies.douyin_ads.awareness_per_impression\n"
                "  simlib calibrate funnel funnel.csv --scenario ours.yaml --predict double_from_week_14.yaml",
-        formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     fn.add_argument("funnel", help="CSV: one row per period (day or week) with a count column per stage, optional "
                     "flows (new_interested, new_buyers, ...) and ad spend (ad_spend_cny.NAME per policy or channel)")
     fn.add_argument("--scenario", required=True, metavar="S", help="scenario to fit (file or built-in name)")

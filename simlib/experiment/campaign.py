@@ -47,12 +47,12 @@ def _check_ids_before_running(scenario, assignment, arm) -> None:
     import numpy as np
 
     from ..customer_file import read_customer_file
-    from ..errors import short_repr
+    from ..policies.targets import first_ids
     known = read_customer_file(market["customers"], list(market["channels"])).customer_id
     missing = ~np.isin(np.asarray(ids).astype(str), known)
     if missing.any():
-        shown = ", ".join(short_repr(str(i), 30) for i in np.asarray(ids)[missing][:3])
         raise UserError(f"{assignment.source}: {int(missing.sum()):,} of the {len(ids):,} customers of arm {arm!r} are "
-                        f"not customers of {scenario.name}'s market (first: {shown}); allowed: the ids of "
+                        f"not customers of {scenario.name}'s market (first: {first_ids(np.asarray(ids)[missing])}); "
+                        f"allowed: the ids of "
                         f"{market['customers']} (the order log the twin was built from)")
 

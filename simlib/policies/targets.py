@@ -37,6 +37,11 @@ def check_target(target: dict, source: str, key: str) -> None:
         raise ScenarioError(source, key, str(exc)) from None
 
 
+def first_ids(ids, count: int = 3) -> str:
+    """The first ``count`` of some ids, each shortened, for a message about ids that are not customers."""
+    return ", ".join(short_repr(str(i), 30) for i in list(ids)[:count])
+
+
 def target_indices(target: dict, pop, policy: str, source: str = "") -> np.ndarray:
     """A mask over ``pop``: the customers the target file lists (every one must be a customer)."""
     from ..assignment import read_assignment
@@ -45,7 +50,7 @@ def target_indices(target: dict, pop, policy: str, source: str = "") -> np.ndarr
     where = pop.index_of(ids)
     missing = where < 0
     if missing.any():
-        shown = ", ".join(short_repr(str(i), 30) for i in ids[missing][:3])
+        shown = first_ids(ids[missing])
         where = f"{source}: " if source else ""
         raise UserError(f"{where}policies.{policy}.target: {int(missing.sum()):,} of the {ids.size:,} customers "
                         f"listed in {assignment.source}" + (f" (arm {target['arm']!r})" if target["arm"] else "")
