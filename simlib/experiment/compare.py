@@ -10,7 +10,8 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from .distributions import normal_quantile, t_cdf, t_quantile
 
 
 def mean_ci(x, confidence: float = 0.95) -> tuple[float, float, float]:
@@ -20,7 +21,7 @@ def mean_ci(x, confidence: float = 0.95) -> tuple[float, float, float]:
     if len(x) < 2:
         return m, float("nan"), float("nan")
     se = float(np.std(x, ddof=1)) / math.sqrt(len(x))
-    h = float(stats.t.ppf(0.5 + confidence / 2, len(x) - 1)) * se
+    h = float(t_quantile(0.5 + confidence / 2, len(x) - 1)) * se
     return m, m - h, m + h
 
 
@@ -36,7 +37,7 @@ def share_ci(x, confidence: float = 0.95) -> tuple[float, float, float]:
     se = float(np.std(x, ddof=1)) / math.sqrt(len(x))
     if se == 0 or m <= 0 or m >= 1:
         return m, m, m            # every replication the same (or all 0 / all 1): no spread to show
-    return (m, *logit_interval(m, float(stats.t.ppf(0.5 + confidence / 2, len(x) - 1)) * se))
+    return (m, *logit_interval(m, float(t_quantile(0.5 + confidence / 2, len(x) - 1)) * se))
 
 
 def logit_interval(m: float, half_width: float) -> tuple[float, float]:
@@ -68,7 +69,7 @@ def prob_better(diff, sign: float = 1.0) -> float:
     sd = float(np.std(d, ddof=1))
     if sd == 0:
         return 1.0 if m > 0 else (0.0 if m < 0 else 0.5)
-    return float(stats.t.cdf(m / (sd / math.sqrt(len(d))), len(d) - 1))
+    return float(t_cdf(m / (sd / math.sqrt(len(d))), len(d) - 1))
 
 
 MAX_EXACT_REPLICATIONS = 10 ** 15  # beyond this "inf": a difference lost in the noise
@@ -77,8 +78,9 @@ MAX_EXACT_REPLICATIONS = 10 ** 15  # beyond this "inf": a difference lost in the
 def paired_t_power(n: int, effect: float, confidence: float = 0.95) -> float:
     """Power of a two-sided paired t-test with n pairs when the true mean difference is
     ``effect`` standard deviations of the paired difference (noncentral t, df = n - 1)."""
+    from scipy import stats
     df, nc = n - 1, abs(effect) * math.sqrt(n)
-    t_crit = stats.t.ppf(0.5 + confidence / 2, df)
+    t_crit = t_quantile(0.5 + confidence / 2, df)
     upper = stats.nct.sf(t_crit, df, nc)          # rejects on the right side
     lower = stats.nct.sf(t_crit, df, -nc)         # on the wrong side: P(T < -t) by symmetry
     return float(upper + lower)
@@ -103,7 +105,7 @@ def replications_needed(sd_diff: float, delta: float, confidence: float = 0.95,
     effect = abs(delta) / sd_diff
     if paired_t_power(2, effect, confidence) >= power:
         return 2.0
-    z = stats.norm.ppf(0.5 + confidence / 2) + stats.norm.ppf(power)
+    z = normal_quantile(0.5 + confidence / 2) + normal_quantile(power)
     high = max(3, math.ceil((z / effect) ** 2) + 3)  # the normal answer, plus room for t's heavier tails
     while paired_t_power(high, effect, confidence) < power:
         if high > MAX_EXACT_REPLICATIONS:
