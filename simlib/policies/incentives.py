@@ -239,17 +239,31 @@ class CouponLadder(CouponPolicy):
         self.log: list[tuple[int, np.ndarray, int]] = []  # (day, idx, step) of deliveries
 
     def act(self, day):
+        """Deliver the steps decided yesterday: one message to all their customers (each is in
+        one step; a message reaches each customer as it would alone), then each step's coupon."""
         p = self.p
         shares = self.down + self.up
-        counts = {}
-        for idx, step in self.pending:
-            to = self.give(idx, day, off_share=shares[step - 1], min_spend_cny=p["min_spend_cny"],
-                           valid_days=p["valid_days"], quality=p["message_quality"])
-            counts[step] = counts.get(step, 0) + int(to.size)
-            if self.keep_log:
-                self.log.append((day, to, step))
+        counts = {step: 0 for _, step in self.pending}
         self._day["steps"] = counts
+        if not self.pending:
+            return
+        idx = np.concatenate([i for i, _ in self.pending])
+        step_of = np.concatenate([np.full(i.size, step, np.int64) for i, step in self.pending])
         self.pending = []
+        order = np.argsort(idx, kind="stable")
+        idx, step_of = idx[order], step_of[order]
+        to = self.sim.message(idx, quality=p["message_quality"]) if idx.size else idx
+        got = step_of[np.searchsorted(idx, to)]
+        for step in counts:
+            mine = to[got == step]
+            if mine.size:
+                self.sim.give_coupon(mine, self.name, off_share=shares[step - 1], min_spend_cny=p["min_spend_cny"],
+                                     valid_days=p["valid_days"])
+            counts[step] += int(mine.size)
+            if self.keep_log:
+                self.log.append((day, mine, step))
+        self._day["issued"] = self._day.get("issued", 0) + int(to.size)
+        self.issued += int(to.size)
 
     def react(self, day):
         """Per-day work is one pass over the pond's due days plus today's buyers and steppers."""
