@@ -20,6 +20,7 @@ from ..ledger import points_value_cny_per_point
 from ..params import Param, check_keys, resolve
 from ..population import DORMANT, NEVER
 from .base import MESSAGE_EFFECTS, PRICE_EFFECTS, USEFUL_CONTACT_EFFECTS, Policy, register_policy
+from .points_passes import affordable, boost_savers, update_pull
 
 NO_STEP = np.int16(32767)  # a day that never comes
 AUDIENCES = ("pond", "pond_never_bought", "pond_buyers", "pond_dormant")
@@ -384,8 +385,8 @@ class PointsProgram(Policy):
         self._update_pull(idx)
 
     def _update_pull(self, idx):
-        progress = np.minimum(self.points[idx, None] / self.price[None, :], 1.0)
-        self.pull[idx] = self.p["goal_effect"] * (progress * self.appeal[None, :]).max(axis=1)
+        update_pull(np.ascontiguousarray(idx, np.int64), self.points, self.price, self.appeal,
+                    float(self.p["goal_effect"]), self.pull)
 
     def act(self, day):
         sim, pop, t = self.sim, self.sim.pop, self.sim.today
@@ -402,9 +403,7 @@ class PointsProgram(Policy):
             t.touch("useful")[self.deliver[live]] += self.deliver_appeal[live].astype(np.float32)
             self.deliver = np.zeros(0, np.int64)
         if self.p["goal_effect"] and self.savers.size:
-            saving = self.savers[pop.in_pond[self.savers]]
-            if saving.size:
-                t.touch("purchase_boost")[saving] += self.pull[saving]
+            boost_savers(self.savers, pop.in_pond, self.pull, t.touch("purchase_boost"))
 
     def react(self, day):
         sim, pop = self.sim, self.sim.pop
@@ -416,8 +415,8 @@ class PointsProgram(Policy):
             self._gain(np.unique(idx[member]))
             self._day["points_earned"] = float(earned.sum())
             self._owe(day, float(earned.sum()))
-        can = self.savers[self.points[self.savers] >= self.price.min()]
-        can = can[pop.in_pond[can]]
+        can = np.empty(self.savers.size, np.int64)
+        can = can[:affordable(self.savers, self.points, float(self.price.min()), pop.in_pond, can)]
         if not can.size:
             return
         go = can[sim.rng.uniform(f"{self.name}:redeem", day, can) < -np.expm1(-self.p["redeem_per_day"])]
