@@ -20,7 +20,7 @@ from ..ledger import points_value_cny_per_point
 from ..params import Param, check_keys, resolve
 from ..population import DORMANT, NEVER
 from .base import MESSAGE_EFFECTS, PRICE_EFFECTS, USEFUL_CONTACT_EFFECTS, Policy, register_policy
-from .points_passes import affordable, boost_savers, update_pull
+from .incentive_passes import affordable, boost_savers, ladder_due, update_pull
 
 NO_STEP = np.int16(32767)  # a day that never comes
 AUDIENCES = ("pond", "pond_never_bought", "pond_buyers", "pond_dormant")
@@ -267,16 +267,15 @@ class CouponLadder(CouponPolicy):
         self.issued += int(to.size)
 
     def react(self, day):
-        """Per-day work is one pass over the pond's due days plus today's buyers and steppers."""
+        """Per-day work is today's buyers and one pass over the pond: members seen for the first
+        time fall due ``idle_days`` on, members due today take their next step down. (A buyer
+        falls due ``idle_days`` on too, so taking the buyers first changes nothing.)"""
         super().react(day)
         if not self.active(day):
             return
         sim, pop, p = self.sim, self.sim.pop, self.p
         step, due = self.step, self.due
         n_down, n_all = len(self.down), len(self.down) + len(self.up)
-        pond = sim.pond_members()
-        new = pond[due[pond] == NEVER]
-        due[new] = day + p["idle_days"]
         buyers = _unique_buyers(sim)
         buyers = buyers[pop.in_pond[buyers]]
         if buyers.size:
@@ -287,7 +286,9 @@ class CouponLadder(CouponPolicy):
                 self.pending.append((buyers[laddered & (nxt == k)], int(k)))
             step[buyers] = np.where(laddered, nxt, 0)
             due[buyers] = day + p["idle_days"]
-        fire = pond[due[pond] <= day]
+        pond = sim.pond_members()
+        fire = np.empty(pond.size, np.int64)
+        fire = fire[:ladder_due(pond, due, day, day + p["idle_days"], NEVER, fire)]
         if not fire.size:
             return
         s = step[fire].astype(np.int64)

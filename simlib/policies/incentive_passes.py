@@ -1,8 +1,9 @@
-"""The points programme's daily passes over its savers, compiled (numba, as the population step
-is: ``simlib.compiled``), one loop each instead of numpy's gather, compare, compress and scatter
-over a few thousand savers per replication per day (a fifth of a ``points_program`` run when
-they were numpy calls). Each computes exactly what those numpy expressions did, value for value:
-the same float32 and float64 operations, in the same order per customer.
+"""The incentives' daily passes over many customers, compiled (numba, as the population step is:
+``simlib.compiled``): the points programme's over its savers, the coupon ladder's over the pond.
+One loop each instead of numpy's gather, compare, compress and scatter over thousands of
+customers per replication per day (a fifth of a ``points_program`` run when they were numpy
+calls). Each computes exactly what those numpy expressions did, value for value: the same
+float32 and float64 operations, in the same order per customer.
 """
 
 from __future__ import annotations
@@ -45,3 +46,19 @@ def update_pull(idx, points, price, appeal, goal_effect, pull):
             if k == 0 or value > best:
                 best = value
         pull[i] = goal_effect * best
+
+
+@compiled
+def ladder_due(pond, due, day, first_due, never, out) -> int:
+    """The coupon ladder's pass over the pond (ascending): a member not seen before (``due`` is
+    ``never``) is due ``first_due``; write into ``out`` the members whose step is due by ``day``,
+    in pond order; return how many."""
+    n = 0
+    for j in range(pond.size):
+        i = pond[j]
+        if due[i] == never:
+            due[i] = first_due
+        elif due[i] <= day:
+            out[n] = i
+            n += 1
+    return n
