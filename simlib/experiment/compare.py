@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .distributions import normal_quantile, t_cdf, t_quantile
+from .distributions import noncentral_t_sf, normal_quantile, t_cdf, t_quantile
 
 
 def mean_ci(x, confidence: float = 0.95) -> tuple[float, float, float]:
@@ -78,11 +78,10 @@ MAX_EXACT_REPLICATIONS = 10 ** 15  # beyond this "inf": a difference lost in the
 def paired_t_power(n: int, effect: float, confidence: float = 0.95) -> float:
     """Power of a two-sided paired t-test with n pairs when the true mean difference is
     ``effect`` standard deviations of the paired difference (noncentral t, df = n - 1)."""
-    from scipy import stats
     df, nc = n - 1, abs(effect) * math.sqrt(n)
     t_crit = t_quantile(0.5 + confidence / 2, df)
-    upper = stats.nct.sf(t_crit, df, nc)          # rejects on the right side
-    lower = stats.nct.sf(t_crit, df, -nc)         # on the wrong side: P(T < -t) by symmetry
+    upper = noncentral_t_sf(t_crit, df, nc)       # rejects on the right side
+    lower = noncentral_t_sf(t_crit, df, -nc)      # on the wrong side: P(T < -t) by symmetry
     return float(upper + lower)
 
 
