@@ -249,7 +249,7 @@ class CouponLadder(CouponPolicy):
         if not self.pending:
             return
         idx = np.concatenate([i for i, _ in self.pending])
-        step_of = np.concatenate([np.full(i.size, step, np.int64) for i, step in self.pending])
+        step_of = np.repeat(np.array([step for _, step in self.pending], np.int64), [i.size for i, _ in self.pending])
         self.pending = []
         order = np.argsort(idx, kind="stable")
         idx, step_of = idx[order], step_of[order]
