@@ -93,6 +93,7 @@ def test_the_verdict_names_the_forms_when_it_extrapolates(tmp_path):
     text = doc.read_text().replace("measured_on:\n  share_off: []", "measured_on:\n  share_off: [0.1]")
     doc.write_text(text)
     unc = load_uncertain(str(doc))
+    assert load_uncertain(unc.to_plain()).measured_share_off == (0.1,)     # a comparison's stored copy keeps it
     twenty = {"policies": {"c": {"type": "percentage_coupon", "off_share": 0.2, "enabled": True}}}
     said = extrapolation_sentence(unc, twenty)
     assert DEPTH.name in said and BUYERS.name in said and "interval carries" in said

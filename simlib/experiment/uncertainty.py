@@ -86,6 +86,8 @@ class UncertainParameters:
             params[k] = entry
         out = {"parameters": params, "covariance": [[float(v) for v in row] for row in self.cov],
                "inner_replications": int(self.inner), "source": self.source}
+        if self.measured_share_off:    # the depths measured at, for the verdict's extrapolation sentence
+            out["measured_on"] = {"share_off": [float(v) for v in self.measured_share_off]}
         if self.forms:
             from .forms import forms_document
             out["forms"] = forms_document(self.forms, self.keys, self.low, self.high)
@@ -114,7 +116,9 @@ def load_uncertain(ref, source: str = "uncertain", base_dir: str | None = None,
         if extra:
             raise ExperimentError(source, f"uncertain.{extra[0]}", "give file: or parameters:, not both")
         return _from_file(str(ref["file"]), base_dir, inner, source)
-    return _from_mapping(ref, source, inner)
+    measured = _measured_share_off(ref.pop("measured_on", None), source)
+    found = _from_mapping(ref, source, inner)
+    return replace(found, measured_share_off=measured) if measured else found
 
 
 def _from_file(path: str, base_dir: str | None, inner, where: str | None = None) -> UncertainParameters:
