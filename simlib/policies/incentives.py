@@ -235,7 +235,7 @@ class CouponLadder(CouponPolicy):
         # day the next step down fires if the customer does not buy (NEVER: not seen in the pond
         # yet; NO_STEP: at the deepest step, nothing scheduled)
         self.due = pop.add_array(f"{self.name}__due", np.int16, NEVER)
-        self.pending: list[tuple[np.ndarray, int]] = []   # (idx, step number) to deliver
+        self.pending = (np.zeros(0, np.int64), np.zeros(0, np.int64))   # (idx, step number) to deliver
         self.keep_log = False
         self.log: list[tuple[int, np.ndarray, int]] = []  # (day, idx, step) of deliveries
 
@@ -244,13 +244,14 @@ class CouponLadder(CouponPolicy):
         one step; a message reaches each customer as it would alone), then each step's coupon."""
         p = self.p
         shares = self.down + self.up
-        counts = {step: 0 for _, step in self.pending}
+        idx, step_of = self.pending
+        steps = [int(k) for k in np.unique(step_of)]
+        n_down = len(self.down)   # the steps up (after a purchase) are listed first, as they were decided
+        counts = {k: 0 for k in [k for k in steps if k > n_down] + [k for k in steps if k <= n_down]}
         self._day["steps"] = counts
-        if not self.pending:
+        if not idx.size:
             return
-        idx = np.concatenate([i for i, _ in self.pending])
-        step_of = np.repeat(np.array([step for _, step in self.pending], np.int64), [i.size for i, _ in self.pending])
-        self.pending = []
+        self.pending = (np.zeros(0, np.int64), np.zeros(0, np.int64))
         order = np.argsort(idx, kind="stable")
         idx, step_of = idx[order], step_of[order]
         to = self.sim.message(idx, quality=p["message_quality"]) if idx.size else idx
@@ -282,8 +283,7 @@ class CouponLadder(CouponPolicy):
             s = step[buyers].astype(np.int64)
             laddered = (s >= 1) & (s < n_all)
             nxt = np.where(s <= n_down, n_down + 1, s + 1)        # step number of the next up coupon
-            for k in np.unique(nxt[laddered]):
-                self.pending.append((buyers[laddered & (nxt == k)], int(k)))
+            self._queue(buyers[laddered], nxt[laddered])
             step[buyers] = np.where(laddered, nxt, 0)
             due[buyers] = day + p["idle_days"]
         pond = sim.pond_members()
@@ -293,10 +293,15 @@ class CouponLadder(CouponPolicy):
             return
         s = step[fire].astype(np.int64)
         nxt = np.where((s == 0) | (s > n_down), 1, s + 1)         # first step down, or one deeper
-        for k in np.unique(nxt):
-            self.pending.append((fire[nxt == k], int(k)))
+        self._queue(fire, nxt)
         step[fire] = nxt
         due[fire] = np.where(nxt < n_down, day + p["step_days"], NO_STEP)
+
+    def _queue(self, idx, steps):
+        """Queue customers ``idx`` (unique, none queued yet today) for their ``steps``, delivered
+        at the next ACT."""
+        if idx.size:
+            self.pending = (np.concatenate([self.pending[0], idx]), np.concatenate([self.pending[1], steps]))
 
     def record(self, day):
         steps = self._day.get("steps", {})
