@@ -24,6 +24,7 @@ from .compiled import compiled
 from .days import NEVER
 
 MAX_SOURCES = 127   # coupon sources fit an int8; index 0 is "none"
+LAST_DAY = int(np.iinfo(np.int16).max)   # the latest expiry an int16 day holds (np.iinfo costs 6 us a call)
 
 
 @compiled(inline=True)
@@ -141,7 +142,7 @@ class Coupons:
         self.off_share[idx] = off_share
         self.off_cny[idx] = off_cny
         self.min_spend_cny[idx] = min_spend_cny
-        self.expiry[idx] = min(day + valid_days - 1, np.iinfo(np.int16).max)
+        self.expiry[idx] = min(day + valid_days - 1, LAST_DAY)
         self.source[idx] = self.sources.index(source)
 
     def redeemed(self, source: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
