@@ -103,12 +103,12 @@ def mixture_moments(forms) -> tuple[np.ndarray, np.ndarray]:
     return mean, cov
 
 
-def form_of_draw(forms, seed: int, g: int) -> Form:
-    """The form draw ``g`` comes from (balanced over draws; see the module docstring)."""
+def form_of_draw(forms, seed: int, g: int) -> int:
+    """The index of the form draw ``g`` comes from (balanced over draws; see the module docstring)."""
     u0 = np.random.default_rng(np.random.SeedSequence([int(seed), 0xF0C5])).random()
     u = (u0 + g * GOLDEN) % 1.0
     cumulative = np.cumsum([f.weight for f in forms])
-    return forms[min(int(np.searchsorted(cumulative, u, side="right")), len(forms) - 1)]
+    return min(int(np.searchsorted(cumulative, u, side="right")), len(forms) - 1)
 
 
 def forms_document(forms, keys, low, high) -> list:

@@ -13,6 +13,8 @@ sources of variance apart (a one-way random-effects analysis):
 The verdict's interval is for the true difference at the true parameters, Delta(theta):
 mean +- t sqrt(sigma_param^2 + Var(mean)), and P(better) = P(Delta(theta) on the good side),
 so neither shrinks to certainty with more replications while the parameters are uncertain.
+Effects fitted in several forms (``forms:``, ``forms.py``) are a mixture: a draw first picks a
+form by weight, then draws that form's estimates.
 Which parameter to measure next: measuring parameter j exactly would remove
 Var(E[D | theta_j]) of the variance, estimated by how much of the draws' mean differences
 theta_j alone explains (adjusted r^2 of a regression on it).
@@ -59,14 +61,14 @@ class UncertainParameters:
         """Draws 0 .. count-1 (count x parameters); draw g depends only on (seed, g)."""
         from .forms import form_of_draw
         chol = _factor(self.cov)
-        factors = {f.name: _factor(f.cov) for f in self.forms}
+        factors = [_factor(f.cov) for f in self.forms]
         out = np.empty((count, len(self.keys)))
         for g in range(count):
             rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x0C0FFEE, g]))
             mean, root = self.mean, chol
             if self.forms:
-                form = form_of_draw(self.forms, seed, g)
-                mean, root = form.mean, factors[form.name]
+                k = form_of_draw(self.forms, seed, g)
+                mean, root = self.forms[k].mean, factors[k]
             for _ in range(REDRAWS):
                 x = mean + root @ rng.standard_normal(len(self.keys))
                 if np.all(x >= self.low) and np.all(x <= self.high):
