@@ -426,11 +426,14 @@ class Population:
         return share[0] if self.reps == 1 else share
 
     def add_array(self, name: str, dtype, fill=0) -> np.ndarray:
-        """A per-customer array owned by a policy (points, tier, group...)."""
+        """A per-customer array owned by a policy (points, tier, group...); the policy being set
+        up (``adding_for``, set by the engine around each policy's ``init``) is its owner."""
         if hasattr(self, name):
             raise ValueError(f"population already has an array named {name!r}")
         arr = np.full(self.n, fill, dtype)
         setattr(self, name, arr)
+        owners = self.__dict__.setdefault("array_owner", {})
+        owners[name] = getattr(self, "adding_for", None)
         return arr
 
     # --- who is who -----------------------------------------------------------------------
