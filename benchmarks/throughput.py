@@ -145,7 +145,7 @@ def state_bytes(scenario: str, users: int, days: int = 365) -> list[tuple[float,
             return f"policy {added[name]}"
         return "traits" if name in traits else "population"
 
-    owners = [(population_owner, sim.pop), ("coupons", sim.pop.coupons), ("today's inputs", sim.today),
+    owners = [(population_owner, sim.pop), ("coupons", sim.pop.coupons), ("today's inputs", sim.world.today),
               ("population step", sim.step), *((f"policy {p.name}", p) for p in sim.policies),
               *(("ledger", ledger) for ledger in sim.world.ledgers)]
     out, seen = [], set()

@@ -35,6 +35,7 @@ from .coupons import coupon_value_cny, topped_up
 from .promotion import (adapted_reference, ahead_chance, paid_back_chance, relaxed_reference, stocked_until,
                         stockpile_chance)
 from .population import AWARE, INTERESTED, LOST, LOYAL, NEVER, PURCHASED, STAGES, UNAWARE
+from .today import CHAT, LOAD, USEFUL, today_input
 from .rng import day_uniform, normal_quantile, nth_erlang, nth_exponential, nth_uniform
 
 MAX_EVENTS_PER_DAY = 200   # safety bound on events of one customer within one day
@@ -297,11 +298,13 @@ def order(i, rep, local, day, dropout_scale, anyway, c, d, p, ev):
         amount *= math.exp(sd * z - sd * sd / 2)
     discount, source = 0.0, 0
     if c.coupon_expiry[i] >= day:   # a valid coupon: top up to its threshold where that pays, use it
-        min_spend, off_share, off_cny = float(c.coupon_min_spend_cny[i]), float(c.coupon_off_share[i]), float(c.coupon_off_cny[i])
+        kind = c.coupon_kind[i]
+        min_spend, off_share = float(c.coupon_kind_min_spend_cny[kind]), float(c.coupon_kind_off_share[kind])
+        off_cny = float(c.coupon_kind_off_cny[kind])
         amount = topped_up(amount, min_spend, off_share, off_cny, p.topup_value_share)
         if amount >= min_spend:
             discount = coupon_value_cny(amount, off_share, off_cny, min_spend)
-            source = c.coupon_source[i]
+            source = c.coupon_kind_source[kind]
             c.coupon_expiry[i] = NEVER
     first = c.orders[i] == 0
     c.orders[i] += 1
@@ -387,17 +390,20 @@ def relationship(i, day, active_at_start, orders_today, c, x, d, p):
         if on.reference_prices and c.reference_price[i] < 1:   # the regular prices seen pull it back
             c.reference_price[i] = relaxed_reference(float(c.reference_price[i]), p)
     if c.in_pond[i]:
+        slot = x.slot[i]
         if on.fatigue:
             fatigue = c.fatigue[i] * p.fatigue_decay
             if on.load:
-                fatigue += (1.0 - p.fatigue_decay) * x.load[i] * 7.0 / max(c.message_tolerance_per_week[i], 1e-3)
+                fatigue += ((1.0 - p.fatigue_decay) * today_input(x, slot, LOAD) * 7.0
+                            / max(c.message_tolerance_per_week[i], 1e-3))
             c.fatigue[i] = fatigue
         keep = 1.0                                # share of the gap to 1 that remains
         heard = False
-        if on.useful and x.useful[i] > 0:
-            keep *= math.exp(math.log1p(-min(p.trust_gain_content, 1 - 1e-7)) * x.useful[i])
+        useful = today_input(x, slot, USEFUL) if on.useful else np.float32(0.0)
+        if useful > 0:
+            keep *= math.exp(math.log1p(-min(p.trust_gain_content, 1 - 1e-7)) * useful)
             heard = True
-        if on.chat and x.chat[i]:
+        if on.chat and today_input(x, slot, CHAT) != 0:
             keep *= 1.0 - p.trust_gain_chat
             heard = True
         if keep < 1:

@@ -104,11 +104,12 @@ TRAITS = {
 
 # The per-customer arrays the compiled population step reads and writes (behavior.customer_hazards,
 # customer_day): the state, every trait, the per-customer spreads (``SPREADS``; none when switched off)
-# and the held coupon (``coupon_*``: ``Coupons``' arrays).
+# and the held coupon (``coupon_*``: ``Coupons``' arrays: per customer its depth, kind and expiry,
+# then the table of kinds).
 STATE_ARRAYS = ("stage", "channel", "in_pond", "left_pond", "trust", "fatigue", "last_useful_day", "reference_price",
                 "orders", "first_purchase_day", "last_purchase_day", "margin_clv_cny", "moves", "stage_clock",
                 "purchase_clock", "pond_clock", "stock_until")
-COUPON_ARRAYS = ("depth", "off_share", "off_cny", "min_spend_cny", "expiry", "source")
+COUPON_ARRAYS = ("depth", "kind", "expiry", "kind_off_share", "kind_off_cny", "kind_min_spend_cny", "kind_source")
 CustomerArrays = namedtuple("CustomerArrays", STATE_ARRAYS + tuple(TRAITS) + tuple(SPREADS)
                             + tuple(f"coupon_{k}" for k in COUPON_ARRAYS))
 NO_SPREAD = np.zeros(0, np.float32)   # a spread switched off (its cv 0): the compiled code sees no entries

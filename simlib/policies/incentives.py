@@ -470,6 +470,7 @@ class RedPacket(Policy):
         pop = self.sim.pop
         self.until = pop.add_array(f"{self.name}__until", np.int16, NEVER)
         self.holders = np.zeros(0, np.int64)
+        self.depth = np.zeros(0, np.float32)   # the depth each holder perceives (Coupons.depth_of)
         self._day = {}
         self.claimed_total = 0
 
@@ -481,13 +482,15 @@ class RedPacket(Policy):
             claim = to[sim.rng.uniform(f"{self.name}:claim", day, to) < p["claim_share"]]
             self.until[claim] = min(day + p["valid_days"] - 1, np.iinfo(np.int16).max)
             self.holders = np.flatnonzero(self.until >= day)
+            self.depth = pop.coupons.depth_of(0.0, p["amount_cny"], 0.0, self.holders)   # aligned with holders
             sim.ledger.post(day, "red_packets", claim.size * p["amount_cny"], source=self.name, per_customer=True)
             self._day = {"sent": int(to.size), "claimed": int(claim.size)}
             self.claimed_total += int(claim.size)
-        self.holders = self.holders[self.until[self.holders] >= day]
+        holding = self.until[self.holders] >= day
+        self.holders, self.depth = self.holders[holding], self.depth[holding]
         h = self.holders
         if h.size:
-            sim.today.touch("discount_depth")[h] += pop.coupons.depth_of(0.0, p["amount_cny"], 0.0)[h]
+            sim.today.touch("discount_depth")[h] += self.depth
 
     def record(self, day):
         return dict(self._day) or {"sent": 0, "claimed": 0}

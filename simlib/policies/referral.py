@@ -76,11 +76,8 @@ class KocProgram(Policy):
         per_channel = np.bincount(pop.channel[k], minlength=len(sim.channels)) / np.maximum(pop.channel_size, 1)
         q = sim.behavior.p["word_of_mouth_per_day"] * p["koc_word_of_mouth_vs_buyer"]
         hazard = (q * per_channel * self.wom).astype(np.float32)
-        if hazard.any():
-            extra = sim.today.touch("awareness_extra")
-            for c, sl in enumerate(pop.channel_slices):   # customers are stored by channel: slices, no gather
-                if hazard[c]:
-                    extra[sl] += hazard[c] * pop.social_susceptibility[sl]
+        if hazard.any():   # word of mouth: per unit of each unaware customer's susceptibility
+            sim.today.awareness_per_susceptibility += hazard
         if p["koc_purchase_effect"]:
             sim.today.touch("purchase_boost")[k] += np.float32(p["koc_purchase_effect"])
         sim.ledger.post(day, "gifts", p["perk_cny_per_koc_per_day"] * k.size, source=self.name, per_customer=True)
@@ -230,7 +227,7 @@ class ReferralFission(Policy):
         t.touch("interest_boost")[pend] += np.float32(p["friend_trust_effect"])
         t.touch("purchase_boost")[pend] += np.float32(p["friend_trust_effect"])
         if p["friend_reward_cny"]:
-            t.touch("discount_depth")[pend] += pop.coupons.depth_of(0.0, p["friend_reward_cny"], 0.0)[pend]
+            t.touch("discount_depth")[pend] += pop.coupons.depth_of(0.0, p["friend_reward_cny"], 0.0, pend)
 
     def react(self, day):
         sim, pop, p = self.sim, self.sim.pop, self.p
