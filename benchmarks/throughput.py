@@ -157,7 +157,8 @@ def state_bytes(scenario: str, users: int, days: int = 365) -> list[tuple[float,
                 if isinstance(v, np.ndarray) and id(v) not in seen and (v.size >= users // 2 or owner == "ledger"):
                     seen.add(id(v))
                     who = owner(name) if callable(owner) else owner
-                    out.append((v.nbytes / users, who, f"{label} ({v.dtype})"))
+                    held = v.itemsize if v.ndim and 0 in v.strides else v.nbytes   # a broadcast holds one value
+                    out.append((held / users, who, f"{label} ({v.dtype})"))
     return sorted(out, key=lambda row: -row[0])
 
 

@@ -34,7 +34,7 @@ from .behavior import DEST, WAKE, awareness_hazard, customer_hazards
 from .coupons import coupon_value_cny, topped_up
 from .promotion import (adapted_reference, ahead_chance, paid_back_chance, relaxed_reference, stocked_until,
                         stockpile_chance)
-from .population import AWARE, INTERESTED, LOST, LOYAL, NEVER, PURCHASED, STAGES, UNAWARE
+from .population import AWARE, COUNT_CAP, INTERESTED, LOST, LOYAL, NEVER, PURCHASED, STAGES, UNAWARE
 from .today import CHAT, LOAD, USEFUL, today_input
 from .rng import day_uniform, normal_quantile, nth_erlang, nth_exponential, nth_uniform
 
@@ -188,6 +188,8 @@ def replay(i, rep, day, c, x, d, p, ev):
     clock_stage, clock_purchase, clock_pond = float(c.stage_clock[i]), float(c.purchase_clock[i]), float(c.pond_clock[i])
     used = 0.0                                     # share of the day gone
     for _ in range(MAX_EVENTS_PER_DAY):
+        if c.orders[i] >= COUNT_CAP or c.moves[i] >= COUNT_CAP - 1:   # (joining the pond may add a move)
+            return False   # a count would pass its cap: the step stops with an error
         forward, back, churn, leave, rate, scale, anyway = customer_hazards(i, rep, day, c.stage[i], c, x, d, p)
         rate_stage, rate_purchase = forward + back + churn, rate * k
         # the clock that runs out first, and when (the first of equals, as argmin)
@@ -335,7 +337,8 @@ def order(i, rep, local, day, dropout_scale, anyway, c, d, p, ev):
     # BG/NBD (MBG/NBD with dropout_at_first_purchase): after an order the customer leaves for
     # good with chance p, at their own pace (see behavior.customer_hazards: the dropout scale)
     if repeat or p.dropout_at_first_purchase:
-        chance = c.dropout_after_purchase[i] * dropout_scale
+        dropout = c.dropout_after_purchase      # one entry when it is the same for everyone
+        chance = dropout[i if dropout.size > 1 else 0] * dropout_scale
         if chance > 0 and nth_uniform(d.keys[K_DROPOUT, rep], local, c.orders[i]) < chance:
             move(i, rep, LOST, c, d, ev)
     # package inserts and store QR codes: some buyers join the pond (from their k-th order)

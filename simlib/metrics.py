@@ -53,16 +53,20 @@ def summarize(sim) -> dict:
     liability = ledger.total(kind="liability")
     gross, net = ledger.gross_profit(), ledger.net_profit()
     member_price = sum(ledger.total("discount", source=p.name) for p in sim.policies if p.discount_is_member_price)
-    run_orders = pop.orders - pop.initial_orders
-    buyers = run_orders > 0
+    # masks of one byte a customer, no wider temporaries: this runs at the end of a run, on top of its state
+    buyers = pop.orders > pop.initial_orders         # ordered in the run
+    purchases = int(pop.orders.sum(dtype=np.int64) - pop.initial_orders.sum(dtype=np.int64))
     new_buyers = pop.first_purchase_day >= 0     # first order inside the run (a seated base has negative days)
     existing = pop.initial_orders > 0
-    ever = (pop.orders > 0) & ~pop.lost_before       # buyers the run could still lose
+    lost_before = pop.lost_before
+    ever = pop.orders > 0
+    ever &= ~lost_before                          # buyers the run could still lose
     lost = pop.stage == LOST
     n_buyers = int(np.count_nonzero(buyers))
     n_new = int(np.count_nonzero(new_buyers))
-    n_repeat = int(np.count_nonzero(new_buyers & (run_orders >= 2)))
+    n_repeat = int(np.count_nonzero(new_buyers & (pop.orders >= 2)))   # a new buyer had no orders before the run
     n_existing = int(np.count_nonzero(existing))
+    existing_alive = existing & ~lost_before
     weight = pop.weight
     clv_window = min(sim.econ["clv_horizon_days"], sim.days)
     out = {
@@ -87,7 +91,7 @@ def summarize(sim) -> dict:
         "cac_cny": _ratio(acquisition, n_new * weight),
         "clv_cny": float(pop.margin_clv_cny[new_buyers].astype(np.float64).mean()) if n_new else float("nan"),
         "clv_window_days": clv_window,
-        "purchases": int(run_orders.sum()),
+        "purchases": purchases,
         "buyers": n_buyers,
         "new_buyers": n_new,
         "repeat_buyers": n_repeat,
@@ -97,8 +101,8 @@ def summarize(sim) -> dict:
         "existing_repurchase_rate": _ratio(int(np.count_nonzero(existing & buyers)), n_existing),
         "churn_rate": _ratio(int(np.count_nonzero(ever & lost)), int(np.count_nonzero(ever))),
         "churn_rate_new": _ratio(int(np.count_nonzero(new_buyers & lost)), n_new),
-        "churn_rate_existing": _ratio(int(np.count_nonzero(existing & lost & ~pop.lost_before)),
-                                      int(np.count_nonzero(existing & ~pop.lost_before))),
+        "churn_rate_existing": _ratio(int(np.count_nonzero(existing_alive & lost)),
+                                      int(np.count_nonzero(existing_alive))),
         "pond_size_end": int(np.count_nonzero(pop.in_pond)),
         "left_pond_end": int(np.count_nonzero(pop.left_pond)),
         "pond_gmv_share": _ratio(ledger.total("pond_gmv"), gmv),

@@ -44,3 +44,21 @@ def test_a_held_coupon_is_a_kind_in_the_table():
         coupons.give([5], day=0, source="ladder", off_cny=float(k + 1))
     with pytest.raises(RuntimeError, match="kinds of coupon"):
         coupons.give([5], day=0, source="ladder", off_cny=1000.0)
+
+
+def test_a_count_at_its_cap_stops_the_run_with_an_error():
+    """Orders and stage moves are uint16 (the precision budget, docs/architecture.md): a customer
+    whose count would pass 65,535 stops the run with an error naming the cause, never a wrap."""
+    import simlib
+    from simlib.engine import Sim
+    from simlib.errors import UserError
+    from simlib.population import COUNT_CAP
+    data = {"name": "busy", "market": {"users": 50, "days": 3, "channels": {"wechat": {"share": 1.0,
+                                                                                        "word_of_mouth": 0.0}},
+                                       "initial_stage": {"loyal": 1.0}},
+            "traits": {"purchase_rate_per_day": {"dist": "constant", "value": 1.5}}, "policies": {}}
+    sim = Sim(simlib.scenario_from_dict(data), seed=1)
+    assert sim.pop.orders.dtype == np.uint16 and COUNT_CAP == 65535
+    sim.pop.orders[:] = COUNT_CAP
+    with pytest.raises(UserError, match="65,535 orders or stage moves"):
+        sim.run()

@@ -165,13 +165,18 @@ class Journey(Policy):
         # touch history for the caps: this journey's own, or one shared by every journey that says so
         prefix = "journeys" if p["caps_across_journeys"] else self.name
 
-        def touch_array(suffix, dtype, fill):
+        def touch_array(suffix, dtype, fill, needed):
+            """A cap's per-customer history: only when a cap reads it (shared caps: always, another
+            journey may read it)."""
             name = f"{prefix}_{suffix}"
+            if not (needed or p["caps_across_journeys"]):
+                return None
             shared = p["caps_across_journeys"] and hasattr(pop, name)
             return getattr(pop, name) if shared else pop.add_array(name, dtype, fill)
-        self.last_touch = touch_array("last_touch_day", np.int16, NEVER)
-        self.touch_week = touch_array("touch_week", np.int16, NEVER)
-        self.week_touches = touch_array("week_touches", np.int8, 0)
+        self.last_touch = touch_array("last_touch_day", np.int16, NEVER, p["min_days_between_touches"] > 0)
+        weekly = p["max_touches_per_week"] is not None
+        self.touch_week = touch_array("touch_week", np.int16, NEVER, weekly)
+        self.week_touches = touch_array("week_touches", np.int8, 0, weekly)
         self.quiet = np.zeros(sim.days + 1, bool)
         for q in p["quiet_periods"]:
             self.quiet[q["from_day"]:q["to_day"] + 1] = True
@@ -471,10 +476,12 @@ class Journey(Policy):
         if not idx.size:
             return
         week = day // 7
-        self.week_touches[idx[self.touch_week[idx] != week]] = 0
-        self.touch_week[idx] = week
-        self.week_touches[idx] += 1
-        self.last_touch[idx] = day
+        if self.touch_week is not None:
+            self.week_touches[idx[self.touch_week[idx] != week]] = 0
+            self.touch_week[idx] = week
+            self.week_touches[idx] += 1
+        if self.last_touch is not None:
+            self.last_touch[idx] = day
         self.counts_today["touches"] += idx.size
 
     def _touch(self, kind: str, args: dict, idx: np.ndarray, day: int) -> np.ndarray:
