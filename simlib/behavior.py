@@ -310,7 +310,7 @@ DayInputs = namedtuple("DayInputs", ["block", "n_channels", "regularity", "aware
                                      "pond_min_orders", "purchase_multiplier", "interest_multiplier", "keys",
                                      "on", "stage_counts", "buyers_by_channel", "cogs_share", "clv_horizon_days",
                                      "static", "held", "silence_drift", "season"])
-NOT_HELD = np.zeros((3, 0))   # ``DayInputs.held`` of a run whose hazards are recomputed every day
+NOT_HELD = np.zeros((0, 3))   # ``DayInputs.held`` of a run whose hazards are recomputed every day
 
 
 # Today's switches: terms whose inputs are all zero today are skipped (same result, cheaper day)
@@ -644,7 +644,7 @@ class Behavior:
                    held: np.ndarray | None = None) -> DayInputs:
         """Today's ``DayInputs``. ``keys``: the step's decisions' keys (a row per decision, a column
         per replication); ``economics``: the scenario's; ``held``: each customer's rates since their
-        last event, (3 x n), in a day-invariant run (``day_invariant``)."""
+        last event, (n x 3), in a day-invariant run (``day_invariant``)."""
         pop, t, p = self.pop, self.today, self.p
         base, wom = self.awareness_by_channel()
         ad_awareness = t.ad_awareness.reshape(-1)

@@ -122,7 +122,7 @@ def advance(start, stop, day, c, x, d, p, ev, due, work):
             continue
         if stage != UNAWARE:
             if d.static:   # hazards held since the customer's last event
-                rate_stage, rate_purchase, leave = d.held[0, i], d.held[1, i], d.held[2, i]
+                rate_stage, rate_purchase, leave = d.held[i, 0], d.held[i, 1], d.held[i, 2]
             else:
                 forward, back, churn, leave, rate, _, _ = customer_hazards(i, rep, day, stage, c, x, d, p)
                 rate_stage, rate_purchase = forward + back + churn, rate * d.regularity
@@ -238,9 +238,9 @@ def replay(i, rep, day, c, x, d, p, ev):
 @compiled(inline=True)
 def hold(i, rate_stage, rate_purchase, leave, d):
     """Keep customer ``i``'s rates until their next event (``DayInputs.static``)."""
-    d.held[0, i] = rate_stage
-    d.held[1, i] = rate_purchase
-    d.held[2, i] = leave
+    d.held[i, 0] = rate_stage         # a customer's three rates side by side: one cache line
+    d.held[i, 1] = rate_purchase
+    d.held[i, 2] = leave
 
 
 @compiled

@@ -38,7 +38,7 @@ class PopulationStep:
         self.work = np.zeros(CHUNK, np.int64)      # customers with more to do than a clock (``advance``)
         self._run = None                           # run_customers' machine code for today's argument types
         # hazards that change only with a customer's own events are held, not recomputed daily
-        self.held = np.zeros((3, pop.n)) if behavior.day_invariant(policies) else None
+        self.held = np.zeros((pop.n, 3)) if behavior.day_invariant(policies) else None   # (n x 3): side by side
 
     def run(self, day: int) -> None:
         pop = self.pop
