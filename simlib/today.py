@@ -86,6 +86,31 @@ def today_input(x, slot, column):
     return x.rows[slot, column] if slot >= 0 else np.float32(0.0)
 
 
+@compiled
+def _give_rows(idx, slot, row_of, used):
+    """Give the next rows, in order, to the customers of ``idx`` without one; the rows in use."""
+    for j in range(idx.size):
+        i = idx[j]
+        if slot[i] < 0:
+            slot[i] = used
+            row_of[used] = i
+            used += 1
+    return used
+
+
+@compiled
+def _gather(idx, slot, rows, column, out):
+    for j in range(idx.size):
+        s = slot[idx[j]]
+        out[j] = rows[s, column] if s >= 0 else np.float32(0.0)
+
+
+@compiled
+def _scatter(idx, slot, rows, column, values):
+    for j in range(idx.size):   # a customer listed twice keeps the last value, as numpy's a[idx] = v
+        rows[slot[idx[j]], column] = values[j]
+
+
 class Column:
     """One per-customer field of today's inputs, indexed by customer number like a full array of
     them (``offset``: the first customer of a replication's view)."""
@@ -100,20 +125,22 @@ class Column:
         idx = np.asarray(idx)
         if idx.dtype == bool:
             idx = np.flatnonzero(idx)
+        idx = idx.astype(np.int64, copy=False).reshape(-1)
         return idx + self.offset if self.offset else idx
 
     def __getitem__(self, idx) -> np.ndarray:
         t = self.today
-        slot = t.slot[self._customers(idx)]
-        out = np.zeros(slot.shape, np.float32)
-        has = slot >= 0
-        out[has] = t.rows[slot[has], self.column]
+        idx = self._customers(idx)
+        out = np.empty(idx.size, np.float32)
+        _gather(idx, t.slot, t.rows, self.column, out)
         return out.astype(self.dtype) if self.dtype != np.float32 else out
 
     def __setitem__(self, idx, values) -> None:
         t = self.today
-        slot = t.slots_for(self._customers(idx))   # first: it may grow the table
-        t.rows[slot, self.column] = values
+        idx = self._customers(idx)
+        t.give_rows(idx)                            # first: it may grow the table
+        values = np.broadcast_to(np.asarray(values, np.float32), idx.shape)
+        _scatter(idx, t.slot, t.rows, self.column, np.ascontiguousarray(values))
 
 
 class Today:
@@ -138,25 +165,16 @@ class Today:
             return Column(self, name)
         raise AttributeError(name)
 
-    def slots_for(self, idx: np.ndarray) -> np.ndarray:
-        """The rows of customers ``idx`` (global numbers), given out to those without one."""
-        slot = self.slot[idx]
-        new = slot < 0
-        if new.any():
-            fresh = np.unique(idx[new])
-            end = self.used + fresh.size
-            if end > self.rows.shape[0]:
-                size = max(end, 2 * self.rows.shape[0])
-                rows = np.zeros((size, self.rows.shape[1]), np.float32)
-                rows[:self.used] = self.rows[:self.used]
-                row_of = np.zeros(size, np.int64)
-                row_of[:self.used] = self.row_of[:self.used]
-                self.rows, self.row_of = rows, row_of
-            self.slot[fresh] = np.arange(self.used, end, dtype=np.int32)
-            self.row_of[self.used:end] = fresh
-            self.used = end
-            slot = self.slot[idx]
-        return slot
+    def give_rows(self, idx: np.ndarray) -> None:
+        """Rows of today's table for customers ``idx`` (global numbers, int64) who have none yet."""
+        if self.used + idx.size > self.rows.shape[0]:   # room for all of them, whoever has a row already
+            size = max(self.used + idx.size, 2 * self.rows.shape[0])
+            rows = np.zeros((size, self.rows.shape[1]), np.float32)
+            rows[:self.used] = self.rows[:self.used]
+            row_of = np.zeros(size, np.int64)
+            row_of[:self.used] = self.row_of[:self.used]
+            self.rows, self.row_of = rows, row_of
+        self.used = _give_rows(idx, self.slot, self.row_of, self.used)
 
     def customer_inputs(self) -> CustomerInputs:
         """Today's per-customer inputs as the compiled step reads them (zero where not touched)."""
