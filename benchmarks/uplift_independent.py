@@ -9,7 +9,9 @@ from the following weeks; a lift with a small post-promotion dip) and each trial
    (``simlib.calibrate_uplift(log=..., assignment=..., arms={"coupon": offer}, window_days=49,
    fit=["promotion"])``): the market is the log's twin on the send date, the outcomes each
    customer's orders per week of the window (CUPED on the 49 days before), and the promotion
-   response is fitted in parts (the immediate lift, buying ahead, reference prices);
+   response is fitted in parts, in each of its two forms of the dip after the coupon (the
+   immediate lift with buying ahead and reference prices; the immediate lift with stockpiling),
+   weighed by their fit;
 3. the fit predicts a 20 %-off coupon sent to the second group, in the twin of their own market
    (``simlib.twin`` on the send date, ``simlib.compare(..., assignment=..., uncertain=fit)``), the
    fitted parameters' uncertainty carried: incremental orders per treated customer over 49
@@ -124,8 +126,11 @@ def trial(job) -> dict:
             "observed_total": float(totals.loc["orders", "observed"]), "observed_se": float(totals.loc["orders", "std_error"]),
             "fitted_total": float(totals.loc["orders", "fitted"]),
             "observed_weekly": np.expm1(m["observed"].to_numpy()), "fitted_weekly": np.expm1(m["fitted"].to_numpy()),
-            "p_value": fit.p_value, "estimates": dict(fit.values), "std_errors": dict(zip(fit.keys, fit.std_errors)),
-            "inseparable": fit.inseparable(), "seconds": time.perf_counter() - started}
+            "p_value": fit.p_value, "estimates": dict(sorted({**fit.fixed, **fit.values}.items())),
+            "std_errors": {**{k: 0.0 for k in fit.fixed}, **dict(zip(fit.keys, fit.std_errors))},
+            "inseparable": fit.inseparable(), "form": fit.form.name if fit.form is not None else "",
+            "weight_buyers": next((w for f, w in fit.forms if f.form.name == "dip follows the buyers"), float("nan")),
+            "seconds": time.perf_counter() - started}
 
 
 def saved_row(r: dict) -> dict:
@@ -161,6 +166,10 @@ def summary(frame: pd.DataFrame) -> None:
         keys = [c for c in g.columns if c.startswith("behavior.") and not c.endswith(".se")]
         print("  estimates (mean, sd over trials; mean se): " + "; ".join(
             f"{k.split('.')[-1]} {g[k].mean():.3g}, {g[k].std():.3g}; {g[k + '.se'].mean():.3g}" for k in keys))
+        if "weight_buyers" in g and g["weight_buyers"].notna().any():
+            print(f"  forms of the dip: 'dip follows the buyers' weighs {g['weight_buyers'].mean():.0%} on average "
+                  f"(min {g['weight_buyers'].min():.0%}, max {g['weight_buyers'].max():.0%}); the fragment's form: "
+                  + ", ".join(f"{k} {v}" for k, v in g["form"].value_counts().items()))
         print(f"  J test rejects at 5 %: {np.mean(g['p_value'] < 0.05):.0%}; parts not separated in "
               f"{np.mean(g['inseparable'] > 0):.0%} of trials; median {g['seconds'].median():.0f} s wall per trial")
 
@@ -198,6 +207,7 @@ def main(argv=None) -> int:
                   f"{r['high']:+.4f}], truth {r['true']:+.4f} {'in' if r['inside'] else 'OUT'}; test total observed "
                   f"{r['observed_total']:+.4f} fitted {r['fitted_total']:+.4f}; J p {r['p_value']:.2f}; "
                   + ", ".join(f"{k.split('.')[-1]} {v:.3g}" for k, v in r["estimates"].items())
+                  + (f"; form '{r['form']}', buyers' weight {r['weight_buyers']:.0%}" if r["form"] else "")
                   + f" ({r['seconds']:.0f} s)", flush=True)
             out.append(saved_row(r))
             if args.save:

@@ -30,6 +30,7 @@ hazards (``behavior.customer_hazards``) call ``price_log_lift``; the population 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -111,6 +112,34 @@ PROMOTION_PARAMS = {
 # the parts a campaign's week-by-week arm data can tell apart: what ``simlib calibrate uplift``
 # fits for an offer that cuts the price (``--fit promotion``)
 FITTED_PARTS = ("behavior.discount_effect", "behavior.acceleration_share", "behavior.reference_price_adaptation")
+
+
+@dataclass(frozen=True)
+class DipForm:
+    """One account of the dip after a promotion: the parts it fits, and the parts it holds at a
+    value (the other accounts' dips switched off)."""
+
+    name: str
+    parts: tuple
+    fixed: tuple      # ((dotted key, value), ...)
+    says: str
+    name_zh: str
+
+
+# The dip after a coupon has two accounts that a test at one depth cannot tell apart: both
+# produce a bump and then a dip of the same weeks. They part at another depth. When a comparison
+# predicts another depth, the draws carry both, weighted by how well each fits
+# (``simlib calibrate uplift --fit promotion``; docs/calibration.md section 5).
+DIP_FORMS = (
+    DipForm("dip grows with depth", FITTED_PARTS, (("behavior.stockpile_share", 0.0),),
+            "orders bought ahead and reference prices: a deeper coupon deepens the dip", "回落随力度加深"),
+    DipForm("dip follows the buyers", ("behavior.discount_effect", "behavior.stockpile_share"),
+            (("behavior.acceleration_share", 0.0), ("behavior.reference_price_adaptation", 0.0)),
+            "stockpiling by the customers who bought at a discount: a deeper coupon barely deepens the dip",
+            "回落跟随打折购买者"),
+)
+# every key a form fits or holds: naming one of them beside ``promotion`` fits exactly what is named
+FORM_KEYS = tuple(dict.fromkeys(k for f in DIP_FORMS for k in f.parts + tuple(key for key, _ in f.fixed)))
 SHARE_OFF_KEYS = ("off_share", "coupon_off_share", "discount_share", "down_off_shares", "up_off_shares")
 
 

@@ -33,7 +33,8 @@ MAX_PARAMETERS = 50
 MAX_INNER = 100
 REDRAWS = 200           # tries to land inside the bounds before clipping
 ENTRY_KEYS = ("estimate", "std_error", "lower", "upper", "low", "high", "confidence")
-INFO_KEYS = ("fragment", "method", "goodness_of_fit", "campaigns", "description", "correlation", "measured_on")
+INFO_KEYS = ("fragment", "method", "goodness_of_fit", "campaigns", "description", "correlation", "measured_on",
+             "form", "fixed")
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class UncertainParameters:
     inner: int = 2
     source: str = "<uncertain>"
     measured_share_off: tuple = ()   # depths (share off) the fitted campaigns offered, from measured_on
+    forms: tuple = ()                # forms.Form: a mixture the draws come from (mean, cov are its moments)
 
     @property
     def std_errors(self) -> np.ndarray:
@@ -55,12 +57,18 @@ class UncertainParameters:
 
     def draws(self, seed: int, count: int) -> np.ndarray:
         """Draws 0 .. count-1 (count x parameters); draw g depends only on (seed, g)."""
+        from .forms import form_of_draw
         chol = _factor(self.cov)
+        factors = {f.name: _factor(f.cov) for f in self.forms}
         out = np.empty((count, len(self.keys)))
         for g in range(count):
             rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x0C0FFEE, g]))
+            mean, root = self.mean, chol
+            if self.forms:
+                form = form_of_draw(self.forms, seed, g)
+                mean, root = form.mean, factors[form.name]
             for _ in range(REDRAWS):
-                x = self.mean + chol @ rng.standard_normal(len(self.keys))
+                x = mean + root @ rng.standard_normal(len(self.keys))
                 if np.all(x >= self.low) and np.all(x <= self.high):
                     break
             out[g] = np.clip(x, self.low, self.high)
@@ -76,8 +84,14 @@ class UncertainParameters:
             if np.isfinite(hi):
                 entry["high"] = float(hi)
             params[k] = entry
-        return {"parameters": params, "covariance": [[float(v) for v in row] for row in self.cov],
-                "inner_replications": int(self.inner), "source": self.source}
+        out = {"parameters": params, "covariance": [[float(v) for v in row] for row in self.cov],
+               "inner_replications": int(self.inner), "source": self.source}
+        if self.measured_share_off:    # the depths measured at, for the verdict's extrapolation sentence
+            out["measured_on"] = {"share_off": [float(v) for v in self.measured_share_off]}
+        if self.forms:
+            from .forms import forms_document
+            out["forms"] = forms_document(self.forms, self.keys, self.low, self.high)
+        return out
 
 
 def _factor(cov: np.ndarray) -> np.ndarray:
@@ -102,7 +116,9 @@ def load_uncertain(ref, source: str = "uncertain", base_dir: str | None = None,
         if extra:
             raise ExperimentError(source, f"uncertain.{extra[0]}", "give file: or parameters:, not both")
         return _from_file(str(ref["file"]), base_dir, inner, source)
-    return _from_mapping(ref, source, inner)
+    measured = _measured_share_off(ref.pop("measured_on", None), source)
+    found = _from_mapping(ref, source, inner)
+    return replace(found, measured_share_off=measured) if measured else found
 
 
 def _from_file(path: str, base_dir: str | None, inner, where: str | None = None) -> UncertainParameters:
@@ -160,16 +176,29 @@ def extrapolation_sentence(unc: "UncertainParameters | None", scenario: dict | N
             return "、".join(shown) + " 的折扣"
         return (", ".join(shown[:-1]) + " and " if len(shown) > 1 else "") + shown[-1] + " off"
 
+    forms = [f for f in unc.forms if f.weight > 0]
     if zh:
         if not outside:
             return f"拟合的效应是在 {pct(unc.measured_share_off)}下测得的，正是本方案提供的力度。"
-        return (f"拟合的效应是在 {pct(unc.measured_share_off)}下测得的；本方案提供 {pct(outside)}：这是沿模型的力度曲线"
-                f"（discount_effect × 价格敏感度 × 力度 的品牌份额 logit，docs/model.md 3b）在力度上的外推，区间并未因此放宽。")
+        head = (f"拟合的效应是在 {pct(unc.measured_share_off)}下测得的；本方案提供 {pct(outside)}：这是沿模型的力度曲线"
+                f"（discount_effect × 价格敏感度 × 力度 的品牌份额 logit，docs/model.md 3b）在力度上的外推")
+        if len(forms) < 2:
+            return head + "，区间并未因此放宽。"
+        from ..promotion import DIP_FORMS
+        in_zh = {f.name: f.name_zh for f in DIP_FORMS}
+        shares = "、".join(f"“{in_zh.get(f.name, f.name)}”{f.weight:.0%}" for f in forms)
+        return (head + f"。券后回落随力度如何变化，单一力度的测试分辨不出：参数抽样按权重混合拟合出的两种形式（{shares}），"
+                f"区间已包含这一不确定性。")
     if not outside:
         return f"The fitted effects were measured at {pct(unc.measured_share_off)}, the depth this arm offers."
-    return (f"The fitted effects were measured at {pct(unc.measured_share_off)}; this arm offers {pct(outside)}: "
+    head = (f"The fitted effects were measured at {pct(unc.measured_share_off)}; this arm offers {pct(outside)}: "
             f"an extrapolation in depth along the model's depth curve (the brand-share logit of discount_effect x "
-            f"price sensitivity x depth, docs/model.md 3b), which the interval does not widen for.")
+            f"price sensitivity x depth, docs/model.md 3b)")
+    if len(forms) < 2:
+        return head + ", which the interval does not widen for."
+    shares = " and ".join(f"'{f.name}' ({f.weight:.0%})" for f in forms)
+    return (head + f". How the dip after the coupon grows with depth is not told by a test at one depth, so the "
+            f"parameter draws mix the forms fitted, {shares}, and the interval carries that.")
 
 
 def _number(value, source, key) -> float:
@@ -179,6 +208,8 @@ def _number(value, source, key) -> float:
 
 
 def _from_mapping(doc: dict, source: str, inner) -> UncertainParameters:
+    if doc.get("forms") is not None:
+        return _with_forms(doc, source, inner)
     allowed = ("parameters", "covariance", "inner_replications")
     for key in doc:
         if key not in allowed:
@@ -231,6 +262,23 @@ def _from_mapping(doc: dict, source: str, inner) -> UncertainParameters:
     if doc.get("covariance") is not None:
         cov = _covariance(doc["covariance"], len(keys), source, np.array(se))
     return UncertainParameters(tuple(keys), np.array(mean), cov, np.array(low), np.array(high), inner, source)
+
+
+def _with_forms(doc: dict, source: str, inner) -> UncertainParameters:
+    """A document with ``forms:`` (``forms.py``): its own parameters name the keys first; the
+    draws come from the forms, and mean and covariance are the mixture's."""
+    from .forms import mixture_moments, read_forms
+    doc = dict(doc)
+    entries = doc.pop("forms")
+    top = _from_mapping(doc, source, inner)
+    keys, forms, low, high = read_forms(entries, top.keys, source,
+                                        lambda mapping, where: _from_mapping(mapping, where, 1))
+    if len(keys) > MAX_PARAMETERS:
+        raise ExperimentError(source, "forms", f"{len(keys)} parameters over the forms; at most {MAX_PARAMETERS}")
+    for j, k in enumerate(top.keys):
+        low[j], high[j] = max(low[j], top.low[j]), min(high[j], top.high[j])
+    mean, cov = mixture_moments(forms)
+    return replace(top, keys=keys, mean=mean, cov=cov, low=low, high=high, forms=forms)
 
 
 def _covariance(rows, k, source, se) -> np.ndarray:

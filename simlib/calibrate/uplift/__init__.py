@@ -18,7 +18,7 @@ from simlib.calibrate._errors import user_error
 from simlib.calibrate.uplift.campaign import POPULATIONS, Campaign, build_campaign, simulate
 from simlib.calibrate.uplift.data import CampaignData, read_campaign
 from simlib.calibrate.uplift.fit import Problem, Target, fit as _fit, targets_for
-from simlib.calibrate.uplift.result import UpliftFit, assemble, covariance_path
+from simlib.calibrate.uplift.result import UpliftFit, assemble, covariance_path, weigh_forms
 
 __all__ = ["POPULATIONS", "Campaign", "CampaignData", "Problem", "Target", "UpliftFit", "build_campaign",
            "calibrate_uplift", "covariance_path", "read_campaign", "read_campaigns_file", "simulate",
@@ -85,11 +85,29 @@ def calibrate_uplift(results=None, scenario=None, fit=None, *, arms: dict | None
 
 
 def _fit_campaigns(campaigns, fit, seed, replications, max_iter, notes=(), progress=None) -> UpliftFit:
+    """Fit ``fit``; ``promotion`` with no part of it named beside is fitted in each of its forms
+    (``simlib.promotion.DIP_FORMS``) and the forms weighed by their fit (``result.weigh_forms``)."""
+    from simlib.promotion import DIP_FORMS, FORM_KEYS
+    from simlib.keys import canonical_key
     keys = [fit] if isinstance(fit, str) else list(fit)
-    targets = targets_for(campaigns, keys)
+    datas = [s.data for c in campaigns for s in c.scenarios()]
+    named = {canonical_key(k, datas) for k in keys if k != "promotion"}
+    if "promotion" not in keys or named & set(FORM_KEYS):
+        return _fit_form(campaigns, keys, seed, replications, max_iter, notes, progress)
+    fits = []
+    for form in DIP_FORMS:
+        if progress is not None:
+            progress(f"form '{form.name}' ({form.says})")
+        fits.append(_fit_form(campaigns, keys, seed, replications, max_iter, notes, progress, form))
+    return weigh_forms(fits)
+
+
+def _fit_form(campaigns, keys, seed, replications, max_iter, notes, progress, form=None) -> UpliftFit:
+    targets = targets_for(campaigns, keys, None if form is None else form.parts)
     if progress is not None:
-        progress(f"fitting {', '.join(keys)}: each engine evaluation runs every arm")
-    problem = Problem(campaigns, targets, seed=seed, replications=replications, progress=progress)
+        progress(f"fitting {', '.join(t.key for t in targets)}: each engine evaluation runs every arm")
+    fixed = {} if form is None else dict(form.fixed)
+    problem = Problem(campaigns, targets, seed=seed, replications=replications, progress=progress, fixed=fixed)
     outcome = _fit(problem, max_iter=max_iter)
     notes = list(notes) + [f"{c.name}: {n}" for c in campaigns for n in c.data.notes]
     for c in campaigns:
@@ -98,6 +116,7 @@ def _fit_campaigns(campaigns, fit, seed, replications, max_iter, notes=(), progr
             notes.append(f"{c.name}: none of the fitted effects is declared by its scenarios; it only adds "
                          "moments to the test")
     result = assemble(campaigns, targets, outcome, problem.evaluations, seed, replications, notes)
+    result.form, result.fixed = (None, {}) if form is None else (form, fixed)
     for key in result.at_bound():
         result.notes.append(f"{key} ended at the edge of its range: the campaigns do not pin it down "
                             "(its interval is not valid); fix it or add a campaign that moves it")

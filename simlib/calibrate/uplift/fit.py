@@ -47,24 +47,26 @@ class Target:
         return max(abs(self.start), 0.5, 0.02 * (self.high - self.low))
 
 
-def expand_fit_keys(keys) -> list:
+def expand_fit_keys(keys, parts=None) -> list:
     """``promotion`` stands for the parts of the promotion response a campaign's weekly data can
-    tell apart (``simlib.promotion.FITTED_PARTS``: the immediate lift, buying ahead, reference
-    prices); every other key is itself."""
+    tell apart (``parts``, by default ``simlib.promotion.FITTED_PARTS``: the immediate lift,
+    buying ahead, reference prices; a ``DipForm``'s parts); every other key is itself."""
     from simlib.promotion import FITTED_PARTS
+    parts = FITTED_PARTS if parts is None else parts
     out = []
     for key in keys:
         if key == "promotion":
-            out += [k for k in FITTED_PARTS if k not in out]
-        elif key not in out or key not in FITTED_PARTS:   # a key named twice is still refused below
+            out += [k for k in parts if k not in out]
+        elif key not in out or key not in parts:   # a key named twice is still refused below
             out.append(key)
     return out
 
 
-def targets_for(campaigns, keys) -> list[Target]:
-    """Targets for ``keys``, with the start value of the first scenario that declares each."""
+def targets_for(campaigns, keys, parts=None) -> list[Target]:
+    """Targets for ``keys`` (``promotion`` standing for ``parts``), with the start value of the
+    first scenario that declares each."""
     from simlib.keys import canonical_key, declared_param, effect_bounds, require_float_key
-    keys = expand_fit_keys(keys)
+    keys = expand_fit_keys(keys, parts)
     if not keys:
         raise user_error("nothing to fit: name the effects with --fit, e.g. --fit behavior.discount_effect, or "
                          "--fit promotion (the immediate lift, buying ahead and reference prices)")
@@ -92,8 +94,10 @@ def targets_for(campaigns, keys) -> list[Target]:
 class Problem:
     """The moment conditions of several campaigns and the engine evaluations behind them."""
 
-    def __init__(self, campaigns, targets, seed: int = 0, replications: int = 1, progress=None):
+    def __init__(self, campaigns, targets, seed: int = 0, replications: int = 1, progress=None,
+                 fixed: dict | None = None):
         self.campaigns, self.targets = campaigns, targets
+        self.fixed = dict(fixed or {})  # effects held at a value in every evaluation (a DipForm's)
         self.progress = progress        # a callable told every few engine evaluations, or None
         self.seeds = [[seed + 7919 * c + r for r in range(replications)] for c in range(len(campaigns))]
         self.evaluations = 0
@@ -103,7 +107,8 @@ class Problem:
                                      for c in campaigns])
 
     def values(self, theta) -> dict:
-        return {t.key: float(v) for t, v in zip(self.targets, theta)}
+        """The fitted effects at ``theta``, beside the ones held fixed."""
+        return {**self.fixed, **{t.key: float(v) for t, v in zip(self.targets, theta)}}
 
     def simulate(self, theta, keep_units: bool = False) -> list:
         """Every campaign at ``theta``. A campaign whose scenarios do not run the policy an effect
@@ -114,7 +119,7 @@ class Problem:
         self.evaluations += 1
         values = self.values(theta)
         if self.progress is not None and self.evaluations % 5 == 1:
-            shown = ", ".join(f"{k.split('.')[-1]} {v:.4g}" for k, v in values.items())
+            shown = ", ".join(f"{t.key.split('.')[-1]} {v:.4g}" for t, v in zip(self.targets, theta))
             self.progress(f"engine evaluation {self.evaluations} ({shown})")
         out = []
         for i, (c, seeds) in enumerate(zip(self.campaigns, self.seeds)):

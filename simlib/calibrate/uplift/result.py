@@ -51,6 +51,9 @@ class UpliftFit:
     simulated_means: list = field(default_factory=list)   # per campaign: {arm: simulated means at the fit}
     log_outcomes: object = None      # a campaign read from a log: its weekly totals and observed per treated
     twin_folder: object = None       # the temporary folder of the twin on the send date, kept while this lives
+    form: object = None              # the promotion.DipForm fitted, or None
+    fixed: dict = field(default_factory=dict)     # effects the form held at a value
+    forms: list = field(default_factory=list)     # [(UpliftFit, weight)] of every form fitted, this one among them
 
     def per_treated(self) -> pd.DataFrame:
         """A campaign read from a log: per treated customer over the window, each treated arm's
@@ -145,7 +148,7 @@ class UpliftFit:
     # -- documents -----------------------------------------------------------------------
     def fragment(self) -> dict:
         out: dict = {}
-        for key, value in self.values.items():
+        for key, value in {**self.fixed, **self.values}.items():
             node = out
             parts = key.split(".")
             for part in parts[:-1]:
@@ -169,7 +172,44 @@ class UpliftFit:
             "campaigns": [c.data.source for c in self.campaigns],
             "correlation": [[_round(float(v), 4) for v in row] for row in np.nan_to_num(self.correlation())],
             "measured_on": {"share_off": [_round(v) for v in self.measured_share_off()]},
+            **self._forms_document(),
         }
+
+    def _parameters_document(self) -> dict:
+        return {k: {"estimate": _round(r["estimate"]), "std_error": _round(r["std_error"]),
+                    "low": _round(r["low"]), "high": _round(r["high"])} for k, r in self.table().iterrows()}
+
+    def _forms_document(self) -> dict:
+        """``form``, ``fixed`` and, where several forms were fitted, ``forms``: each form's
+        estimates, covariance, held values, test and weight, which ``--uncertain`` draws from."""
+        if self.form is None:
+            return {}
+        out = {"form": self.form.name, "fixed": {k: _round(v) for k, v in self.fixed.items()}}
+        if len(self.forms) > 1:
+            out["forms"] = [{"name": f.form.name, "weight": _round(w), "says": f.form.says,
+                             "parameters": f._parameters_document(),
+                             "covariance": [[_round(float(v)) for v in row] for row in f.cov],
+                             "fixed": {k: _round(v) for k, v in f.fixed.items()},
+                             "goodness_of_fit": {"J": _round(f.objective), "df": f.dof}}
+                            for f, w in self.forms]
+        return out
+
+    def forms_text(self) -> list:
+        """Lines on the forms fitted, their fit and weight (empty with one form)."""
+        if len(self.forms) < 2:
+            return []
+        lines = ["", "Forms of the dip after the promotion (a test at one depth cannot tell them apart; at another "
+                     "depth they part, so a comparison draws from both, by weight):"]
+        for f, w in self.forms:
+            shown = ", ".join(f"{k.split('.')[-1]} {v:.3g} (se {se:.2g})" for (k, v), se
+                              in zip(f.values.items(), f.std_errors))
+            held = ", ".join(f"{k.split('.')[-1]} {v:g}" for k, v in f.fixed.items())
+            mark = "  <- the fragment" if f is self else ""
+            lines.append(f"  {f.form.name:<24} weight {w:>4.0%}  J {f.objective:.2f} on {f.dof} df  {shown}; held: "
+                         f"{held}{mark}")
+        lines.append(f"  (weights: exp(-(J + 2 x effects fitted) / 2), the moment-selection criterion of Andrews 1999 "
+                     f"with Akaike's penalty)")
+        return lines
 
     def test_text(self) -> str:
         if self.dof <= 0:
@@ -188,7 +228,8 @@ class UpliftFit:
             flag = "  (at the edge of its range: not identified)" if key in bound else ""
             lines.append(f"  {key:<32}{r['estimate']:>9.4g}  se {r['std_error']:<9.3g} [{r['lower']:.4g}, "
                          f"{r['upper']:.4g}]  (start {r['start']:.4g}, range {r['low']:g} to {r['high']:g}){flag}")
-        lines += ["", self.test_text(), "", "Uplifts matched (observed vs fitted, relative to the control group):"]
+        lines += ["", self.test_text()] + self.forms_text()
+        lines += ["", "Uplifts matched (observed vs fitted, relative to the control group):"]
         for _, r in self.moments.iterrows():
             period = "" if r["periods"] == 1 else f" week {int(r['period'])}"
             lines.append(f"  {r['campaign']:<18}{r['arm']:<14}{r['outcome']:<10}{period:<8}"
@@ -223,6 +264,10 @@ class UpliftFit:
         for key, r in self.table().iterrows():
             comments.append(f"  {key} = {r['estimate']:.4g} [{r['lower']:.4g}, {r['upper']:.4g}]")
         comments.append(self.test_text())
+        if self.form is not None:
+            comments.append(f"The dip after the promotion: '{self.form.name}' ({self.form.says})"
+                            + (f"; the other forms and their weights are in {covariance_path(fragment_path).name}"
+                               if len(self.forms) > 1 else ""))
         paths = [write_text(fragment_path, _yaml(self.fragment(), comments))]
         cov_comments = ["Estimates, intervals and covariance of the effects in " + FRAGMENT_NAME + ".",
                         "Pass this file (or the fragment) to: simlib compare ... --uncertain FILE"]
@@ -233,6 +278,19 @@ class UpliftFit:
             paths.append(write_text(out / "campaign_weekly.csv", self.log_outcomes.weekly.to_csv(index=False)))
             paths.append(write_text(out / "campaign_per_treated.csv", self.per_treated().to_csv(index=False)))
         return paths
+
+
+def weigh_forms(fits: list) -> UpliftFit:
+    """The best of several forms' fits, carrying every form with its weight: w proportional to
+    exp(-(J + 2 k) / 2), k the effects a form fits (the moment-selection criterion of Andrews
+    1999, Econometrica 67, with Akaike's penalty: the same moments, so a better fit with fewer
+    free effects weighs more)."""
+    score = np.array([f.objective + 2 * len(f.targets) for f in fits])
+    weight = np.exp(-(score - score.min()) / 2)
+    weight /= weight.sum()
+    for f in fits:
+        f.forms = list(zip(fits, map(float, weight)))
+    return fits[int(np.argmax(weight))]
 
 
 def _yaml(document: dict, comments: list) -> str:
