@@ -344,8 +344,6 @@ class PointsProgram(Policy):
     def init(self):
         pop = self.sim.pop
         self.points = pop.add_array(f"{self.name}__points", np.float32, 0.0)
-        # goal_effect x appeal-weighted progress to the nearest gift; updated when points change
-        self.pull = pop.add_array(f"{self.name}__pull", np.float32, 0.0)
         self.seen = pop.add_array(f"{self.name}__seen", bool, False) if self.p["welcome_points"] else None
         self.is_saver = pop.add_array(f"{self.name}__has_points", bool, False)
         self.savers = np.zeros(0, np.int64)      # everyone who ever held points (unordered)
@@ -362,16 +360,17 @@ class PointsProgram(Policy):
         self.total = {"points_earned": 0.0, "points_spent": 0.0, "redemptions": 0}
 
     def _gain(self, idx):
-        """Points of ``idx`` (unique) went up: refresh their pull and list the new savers."""
+        """Points of ``idx`` (unique) went up: list the new savers."""
         new = idx[~self.is_saver[idx]]
         if new.size:
             self.is_saver[new] = True
             self.savers = np.concatenate([self.savers, new])
-        self._update_pull(idx)
 
-    def _update_pull(self, idx):
+    def _pull(self, idx):
+        """goal_effect x appeal-weighted progress to the nearest gift of ``idx`` (float32), from
+        their points when it is read (no per-customer array: it is a function of the points)."""
         progress = np.minimum(self.points[idx, None] / self.price[None, :], 1.0)
-        self.pull[idx] = self.p["goal_effect"] * (progress * self.appeal[None, :]).max(axis=1)
+        return (self.p["goal_effect"] * (progress * self.appeal[None, :]).max(axis=1)).astype(np.float32)
 
     def act(self, day):
         sim, pop, t = self.sim, self.sim.pop, self.sim.today
@@ -390,7 +389,7 @@ class PointsProgram(Policy):
         if self.p["goal_effect"] and self.savers.size:
             saving = self.savers[pop.in_pond[self.savers]]
             if saving.size:
-                t.touch("purchase_boost")[saving] += self.pull[saving]
+                t.touch("purchase_boost")[saving] += self._pull(saving)
 
     def react(self, day):
         sim, pop = self.sim, self.sim.pop
@@ -412,7 +411,6 @@ class PointsProgram(Policy):
             choice[(choice < 0) & (self.points[go] >= self.price[k])] = k
         spent = self.price[choice]
         self.points[go] -= spent.astype(np.float32)
-        self._update_pull(go)
         cost = float(self.cost[choice].sum())
         sim.ledger.post(day, "points_redemption", cost, source=self.name, per_customer=True)
         self.deliver, self.deliver_appeal = go, self.appeal[choice]
