@@ -122,21 +122,10 @@ class Coupons:
         self._redeemed: list[tuple] = []             # today's (idx, discount, source) per batch
 
     # what a held coupon is, per customer (from the table of kinds)
-    @property
-    def off_share(self) -> np.ndarray:
-        return self.kind_off_share[self.kind]
-
-    @property
-    def off_cny(self) -> np.ndarray:
-        return self.kind_off_cny[self.kind]
-
-    @property
-    def min_spend_cny(self) -> np.ndarray:
-        return self.kind_min_spend_cny[self.kind]
-
-    @property
-    def source(self) -> np.ndarray:
-        return self.kind_source[self.kind]
+    off_share = property(lambda self: self.kind_off_share[self.kind])
+    off_cny = property(lambda self: self.kind_off_cny[self.kind])
+    min_spend_cny = property(lambda self: self.kind_min_spend_cny[self.kind])
+    source = property(lambda self: self.kind_source[self.kind], doc="index into ``sources``")
 
     def depth_of(self, off_share: float, off_cny: float, min_spend_cny: float, idx) -> np.ndarray:
         """The depth customers ``idx`` perceive in a coupon of this kind (float32; from their
