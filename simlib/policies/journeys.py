@@ -157,7 +157,8 @@ class Journey(Policy):
         self.entry = p["entry"]
         self._is_wait = np.array([s.kind == "wait" for s in self.program])
         self._next = np.array([s.next for s in self.program], np.int16)
-        self.step = pop.add_array(f"{self.name}_step", np.int16, NOT_IN)
+        # each customer's step (or NOT_IN, DONE, HOLDOUT): one byte for a journey of up to 126 steps
+        self.step = pop.add_array(f"{self.name}_step", np.int8 if len(self.program) < 127 else np.int16, NOT_IN)
         self.wake = pop.add_array(f"{self.name}_wake_day", np.int16, NEVER)
         self.entry_day = pop.add_array(f"{self.name}_entry_day", np.int16, NEVER)
         self.goal_day = pop.add_array(f"{self.name}_goal_day", np.int16, NEVER)
