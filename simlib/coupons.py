@@ -24,6 +24,7 @@ from .compiled import compiled
 from .days import NEVER
 
 MAX_SOURCES = 127   # coupon sources fit an int8; index 0 is "none"
+LAST_DAY = int(np.iinfo(np.int16).max)   # the latest expiry an int16 day holds (np.iinfo costs 6 us a call)
 
 
 @compiled(inline=True)
@@ -158,7 +159,7 @@ class Coupons:
         self.any_given = True
         self.kind[idx] = self._kind_of(source, off_share, off_cny, min_spend_cny)
         self.depth[idx] = self.depth_of(off_share, off_cny, min_spend_cny, idx)
-        self.expiry[idx] = min(day + valid_days - 1, np.iinfo(np.int16).max)
+        self.expiry[idx] = min(day + valid_days - 1, LAST_DAY)
 
     def redeemed(self, source: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Today's redemptions of coupons from ``source`` with a discount: (idx, discount CNY, the

@@ -126,3 +126,27 @@ def test_pareto_front_small_example():
     df = pd.DataFrame({"obj": [1.0, 2.0, 1.5, 0.5, 0.9], "cost": [1.0, 2.0, 3.0, 0.5, 1.2]})
     f = pareto_front(df, "obj", 1.0, "cost", -1.0)
     assert f[["obj", "cost"]].values.tolist() == [[0.5, 0.5], [1.0, 1.0], [2.0, 2.0]]
+
+
+def test_paired_is_the_aligned_difference_whether_or_not_the_keys_match():
+    import numpy as np
+    import pandas as pd
+
+    from simlib.experiment.compare import paired
+
+    def aligned(df, metric, arm, ref):   # the difference as pandas aligns it on (point, replication)
+        a = df[df["arm"] == arm].set_index(["point", "replication"])[metric]
+        b = df[df["arm"] == ref].set_index(["point", "replication"])[metric]
+        a, b = a.align(b, join="inner")
+        return (a - b).astype(float)
+
+    rng = np.random.default_rng(3)
+    same = pd.DataFrame({"arm": np.repeat(["ref", "x"], 6), "point": np.tile([0, 0, 0, 1, 1, 1], 2),
+                         "replication": np.tile([0, 1, 2, 0, 1, 2], 2), "net": rng.normal(size=12),
+                         "orders": rng.integers(0, 9, 12)})
+    shuffled = pd.concat([same[same["arm"] == "ref"], same[same["arm"] == "x"].iloc[[2, 0, 5, 1, 4]]])
+    for df in (same, shuffled):
+        for metric in ("net", "orders"):
+            got, want = paired(df, metric, "x", "ref"), aligned(df, metric, "x", "ref")
+            pd.testing.assert_series_equal(got, want, check_exact=True)
+            assert list(got.index) == list(want.index)

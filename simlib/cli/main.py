@@ -202,6 +202,19 @@ def cmd_example(args) -> int:
 
 
 def main(argv=None) -> int:
+    """Run the command ``argv`` (default: this program's arguments) and return its exit code."""
+    code = _command(argv)
+    if argv is None:
+        # The program itself (the ``simlib`` script, ``python -m simlib.cli``), which ends next:
+        # the interpreter's collections at exit would walk every object the imports made
+        # (pandas, scipy, numba: 0.2-0.4 CPU s of a 1.7 s ``simlib run``). Frozen objects are
+        # still released (files closed) on exit; only the cycle collector skips them.
+        import gc
+        gc.freeze()
+    return code
+
+
+def _command(argv) -> int:
     import warnings
     warnings.formatwarning = _note
     parser = build_parser()

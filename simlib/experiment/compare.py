@@ -10,7 +10,8 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from .distributions import noncentral_t_sf, normal_quantile, t_cdf, t_quantile
 
 
 def mean_ci(x, confidence: float = 0.95) -> tuple[float, float, float]:
@@ -20,7 +21,7 @@ def mean_ci(x, confidence: float = 0.95) -> tuple[float, float, float]:
     if len(x) < 2:
         return m, float("nan"), float("nan")
     se = float(np.std(x, ddof=1)) / math.sqrt(len(x))
-    h = float(stats.t.ppf(0.5 + confidence / 2, len(x) - 1)) * se
+    h = float(t_quantile(0.5 + confidence / 2, len(x) - 1)) * se
     return m, m - h, m + h
 
 
@@ -36,7 +37,7 @@ def share_ci(x, confidence: float = 0.95) -> tuple[float, float, float]:
     se = float(np.std(x, ddof=1)) / math.sqrt(len(x))
     if se == 0 or m <= 0 or m >= 1:
         return m, m, m            # every replication the same (or all 0 / all 1): no spread to show
-    return (m, *logit_interval(m, float(stats.t.ppf(0.5 + confidence / 2, len(x) - 1)) * se))
+    return (m, *logit_interval(m, float(t_quantile(0.5 + confidence / 2, len(x) - 1)) * se))
 
 
 def logit_interval(m: float, half_width: float) -> tuple[float, float]:
@@ -68,7 +69,7 @@ def prob_better(diff, sign: float = 1.0) -> float:
     sd = float(np.std(d, ddof=1))
     if sd == 0:
         return 1.0 if m > 0 else (0.0 if m < 0 else 0.5)
-    return float(stats.t.cdf(m / (sd / math.sqrt(len(d))), len(d) - 1))
+    return float(t_cdf(m / (sd / math.sqrt(len(d))), len(d) - 1))
 
 
 MAX_EXACT_REPLICATIONS = 10 ** 15  # beyond this "inf": a difference lost in the noise
@@ -78,9 +79,9 @@ def paired_t_power(n: int, effect: float, confidence: float = 0.95) -> float:
     """Power of a two-sided paired t-test with n pairs when the true mean difference is
     ``effect`` standard deviations of the paired difference (noncentral t, df = n - 1)."""
     df, nc = n - 1, abs(effect) * math.sqrt(n)
-    t_crit = stats.t.ppf(0.5 + confidence / 2, df)
-    upper = stats.nct.sf(t_crit, df, nc)          # rejects on the right side
-    lower = stats.nct.sf(t_crit, df, -nc)         # on the wrong side: P(T < -t) by symmetry
+    t_crit = t_quantile(0.5 + confidence / 2, df)
+    upper = noncentral_t_sf(t_crit, df, nc)       # rejects on the right side
+    lower = noncentral_t_sf(t_crit, df, -nc)      # on the wrong side: P(T < -t) by symmetry
     return float(upper + lower)
 
 
@@ -103,7 +104,7 @@ def replications_needed(sd_diff: float, delta: float, confidence: float = 0.95,
     effect = abs(delta) / sd_diff
     if paired_t_power(2, effect, confidence) >= power:
         return 2.0
-    z = stats.norm.ppf(0.5 + confidence / 2) + stats.norm.ppf(power)
+    z = normal_quantile(0.5 + confidence / 2) + normal_quantile(power)
     high = max(3, math.ceil((z / effect) ** 2) + 3)  # the normal answer, plus room for t's heavier tails
     while paired_t_power(high, effect, confidence) < power:
         if high > MAX_EXACT_REPLICATIONS:
@@ -123,10 +124,31 @@ def paired(df: pd.DataFrame, metric: str, arm: str, reference: str,
            keys=("point", "replication")) -> pd.Series:
     """Per-replication difference arm - reference, aligned on the keys."""
     keys = [k for k in keys if k in df.columns]
+    same = _same_keys(df, metric, arm, reference, keys)
+    if same is not None:
+        return same
     a = df[df["arm"] == arm].set_index(keys)[metric]
     b = df[df["arm"] == reference].set_index(keys)[metric]
     a, b = a.align(b, join="inner")
     return (a - b).astype(float)
+
+
+def _same_keys(df: pd.DataFrame, metric: str, arm: str, reference: str, keys: list) -> pd.Series | None:
+    """``paired``'s answer where both arms hold the same integer keys (two or more) in the same
+    order (every comparison's replications): then pandas aligns nothing and the difference is
+    row by row; None otherwise. A tenth of the time of indexing each arm (36 calls after a
+    3-arm compare)."""
+    columns = [df[k] for k in keys] + [df[metric]]
+    numeric = all(isinstance(c.dtype, np.dtype) and c.dtype.kind in "iuf" for c in columns)
+    if len(keys) < 2 or metric in keys or not numeric or any(c.dtype.kind == "f" for c in columns[:-1]):
+        return None
+    in_arm, in_ref = (df["arm"] == arm).to_numpy(), (df["arm"] == reference).to_numpy()
+    at_arm = [c.to_numpy()[in_arm] for c in columns[:-1]]
+    if any(not np.array_equal(x, c.to_numpy()[in_ref]) for x, c in zip(at_arm, columns[:-1])):
+        return None
+    index = pd.MultiIndex.from_arrays(at_arm, names=keys)
+    values = columns[-1].to_numpy()
+    return pd.Series(values[in_arm] - values[in_ref], index=index, name=metric).astype(float)
 
 
 def compare_table(df: pd.DataFrame, outcomes, reference: str, confidence: float = 0.95,

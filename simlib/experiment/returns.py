@@ -15,9 +15,9 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .compare import paired, prob_better
+from .distributions import t_quantile
 
 INCREMENTAL_ROI = "incremental_roi"
 NET, COST = "net_profit_cny", "strategy_cost_cny"
@@ -38,7 +38,7 @@ def ratio_ci(d_net, d_cost, confidence: float = 0.95) -> tuple[float, float, flo
         return r, math.nan, math.nan
     cov = np.cov(d_net, d_cost, ddof=1)
     var = (cov[0, 0] - 2 * r * cov[0, 1] + r * r * cov[1, 1]) / (n * cost * cost)
-    h = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * math.sqrt(max(var, 0.0))
+    h = float(t_quantile(0.5 + confidence / 2, n - 1)) * math.sqrt(max(var, 0.0))
     return r, r - h, r + h
 
 

@@ -25,8 +25,8 @@ import os
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy import stats
 
+from .distributions import normal_quantile, t_cdf, t_quantile
 from .errors import ExperimentError
 
 MAX_PARAMETERS = 50
@@ -245,7 +245,7 @@ def _from_mapping(doc: dict, source: str, inner) -> UncertainParameters:
         elif "lower" in values and "upper" in values:
             if not values["lower"] < values["upper"]:
                 raise ExperimentError(source, f"{where}.lower", "must be below upper")
-            s = (values["upper"] - values["lower"]) / (2 * stats.norm.ppf(0.5 + level / 2))
+            s = (values["upper"] - values["lower"]) / (2 * normal_quantile(0.5 + level / 2))
             m = values.get("estimate", (values["lower"] + values["upper"]) / 2)
         else:
             raise ExperimentError(source, where, "give std_error, or lower and upper (an interval)")
@@ -374,9 +374,9 @@ def decompose(diff: np.ndarray, groups: np.ndarray, theta: np.ndarray, keys, sig
         method = "regression"
     spread = math.sqrt(var_param + var_mean)
     df = g - 1
-    t = stats.t.ppf(0.5 + confidence / 2, df)
+    t = t_quantile(0.5 + confidence / 2, df)
     if spread > 0:
-        p_better = float(stats.t.cdf(sign * grand / spread, df))
+        p_better = float(t_cdf(sign * grand / spread, df))
     else:
         p_better = 1.0 if sign * grand > 0 else 0.0 if sign * grand < 0 else 0.5
     total = var_param + var_sim
@@ -484,7 +484,7 @@ def replications_with_parameters(delta: float, var_param: float, sd_sim: float, 
     cannot settle it, measuring the parameter can."""
     if not np.isfinite(delta) or delta == 0:
         return float("inf")
-    zz = stats.norm.ppf(0.5 + confidence / 2) + stats.norm.ppf(power)
+    zz = normal_quantile(0.5 + confidence / 2) + normal_quantile(power)
     room = (delta / zz) ** 2 - max(var_param, 0.0)
     if room <= 0:
         return float("inf")

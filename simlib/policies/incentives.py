@@ -20,6 +20,7 @@ from ..ledger import points_value_cny_per_point
 from ..params import Param, check_keys, resolve
 from ..population import DORMANT, NEVER
 from .base import MESSAGE_EFFECTS, PRICE_EFFECTS, USEFUL_CONTACT_EFFECTS, Policy, register_policy
+from .incentive_passes import affordable, ladder_due
 
 NO_STEP = np.int16(32767)  # a day that never comes
 AUDIENCES = ("pond", "pond_never_bought", "pond_buyers", "pond_dormant")
@@ -234,53 +235,73 @@ class CouponLadder(CouponPolicy):
         # day the next step down fires if the customer does not buy (NEVER: not seen in the pond
         # yet; NO_STEP: at the deepest step, nothing scheduled)
         self.due = pop.add_array(f"{self.name}__due", np.int16, NEVER)
-        self.pending: list[tuple[np.ndarray, int]] = []   # (idx, step number) to deliver
+        self.pending = (np.zeros(0, np.int64), np.zeros(0, np.int64))   # (idx, step number) to deliver
         self.keep_log = False
         self.log: list[tuple[int, np.ndarray, int]] = []  # (day, idx, step) of deliveries
 
     def act(self, day):
+        """Deliver the steps decided yesterday: one message to all their customers (each is in
+        one step; a message reaches each customer as it would alone), then each step's coupon."""
         p = self.p
         shares = self.down + self.up
-        counts = {}
-        for idx, step in self.pending:
-            to = self.give(idx, day, off_share=shares[step - 1], min_spend_cny=p["min_spend_cny"],
-                           valid_days=p["valid_days"], quality=p["message_quality"])
-            counts[step] = counts.get(step, 0) + int(to.size)
-            if self.keep_log:
-                self.log.append((day, to, step))
+        idx, step_of = self.pending
+        steps = [int(k) for k in np.unique(step_of)]
+        n_down = len(self.down)   # the steps up (after a purchase) are listed first, as they were decided
+        counts = {k: 0 for k in [k for k in steps if k > n_down] + [k for k in steps if k <= n_down]}
         self._day["steps"] = counts
-        self.pending = []
+        if not idx.size:
+            return
+        self.pending = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+        order = np.argsort(idx, kind="stable")
+        idx, step_of = idx[order], step_of[order]
+        to = self.sim.message(idx, quality=p["message_quality"]) if idx.size else idx
+        got = step_of[np.searchsorted(idx, to)]
+        for step in counts:
+            mine = to[got == step]
+            if mine.size:
+                self.sim.give_coupon(mine, self.name, off_share=shares[step - 1], min_spend_cny=p["min_spend_cny"],
+                                     valid_days=p["valid_days"])
+            counts[step] += int(mine.size)
+            if self.keep_log:
+                self.log.append((day, mine, step))
+        self._day["issued"] = self._day.get("issued", 0) + int(to.size)
+        self.issued += int(to.size)
 
     def react(self, day):
-        """Per-day work is one pass over the pond's due days plus today's buyers and steppers."""
+        """Per-day work is today's buyers and one pass over the pond: members seen for the first
+        time fall due ``idle_days`` on, members due today take their next step down. (A buyer
+        falls due ``idle_days`` on too, so taking the buyers first changes nothing.)"""
         super().react(day)
         if not self.active(day):
             return
         sim, pop, p = self.sim, self.sim.pop, self.p
         step, due = self.step, self.due
         n_down, n_all = len(self.down), len(self.down) + len(self.up)
-        pond = sim.pond_members()
-        new = pond[due[pond] == NEVER]
-        due[new] = day + p["idle_days"]
         buyers = _unique_buyers(sim)
         buyers = buyers[pop.in_pond[buyers]]
         if buyers.size:
             s = step[buyers].astype(np.int64)
             laddered = (s >= 1) & (s < n_all)
             nxt = np.where(s <= n_down, n_down + 1, s + 1)        # step number of the next up coupon
-            for k in np.unique(nxt[laddered]):
-                self.pending.append((buyers[laddered & (nxt == k)], int(k)))
+            self._queue(buyers[laddered], nxt[laddered])
             step[buyers] = np.where(laddered, nxt, 0)
             due[buyers] = day + p["idle_days"]
-        fire = pond[due[pond] <= day]
+        pond = sim.pond_members()
+        fire = np.empty(pond.size, np.int64)
+        fire = fire[:ladder_due(pond, due, day, day + p["idle_days"], NEVER, fire)]
         if not fire.size:
             return
         s = step[fire].astype(np.int64)
         nxt = np.where((s == 0) | (s > n_down), 1, s + 1)         # first step down, or one deeper
-        for k in np.unique(nxt):
-            self.pending.append((fire[nxt == k], int(k)))
+        self._queue(fire, nxt)
         step[fire] = nxt
         due[fire] = np.where(nxt < n_down, day + p["step_days"], NO_STEP)
+
+    def _queue(self, idx, steps):
+        """Queue customers ``idx`` (unique, none queued yet today) for their ``steps``, delivered
+        at the next ACT."""
+        if idx.size:
+            self.pending = (np.concatenate([self.pending[0], idx]), np.concatenate([self.pending[1], steps]))
 
     def record(self, day):
         steps = self._day.get("steps", {})
@@ -401,8 +422,8 @@ class PointsProgram(Policy):
             self._gain(np.unique(idx[member]))
             self._day["points_earned"] = float(earned.sum())
             self._owe(day, float(earned.sum()))
-        can = self.savers[self.points[self.savers] >= self.price.min()]
-        can = can[pop.in_pond[can]]
+        can = np.empty(self.savers.size, np.int64)
+        can = can[:affordable(self.savers, self.points, float(self.price.min()), pop.in_pond, can)]
         if not can.size:
             return
         go = can[sim.rng.uniform(f"{self.name}:redeem", day, can) < -np.expm1(-self.p["redeem_per_day"])]
