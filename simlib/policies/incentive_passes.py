@@ -3,8 +3,7 @@
 One loop each instead of numpy's gather, compare, compress and scatter over thousands of
 customers per replication per day (a fifth of a ``points_program`` run when they were numpy
 calls). Each computes exactly what those numpy expressions did, value for value: the same
-float32 and float64 operations, in the same order per customer. (A member's pull towards a
-gift is computed from their points when read, ``PointsProgram._pull``: no array to update.)
+float32 and float64 operations, in the same order per customer.
 """
 
 from __future__ import annotations
@@ -23,6 +22,21 @@ def affordable(savers, points, cheapest, in_pond, out) -> int:
             out[n] = i
             n += 1
     return n
+
+
+@compiled
+def pulls(idx, points, price, appeal, goal_effect, out):
+    """``out[j] = goal_effect * max over gifts k of appeal[k] * min(points[i] / price[k], 1)`` for
+    the customers ``i = idx[j]`` (the goal gradient towards the nearest gift, a function of the
+    points read when needed: no per-customer array of it is kept)."""
+    for j in range(idx.size):
+        held = float(points[idx[j]])
+        best = -1.0
+        for k in range(price.size):
+            value = min(held / price[k], 1.0) * appeal[k]
+            if k == 0 or value > best:
+                best = value
+        out[j] = goal_effect * best
 
 
 @compiled

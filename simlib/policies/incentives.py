@@ -20,7 +20,7 @@ from ..ledger import points_value_cny_per_point
 from ..params import Param, check_keys, resolve
 from ..population import DORMANT, NEVER
 from .base import MESSAGE_EFFECTS, PRICE_EFFECTS, USEFUL_CONTACT_EFFECTS, Policy, register_policy
-from .incentive_passes import affordable, ladder_due
+from .incentive_passes import affordable, ladder_due, pulls
 
 NO_STEP = np.int16(32767)  # a day that never comes
 AUDIENCES = ("pond", "pond_never_bought", "pond_buyers", "pond_dormant")
@@ -390,8 +390,9 @@ class PointsProgram(Policy):
     def _pull(self, idx):
         """goal_effect x appeal-weighted progress to the nearest gift of ``idx`` (float32), from
         their points when it is read (no per-customer array: it is a function of the points)."""
-        progress = np.minimum(self.points[idx, None] / self.price[None, :], 1.0)
-        return (self.p["goal_effect"] * (progress * self.appeal[None, :]).max(axis=1)).astype(np.float32)
+        out = np.empty(idx.size, np.float32)
+        pulls(np.ascontiguousarray(idx, np.int64), self.points, self.price, self.appeal, float(self.p["goal_effect"]), out)
+        return out
 
     def act(self, day):
         sim, pop, t = self.sim, self.sim.pop, self.sim.today
