@@ -50,7 +50,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from throughput import measure as measure_simlib, state_bytes  # noqa: E402
+from throughput import measure as measure_simlib, owner_table, state_bytes  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 UNAWARE, AWARE, INTERESTED, PURCHASED, LOYAL, DORMANT, LOST = range(7)
@@ -280,16 +280,8 @@ def main(argv=None) -> None:
     print(f"peak memory: {peak:.0f} B per customer; target <= 150 B: {'meets' if peak <= 150 else 'misses'} "
           f"(beside the step's machine code, {_median(runs, 'code_bytes') / 2**20:.0f} MB once per process)")
     arrays = state_bytes(str(ROOT / "scenarios" / "all_levers.yaml"), n, days)
-    owners: dict[str, list] = {}
-    for size, name in arrays:
-        owner = name.split(".")[0]
-        owners.setdefault(owner, [0.0, 0])
-        owners[owner][0] += size
-        owners[owner][1] += 1
-    print(f"  of which the arrays a built Sim holds: {sum(b for b, _ in arrays):.0f} B per customer: "
-          + ", ".join(f"{owner} {size:.0f} B in {count}" for owner, (size, count)
-                      in sorted(owners.items(), key=lambda kv: -kv[1][0]))
-          + " (throughput.py --memory lists them)")
+    print("per-customer state by owner (throughput.py --memory lists the arrays):")
+    print(owner_table(arrays, peak))
 
 
 if __name__ == "__main__":

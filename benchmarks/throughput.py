@@ -108,9 +108,11 @@ def main(argv=None) -> None:
               flush=True)
     if args.memory:
         arrays = state_bytes(args.scenario, args.sizes[0], args.days)
-        print(f"\nper-customer arrays of a built Sim at {args.sizes[0]:,}: {sum(b for b, _ in arrays):.0f} B per customer")
-        for size, name in arrays:
-            print(f"  {size:6.1f} B  {name}")
+        print(f"\nper-customer state of a built Sim at {args.sizes[0]:,}, by owner:")
+        print(owner_table(arrays))
+        print("the arrays:")
+        for size, owner, name in arrays:
+            print(f"  {size:6.1f} B  {owner}: {name}")
     if args.profile or args.sections:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         from _profile import profile_run, section_times
@@ -124,23 +126,72 @@ def main(argv=None) -> None:
             profile_run(args.scenario, users, args.days, args.top, over)
 
 
-def state_bytes(scenario: str, users: int, days: int = 365) -> list[tuple[float, str]]:
-    """Bytes per customer of the arrays a built Sim holds (population, coupons, today's inputs,
-    each policy), largest first: the resident state, against which the peak adds the step's
-    temporaries. Builds the Sim (a real market of ``users``) without running it."""
+def state_bytes(scenario: str, users: int, days: int = 365) -> list[tuple[float, str, str]]:
+    """Bytes per customer of the arrays a built Sim holds, largest first, as (bytes, owner, array):
+    the resident state, against which the peak adds the step's temporaries. Owners: the
+    population's state and its traits, each policy (the arrays it added to the population and its
+    own), the coupons, today's inputs, the population step and the ledger. Builds the Sim (a real
+    market of ``users``) without running it."""
     import numpy as np
     from simlib.engine import Sim
+    from simlib.population import SPREADS, TRAITS
     from simlib.run import as_scenario
     sim = Sim(as_scenario(scenario).override({"market.users": users, "market.represents": users, "market.days": days}))
-    owners = {"population": sim.pop, "coupons": sim.pop.coupons, "today": sim.today, "step": sim.step,
-              **{f"policy {p.name}": p for p in sim.policies}}
+    added = getattr(sim.pop, "array_owner", {})
+    traits = set(TRAITS) | set(SPREADS)
+
+    def population_owner(name):
+        if name in added:
+            return f"policy {added[name]}"
+        return "traits" if name in traits else "population"
+
+    owners = [(population_owner, sim.pop), ("coupons", sim.pop.coupons), ("today's inputs", sim.world.today),
+              ("population step", sim.step), *((f"policy {p.name}", p) for p in sim.policies),
+              *(("ledger", ledger) for ledger in sim.world.ledgers)]
     out, seen = [], set()
-    for owner, obj in owners.items():
+    for owner, obj in owners:
         for name, value in vars(obj).items():
-            if isinstance(value, np.ndarray) and value.size >= users // 2 and id(value) not in seen:
-                seen.add(id(value))
-                out.append((value.nbytes / users, f"{owner}.{name} ({value.dtype})"))
-    return sorted(out, reverse=True)
+            values = value.items() if isinstance(value, dict) else [(name, value)]
+            values = [(f"{name}[{k}]" if isinstance(value, dict) else k, v) for k, v in values]
+            for label, v in values:
+                if isinstance(v, np.ndarray) and id(v) not in seen and (v.size >= users // 2 or owner == "ledger"):
+                    seen.add(id(v))
+                    who = owner(name) if callable(owner) else owner
+                    held = v.itemsize if v.ndim and 0 in v.strides else v.nbytes   # a broadcast holds one value
+                    out.append((held / users, who, f"{label} ({v.dtype})"))
+    return sorted(out, key=lambda row: -row[0])
+
+
+OWNERS = ("population", "traits", "coupons", "today's inputs", "population step", "ledger")
+
+
+def owner_table(rows: list[tuple[float, str, str]], peak: float | None = None) -> str:
+    """Per-customer state by owner (bytes per customer and arrays), as printed by the benchmarks;
+    with ``peak`` (bytes per customer), the part of the peak no array of a built Sim accounts for."""
+    totals: dict[str, list] = {owner: [0.0, 0] for owner in OWNERS}
+    for size, owner, _ in rows:
+        key = "policies" if owner.startswith("policy ") else owner
+        totals.setdefault(key, [0.0, 0])
+        totals[key][0] += size
+        totals[key][1] += 1
+    policies = {}
+    for size, owner, _ in rows:
+        if owner.startswith("policy "):
+            policies.setdefault(owner[7:], [0.0, 0])
+            policies[owner[7:]][0] += size
+            policies[owner[7:]][1] += 1
+    lines = [f"  {'owner':<28} {'B/customer':>10} {'arrays':>7}"]
+    for key, (size, count) in totals.items():
+        lines.append(f"  {key:<28} {size:10.1f} {count:7d}")
+        if key == "policies":
+            for name, (psize, pcount) in sorted(policies.items(), key=lambda kv: -kv[1][0]):
+                lines.append(f"    {name:<26} {psize:10.1f} {pcount:7d}")
+    state = sum(size for size, _, _ in rows)
+    lines.append(f"  {'state of a built Sim':<28} {state:10.1f} {len(rows):7d}")
+    if peak is not None:
+        lines.append(f"  {'peak of the run':<28} {peak:10.1f}        (the rest: the step's and policies' "
+                     f"temporaries, arrays grown during the run; pages never written count 0)")
+    return "\n".join(lines)
 
 
 def _scaled_budgets(scenario: str, users: int) -> dict:

@@ -23,6 +23,8 @@ from .errors import ScenarioError
 from .params import Param
 from .population import AWARE, DORMANT, INTERESTED, LOST, LOYAL, NEVER, PURCHASED, UNAWARE
 from .promotion import PROMOTION_PARAMS, Promotion, price_log_lift
+from .today import (AWARENESS_EXTRA, BELONGING, CHAT, DISCOUNT_DEPTH, INTEREST_BOOST, LOAD, PURCHASE_BOOST, USEFUL,
+                    today_input)
 
 E = "docs/evidence.md"   # where each source below is quoted and converted to the model's unit
 
@@ -308,7 +310,7 @@ DayInputs = namedtuple("DayInputs", ["block", "n_channels", "regularity", "aware
                                      "pond_min_orders", "purchase_multiplier", "interest_multiplier", "keys",
                                      "on", "stage_counts", "buyers_by_channel", "cogs_share", "clv_horizon_days",
                                      "static", "held", "silence_drift", "season"])
-NOT_HELD = np.zeros((3, 0))   # ``DayInputs.held`` of a run whose hazards are recomputed every day
+NOT_HELD = np.zeros((0, 3))   # ``DayInputs.held`` of a run whose hazards are recomputed every day
 
 
 # Today's switches: terms whose inputs are all zero today are skipped (same result, cheaper day)
@@ -350,7 +352,7 @@ def awareness_hazard(i, rc, c, x, d):
     if d.on.uneven_ads:
         h += d.ad_awareness[rc] * c.ad_exposure[i]
     if d.on.awareness_extra:
-        h += x.awareness_extra[i]
+        h += today_input(x, x.slot[i], AWARENESS_EXTRA)
     return h
 
 
@@ -369,6 +371,7 @@ def customer_hazards(i, rep, day, stage, c, x, d, p):
     on = d.on
     trust = float(c.trust[i])
     in_pond = c.in_pond[i]
+    slot = x.slot[i]               # the customer's row of today's inputs (-1: none today)
     interested, dormant = stage == INTERESTED, stage == DORMANT
     active_buyer = stage == PURCHASED or stage == LOYAL
     buyer = active_buyer or dormant
@@ -376,10 +379,10 @@ def customer_hazards(i, rep, day, stage, c, x, d, p):
     common = p.trust_effect * trust
     if on.social_proof:
         common += p.social_proof_effect * c.social_susceptibility[i] * d.social_proof[rc]
-    chat = on.chat and x.chat[i]
+    chat = on.chat and today_input(x, slot, CHAT) != 0
     if chat:
         common += p.chat_effect
-    useful = float(x.useful[i]) if on.useful else 0.0
+    useful = float(today_input(x, slot, USEFUL)) if on.useful else 0.0
     # excess fatigue, in tolerances above 1 (capped: past 50 it changes nothing more but overflows)
     excess = min(max(float(c.fatigue[i]) - 1.0, 0.0), 50.0) if on.fatigue else 0.0
 
@@ -391,7 +394,7 @@ def customer_hazards(i, rep, day, stage, c, x, d, p):
         if on.coupons and c.coupon_depth[i] != 0 and c.coupon_expiry[i] >= day:
             depth = float(c.coupon_depth[i])
         if on.discount_depth:   # member prices, red-packet cash, referral rewards
-            depth = min(depth + x.discount_depth[i], 1.0)
+            depth = min(depth + today_input(x, slot, DISCOUNT_DEPTH), 1.0)
         gap = 0.0
         # the price term is zero for whoever holds no discount and expects the list price
         if depth > 0 or (on.reference_prices and c.reference_price[i] < 1):
@@ -402,7 +405,7 @@ def customer_hazards(i, rep, day, stage, c, x, d, p):
                 gap = at_price - price_log_lift(sensitivity, 0.0, reference, p)
         log_m -= p.fatigue_effect * excess
         if on.purchase_boost:
-            log_m += x.purchase_boost[i]
+            log_m += today_input(x, slot, PURCHASE_BOOST)
         lift = choice_lift(log_m, p.baseline_brand_share)
         if gap:
             # would the order have happened at the list price? the rate without the discount over
@@ -415,7 +418,7 @@ def customer_hazards(i, rep, day, stage, c, x, d, p):
     if buyer or in_pond:
         keep_log = p.retention_trust_effect * trust
         if on.belonging:
-            keep_log += p.retention_community_effect * x.belonging[i]
+            keep_log += p.retention_community_effect * today_input(x, slot, BELONGING)
         if keep_log:
             leave_keep = keep = math.exp(-keep_log)    # leaving the pond: trust and community
         if in_pond:
@@ -429,7 +432,7 @@ def customer_hazards(i, rep, day, stage, c, x, d, p):
         if on.useful:
             log_i += p.content_effect * useful
         if on.interest_boost:
-            log_i += x.interest_boost[i]
+            log_i += today_input(x, slot, INTEREST_BOOST)
         by_ads = d.ad_interest[rc]
         if on.uneven_ads:
             by_ads *= c.ad_exposure[i]
@@ -474,7 +477,7 @@ def customer_hazards(i, rep, day, stage, c, x, d, p):
         leave = p.unsubscribe_per_day + p.drift_per_day * d.silence_drift[min(day - c.last_useful_day[i],
                                                                             d.silence_drift.size - 1)]
         if on.load:
-            leave += p.unsubscribe_per_message * x.load[i]
+            leave += p.unsubscribe_per_message * today_input(x, slot, LOAD)
         leave = leave * leave_keep + p.unsubscribe_per_fatigue * excess
 
     # repeat orders
@@ -593,7 +596,7 @@ class Behavior:
         else:
             base = np.full(self.today.ad_awareness.size, base)
         talk = self.social_proof if self.talk_share is None else self.talk_share
-        return base, self._wom_per_talk * talk
+        return base, self._wom_per_talk * talk + self.today.awareness_per_susceptibility.reshape(-1)
 
     def switches(self) -> Switches:
         """Which terms today's inputs turn on."""
@@ -641,7 +644,7 @@ class Behavior:
                    held: np.ndarray | None = None) -> DayInputs:
         """Today's ``DayInputs``. ``keys``: the step's decisions' keys (a row per decision, a column
         per replication); ``economics``: the scenario's; ``held``: each customer's rates since their
-        last event, (3 x n), in a day-invariant run (``day_invariant``)."""
+        last event, (n x 3), in a day-invariant run (``day_invariant``)."""
         pop, t, p = self.pop, self.today, self.p
         base, wom = self.awareness_by_channel()
         ad_awareness = t.ad_awareness.reshape(-1)

@@ -96,54 +96,70 @@ def _depths(basket_cny, sd_log, off_share, off_cny, min_spend_cny, topup_value_s
         out[i] = min(value / max(b, 1e-9), 1.0)
 
 
-class Coupons:
-    """Per-customer held coupon (one at a time; a new one replaces it), as arrays."""
+MAX_KINDS = 255   # coupon kinds (terms x source) of a run: a customer's kind fits a uint8; 0 is "none"
 
-    MAX_KINDS = 8    # coupon kinds whose depth for every customer is kept (a ladder has six): 4 B each
+
+class Coupons:
+    """Per-customer held coupon (one at a time; a new one replaces it), as arrays: its kind (an
+    index into the run's table of kinds: the terms and the source), the last day it can be used
+    and the depth the customer perceives in it. 7 bytes a customer."""
 
     def __init__(self, basket_cny: np.ndarray, order_sd_log: float = 0.0, topup_value_share: float = 0.0):
         n = basket_cny.size
         self.basket_cny = basket_cny                 # each customer's mean basket (the trait)
         self.order_sd_log = order_sd_log             # spread of orders around the mean basket (log)
         self.topup_value_share = topup_value_share   # behaviour parameters of the same names
-        self._depths: dict[tuple, np.ndarray] = {}   # coupon kind -> perceived depth of every customer
         self.depth = np.zeros(n, np.float32)         # perceived depth: discount on the usual basket / basket
-        self.off_share = np.zeros(n, np.float32)
-        self.off_cny = np.zeros(n, np.float32)
-        self.min_spend_cny = np.zeros(n, np.float32)
+        self.kind = np.zeros(n, np.uint8)            # index into the kind table below (0: none given)
         self.expiry = np.full(n, NEVER, np.int16)    # last day it can be used
-        self.source = np.zeros(n, np.int8)           # index into ``sources``
+        # the table of kinds, one entry per kind given in the run (entry 0: none)
+        self.kind_off_share = np.zeros(MAX_KINDS + 1, np.float32)
+        self.kind_off_cny = np.zeros(MAX_KINDS + 1, np.float32)
+        self.kind_min_spend_cny = np.zeros(MAX_KINDS + 1, np.float32)
+        self.kind_source = np.zeros(MAX_KINDS + 1, np.int8)   # index into ``sources``
+        self.kinds: list[tuple] = [None]
         self.sources = [""]
         self.any_given = False                       # no coupon yet: the step skips the term
         self._redeemed: list[tuple] = []             # today's (idx, discount, source) per batch
 
-    def depth_of(self, off_share: float, off_cny: float, min_spend_cny: float) -> np.ndarray:
-        """The depth every customer perceives in a coupon of this kind (float32, computed once
-        per kind: baskets are traits)."""
-        key = (float(off_share), float(off_cny), float(min_spend_cny))
-        depth = self._depths.get(key)
-        if depth is None:
-            if len(self._depths) >= self.MAX_KINDS:
-                self._depths.pop(next(iter(self._depths)))
-            depth = self._depths[key] = np.empty(self.basket_cny.size, np.float32)
-            _depths(self.basket_cny, float(self.order_sd_log), *key, float(self.topup_value_share), depth)
+    # what a held coupon is, per customer (from the table of kinds)
+    off_share = property(lambda self: self.kind_off_share[self.kind])
+    off_cny = property(lambda self: self.kind_off_cny[self.kind])
+    min_spend_cny = property(lambda self: self.kind_min_spend_cny[self.kind])
+    source = property(lambda self: self.kind_source[self.kind], doc="index into ``sources``")
+
+    def depth_of(self, off_share: float, off_cny: float, min_spend_cny: float, idx) -> np.ndarray:
+        """The depth customers ``idx`` perceive in a coupon of this kind (float32; from their
+        baskets, computed for them alone: no per-kind array of every customer is kept)."""
+        basket = self.basket_cny[idx]
+        depth = np.empty(basket.size, np.float32)
+        _depths(basket, float(self.order_sd_log), float(off_share), float(off_cny), float(min_spend_cny),
+                float(self.topup_value_share), depth)
         return depth
+
+    def _kind_of(self, source: str, off_share: float, off_cny: float, min_spend_cny: float) -> int:
+        if source not in self.sources:
+            if len(self.sources) > MAX_SOURCES:
+                raise RuntimeError(f"more than {MAX_SOURCES} coupon sources")
+            self.sources.append(source)
+        f32 = np.float32
+        key = (self.sources.index(source), f32(off_share), f32(off_cny), f32(min_spend_cny))
+        if key not in self.kinds:
+            if len(self.kinds) > MAX_KINDS:
+                raise RuntimeError(f"more than {MAX_KINDS} kinds of coupon (terms x source) in one run")
+            k = len(self.kinds)
+            self.kinds.append(key)
+            self.kind_source[k], self.kind_off_share[k], self.kind_off_cny[k], self.kind_min_spend_cny[k] = key
+        return self.kinds.index(key)
 
     def give(self, idx, day: int, source: str, off_share: float = 0.0, off_cny: float = 0.0,
              min_spend_cny: float = 0.0, valid_days: int = 7) -> None:
         """Hand ``idx`` a coupon valid from ``day`` for ``valid_days`` days. Its cost is booked
         only on redemption."""
         self.any_given = True
-        if source not in self.sources:
-            if len(self.sources) > MAX_SOURCES:
-                raise RuntimeError(f"more than {MAX_SOURCES} coupon sources")
-            self.sources.append(source)
-        self.depth[idx] = self.depth_of(off_share, off_cny, min_spend_cny)[idx]
-        self.off_share[idx] = off_share
-        self.off_cny[idx] = off_cny
-        self.min_spend_cny[idx] = min_spend_cny
+        self.kind[idx] = self._kind_of(source, off_share, off_cny, min_spend_cny)
+        self.depth[idx] = self.depth_of(off_share, off_cny, min_spend_cny, idx)
         self.expiry[idx] = min(day + valid_days - 1, LAST_DAY)
-        self.source[idx] = self.sources.index(source)
 
     def redeemed(self, source: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Today's redemptions of coupons from ``source`` with a discount: (idx, discount CNY, the
@@ -162,14 +178,15 @@ class Coupons:
 
 class CouponsView(Coupons):
     """The coupons of one replication of a batched population (customers ``lo`` .. ``hi`` - 1
-    of the whole), numbered from 0: views of the shared arrays, the shared list of sources."""
+    of the whole), numbered from 0: views of the shared arrays, the shared table of kinds."""
 
     def __init__(self, whole: Coupons, lo: int, hi: int):   # noqa: D107 (a view, no Coupons.__init__)
         self._whole, self._lo, self._hi = whole, lo, hi
         self.order_sd_log, self.topup_value_share = whole.order_sd_log, whole.topup_value_share
-        for name in ("basket_cny", "depth", "off_share", "off_cny", "min_spend_cny", "expiry", "source"):
+        for name in ("basket_cny", "depth", "kind", "expiry"):
             setattr(self, name, getattr(whole, name)[lo:hi])
-        self.sources = whole.sources
+        for name in ("kind_off_share", "kind_off_cny", "kind_min_spend_cny", "kind_source", "kinds", "sources"):
+            setattr(self, name, getattr(whole, name))
 
     @property
     def any_given(self):
@@ -178,9 +195,6 @@ class CouponsView(Coupons):
     @any_given.setter
     def any_given(self, value):
         self._whole.any_given = value
-
-    def depth_of(self, off_share: float, off_cny: float, min_spend_cny: float) -> np.ndarray:
-        return self._whole.depth_of(off_share, off_cny, min_spend_cny)[self._lo:self._hi]
 
     def redeemed(self, source: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         idx, discount, anyway = self._whole.redeemed(source)

@@ -34,7 +34,8 @@ from .behavior import DEST, WAKE, awareness_hazard, customer_hazards
 from .coupons import coupon_value_cny, topped_up
 from .promotion import (adapted_reference, ahead_chance, paid_back_chance, relaxed_reference, stocked_until,
                         stockpile_chance)
-from .population import AWARE, INTERESTED, LOST, LOYAL, NEVER, PURCHASED, STAGES, UNAWARE
+from .population import AWARE, COUNT_CAP, INTERESTED, LOST, LOYAL, NEVER, PURCHASED, STAGES, UNAWARE
+from .today import CHAT, LOAD, USEFUL, today_input
 from .rng import day_uniform, normal_quantile, nth_erlang, nth_exponential, nth_uniform
 
 MAX_EVENTS_PER_DAY = 200   # safety bound on events of one customer within one day
@@ -121,7 +122,7 @@ def advance(start, stop, day, c, x, d, p, ev, due, work):
             continue
         if stage != UNAWARE:
             if d.static:   # hazards held since the customer's last event
-                rate_stage, rate_purchase, leave = d.held[0, i], d.held[1, i], d.held[2, i]
+                rate_stage, rate_purchase, leave = d.held[i, 0], d.held[i, 1], d.held[i, 2]
             else:
                 forward, back, churn, leave, rate, _, _ = customer_hazards(i, rep, day, stage, c, x, d, p)
                 rate_stage, rate_purchase = forward + back + churn, rate * d.regularity
@@ -187,6 +188,8 @@ def replay(i, rep, day, c, x, d, p, ev):
     clock_stage, clock_purchase, clock_pond = float(c.stage_clock[i]), float(c.purchase_clock[i]), float(c.pond_clock[i])
     used = 0.0                                     # share of the day gone
     for _ in range(MAX_EVENTS_PER_DAY):
+        if c.orders[i] >= COUNT_CAP or c.moves[i] >= COUNT_CAP - 1:   # (joining the pond may add a move)
+            return False   # a count would pass its cap: the step stops with an error
         forward, back, churn, leave, rate, scale, anyway = customer_hazards(i, rep, day, c.stage[i], c, x, d, p)
         rate_stage, rate_purchase = forward + back + churn, rate * k
         # the clock that runs out first, and when (the first of equals, as argmin)
@@ -235,9 +238,9 @@ def replay(i, rep, day, c, x, d, p, ev):
 @compiled(inline=True)
 def hold(i, rate_stage, rate_purchase, leave, d):
     """Keep customer ``i``'s rates until their next event (``DayInputs.static``)."""
-    d.held[0, i] = rate_stage
-    d.held[1, i] = rate_purchase
-    d.held[2, i] = leave
+    d.held[i, 0] = rate_stage         # a customer's three rates side by side: one cache line
+    d.held[i, 1] = rate_purchase
+    d.held[i, 2] = leave
 
 
 @compiled
@@ -297,11 +300,13 @@ def order(i, rep, local, day, dropout_scale, anyway, c, d, p, ev):
         amount *= math.exp(sd * z - sd * sd / 2)
     discount, source = 0.0, 0
     if c.coupon_expiry[i] >= day:   # a valid coupon: top up to its threshold where that pays, use it
-        min_spend, off_share, off_cny = float(c.coupon_min_spend_cny[i]), float(c.coupon_off_share[i]), float(c.coupon_off_cny[i])
+        kind = c.coupon_kind[i]
+        min_spend, off_share = float(c.coupon_kind_min_spend_cny[kind]), float(c.coupon_kind_off_share[kind])
+        off_cny = float(c.coupon_kind_off_cny[kind])
         amount = topped_up(amount, min_spend, off_share, off_cny, p.topup_value_share)
         if amount >= min_spend:
             discount = coupon_value_cny(amount, off_share, off_cny, min_spend)
-            source = c.coupon_source[i]
+            source = c.coupon_kind_source[kind]
             c.coupon_expiry[i] = NEVER
     first = c.orders[i] == 0
     c.orders[i] += 1
@@ -332,7 +337,8 @@ def order(i, rep, local, day, dropout_scale, anyway, c, d, p, ev):
     # BG/NBD (MBG/NBD with dropout_at_first_purchase): after an order the customer leaves for
     # good with chance p, at their own pace (see behavior.customer_hazards: the dropout scale)
     if repeat or p.dropout_at_first_purchase:
-        chance = c.dropout_after_purchase[i] * dropout_scale
+        dropout = c.dropout_after_purchase      # one entry when it is the same for everyone
+        chance = dropout[i if dropout.size > 1 else 0] * dropout_scale
         if chance > 0 and nth_uniform(d.keys[K_DROPOUT, rep], local, c.orders[i]) < chance:
             move(i, rep, LOST, c, d, ev)
     # package inserts and store QR codes: some buyers join the pond (from their k-th order)
@@ -387,17 +393,20 @@ def relationship(i, day, active_at_start, orders_today, c, x, d, p):
         if on.reference_prices and c.reference_price[i] < 1:   # the regular prices seen pull it back
             c.reference_price[i] = relaxed_reference(float(c.reference_price[i]), p)
     if c.in_pond[i]:
+        slot = x.slot[i]
         if on.fatigue:
             fatigue = c.fatigue[i] * p.fatigue_decay
             if on.load:
-                fatigue += (1.0 - p.fatigue_decay) * x.load[i] * 7.0 / max(c.message_tolerance_per_week[i], 1e-3)
+                fatigue += ((1.0 - p.fatigue_decay) * today_input(x, slot, LOAD) * 7.0
+                            / max(c.message_tolerance_per_week[i], 1e-3))
             c.fatigue[i] = fatigue
         keep = 1.0                                # share of the gap to 1 that remains
         heard = False
-        if on.useful and x.useful[i] > 0:
-            keep *= math.exp(math.log1p(-min(p.trust_gain_content, 1 - 1e-7)) * x.useful[i])
+        useful = today_input(x, slot, USEFUL) if on.useful else np.float32(0.0)
+        if useful > 0:
+            keep *= math.exp(math.log1p(-min(p.trust_gain_content, 1 - 1e-7)) * useful)
             heard = True
-        if on.chat and x.chat[i]:
+        if on.chat and today_input(x, slot, CHAT) != 0:
             keep *= 1.0 - p.trust_gain_chat
             heard = True
         if keep < 1:

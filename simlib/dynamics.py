@@ -18,6 +18,7 @@ from .compiled import entry
 from .customer_day import (KEY_NAMES, K_POND_ENTRY, MAX_EVENTS_PER_DAY, ROOM_PER_CUSTOMER, ROUTE_ENTRY,
                            ROUTE_ON_PURCHASE, CHUNK, hold_all, new_events, replay_due, run_customers)
 from .errors import UserError
+from .population import COUNT_CAP
 
 class PopulationStep:
     """Advances the population by one day; ``run(day)`` is the STEP phase of the engine."""
@@ -37,7 +38,7 @@ class PopulationStep:
         self.work = np.zeros(CHUNK, np.int64)      # customers with more to do than a clock (``advance``)
         self._run = None                           # run_customers' machine code for today's argument types
         # hazards that change only with a customer's own events are held, not recomputed daily
-        self.held = np.zeros((3, pop.n)) if behavior.day_invariant(policies) else None
+        self.held = np.zeros((pop.n, 3)) if behavior.day_invariant(policies) else None   # (n x 3): side by side
 
     def run(self, day: int) -> None:
         pop = self.pop
@@ -53,6 +54,10 @@ class PopulationStep:
         start = 0
         while True:
             while due[0]:   # replays left when the event buffers filled up: make room, finish them
+                if ev.failed[0] >= 0 and max(int(pop.orders[ev.failed[0]]), int(pop.moves[ev.failed[0]]) + 1) >= COUNT_CAP:
+                    raise UserError(f"day {day}: a customer reached {COUNT_CAP:,} orders or stage moves, the most a "
+                                    "customer's count holds; some hazards are far too large (e.g. "
+                                    "behavior.max_orders_per_day, awareness and forgetting together): lower them")
                 if ev.failed[0] >= 0:
                     raise UserError(f"day {day}: a customer went through more than {MAX_EVENTS_PER_DAY} events in "
                                     "one day; some hazards are too large together (e.g. awareness and forgetting "

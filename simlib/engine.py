@@ -189,7 +189,9 @@ class Sim:
         self.policies = [types[cfg["type"]](name, cfg, self)
                          for name, cfg in data["policies"].items() if cfg["enabled"]]
         for policy in self.policies:
+            self.pop.adding_for = policy.name        # owner of the arrays it adds (memory accounting)
             policy.init()
+        self.pop.adding_for = None
         self._acting = self._calendar("act")
         self._reaching_out = self._calendar("outreach", days_of="act")
         self._reacting = self._calendar("react")

@@ -53,16 +53,8 @@ def summarize(sim) -> dict:
     liability = ledger.total(kind="liability")
     gross, net = ledger.gross_profit(), ledger.net_profit()
     member_price = sum(ledger.total("discount", source=p.name) for p in sim.policies if p.discount_is_member_price)
-    run_orders = pop.orders - pop.initial_orders
-    buyers = run_orders > 0
-    new_buyers = pop.first_purchase_day >= 0     # first order inside the run (a seated base has negative days)
-    existing = pop.initial_orders > 0
-    ever = (pop.orders > 0) & ~pop.lost_before       # buyers the run could still lose
-    lost = pop.stage == LOST
-    n_buyers = int(np.count_nonzero(buyers))
-    n_new = int(np.count_nonzero(new_buyers))
-    n_repeat = int(np.count_nonzero(new_buyers & (run_orders >= 2)))
-    n_existing = int(np.count_nonzero(existing))
+    c = _customer_counts(pop)
+    n_buyers, n_new, n_repeat, n_existing = c["buyers"], c["new"], c["repeat"], c["existing"]
     weight = pop.weight
     clv_window = min(sim.econ["clv_horizon_days"], sim.days)
     out = {
@@ -85,20 +77,19 @@ def summarize(sim) -> dict:
         "roi": _ratio(net, discount + marketing + liability),
         "roas": _ratio(gmv, marketing),
         "cac_cny": _ratio(acquisition, n_new * weight),
-        "clv_cny": float(pop.margin_clv_cny[new_buyers].astype(np.float64).mean()) if n_new else float("nan"),
+        "clv_cny": c["clv_cny"],
         "clv_window_days": clv_window,
-        "purchases": int(run_orders.sum()),
+        "purchases": c["purchases"],
         "buyers": n_buyers,
         "new_buyers": n_new,
         "repeat_buyers": n_repeat,
         "repurchase_rate": _ratio(n_repeat, n_new),
         "existing_customers": n_existing,
-        "existing_buyers": int(np.count_nonzero(existing & buyers)),
-        "existing_repurchase_rate": _ratio(int(np.count_nonzero(existing & buyers)), n_existing),
-        "churn_rate": _ratio(int(np.count_nonzero(ever & lost)), int(np.count_nonzero(ever))),
-        "churn_rate_new": _ratio(int(np.count_nonzero(new_buyers & lost)), n_new),
-        "churn_rate_existing": _ratio(int(np.count_nonzero(existing & lost & ~pop.lost_before)),
-                                      int(np.count_nonzero(existing & ~pop.lost_before))),
+        "existing_buyers": c["existing_buyers"],
+        "existing_repurchase_rate": _ratio(c["existing_buyers"], n_existing),
+        "churn_rate": _ratio(c["ever_lost"], c["ever"]),
+        "churn_rate_new": _ratio(c["new_lost"], n_new),
+        "churn_rate_existing": _ratio(c["existing_lost"], c["existing_alive"]),
         "pond_size_end": int(np.count_nonzero(pop.in_pond)),
         "left_pond_end": int(np.count_nonzero(pop.left_pond)),
         "pond_gmv_share": _ratio(ledger.total("pond_gmv"), gmv),
@@ -111,6 +102,33 @@ def summarize(sim) -> dict:
     out["discount_member_price_cny"] = member_price
     out.update({f"{name}_end": int(c) for name, c in zip(STAGES, pop.counts())})
     return out
+
+
+def _customer_counts(pop) -> dict:
+    """The summary's counts of customers, from one-byte masks, a few alive at a time: this runs at
+    the end of a run, on top of its state (customers lost before day 0 are left out of churn)."""
+    def count(mask):
+        return int(np.count_nonzero(mask))
+    c = {"purchases": int(pop.orders.sum(dtype=np.int64) - pop.initial_orders.sum(dtype=np.int64))}
+    lost = pop.stage == LOST
+    new = pop.first_purchase_day >= 0     # first order inside the run (a seated base has negative days)
+    c["new"] = count(new)
+    c["repeat"] = count(new & (pop.orders >= 2))   # a new buyer had no orders before the run
+    c["new_lost"] = count(new & lost)
+    c["clv_cny"] = float(pop.margin_clv_cny[new].astype(np.float64).mean()) if c["new"] else float("nan")
+    del new
+    buyers = pop.orders > pop.initial_orders         # ordered in the run
+    existing = pop.initial_orders > 0
+    c["buyers"], c["existing"] = count(buyers), count(existing)
+    c["existing_buyers"] = count(existing & buyers)
+    del buyers
+    existing[pop._lost_before] = False
+    c["existing_alive"], c["existing_lost"] = count(existing), count(existing & lost)
+    del existing
+    ever = pop.orders > 0                 # buyers the run could still lose
+    ever[pop._lost_before] = False
+    c["ever"], c["ever_lost"] = count(ever), count(ever & lost)
+    return c
 
 
 def _ratio(a, b) -> float:

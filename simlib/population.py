@@ -23,6 +23,8 @@ from .rng import Keyed
 STAGES = ("unaware", "aware", "interested", "purchased", "loyal", "dormant", "lost")
 UNAWARE, AWARE, INTERESTED, PURCHASED, LOYAL, DORMANT, LOST = range(7)
 MAX_DAYS_SINCE_ORDER = 30_000   # an existing buyer's last order is at most this long before day 0
+COUNT = np.uint16               # a customer's orders and stage moves (docs/architecture.md: the precision budget)
+COUNT_CAP = int(np.iinfo(COUNT).max)   # the population step stops with an error before a count passes it
 
 MARKET_PARAMS = {
     "users": Param(10_000, "potential customers in the market (N), fixed for the run",
@@ -105,13 +107,17 @@ TRAITS = {
 
 # The per-customer arrays the compiled population step reads and writes (behavior.customer_hazards,
 # customer_day): the state, every trait, the per-customer spreads (``SPREADS``; none when switched off)
-# and the held coupon (``coupon_*``: ``Coupons``' arrays).
+# and the held coupon (``coupon_*``: ``Coupons``' arrays: per customer its depth, kind and expiry,
+# then the table of kinds).
 STATE_ARRAYS = ("stage", "channel", "in_pond", "left_pond", "trust", "fatigue", "last_useful_day", "reference_price",
                 "orders", "first_purchase_day", "last_purchase_day", "margin_clv_cny", "moves", "stage_clock",
                 "purchase_clock", "pond_clock", "stock_until")
-COUPON_ARRAYS = ("depth", "off_share", "off_cny", "min_spend_cny", "expiry", "source")
+COUPON_ARRAYS = ("depth", "kind", "expiry", "kind_off_share", "kind_off_cny", "kind_min_spend_cny", "kind_source")
 CustomerArrays = namedtuple("CustomerArrays", STATE_ARRAYS + tuple(TRAITS) + tuple(SPREADS)
                             + tuple(f"coupon_{k}" for k in COUPON_ARRAYS))
+# traits the compiled step reads through ``trait_value``: when the scenario makes one constant, the
+# population holds its one value (a read-only broadcast for Python, one entry for the compiled step)
+ONE_VALUE_TRAITS = ("dropout_after_purchase",)
 NO_SPREAD = np.zeros(0, np.float32)   # a spread switched off (its cv 0): the compiled code sees no entries
 
 
@@ -291,6 +297,10 @@ class Population:
         self.channel = np.tile(np.repeat(np.arange(n_channels, dtype=np.int8), self.channel_size), self.reps)
         self.rep_edges = np.arange(self.reps + 1, dtype=np.int64) * block
         for name, dist in traits.items():
+            if name in ONE_VALUE_TRAITS and dist["dist"] == "constant" and seated is None:
+                # the same for everyone (BG/NBD's dropout switched off): one value, no per-customer array
+                setattr(self, name, np.broadcast_to(np.float32(dist["value"]), (n,)))
+                continue
             arr = np.empty(n, np.float32)
             for start in range(0, n, chunk):
                 sl = slice(start, start + chunk)
@@ -326,7 +336,7 @@ class Population:
         self.initial_orders = np.zeros(n, np.int16)
         self.initial_orders[self.stage == PURCHASED] = 1
         self.initial_orders[(self.stage == LOYAL) | (self.stage == DORMANT)] = 2
-        self.orders = self.initial_orders.astype(np.int32)
+        self.orders = self.initial_orders.astype(COUNT)
         self.first_purchase_day = np.full(n, NEVER, np.int16)   # first purchase ever, when inside the run
         self.last_purchase_day = np.full(n, NEVER, np.int16)
         had = np.flatnonzero(self.initial_orders)               # an existing base: their last order before day 0
@@ -342,7 +352,7 @@ class Population:
         self.coupons = Coupons(self.basket_value_cny, b.get("order_value_sd_log", 0.0), b.get("topup_value_share", 0.0))
         # remaining unit-exponential "clocks": leave the current stage / next purchase; each is
         # keyed by the customer's own count (j-th stage, k-th order), see rng.uniform_nth
-        self.moves = np.zeros(n, np.int32)  # stage clocks drawn so far (keys the next draw)
+        self.moves = np.zeros(n, COUNT)     # stage clocks drawn so far (keys the next draw)
         self.stage_clock = np.empty(n, np.float32)
         self.purchase_clock = np.empty(n, np.float32)
         self.pond_clock = np.empty(n, np.float32)            # leaving the pond (one per customer: no return)
@@ -355,7 +365,8 @@ class Population:
             seated.wind_clocks(self, rng)
         self.stage_clock[self.stage == LOST] = np.inf
         self.purchase_clock[self.stage == LOST] = np.inf
-        self.lost_before = self.stage == LOST   # lost before day 0 (a seated base's gone customers): not the run's churn
+        # lost before day 0 (a seated base's gone customers): not the run's churn; few, so kept as a list
+        self._lost_before = np.flatnonzero(self.stage == LOST)
 
         k = len(STAGES)
         rep = idx // block
@@ -364,6 +375,13 @@ class Population:
         bought = self.orders > 0
         self.buyers_by_channel = np.bincount(rep[bought] * n_channels + self.channel[bought],
                                              minlength=self.reps * n_channels).astype(np.float64).reshape(self.reps, -1)
+
+    @property
+    def lost_before(self) -> np.ndarray:
+        """Mask of the customers lost before day 0."""
+        mask = np.zeros(self.n, bool)
+        mask[self._lost_before] = True
+        return mask
 
     # --- replications -------------------------------------------------------------------
     def rep_of(self, idx: np.ndarray) -> np.ndarray:
@@ -383,7 +401,8 @@ class Population:
         """The arrays the compiled population step reads and writes (the whole population)."""
         if self._arrays is None:
             spreads = (NO_SPREAD if getattr(self, name) is None else getattr(self, name) for name in SPREADS)
-            self._arrays = CustomerArrays(*(getattr(self, name) for name in STATE_ARRAYS + tuple(TRAITS)), *spreads,
+            self._arrays = CustomerArrays(*(getattr(self, name) for name in STATE_ARRAYS),
+                                          *(_compact(getattr(self, name)) for name in TRAITS), *spreads,
                                           *(getattr(self.coupons, name) for name in COUPON_ARRAYS))
         return self._arrays
 
@@ -437,11 +456,14 @@ class Population:
         return share[0] if self.reps == 1 else share
 
     def add_array(self, name: str, dtype, fill=0) -> np.ndarray:
-        """A per-customer array owned by a policy (points, tier, group...)."""
+        """A per-customer array owned by a policy (points, tier, group...); the policy being set
+        up (``adding_for``, set by the engine around each policy's ``init``) is its owner."""
         if hasattr(self, name):
             raise ValueError(f"population already has an array named {name!r}")
         arr = np.full(self.n, fill, dtype)
         setattr(self, name, arr)
+        owners = self.__dict__.setdefault("array_owner", {})
+        owners[name] = getattr(self, "adding_for", None)
         return arr
 
     # --- who is who -----------------------------------------------------------------------
@@ -527,6 +549,8 @@ class PopulationView(Population):
         self.stage_counts = whole.stage_counts[r:r + 1]      # a view: the step keeps it up to date
         self.buyers_by_channel = whole.buyers_by_channel[r:r + 1]
         self._id_lookup = getattr(whole, "_id_lookup", None)
+        lost = whole._lost_before
+        self._lost_before = lost[(lost >= lo) & (lost < hi)] - lo
         from .coupons import CouponsView
         self.coupons = CouponsView(whole.coupons, lo, hi)
         self._pond, self._seen_version = None, -1
@@ -560,3 +584,8 @@ def _spread(cv: float, rng: Keyed, name: str, idx: np.ndarray, chunk: int) -> np
         sl = slice(start, start + chunk)
         out[sl] = draw(dist, rng.uniform("trait:" + name, -1, idx[sl]))
     return out
+
+
+def _compact(values: np.ndarray) -> np.ndarray:
+    """A trait as the compiled step reads it: a one-value trait (a broadcast) as one entry."""
+    return np.ascontiguousarray(values[:1]) if values.ndim and values.strides == (0,) else values

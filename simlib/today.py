@@ -1,9 +1,16 @@
 """``Today``: the inputs policies set for the current day, declared as one table of fields.
 
 Policies write these in the ACT and OUTREACH phases; the population step reads them; the
-engine resets them at BEGIN. Per-customer arrays are cleared only when they were written
-(``touch``), so a day on which nobody chats costs nothing for the ``chat`` array; readers
-ask ``touched(name)`` to skip a term that is all zero today.
+engine resets them at BEGIN. Readers ask ``touched(name)`` to skip a term that is all zero
+today.
+
+The per-customer inputs are sparse: only the customers a policy touched today have them. Each
+such customer gets a row of today's table (``rows``: one float32 column per field, the
+customer's inputs side by side) and ``slot[i]`` is customer i's row (-1: untouched, every input
+0). That costs 4 bytes a customer (the slot) plus 32 bytes a touched customer, against 29 bytes
+a customer for eight full arrays, and the compiled step reads one slot and one row instead of
+eight arrays. ``touch(name)`` returns the field as a ``Column``: indexed by customer numbers it
+reads and writes like the full array it stands for (``touch("useful")[idx] += units``).
 
 With several replications in one population, ``Today`` holds every replication's inputs (a
 row per replication for per-channel fields, an entry per replication for scalars and
@@ -17,6 +24,8 @@ from collections import namedtuple
 from dataclasses import dataclass
 
 import numpy as np
+
+from .compiled import compiled
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,8 @@ FIELDS = {
     "belonging": Field("customer", "activity (0-1) of the community group the customer takes part in", np.float32),
     # per public channel
     "ad_awareness": Field("channel", "awareness hazard from ads and events, per day"),
+    "awareness_per_susceptibility": Field("channel", "extra awareness hazard of an unaware customer per unit of their "
+                                                     "social susceptibility (KOCs' word of mouth), per day"),
     "pond_entry": Field("channel", "hazard that an aware-or-later customer joins the pond, per day"),
     "pond_entry_cost": Field("channel", "sum over sources of hazard x cost per member (CNY)"),
     "pond_on_purchase": Field("channel", "chance a buyer joins the pond (package insert)"),
@@ -60,8 +71,76 @@ FIELDS = {
     "new_buyers": Field("count", "first orders in the run", np.int64),
 }
 PER_CUSTOMER = [name for name, f in FIELDS.items() if f.kind == "customer"]
-CustomerInputs = namedtuple("CustomerInputs", PER_CUSTOMER)   # what the compiled step reads
+COLUMN = {name: k for k, name in enumerate(PER_CUSTOMER)}   # field -> its column of ``Today.rows``
+(AWARENESS_EXTRA, INTEREST_BOOST, PURCHASE_BOOST, DISCOUNT_DEPTH, USEFUL, LOAD, CHAT,
+ BELONGING) = (COLUMN[name] for name in ("awareness_extra", "interest_boost", "purchase_boost", "discount_depth",
+                                         "useful", "load", "chat", "belonging"))
+CustomerInputs = namedtuple("CustomerInputs", ["slot", "rows"])   # what the compiled step reads
 PER_REPLICATION = [name for name, f in FIELDS.items() if f.kind in ("scalar", "count")]
+FIRST_ROWS = 1024   # rows of today's table at the start (it doubles when a day touches more customers)
+
+
+@compiled(inline=True)
+def today_input(x, slot, column):
+    """The input in ``column`` of the customer whose row is ``slot`` (``x.slot[i]``; 0 without one)."""
+    return x.rows[slot, column] if slot >= 0 else np.float32(0.0)
+
+
+@compiled
+def _give_rows(idx, slot, row_of, used):
+    """Give the next rows, in order, to the customers of ``idx`` without one; the rows in use."""
+    for j in range(idx.size):
+        i = idx[j]
+        if slot[i] < 0:
+            slot[i] = used
+            row_of[used] = i
+            used += 1
+    return used
+
+
+@compiled
+def _gather(idx, slot, rows, column, out):
+    for j in range(idx.size):
+        s = slot[idx[j]]
+        out[j] = rows[s, column] if s >= 0 else np.float32(0.0)
+
+
+@compiled
+def _scatter(idx, slot, rows, column, values):
+    for j in range(idx.size):   # a customer listed twice keeps the last value, as numpy's a[idx] = v
+        rows[slot[idx[j]], column] = values[j]
+
+
+class Column:
+    """One per-customer field of today's inputs, indexed by customer number like a full array of
+    them (``offset``: the first customer of a replication's view)."""
+
+    def __init__(self, today: "Today", name: str, offset: int = 0):
+        self.today, self.column, self.offset = today, COLUMN[name], offset
+        self.dtype = np.dtype(FIELDS[name].dtype)
+
+    def _customers(self, idx) -> np.ndarray:
+        if isinstance(idx, slice):
+            idx = np.arange(*idx.indices(self.today.n - self.offset))
+        idx = np.asarray(idx)
+        if idx.dtype == bool:
+            idx = np.flatnonzero(idx)
+        idx = idx.astype(np.int64, copy=False).reshape(-1)
+        return idx + self.offset if self.offset else idx
+
+    def __getitem__(self, idx) -> np.ndarray:
+        t = self.today
+        idx = self._customers(idx)
+        out = np.empty(idx.size, np.float32)
+        _gather(idx, t.slot, t.rows, self.column, out)
+        return out.astype(self.dtype) if self.dtype != np.float32 else out
+
+    def __setitem__(self, idx, values) -> None:
+        t = self.today
+        idx = self._customers(idx)
+        t.give_rows(idx)                            # first: it may grow the table
+        values = np.broadcast_to(np.asarray(values, np.float32), idx.shape)
+        _scatter(idx, t.slot, t.rows, self.column, np.ascontiguousarray(values))
 
 
 class Today:
@@ -69,32 +148,51 @@ class Today:
 
     def __init__(self, n: int, channels: int, reps: int = 1):
         self.n, self.channels, self.reps = n, channels, reps
+        self.slot = np.full(n, -1, np.int32)                      # customer -> row of ``rows`` (-1: none)
+        self.rows = np.zeros((FIRST_ROWS, len(PER_CUSTOMER)), np.float32)
+        self.row_of = np.zeros(FIRST_ROWS, np.int64)              # row -> its customer
+        self.used = 0                                             # rows given out today
         for name, f in FIELDS.items():
-            if f.kind == "customer":
-                setattr(self, name, np.zeros(n, f.dtype))
-            elif f.kind == "channel":
+            if f.kind == "channel":
                 setattr(self, name, np.zeros((reps, channels)))
-            else:
+            elif f.kind != "customer":
                 setattr(self, name, np.full(reps, f.default, f.dtype))
         self._dirty = set(PER_CUSTOMER)
         self.reset()
 
+    def __getattr__(self, name):
+        if name in COLUMN:    # a per-customer field, read without marking it touched
+            return Column(self, name)
+        raise AttributeError(name)
+
+    def give_rows(self, idx: np.ndarray) -> None:
+        """Rows of today's table for customers ``idx`` (global numbers, int64) who have none yet."""
+        if self.used + idx.size > self.rows.shape[0]:   # room for all of them, whoever has a row already
+            size = max(self.used + idx.size, 2 * self.rows.shape[0])
+            rows = np.zeros((size, self.rows.shape[1]), np.float32)
+            rows[:self.used] = self.rows[:self.used]
+            row_of = np.zeros(size, np.int64)
+            row_of[:self.used] = self.row_of[:self.used]
+            self.rows, self.row_of = rows, row_of
+        self.used = _give_rows(idx, self.slot, self.row_of, self.used)
+
     def customer_inputs(self) -> CustomerInputs:
         """Today's per-customer inputs as the compiled step reads them (zero where not touched)."""
-        return CustomerInputs(*(getattr(self, name) for name in PER_CUSTOMER))
+        return CustomerInputs(self.slot, self.rows)
 
-    def touch(self, name: str) -> np.ndarray:
-        """The per-customer array ``name``, marked to be cleared tomorrow."""
+    def touch(self, name: str) -> Column:
+        """The per-customer field ``name`` (a ``Column``), marked as written today."""
         self._dirty.add(name)
-        return getattr(self, name)
+        return Column(self, name)
 
     def touched(self, name: str) -> bool:
-        """Was the per-customer array ``name`` written today?"""
+        """Was the per-customer field ``name`` written today?"""
         return name in self._dirty
 
     def reset(self) -> None:
-        for name in self._dirty:
-            getattr(self, name).fill(0)
+        self.slot[self.row_of[:self.used]] = -1
+        self.rows[:self.used] = 0
+        self.used = 0
         self._dirty = set()
         for name, f in FIELDS.items():   # in place: the views hold rows of these arrays
             if f.kind != "customer":
@@ -171,17 +269,20 @@ class TodayView:
         self._all = whole.reps == 1          # one replication: its customers are everyone
         self.n, self.channels = hi - lo, whole.channels
         for name, f in FIELDS.items():
-            if f.kind == "customer":
-                setattr(self, name, getattr(whole, name)[lo:hi])
-            elif f.kind == "channel":
+            if f.kind == "channel":
                 setattr(self, name, getattr(whole, name)[r])
+
+    def __getattr__(self, name):
+        if name in COLUMN:
+            return Column(self._whole, name, self._lo)
+        raise AttributeError(name)
 
     def _whole_field(self, name):
         return getattr(self._whole, name)
 
-    def touch(self, name: str) -> np.ndarray:
+    def touch(self, name: str) -> Column:
         self._whole.touch(name)
-        return getattr(self, name)
+        return Column(self._whole, name, self._lo)
 
     def touched(self, name: str) -> bool:
         return self._whole.touched(name)

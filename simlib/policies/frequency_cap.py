@@ -37,7 +37,9 @@ class FrequencyCap(Policy):
                                 f"only one frequency_cap policy per scenario ({sim.message_cap.name!r} is another)")
         pop = sim.pop
         self.week = pop.add_array(f"{self.name}__week", np.int16, -1)        # week of the count below
-        self.count = pop.add_array(f"{self.name}__count", np.uint16, 0)      # messages received that week
+        # messages received that week: at most the cap, so one byte holds it up to 255
+        self.count = pop.add_array(f"{self.name}__count",
+                                   np.uint8 if self.p["max_messages_per_week"] <= 255 else np.uint16, 0)
         self.blocked_today = self.blocked = 0
         sim.message_cap = self
 
@@ -48,7 +50,7 @@ class FrequencyCap(Policy):
         self.count[idx[stale]] = 0
         self.week[idx[stale]] = week
         ok = self.count[idx].astype(np.int64) + count <= self.p["max_messages_per_week"]
-        self.count[idx[ok]] += np.uint16(count)
+        self.count[idx[ok]] += self.count.dtype.type(count)   # ok: the sum stays within the cap
         n_blocked = int(idx.size - np.count_nonzero(ok))
         self.blocked_today += n_blocked
         self.blocked += n_blocked

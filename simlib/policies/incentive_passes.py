@@ -12,15 +12,6 @@ from ..compiled import compiled
 
 
 @compiled
-def boost_savers(savers, in_pond, pull, boost):
-    """``boost[s] += pull[s]`` for the savers ``s`` still in the pond (savers unique)."""
-    for j in range(savers.size):
-        i = savers[j]
-        if in_pond[i]:
-            boost[i] += pull[i]
-
-
-@compiled
 def affordable(savers, points, cheapest, in_pond, out) -> int:
     """Write into ``out`` the savers, in their order, who hold at least ``cheapest`` points and
     are in the pond; return how many."""
@@ -34,18 +25,18 @@ def affordable(savers, points, cheapest, in_pond, out) -> int:
 
 
 @compiled
-def update_pull(idx, points, price, appeal, goal_effect, pull):
-    """``pull[i] = goal_effect * max over gifts k of appeal[k] * min(points[i] / price[k], 1)``
-    (the goal gradient towards the nearest gift) for the customers ``idx``."""
+def pulls(idx, points, price, appeal, goal_effect, out):
+    """``out[j] = goal_effect * max over gifts k of appeal[k] * min(points[i] / price[k], 1)`` for
+    the customers ``i = idx[j]`` (the goal gradient towards the nearest gift, a function of the
+    points read when needed: no per-customer array of it is kept)."""
     for j in range(idx.size):
-        i = idx[j]
-        held = float(points[i])
+        held = float(points[idx[j]])
         best = -1.0
         for k in range(price.size):
             value = min(held / price[k], 1.0) * appeal[k]
             if k == 0 or value > best:
                 best = value
-        pull[i] = goal_effect * best
+        out[j] = goal_effect * best
 
 
 @compiled

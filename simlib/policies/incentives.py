@@ -20,7 +20,7 @@ from ..ledger import points_value_cny_per_point
 from ..params import Param, check_keys, resolve
 from ..population import DORMANT, NEVER
 from .base import MESSAGE_EFFECTS, PRICE_EFFECTS, USEFUL_CONTACT_EFFECTS, Policy, register_policy
-from .incentive_passes import affordable, boost_savers, ladder_due, update_pull
+from .incentive_passes import affordable, ladder_due, pulls
 
 NO_STEP = np.int16(32767)  # a day that never comes
 AUDIENCES = ("pond", "pond_never_bought", "pond_buyers", "pond_dormant")
@@ -365,8 +365,6 @@ class PointsProgram(Policy):
     def init(self):
         pop = self.sim.pop
         self.points = pop.add_array(f"{self.name}__points", np.float32, 0.0)
-        # goal_effect x appeal-weighted progress to the nearest gift; updated when points change
-        self.pull = pop.add_array(f"{self.name}__pull", np.float32, 0.0)
         self.seen = pop.add_array(f"{self.name}__seen", bool, False) if self.p["welcome_points"] else None
         self.is_saver = pop.add_array(f"{self.name}__has_points", bool, False)
         self.savers = np.zeros(0, np.int64)      # everyone who ever held points (unordered)
@@ -383,16 +381,18 @@ class PointsProgram(Policy):
         self.total = {"points_earned": 0.0, "points_spent": 0.0, "redemptions": 0}
 
     def _gain(self, idx):
-        """Points of ``idx`` (unique) went up: refresh their pull and list the new savers."""
+        """Points of ``idx`` (unique) went up: list the new savers."""
         new = idx[~self.is_saver[idx]]
         if new.size:
             self.is_saver[new] = True
             self.savers = np.concatenate([self.savers, new])
-        self._update_pull(idx)
 
-    def _update_pull(self, idx):
-        update_pull(np.ascontiguousarray(idx, np.int64), self.points, self.price, self.appeal,
-                    float(self.p["goal_effect"]), self.pull)
+    def _pull(self, idx):
+        """goal_effect x appeal-weighted progress to the nearest gift of ``idx`` (float32), from
+        their points when it is read (no per-customer array: it is a function of the points)."""
+        out = np.empty(idx.size, np.float32)
+        pulls(np.ascontiguousarray(idx, np.int64), self.points, self.price, self.appeal, float(self.p["goal_effect"]), out)
+        return out
 
     def act(self, day):
         sim, pop, t = self.sim, self.sim.pop, self.sim.today
@@ -409,7 +409,9 @@ class PointsProgram(Policy):
             t.touch("useful")[self.deliver[live]] += self.deliver_appeal[live].astype(np.float32)
             self.deliver = np.zeros(0, np.int64)
         if self.p["goal_effect"] and self.savers.size:
-            boost_savers(self.savers, pop.in_pond, self.pull, t.touch("purchase_boost"))
+            saving = self.savers[pop.in_pond[self.savers]]
+            if saving.size:
+                t.touch("purchase_boost")[saving] += self._pull(saving)
 
     def react(self, day):
         sim, pop = self.sim, self.sim.pop
@@ -431,7 +433,6 @@ class PointsProgram(Policy):
             choice[(choice < 0) & (self.points[go] >= self.price[k])] = k
         spent = self.price[choice]
         self.points[go] -= spent.astype(np.float32)
-        self._update_pull(go)
         cost = float(self.cost[choice].sum())
         sim.ledger.post(day, "points_redemption", cost, source=self.name, per_customer=True)
         self.deliver, self.deliver_appeal = go, self.appeal[choice]
@@ -489,6 +490,7 @@ class RedPacket(Policy):
         pop = self.sim.pop
         self.until = pop.add_array(f"{self.name}__until", np.int16, NEVER)
         self.holders = np.zeros(0, np.int64)
+        self.depth = np.zeros(0, np.float32)   # the depth each holder perceives (Coupons.depth_of)
         self._day = {}
         self.claimed_total = 0
 
@@ -500,13 +502,15 @@ class RedPacket(Policy):
             claim = to[sim.rng.uniform(f"{self.name}:claim", day, to) < p["claim_share"]]
             self.until[claim] = min(day + p["valid_days"] - 1, np.iinfo(np.int16).max)
             self.holders = np.flatnonzero(self.until >= day)
+            self.depth = pop.coupons.depth_of(0.0, p["amount_cny"], 0.0, self.holders)   # aligned with holders
             sim.ledger.post(day, "red_packets", claim.size * p["amount_cny"], source=self.name, per_customer=True)
             self._day = {"sent": int(to.size), "claimed": int(claim.size)}
             self.claimed_total += int(claim.size)
-        self.holders = self.holders[self.until[self.holders] >= day]
+        holding = self.until[self.holders] >= day
+        self.holders, self.depth = self.holders[holding], self.depth[holding]
         h = self.holders
         if h.size:
-            sim.today.touch("discount_depth")[h] += pop.coupons.depth_of(0.0, p["amount_cny"], 0.0)[h]
+            sim.today.touch("discount_depth")[h] += self.depth
 
     def record(self, day):
         return dict(self._day) or {"sent": 0, "claimed": 0}

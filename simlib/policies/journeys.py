@@ -157,7 +157,8 @@ class Journey(Policy):
         self.entry = p["entry"]
         self._is_wait = np.array([s.kind == "wait" for s in self.program])
         self._next = np.array([s.next for s in self.program], np.int16)
-        self.step = pop.add_array(f"{self.name}_step", np.int16, NOT_IN)
+        # each customer's step (or NOT_IN, DONE, HOLDOUT): one byte for a journey of up to 126 steps
+        self.step = pop.add_array(f"{self.name}_step", np.int8 if len(self.program) < 127 else np.int16, NOT_IN)
         self.wake = pop.add_array(f"{self.name}_wake_day", np.int16, NEVER)
         self.entry_day = pop.add_array(f"{self.name}_entry_day", np.int16, NEVER)
         self.goal_day = pop.add_array(f"{self.name}_goal_day", np.int16, NEVER)
@@ -165,13 +166,18 @@ class Journey(Policy):
         # touch history for the caps: this journey's own, or one shared by every journey that says so
         prefix = "journeys" if p["caps_across_journeys"] else self.name
 
-        def touch_array(suffix, dtype, fill):
+        def touch_array(suffix, dtype, fill, needed):
+            """A cap's per-customer history: only when a cap reads it (shared caps: always, another
+            journey may read it)."""
             name = f"{prefix}_{suffix}"
+            if not (needed or p["caps_across_journeys"]):
+                return None
             shared = p["caps_across_journeys"] and hasattr(pop, name)
             return getattr(pop, name) if shared else pop.add_array(name, dtype, fill)
-        self.last_touch = touch_array("last_touch_day", np.int16, NEVER)
-        self.touch_week = touch_array("touch_week", np.int16, NEVER)
-        self.week_touches = touch_array("week_touches", np.int8, 0)
+        self.last_touch = touch_array("last_touch_day", np.int16, NEVER, p["min_days_between_touches"] > 0)
+        weekly = p["max_touches_per_week"] is not None
+        self.touch_week = touch_array("touch_week", np.int16, NEVER, weekly)
+        self.week_touches = touch_array("week_touches", np.int8, 0, weekly)
         self.quiet = np.zeros(sim.days + 1, bool)
         for q in p["quiet_periods"]:
             self.quiet[q["from_day"]:q["to_day"] + 1] = True
@@ -471,10 +477,12 @@ class Journey(Policy):
         if not idx.size:
             return
         week = day // 7
-        self.week_touches[idx[self.touch_week[idx] != week]] = 0
-        self.touch_week[idx] = week
-        self.week_touches[idx] += 1
-        self.last_touch[idx] = day
+        if self.touch_week is not None:
+            self.week_touches[idx[self.touch_week[idx] != week]] = 0
+            self.touch_week[idx] = week
+            self.week_touches[idx] += 1
+        if self.last_touch is not None:
+            self.last_touch[idx] = day
         self.counts_today["touches"] += idx.size
 
     def _touch(self, kind: str, args: dict, idx: np.ndarray, day: int) -> np.ndarray:

@@ -76,11 +76,8 @@ class KocProgram(Policy):
         per_channel = np.bincount(pop.channel[k], minlength=len(sim.channels)) / np.maximum(pop.channel_size, 1)
         q = sim.behavior.p["word_of_mouth_per_day"] * p["koc_word_of_mouth_vs_buyer"]
         hazard = (q * per_channel * self.wom).astype(np.float32)
-        if hazard.any():
-            extra = sim.today.touch("awareness_extra")
-            for c, sl in enumerate(pop.channel_slices):   # customers are stored by channel: slices, no gather
-                if hazard[c]:
-                    extra[sl] += hazard[c] * pop.social_susceptibility[sl]
+        if hazard.any():   # word of mouth: per unit of each unaware customer's susceptibility
+            sim.today.awareness_per_susceptibility += hazard
         if p["koc_purchase_effect"]:
             sim.today.touch("purchase_boost")[k] += np.float32(p["koc_purchase_effect"])
         sim.ledger.post(day, "gifts", p["perk_cny_per_koc_per_day"] * k.size, source=self.name, per_customer=True)
@@ -171,7 +168,7 @@ class ReferralFission(Policy):
 
     def init(self):
         sim, pop = self.sim, self.sim.pop
-        self.referred_by = pop.add_array(f"{self.name}_referred_by", np.int32, -1)
+        self._landed: list[tuple] = []   # (friends, their referrers) per day with landed invitations
         self.invite_expiry = pop.add_array(f"{self.name}_invite_expiry", np.int16, NEVER)
         self.stage_ok = np.zeros(len(STAGES), bool)
         for s in self.p["referrer_stages"]:
@@ -182,6 +179,15 @@ class ReferralFission(Policy):
         self._referrers = None
         self.day_counts = dict(invites_sent=0, invites_landed=0, friends_converted=0, rewards_cny=0.0)
         self.totals = dict(self.day_counts)
+
+    @property
+    def referred_by(self) -> np.ndarray:
+        """Each customer's latest referrer (-1: never referred), built from the invitations that
+        landed (kept as a list: few customers are ever referred, no array of every customer)."""
+        out = np.full(self.sim.pop.n, -1, np.int64)
+        for friend, inviting in self._landed:
+            out[friend] = inviting
+        return out
 
     def act(self, day):
         sim, pop, p = self.sim, self.sim.pop, self.p
@@ -214,7 +220,7 @@ class ReferralFission(Policy):
                 friend, inviting = friend[ok], inviting[ok]
                 friend, first = np.unique(friend, return_index=True)
                 inviting = inviting[first]
-                self.referred_by[friend] = inviting
+                self._landed.append((friend, inviting))
                 self.invite_expiry[friend] = min(day + p["invite_valid_days"] - 1, np.iinfo(np.int16).max)
                 pend = np.concatenate([pend, friend])  # landing needs no valid invitation: disjoint
                 self.day_counts["invites_sent"] = int(ok.size)
@@ -230,14 +236,15 @@ class ReferralFission(Policy):
         t.touch("interest_boost")[pend] += np.float32(p["friend_trust_effect"])
         t.touch("purchase_boost")[pend] += np.float32(p["friend_trust_effect"])
         if p["friend_reward_cny"]:
-            t.touch("discount_depth")[pend] += pop.coupons.depth_of(0.0, p["friend_reward_cny"], 0.0)[pend]
+            t.touch("discount_depth")[pend] += pop.coupons.depth_of(0.0, p["friend_reward_cny"], 0.0, pend)
 
     def react(self, day):
         sim, pop, p = self.sim, self.sim.pop, self.p
         idx, _, _ = sim.today.orders()
         if not idx.size or not self._pending.size:
             return
-        new = idx[(pop.first_purchase_day[idx] == day) & (self.invite_expiry[idx] >= day) & (self.referred_by[idx] >= 0)]
+        # a valid invitation: the customer was referred (invitations are set only when one lands)
+        new = idx[(pop.first_purchase_day[idx] == day) & (self.invite_expiry[idx] >= day)]
         new = np.unique(new)
         if not new.size:
             return

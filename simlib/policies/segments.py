@@ -150,12 +150,17 @@ class Segments(Policy):
         pop = sim.pop
         self.monetary = pop.add_array("monetary_cny", np.float32)
         self.monetary[:] = pop.initial_orders * pop.basket_value_cny
-        self.coupon_orders = pop.add_array("coupon_orders", np.int16)
+        # orders paid with a coupon: kept only when a tag reads them
+        counts_coupons = any(rule["coupon_orders_min"] is not None for rule in self.p["tags"].values())
+        self.coupon_orders = pop.add_array("coupon_orders", np.int16) if counts_coupons else None
         self.r_score = pop.add_array("rfm_recency_score", np.int8)
         self.f_score = pop.add_array("rfm_frequency_score", np.int8)
         self.m_score = pop.add_array("rfm_monetary_score", np.int8)
         self.segment = pop.add_array("segment", np.int8, -1)       # index into segment_names; -1 out of scope
-        self.tags = pop.add_array("tags", np.uint64)                # bit k = tag k
+        # bit k = tag k, in the smallest unsigned integer that holds every tag (1 byte for up to 8)
+        self._tag_type = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64)
+                              if np.iinfo(t).bits >= len(self.p["tags"]))
+        self.tags = pop.add_array("tags", self._tag_type)
         self.segment_names = list(self.p["segments"]) + list(FALLBACK_SEGMENTS)
         self.tag_names = list(self.p["tags"])
         self._members: dict[str, np.ndarray] = {name: np.zeros(0, np.int64) for name in self.names}
@@ -169,7 +174,7 @@ class Segments(Policy):
             who, inverse = np.unique(idx, return_inverse=True)    # a customer may order twice a day
             self.monetary[who] += np.bincount(inverse, weights=amount - discount).astype(np.float32)
             used = discount > 0
-            if used.any():
+            if self.coupon_orders is not None and used.any():
                 self.coupon_orders[who] += np.bincount(inverse[used], minlength=who.size).astype(np.int16)
         if (day - self.p["start_day"]) % self.p["every_days"] == 0:
             self.recompute(day)
@@ -238,7 +243,7 @@ class Segments(Policy):
         for k, (name, rule) in enumerate(self.p["tags"].items()):
             hit = self._tag(rule, who, orders, since)
             members[name] = who[hit]
-            self.tags[members[name]] |= np.uint64(1 << k)
+            self.tags[members[name]] |= self._tag_type(1 << k)
         self._members = members
         self.computed_day = day
 
@@ -294,7 +299,7 @@ class Segments(Policy):
         if name in self.segment_names:
             return self.segment[idx] == self.segment_names.index(name)
         if name in self.tag_names:
-            return (self.tags[idx] & np.uint64(1 << self.tag_names.index(name))) != 0
+            return (self.tags[idx] & self._tag_type(1 << self.tag_names.index(name))) != 0
         raise KeyError(f"no segment or tag {name!r}; known: {', '.join(self.names)}")
 
 
