@@ -23,7 +23,7 @@ def _form_fit(form, estimates, se, objective, moments=8):
                           "periods": moments, "observed": 0.1, "fitted": 0.1, "std_error": 0.05, "z": 0.0})
     fit = UpliftFit([], targets, np.array(estimates, float), np.diag(np.square(se)), objective, weeks,
                     pd.DataFrame(columns=["campaign", "outcome", "data", "simulated", "z"]), 10, True, 0, 1)
-    fit.form, fit.fixed = form, dict(form.fixed)
+    fit.form = form
     return fit
 
 

@@ -60,7 +60,7 @@ class UncertainParameters:
     def draws(self, seed: int, count: int) -> np.ndarray:
         """Draws 0 .. count-1 (count x parameters); draw g depends only on (seed, g)."""
         from .forms import form_of_draw
-        chol = _factor(self.cov)
+        chol = None if self.forms else _factor(self.cov)      # a mixture draws from its forms' own
         factors = [_factor(f.cov) for f in self.forms]
         out = np.empty((count, len(self.keys)))
         for g in range(count):

@@ -116,7 +116,7 @@ def _fit_form(campaigns, keys, seed, replications, max_iter, notes, progress, fo
             notes.append(f"{c.name}: none of the fitted effects is declared by its scenarios; it only adds "
                          "moments to the test")
     result = assemble(campaigns, targets, outcome, problem.evaluations, seed, replications, notes)
-    result.form, result.fixed = (None, {}) if form is None else (form, fixed)
+    result.form = form
     for key in result.at_bound():
         result.notes.append(f"{key} ended at the edge of its range: the campaigns do not pin it down "
                             "(its interval is not valid); fix it or add a campaign that moves it")

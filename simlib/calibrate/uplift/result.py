@@ -52,7 +52,6 @@ class UpliftFit:
     log_outcomes: object = None      # a campaign read from a log: its weekly totals and observed per treated
     twin_folder: object = None       # the temporary folder of the twin on the send date, kept while this lives
     form: object = None              # the promotion.DipForm fitted, or None
-    fixed: dict = field(default_factory=dict)     # effects the form held at a value
     forms: list = field(default_factory=list)     # [(UpliftFit, weight)] of every form fitted, this one among them
 
     def per_treated(self) -> pd.DataFrame:
@@ -105,6 +104,11 @@ class UpliftFit:
         return sorted(found)
 
     # -- numbers -------------------------------------------------------------------------
+    @property
+    def fixed(self) -> dict:
+        """The effects the form held at a value (none without a form)."""
+        return {} if self.form is None else dict(self.form.fixed)
+
     @property
     def keys(self) -> list:
         return [t.key for t in self.targets]
