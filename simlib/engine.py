@@ -150,6 +150,7 @@ class World:
                 sim.rows.append(sim._record(day))
             if bar is not None:
                 bar.update(1)
+        self.step.finish(self.days)
         if bar is not None:
             bar.close()
 
