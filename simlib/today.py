@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .compiled import compiled
+from .sparse_state import give_rows, rows_wanted
 
 
 @dataclass(frozen=True)
@@ -84,28 +85,6 @@ FIRST_ROWS = 1024   # rows of today's table at the start (it grows by a quarter 
 def today_input(x, slot, column):
     """The input in ``column`` of the customer whose row is ``slot`` (``x.slot[i]``; 0 without one)."""
     return x.rows[slot, column] if slot >= 0 else np.float32(0.0)
-
-
-@compiled
-def _rows_wanted(idx, slot):
-    """How many of ``idx`` have no row yet (a customer listed twice counts twice: an upper bound)."""
-    wanted = 0
-    for j in range(idx.size):
-        if slot[idx[j]] < 0:
-            wanted += 1
-    return wanted
-
-
-@compiled
-def _give_rows(idx, slot, row_of, used):
-    """Give the next rows, in order, to the customers of ``idx`` without one; the rows in use."""
-    for j in range(idx.size):
-        i = idx[j]
-        if slot[i] < 0:
-            slot[i] = used
-            row_of[used] = i
-            used += 1
-    return used
 
 
 @compiled
@@ -178,16 +157,16 @@ class Today:
     def give_rows(self, idx: np.ndarray) -> None:
         """Rows of today's table for customers ``idx`` (global numbers, int64) who have none yet."""
         room = self.rows.shape[0] - self.used
-        if idx.size > room and _rows_wanted(idx, self.slot) > room:
+        if idx.size > room and rows_wanted(idx, self.slot) > room:
             # grow by a quarter (not double): the table's size is the day's largest touch, a
             # peak the run's memory carries (86k rows at 1M, all levers; doubling gave 262k)
-            size = max(self.used + _rows_wanted(idx, self.slot), self.rows.shape[0] + self.rows.shape[0] // 4)
+            size = max(self.used + rows_wanted(idx, self.slot), self.rows.shape[0] + self.rows.shape[0] // 4)
             rows = np.zeros((size, self.rows.shape[1]), np.float32)
             rows[:self.used] = self.rows[:self.used]
             row_of = np.zeros(size, np.int32)
             row_of[:self.used] = self.row_of[:self.used]
             self.rows, self.row_of = rows, row_of
-        self.used = _give_rows(idx, self.slot, self.row_of, self.used)
+        self.used = give_rows(idx, self.slot, self.row_of, self.used)
 
     def customer_inputs(self) -> CustomerInputs:
         """Today's per-customer inputs as the compiled step reads them (zero where not touched)."""
