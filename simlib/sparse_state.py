@@ -159,6 +159,13 @@ class SparseColumn:
         out[self.state.row_of[:used]] = self.values[:used]
         return out if dtype is None else out.astype(dtype)
 
+    def __getattr__(self, name):
+        """Other array methods (``.sum()``, ``.any()``, ``.astype``...) on the full array (for
+        inspection; the policies index it)."""
+        if name.startswith("__") or name in ("state", "values", "fill", "dtype", "name"):
+            raise AttributeError(name)
+        return getattr(np.asarray(self), name)
+
     # whole-array comparisons (inspection, tests), on the full array
     def __eq__(self, other):
         return np.asarray(self) == other
