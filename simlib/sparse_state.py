@@ -48,10 +48,24 @@ def give_rows(idx, slot, row_of, used):
 
 
 @compiled
-def rows_of(idx, slot, out):
-    """``out[j]`` = the row of customer ``idx[j]`` (-1: none)."""
+def give_rows_to(idx, slot, row_of, used, out):
+    """``give_rows``, writing each customer's row into ``out`` (aligned with ``idx``)."""
     for j in range(idx.size):
-        out[j] = slot[idx[j]]
+        i = idx[j]
+        if slot[i] < 0:
+            slot[i] = used
+            row_of[used] = i
+            used += 1
+        out[j] = slot[i]
+    return used
+
+
+@compiled
+def gather(idx, slot, values, fill, out):
+    """``out[j]`` = customer ``idx[j]``'s value (``fill`` without a row)."""
+    for j in range(idx.size):
+        r = slot[idx[j]]
+        out[j] = values[r] if r >= 0 else fill
 
 
 def as_customers(idx, n: int) -> np.ndarray:
@@ -90,9 +104,8 @@ class SparseState:
             wanted = rows_wanted(idx, self.slot)
             if wanted > room:
                 self._grow(max(self.used + wanted, self.capacity + self.capacity // 4))
-        self.used = give_rows(idx, self.slot, self.row_of, self.used)
         out = np.empty(idx.size, np.int32)
-        rows_of(idx, self.slot, out)
+        self.used = give_rows_to(idx, self.slot, self.row_of, self.used, out)
         return out
 
     def holders(self) -> np.ndarray:
@@ -134,10 +147,8 @@ class SparseColumn:
             row = self.state.slot[idx]
             return self.values[row] if row >= 0 else self.fill
         idx = as_customers(idx, self.state.n)
-        rows = np.empty(idx.size, np.int32)
-        rows_of(idx, self.state.slot, rows)
-        out = self.values[rows]
-        out[rows < 0] = self.fill
+        out = np.empty(idx.size, self.dtype)
+        gather(idx, self.state.slot, self.values, self.fill, out)
         return out
 
     def __setitem__(self, idx, values) -> None:
