@@ -19,6 +19,7 @@ from .days import NEVER
 from .errors import ScenarioError, short_repr
 from .params import Param, check_keys, resolve
 from .rng import Keyed
+from .sparse_state import SparseColumn, SparseState
 
 STAGES = ("unaware", "aware", "interested", "purchased", "loyal", "dormant", "lost")
 UNAWARE, AWARE, INTERESTED, PURCHASED, LOYAL, DORMANT, LOST = range(7)
@@ -472,6 +473,20 @@ class Population:
         owners[name] = getattr(self, "adding_for", None)
         return arr
 
+    def add_sparse(self, name: str, dtype, fill=0) -> SparseColumn:
+        """A per-customer field owned by a policy that only some customers ever have (pond
+        members, buyers): rows for the customers written, read and written like a full array
+        (``simlib.sparse_state``); owned like ``add_array``'s."""
+        if hasattr(self, name):
+            raise ValueError(f"population already has an array named {name!r}")
+        state = self.__dict__.get("sparse")
+        if state is None:
+            state = self.sparse = SparseState(self.n)   # every sparse field of this population shares its slots
+        column = state.add(name, dtype, fill)
+        setattr(self, name, column)
+        self.__dict__.setdefault("array_owner", {})[name] = getattr(self, "adding_for", None)
+        return column
+
     # --- who is who -----------------------------------------------------------------------
     @property
     def customer_id(self) -> np.ndarray:
@@ -522,7 +537,8 @@ class Population:
 
     def customer(self, i: int) -> dict:
         """One customer's state, for inspection (not for the hot path)."""
-        out = {k: v[i].item() for k, v in vars(self).items() if isinstance(v, np.ndarray) and v.shape == (self.n,)}
+        out = {k: v[i].item() for k, v in vars(self).items()
+               if isinstance(v, (np.ndarray, SparseColumn)) and v.shape == (self.n,)}
         out.update({f"coupon_{k}": v[i].item() for k, v in vars(self.coupons).items()
                     if isinstance(v, np.ndarray) and v.shape == (self.n,)})
         out["stage"] = STAGES[out["stage"]]
