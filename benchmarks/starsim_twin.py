@@ -30,7 +30,11 @@ Both are checked against p(t) = p(0) expm(Q t) at days 5, 20, 60, 119 and 364 (a
 state at the end of its day, t = day + 1): the largest deviation of a stage share, and in
 binomial standard errors (within 4.5 SE is the tolerance tests/test_special_cases.py uses).
 Both run in fresh processes, alternating (simlib, twin, simlib, ...), so background load meets
-both; timed: building the model and running it (the imports are printed apart). simlib also
+both; timed: building the model and running it, after a first run of 1,000 customers in the
+same process (``warm-up``: what a first use loads, numba's machine code for simlib, Starsim's
+for the twin); the imports and the warm-up are printed apart, and the ratio is also given with
+them counted. The target is met when simlib is at most the twin by wall, by CPU and counted
+whole. simlib also
 books every repeat order of its loyal customers (the twin does not).
 """
 
@@ -49,6 +53,7 @@ import numpy as np
 STAGES = ("unaware", "aware", "interested", "purchased", "loyal")
 CHECK_DAYS = (5, 20, 60, 119, 364)
 TOLERANCE_SE = 4.5
+WARM_UP = 1000   # customers of the untimed first run in each process (loads what a first use loads)
 
 
 def generator(scenario_data: dict) -> np.ndarray:
@@ -120,17 +125,22 @@ def run_twin(users: int, days: int, seed: int, q: list) -> dict:
                 self.schedule(due, now)
                 due = due[self.t_leave[due] < end]
 
+    def build(n):
+        return ss.Sim(n_agents=n, start=ss.days(0), stop=ss.days(days - 1), dt=ss.days(1), rand_seed=seed + 1,
+                      modules=FunnelClocks(generator=np.asarray(q)), verbose=0)
+    c0 = time.process_time()
+    build(WARM_UP).run()
+    warm = time.process_time() - c0
     before = _rss("VmRSS:")
     t0, c0 = time.perf_counter(), time.process_time()
-    sim = ss.Sim(n_agents=users, start=ss.days(0), stop=ss.days(days - 1), dt=ss.days(1), rand_seed=seed + 1,
-                 modules=FunnelClocks(generator=np.asarray(q)), verbose=0)
+    sim = build(users)
     sim.run()
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     res = sim.results.funnelclocks
     assert len(res["n_unaware"]) == days, (len(res["n_unaware"]), days)
     rows = {d: [int(res[f"n_{name}"][d]) for name in STAGES] for d in CHECK_DAYS if d < days}
-    return {"wall": wall, "cpu": cpu, "import": import_s, "peak_bytes": _rss("VmHWM:") - before, "rows": rows,
-            "orders": None, "version": ss.__version__}
+    return {"wall": wall, "cpu": cpu, "import": import_s, "warm_up": warm, "peak_bytes": _rss("VmHWM:") - before,
+            "rows": rows, "orders": None, "version": ss.__version__}
 
 
 # --- simlib (runs in its own process) --------------------------------------------------------
@@ -141,13 +151,16 @@ def run_simlib(users: int, days: int, seed: int) -> dict:
     import_s = time.perf_counter() - t_import
     sc = simlib.load_scenario("classic_ctmc").override(
         {"market.users": users, "market.represents": users, "market.days": days})
+    c0 = time.process_time()
+    simlib.run(sc.override({"market.users": WARM_UP, "market.represents": WARM_UP}), seed=seed)
+    warm = time.process_time() - c0
     before = _rss("VmRSS:")
     t0, c0 = time.perf_counter(), time.process_time()
     res = simlib.run(sc, seed=seed)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     rows = {d: [int(x) for x in res.daily.loc[d, list(STAGES)]] for d in CHECK_DAYS if d < days}
-    return {"wall": wall, "cpu": cpu, "import": import_s, "peak_bytes": _rss("VmHWM:") - before, "rows": rows,
-            "orders": int(res.summary["purchases"]), "version": ""}
+    return {"wall": wall, "cpu": cpu, "import": import_s, "warm_up": warm, "peak_bytes": _rss("VmHWM:") - before,
+            "rows": rows, "orders": int(res.summary["purchases"]), "version": ""}
 
 
 def run_other(script: str, users: int, days: int, seed: int) -> dict:
@@ -160,9 +173,12 @@ def run_other(script: str, users: int, days: int, seed: int) -> dict:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     import_s = time.perf_counter() - t_import
+    c0 = time.process_time()
+    module.run(WARM_UP, days, seed + 1)
+    warm = time.process_time() - c0
     t0, c0 = time.perf_counter(), time.process_time()
     module.run(users, days, seed + 1)
-    return {"wall": time.perf_counter() - t0, "cpu": time.process_time() - c0, "import": import_s}
+    return {"wall": time.perf_counter() - t0, "cpu": time.process_time() - c0, "import": import_s, "warm_up": warm}
 
 
 def _measure(which: str, users: int, days: int, seed: int, q: np.ndarray) -> dict:
@@ -218,19 +234,24 @@ def main(argv=None) -> None:
         twins.append(_measure("twin", n, days, seed, q))
         if args.also:
             others.append(_measure(os.path.abspath(args.also), n, days, seed, q))
-    print(f"{'':22} {'wall s':>8} {'CPU s':>8} {'import s':>9} {'peak B/cust':>12} {'max |dev|':>10} {'max dev/SE':>11}")
+    print(f"{'':22} {'wall s':>8} {'CPU s':>8} {'import s':>9} {'warm-up s':>10} {'peak B/cust':>12} {'max |dev|':>10} "
+          f"{'max dev/SE':>11}")
     for label, runs in (("simlib", sims), (f"Starsim {twins[0]['version']} twin", twins)):
         dev = [deviation(r["rows"], q, n) for r in runs]
         print(f"{label:22} {statistics.median(r['wall'] for r in runs):8.2f} "
               f"{statistics.median(r['cpu'] for r in runs):8.2f} {statistics.median(r['import'] for r in runs):9.2f} "
+              f"{statistics.median(r['warm_up'] for r in runs):10.2f} "
               f"{statistics.median(r['peak_bytes'] for r in runs) / n:12.0f} {max(d[0] for d in dev):10.5f} "
               f"{max(d[1] for d in dev):11.1f}")
     print(f"tolerance: {TOLERANCE_SE} SE; simlib also booked {int(statistics.median(r['orders'] for r in sims)):,} "
           f"orders (median); the twin books none")
     wall = statistics.median(s["wall"] / t["wall"] for s, t in zip(sims, twins))
     cpu = statistics.median(s["cpu"] / t["cpu"] for s, t in zip(sims, twins))
-    print(f"simlib / twin: {wall:.2f}x wall, {cpu:.2f}x CPU (median of the pairs); target <= 1x: "
-          f"{'meets' if wall <= 1.0 else 'misses'}")
+    whole = statistics.median((s["import"] + s["warm_up"] + s["cpu"]) / (t["import"] + t["warm_up"] + t["cpu"])
+                              for s, t in zip(sims, twins))
+    print(f"simlib / twin: {wall:.2f}x wall, {cpu:.2f}x CPU (the timed run; median of the pairs); {whole:.2f}x "
+          f"counting each process's import and warm-up too; target <= 1x: "
+          f"{'meets' if max(wall, cpu, whole) <= 1.0 else 'misses'}")
     if others:
         wall = statistics.median(s["wall"] / o["wall"] for s, o in zip(sims, others))
         cpu = statistics.median(s["cpu"] / o["cpu"] for s, o in zip(sims, others))
