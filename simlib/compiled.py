@@ -47,7 +47,8 @@ def entry(function, args):
 
 def in_cache(function) -> bool:
     """Whether compiled ``function``'s machine code is in the disk cache already (else the first
-    call compiles it: the population step takes 20-40 CPU s, once per install or change)."""
+    call compiles it: the population step takes 30-60 CPU s, once per install or change, for each
+    kind of run: with policies, and a day-invariant one)."""
     try:
         return os.path.exists(function._cache._cache_file._index_path)
     except AttributeError:   # another numba: assume it is there (the first run then says nothing)

@@ -86,10 +86,20 @@ def run_customers(start, stop, day, c, x, d, p, ev, due, work):
     i = start
     while i < stop:
         due[0] = 0
-        if d.static:
-            i = advance_quiet(i, min(i + CHUNK, stop), day, c, x, d, p, ev, due, work)
-        else:
-            i = advance(i, min(i + CHUNK, stop), day, c, x, d, p, ev, due, work)
+        i = advance(i, min(i + CHUNK, stop), day, c, x, d, p, ev, due, work)
+        if due[0] and not replay_due(day, c, x, d, p, ev, due):
+            return i
+    return stop
+
+
+@compiled
+def run_customers_quiet(start, stop, day, c, x, d, p, ev, due, work):
+    """``run_customers`` in a day-invariant run, with ``advance_quiet`` (a function of its own,
+    so that each kind of run compiles only the code it runs)."""
+    i = start
+    while i < stop:
+        due[0] = 0
+        i = advance_quiet(i, min(i + CHUNK, stop), day, c, x, d, p, ev, due, work)
         if due[0] and not replay_due(day, c, x, d, p, ev, due):
             return i
     return stop

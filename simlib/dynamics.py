@@ -16,7 +16,8 @@ import numpy as np
 from .behavior import NOT_HELD
 from .compiled import entry
 from .customer_day import (KEY_NAMES, K_POND_ENTRY, MAX_EVENTS_PER_DAY, ROOM_PER_CUSTOMER, ROUTE_ENTRY,
-                           ROUTE_ON_PURCHASE, CHUNK, hold_all, new_events, replay_due, run_customers)
+                           ROUTE_ON_PURCHASE, CHUNK, hold_all, new_events, replay_due, run_customers,
+                           run_customers_quiet)
 from .errors import UserError
 from .population import COUNT_CAP
 from .quiet_days import catch_up_all, pack
@@ -73,7 +74,7 @@ class PopulationStep:
                 break
             args = (start, pop.n, day, c, x, d, p, ev, due, self.work)
             if self._run is None:   # the same argument types every day: dispatch once
-                self._run = entry(run_customers, args)
+                self._run = entry(run_customers if self.calendar is None else run_customers_quiet, args)
             start = self._run(*args)
         self._book(day, ev)
 

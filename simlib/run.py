@@ -50,8 +50,8 @@ def step_compiled() -> bool:
 
 
 def compile_step() -> None:
-    """Compile the population step and the keyed draws now and cache their machine code (20-40 CPU
-    s, once per install or upgrade), so that no later run pays it: tiny runs, one with
+    """Compile the population step and the keyed draws now and cache their machine code (1-2 CPU
+    min, once per install or upgrade), so that no later run pays it: tiny runs, one with
     policies, one without (whose hazards are held between a customer's events), and the points
     programme and the coupon ladder (their passes, ``policies/incentive_passes.py``)."""
     run("baseline", users=200, days=3)

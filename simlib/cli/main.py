@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--set", action="append", metavar="KEY=VALUE")
     show.set_defaults(func=cmd_show)
 
-    comp = sub.add_parser("compile", help="compile the simulation's inner loop now (once per install, 20-40 s)",
+    comp = sub.add_parser("compile", help="compile the simulation's inner loop now (once per install, 1-2 min)",
                           description="Compile the population step (numba) and cache its machine code, so that no "
                                       "later run pays for it. Runs do this themselves the first time; this is for "
                                       "an install script, a CI image or a notebook server.")
@@ -86,7 +86,7 @@ def cmd_compile(args) -> int:
     if step_compiled():
         print("simlib: the population step is compiled and cached already")
         return 0
-    print("simlib: compiling the population step (20-40 s) ...", flush=True)
+    print("simlib: compiling the population step (1-2 min) ...", flush=True)
     started = time.perf_counter()
     compile_step()
     print(f"done in {time.perf_counter() - started:.0f} s; later runs load the machine code from the cache")

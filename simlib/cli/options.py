@@ -59,5 +59,5 @@ def say_if_compiling() -> None:
     """A note on stderr before a run that will compile the population step first (``simlib compile``)."""
     from ..run import step_compiled
     if not step_compiled():
-        print("simlib: compiling the simulation's inner loop first (once per install or upgrade, 20-40 s; "
+        print("simlib: compiling the simulation's inner loop first (once per install or upgrade, 30-60 s; "
               "`simlib compile` does it ahead)", file=sys.stderr, flush=True)
