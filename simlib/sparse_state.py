@@ -48,16 +48,20 @@ def give_rows(idx, slot, row_of, used):
 
 
 @compiled
-def give_rows_to(idx, slot, row_of, used, out):
-    """``give_rows``, writing each customer's row into ``out`` (aligned with ``idx``)."""
-    for j in range(idx.size):
+def give_rows_to(idx, slot, row_of, used, start, out):
+    """``give_rows`` from ``idx[start]`` on, writing each customer's row into ``out`` (aligned with
+    ``idx``); stops at a customer who needs a row when every row is taken. Returns the rows in
+    use and where it stopped (``idx.size``: done)."""
+    for j in range(start, idx.size):
         i = idx[j]
         if slot[i] < 0:
+            if used == row_of.size:
+                return used, j
             slot[i] = used
             row_of[used] = i
             used += 1
         out[j] = slot[i]
-    return used
+    return used, idx.size
 
 
 @compiled
@@ -99,13 +103,12 @@ class SparseState:
     def rows(self, idx) -> np.ndarray:
         """The rows of customers ``idx`` (int32, aligned), giving one to each who has none."""
         idx = as_customers(idx, self.n)
-        room = self.capacity - self.used
-        if idx.size > room:
-            wanted = rows_wanted(idx, self.slot)
-            if wanted > room:
-                self._grow(max(self.used + wanted, self.capacity + self.capacity // 4))
         out = np.empty(idx.size, np.int32)
-        self.used = give_rows_to(idx, self.slot, self.row_of, self.used, out)
+        self.used, done = give_rows_to(idx, self.slot, self.row_of, self.used, 0, out)
+        while done < idx.size:   # every row taken: grow, then go on where it stopped
+            wanted = rows_wanted(idx[done:], self.slot)
+            self._grow(max(self.used + wanted, self.capacity + self.capacity // 4))
+            self.used, done = give_rows_to(idx, self.slot, self.row_of, self.used, done, out)
         return out
 
     def holders(self) -> np.ndarray:
