@@ -118,9 +118,11 @@ class Coupons:
         self.kind_min_spend_cny = np.zeros(MAX_KINDS + 1, np.float32)
         self.kind_source = np.zeros(MAX_KINDS + 1, np.int8)   # index into ``sources``
         self.kinds: list[tuple] = [None]
+        self.kind_by_terms: dict[tuple, int] = {}     # (source, terms as given) -> kind, once looked up
         self.sources = [""]
         self.any_given = False                       # no coupon yet: the step skips the term
         self._redeemed: list[tuple] = []             # today's (idx, discount, source) per batch
+        self._redeemed_by_source: dict = {}          # source -> (batches read, its redemptions today)
 
     # what a held coupon is, per customer (from the table of kinds)
     off_share = property(lambda self: self.kind_off_share[self.kind])
@@ -138,6 +140,10 @@ class Coupons:
         return depth
 
     def _kind_of(self, source: str, off_share: float, off_cny: float, min_spend_cny: float) -> int:
+        terms = (source, off_share, off_cny, min_spend_cny)
+        known = self.kind_by_terms.get(terms)
+        if known is not None:
+            return known
         if source not in self.sources:
             if len(self.sources) > MAX_SOURCES:
                 raise RuntimeError(f"more than {MAX_SOURCES} coupon sources")
@@ -150,7 +156,9 @@ class Coupons:
             k = len(self.kinds)
             self.kinds.append(key)
             self.kind_source[k], self.kind_off_share[k], self.kind_off_cny[k], self.kind_min_spend_cny[k] = key
-        return self.kinds.index(key)
+        kind = self.kinds.index(key)
+        self.kind_by_terms[terms] = kind
+        return kind
 
     def give(self, idx, day: int, source: str, off_share: float = 0.0, off_cny: float = 0.0,
              min_spend_cny: float = 0.0, valid_days: int = 7) -> None:
@@ -163,17 +171,24 @@ class Coupons:
 
     def redeemed(self, source: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Today's redemptions of coupons from ``source`` with a discount: (idx, discount CNY, the
-        chance the order would have been placed anyway, at the list price)."""
+        chance the order would have been placed anyway, at the list price); read-only."""
         if source not in self.sources or not self._redeemed:
             e = np.zeros(0)
             return e.astype(np.int64), e, e
-        code = self.sources.index(source)
-        idx, discount, src, anyway = (np.concatenate(x) for x in zip(*self._redeemed))
-        mine = (discount > 0) & (src == code)
-        return idx[mine], discount[mine], anyway[mine]
+        read, got = self._redeemed_by_source.get(source, (0, None))
+        if read != len(self._redeemed):   # once a day per source (every replication's policy asks)
+            code = self.sources.index(source)
+            idx, discount, src, anyway = (np.concatenate(x) for x in zip(*self._redeemed))
+            mine = (discount > 0) & (src == code)
+            got = idx[mine], discount[mine], anyway[mine]
+            for a in got:
+                a.setflags(write=False)     # shared by the replications' reads
+            self._redeemed_by_source[source] = (len(self._redeemed), got)
+        return got
 
     def new_day(self) -> None:
         self._redeemed = []
+        self._redeemed_by_source = {}
 
 
 class CouponsView(Coupons):
@@ -185,7 +200,8 @@ class CouponsView(Coupons):
         self.order_sd_log, self.topup_value_share = whole.order_sd_log, whole.topup_value_share
         for name in ("basket_cny", "depth", "kind", "expiry"):
             setattr(self, name, getattr(whole, name)[lo:hi])
-        for name in ("kind_off_share", "kind_off_cny", "kind_min_spend_cny", "kind_source", "kinds", "sources"):
+        for name in ("kind_off_share", "kind_off_cny", "kind_min_spend_cny", "kind_source", "kinds", "kind_by_terms",
+                     "sources"):
             setattr(self, name, getattr(whole, name))
 
     @property

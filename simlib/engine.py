@@ -45,6 +45,12 @@ from .rng import Keyed
 from .today import Today
 
 
+# the daily row's money columns (``Ledger.daily_money``), in the row's order
+MONEY_COLUMNS = ("gmv_cny", "pond_gmv_cny", "discount_cny", "cogs_cny", "ad_spend_cny", "marketing_cost_cny",
+                 "gross_profit_cny", "net_profit_cny")
+MONEY_PLACES = dict.fromkeys(MONEY_COLUMNS)
+
+
 class World:
     """What the replications of a run share: the population (one block per replication), today's
     inputs, the behaviour model, the population step and the SimPy clock. ``World.run`` drives
@@ -107,6 +113,7 @@ class World:
         wall = time.perf_counter() - started
         results = []
         for sim in self.sims:
+            sim._money_into_rows()
             extras = {}
             for policy in sim.policies:
                 extras.update(policy.finalize())
@@ -150,6 +157,7 @@ class World:
                 sim.rows.append(sim._record(day))
             if bar is not None:
                 bar.update(1)
+        self.step.finish(self.days)
         if bar is not None:
             bar.close()
 
@@ -278,14 +286,8 @@ class Sim:
         row["purchases"] = t.purchases
         row["new_buyers"] = t.new_buyers
         row["new_interested"] = int(t.entered(INTERESTED).size)   # leads: entries into interested
-        row["gmv_cny"] = ledger.total("gmv", day=day)
-        row["pond_gmv_cny"] = ledger.total("pond_gmv", day=day)
-        row["discount_cny"] = ledger.total("discount", day=day)
-        row["cogs_cny"] = ledger.total("cogs", day=day)
-        row["ad_spend_cny"] = ledger.total("ad_spend", day=day)
-        row["marketing_cost_cny"] = ledger.total(kind="marketing", day=day)
-        row["gross_profit_cny"] = ledger.gross_profit(day)
-        row["net_profit_cny"] = ledger.net_profit(day)     # the days add up to the summary's net profit
+        row.update(MONEY_PLACES)   # the day's money, from the ledger once the run ends (``_money_into_rows``)
+        ledger.recorded_through = day
         row["messages_sent"] = t.messages_sent
         row["unsubscribes"] = t.unsubscribes
         row["pond_joins"] = t.pond_joins
@@ -295,3 +297,13 @@ class Sim:
             for key, value in policy.record(day).items():
                 row[f"{policy.name}.{key}"] = value
         return row
+
+    def _money_into_rows(self) -> None:
+        """Each day's money columns (``MONEY_COLUMNS``), read from the ledger's day arrays after the
+        run: the same sums, in the same order, as reading them on the day (a posting is always
+        to the day it happens: ``Ledger.post`` refuses a day already recorded)."""
+        columns = {name: series.tolist() for name, series in self.ledger.daily_money().items()}
+        for row in self.rows:
+            day = row["day"]
+            for name in MONEY_COLUMNS:
+                row[name] = columns[name][day]

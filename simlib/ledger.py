@@ -79,11 +79,15 @@ class Ledger:
         self.weight = float(weight)
         self._books: dict[tuple[str, str, str], np.ndarray] = {}
         self._matching: dict[tuple, list[np.ndarray]] = {}   # a query's books, until a new book opens
+        self.recorded_through = -1   # the last day whose row is written: no posting to it or before
 
     def post(self, day: int, account: str, amount_cny: float, source: str = "", channel: str = "",
              per_customer: bool = False) -> None:
         if account not in ACCOUNTS:
             raise KeyError(f"unknown ledger account {account!r}; known: {', '.join(ACCOUNTS)}")
+        if day <= self.recorded_through:
+            raise ValueError(f"posting to day {day}, whose row is written already (day {self.recorded_through}): "
+                             "post money on the day it happens")
         if amount_cny:
             amount = float(amount_cny) * self.weight if per_customer else float(amount_cny)
             book = self._books.get((account, source, channel))
@@ -94,6 +98,13 @@ class Ledger:
 
     def total(self, account: str | None = None, kind: str | None = None, day: int | None = None,
               source: str | None = None, channel: str | None = None) -> float:
+        out = 0.0
+        for arr in self._books_of(account, kind, source, channel):
+            out += arr[day] if day is not None else arr.sum()
+        return float(out)
+
+    def _books_of(self, account, kind, source, channel) -> list[np.ndarray]:
+        """The books a query adds up, in the order they opened."""
         query = (account, kind, source, channel)
         books = self._matching.get(query)
         if books is None:
@@ -101,10 +112,24 @@ class Ledger:
                 arr for (acc, src, ch), arr in self._books.items()
                 if ((account is None or acc == account) and (kind is None or ACCOUNTS[acc].startswith(kind))
                     and (source is None or src == source) and (channel is None or ch == channel))]
-        out = 0.0
-        for arr in books:
-            out += arr[day] if day is not None else arr.sum()
-        return float(out)
+        return books
+
+    def series(self, account: str | None = None, kind: str | None = None) -> np.ndarray:
+        """``total(account, kind, day=d)`` for every day d at once: the same additions, day by day."""
+        out = np.zeros(self.days)
+        for arr in self._books_of(account, kind, None, None):
+            out += arr
+        return out
+
+    def daily_money(self) -> dict[str, np.ndarray]:
+        """The daily row's money columns, every day at once (each value as ``total``,
+        ``gross_profit`` and ``net_profit`` give it for its day)."""
+        gmv, cogs, discount = self.series("gmv"), self.series("cogs"), self.series("discount")
+        marketing = self.series(kind="marketing")
+        gross = gmv - cogs - discount
+        return {"gmv_cny": gmv, "pond_gmv_cny": self.series("pond_gmv"), "discount_cny": discount, "cogs_cny": cogs,
+                "ad_spend_cny": self.series("ad_spend"), "marketing_cost_cny": marketing,
+                "gross_profit_cny": gross, "net_profit_cny": gross - marketing - self.series(kind="liability")}
 
     def gross_profit(self, day: int | None = None) -> float:
         """GMV - cost of goods - discounts (coupons and member prices), for ``day`` or the run."""

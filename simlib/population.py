@@ -439,6 +439,12 @@ class Population:
         self._pond = None
         self.pond_version += 1
 
+    def rebind(self, name: str, values: np.ndarray) -> None:
+        """Hold ``values`` as array ``name`` from now on (the same numbers in another place: a
+        field of a packed record, ``quiet_days.pack``); before any replication's view is made."""
+        setattr(self, name, values)
+        self._arrays = None
+
     def pond_changed(self) -> None:
         """Membership changed outside ``join_pond``/``leave_pond`` (the population step writes it)."""
         self._pond = None

@@ -27,6 +27,7 @@ import numpy as np
 
 from .compiled import compiled
 from .sparse_state import give_rows, rows_wanted
+from .unique_ids import unique_ids
 
 
 @dataclass(frozen=True)
@@ -107,15 +108,22 @@ class Column:
     def __init__(self, today: "Today", name: str, offset: int = 0):
         self.today, self.column, self.offset = today, COLUMN[name], offset
         self.dtype = np.dtype(FIELDS[name].dtype)
+        self._last = (None, None)   # (idx as given, as customer numbers): ``column[idx] += v`` reads, then writes
 
     def _customers(self, idx) -> np.ndarray:
+        if idx is self._last[0]:
+            return self._last[1]
+        given = idx
         if isinstance(idx, slice):
             idx = np.arange(*idx.indices(self.today.n - self.offset))
         idx = np.asarray(idx)
         if idx.dtype == bool:
             idx = np.flatnonzero(idx)
         idx = idx.astype(np.int64, copy=False).reshape(-1)
-        return idx + self.offset if self.offset else idx
+        idx = idx + self.offset if self.offset else idx
+        if isinstance(given, np.ndarray):
+            self._last = (given, idx)
+        return idx
 
     def __getitem__(self, idx) -> np.ndarray:
         t = self.today
@@ -128,7 +136,9 @@ class Column:
         t = self.today
         idx = self._customers(idx)
         t.give_rows(idx)                            # first: it may grow the table
-        values = np.broadcast_to(np.asarray(values, np.float32), idx.shape)
+        values = np.asarray(values, np.float32)
+        if values.shape != idx.shape:
+            values = np.broadcast_to(values, idx.shape)
         _scatter(idx, t.slot, t.rows, self.column, np.ascontiguousarray(values))
 
 
@@ -235,7 +245,7 @@ class Today:
         got = self._entered.get(stage)
         if got is None:
             parts = [idx[to == stage] for idx, to in self._moves]
-            got = self._entered[stage] = np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
+            got = self._entered[stage] = unique_ids(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
         return got
 
     def view(self, r: int, lo: int, hi: int) -> "TodayView":

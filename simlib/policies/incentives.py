@@ -19,6 +19,7 @@ from ..errors import ScenarioError
 from ..ledger import points_value_cny_per_point
 from ..params import Param, check_keys, resolve
 from ..population import DORMANT, NEVER
+from ..unique_ids import unique_ids
 from .base import MESSAGE_EFFECTS, PRICE_EFFECTS, USEFUL_CONTACT_EFFECTS, Policy, register_policy
 from .incentive_passes import affordable, ladder_due, pulls
 
@@ -70,7 +71,7 @@ def _check_items(items, schema, source, key, what):
 
 def _unique_buyers(sim) -> np.ndarray:
     idx, _, _ = sim.today.orders()
-    return np.unique(idx)
+    return unique_ids(idx)
 
 
 class CouponPolicy(Policy):
@@ -245,7 +246,7 @@ class CouponLadder(CouponPolicy):
         p = self.p
         shares = self.down + self.up
         idx, step_of = self.pending
-        steps = [int(k) for k in np.unique(step_of)]
+        steps = [int(k) for k in unique_ids(step_of)]
         n_down = len(self.down)   # the steps up (after a purchase) are listed first, as they were decided
         counts = {k: 0 for k in [k for k in steps if k > n_down] + [k for k in steps if k <= n_down]}
         self._day["steps"] = counts
@@ -424,7 +425,7 @@ class PointsProgram(Policy):
             earned = (amount[member] - discount[member]) * self.p["points_per_cny"]
             rows = self.points.rows(idx[member])        # first: it may grow the rows
             np.add.at(self.points.values, rows, earned.astype(np.float32))
-            self._gain(np.unique(idx[member]))
+            self._gain(unique_ids(idx[member]))
             self._day["points_earned"] = float(earned.sum())
             self._owe(day, float(earned.sum()))
         can = np.empty(self.savers.size, np.int64)
@@ -715,7 +716,7 @@ class MemberTiers(Policy):
                             per_customer=True)
         rows = self.spend.rows(idx)                      # first: it may grow the rows
         np.add.at(self.spend.values, rows, (amount - discount - off).astype(np.float32))
-        self._retier(np.unique(idx))
+        self._retier(unique_ids(idx))
 
     def record(self, day):
         row = {f"members_{spec['name']}": c for spec, c in zip(self.tiers, self.counts)}

@@ -1,0 +1,67 @@
+"""The per-day shortcuts of the engine give the numbers the plain way gives: ``unique_ids`` is
+``np.unique``, a day's money read after the run is the day's ledger total, ``column[idx] += v``
+adds, and a posting to a day already recorded is refused."""
+
+import numpy as np
+import pytest
+
+import simlib
+from simlib.engine import MONEY_COLUMNS, Sim
+from simlib.ledger import Ledger
+from simlib.today import Today
+from simlib.unique_ids import unique_ids
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.int16, np.int8, np.uint8, bool])
+def test_unique_ids_is_np_unique(dtype):
+    rng = np.random.default_rng(5)
+    for size in (0, 1, 2, 7, 500):
+        values = rng.integers(0, 2 if dtype is bool else 40, size).astype(dtype)
+        for x in (values, np.sort(values), np.sort(values)[::-1]):
+            got, want = unique_ids(x), np.unique(x)
+            assert got.dtype == want.dtype and np.array_equal(got, want)
+            assert not np.shares_memory(got, x)      # a fresh array, as np.unique's
+
+
+def test_unique_ids_of_a_read_only_list_is_writable():
+    x = np.array([1, 1, 2, 5, 5, 9])
+    x.setflags(write=False)
+    out = unique_ids(x)
+    assert out.flags.writeable and list(out) == [1, 2, 5, 9]
+
+
+def test_each_days_money_is_the_ledgers_total_of_that_day():
+    sim = Sim(simlib.load_scenario("coupon_ladder").override({"market.users": 1500, "market.days": 60,
+                                                                "policies.ladder.idle_days": 10}), seed=2)
+    res = sim.run()
+    ledger, daily = sim.ledger, res.daily
+    assert daily["discount_cny"].sum() > 0
+    for day in (0, 17, 59):
+        row = daily.iloc[day]
+        assert row["gmv_cny"] == ledger.total("gmv", day=day)
+        assert row["discount_cny"] == ledger.total("discount", day=day)
+        assert row["marketing_cost_cny"] == ledger.total(kind="marketing", day=day)
+        assert row["gross_profit_cny"] == ledger.gross_profit(day)
+        assert row["net_profit_cny"] == ledger.net_profit(day)
+    columns = list(daily.columns)
+    assert columns[columns.index("new_interested") + 1:columns.index("messages_sent")] == list(MONEY_COLUMNS)
+
+
+def test_a_posting_to_a_recorded_day_is_refused():
+    ledger = Ledger(10)
+    ledger.post(3, "gmv", 5.0)
+    ledger.recorded_through = 3
+    with pytest.raises(ValueError, match="day 3"):
+        ledger.post(3, "gmv", 1.0)
+    ledger.post(4, "gmv", 1.0)
+    assert ledger.total("gmv") == 6.0
+
+
+def test_column_add_reads_then_writes_the_same_customers():
+    today = Today(50, 1, reps=2)
+    view = today.view(1, 25, 50)
+    idx = np.array([0, 3, 7])
+    view.touch("useful")[idx] += np.float32(1.5)
+    view.touch("useful")[idx] += np.array([1.0, 2.0, 3.0])
+    assert list(view.useful[idx]) == [2.5, 3.5, 4.5]
+    assert list(today.useful[idx + 25]) == [2.5, 3.5, 4.5] and today.useful[idx].sum() == 0
