@@ -74,6 +74,8 @@ def gather(idx, slot, values, fill, out):
 
 def as_customers(idx, n: int) -> np.ndarray:
     """Customer numbers as int64 (an index array, a mask or a slice of 0 .. n - 1)."""
+    if type(idx) is np.ndarray and idx.dtype == np.int64 and idx.ndim == 1:
+        return idx
     if isinstance(idx, slice):
         return np.arange(*idx.indices(n))
     idx = np.asarray(idx)
@@ -101,9 +103,10 @@ class SparseState:
         return column
 
     def rows(self, idx) -> np.ndarray:
-        """The rows of customers ``idx`` (int32, aligned), giving one to each who has none."""
+        """The rows of customers ``idx`` (aligned; intp, numpy's own index type, so that
+        ``values[rows] = v`` costs what ``a[idx] = v`` does), giving one to each who has none."""
         idx = as_customers(idx, self.n)
-        out = np.empty(idx.size, np.int32)
+        out = np.empty(idx.size, np.intp)
         self.used, done = give_rows_to(idx, self.slot, self.row_of, self.used, 0, out)
         while done < idx.size:   # every row taken: grow, then go on where it stopped
             wanted = rows_wanted(idx[done:], self.slot)
@@ -146,7 +149,7 @@ class SparseColumn:
         return self.state.rows(idx)
 
     def __getitem__(self, idx):
-        if np.isscalar(idx) and not isinstance(idx, (bool, np.bool_)):
+        if type(idx) is not np.ndarray and np.isscalar(idx) and not isinstance(idx, (bool, np.bool_)):
             row = self.state.slot[idx]
             return self.values[row] if row >= 0 else self.fill
         idx = as_customers(idx, self.state.n)
@@ -155,7 +158,7 @@ class SparseColumn:
         return out
 
     def __setitem__(self, idx, values) -> None:
-        if np.isscalar(idx) and not isinstance(idx, (bool, np.bool_)):
+        if type(idx) is not np.ndarray and np.isscalar(idx) and not isinstance(idx, (bool, np.bool_)):
             idx = [idx]
         rows = self.state.rows(idx)                        # first: it may grow the rows
         self.values[rows] = values

@@ -142,7 +142,7 @@ class CommunityGroups(Policy):
         self.opened_day = np.full(p["groups"], -1, np.int64)
         self.activity = np.zeros(p["groups"])
         self._members = np.zeros(0, np.int64)
-        self._rows = np.zeros(0, np.int32)              # members' rows of the sparse fields below, aligned
+        self._rows = np.zeros(0, np.intp)               # members' rows of the sparse fields below, aligned
         self._affinity = np.zeros(0, np.float32)        # content_affinity of _members, aligned
         self._susceptibility = np.zeros(0, np.float32)  # social_susceptibility of _members, aligned
         self.staff = None
