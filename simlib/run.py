@@ -53,11 +53,13 @@ def compile_step() -> None:
     """Compile the population step and the keyed draws now and cache their machine code (1-2 CPU
     min, once per install or upgrade), so that no later run pays it: tiny runs, one with
     policies, one without (whose hazards are held between a customer's events), and the points
-    programme and the coupon ladder (their passes, ``policies/incentive_passes.py``)."""
+    programme and the coupon ladder (their passes, ``policies/incentive_passes.py``), and every
+    lever at once (the reads of each type of policies' sparse fields, ``sparse_state.py``)."""
     run("baseline", users=200, days=3)
     run("classic_ctmc", users=200, days=3)
     run("points_program", users=200, days=40)
     run("coupon_ladder", users=200, days=40)
+    run("all_levers", users=200, days=40)
 
 
 MAX_BATCH_CUSTOMERS = 20_000_000   # replications x customers in one population

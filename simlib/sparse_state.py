@@ -48,16 +48,20 @@ def give_rows(idx, slot, row_of, used):
 
 
 @compiled
-def give_rows_to(idx, slot, row_of, used, out):
-    """``give_rows``, writing each customer's row into ``out`` (aligned with ``idx``)."""
-    for j in range(idx.size):
+def give_rows_to(idx, slot, row_of, used, start, out):
+    """``give_rows`` from ``idx[start]`` on, writing each customer's row into ``out`` (aligned with
+    ``idx``); stops at a customer who needs a row when every row is taken. Returns the rows in
+    use and where it stopped (``idx.size``: done)."""
+    for j in range(start, idx.size):
         i = idx[j]
         if slot[i] < 0:
+            if used == row_of.size:
+                return used, j
             slot[i] = used
             row_of[used] = i
             used += 1
         out[j] = slot[i]
-    return used
+    return used, idx.size
 
 
 @compiled
@@ -70,6 +74,8 @@ def gather(idx, slot, values, fill, out):
 
 def as_customers(idx, n: int) -> np.ndarray:
     """Customer numbers as int64 (an index array, a mask or a slice of 0 .. n - 1)."""
+    if type(idx) is np.ndarray and idx.dtype == np.int64 and idx.ndim == 1:
+        return idx
     if isinstance(idx, slice):
         return np.arange(*idx.indices(n))
     idx = np.asarray(idx)
@@ -97,15 +103,15 @@ class SparseState:
         return column
 
     def rows(self, idx) -> np.ndarray:
-        """The rows of customers ``idx`` (int32, aligned), giving one to each who has none."""
+        """The rows of customers ``idx`` (aligned; intp, numpy's own index type, so that
+        ``values[rows] = v`` costs what ``a[idx] = v`` does), giving one to each who has none."""
         idx = as_customers(idx, self.n)
-        room = self.capacity - self.used
-        if idx.size > room:
-            wanted = rows_wanted(idx, self.slot)
-            if wanted > room:
-                self._grow(max(self.used + wanted, self.capacity + self.capacity // 4))
-        out = np.empty(idx.size, np.int32)
-        self.used = give_rows_to(idx, self.slot, self.row_of, self.used, out)
+        out = np.empty(idx.size, np.intp)
+        self.used, done = give_rows_to(idx, self.slot, self.row_of, self.used, 0, out)
+        while done < idx.size:   # every row taken: grow, then go on where it stopped
+            wanted = rows_wanted(idx[done:], self.slot)
+            self._grow(max(self.used + wanted, self.capacity + self.capacity // 4))
+            self.used, done = give_rows_to(idx, self.slot, self.row_of, self.used, done, out)
         return out
 
     def holders(self) -> np.ndarray:
@@ -143,7 +149,7 @@ class SparseColumn:
         return self.state.rows(idx)
 
     def __getitem__(self, idx):
-        if np.isscalar(idx) and not isinstance(idx, (bool, np.bool_)):
+        if type(idx) is not np.ndarray and np.isscalar(idx) and not isinstance(idx, (bool, np.bool_)):
             row = self.state.slot[idx]
             return self.values[row] if row >= 0 else self.fill
         idx = as_customers(idx, self.state.n)
@@ -152,7 +158,7 @@ class SparseColumn:
         return out
 
     def __setitem__(self, idx, values) -> None:
-        if np.isscalar(idx) and not isinstance(idx, (bool, np.bool_)):
+        if type(idx) is not np.ndarray and np.isscalar(idx) and not isinstance(idx, (bool, np.bool_)):
             idx = [idx]
         rows = self.state.rows(idx)                        # first: it may grow the rows
         self.values[rows] = values

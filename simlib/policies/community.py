@@ -142,6 +142,7 @@ class CommunityGroups(Policy):
         self.opened_day = np.full(p["groups"], -1, np.int64)
         self.activity = np.zeros(p["groups"])
         self._members = np.zeros(0, np.int64)
+        self._rows = np.zeros(0, np.intp)               # members' rows of the sparse fields below, aligned
         self._affinity = np.zeros(0, np.float32)        # content_affinity of _members, aligned
         self._susceptibility = np.zeros(0, np.float32)  # social_susceptibility of _members, aligned
         self.staff = None
@@ -158,6 +159,10 @@ class CommunityGroups(Policy):
         """Current group members (customer idx, in order of joining; read-only)."""
         return self._members
 
+    def _of_members(self, field) -> np.ndarray:
+        """A sparse field of the members, aligned with ``_members`` (read through their rows)."""
+        return field.values[self._rows]
+
     def kocs_per_group(self) -> np.ndarray:
         koc = getattr(self.sim.pop, "koc", None)
         m = self._members
@@ -172,7 +177,7 @@ class CommunityGroups(Policy):
         self._leave()
         self._join(day)
         m = self._members
-        g = self.group[m]
+        g = self._of_members(self.group)
         opened = self.opened_day >= 0
         # activity: decay, then lifts
         kocs = self._kocs = self.kocs_per_group()
@@ -188,10 +193,10 @@ class CommunityGroups(Policy):
         size = np.maximum(self.size, 1)
         recent = (day - pop.last_purchase_day[m].astype(np.int32)) <= p["recent_purchase_days"]
         share_recent = np.bincount(g, weights=recent, minlength=p["groups"]) / size
-        complaining = np.bincount(g, weights=self.complaining[m], minlength=p["groups"]) / size
+        complaining = np.bincount(g, weights=self._of_members(self.complaining), minlength=p["groups"]) / size
         a = self.activity.astype(f32)[g]
         self._mute(day, m)
-        listening = ~self.muted[m]
+        listening = ~self._of_members(self.muted)
         a_heard = a * listening
         # group chatter: useful content, belonging and a light load (members chose the group)
         units = a_heard * f32(p["content_units_at_full_activity"])
@@ -209,7 +214,7 @@ class CommunityGroups(Policy):
         t.touch("load")[m] += chatter + tire[g] * listening
         self._spread(day, m, g, a, complaining)
         if self.staff is not None:
-            open_ = m[self.complaining[m]]
+            open_ = m[self._of_members(self.complaining)]
             if open_.size:
                 self.staff.assign(open_, p["complaint_staff_priority"])
         sim.ledger.post(day, "events", p["cost_cny_per_group_per_day"] * np.count_nonzero(opened), source=self.name)
@@ -240,6 +245,7 @@ class CommunityGroups(Policy):
             self.complaining[gone] = False
             self.muted[gone] = False
             self._members = m[~out]
+            self._rows = self._rows[~out]
             self._affinity = self._affinity[~out]
             self._susceptibility = self._susceptibility[~out]
 
@@ -277,6 +283,7 @@ class CommunityGroups(Policy):
         self.activity[opening] = p["initial_activity"] + (p["activation_lift"] if p["activate_at_opening"] else 0.0)
         self.size += new
         self._members = np.concatenate([self._members, joiners])  # joiners are new: no duplicates
+        self._rows = np.concatenate([self._rows, self.group.rows(joiners)])
         pop = self.sim.pop
         self._affinity = np.concatenate([self._affinity, pop.content_affinity[joiners].astype(np.float32)])
         self._susceptibility = np.concatenate([self._susceptibility, pop.social_susceptibility[joiners].astype(np.float32)])
@@ -287,7 +294,7 @@ class CommunityGroups(Policy):
         """Open complaints from yesterday's orders spread; open ones close (KOCs calm them)."""
         p, sim, pop = self.p, self.sim, self.sim.pop
         u = sim.rng.uniform(f"{self.name}:complaint", day, m)
-        was = self.complaining[m]
+        was = self._of_members(self.complaining)
         join_in = ~was & (u < -np.expm1(-p["complaint_spread_per_day"] * complaining[g] * a))
         close_hazard = p["complaint_close_per_day"] + p["koc_calm_per_day"] * self._kocs[g]
         close = was & (u < -np.expm1(-close_hazard))
@@ -324,8 +331,8 @@ class CommunityGroups(Policy):
         row = {"groups_open": int(np.count_nonzero(opened)),
                "members": int(m.size),
                "mean_activity": float(self.activity[opened].mean()) if opened.any() else 0.0,
-               "open_complaints": int(np.count_nonzero(self.complaining[m])) if m.size else 0,
-               "muted_members": int(np.count_nonzero(self.muted[m])) if m.size else 0,
+               "open_complaints": int(np.count_nonzero(self._of_members(self.complaining))) if m.size else 0,
+               "muted_members": int(np.count_nonzero(self._of_members(self.muted))) if m.size else 0,
                **self.day_counts}
         self.day_counts = dict.fromkeys(self.day_counts, 0)
         return row

@@ -46,11 +46,15 @@ class FrequencyCap(Policy):
     def allow(self, idx: np.ndarray, count: int, day: int) -> np.ndarray:
         """Boolean mask of ``idx`` (unique) who may receive ``count`` more messages today; counts them."""
         week = day // 7
-        stale = self.week[idx] != week
-        self.count[idx[stale]] = 0
-        self.week[idx[stale]] = week
-        ok = self.count[idx].astype(np.int64) + count <= self.p["max_messages_per_week"]
-        self.count[idx[ok]] += self.count.dtype.type(count)   # ok: the sum stays within the cap
+        # every recipient is written (a count restarted this week, or one more message) unless
+        # already counted this week, so they all hold rows: read and write those at once
+        rows = self.week.rows(idx)
+        weeks, counts = self.week.values, self.count.values
+        stale = rows[weeks[rows] != week]
+        counts[stale] = 0
+        weeks[stale] = week
+        ok = counts[rows].astype(np.int64) + count <= self.p["max_messages_per_week"]
+        counts[rows[ok]] += counts.dtype.type(count)   # ok: the sum stays within the cap
         n_blocked = int(idx.size - np.count_nonzero(ok))
         self.blocked_today += n_blocked
         self.blocked += n_blocked

@@ -200,18 +200,35 @@ class Segments(Policy):
 
     def recompute(self, day: int) -> None:
         """Scores, segment and tags for the scope as of ``day`` (after that day's orders)."""
-        pop, p = self.sim.pop, self.p
+        pop = self.sim.pop
         for name in self.segment_names:          # clear the previous snapshot (proportional to it)
             self.segment[self._members[name]] = -1
         for name in self.tag_names:
             self.tags[self._members[name]] = 0
         for scores in (self.r_score, self.f_score, self.m_score):   # who has left the scope keeps none
             scores[self._scope] = 0
-        who = self.scope_members()
+        self._members = {}                       # cleared: let it go before the new one is built (the peak)
+        who = self._scope = self.scope_members()
         orders = pop.orders[who]
+        since = self.recency(who, day)          # shared by the R score and the recency tags
+        self._score(who, orders, since)
+        members = {}
+        seg_of_who = self.segment[who]
+        for k, name in enumerate(self.segment_names):
+            members[name] = who[seg_of_who == k]
+        for k, (name, rule) in enumerate(self.p["tags"].items()):
+            hit = self._tag(rule, who, orders, since)
+            members[name] = who[hit]
+            self.tags[members[name]] |= self._tag_type(1 << k)
+        self._members = members
+        self.computed_day = day
+
+    def _score(self, who: np.ndarray, orders: np.ndarray, since: np.ndarray) -> None:
+        """RFM scores and segments of the scope's buyers, ``prospects`` for the others (the
+        temporaries of the scores end with this call, before the members' lists are built)."""
+        p = self.p
         bought = orders > 0
         buyers = who[bought]
-        since = self.recency(who, day)          # shared by the R score and the recency tags
         recency = since[bought]
         frequency = orders[bought]
         monetary = self.monetary[buyers]
@@ -223,11 +240,10 @@ class Segments(Policy):
             r = 5 - _quintile(recency)
             f = 1 + _quintile(frequency)
             m = 1 + _quintile(monetary)
-        self._scope = who
         self.r_score[buyers], self.f_score[buyers], self.m_score[buyers] = r, f, m
         seg = np.full(buyers.size, self.segment_names.index("others"), np.int8)
         open_ = np.ones(buyers.size, bool)
-        for k, rule in enumerate(self.p["segments"].values()):
+        for k, rule in enumerate(p["segments"].values()):
             hit = open_.copy()
             for axis, score in (("r", r), ("f", f), ("m", m)):
                 if rule[f"{axis}_min"] is not None:
@@ -238,16 +254,6 @@ class Segments(Policy):
             open_ &= ~hit
         self.segment[who[~bought]] = self.segment_names.index("prospects")
         self.segment[buyers] = seg
-        members = {}
-        seg_of_who = self.segment[who]
-        for k, name in enumerate(self.segment_names):
-            members[name] = who[seg_of_who == k]
-        for k, (name, rule) in enumerate(self.p["tags"].items()):
-            hit = self._tag(rule, who, orders, since)
-            members[name] = who[hit]
-            self.tags[members[name]] |= self._tag_type(1 << k)
-        self._members = members
-        self.computed_day = day
 
     def recency(self, idx: np.ndarray, day: int) -> np.ndarray:
         """Days since the last order (orders only before the run: ``pre_run_recency_days`` + day)."""
