@@ -210,13 +210,14 @@ class Today:
         self._orders: list[tuple] = []          # (idx, amount, discount, anyway) per batch
         self._moves: list[tuple] = []           # (idx, new stage) per batch
         self._columns = None                    # today's orders, concatenated (``_order_columns``)
+        self._buyers = None                     # today's buyers (``buyers``)
         self._entered: dict[int, np.ndarray] = {}
 
     def add_orders(self, idx, amount, discount, anyway) -> None:
         """Record a batch of today's orders (the population step's: customers in ascending order,
         each customer's orders together)."""
         self._orders.append((idx, amount, discount, anyway))
-        self._columns = None
+        self._columns = self._buyers = None
 
     @property
     def orders_ascending(self) -> bool:
@@ -231,6 +232,13 @@ class Today:
     def orders(self):
         """Today's orders as (customer idx, list value CNY, discount CNY); a customer may repeat."""
         return self._order_columns()[:3]
+
+    def buyers(self) -> np.ndarray:
+        """Today's buyers (unique, ascending; read-only): once a day for every replication."""
+        if self._buyers is None:
+            self._buyers = unique_ids(self._order_columns()[0])
+            self._buyers.setflags(write=False)
+        return self._buyers
 
     def orders_anyway(self) -> np.ndarray:
         """For each of today's orders (aligned with ``orders()``), the chance it would have been
@@ -312,6 +320,9 @@ class TodayView:
         idx, amount, discount = self._whole.orders()
         keep, local = self._mine(idx, ascending=self._whole.orders_ascending)
         return local, amount[keep], discount[keep]
+
+    def buyers(self) -> np.ndarray:
+        return self._mine(self._whole.buyers(), ascending=True)[1]
 
     def orders_anyway(self) -> np.ndarray:
         idx, _, _, anyway = self._whole._order_columns()

@@ -65,3 +65,29 @@ def test_column_add_reads_then_writes_the_same_customers():
     view.touch("useful")[idx] += np.array([1.0, 2.0, 3.0])
     assert list(view.useful[idx]) == [2.5, 3.5, 4.5]
     assert list(today.useful[idx + 25]) == [2.5, 3.5, 4.5] and today.useful[idx].sum() == 0
+
+
+def test_coupons_given_in_one_pass_are_the_coupons_given_offer_by_offer():
+    from simlib.coupons import Coupons
+    basket = np.random.default_rng(3).lognormal(4.0, 0.5, 60).astype(np.float32)
+    one, each = Coupons(basket, 0.4, 0.3), Coupons(basket, 0.4, 0.3)
+    offers = [(0.57, 0.0, 0.0), (0.15, 0.0, 50.0), (0.0, 5.0, 80.0)]
+    idx = np.arange(0, 60, 2)
+    which = np.arange(idx.size) % 3
+    for k, (share, off, spend) in enumerate(offers):
+        one.give(idx[which == k], 4, "ladder", off_share=share, off_cny=off, min_spend_cny=spend, valid_days=5)
+    each.give_each(idx, which, offers, 4, "ladder", valid_days=5)
+    assert one.kinds == each.kinds and one.sources == each.sources
+    for name in ("kind", "depth", "expiry"):
+        assert np.array_equal(getattr(one, name), getattr(each, name))
+    assert each.depth[idx].min() > 0
+
+
+def test_todays_buyers_of_a_replication_are_its_unique_buyers():
+    today = Today(40, 1, reps=2)
+    idx = np.array([1, 1, 5, 22, 22, 30, 39])
+    value = np.ones(idx.size)
+    today.add_orders(idx, value, 0 * value, value)
+    assert list(today.buyers()) == [1, 5, 22, 30, 39]
+    assert list(today.view(1, 20, 40).buyers()) == [2, 10, 19]
+    assert list(today.view(0, 0, 20).buyers()) == [1, 5]

@@ -70,8 +70,7 @@ def _check_items(items, schema, source, key, what):
 
 
 def _unique_buyers(sim) -> np.ndarray:
-    idx, _, _ = sim.today.orders()
-    return unique_ids(idx)
+    return sim.today.buyers()
 
 
 class CouponPolicy(Policy):
@@ -257,14 +256,17 @@ class CouponLadder(CouponPolicy):
         idx, step_of = idx[order], step_of[order]
         to = self.sim.message(idx, quality=p["message_quality"]) if idx.size else idx
         got = step_of[np.searchsorted(idx, to)]
+        given = np.bincount(got, minlength=n_down + len(self.up) + 1)
+        offered = [step for step in counts if given[step]]   # each step's coupon, in the order decided
+        place = np.zeros(given.size, np.int64)
+        place[offered] = np.arange(len(offered))
+        if offered:
+            self.sim.give_coupons(to, place[got], [(shares[step - 1], 0.0, p["min_spend_cny"]) for step in offered],
+                                  self.name, valid_days=p["valid_days"])
         for step in counts:
-            mine = to[got == step]
-            if mine.size:
-                self.sim.give_coupon(mine, self.name, off_share=shares[step - 1], min_spend_cny=p["min_spend_cny"],
-                                     valid_days=p["valid_days"])
-            counts[step] += int(mine.size)
+            counts[step] += int(given[step])
             if self.keep_log:
-                self.log.append((day, mine, step))
+                self.log.append((day, to[got == step], step))
         self._day["issued"] = self._day.get("issued", 0) + int(to.size)
         self.issued += int(to.size)
 
@@ -421,7 +423,8 @@ class PointsProgram(Policy):
         if member.any():
             earned = (amount[member] - discount[member]) * self.p["points_per_cny"]
             np.add.at(self.points, idx[member], earned.astype(np.float32))
-            self._gain(unique_ids(idx[member]))
+            buyers = sim.today.buyers()
+            self._gain(buyers[pop.in_pond[buyers]])
             self._day["points_earned"] = float(earned.sum())
             self._owe(day, float(earned.sum()))
         can = np.empty(self.savers.size, np.int64)
