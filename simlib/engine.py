@@ -169,8 +169,10 @@ class World:
         taken for all replications at once."""
         pop, t, reps = self.pop, self.today, self.pop.reps
         stages = pop.stage_counts.tolist()
-        in_pond = np.count_nonzero(pop.in_pond.reshape(reps, -1), axis=1).tolist()
-        left_pond = np.count_nonzero(pop.left_pond.reshape(reps, -1), axis=1).tolist()
+        edges = pop.rep_edges.tolist()
+        spans = [slice(lo, hi) for lo, hi in zip(edges[:-1], edges[1:])]
+        in_pond = [int(np.count_nonzero(pop.in_pond[span])) for span in spans]
+        left_pond = [int(np.count_nonzero(pop.left_pond[span])) for span in spans]
         counted = [getattr(t, name).tolist() for name in self.COUNTED]
         interested = np.diff(np.searchsorted(t.entered(INTERESTED), pop.rep_edges)).tolist()
         for r, sim in enumerate(self.sims):
@@ -283,8 +285,8 @@ class Sim:
         if to.size and count > 0:
             self.behavior.fatigue_on = True
             usefulness = self.behavior.usefulness(quality, None if personal else pop.content_affinity[to])
-            t.touch("useful")[to] += count * usefulness
-            t.touch("load")[to] += self.behavior.message_load(count, usefulness)
+            t.touch("useful").add(to, count * usefulness)
+            t.touch("load").add(to, self.behavior.message_load(count, usefulness))
             t.messages_sent += to.size * count
         return to
 

@@ -107,6 +107,16 @@ def _gather(idx, slot, rows, column, out):
 
 
 @compiled
+def _add(idx, slot, rows, column, values, sums):
+    """``rows[slot[idx], column] += values`` as numpy's ``a[idx] += v`` does it: every sum is taken
+    before any is written (a customer listed twice keeps the last), in float32 when ``values`` are."""
+    for j in range(idx.size):
+        sums[j] = rows[slot[idx[j]], column] + values[j]
+    for j in range(idx.size):
+        rows[slot[idx[j]], column] = sums[j]
+
+
+@compiled
 def _scatter(idx, slot, rows, column, values):
     for j in range(idx.size):   # a customer listed twice keeps the last value, as numpy's a[idx] = v
         rows[slot[idx[j]], column] = values[j]
@@ -142,6 +152,21 @@ class Column:
         out = np.empty(idx.size, np.float32)
         _gather(idx, t.slot, t.rows, self.column, out)
         return out.astype(self.dtype) if self.dtype != np.float32 else out
+
+    def add(self, idx, values) -> None:
+        """``column[idx] += values`` in one pass: the same sums (``values`` an array of float32 or
+        float64 per customer; anything else goes the way of ``+=``)."""
+        customers = self._customers(idx)
+        arr = values if isinstance(values, np.ndarray) else None
+        if arr is None or arr.dtype not in (np.float32, np.float64) or arr.shape != customers.shape \
+                or self.dtype != np.float32:
+            now = self[idx]
+            now += values
+            self[idx] = now
+            return
+        idx, t = customers, self.today
+        t.give_rows(idx)
+        _add(idx, t.slot, t.rows, self.column, np.ascontiguousarray(arr), np.empty(idx.size, np.float32))
 
     def __setitem__(self, idx, values) -> None:
         t = self.today

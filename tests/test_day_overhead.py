@@ -16,8 +16,10 @@ from simlib.unique_ids import unique_ids
 def test_unique_ids_is_np_unique(dtype):
     rng = np.random.default_rng(5)
     for size in (0, 1, 2, 7, 500):
-        values = rng.integers(0, 2 if dtype is bool else 40, size).astype(dtype)
-        for x in (values, np.sort(values), np.sort(values)[::-1]):
+        values = rng.integers(0, 2, size).astype(bool) if dtype is bool else \
+            rng.integers(np.iinfo(dtype).min, np.iinfo(dtype).max, size, dtype=dtype, endpoint=True) // 7 * 7
+        few = values // max(1, int(np.abs(values.astype(np.int64)).max(initial=0)) // 8) if dtype is not bool else values
+        for x in (values, np.sort(values), np.sort(values)[::-1], few, np.sort(few)):
             got, want = unique_ids(x), np.unique(x)
             assert got.dtype == want.dtype and np.array_equal(got, want)
             assert not np.shares_memory(got, x)      # a fresh array, as np.unique's
@@ -91,3 +93,16 @@ def test_todays_buyers_of_a_replication_are_its_unique_buyers():
     assert list(today.buyers()) == [1, 5, 22, 30, 39]
     assert list(today.view(1, 20, 40).buyers()) == [2, 10, 19]
     assert list(today.view(0, 0, 20).buyers()) == [1, 5]
+
+
+def test_column_add_is_plus_equals():
+    rng = np.random.default_rng(8)
+    for values in (rng.random(6).astype(np.float32), rng.random(6), np.float32(0.3), 0.1, 2):
+        plain, fused = Today(30, 1, reps=3), Today(30, 1, reps=3)
+        idx = np.array([0, 2, 2, 5, 9, 7])                 # a repeat keeps the last sum, as numpy's
+        for today in (plain, fused):
+            today.view(1, 10, 20).touch("load")[[0, 1]] += np.float32(0.7)
+        plain.view(1, 10, 20).touch("load")[idx] += values
+        fused.view(1, 10, 20).touch("load").add(idx, values)
+        assert np.array_equal(plain.load[np.arange(30)], fused.load[np.arange(30)])
+        assert fused.load[np.arange(10)].sum() == 0

@@ -245,8 +245,8 @@ class CouponLadder(CouponPolicy):
         p = self.p
         shares = self.down + self.up
         idx, step_of = self.pending
-        steps = [int(k) for k in unique_ids(step_of)]
         n_down = len(self.down)   # the steps up (after a purchase) are listed first, as they were decided
+        steps = np.flatnonzero(np.bincount(step_of, minlength=len(shares) + 1)).tolist()
         counts = {k: 0 for k in [k for k in steps if k > n_down] + [k for k in steps if k <= n_down]}
         self._day["steps"] = counts
         if not idx.size:
@@ -256,7 +256,7 @@ class CouponLadder(CouponPolicy):
         idx, step_of = idx[order], step_of[order]
         to = self.sim.message(idx, quality=p["message_quality"]) if idx.size else idx
         got = step_of[np.searchsorted(idx, to)]
-        given = np.bincount(got, minlength=n_down + len(self.up) + 1)
+        given = np.bincount(got, minlength=len(shares) + 1)
         offered = [step for step in counts if given[step]]   # each step's coupon, in the order decided
         place = np.zeros(given.size, np.int64)
         place[offered] = np.arange(len(offered))
