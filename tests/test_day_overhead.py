@@ -106,3 +106,38 @@ def test_column_add_is_plus_equals():
         fused.view(1, 10, 20).touch("load").add(idx, values)
         assert np.array_equal(plain.load[np.arange(30)], fused.load[np.arange(30)])
         assert fused.load[np.arange(10)].sum() == 0
+
+
+@pytest.mark.parametrize("preset", ["points_program", "coupon_ladder", "all_levers", "livestream_host",
+                                    "member_tiers", "referral_fission", "koc_community", "retail_o2o"])
+def test_daily_columns_are_the_daily_tables_lists(preset):
+    import math
+    from simlib.run import run_batch
+    for res in run_batch(preset, seeds=[1, 4], users=300, days=40):
+        fast = res.daily_columns()
+        slow = res.daily.to_dict(orient="list")
+        assert list(fast) == list(slow)
+        for key in slow:
+            assert [type(v) for v in fast[key]] == [type(v) for v in slow[key]], key
+            assert all(a == b or (isinstance(a, float) and math.isnan(a) and math.isnan(b))
+                       for a, b in zip(fast[key], slow[key])), key
+
+
+def test_the_long_daily_table_is_the_table_of_tables(monkeypatch):
+    import random
+
+    from pandas.testing import assert_frame_equal
+
+    import simlib.experiment.store as store
+    records = []
+    for preset in ("pond", "coupon_ladder"):
+        for k, res in enumerate(simlib.run_batch(preset, seeds=[0, 1, 2], users=200, days=30)):
+            records.append({"run_id": f"{preset}{k}", "stage": "compare", "arm": preset, "point": 0,
+                            "replication": k, "seed": k, "daily": res.daily_columns()})
+    records[1]["daily"]["purchases"] = [float(v) for v in records[1]["daily"]["purchases"]]   # ints here, floats there
+    random.Random(3).shuffle(records)
+    fast = store.records_to_daily(records)
+    monkeypatch.setattr(store, "_daily_by_columns", lambda records: None)
+    slow = store.records_to_daily(records)
+    assert_frame_equal(fast, slow, check_exact=True)
+    assert fast["purchases"].dtype == np.float64 and fast["ladder.issued"].isna().sum() == 6 * 30 / 2

@@ -409,12 +409,12 @@ class PointsProgram(Policy):
             self._gain(new)
         if self.deliver.size:
             live = pop.in_pond[self.deliver]
-            t.touch("useful")[self.deliver[live]] += self.deliver_appeal[live].astype(np.float32)
+            t.touch("useful").add(self.deliver[live], self.deliver_appeal[live].astype(np.float32))
             self.deliver = np.zeros(0, np.int64)
         if self.p["goal_effect"] and self.savers.size:
             saving = self.savers[pop.in_pond[self.savers]]
             if saving.size:
-                t.touch("purchase_boost")[saving] += self._pull(saving)
+                t.touch("purchase_boost").add(saving, self._pull(saving))
 
     def react(self, day):
         sim, pop = self.sim, self.sim.pop
