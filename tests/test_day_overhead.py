@@ -141,3 +141,14 @@ def test_the_long_daily_table_is_the_table_of_tables(monkeypatch):
     slow = store.records_to_daily(records)
     assert_frame_equal(fast, slow, check_exact=True)
     assert fast["purchases"].dtype == np.float64 and fast["ladder.issued"].isna().sum() == 6 * 30 / 2
+
+
+def test_run_arms_can_send_back_the_summaries_alone():
+    from simlib.run import run_arms
+    arms = [("coupon_ladder", [0, 2]), ("pond", [0, 2])]
+    whole = run_arms(arms, users=300, days=30)
+    alone = run_arms(arms, users=300, days=30, summaries=True)
+    import json
+    assert json.dumps([[r.summary for r in results] for results in whole], default=str) == \
+        json.dumps(alone, default=str)      # NaN included
+    assert isinstance(alone[0][0], dict)
