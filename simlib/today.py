@@ -88,13 +88,17 @@ def today_input(x, slot, column):
 
 
 @compiled
-def _give_rows(idx, slot, row_of, used):
-    """Give the next rows, in order, to the customers of ``idx`` without one; the rows in use."""
+def _give_rows(idx, slot, row_of, rows, used):
+    """Give the next rows, in order, to the customers of ``idx`` without one, cleared (every input
+    0: yesterday's values are cleared here, as rows are given, not all at once at BEGIN); the
+    rows in use."""
     for j in range(idx.size):
         i = idx[j]
         if slot[i] < 0:
             slot[i] = used
             row_of[used] = i
+            for c in range(rows.shape[1]):
+                rows[used, c] = 0.0
             used += 1
     return used
 
@@ -209,7 +213,7 @@ class Today:
             row_of = np.zeros(size, np.int64)
             row_of[:self.used] = self.row_of[:self.used]
             self.rows, self.row_of = rows, row_of
-        self.used = _give_rows(idx, self.slot, self.row_of, self.used)
+        self.used = _give_rows(idx, self.slot, self.row_of, self.rows, self.used)
 
     def customer_inputs(self) -> CustomerInputs:
         """Today's per-customer inputs as the compiled step reads them (zero where not touched)."""
@@ -226,8 +230,7 @@ class Today:
 
     def reset(self) -> None:
         self.slot[self.row_of[:self.used]] = -1
-        self.rows[:self.used] = 0
-        self.used = 0
+        self.used = 0                           # the rows are cleared as they are given again
         self._dirty = set()
         for name, f in FIELDS.items():   # in place: the views hold rows of these arrays
             if f.kind != "customer":
