@@ -136,6 +136,7 @@ def state_bytes(scenario: str, users: int, days: int = 365) -> list[tuple[float,
     from simlib.engine import Sim
     from simlib.population import SPREADS, TRAITS
     from simlib.run import as_scenario
+    from simlib.sparse_state import SparseColumn
     sim = Sim(as_scenario(scenario).override({"market.users": users, "market.represents": users, "market.days": days}))
     added = getattr(sim.pop, "array_owner", {})
     traits = set(TRAITS) | set(SPREADS)
@@ -145,7 +146,9 @@ def state_bytes(scenario: str, users: int, days: int = 365) -> list[tuple[float,
             return f"policy {added[name]}"
         return "traits" if name in traits else "population"
 
+    sparse = getattr(sim.pop, "sparse", None)   # rows of the policies' sparse fields (simlib.sparse_state)
     owners = [(population_owner, sim.pop), ("coupons", sim.pop.coupons), ("today's inputs", sim.world.today),
+              *((("sparse rows' slots", sparse),) if sparse is not None else ()),
               ("population step", sim.step), *((f"policy {p.name}", p) for p in sim.policies),
               *(("ledger", ledger) for ledger in sim.world.ledgers)]
     out, seen = [], set()
@@ -154,6 +157,13 @@ def state_bytes(scenario: str, users: int, days: int = 365) -> list[tuple[float,
             values = value.items() if isinstance(value, dict) else [(name, value)]
             values = [(f"{name}[{k}]" if isinstance(value, dict) else k, v) for k, v in values]
             for label, v in values:
+                if isinstance(v, SparseColumn):   # rows for the customers written so far: all of them count
+                    if id(v) in seen or owner == "sparse rows' slots":
+                        continue
+                    seen.add(id(v))
+                    out.append((v.values.nbytes / users, owner(name) if callable(owner) else owner,
+                                f"{label} ({v.dtype}, {v.values.size:,} rows at the start)"))
+                    continue
                 if isinstance(v, np.ndarray) and id(v) not in seen and (v.size >= users // 2 or owner == "ledger"):
                     seen.add(id(v))
                     who = owner(name) if callable(owner) else owner
@@ -162,7 +172,7 @@ def state_bytes(scenario: str, users: int, days: int = 365) -> list[tuple[float,
     return sorted(out, key=lambda row: -row[0])
 
 
-OWNERS = ("population", "traits", "coupons", "today's inputs", "population step", "ledger")
+OWNERS = ("population", "traits", "coupons", "today's inputs", "sparse rows' slots", "population step", "ledger")
 
 
 def owner_table(rows: list[tuple[float, str, str]], peak: float | None = None) -> str:

@@ -309,8 +309,9 @@ DayInputs = namedtuple("DayInputs", ["block", "n_channels", "regularity", "aware
                                      "social_proof", "ad_awareness", "ad_interest", "pond_entry", "pond_on_purchase",
                                      "pond_min_orders", "purchase_multiplier", "interest_multiplier", "keys",
                                      "on", "stage_counts", "buyers_by_channel", "cogs_share", "clv_horizon_days",
-                                     "static", "held", "silence_drift", "season"])
+                                     "static", "held", "since_day", "due_day", "silence_drift", "season"])
 NOT_HELD = np.zeros((0, 3))   # ``DayInputs.held`` of a run whose hazards are recomputed every day
+NO_DAYS = np.zeros(0, np.int16)   # its ``DayInputs.since_day`` and ``due_day`` (every customer is visited every day)
 
 
 # Today's switches: terms whose inputs are all zero today are skipped (same result, cheaper day)
@@ -371,7 +372,9 @@ def customer_hazards(i, rep, day, stage, c, x, d, p):
     on = d.on
     trust = float(c.trust[i])
     in_pond = c.in_pond[i]
-    slot = x.slot[i]               # the customer's row of today's inputs (-1: none today)
+    # the customer's row of today's inputs (-1: none today; not looked up when nothing was written)
+    slot = x.slot[i] if (on.chat or on.useful or on.load or on.belonging or on.interest_boost or on.purchase_boost
+                         or on.discount_depth) else -1
     interested, dormant = stage == INTERESTED, stage == DORMANT
     active_buyer = stage == PURCHASED or stage == LOYAL
     buyer = active_buyer or dormant
@@ -641,10 +644,11 @@ class Behavior:
         return count * (1.0 - np.float32(self.p["useful_relief"]) * usefulness)
 
     def day_inputs(self, day: int, keys: np.ndarray | None = None, economics: dict | None = None,
-                   held: np.ndarray | None = None) -> DayInputs:
+                   held: np.ndarray | None = None, calendar: tuple | None = None) -> DayInputs:
         """Today's ``DayInputs``. ``keys``: the step's decisions' keys (a row per decision, a column
         per replication); ``economics``: the scenario's; ``held``: each customer's rates since their
-        last event, (n x 3), in a day-invariant run (``day_invariant``)."""
+        last event, (n x 3), in a day-invariant run (``day_invariant``), and ``calendar`` the days
+        their clocks stand at and the days they are due (``quiet_days``)."""
         pop, t, p = self.pop, self.today, self.p
         base, wom = self.awareness_by_channel()
         ad_awareness = t.ad_awareness.reshape(-1)
@@ -658,7 +662,8 @@ class Behavior:
                          np.zeros((1, pop.reps), np.uint64) if keys is None else keys, self.switches(),
                          pop.stage_counts.reshape(-1), pop.buyers_by_channel.reshape(-1),
                          float(economics["cogs_share"]), int(economics["clv_horizon_days"]), held is not None,
-                         NOT_HELD if held is None else held, self.silence_drift, float(self.season))
+                         NOT_HELD if held is None else held, *(calendar or (NO_DAYS, NO_DAYS)),
+                         self.silence_drift, float(self.season))
 
     def hazards(self, idx: np.ndarray, day: int) -> Hazards:
         """Today's hazards of customers ``idx`` (see ``customer_hazards``), as arrays."""

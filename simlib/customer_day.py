@@ -16,6 +16,10 @@ in a batch. For one customer, in this order:
    (``pond_entry``);
 4. trust, fatigue and the reference price move (``relationship``); they act from tomorrow.
 
+In a day-invariant run (the classic special cases) only the customers with a clock running
+out today are visited (``advance_quiet``; ``quiet_days`` keeps the calendar): the same steps,
+with hazards held since each customer's last event.
+
 What the rest of the engine must see is written to ``Events`` (today's orders, stage moves,
 pond joins, unsubscribes: the population step books their money and hands them to the
 policies) and to the population's arrays; stage counts and buyers per channel are kept up
@@ -28,19 +32,21 @@ import math
 from collections import namedtuple
 
 import numpy as np
-from .compiled import compiled
+from .compiled import compiled, prefetch
 
 from .behavior import DEST, WAKE, awareness_hazard, customer_hazards
 from .coupons import coupon_value_cny, topped_up
 from .promotion import (adapted_reference, ahead_chance, paid_back_chance, relaxed_reference, stocked_until,
                         stockpile_chance)
 from .population import AWARE, COUNT_CAP, INTERESTED, LOST, LOYAL, NEVER, PURCHASED, STAGES, UNAWARE
+from .quiet_days import catch_up, schedule
 from .today import CHAT, LOAD, USEFUL, today_input
 from .rng import day_uniform, normal_quantile, nth_erlang, nth_exponential, nth_uniform
 
 MAX_EVENTS_PER_DAY = 200   # safety bound on events of one customer within one day
 ROOM_PER_CUSTOMER = 4 * MAX_EVENTS_PER_DAY + 4   # event slots one customer's day may need at most
 CHUNK = 8192   # customers advanced before their replays: their data are still in the cache then
+AHEAD = 4      # a day-invariant run fetches the record of the customer this many visits ahead (quiet_days)
 N_STAGES = len(STAGES)
 
 # rows of ``DayInputs.keys``: each decision's key per replication (on day 0 for the decisions a
@@ -80,7 +86,10 @@ def run_customers(start, stop, day, c, x, d, p, ev, due, work):
     i = start
     while i < stop:
         due[0] = 0
-        i = advance(i, min(i + CHUNK, stop), day, c, x, d, p, ev, due, work)
+        if d.static:
+            i = advance_quiet(i, min(i + CHUNK, stop), day, c, x, d, p, ev, due, work)
+        else:
+            i = advance(i, min(i + CHUNK, stop), day, c, x, d, p, ev, due, work)
         if due[0] and not replay_due(day, c, x, d, p, ev, due):
             return i
     return stop
@@ -121,25 +130,70 @@ def advance(start, stop, day, c, x, d, p, ev, due, work):
             relationship(i, day, False, 0, c, x, d, p)
             continue
         if stage != UNAWARE:
-            if d.static:   # hazards held since the customer's last event
-                rate_stage, rate_purchase, leave = d.held[i, 0], d.held[i, 1], d.held[i, 2]
-            else:
-                forward, back, churn, leave, rate, _, _ = customer_hazards(i, rep, day, stage, c, x, d, p)
-                rate_stage, rate_purchase = forward + back + churn, rate * d.regularity
-            left_stage = c.stage_clock[i] - rate_stage
-            left_purchase = c.purchase_clock[i] - rate_purchase
-            left_pond = c.pond_clock[i] - leave
-            if left_stage > 0 and left_purchase > 0 and left_pond > 0:
-                c.stage_clock[i] = left_stage
-                c.purchase_clock[i] = left_purchase
-                if leave > 0:
-                    c.pond_clock[i] = left_pond
-                pond_entry(i, rep, day, c, d, ev)
-                relationship(i, day, True, 0, c, x, d, p)
+            forward, back, churn, leave, rate, _, _ = customer_hazards(i, rep, day, stage, c, x, d, p)
+            if clocks_last(i, rep, day, forward + back + churn, rate * d.regularity, leave, c, x, d, p, ev):
                 continue
         due[0] += 1
         due[due[0]] = i
     return stop
+
+
+@compiled
+def advance_quiet(start, stop, day, c, x, d, p, ev, due, work):
+    """``advance`` in a day-invariant run (``d.static``): only the customers due today on the
+    calendar (``quiet_days``) are visited; their clocks and trust are brought up to today, their
+    day runs on their held hazards, and the next day they are due is set (for those replayed,
+    by ``replay_due``). Returns ``stop``."""
+    k = 0
+    for i in range(start, stop):       # the due days side by side: a quick scan
+        work[k] = i
+        k += d.due_day[i] <= day
+    rep, next_rep = start // d.block, (start // d.block + 1) * d.block
+    for j in range(k):
+        if j + AHEAD < k:              # the two cache lines of a customer a few visits ahead
+            prefetch(c.stage_clock, work[j + AHEAD])
+            prefetch(c.channel, work[j + AHEAD])
+        i = work[j]
+        while i >= next_rep:
+            rep += 1
+            next_rep += d.block
+        catch_up(i, day, rep, c, x, d, p)
+        stage = c.stage[i]
+        if stage == LOST:
+            schedule(i, day, rep, c, x, d)
+            continue
+        if stage == UNAWARE:
+            left = c.stage_clock[i] - awareness_hazard(i, rep * d.n_channels + c.channel[i], c, x, d)
+            if left > 0:
+                c.stage_clock[i] = left
+                schedule(i, day, rep, c, x, d)
+                continue
+        else:
+            if clocks_last(i, rep, day, d.held[i, 0], d.held[i, 1], d.held[i, 2], c, x, d, p, ev):
+                schedule(i, day, rep, c, x, d)
+                continue
+        due[0] += 1
+        due[due[0]] = i
+    return stop
+
+
+@compiled(inline=True)
+def clocks_last(i, rep, day, rate_stage, rate_purchase, leave, c, x, d, p, ev):
+    """Active customer ``i``'s day when none of their clocks runs out at these rates: the clocks
+    run down, then pond entry and the relationship; True. False (nothing done) when one runs
+    out: the day is replayed event by event."""
+    left_stage = c.stage_clock[i] - rate_stage
+    left_purchase = c.purchase_clock[i] - rate_purchase
+    left_pond = c.pond_clock[i] - leave
+    if left_stage > 0 and left_purchase > 0 and left_pond > 0:
+        c.stage_clock[i] = left_stage
+        c.purchase_clock[i] = left_purchase
+        if leave > 0:
+            c.pond_clock[i] = left_pond
+        pond_entry(i, rep, day, c, d, ev)
+        relationship(i, day, True, 0, c, x, d, p)
+        return True
+    return False
 
 
 @compiled
@@ -166,6 +220,8 @@ def replay_due(day, c, x, d, p, ev, due):
         if active_at_start:
             pond_entry(i, rep, day, c, d, ev)
         relationship(i, day, active_at_start, ev.used[0] - orders_before, c, x, d, p)
+        if d.static:
+            schedule(i, day, rep, c, x, d)
     due[0] = 0
     return True
 
@@ -299,7 +355,7 @@ def order(i, rep, local, day, dropout_scale, anyway, c, d, p, ev):
         z = normal_quantile(nth_uniform(d.keys[K_ORDER_VALUE, rep], local, c.orders[i]))
         amount *= math.exp(sd * z - sd * sd / 2)
     discount, source = 0.0, 0
-    if c.coupon_expiry[i] >= day:   # a valid coupon: top up to its threshold where that pays, use it
+    if d.on.coupons and c.coupon_expiry[i] >= day:   # a valid coupon: top up to its threshold where that pays, use it
         kind = c.coupon_kind[i]
         min_spend, off_share = float(c.coupon_kind_min_spend_cny[kind]), float(c.coupon_kind_off_share[kind])
         off_cny = float(c.coupon_kind_off_cny[kind])

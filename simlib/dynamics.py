@@ -19,6 +19,7 @@ from .customer_day import (KEY_NAMES, K_POND_ENTRY, MAX_EVENTS_PER_DAY, ROOM_PER
                            ROUTE_ON_PURCHASE, CHUNK, hold_all, new_events, replay_due, run_customers)
 from .errors import UserError
 from .population import COUNT_CAP
+from .quiet_days import catch_up_all, pack
 from .unique_ids import unique_ids
 
 class PopulationStep:
@@ -39,12 +40,16 @@ class PopulationStep:
         self.work = np.zeros(CHUNK, np.int64)      # customers with more to do than a clock (``advance``)
         self._run = None                           # run_customers' machine code for today's argument types
         # hazards that change only with a customer's own events are held, not recomputed daily
-        self.held = np.zeros((pop.n, 3)) if behavior.day_invariant(policies) else None   # (n x 3): side by side
+        # (n x 3), and each customer visited only on the days a clock runs out (quiet_days)
+        self.held = self.calendar = None
+        if behavior.day_invariant(policies):
+            self.held, *calendar = pack(pop)
+            self.calendar = tuple(calendar)
 
     def run(self, day: int) -> None:
         pop = self.pop
         self.keys[K_POND_ENTRY] = self.rng.keys("pond_entry", day)
-        d = self.behavior.day_inputs(day, self.keys, self.econ, self.held)
+        d = self.behavior.day_inputs(day, self.keys, self.econ, self.held, self.calendar)
         c, x = pop.arrays(), self.today.customer_inputs()
         if self.held is not None and day == 0:
             hold_all(day, c, x, d, self.behavior.numbers)
@@ -72,6 +77,13 @@ class PopulationStep:
                 self._run = entry(run_customers, args)
             start = self._run(*args)
         self._book(day, ev)
+
+    def finish(self, days: int) -> None:
+        """After the last day: in a day-invariant run, everyone's clocks and trust brought up to
+        the end of day ``days`` - 1, as a daily visit leaves them (``quiet_days``)."""
+        if self.calendar is not None:
+            d = self.behavior.day_inputs(days, self.keys, self.econ, self.held, self.calendar)
+            catch_up_all(days, self.pop.arrays(), self.today.customer_inputs(), d, self.behavior.numbers)
 
     def _book(self, day: int, ev) -> None:
         """Today's events into the ledgers, today's counts and the lists policies read."""

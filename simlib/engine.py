@@ -156,6 +156,7 @@ class World:
             self._record(day)
             if bar is not None:
                 bar.update(1)
+        self.step.finish(self.days)
         if bar is not None:
             bar.close()
 

@@ -19,6 +19,7 @@ from .days import NEVER
 from .errors import ScenarioError, short_repr
 from .params import Param, check_keys, resolve
 from .rng import Keyed
+from .sparse_state import SparseColumn, SparseState
 
 STAGES = ("unaware", "aware", "interested", "purchased", "loyal", "dormant", "lost")
 UNAWARE, AWARE, INTERESTED, PURCHASED, LOYAL, DORMANT, LOST = range(7)
@@ -438,6 +439,12 @@ class Population:
         self._pond = None
         self.pond_version += 1
 
+    def rebind(self, name: str, values: np.ndarray) -> None:
+        """Hold ``values`` as array ``name`` from now on (the same numbers in another place: a
+        field of a packed record, ``quiet_days.pack``); before any replication's view is made."""
+        setattr(self, name, values)
+        self._arrays = None
+
     def pond_changed(self) -> None:
         """Membership changed outside ``join_pond``/``leave_pond`` (the population step writes it)."""
         self._pond = None
@@ -465,6 +472,20 @@ class Population:
         owners = self.__dict__.setdefault("array_owner", {})
         owners[name] = getattr(self, "adding_for", None)
         return arr
+
+    def add_sparse(self, name: str, dtype, fill=0) -> SparseColumn:
+        """A per-customer field owned by a policy that only some customers ever have (pond
+        members, buyers): rows for the customers written, read and written like a full array
+        (``simlib.sparse_state``); owned like ``add_array``'s."""
+        if hasattr(self, name):
+            raise ValueError(f"population already has an array named {name!r}")
+        state = self.__dict__.get("sparse")
+        if state is None:
+            state = self.sparse = SparseState(self.n)   # every sparse field of this population shares its slots
+        column = state.add(name, dtype, fill)
+        setattr(self, name, column)
+        self.__dict__.setdefault("array_owner", {})[name] = getattr(self, "adding_for", None)
+        return column
 
     # --- who is who -----------------------------------------------------------------------
     @property
@@ -516,7 +537,8 @@ class Population:
 
     def customer(self, i: int) -> dict:
         """One customer's state, for inspection (not for the hot path)."""
-        out = {k: v[i].item() for k, v in vars(self).items() if isinstance(v, np.ndarray) and v.shape == (self.n,)}
+        out = {k: v[i].item() for k, v in vars(self).items()
+               if isinstance(v, (np.ndarray, SparseColumn)) and v.shape == (self.n,)}
         out.update({f"coupon_{k}": v[i].item() for k, v in vars(self.coupons).items()
                     if isinstance(v, np.ndarray) and v.shape == (self.n,)})
         out["stage"] = STAGES[out["stage"]]

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .compiled import compiled
+from .sparse_state import give_rows, rows_wanted
 from .unique_ids import unique_ids
 
 
@@ -78,29 +79,13 @@ COLUMN = {name: k for k, name in enumerate(PER_CUSTOMER)}   # field -> its colum
                                          "useful", "load", "chat", "belonging"))
 CustomerInputs = namedtuple("CustomerInputs", ["slot", "rows"])   # what the compiled step reads
 PER_REPLICATION = [name for name, f in FIELDS.items() if f.kind in ("scalar", "count")]
-FIRST_ROWS = 1024   # rows of today's table at the start (it doubles when a day touches more customers)
+FIRST_ROWS = 1024   # rows of today's table at the start (it grows by a quarter when a day touches more customers)
 
 
 @compiled(inline=True)
 def today_input(x, slot, column):
     """The input in ``column`` of the customer whose row is ``slot`` (``x.slot[i]``; 0 without one)."""
     return x.rows[slot, column] if slot >= 0 else np.float32(0.0)
-
-
-@compiled
-def _give_rows(idx, slot, row_of, rows, used):
-    """Give the next rows, in order, to the customers of ``idx`` without one, cleared (every input
-    0: yesterday's values are cleared here, as rows are given, not all at once at BEGIN); the
-    rows in use."""
-    for j in range(idx.size):
-        i = idx[j]
-        if slot[i] < 0:
-            slot[i] = used
-            row_of[used] = i
-            for c in range(rows.shape[1]):
-                rows[used, c] = 0.0
-            used += 1
-    return used
 
 
 @compiled
@@ -189,7 +174,7 @@ class Today:
         self.n, self.channels, self.reps = n, channels, reps
         self.slot = np.full(n, -1, np.int32)                      # customer -> row of ``rows`` (-1: none)
         self.rows = np.zeros((FIRST_ROWS, len(PER_CUSTOMER)), np.float32)
-        self.row_of = np.zeros(FIRST_ROWS, np.int64)              # row -> its customer
+        self.row_of = np.zeros(FIRST_ROWS, np.int32)              # row -> its customer
         self.used = 0                                             # rows given out today
         for name, f in FIELDS.items():
             if f.kind == "channel":
@@ -206,14 +191,19 @@ class Today:
 
     def give_rows(self, idx: np.ndarray) -> None:
         """Rows of today's table for customers ``idx`` (global numbers, int64) who have none yet."""
-        if self.used + idx.size > self.rows.shape[0]:   # room for all of them, whoever has a row already
-            size = max(self.used + idx.size, 2 * self.rows.shape[0])
+        room = self.rows.shape[0] - self.used
+        if idx.size > room and rows_wanted(idx, self.slot) > room:
+            # grow by a quarter (not double): the table's size is the day's largest touch, a
+            # peak the run's memory carries (86k rows at 1M, all levers; doubling gave 262k)
+            size = max(self.used + rows_wanted(idx, self.slot), self.rows.shape[0] + self.rows.shape[0] // 4)
             rows = np.zeros((size, self.rows.shape[1]), np.float32)
             rows[:self.used] = self.rows[:self.used]
-            row_of = np.zeros(size, np.int64)
+            row_of = np.zeros(size, np.int32)
             row_of[:self.used] = self.row_of[:self.used]
             self.rows, self.row_of = rows, row_of
-        self.used = _give_rows(idx, self.slot, self.row_of, self.rows, self.used)
+        given = self.used
+        self.used = give_rows(idx, self.slot, self.row_of, self.used)
+        self.rows[given:self.used] = 0      # yesterday's values cleared as rows are given, not all at BEGIN
 
     def customer_inputs(self) -> CustomerInputs:
         """Today's per-customer inputs as the compiled step reads them (zero where not touched)."""

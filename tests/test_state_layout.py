@@ -30,6 +30,23 @@ def test_sparse_inputs_behave_like_full_arrays_across_growth_views_and_days():
     assert not today.useful[np.arange(n)].any() and np.all(today.slot == -1) and today.used == 0
 
 
+def test_todays_table_grows_to_the_customers_touched_not_the_touches():
+    """A day touching the same customers again gives them no new rows, so the table (a peak the
+    run's memory carries) stays the size of the day's customers; it grows by a quarter, not double."""
+    n = 10 * FIRST_ROWS
+    today = Today(n, 1)
+    pond = np.arange(0, n, 16)[: FIRST_ROWS * 3 // 4]
+    for name in ("useful", "load", "chat", "discount_depth"):   # four policies, the same members
+        today.touch(name)[pond] = 1
+    assert today.rows.shape[0] == FIRST_ROWS and today.used == pond.size
+    more = np.arange(1, n, 4)[:FIRST_ROWS]                      # now more customers than fit
+    today.touch("useful")[more] += np.float32(2.0)
+    assert today.used == pond.size + more.size
+    assert today.rows.shape[0] == today.used < 2 * FIRST_ROWS
+    assert today.useful[pond].tolist() == [1.0] * pond.size and today.useful[more].tolist() == [2.0] * more.size
+    assert today.chat[pond].all() and not today.chat[more].any()
+
+
 def test_a_held_coupon_is_a_kind_in_the_table():
     coupons = Coupons(np.full(6, 100.0, np.float32), order_sd_log=0.4)
     coupons.give([0, 1], day=0, source="ladder", off_share=0.2)

@@ -135,9 +135,9 @@ class CommunityGroups(Policy):
     def init(self):
         sim, p = self.sim, self.p
         # the group each customer sits in (-1: none), in the smallest signed integer that numbers the groups
-        self.group = sim.pop.add_array(f"{self.name}_group", np.int16 if self.p["groups"] < 2**15 else np.int32, -1)
-        self.complaining = sim.pop.add_array(f"{self.name}_complaining", bool, False)
-        self.muted = sim.pop.add_array(f"{self.name}_muted", bool, False)
+        self.group = sim.pop.add_sparse(f"{self.name}_group", np.int16 if self.p["groups"] < 2**15 else np.int32, -1)
+        self.complaining = sim.pop.add_sparse(f"{self.name}_complaining", bool, False)
+        self.muted = sim.pop.add_sparse(f"{self.name}_muted", bool, False)
         self.size = np.zeros(p["groups"], np.int64)
         self.opened_day = np.full(p["groups"], -1, np.int64)
         self.activity = np.zeros(p["groups"])

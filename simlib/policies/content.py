@@ -216,9 +216,9 @@ class StageSequence(Policy):
         for k, seg in enumerate(self.segs):
             for stage in SEGMENTS[seg]:
                 self.stage_to_seg[stage] = k
-        self.seg = pop.add_array(f"{self.name}__segment", np.int8, -1)   # sequence the member is in
-        self.pos = pop.add_array(f"{self.name}__position", np.int8, 0)   # next step (at most 100 steps: checked)
-        self.due = pop.add_array(f"{self.name}__due", np.int16, NO_STEP)  # day the next step is due
+        self.seg = pop.add_sparse(f"{self.name}__segment", np.int8, -1)   # sequence the member is in
+        self.pos = pop.add_sparse(f"{self.name}__position", np.int8, 0)   # next step (at most 100 steps: checked)
+        self.due = pop.add_sparse(f"{self.name}__due", np.int16, NO_STEP)  # day the next step is due
         self.sent = {}
         self.keep_log = False
         self.log: list[tuple[int, np.ndarray, str, int]] = []  # (day, idx, segment, step) sent

@@ -36,9 +36,9 @@ class FrequencyCap(Policy):
             raise ScenarioError(sim.scenario.source, f"policies.{self.name}",
                                 f"only one frequency_cap policy per scenario ({sim.message_cap.name!r} is another)")
         pop = sim.pop
-        self.week = pop.add_array(f"{self.name}__week", np.int16, -1)        # week of the count below
+        self.week = pop.add_sparse(f"{self.name}__week", np.int16, -1)        # week of the count below
         # messages received that week: at most the cap, so one byte holds it up to 255
-        self.count = pop.add_array(f"{self.name}__count",
+        self.count = pop.add_sparse(f"{self.name}__count",
                                    np.uint8 if self.p["max_messages_per_week"] <= 255 else np.uint16, 0)
         self.blocked_today = self.blocked = 0
         sim.message_cap = self

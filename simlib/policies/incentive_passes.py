@@ -12,13 +12,14 @@ from ..compiled import compiled
 
 
 @compiled
-def affordable(savers, points, cheapest, in_pond, out) -> int:
+def affordable(savers, slot, points, cheapest, in_pond, out) -> int:
     """Write into ``out`` the savers, in their order, who hold at least ``cheapest`` points and
-    are in the pond; return how many."""
+    are in the pond; return how many. ``points[slot[i]]`` is saver i's (a sparse field's rows:
+    every saver has one)."""
     n = 0
     for j in range(savers.size):
         i = savers[j]
-        if points[i] >= cheapest and in_pond[i]:
+        if points[slot[i]] >= cheapest and in_pond[i]:
             out[n] = i
             n += 1
     return n
@@ -40,16 +41,16 @@ def pulls(idx, points, price, appeal, goal_effect, out):
 
 
 @compiled
-def ladder_due(pond, due, day, first_due, never, out) -> int:
-    """The coupon ladder's pass over the pond (ascending): a member not seen before (``due`` is
-    ``never``) is due ``first_due``; write into ``out`` the members whose step is due by ``day``,
-    in pond order; return how many."""
+def ladder_due(pond, rows, due, day, first_due, never, out) -> int:
+    """The coupon ladder's pass over the pond (ascending; ``due[rows[j]]`` is member ``pond[j]``'s,
+    the rows of a sparse field): a member not seen before (``never``) is due ``first_due``;
+    write into ``out`` the members whose step is due by ``day``, in pond order; return how many."""
     n = 0
     for j in range(pond.size):
-        i = pond[j]
-        if due[i] == never:
-            due[i] = first_due
-        elif due[i] <= day:
-            out[n] = i
+        r = rows[j]
+        if due[r] == never:
+            due[r] = first_due
+        elif due[r] <= day:
+            out[n] = pond[j]
             n += 1
     return n

@@ -231,10 +231,10 @@ class CouponLadder(CouponPolicy):
         self.down = self.p["down_off_shares"]
         self.up = self.p["up_off_shares"]
         # step: 0 off the ladder; 1..D last step down given; D+1..D+U last step up given
-        self.step = pop.add_array(f"{self.name}__step", np.int8, 0)
+        self.step = pop.add_sparse(f"{self.name}__step", np.int8, 0)   # pond members only: rows for them
         # day the next step down fires if the customer does not buy (NEVER: not seen in the pond
         # yet; NO_STEP: at the deepest step, nothing scheduled)
-        self.due = pop.add_array(f"{self.name}__due", np.int16, NEVER)
+        self.due = pop.add_sparse(f"{self.name}__due", np.int16, NEVER)
         self.pending = (np.zeros(0, np.int64), np.zeros(0, np.int64))   # (idx, step number) to deliver
         self.keep_log = False
         self.log: list[tuple[int, np.ndarray, int]] = []  # (day, idx, step) of deliveries
@@ -291,7 +291,8 @@ class CouponLadder(CouponPolicy):
             due[buyers] = day + p["idle_days"]
         pond = sim.pond_members()
         fire = np.empty(pond.size, np.int64)
-        fire = fire[:ladder_due(pond, due, day, day + p["idle_days"], NEVER, fire)]
+        rows = due.rows(pond)                                     # first: it may grow the rows
+        fire = fire[:ladder_due(pond, rows, due.values, day, day + p["idle_days"], NEVER, fire)]
         if not fire.size:
             return
         s = step[fire].astype(np.int64)
@@ -367,9 +368,10 @@ class PointsProgram(Policy):
 
     def init(self):
         pop = self.sim.pop
-        self.points = pop.add_array(f"{self.name}__points", np.float32, 0.0)
-        self.seen = pop.add_array(f"{self.name}__seen", bool, False) if self.p["welcome_points"] else None
-        self.is_saver = pop.add_array(f"{self.name}__has_points", bool, False)
+        # pond members' state: rows for the members only (simlib.sparse_state)
+        self.points = pop.add_sparse(f"{self.name}__points", np.float32, 0.0)
+        self.seen = pop.add_sparse(f"{self.name}__seen", bool, False) if self.p["welcome_points"] else None
+        self.is_saver = pop.add_sparse(f"{self.name}__has_points", bool, False)
         self.savers = np.zeros(0, np.int64)      # everyone who ever held points (unordered)
         cat = sorted(self.p["catalogue"], key=lambda g: -g["appeal"])
         self.price = np.array([g["points"] for g in cat])
@@ -394,7 +396,8 @@ class PointsProgram(Policy):
         """goal_effect x appeal-weighted progress to the nearest gift of ``idx`` (float32), from
         their points when it is read (no per-customer array: it is a function of the points)."""
         out = np.empty(idx.size, np.float32)
-        pulls(np.ascontiguousarray(idx, np.int64), self.points, self.price, self.appeal, float(self.p["goal_effect"]), out)
+        rows = self.points.rows(idx).astype(np.int64)
+        pulls(rows, self.points.values, self.price, self.appeal, float(self.p["goal_effect"]), out)
         return out
 
     def act(self, day):
@@ -422,13 +425,15 @@ class PointsProgram(Policy):
         member = pop.in_pond[idx]
         if member.any():
             earned = (amount[member] - discount[member]) * self.p["points_per_cny"]
-            np.add.at(self.points, idx[member], earned.astype(np.float32))
+            rows = self.points.rows(idx[member])        # first: it may grow the rows
+            np.add.at(self.points.values, rows, earned.astype(np.float32))
             buyers = sim.today.buyers()
             self._gain(buyers[pop.in_pond[buyers]])
             self._day["points_earned"] = float(earned.sum())
             self._owe(day, float(earned.sum()))
         can = np.empty(self.savers.size, np.int64)
-        can = can[:affordable(self.savers, self.points, float(self.price.min()), pop.in_pond, can)]
+        points = self.points
+        can = can[:affordable(self.savers, points.state.slot, points.values, float(self.price.min()), pop.in_pond, can)]
         if not can.size:
             return
         go = can[sim.rng.uniform(f"{self.name}:redeem", day, can) < -np.expm1(-self.p["redeem_per_day"])]
@@ -492,7 +497,7 @@ class RedPacket(Policy):
 
     def init(self):
         pop = self.sim.pop
-        self.until = pop.add_array(f"{self.name}__until", np.int16, NEVER)
+        self.until = pop.add_sparse(f"{self.name}__until", np.int16, NEVER)   # rows for the claimers only
         self.holders = np.zeros(0, np.int64)
         self.depth = np.zeros(0, np.float32)   # the depth each holder perceives (Coupons.depth_of)
         self._day = {}
@@ -505,7 +510,7 @@ class RedPacket(Policy):
             to = sim.message(self.recipients(audience(sim, p["audience"])), quality=p["message_quality"])
             claim = to[sim.rng.uniform(f"{self.name}:claim", day, to) < p["claim_share"]]
             self.until[claim] = min(day + p["valid_days"] - 1, np.iinfo(np.int16).max)
-            self.holders = np.flatnonzero(self.until >= day)
+            self.holders = self.until.customers_where(self.until.values >= day)
             self.depth = pop.coupons.depth_of(0.0, p["amount_cny"], 0.0, self.holders)   # aligned with holders
             sim.ledger.post(day, "red_packets", claim.size * p["amount_cny"], source=self.name, per_customer=True)
             self._day = {"sent": int(to.size), "claimed": int(claim.size)}
@@ -559,7 +564,7 @@ class MemberGift(Policy):
                                     "on given days")
 
     def init(self):
-        self.seen = self.sim.pop.add_array(f"{self.name}__seen", bool, False)
+        self.seen = self.sim.pop.add_sparse(f"{self.name}__seen", bool, False)   # rows for the pond only
         self.given_total = 0
         self.first_buyers = np.zeros(0, np.int64)
         self.given = 0
@@ -658,8 +663,9 @@ class MemberTiers(Policy):
     def init(self):
         pop = self.sim.pop
         self.tiers = self.p["tiers"]
-        self.spend = pop.add_array(f"{self.name}__spend_cny", np.float32, 0.0)
-        self.tier = pop.add_array(f"{self.name}__tier", np.int8, 0)     # 0 none, k = tiers[k-1]
+        # buyers' state: rows for the customers who bought (simlib.sparse_state)
+        self.spend = pop.add_sparse(f"{self.name}__spend_cny", np.float32, 0.0)
+        self.tier = pop.add_sparse(f"{self.name}__tier", np.int8, 0)     # 0 none, k = tiers[k-1]
         self.share = np.array([0.0] + [spec["discount_share"] for spec in self.tiers])
         self.tiered = np.zeros(0, np.int64)          # customers with a tier (tiers never go down)
         self._retier(np.flatnonzero(pop.orders > 0))
@@ -711,7 +717,8 @@ class MemberTiers(Policy):
             anyway = sim.today.orders_anyway()   # behaviour's counterfactual of each order
             sim.ledger.post(day, "cannibalised_discount", float((off * anyway).sum()), source=self.name,
                             per_customer=True)
-        np.add.at(self.spend, idx, (amount - discount - off).astype(np.float32))
+        rows = self.spend.rows(idx)                      # first: it may grow the rows
+        np.add.at(self.spend.values, rows, (amount - discount - off).astype(np.float32))
         self._retier(unique_ids(idx))
 
     def record(self, day):

@@ -157,12 +157,13 @@ class Journey(Policy):
         self.entry = p["entry"]
         self._is_wait = np.array([s.kind == "wait" for s in self.program])
         self._next = np.array([s.next for s in self.program], np.int16)
-        # each customer's step (or NOT_IN, DONE, HOLDOUT): one byte for a journey of up to 126 steps
-        self.step = pop.add_array(f"{self.name}_step", np.int8 if len(self.program) < 127 else np.int16, NOT_IN)
-        self.wake = pop.add_array(f"{self.name}_wake_day", np.int16, NEVER)
-        self.entry_day = pop.add_array(f"{self.name}_entry_day", np.int16, NEVER)
-        self.goal_day = pop.add_array(f"{self.name}_goal_day", np.int16, NEVER)
-        self.variant = pop.add_array(f"{self.name}_variant", np.int8, -1)
+        # each entrant's step (or NOT_IN, DONE, HOLDOUT): one byte for a journey of up to 126 steps;
+        # rows for the customers who ever entered (simlib.sparse_state), NOT_IN for the others
+        self.step = pop.add_sparse(f"{self.name}_step", np.int8 if len(self.program) < 127 else np.int16, NOT_IN)
+        self.wake = pop.add_sparse(f"{self.name}_wake_day", np.int16, NEVER)
+        self.entry_day = pop.add_sparse(f"{self.name}_entry_day", np.int16, NEVER)
+        self.goal_day = pop.add_sparse(f"{self.name}_goal_day", np.int16, NEVER)
+        self.variant = pop.add_sparse(f"{self.name}_variant", np.int8, -1)
         # touch history for the caps: this journey's own, or one shared by every journey that says so
         prefix = "journeys" if p["caps_across_journeys"] else self.name
 
@@ -173,7 +174,7 @@ class Journey(Policy):
             if not (needed or p["caps_across_journeys"]):
                 return None
             shared = p["caps_across_journeys"] and hasattr(pop, name)
-            return getattr(pop, name) if shared else pop.add_array(name, dtype, fill)
+            return getattr(pop, name) if shared else pop.add_sparse(name, dtype, fill)
         self.last_touch = touch_array("last_touch_day", np.int16, NEVER, p["min_days_between_touches"] > 0)
         weekly = p["max_touches_per_week"] is not None
         self.touch_week = touch_array("touch_week", np.int16, NEVER, weekly)
@@ -188,7 +189,7 @@ class Journey(Policy):
         if self.groups is None and any(s.kind == "invite_to_group" for s in self.program):
             self.group_invited = getattr(pop, "group_invited", None)
             if self.group_invited is None:
-                self.group_invited = pop.add_array("group_invited", bool, False)
+                self.group_invited = pop.add_sparse("group_invited", bool, False)
         self._prev_pond = pop.in_pond.copy() if trig == "joined_pond" else None
         self._recency_due: dict[int, list] = {}
         self._events_seen = 0
@@ -246,7 +247,8 @@ class Journey(Policy):
             self.totals[k] += v
             self.counts_today[k] = 0
         if self.p["record_steps"]:
-            st = self.step[self.step >= 0]
+            held = self.step.values[:self.step.state.used]   # the entrants' rows (NOT_IN < 0 elsewhere)
+            st = held[held >= 0]
             counts = np.bincount(st, minlength=len(self.program))
             for i, s in enumerate(self.program):
                 if s.named:

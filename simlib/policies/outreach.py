@@ -94,7 +94,7 @@ class StaffChats(Policy):
     def init(self):
         sim, p = self.sim, self.p
         self.staff = simpy.PriorityResource(sim.env, capacity=max(p["staff_members"], 1))
-        self.last_chat_day = sim.pop.add_array(f"{self.name}_last_chat_day", np.int16, NEVER)
+        self.last_chat_day = sim.pop.add_sparse(f"{self.name}_last_chat_day", np.int16, NEVER)
         self.rank = np.full(len(STAGES), 127, np.int8)  # stage -> priority class (127: not served)
         for i, s in enumerate(p["priority_by_stage"]):
             self.rank[STAGES.index(s)] = i

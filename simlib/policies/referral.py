@@ -63,7 +63,7 @@ class KocProgram(Policy):
 
     def init(self):
         pop = self.sim.pop
-        self.koc = pop.add_array("koc", bool, False)
+        self.koc = pop.add_sparse("koc", bool, False)
         self.wom = np.array([c["word_of_mouth"] for c in self.sim.scenario.data["market"]["channels"].values()])
         self.named = self.dropped = 0
         self._kocs = np.zeros(0, np.int64)
@@ -169,7 +169,7 @@ class ReferralFission(Policy):
     def init(self):
         sim, pop = self.sim, self.sim.pop
         self._landed: list[tuple] = []   # (friends, their referrers) per day with landed invitations
-        self.invite_expiry = pop.add_array(f"{self.name}_invite_expiry", np.int16, NEVER)
+        self.invite_expiry = pop.add_sparse(f"{self.name}_invite_expiry", np.int16, NEVER)
         self.stage_ok = np.zeros(len(STAGES), bool)
         for s in self.p["referrer_stages"]:
             self.stage_ok[STAGES.index(s)] = True

@@ -148,19 +148,21 @@ class Segments(Policy):
     def init(self):
         sim = self.sim
         pop = sim.pop
-        self.monetary = pop.add_array("monetary_cny", np.float32)
-        self.monetary[:] = pop.initial_orders * pop.basket_value_cny
+        # the scope's state: rows for the customers who bought or are in scope (simlib.sparse_state)
+        self.monetary = pop.add_sparse("monetary_cny", np.float32)
+        had = np.flatnonzero(pop.initial_orders)                # orders before the run (0 for the others)
+        self.monetary[had] = pop.initial_orders[had] * pop.basket_value_cny[had]
         # orders paid with a coupon: kept only when a tag reads them
         counts_coupons = any(rule["coupon_orders_min"] is not None for rule in self.p["tags"].values())
-        self.coupon_orders = pop.add_array("coupon_orders", np.int16) if counts_coupons else None
-        self.r_score = pop.add_array("rfm_recency_score", np.int8)
-        self.f_score = pop.add_array("rfm_frequency_score", np.int8)
-        self.m_score = pop.add_array("rfm_monetary_score", np.int8)
-        self.segment = pop.add_array("segment", np.int8, -1)       # index into segment_names; -1 out of scope
+        self.coupon_orders = pop.add_sparse("coupon_orders", np.int16) if counts_coupons else None
+        self.r_score = pop.add_sparse("rfm_recency_score", np.int8)
+        self.f_score = pop.add_sparse("rfm_frequency_score", np.int8)
+        self.m_score = pop.add_sparse("rfm_monetary_score", np.int8)
+        self.segment = pop.add_sparse("segment", np.int8, -1)       # index into segment_names; -1 out of scope
         # bit k = tag k, in the smallest unsigned integer that holds every tag (1 byte for up to 8)
         self._tag_type = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64)
                               if np.iinfo(t).bits >= len(self.p["tags"]))
-        self.tags = pop.add_array("tags", self._tag_type)
+        self.tags = pop.add_sparse("tags", self._tag_type)
         self.segment_names = list(self.p["segments"]) + list(FALLBACK_SEGMENTS)
         self.tag_names = list(self.p["tags"])
         self._members: dict[str, np.ndarray] = {name: np.zeros(0, np.int64) for name in self.names}
