@@ -96,6 +96,16 @@ def _depths(basket_cny, sd_log, off_share, off_cny, min_spend_cny, topup_value_s
         out[i] = min(value / max(b, 1e-9), 1.0)
 
 
+@compiled
+def _depths_each(basket_cny, sd_log, off_share, off_cny, min_spend_cny, which, topup_value_share, out):
+    """``_depths`` with the terms of coupon ``which[i]`` for customer i (the terms as arrays)."""
+    for i in range(basket_cny.size):
+        k = which[i]
+        b = float(basket_cny[i])
+        value = expected_discount_cny(b, sd_log, off_share[k], off_cny[k], min_spend_cny[k], topup_value_share)
+        out[i] = min(value / max(b, 1e-9), 1.0)
+
+
 MAX_KINDS = 255   # coupon kinds (terms x source) of a run: a customer's kind fits a uint8; 0 is "none"
 
 
@@ -167,6 +177,23 @@ class Coupons:
         self.any_given = True
         self.kind[idx] = self._kind_of(source, off_share, off_cny, min_spend_cny)
         self.depth[idx] = self.depth_of(off_share, off_cny, min_spend_cny, idx)
+        self.expiry[idx] = min(day + valid_days - 1, LAST_DAY)
+
+    def give_each(self, idx, which, offers, day: int, source: str, valid_days: int = 7) -> None:
+        """Hand each customer ``idx[j]`` the coupon ``offers[which[j]]``, an ``(off_share, off_cny,
+        min_spend_cny)``, valid from ``day`` for ``valid_days`` days: what ``give`` of each offer to
+        its customers does, in one pass (``idx`` unique; the kinds are named in the order of
+        ``offers``)."""
+        kinds = np.array([self._kind_of(source, *terms) for terms in offers], np.int64)
+        self.any_given = True
+        which = np.asarray(which, np.int64)
+        self.kind[idx] = kinds[which]
+        basket = self.basket_cny[idx]
+        depth = np.empty(basket.size, np.float32)
+        f64 = np.float64
+        _depths_each(basket, float(self.order_sd_log), *(np.array([float(t[k]) for t in offers], f64) for k in range(3)),
+                     which, float(self.topup_value_share), depth)
+        self.depth[idx] = depth
         self.expiry[idx] = min(day + valid_days - 1, LAST_DAY)
 
     def redeemed(self, source: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -21,6 +21,7 @@ from .customer_day import (KEY_NAMES, K_POND_ENTRY, MAX_EVENTS_PER_DAY, ROOM_PER
 from .errors import UserError
 from .population import COUNT_CAP
 from .quiet_days import catch_up_all, pack
+from .unique_ids import unique_ids
 
 class PopulationStep:
     """Advances the population by one day; ``run(day)`` is the STEP phase of the engine."""
@@ -96,7 +97,7 @@ class PopulationStep:
             used = source > 0
             self._post(day, "gmv", idx, amount)
             self._post(day, "cogs", idx, amount * self.econ["cogs_share"])
-            for src in np.unique(source[used]):
+            for src in unique_ids(source[used]):
                 mine = source == src
                 name = pop.coupons.sources[src]
                 self._post(day, "discount", idx[mine], discount[mine], source=name)

@@ -153,13 +153,40 @@ class World:
                 for policy in sim._reacting[day]:
                     policy.react(day)
             yield self.until(day, Sim.RECORD)
-            for sim in sims:
-                sim.rows.append(sim._record(day))
+            self._record(day)
             if bar is not None:
                 bar.update(1)
         self.step.finish(self.days)
         if bar is not None:
             bar.close()
+
+
+    # what every replication's row reads from the shared state, once a day for all of them
+    COUNTED = ("purchases", "new_buyers", "messages_sent", "unsubscribes", "pond_joins", "coupons_redeemed",
+               "bought_ahead")
+
+    def _record(self, day: int) -> None:
+        """The day's row of every replication (``Sim._row``): the counts every row reads are
+        taken for all replications at once."""
+        pop, t, reps = self.pop, self.today, self.pop.reps
+        stages = pop.stage_counts.tolist()
+        edges = pop.rep_edges.tolist()
+        spans = [slice(lo, hi) for lo, hi in zip(edges[:-1], edges[1:])]
+        in_pond = [int(np.count_nonzero(pop.in_pond[span])) for span in spans]
+        left_pond = [int(np.count_nonzero(pop.left_pond[span])) for span in spans]
+        counted = [getattr(t, name).tolist() for name in self.COUNTED]
+        interested = np.diff(np.searchsorted(t.entered(INTERESTED), pop.rep_edges)).tolist()
+        for r, sim in enumerate(self.sims):
+            row = {"day": day}
+            row.update(zip(STAGES, stages[r]))
+            row["in_pond"], row["left_pond"] = in_pond[r], left_pond[r]
+            row["purchases"], row["new_buyers"] = counted[0][r], counted[1][r]
+            row["new_interested"] = interested[r]   # leads: entries into interested
+            row.update(MONEY_PLACES)   # the day's money, from the ledger once the run ends (``Sim._money_into_rows``)
+            sim.ledger.recorded_through = day
+            row.update(zip(self.COUNTED[2:], (c[r] for c in counted[2:])))
+            sim._policy_columns(day, row)
+            sim.rows.append(row)
 
 
 class Sim:
@@ -259,8 +286,8 @@ class Sim:
         if to.size and count > 0:
             self.behavior.fatigue_on = True
             usefulness = self.behavior.usefulness(quality, None if personal else pop.content_affinity[to])
-            t.touch("useful")[to] += count * usefulness
-            t.touch("load")[to] += self.behavior.message_load(count, usefulness)
+            t.touch("useful").add(to, count * usefulness)
+            t.touch("load").add(to, self.behavior.message_load(count, usefulness))
             t.messages_sent += to.size * count
         return to
 
@@ -276,27 +303,18 @@ class Sim:
         self.pop.coupons.give(idx, self.day, source, off_share=off_share,
                               off_cny=off_cny, min_spend_cny=min_spend_cny, valid_days=valid_days)
 
+    def give_coupons(self, idx, which, offers, source: str, valid_days: int = 7) -> None:
+        """Hand each of ``idx`` (unique) the coupon ``offers[which[j]]``, an ``(off_share, off_cny,
+        min_spend_cny)``, from today: ``give_coupon`` of each offer to its customers, in one
+        pass; see ``Coupons.give_each``."""
+        self.pop.coupons.give_each(idx, which, offers, self.day, source, valid_days=valid_days)
+
     # --- recording ------------------------------------------------------------------------
-    def _record(self, day: int) -> dict:
-        t, pop, ledger = self.today, self.pop, self.ledger
-        row = {"day": day}
-        row.update(zip(STAGES, (int(c) for c in pop.counts())))
-        row["in_pond"] = int(np.count_nonzero(pop.in_pond))
-        row["left_pond"] = int(np.count_nonzero(pop.left_pond))
-        row["purchases"] = t.purchases
-        row["new_buyers"] = t.new_buyers
-        row["new_interested"] = int(t.entered(INTERESTED).size)   # leads: entries into interested
-        row.update(MONEY_PLACES)   # the day's money, from the ledger once the run ends (``_money_into_rows``)
-        ledger.recorded_through = day
-        row["messages_sent"] = t.messages_sent
-        row["unsubscribes"] = t.unsubscribes
-        row["pond_joins"] = t.pond_joins
-        row["coupons_redeemed"] = t.coupons_redeemed
-        row["bought_ahead"] = t.bought_ahead
+    def _policy_columns(self, day: int, row: dict) -> None:
+        """The policies' columns of the day's row (the rest is ``World._record``'s)."""
         for policy in self.policies:
             for key, value in policy.record(day).items():
                 row[f"{policy.name}.{key}"] = value
-        return row
 
     def _money_into_rows(self) -> None:
         """Each day's money columns (``MONEY_COLUMNS``), read from the ledger's day arrays after the

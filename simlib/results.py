@@ -60,6 +60,28 @@ class Result:
         setattr(self, name, value)
         return value
 
+    def daily_columns(self) -> dict:
+        """``self.daily.to_dict(orient="list")``: each column of the daily table as a list. From
+        a run's rows themselves when they are plain (the same keys in every row, each column all
+        ints, all floats or all booleans; ints among floats become floats, as in the table's
+        column), without building the table (5-10 ms a replication); else from the table."""
+        rows = self.__dict__.get("_unbuilt", {}).get("daily")
+        if rows:
+            keys = list(rows[0])
+            if all(list(row) == keys for row in rows):
+                out = {}
+                for key in keys:
+                    column = [row[key] for row in rows]
+                    kinds = set(map(type, column))
+                    if kinds == {int, float}:
+                        column = [float(v) for v in column]
+                    elif len(kinds) != 1 or kinds.pop() not in (int, float, bool):
+                        break
+                    out[key] = column
+                else:
+                    return out
+        return self.daily.to_dict(orient="list")
+
     def plot(self, figsize=(9, 8)):
         """The funnel over time above the cumulative money; returns the matplotlib Figure."""
         from .plots import result_figure

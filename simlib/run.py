@@ -83,14 +83,15 @@ def run_batch(scenario="baseline", seeds=(0,), users: int | None = None, days: i
 
 
 def run_arms(arms, users: int | None = None, days: int | None = None, record_transactions: bool = False,
-             workers: int = 1) -> list[list]:
+             workers: int = 1, summaries: bool = False) -> list[list]:
     """Arms of a comparison, each ``(scenario, seeds)``, with common random numbers: the
     replications of every arm over one population (arms that share the market, traits,
     behaviour and economics, i.e. differ in their policies only, share it; others run apart),
     each replication bit-identical to ``run(scenario, seed)``. With ``workers`` > 1 the
     replications are shared out among that many worker processes, which stay up for the next
     call (a what-if panel redraws in the time of one share). Returns each arm's ``Result``
-    list, in the order of its seeds."""
+    list, in the order of its seeds; with ``summaries``, each run's summary dict instead (what
+    a panel reads: a worker sends 1.5 kB a run, not the daily rows and ledger, 220 kB)."""
     prepared = []
     for scenario, seeds in arms:
         sc = _prepared(scenario, users, days, None)
@@ -100,9 +101,9 @@ def run_arms(arms, users: int | None = None, days: int | None = None, record_tra
         prepared.append((sc, seeds))
     shares = _shares(prepared, max(1, int(workers)))
     if len(shares) > 1:
-        outs = dict(_pool(len(shares)).imap(_RunShare(record_transactions), shares))
+        outs = dict(_pool(len(shares)).imap(_RunShare(record_transactions, summaries), shares))
     else:
-        outs = {share: _RunShare(record_transactions)(share) for share in shares}
+        outs = {share: _RunShare(record_transactions, summaries)(share) for share in shares}
     results = [[None] * len(seeds) for _, seeds in prepared]
     for share, out in outs.items():
         for (a, k, _, _), result in zip(share, out):
@@ -127,8 +128,9 @@ class _RunShare:
     """Run one share of replications (in this process or a worker): one population for the
     runs whose shared sections agree. Picklable."""
 
-    def __init__(self, record_transactions: bool):
+    def __init__(self, record_transactions: bool, summaries: bool = False):
         self.record_transactions = record_transactions
+        self.summaries = summaries          # each run's summary only, not its Result
 
     def __call__(self, share: tuple) -> list:
         from .engine import World
@@ -145,7 +147,7 @@ class _RunShare:
                 raise UserError(f"{len(seeds)} replications x {users:,} customers is more than "
                                 f"{MAX_BATCH_CUSTOMERS:,} in one population: run fewer replications at once")
             for i, result in zip(members, World(scenarios, seeds, record_transactions=self.record_transactions).run()):
-                out[i] = result
+                out[i] = result.summary if self.summaries else result
         return out
 
 

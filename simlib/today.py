@@ -96,6 +96,16 @@ def _gather(idx, slot, rows, column, out):
 
 
 @compiled
+def _add(idx, slot, rows, column, values, sums):
+    """``rows[slot[idx], column] += values`` as numpy's ``a[idx] += v`` does it: every sum is taken
+    before any is written (a customer listed twice keeps the last), in float32 when ``values`` are."""
+    for j in range(idx.size):
+        sums[j] = rows[slot[idx[j]], column] + values[j]
+    for j in range(idx.size):
+        rows[slot[idx[j]], column] = sums[j]
+
+
+@compiled
 def _scatter(idx, slot, rows, column, values):
     for j in range(idx.size):   # a customer listed twice keeps the last value, as numpy's a[idx] = v
         rows[slot[idx[j]], column] = values[j]
@@ -131,6 +141,21 @@ class Column:
         out = np.empty(idx.size, np.float32)
         _gather(idx, t.slot, t.rows, self.column, out)
         return out.astype(self.dtype) if self.dtype != np.float32 else out
+
+    def add(self, idx, values) -> None:
+        """``column[idx] += values`` in one pass: the same sums (``values`` an array of float32 or
+        float64 per customer; anything else goes the way of ``+=``)."""
+        customers = self._customers(idx)
+        arr = values if isinstance(values, np.ndarray) else None
+        if arr is None or arr.dtype not in (np.float32, np.float64) or arr.shape != customers.shape \
+                or self.dtype != np.float32:
+            now = self[idx]
+            now += values
+            self[idx] = now
+            return
+        idx, t = customers, self.today
+        t.give_rows(idx)
+        _add(idx, t.slot, t.rows, self.column, np.ascontiguousarray(arr), np.empty(idx.size, np.float32))
 
     def __setitem__(self, idx, values) -> None:
         t = self.today
@@ -176,7 +201,9 @@ class Today:
             row_of = np.zeros(size, np.int32)
             row_of[:self.used] = self.row_of[:self.used]
             self.rows, self.row_of = rows, row_of
+        given = self.used
         self.used = give_rows(idx, self.slot, self.row_of, self.used)
+        self.rows[given:self.used] = 0      # yesterday's values cleared as rows are given, not all at BEGIN
 
     def customer_inputs(self) -> CustomerInputs:
         """Today's per-customer inputs as the compiled step reads them (zero where not touched)."""
@@ -193,8 +220,7 @@ class Today:
 
     def reset(self) -> None:
         self.slot[self.row_of[:self.used]] = -1
-        self.rows[:self.used] = 0
-        self.used = 0
+        self.used = 0                           # the rows are cleared as they are given again
         self._dirty = set()
         for name, f in FIELDS.items():   # in place: the views hold rows of these arrays
             if f.kind != "customer":
@@ -202,13 +228,14 @@ class Today:
         self._orders: list[tuple] = []          # (idx, amount, discount, anyway) per batch
         self._moves: list[tuple] = []           # (idx, new stage) per batch
         self._columns = None                    # today's orders, concatenated (``_order_columns``)
+        self._buyers = None                     # today's buyers (``buyers``)
         self._entered: dict[int, np.ndarray] = {}
 
     def add_orders(self, idx, amount, discount, anyway) -> None:
         """Record a batch of today's orders (the population step's: customers in ascending order,
         each customer's orders together)."""
         self._orders.append((idx, amount, discount, anyway))
-        self._columns = None
+        self._columns = self._buyers = None
 
     @property
     def orders_ascending(self) -> bool:
@@ -223,6 +250,13 @@ class Today:
     def orders(self):
         """Today's orders as (customer idx, list value CNY, discount CNY); a customer may repeat."""
         return self._order_columns()[:3]
+
+    def buyers(self) -> np.ndarray:
+        """Today's buyers (unique, ascending; read-only): once a day for every replication."""
+        if self._buyers is None:
+            self._buyers = unique_ids(self._order_columns()[0])
+            self._buyers.setflags(write=False)
+        return self._buyers
 
     def orders_anyway(self) -> np.ndarray:
         """For each of today's orders (aligned with ``orders()``), the chance it would have been
@@ -304,6 +338,9 @@ class TodayView:
         idx, amount, discount = self._whole.orders()
         keep, local = self._mine(idx, ascending=self._whole.orders_ascending)
         return local, amount[keep], discount[keep]
+
+    def buyers(self) -> np.ndarray:
+        return self._mine(self._whole.buyers(), ascending=True)[1]
 
     def orders_anyway(self) -> np.ndarray:
         idx, _, _, anyway = self._whole._order_columns()

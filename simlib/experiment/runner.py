@@ -79,7 +79,7 @@ class SimlibModel:
         for res in run_batch(sc, [r.seed for r in runs], users=self.users, days=self.days):
             one = {"summary": dict(res.summary), "scenario": sc.data}
             if self.keep_daily:
-                one["daily"] = res.daily.to_dict(orient="list")
+                one["daily"] = res.daily_columns()
             out.append(one)
         return out
 

@@ -229,6 +229,9 @@ def records_to_frame(records) -> pd.DataFrame:
 
 
 def records_to_daily(records) -> pd.DataFrame:
+    fast = _daily_by_columns(records)
+    if fast is not None:
+        return fast
     parts = []
     for r in records:
         daily = r.get("daily")
@@ -241,6 +244,43 @@ def records_to_daily(records) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame(columns=KEY_COLUMNS + ["day"])
     df = pd.concat(parts, ignore_index=True)
+    return df.sort_values(KEY_COLUMNS + ["day"], kind="stable").reset_index(drop=True)
+
+
+def _daily_by_columns(records) -> pd.DataFrame | None:
+    """``records_to_daily``'s table built from one list per column for each set of columns (an
+    arm's runs share theirs) rather than a table per run (60 runs: 0.2 -> 0.05 CPU s); None when
+    a column is not plain (all ints, all floats or all booleans, or ints among floats)."""
+    groups: dict[tuple, list] = {}
+    for r in records:
+        daily = r.get("daily")
+        if daily:
+            groups.setdefault(tuple(daily), []).append(r)
+    if not groups:
+        return None
+    parts = []
+    for columns, runs in groups.items():
+        if set(columns) & set(KEY_COLUMNS):
+            return None
+        data = {k: [] for k in KEY_COLUMNS + list(columns)}
+        for r in runs:
+            n = len(r["daily"][columns[0]])
+            for k in KEY_COLUMNS:
+                data[k] += [r[k]] * n
+            for k in columns:
+                data[k] += r["daily"][k]
+        for k in KEY_COLUMNS[2:] + list(columns):   # the dtype a table infers from the list, given
+            kinds = set(map(type, data[k]))
+            dtype = {frozenset({int}): np.int64, frozenset({float}): np.float64, frozenset({int, float}): np.float64,
+                     frozenset({bool}): np.bool_}.get(frozenset(kinds))
+            if dtype is None:
+                return None
+            try:
+                data[k] = np.array(data[k], dtype)
+            except OverflowError:    # an int beyond int64: the table's own inference decides
+                return None
+        parts.append(pd.DataFrame(data))
+    df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     return df.sort_values(KEY_COLUMNS + ["day"], kind="stable").reset_index(drop=True)
 
 

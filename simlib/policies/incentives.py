@@ -70,8 +70,7 @@ def _check_items(items, schema, source, key, what):
 
 
 def _unique_buyers(sim) -> np.ndarray:
-    idx, _, _ = sim.today.orders()
-    return unique_ids(idx)
+    return sim.today.buyers()
 
 
 class CouponPolicy(Policy):
@@ -246,8 +245,8 @@ class CouponLadder(CouponPolicy):
         p = self.p
         shares = self.down + self.up
         idx, step_of = self.pending
-        steps = [int(k) for k in unique_ids(step_of)]
         n_down = len(self.down)   # the steps up (after a purchase) are listed first, as they were decided
+        steps = np.flatnonzero(np.bincount(step_of, minlength=len(shares) + 1)).tolist()
         counts = {k: 0 for k in [k for k in steps if k > n_down] + [k for k in steps if k <= n_down]}
         self._day["steps"] = counts
         if not idx.size:
@@ -257,14 +256,17 @@ class CouponLadder(CouponPolicy):
         idx, step_of = idx[order], step_of[order]
         to = self.sim.message(idx, quality=p["message_quality"]) if idx.size else idx
         got = step_of[np.searchsorted(idx, to)]
+        given = np.bincount(got, minlength=len(shares) + 1)
+        offered = [step for step in counts if given[step]]   # each step's coupon, in the order decided
+        place = np.zeros(given.size, np.int64)
+        place[offered] = np.arange(len(offered))
+        if offered:
+            self.sim.give_coupons(to, place[got], [(shares[step - 1], 0.0, p["min_spend_cny"]) for step in offered],
+                                  self.name, valid_days=p["valid_days"])
         for step in counts:
-            mine = to[got == step]
-            if mine.size:
-                self.sim.give_coupon(mine, self.name, off_share=shares[step - 1], min_spend_cny=p["min_spend_cny"],
-                                     valid_days=p["valid_days"])
-            counts[step] += int(mine.size)
+            counts[step] += int(given[step])
             if self.keep_log:
-                self.log.append((day, mine, step))
+                self.log.append((day, to[got == step], step))
         self._day["issued"] = self._day.get("issued", 0) + int(to.size)
         self.issued += int(to.size)
 
@@ -410,12 +412,12 @@ class PointsProgram(Policy):
             self._gain(new)
         if self.deliver.size:
             live = pop.in_pond[self.deliver]
-            t.touch("useful")[self.deliver[live]] += self.deliver_appeal[live].astype(np.float32)
+            t.touch("useful").add(self.deliver[live], self.deliver_appeal[live].astype(np.float32))
             self.deliver = np.zeros(0, np.int64)
         if self.p["goal_effect"] and self.savers.size:
             saving = self.savers[pop.in_pond[self.savers]]
             if saving.size:
-                t.touch("purchase_boost")[saving] += self._pull(saving)
+                t.touch("purchase_boost").add(saving, self._pull(saving))
 
     def react(self, day):
         sim, pop = self.sim, self.sim.pop
@@ -425,7 +427,8 @@ class PointsProgram(Policy):
             earned = (amount[member] - discount[member]) * self.p["points_per_cny"]
             rows = self.points.rows(idx[member])        # first: it may grow the rows
             np.add.at(self.points.values, rows, earned.astype(np.float32))
-            self._gain(unique_ids(idx[member]))
+            buyers = sim.today.buyers()
+            self._gain(buyers[pop.in_pond[buyers]])
             self._day["points_earned"] = float(earned.sum())
             self._owe(day, float(earned.sum()))
         can = np.empty(self.savers.size, np.int64)

@@ -143,11 +143,12 @@ def _summaries(scenarios, seeds, users, days) -> list:
     missing = [i for i, key in enumerate(keys) if key not in _CACHE]
     if missing:
         workers = min(os.cpu_count() or 1, WORKERS)
-        got = run_arms([(scenarios[i], seeds) for i in missing], users=users, days=days, workers=workers)
-        for i, results in zip(missing, got):
+        got = run_arms([(scenarios[i], seeds) for i in missing], users=users, days=days, workers=workers,
+                       summaries=True)
+        for i, summaries in zip(missing, got):
             if len(_CACHE) >= MAX_CACHED:
                 _CACHE.pop(next(iter(_CACHE)))
-            _CACHE[keys[i]] = [res.summary for res in results]
+            _CACHE[keys[i]] = summaries
     return [_CACHE[key] for key in keys]
 
 
