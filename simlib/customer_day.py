@@ -94,8 +94,9 @@ def run_customers(start, stop, day, c, x, d, p, ev, due, work):
 
 @compiled
 def run_customers_quiet(start, stop, day, c, x, d, p, ev, due, work):
-    """``run_customers`` in a day-invariant run, with ``advance_quiet`` (a function of its own,
-    so that each kind of run compiles only the code it runs)."""
+    """``run_customers`` in a day-invariant run, with ``advance_quiet``: a function of its own,
+    so that each kind of run compiles only the code it runs (one function choosing on an
+    argument would compile both: numba drops a branch only on an argument typed None)."""
     i = start
     while i < stop:
         due[0] = 0
