@@ -314,10 +314,11 @@ NOT_HELD = np.zeros((0, 3))   # ``DayInputs.held`` of a run whose hazards are re
 NO_DAYS = np.zeros(0, np.int16)   # its ``DayInputs.since_day`` and ``due_day`` (every customer is visited every day)
 
 
-# Today's switches: terms whose inputs are all zero today are skipped (same result, cheaper day)
+# Today's switches: terms whose inputs are all zero today are skipped (same result, cheaper day);
+# the first eight are today's per-customer inputs, ``rows`` whether any of them was written
 Switches = namedtuple("Switches", ["awareness_extra", "interest_boost", "purchase_boost", "discount_depth", "useful",
                                    "load", "chat", "belonging", "fatigue", "coupons", "reference_prices",
-                                   "acceleration", "social_proof", "uneven_ads", "dropout", "pond_entry"])
+                                   "acceleration", "social_proof", "uneven_ads", "dropout", "pond_entry", "rows"])
 
 
 @compiled(inline=True)
@@ -373,8 +374,7 @@ def customer_hazards(i, rep, day, stage, c, x, d, p):
     trust = float(c.trust[i])
     in_pond = c.in_pond[i]
     # the customer's row of today's inputs (-1: none today; not looked up when nothing was written)
-    slot = x.slot[i] if (on.chat or on.useful or on.load or on.belonging or on.interest_boost or on.purchase_boost
-                         or on.discount_depth) else -1
+    slot = x.slot[i] if on.rows else -1
     interested, dormant = stage == INTERESTED, stage == DORMANT
     active_buyer = stage == PURCHASED or stage == LOYAL
     buyer = active_buyer or dormant
@@ -614,7 +614,7 @@ class Behavior:
                         bool(promo.acceleration_on),
                         bool(p["social_proof_effect"] and self.social_proof.any()),
                         bool(self.pop.ad_exposure is not None and t.ad_awareness.any()), self.dropout_on,
-                        bool(t.pond_entry.any()))
+                        bool(t.pond_entry.any()), any(touched))
 
     def day_invariant(self, policies: bool) -> bool:
         """True when no term of ``customer_hazards`` can change from one day to the next but by
