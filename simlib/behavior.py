@@ -357,11 +357,12 @@ def awareness_hazard(i, rc, c, x, d):
     """An unaware customer's hazard of becoming aware: organic and ads (per channel; with uneven
     exposure, the ads per unit of the customer's exposure), word of mouth (the channel's buyer
     share x the customer's susceptibility) and policies' extras."""
-    h = d.awareness_base[rc] + d.awareness_wom[rc] * c.social_susceptibility[i]
+    u = np.uint64(i)   # the customer as an unsigned index: no check for a negative one
+    h = d.awareness_base[rc] + d.awareness_wom[rc] * c.social_susceptibility[u]
     if d.on.uneven_ads:
-        h += d.ad_awareness[rc] * c.ad_exposure[i]
+        h += d.ad_awareness[rc] * c.ad_exposure[u]
     if d.on.awareness_extra:
-        h += today_input(x, x.slot[i], AWARENESS_EXTRA)
+        h += today_input(x, x.slot[u], AWARENESS_EXTRA)
     return h
 
 
@@ -374,41 +375,42 @@ def customer_hazards(i, rep, day, stage, c, x, d, p):
     (``HazardParams``). The exits are those of the stage (``DEST``); a lost customer has none.
     ``anyway``: the chance that an order placed today would have been placed at the list price,
     with no discount (1 without one), through the same brand-share logit and loss aversion."""
+    u = np.uint64(i)   # the customer as an unsigned index: no check for a negative one
     if stage == LOST:
         return 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0
-    rc = rep * d.n_channels + c.channel[i]
+    rc = rep * d.n_channels + c.channel[u]
     on = d.on
-    trust = float(c.trust[i])
-    in_pond = c.in_pond[i]
+    trust = float(c.trust[u])
+    in_pond = c.in_pond[u]
     # the customer's row of today's inputs (-1: none today; not looked up when nothing was written)
-    slot = x.slot[i] if on.rows else -1
+    slot = x.slot[u] if on.rows else -1
     interested, dormant = stage == INTERESTED, stage == DORMANT
     active_buyer = stage == PURCHASED or stage == LOYAL
     buyer = active_buyer or dormant
     # log-lift shared by interest and purchase: trust, social proof, chat
     common = p.trust_effect * trust
     if on.social_proof:
-        common += p.social_proof_effect * c.social_susceptibility[i] * d.social_proof[rc]
+        common += p.social_proof_effect * c.social_susceptibility[u] * d.social_proof[rc]
     chat = on.chat and today_input(x, slot, CHAT) != 0
     if chat:
         common += p.chat_effect
     useful = float(today_input(x, slot, USEFUL)) if on.useful else 0.0
     # excess fatigue, in tolerances above 1 (capped: past 50 it changes nothing more but overflows)
-    excess = min(max(float(c.fatigue[i]) - 1.0, 0.0), 50.0) if on.fatigue else 0.0
+    excess = min(max(float(c.fatigue[u]) - 1.0, 0.0), 50.0) if on.fatigue else 0.0
 
     # purchase lift M: trust, social proof, chat, price against the reference, fatigue, boosts, calendar
     lift, anyway = 0.0, 1.0
     if interested or buyer:
         log_m = common
         depth = 0.0
-        if on.coupons and c.coupon_depth[i] != 0 and c.coupon_expiry[i] >= day:
-            depth = float(c.coupon_depth[i])
+        if on.coupons and c.coupon_depth[u] != 0 and c.coupon_expiry[u] >= day:
+            depth = float(c.coupon_depth[u])
         if on.discount_depth:   # member prices, red-packet cash, referral rewards
             depth = min(depth + today_input(x, slot, DISCOUNT_DEPTH), 1.0)
         gap = 0.0
         # the price term is zero for whoever holds no discount and expects the list price
-        if depth > 0 or (on.reference_prices and c.reference_price[i] < 1):
-            sensitivity, reference = float(c.price_sensitivity[i]), float(c.reference_price[i])
+        if depth > 0 or (on.reference_prices and c.reference_price[u] < 1):
+            sensitivity, reference = float(c.price_sensitivity[u]), float(c.reference_price[u])
             at_price = price_log_lift(sensitivity, depth, reference, p)
             log_m += at_price
             if depth > 0:   # what the discount adds over paying the list price (for ``anyway``)
@@ -445,15 +447,15 @@ def customer_hazards(i, rep, day, stage, c, x, d, p):
             log_i += today_input(x, slot, INTEREST_BOOST)
         by_ads = d.ad_interest[rc]
         if on.uneven_ads:
-            by_ads *= c.ad_exposure[i]
+            by_ads *= c.ad_exposure[u]
         rate_i = p.interest_per_day + by_ads
         if c.interest_propensity.size:
-            rate_i *= c.interest_propensity[i]
+            rate_i *= c.interest_propensity[u]
         forward = rate_i * math.exp(log_i) * d.interest_multiplier[rep]
     elif interested:
         forward = p.first_purchase_per_day * lift
         if c.first_purchase_propensity.size:
-            forward *= c.first_purchase_propensity[i]
+            forward *= c.first_purchase_propensity[u]
     elif dormant:
         forward = p.wake_per_day + useful * p.wake_content_per_day
         if chat:
@@ -476,7 +478,7 @@ def customer_hazards(i, rep, day, stage, c, x, d, p):
     # lowers it, fatigue raises it
     churn = 0.0
     if buyer:
-        churn = c.lifetime_hazard_per_day[i] + (p.dormant_loss_per_day if dormant else 0.0)
+        churn = c.lifetime_hazard_per_day[u] + (p.dormant_loss_per_day if dormant else 0.0)
         churn *= keep
         if excess and p.churn_fatigue_effect:
             churn *= math.exp(p.churn_fatigue_effect * excess)
@@ -484,7 +486,7 @@ def customer_hazards(i, rep, day, stage, c, x, d, p):
     # leaving the pond: a base hazard, drift when nothing useful comes, fatigue (members only)
     leave = 0.0
     if in_pond:
-        leave = p.unsubscribe_per_day + p.drift_per_day * d.silence_drift[min(day - c.last_useful_day[i],
+        leave = p.unsubscribe_per_day + p.drift_per_day * d.silence_drift[min(day - c.last_useful_day[u],
                                                                             d.silence_drift.size - 1)]
         if on.load:
             leave += p.unsubscribe_per_message * today_input(x, slot, LOAD)
@@ -493,11 +495,11 @@ def customer_hazards(i, rep, day, stage, c, x, d, p):
     # repeat orders
     base_rate = 0.0
     if active_buyer:
-        base_rate = float(c.purchase_rate_per_day[i])
+        base_rate = float(c.purchase_rate_per_day[u])
         if p.new_buyer_boost:
-            base_rate *= new_buyer_factor(c.first_purchase_day[i], day, p)
+            base_rate *= new_buyer_factor(c.first_purchase_day[u], day, p)
     elif dormant:
-        base_rate = c.purchase_rate_per_day[i] * p.dormant_purchase_factor
+        base_rate = c.purchase_rate_per_day[u] * p.dormant_purchase_factor
     base_rate *= d.season   # category demand changes the purchase clock itself, as the calibration fits it
     rate = min(base_rate * lift, p.max_orders_per_day)
     # the chance of leaving after an order is taken at the customer's own pace: orders the

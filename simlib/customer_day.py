@@ -114,21 +114,7 @@ def advance(start, stop, day, c, x, d, p, ev, due, work):
     Two passes, so that the usual majority costs little: the unaware's clocks run down without
     a branch on anyone's stage (stages come mixed, and a mispredicted branch costs more than
     the arithmetic), while the customers with more to do are listed in ``work``; then those."""
-    rep = start // d.block             # customers are numbered replication by replication
-    next_rep = (rep + 1) * d.block
-    k = 0
-    for i in range(start, stop):
-        if i == next_rep:
-            rep += 1
-            next_rep += d.block
-        stage = c.stage[i]
-        clock = c.stage_clock[i]
-        left = clock - awareness_hazard(i, rep * d.n_channels + c.channel[i], c, x, d)
-        unaware = stage == UNAWARE
-        runs_down = unaware & (left > 0)
-        c.stage_clock[i] = left if runs_down else clock
-        work[k] = i                    # the active, the lost still in the pond, the unaware due
-        k += (not runs_down) & ((stage != LOST) | c.in_pond[i])
+    k = run_down_unaware(start, stop, c, x, d, work)
     rep = start // d.block
     next_rep = (rep + 1) * d.block
     for j in range(k):
@@ -136,7 +122,7 @@ def advance(start, stop, day, c, x, d, p, ev, due, work):
         while i >= next_rep:
             rep += 1
             next_rep += d.block
-        stage = c.stage[i]
+        stage = c.stage[np.uint64(i)]
         if stage == LOST:
             relationship(i, day, False, 0, c, x, d, p)
             continue
@@ -147,6 +133,33 @@ def advance(start, stop, day, c, x, d, p, ev, due, work):
         due[0] += 1
         due[due[0]] = i
     return stop
+
+
+@compiled
+def run_down_unaware(start, stop, c, x, d, work):
+    """``advance``'s first pass: the unaware's stage clocks of customers ``start`` .. ``stop`` - 1
+    run down by their awareness hazard; the customers with more to do today (the active, the
+    lost still in the pond, the unaware whose clock runs out) are listed in ``work``; returns
+    their count. Customers are indexed with an unsigned number (``u``): numba then leaves out
+    its check for a negative index, which kept every array's length live and pushed the loop's
+    count out of the registers."""
+    rep = start // d.block             # customers are numbered replication by replication
+    next_rep = (rep + 1) * d.block
+    k = 0
+    for i in range(start, stop):
+        if i == next_rep:
+            rep += 1
+            next_rep += d.block
+        u = np.uint64(i)               # an unsigned index: no check for a negative one
+        stage = c.stage[u]
+        clock = c.stage_clock[u]
+        left = clock - awareness_hazard(u, rep * d.n_channels + c.channel[u], c, x, d)
+        unaware = stage == UNAWARE
+        runs_down = unaware & (left > 0)
+        c.stage_clock[u] = left if runs_down else clock
+        work[k] = i                    # the active, the lost still in the pond, the unaware due
+        k += (not runs_down) & ((stage != LOST) | c.in_pond[u])
+    return k
 
 
 @compiled
@@ -169,18 +182,19 @@ def advance_quiet(start, stop, day, c, x, d, p, ev, due, work):
             rep += 1
             next_rep += d.block
         catch_up(i, day, rep, c, x, d, p)
-        stage = c.stage[i]
+        u = np.uint64(i)               # an unsigned index: no check for a negative one
+        stage = c.stage[u]
         if stage == LOST:
             schedule(i, day, rep, c, x, d)
             continue
         if stage == UNAWARE:
-            left = c.stage_clock[i] - awareness_hazard(i, rep * d.n_channels + c.channel[i], c, x, d)
+            left = c.stage_clock[u] - awareness_hazard(i, rep * d.n_channels + c.channel[u], c, x, d)
             if left > 0:
-                c.stage_clock[i] = left
+                c.stage_clock[u] = left
                 schedule(i, day, rep, c, x, d)
                 continue
         else:
-            if clocks_last(i, rep, day, d.held[i, 0], d.held[i, 1], d.held[i, 2], c, x, d, p, ev):
+            if clocks_last(i, rep, day, d.held[u, 0], d.held[u, 1], d.held[u, 2], c, x, d, p, ev):
                 schedule(i, day, rep, c, x, d)
                 continue
         due[0] += 1
@@ -193,14 +207,15 @@ def clocks_last(i, rep, day, rate_stage, rate_purchase, leave, c, x, d, p, ev):
     """Active customer ``i``'s day when none of their clocks runs out at these rates: the clocks
     run down, then pond entry and the relationship; True. False (nothing done) when one runs
     out: the day is replayed event by event."""
-    left_stage = c.stage_clock[i] - rate_stage
-    left_purchase = c.purchase_clock[i] - rate_purchase
-    left_pond = c.pond_clock[i] - leave
+    u = np.uint64(i)   # the customer as an unsigned index: no check for a negative one
+    left_stage = c.stage_clock[u] - rate_stage
+    left_purchase = c.purchase_clock[u] - rate_purchase
+    left_pond = c.pond_clock[u] - leave
     if left_stage > 0 and left_purchase > 0 and left_pond > 0:
-        c.stage_clock[i] = left_stage
-        c.purchase_clock[i] = left_purchase
+        c.stage_clock[u] = left_stage
+        c.purchase_clock[u] = left_purchase
         if leave > 0:
-            c.pond_clock[i] = left_pond
+            c.pond_clock[u] = left_pond
         pond_entry(i, rep, day, c, d, ev)
         relationship(i, day, True, 0, c, x, d, p)
         return True
@@ -250,14 +265,15 @@ def _keep_rest(due, j, count):
 def replay(i, rep, day, c, x, d, p, ev):
     """Customer ``i``'s (of replication ``rep``) day event by event from its start, with the
     clocks as they stood then."""
+    u = np.uint64(i)   # the customer as an unsigned index: no check for a negative one
     local = i - rep * d.block
     k = d.regularity
-    clock_stage, clock_purchase, clock_pond = float(c.stage_clock[i]), float(c.purchase_clock[i]), float(c.pond_clock[i])
+    clock_stage, clock_purchase, clock_pond = float(c.stage_clock[u]), float(c.purchase_clock[u]), float(c.pond_clock[u])
     used = 0.0                                     # share of the day gone
     for _ in range(MAX_EVENTS_PER_DAY):
-        if c.orders[i] >= COUNT_CAP or c.moves[i] >= COUNT_CAP - 1:   # (joining the pond may add a move)
+        if c.orders[u] >= COUNT_CAP or c.moves[u] >= COUNT_CAP - 1:   # (joining the pond may add a move)
             return False   # a count would pass its cap: the step stops with an error
-        forward, back, churn, leave, rate, scale, anyway = customer_hazards(i, rep, day, c.stage[i], c, x, d, p)
+        forward, back, churn, leave, rate, scale, anyway = customer_hazards(i, rep, day, c.stage[u], c, x, d, p)
         rate_stage, rate_purchase = forward + back + churn, rate * k
         # the clock that runs out first, and when (the first of equals, as argmin)
         until, which = math.inf, -1
@@ -269,9 +285,9 @@ def replay(i, rep, day, c, x, d, p, ev):
             until, which = max(clock_pond, 0.0) / leave, 2
         left = 1.0 - used
         if until >= left:
-            c.stage_clock[i] = clock_stage - rate_stage * left
-            c.purchase_clock[i] = clock_purchase - rate_purchase * left
-            c.pond_clock[i] = clock_pond - leave * left
+            c.stage_clock[u] = clock_stage - rate_stage * left
+            c.purchase_clock[u] = clock_purchase - rate_purchase * left
+            c.pond_clock[u] = clock_pond - leave * left
             if d.static:
                 hold(i, rate_stage, rate_purchase, leave, d)
             return True
@@ -281,23 +297,23 @@ def replay(i, rep, day, c, x, d, p, ev):
         used += until
         if which == 2:   # leaving the pond ends free reach, not the customer
             ev.unsubscribes[rep] += 1
-            c.in_pond[i] = False
-            c.left_pond[i] = True
+            c.in_pond[u] = False
+            c.left_pond[u] = True
             clock_pond = math.inf
-        elif which == 1 and d.on.acceleration and c.stock_until[i] >= day:
+        elif which == 1 and d.on.acceleration and c.stock_until[u] >= day:
             # an order bought ahead covers this regular one: no order; the clock is drawn anew
             # (keyed by the order count under a name of its own: at most one cover per order)
-            c.stock_until[i] = NEVER
-            clock_purchase = nth_erlang(d.keys[K_PURCHASE_CLOCK_COVERED, rep], local, c.orders[i], k)
+            c.stock_until[u] = NEVER
+            clock_purchase = nth_erlang(d.keys[K_PURCHASE_CLOCK_COVERED, rep], local, c.orders[u], k)
         else:   # a stage exit (the move into purchased is the first order), or a repeat order
             if which == 1 or stage_event(i, rep, local, forward, back, churn, c, d, ev):
                 order(i, rep, local, day, scale, anyway, c, d, p, ev)
             if which == 1:
-                clock_purchase = nth_erlang(d.keys[K_PURCHASE_CLOCK, rep], local, c.orders[i], k)
+                clock_purchase = nth_erlang(d.keys[K_PURCHASE_CLOCK, rep], local, c.orders[u], k)
             else:
-                c.moves[i] += 1
-                clock_stage = nth_exponential(d.keys[K_STAGE_CLOCK, rep], local, c.moves[i])
-        if c.stage[i] == LOST:
+                c.moves[u] += 1
+                clock_stage = nth_exponential(d.keys[K_STAGE_CLOCK, rep], local, c.moves[u])
+        if c.stage[u] == LOST:
             clock_stage = clock_purchase = clock_pond = math.inf
     return False
 
@@ -305,9 +321,10 @@ def replay(i, rep, day, c, x, d, p, ev):
 @compiled(inline=True)
 def hold(i, rate_stage, rate_purchase, leave, d):
     """Keep customer ``i``'s rates until their next event (``DayInputs.static``)."""
-    d.held[i, 0] = rate_stage         # a customer's three rates side by side: one cache line
-    d.held[i, 1] = rate_purchase
-    d.held[i, 2] = leave
+    u = np.uint64(i)   # the customer as an unsigned index: no check for a negative one
+    d.held[u, 0] = rate_stage         # a customer's three rates side by side: one cache line
+    d.held[u, 1] = rate_purchase
+    d.held[u, 2] = leave
 
 
 @compiled
@@ -323,12 +340,13 @@ def hold_all(day, c, x, d, p):
 @compiled(inline=True)
 def move(i, rep, new, c, d, ev):
     """Set customer ``i``'s stage, keep the stage counts, record the move."""
-    old = c.stage[i]
+    u = np.uint64(i)   # the customer as an unsigned index: no check for a negative one
+    old = c.stage[u]
     if new == old:
         return
     d.stage_counts[rep * N_STAGES + old] -= 1
     d.stage_counts[rep * N_STAGES + new] += 1
-    c.stage[i] = new
+    c.stage[u] = new
     m = ev.used[1]
     ev.move_idx[m] = i
     ev.move_to[m] = new
@@ -339,11 +357,12 @@ def move(i, rep, new, c, d, ev):
 def stage_event(i, rep, local, forward, back, churn, c, d, ev):
     """Customer ``i`` leaves their stage by the exit drawn by hazard shares (forward, back,
     churn); True when the exit is the first order (interested -> purchased)."""
-    old = c.stage[i]
-    u = nth_uniform(d.keys[K_STAGE_EXIT, rep], local, c.moves[i]) * (forward + back + churn)
-    new = DEST[old, int(u > forward) + int(u > forward + back)]
+    u = np.uint64(i)   # the customer as an unsigned index: no check for a negative one
+    old = c.stage[u]
+    share = nth_uniform(d.keys[K_STAGE_EXIT, rep], local, c.moves[u]) * (forward + back + churn)
+    new = DEST[old, int(share > forward) + int(share > forward + back)]
     if new == WAKE:
-        new = LOYAL if c.orders[i] >= 2 else PURCHASED
+        new = LOYAL if c.orders[u] >= 2 else PURCHASED
     move(i, rep, new, c, d, ev)
     return old == INTERESTED and new == PURCHASED
 
@@ -354,40 +373,41 @@ def order(i, rep, local, day, dropout_scale, anyway, c, d, p, ev):
     of leaving after it; the money is booked from ``ev`` by the population step. ``anyway``: the
     chance the order would have been placed at the list price (behaviour's counterfactual); with
     buying ahead, an order bought ahead that stands in for a regular one was placed anyway too."""
+    u = np.uint64(i)   # the customer as an unsigned index: no check for a negative one
     ahead = 0.0
     if d.on.acceleration:
         ahead = ahead_chance(anyway, p)
         stockpiled = stockpile_chance(anyway, p)   # placed anyway, a larger basket
-        anyway += ahead * paid_back_chance(float(c.purchase_rate_per_day[i]), p)
+        anyway += ahead * paid_back_chance(float(c.purchase_rate_per_day[u]), p)
         ahead += stockpiled
-    amount = float(c.basket_value_cny[i])
+    amount = float(c.basket_value_cny[u])
     sd = p.order_value_sd_log
     if sd > 0:   # each order varies around the customer's mean basket (log-normal, mean kept)
-        z = normal_quantile(nth_uniform(d.keys[K_ORDER_VALUE, rep], local, c.orders[i]))
+        z = normal_quantile(nth_uniform(d.keys[K_ORDER_VALUE, rep], local, c.orders[u]))
         amount *= math.exp(sd * z - sd * sd / 2)
     discount, source = 0.0, 0
-    if d.on.coupons and c.coupon_expiry[i] >= day:   # a valid coupon: top up to its threshold where that pays, use it
-        kind = c.coupon_kind[i]
+    if d.on.coupons and c.coupon_expiry[u] >= day:   # a valid coupon: top up to its threshold where that pays, use it
+        kind = c.coupon_kind[u]
         min_spend, off_share = float(c.coupon_kind_min_spend_cny[kind]), float(c.coupon_kind_off_share[kind])
         off_cny = float(c.coupon_kind_off_cny[kind])
         amount = topped_up(amount, min_spend, off_share, off_cny, p.topup_value_share)
         if amount >= min_spend:
             discount = coupon_value_cny(amount, off_share, off_cny, min_spend)
             source = c.coupon_kind_source[kind]
-            c.coupon_expiry[i] = NEVER
-    first = c.orders[i] == 0
-    c.orders[i] += 1
+            c.coupon_expiry[u] = NEVER
+    first = c.orders[u] == 0
+    c.orders[u] += 1
     if first:
-        c.first_purchase_day[i] = day
-        d.buyers_by_channel[rep * d.n_channels + c.channel[i]] += 1
-    if day - c.first_purchase_day[i] < d.clv_horizon_days:
-        c.margin_clv_cny[i] += amount - amount * d.cogs_share - discount
-    c.last_purchase_day[i] = day
+        c.first_purchase_day[u] = day
+        d.buyers_by_channel[rep * d.n_channels + c.channel[u]] += 1
+    if day - c.first_purchase_day[u] < d.clv_horizon_days:
+        c.margin_clv_cny[u] += amount - amount * d.cogs_share - discount
+    c.last_purchase_day[u] = day
     # the price paid moves what the customer expects to pay; the order may have been bought ahead
-    c.reference_price[i] = adapted_reference(float(c.reference_price[i]), 1.0 - discount / max(amount, 1e-9), p)
-    bought_ahead = ahead > 0 and nth_uniform(d.keys[K_BOUGHT_AHEAD, rep], local, c.orders[i]) < ahead
+    c.reference_price[u] = adapted_reference(float(c.reference_price[u]), 1.0 - discount / max(amount, 1e-9), p)
+    bought_ahead = ahead > 0 and nth_uniform(d.keys[K_BOUGHT_AHEAD, rep], local, c.orders[u]) < ahead
     if bought_ahead:
-        c.stock_until[i] = stocked_until(day, p)
+        c.stock_until[u] = stocked_until(day, p)
     o = ev.used[0]
     ev.order_idx[o] = i
     ev.order_amount[o] = amount
@@ -395,25 +415,25 @@ def order(i, rep, local, day, dropout_scale, anyway, c, d, p, ev):
     ev.order_anyway[o] = anyway
     ev.order_source[o] = source
     ev.order_first[o] = first
-    ev.order_member[o] = c.in_pond[i]
+    ev.order_member[o] = c.in_pond[u]
     ev.order_ahead[o] = bought_ahead
     ev.used[0] = o + 1
     # stage: a repeat order makes the customer loyal; dormant buyers wake up
-    repeat = c.orders[i] >= 2
+    repeat = c.orders[u] >= 2
     move(i, rep, LOYAL if repeat else PURCHASED, c, d, ev)
     # BG/NBD (MBG/NBD with dropout_at_first_purchase): after an order the customer leaves for
     # good with chance p, at their own pace (see behavior.customer_hazards: the dropout scale)
     if repeat or p.dropout_at_first_purchase:
         dropout = c.dropout_after_purchase      # one entry when it is the same for everyone
         chance = dropout[i if dropout.size > 1 else 0] * dropout_scale
-        if chance > 0 and nth_uniform(d.keys[K_DROPOUT, rep], local, c.orders[i]) < chance:
+        if chance > 0 and nth_uniform(d.keys[K_DROPOUT, rep], local, c.orders[u]) < chance:
             move(i, rep, LOST, c, d, ev)
     # package inserts and store QR codes: some buyers join the pond (from their k-th order)
-    if not c.in_pond[i] and not c.left_pond[i] and c.stage[i] != LOST:
-        rc = rep * d.n_channels + c.channel[i]
+    if not c.in_pond[u] and not c.left_pond[u] and c.stage[u] != LOST:
+        rc = rep * d.n_channels + c.channel[u]
         chance = d.pond_on_purchase[rc]
-        if (chance > 0 and c.orders[i] >= d.pond_min_orders[rc]
-                and nth_uniform(d.keys[K_POND_ON_PURCHASE, rep], local, c.orders[i]) < chance):
+        if (chance > 0 and c.orders[u] >= d.pond_min_orders[rc]
+                and nth_uniform(d.keys[K_POND_ON_PURCHASE, rep], local, c.orders[u]) < chance):
             join_pond(i, rep, local, day, ROUTE_ON_PURCHASE, c, d, ev)
 
 
@@ -421,27 +441,29 @@ def order(i, rep, local, day, dropout_scale, anyway, c, d, p, ev):
 def join_pond(i, rep, local, day, route, c, d, ev):
     """Customer ``i`` joins the pond; joining is an act of interest (AIPL: I). (A customer who
     joins on an order is a buyer, never aware, so the replay's stage clock stays theirs.)"""
-    c.in_pond[i] = True
-    c.last_useful_day[i] = day   # joining is a touch: silence counts from here
+    u = np.uint64(i)   # the customer as an unsigned index: no check for a negative one
+    c.in_pond[u] = True
+    c.last_useful_day[u] = day   # joining is a touch: silence counts from here
     j = ev.used[2]
     ev.join_idx[j] = i
     ev.join_route[j] = route
     ev.used[2] = j + 1
-    if c.stage[i] == AWARE:
+    if c.stage[u] == AWARE:
         move(i, rep, INTERESTED, c, d, ev)
-        c.moves[i] += 1
-        c.stage_clock[i] = nth_exponential(d.keys[K_STAGE_CLOCK, rep], local, c.moves[i])
+        c.moves[u] += 1
+        c.stage_clock[u] = nth_exponential(d.keys[K_STAGE_CLOCK, rep], local, c.moves[u])
 
 
 @compiled(inline=True)
 def pond_entry(i, rep, day, c, d, ev):
     """A customer active at the start of the day, outside the pond and still not lost, joins at
     their channel's pond-entry hazard."""
-    if not d.on.pond_entry or c.in_pond[i] or c.left_pond[i] or c.stage[i] == LOST:
+    u = np.uint64(i)   # the customer as an unsigned index: no check for a negative one
+    if not d.on.pond_entry or c.in_pond[u] or c.left_pond[u] or c.stage[u] == LOST:
         return
-    rc = rep * d.n_channels + c.channel[i]
+    rc = rep * d.n_channels + c.channel[u]
     chance = d.pond_entry_chance[rc]
-    if chance <= 0 or c.orders[i] < d.pond_min_orders[rc]:
+    if chance <= 0 or c.orders[u] < d.pond_min_orders[rc]:
         return
     local = i - rep * d.block
     if day_uniform(d.keys[K_POND_ENTRY, rep], local) < chance:
@@ -454,19 +476,20 @@ def relationship(i, day, active_at_start, orders_today, c, x, d, p):
     contact closes a share of the gap to 1: useful content per unit, a chat, each order. A pond
     member's silence clock restarts with any useful touch; their fatigue decays and takes
     today's message load. The reference price drifts back to the list price."""
+    u = np.uint64(i)   # the customer as an unsigned index: no check for a negative one
     on = d.on
     if active_at_start:
-        c.trust[i] *= p.trust_decay
-        if on.reference_prices and c.reference_price[i] < 1:   # the regular prices seen pull it back
-            c.reference_price[i] = relaxed_reference(float(c.reference_price[i]), p)
-    if c.in_pond[i]:
-        slot = x.slot[i]
+        c.trust[u] *= p.trust_decay
+        if on.reference_prices and c.reference_price[u] < 1:   # the regular prices seen pull it back
+            c.reference_price[u] = relaxed_reference(float(c.reference_price[u]), p)
+    if c.in_pond[u]:
+        slot = x.slot[u]
         if on.fatigue:
-            fatigue = c.fatigue[i] * p.fatigue_decay
+            fatigue = c.fatigue[u] * p.fatigue_decay
             if on.load:
                 fatigue += ((1.0 - p.fatigue_decay) * today_input(x, slot, LOAD) * 7.0
-                            / max(c.message_tolerance_per_week[i], 1e-3))
-            c.fatigue[i] = fatigue
+                            / max(c.message_tolerance_per_week[u], 1e-3))
+            c.fatigue[u] = fatigue
         keep = 1.0                                # share of the gap to 1 that remains
         heard = False
         useful = today_input(x, slot, USEFUL) if on.useful else np.float32(0.0)
@@ -477,8 +500,8 @@ def relationship(i, day, active_at_start, orders_today, c, x, d, p):
             keep *= 1.0 - p.trust_gain_chat
             heard = True
         if keep < 1:
-            c.trust[i] = 1.0 - (1.0 - c.trust[i]) * keep
+            c.trust[u] = 1.0 - (1.0 - c.trust[u]) * keep
         if heard:
-            c.last_useful_day[i] = day
+            c.last_useful_day[u] = day
     for _ in range(orders_today if p.trust_gain_purchase else 0):
-        c.trust[i] = 1.0 - (1.0 - c.trust[i]) * (1.0 - p.trust_gain_purchase)
+        c.trust[u] = 1.0 - (1.0 - c.trust[u]) * (1.0 - p.trust_gain_purchase)

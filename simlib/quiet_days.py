@@ -86,23 +86,24 @@ def catch_up(i, day, rep, c, x, d, p):
     """Customer ``i``'s clocks and trust brought from the day they stand at to the start of
     ``day``: each clock falls by its rate a day (the unaware's stage clock by the awareness
     hazard), trust decays a day for an active customer (``relationship``)."""
-    days = day - d.since_day[i]
+    u = np.uint64(i)   # the customer as an unsigned index: no check for a negative one
+    days = day - d.since_day[u]
     if days <= 0:
         return
-    d.since_day[i] = day
-    stage = c.stage[i]
+    d.since_day[u] = day
+    stage = c.stage[u]
     if stage == LOST:
         return
     if stage == UNAWARE:
-        c.stage_clock[i] = c.stage_clock[i] - awareness_hazard(i, rep * d.n_channels + c.channel[i], c, x, d) * days
+        c.stage_clock[u] = c.stage_clock[u] - awareness_hazard(i, rep * d.n_channels + c.channel[u], c, x, d) * days
         return
-    if d.held[i, 0] > 0:
-        c.stage_clock[i] = c.stage_clock[i] - d.held[i, 0] * days
-    if d.held[i, 1] > 0:
-        c.purchase_clock[i] = c.purchase_clock[i] - d.held[i, 1] * days
-    if d.held[i, 2] > 0:
-        c.pond_clock[i] = c.pond_clock[i] - d.held[i, 2] * days
-    c.trust[i] = c.trust[i] * math.pow(p.trust_decay, days)
+    if d.held[u, 0] > 0:
+        c.stage_clock[u] = c.stage_clock[u] - d.held[u, 0] * days
+    if d.held[u, 1] > 0:
+        c.purchase_clock[u] = c.purchase_clock[u] - d.held[u, 1] * days
+    if d.held[u, 2] > 0:
+        c.pond_clock[u] = c.pond_clock[u] - d.held[u, 2] * days
+    c.trust[u] = c.trust[u] * math.pow(p.trust_decay, days)
 
 
 @compiled(inline=True)
@@ -110,32 +111,33 @@ def schedule(i, day, rep, c, x, d):
     """Set the day customer ``i`` is next due, their clocks standing at the start of ``day`` + 1:
     the first day on which a clock, falling by its held rate a day, runs out; tomorrow for
     whoever may join the pond (a draw every day); never for a lost customer."""
+    u = np.uint64(i)   # the customer as an unsigned index: no check for a negative one
     start = day + 1
-    d.since_day[i] = start
-    stage = c.stage[i]
+    d.since_day[u] = start
+    stage = c.stage[u]
     if stage == LOST:
-        d.due_day[i] = NOT_DUE
+        d.due_day[u] = NOT_DUE
         return
-    rc = rep * d.n_channels + c.channel[i]
-    if (stage != UNAWARE and d.on.pond_entry and not c.in_pond[i] and not c.left_pond[i]
-            and d.pond_entry_chance[rc] > 0 and c.orders[i] >= d.pond_min_orders[rc]):
-        d.due_day[i] = start
+    rc = rep * d.n_channels + c.channel[u]
+    if (stage != UNAWARE and d.on.pond_entry and not c.in_pond[u] and not c.left_pond[u]
+            and d.pond_entry_chance[rc] > 0 and c.orders[u] >= d.pond_min_orders[rc]):
+        d.due_day[u] = start
         return
     days = math.inf                                  # days until the first clock runs out
     if stage == UNAWARE:
         rate = awareness_hazard(i, rc, c, x, d)
         if rate > 0:
-            days = c.stage_clock[i] / rate
+            days = c.stage_clock[u] / rate
     else:
-        if d.held[i, 0] > 0:
-            days = min(days, c.stage_clock[i] / d.held[i, 0])
-        if d.held[i, 1] > 0:
-            days = min(days, c.purchase_clock[i] / d.held[i, 1])
-        if d.held[i, 2] > 0:
-            days = min(days, c.pond_clock[i] / d.held[i, 2])
+        if d.held[u, 0] > 0:
+            days = min(days, c.stage_clock[u] / d.held[u, 0])
+        if d.held[u, 1] > 0:
+            days = min(days, c.purchase_clock[u] / d.held[u, 1])
+        if d.held[u, 2] > 0:
+            days = min(days, c.pond_clock[u] / d.held[u, 2])
     # on day start + m a clock has fallen by (m + 1) rates by the day's end: it runs out then
     # for the first m with m + 1 >= days
-    d.due_day[i] = min(day + max(math.ceil(days), 1), NOT_DUE) if days < NOT_DUE else NOT_DUE
+    d.due_day[u] = min(day + max(math.ceil(days), 1), NOT_DUE) if days < NOT_DUE else NOT_DUE
 
 
 @compiled

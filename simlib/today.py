@@ -85,7 +85,7 @@ FIRST_ROWS = 1024   # rows of today's table at the start (it grows by a quarter 
 @compiled(inline=True)
 def today_input(x, slot, column):
     """The input in ``column`` of the customer whose row is ``slot`` (``x.slot[i]``; 0 without one)."""
-    return x.rows[slot, column] if slot >= 0 else np.float32(0.0)
+    return x.rows[np.uint64(slot), column] if slot >= 0 else np.float32(0.0)   # unsigned: no negative-index check
 
 
 @compiled
