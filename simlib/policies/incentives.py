@@ -21,7 +21,7 @@ from ..params import Param, check_keys, resolve
 from ..population import DORMANT, NEVER
 from ..unique_ids import unique_ids
 from .base import MESSAGE_EFFECTS, PRICE_EFFECTS, USEFUL_CONTACT_EFFECTS, Policy, register_policy
-from .incentive_passes import affordable, ladder_due, pulls
+from .incentive_passes import add_pulls, earn, ladder_due, redeem, welcome
 
 NO_STEP = np.int16(32767)  # a day that never comes
 AUDIENCES = ("pond", "pond_never_bought", "pond_buyers", "pond_dormant")
@@ -384,64 +384,65 @@ class PointsProgram(Policy):
         self.outstanding = 0.0
         self.value_per_point = points_value_cny_per_point(self.p["catalogue"])
         self.total = {"points_earned": 0.0, "points_spent": 0.0, "redemptions": 0}
+        self._cheapest = float(self.price.min())
+        self._redeem_chance = float(-np.expm1(-self.p["redeem_per_day"]))   # in a day, at hazard redeem_per_day
+        self._redeem_decision = f"{self.name}:redeem"
+        self._welcome_points = np.float32(self.p["welcome_points"])
 
-    def _gain(self, idx):
-        """Points of ``idx`` (unique) went up: list the new savers."""
-        new = idx[~self.is_saver[idx]]
+    def _new_savers(self, new):
+        """List the new savers ``new`` (their ``is_saver`` set already), ascending."""
         if new.size:
-            self.is_saver[new] = True
-            self.savers = np.concatenate([self.savers, new])
-
-    def _pull(self, idx):
-        """goal_effect x appeal-weighted progress to the nearest gift of ``idx`` (float32), from
-        their points when it is read (no per-customer array: it is a function of the points)."""
-        out = np.empty(idx.size, np.float32)
-        rows = self.points.rows(idx).astype(np.int64)
-        pulls(rows, self.points.values, self.price, self.appeal, float(self.p["goal_effect"]), out)
-        return out
+            self.savers = np.concatenate([self.savers, np.sort(new)])
 
     def act(self, day):
         sim, pop, t = self.sim, self.sim.pop, self.sim.today
         self._day = {}
+        state = self.points.state
         if self.seen is not None:
             pond = sim.pond_members()
-            new = pond[~self.seen[pond]]
-            self.seen[new] = True
-            self.points[new] += np.float32(self.p["welcome_points"])
-            self._owe(day, float(new.size * self.p["welcome_points"]))
-            self._gain(new)
+            counts, new = np.zeros(2, np.int64), np.empty(pond.size, np.int64)
+            state.write(welcome, pond, lambda: (self.seen.values, self.points.values, self.is_saver.values,
+                                                self._welcome_points, counts, new),
+                        wanted=lambda stop: int(np.count_nonzero(~self.seen[pond[stop:]])))
+            if counts[0]:   # (nothing owed when no one is new)
+                self._owe(day, float(int(counts[0]) * self.p["welcome_points"]))
+                self._new_savers(new[:counts[1]])
         if self.deliver.size:
             live = pop.in_pond[self.deliver]
             t.touch("useful").add(self.deliver[live], self.deliver_appeal[live].astype(np.float32))
             self.deliver = np.zeros(0, np.int64)
         if self.p["goal_effect"] and self.savers.size:
-            saving = self.savers[pop.in_pond[self.savers]]
-            if saving.size:
-                t.touch("purchase_boost").add(saving, self._pull(saving))
+            # the pull of the gift each saver in the pond is nearest to, from their points when read
+            # (no per-customer array of it: it is a function of the points)
+            written, holders = np.zeros(1, np.int64), state.row_of[:state.used]
+            saving = self.is_saver.values[:state.used]
+            t.purchase_boost.write(add_pulls, holders, saving, pop.in_pond, self.points.values, self.price,
+                                   self.appeal, float(self.p["goal_effect"]), written,
+                                   wanted=lambda stop: int(np.count_nonzero(saving[stop:] & pop.in_pond[holders[stop:]])))
+            if written[0]:
+                t.touch("purchase_boost")
 
     def react(self, day):
         sim, pop = self.sim, self.sim.pop
         idx, amount, discount = sim.today.orders()
-        member = pop.in_pond[idx]
-        if member.any():
-            earned = (amount[member] - discount[member]) * self.p["points_per_cny"]
-            rows = self.points.rows(idx[member])        # first: it may grow the rows
-            np.add.at(self.points.values, rows, earned.astype(np.float32))
-            buyers = sim.today.buyers()
-            self._gain(buyers[pop.in_pond[buyers]])
+        counts, earned, new = np.zeros(2, np.int64), np.empty(idx.size), np.empty(idx.size, np.int64)
+        self.points.state.write(earn, idx, lambda: (amount, discount, pop.in_pond, float(self.p["points_per_cny"]),
+                                                    self.points.values, self.is_saver.values, earned, counts, new),
+                                wanted=lambda stop: int(np.count_nonzero(pop.in_pond[idx[stop:]])))
+        if counts[0]:
+            earned = earned[:counts[0]]
+            self._new_savers(new[:counts[1]])
             self._day["points_earned"] = float(earned.sum())
             self._owe(day, float(earned.sum()))
-        can = np.empty(self.savers.size, np.int64)
-        points = self.points
-        can = can[:affordable(self.savers, points.state.slot, points.values, float(self.price.min()), pop.in_pond, can)]
-        if not can.size:
+        # who can afford a gift redeems the most appealing one they can afford, at redeem_per_day
+        go, choice = np.empty(self.savers.size, np.int64), np.empty(self.savers.size, np.int64)
+        keys, block = sim.rng.day_keys(self._redeem_decision, day)
+        can, n = redeem(self.savers, self.points.state.slot, self.points.values, self._cheapest, pop.in_pond, keys,
+                        block, self._redeem_chance, self.price, go, choice)
+        if not can:
             return
-        go = can[sim.rng.uniform(f"{self.name}:redeem", day, can) < -np.expm1(-self.p["redeem_per_day"])]
-        choice = np.full(go.size, -1)
-        for k in range(self.price.size):          # most appealing affordable gift
-            choice[(choice < 0) & (self.points[go] >= self.price[k])] = k
+        go, choice = go[:n], choice[:n]
         spent = self.price[choice]
-        self.points[go] -= spent.astype(np.float32)
         cost = float(self.cost[choice].sum())
         sim.ledger.post(day, "points_redemption", cost, source=self.name, per_customer=True)
         self.deliver, self.deliver_appeal = go, self.appeal[choice]
