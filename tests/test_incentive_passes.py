@@ -118,3 +118,48 @@ def test_welcome_gives_points_to_members_not_seen_before():
     assert np.array_equal(np.asarray(points), points_numpy)
     assert np.asarray(seen)[pond].all() and np.asarray(is_saver)[new_numpy].all()
     assert state.capacity > 1100
+
+
+def test_the_ladder_passes_are_the_numpy_ladder():
+    """Buyers step up (or off), then the pond: the unseen fall due, the due step down; as the
+    numpy expressions did it, through the growth of the rows."""
+    from simlib.days import NEVER
+    from simlib.policies.incentive_passes import ladder_buyers, ladder_due
+    from simlib.policies.incentives import NO_STEP
+    n, day, idle, step_days, n_down, n_all = 4000, 40, 30, 7, 3, 6
+    rng = np.random.default_rng(8)
+    state = SparseState(n)
+    step, due = state.add("step", np.int8, 0), state.add("due", np.int16, NEVER)
+    seen = rng.permutation(n)[:1000].astype(np.int64)
+    step[seen] = rng.integers(0, n_all + 1, seen.size)
+    due[seen] = np.where(rng.random(seen.size) < 0.1, NO_STEP, rng.integers(day - 10, day + 10, seen.size))
+    in_pond = rng.random(n) < 0.6
+    buyers = np.unique(rng.integers(0, n, 300))
+    pond = np.flatnonzero(in_pond)
+    # numpy, on full arrays
+    s_full, d_full = np.asarray(step).astype(np.int64), np.asarray(due).astype(np.int64)
+    b = buyers[in_pond[buyers]]
+    s = s_full[b]
+    laddered = (s >= 1) & (s < n_all)
+    nxt = np.where(s <= n_down, n_down + 1, s + 1)
+    want_idx, want_step = [b[laddered]], [nxt[laddered]]
+    s_full[b], d_full[b] = np.where(laddered, nxt, 0), day + idle
+    fresh = pond[d_full[pond] == NEVER]
+    fire = pond[(d_full[pond] != NEVER) & (d_full[pond] <= day)]
+    d_full[fresh] = day + idle
+    s = s_full[fire]
+    nxt = np.where((s == 0) | (s > n_down), 1, s + 1)
+    want_idx.append(fire)
+    want_step.append(nxt)
+    s_full[fire], d_full[fire] = nxt, np.where(nxt < n_down, day + step_days, NO_STEP)
+
+    idx, steps, queued = np.empty(buyers.size + pond.size, np.int64), np.empty(buyers.size + pond.size, np.int64), \
+        np.zeros(1, np.int64)
+    state.write(ladder_buyers, buyers, lambda: (in_pond, step.values, due.values, day + idle, n_down, n_all, idx,
+                                                 steps, queued))
+    state.write(ladder_due, pond, lambda: (step.values, due.values, day, day + idle, day + step_days, NEVER, NO_STEP,
+                                           n_down, idx, steps, queued))
+    assert np.array_equal(idx[:queued[0]], np.concatenate(want_idx)) and fire.size > 0 and laddered.any()
+    assert np.array_equal(steps[:queued[0]], np.concatenate(want_step))
+    assert np.array_equal(np.asarray(step), s_full) and np.array_equal(np.asarray(due), d_full)
+    assert state.capacity > 1024

@@ -125,16 +125,54 @@ def redeem(savers, slot, points, cheapest, in_pond, keys, block, chance, price, 
 
 
 @compiled
-def ladder_due(pond, rows, due, day, first_due, never, out) -> int:
-    """The coupon ladder's pass over the pond (ascending; ``due[rows[j]]`` is member ``pond[j]``'s,
-    the rows of a sparse field): a member not seen before (``never``) is due ``first_due``;
-    write into ``out`` the members whose step is due by ``day``, in pond order; return how many."""
-    n = 0
-    for j in range(pond.size):
-        r = rows[j]
+def ladder_buyers(buyers, slot, row_of, used, in_pond, step, due, due_day, n_down, n_all, out_idx, out_step, queued,
+                  start):
+    """The coupon ladder's pass over today's buyers (ascending; ``step`` and ``due`` the rows of
+    sparse fields, ``SparseState.write``): a pond member on the ladder (step 1 .. ``n_all`` - 1) is
+    queued for the next step up (after the steps down, the first up step), one off it (or past
+    its last up step) goes back to step 0; every buyer in the pond falls due ``due_day``.
+    ``queued[0]``: how many are queued in ``out_idx`` / ``out_step``."""
+    for j in range(start, buyers.size):
+        i = buyers[j]
+        if not in_pond[i]:
+            continue
+        r, used = sparse_row(i, slot, row_of, used)
+        if r < 0:
+            return used, j
+        s = np.int64(step[r])
+        if s >= 1 and s < n_all:
+            nxt = n_down + 1 if s <= n_down else s + 1
+            out_idx[queued[0]] = i
+            out_step[queued[0]] = nxt
+            queued[0] += 1
+            step[r] = nxt
+        else:
+            step[r] = 0
+        due[r] = due_day
+    return used, buyers.size
+
+
+@compiled
+def ladder_due(pond, slot, row_of, used, step, due, day, first_due, step_due, never, no_step, n_down, out_idx, out_step,
+               queued, start):
+    """The coupon ladder's pass over the pond (ascending; ``step`` and ``due`` the rows of sparse
+    fields, ``SparseState.write``): a member not seen before (``never``) falls due ``first_due``; a
+    member due by ``day`` is queued for their next step down (the first, or one deeper) and falls
+    due ``step_due`` (``no_step`` from the deepest step). ``queued[0]``: how many are queued in
+    ``out_idx`` / ``out_step``."""
+    for j in range(start, pond.size):
+        i = pond[j]
+        r, used = sparse_row(i, slot, row_of, used)
+        if r < 0:
+            return used, j
         if due[r] == never:
             due[r] = first_due
         elif due[r] <= day:
-            out[n] = pond[j]
-            n += 1
-    return n
+            s = np.int64(step[r])
+            nxt = 1 if s == 0 or s > n_down else s + 1
+            out_idx[queued[0]] = i
+            out_step[queued[0]] = nxt
+            queued[0] += 1
+            step[r] = nxt
+            due[r] = step_due if nxt < n_down else no_step
+    return used, pond.size

@@ -21,7 +21,7 @@ from ..params import Param, check_keys, resolve
 from ..population import DORMANT, NEVER
 from ..unique_ids import unique_ids
 from .base import MESSAGE_EFFECTS, PRICE_EFFECTS, USEFUL_CONTACT_EFFECTS, Policy, register_policy
-from .incentive_passes import add_pulls, earn, ladder_due, redeem, welcome
+from .incentive_passes import add_pulls, earn, ladder_buyers, ladder_due, redeem, welcome
 
 NO_STEP = np.int16(32767)  # a day that never comes
 AUDIENCES = ("pond", "pond_never_bought", "pond_buyers", "pond_dormant")
@@ -278,28 +278,18 @@ class CouponLadder(CouponPolicy):
         if not self.active(day):
             return
         sim, pop, p = self.sim, self.sim.pop, self.p
-        step, due = self.step, self.due
+        step, due, state = self.step, self.due, self.step.state
         n_down, n_all = len(self.down), len(self.down) + len(self.up)
-        buyers = _unique_buyers(sim)
-        buyers = buyers[pop.in_pond[buyers]]
-        if buyers.size:
-            s = step[buyers].astype(np.int64)
-            laddered = (s >= 1) & (s < n_all)
-            nxt = np.where(s <= n_down, n_down + 1, s + 1)        # step number of the next up coupon
-            self._queue(buyers[laddered], nxt[laddered])
-            step[buyers] = np.where(laddered, nxt, 0)
-            due[buyers] = day + p["idle_days"]
-        pond = sim.pond_members()
-        fire = np.empty(pond.size, np.int64)
-        rows = due.rows(pond)                                     # first: it may grow the rows
-        fire = fire[:ladder_due(pond, rows, due.values, day, day + p["idle_days"], NEVER, fire)]
-        if not fire.size:
-            return
-        s = step[fire].astype(np.int64)
-        nxt = np.where((s == 0) | (s > n_down), 1, s + 1)         # first step down, or one deeper
-        self._queue(fire, nxt)
-        step[fire] = nxt
-        due[fire] = np.where(nxt < n_down, day + p["step_days"], NO_STEP)
+        buyers, pond = _unique_buyers(sim), sim.pond_members()
+        idx, steps, queued = np.empty(buyers.size + pond.size, np.int64), np.empty(buyers.size + pond.size, np.int64), \
+            np.zeros(1, np.int64)
+        # buyers first: a buyer falls due idle_days on, so the pass over the pond then finds them not due
+        state.write(ladder_buyers, buyers, lambda: (pop.in_pond, step.values, due.values, day + p["idle_days"], n_down,
+                                                     n_all, idx, steps, queued),
+                    wanted=lambda stop: int(np.count_nonzero(pop.in_pond[buyers[stop:]])))
+        state.write(ladder_due, pond, lambda: (step.values, due.values, day, day + p["idle_days"],
+                                               day + p["step_days"], NEVER, NO_STEP, n_down, idx, steps, queued))
+        self._queue(idx[:queued[0]], steps[:queued[0]])
 
     def _queue(self, idx, steps):
         """Queue customers ``idx`` (unique, none queued yet today) for their ``steps``, delivered
