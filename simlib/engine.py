@@ -170,10 +170,8 @@ class World:
         taken for all replications at once."""
         pop, t, reps = self.pop, self.today, self.pop.reps
         stages = pop.stage_counts.tolist()
-        edges = pop.rep_edges.tolist()
-        spans = [slice(lo, hi) for lo, hi in zip(edges[:-1], edges[1:])]
-        in_pond = [int(np.count_nonzero(pop.in_pond[span])) for span in spans]
-        left_pond = [int(np.count_nonzero(pop.left_pond[span])) for span in spans]
+        in_pond, left_pond = (np.count_nonzero(flags.reshape(reps, pop.block), axis=1).tolist()
+                              for flags in (pop.in_pond, pop.left_pond))   # replications are blocks of ``block``
         counted = [getattr(t, name).tolist() for name in self.COUNTED]
         interested = np.diff(np.searchsorted(t.entered(INTERESTED), pop.rep_edges)).tolist()
         for r, sim in enumerate(self.sims):
@@ -286,8 +284,7 @@ class Sim:
         if to.size and count > 0:
             self.behavior.fatigue_on = True
             usefulness = self.behavior.usefulness(quality, None if personal else pop.content_affinity[to])
-            t.touch("useful").add(to, count * usefulness)
-            t.touch("load").add(to, self.behavior.message_load(count, usefulness))
+            t.add_two(to, "useful", count * usefulness, "load", self.behavior.message_load(count, usefulness))
             t.messages_sent += to.size * count
         return to
 

@@ -147,6 +147,23 @@ def _add(idx, offset, slot, row_of, rows, used, column, values, sums, start):
 
 
 @compiled
+def _add_two(idx, offset, slot, row_of, rows, used, column, values, column2, values2, sums, sums2, start):
+    """``_add`` of ``values`` to ``column`` and of ``values2`` to ``column2`` in one pass (two
+    fields written by one call: a message's usefulness and load)."""
+    for j in range(start, idx.size):
+        s, used = today_row(idx[j] + offset, slot, row_of, rows, used)
+        if s < 0:
+            return used, j
+        sums[j] = rows[s, column] + values[j]
+        sums2[j] = rows[s, column2] + values2[j]
+    for j in range(idx.size):
+        s = slot[idx[j] + offset]
+        rows[s, column] = sums[j]
+        rows[s, column2] = sums2[j]
+    return used, idx.size
+
+
+@compiled
 def _scatter(idx, offset, slot, row_of, rows, used, column, values, start):
     """``rows[slot[idx + offset], column] = values``, giving rows as ``_add`` does (a customer
     listed twice keeps the last value, as numpy's ``a[idx] = v``)."""
@@ -388,6 +405,23 @@ class TodayView:
     def touch(self, name: str) -> Column:
         self._whole.touch(name)
         return Column(self._whole, name, self._lo)
+
+    def add_two(self, idx, name: str, values, name2: str, values2) -> None:
+        """``touch(name)[idx] += values`` and ``touch(name2)[idx] += values2`` (two different
+        float32 fields), in one pass when both are float arrays per customer of ``idx`` (int64)."""
+        whole = self._whole
+        whole.touch(name)
+        whole.touch(name2)
+        arrays = [v if isinstance(v, np.ndarray) and v.dtype in (np.float32, np.float64) else None
+                  for v in (values, values2)]
+        if type(idx) is not np.ndarray or idx.dtype != np.int64 or idx.ndim != 1 or name == name2 \
+                or any(a is None or a.shape != idx.shape for a in arrays) \
+                or any(FIELDS[k].dtype != np.float32 for k in (name, name2)):
+            Column(whole, name, self._lo).add(idx, values)
+            Column(whole, name2, self._lo).add(idx, values2)
+            return
+        whole.write(_add_two, idx, self._lo, COLUMN[name], np.ascontiguousarray(arrays[0]), COLUMN[name2],
+                    np.ascontiguousarray(arrays[1]), np.empty(idx.size, np.float32), np.empty(idx.size, np.float32))
 
     def touched(self, name: str) -> bool:
         return self._whole.touched(name)
