@@ -252,6 +252,7 @@ class Today:
             elif f.kind != "customer":
                 setattr(self, name, np.full(reps, f.default, f.dtype))
         self._dirty = set(PER_CUSTOMER)
+        self._bounds = np.zeros(2 * reps, np.int64)   # each replication's (lo, hi), as views are made
         self.reset()
 
     def __getattr__(self, name):
@@ -316,6 +317,7 @@ class Today:
         self._columns = None                    # today's orders, concatenated (``_order_columns``)
         self._buyers = None                     # today's buyers (``buyers``)
         self._entered: dict[int, np.ndarray] = {}
+        self._spans: dict[int, tuple] = {}      # id of a list -> (the list, its replications' spans)
 
     def add_orders(self, idx, amount, discount, anyway) -> None:
         """Record a batch of today's orders (the population step's: customers in ascending order,
@@ -370,7 +372,18 @@ class Today:
 
     def view(self, r: int, lo: int, hi: int) -> "TodayView":
         """Replication r's inputs (its customers are lo .. hi - 1 of the whole)."""
+        self._bounds[2 * r:2 * r + 2] = lo, hi
         return TodayView(self, r, lo, hi)
+
+    def spans(self, idx: np.ndarray) -> list[tuple[int, int]]:
+        """Where each replication's customers are in ``idx`` (ascending global numbers): a
+        (start, stop) per replication, found once for every replication (one search of the
+        replications' bounds, ``view``) for each list a day's views ask about."""
+        got = self._spans.get(id(idx))
+        if got is None or got[0] is not idx:
+            at = np.searchsorted(idx, self._bounds).tolist()
+            got = self._spans[id(idx)] = (idx, list(zip(at[0::2], at[1::2])))
+        return got[1]
 
 
 def _per_replication(name: str):
@@ -432,7 +445,8 @@ class TodayView:
         if self._all:
             return slice(None), idx
         if ascending:
-            keep = slice(*np.searchsorted(idx, (self._lo, self._hi)))
+            lo, hi = self._whole.spans(idx)[self._r]
+            keep = slice(lo, hi)
         else:
             keep = (idx >= self._lo) & (idx < self._hi)
         return keep, idx[keep] - self._lo
