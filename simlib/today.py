@@ -373,6 +373,7 @@ class Today:
     def view(self, r: int, lo: int, hi: int) -> "TodayView":
         """Replication r's inputs (its customers are lo .. hi - 1 of the whole)."""
         self._bounds[2 * r:2 * r + 2] = lo, hi
+        self._spans = {}
         return TodayView(self, r, lo, hi)
 
     def spans(self, idx: np.ndarray) -> list[tuple[int, int]]:
