@@ -170,8 +170,10 @@ class World:
         taken for all replications at once."""
         pop, t, reps = self.pop, self.today, self.pop.reps
         stages = pop.stage_counts.tolist()
-        in_pond, left_pond = (np.count_nonzero(flags.reshape(reps, pop.block), axis=1).tolist()
-                              for flags in (pop.in_pond, pop.left_pond))   # replications are blocks of ``block``
+        edges = pop.rep_edges.tolist()
+        spans = [slice(lo, hi) for lo, hi in zip(edges[:-1], edges[1:])]
+        in_pond = [int(np.count_nonzero(pop.in_pond[span])) for span in spans]
+        left_pond = [int(np.count_nonzero(pop.left_pond[span])) for span in spans]
         counted = [getattr(t, name).tolist() for name in self.COUNTED]
         interested = np.diff(np.searchsorted(t.entered(INTERESTED), pop.rep_edges)).tolist()
         for r, sim in enumerate(self.sims):
@@ -225,6 +227,7 @@ class Sim:
             self.pop.adding_for = policy.name        # owner of the arrays it adds (memory accounting)
             policy.init()
         self.pop.adding_for = None
+        self._column_names = [{} for _ in self.policies]   # each policy's column -> "policy.column"
         self._acting = self._calendar("act")
         self._reaching_out = self._calendar("outreach", days_of="act")
         self._reacting = self._calendar("react")
@@ -309,9 +312,12 @@ class Sim:
     # --- recording ------------------------------------------------------------------------
     def _policy_columns(self, day: int, row: dict) -> None:
         """The policies' columns of the day's row (the rest is ``World._record``'s)."""
-        for policy in self.policies:
+        for policy, names in zip(self.policies, self._column_names):
             for key, value in policy.record(day).items():
-                row[f"{policy.name}.{key}"] = value
+                name = names.get(key)
+                if name is None:
+                    name = names[key] = f"{policy.name}.{key}"
+                row[name] = value
 
     def _money_into_rows(self) -> None:
         """Each day's money columns (``MONEY_COLUMNS``), read from the ledger's day arrays after the

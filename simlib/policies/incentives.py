@@ -237,34 +237,38 @@ class CouponLadder(CouponPolicy):
         self.due = pop.add_sparse(f"{self.name}__due", np.int16, NEVER)
         self.pending = (np.zeros(0, np.int64), np.zeros(0, np.int64))   # (idx, step number) to deliver
         self.keep_log = False
+        n_down = len(self.down)   # the daily row's column of each step: given_down1 .. given_up1 ..
+        self._given_columns = [f"given_down{k}" if k <= n_down else f"given_up{k - n_down}"
+                               for k in range(1, n_down + len(self.up) + 1)]
         self.log: list[tuple[int, np.ndarray, int]] = []  # (day, idx, step) of deliveries
 
     def act(self, day):
         """Deliver the steps decided yesterday: one message to all their customers (each is in
         one step; a message reaches each customer as it would alone), then each step's coupon."""
         p = self.p
-        shares = self.down + self.up
         idx, step_of = self.pending
+        if not idx.size:
+            self._day["steps"] = {}
+            return
+        shares = self.down + self.up
         n_down = len(self.down)   # the steps up (after a purchase) are listed first, as they were decided
         steps = np.flatnonzero(np.bincount(step_of, minlength=len(shares) + 1)).tolist()
         counts = {k: 0 for k in [k for k in steps if k > n_down] + [k for k in steps if k <= n_down]}
         self._day["steps"] = counts
-        if not idx.size:
-            return
         self.pending = (np.zeros(0, np.int64), np.zeros(0, np.int64))
         order = np.argsort(idx, kind="stable")
         idx, step_of = idx[order], step_of[order]
-        to = self.sim.message(idx, quality=p["message_quality"]) if idx.size else idx
+        to = self.sim.message(idx, quality=p["message_quality"])
         got = step_of[np.searchsorted(idx, to)]
-        given = np.bincount(got, minlength=len(shares) + 1)
+        given = np.bincount(got, minlength=len(shares) + 1).tolist()
         offered = [step for step in counts if given[step]]   # each step's coupon, in the order decided
-        place = np.zeros(given.size, np.int64)
-        place[offered] = np.arange(len(offered))
         if offered:
+            place = np.zeros(len(given), np.int64)
+            place[offered] = range(len(offered))
             self.sim.give_coupons(to, place[got], [(shares[step - 1], 0.0, p["min_spend_cny"]) for step in offered],
                                   self.name, valid_days=p["valid_days"])
         for step in counts:
-            counts[step] += int(given[step])
+            counts[step] += given[step]
             if self.keep_log:
                 self.log.append((day, to[got == step], step))
         self._day["issued"] = self._day.get("issued", 0) + int(to.size)
@@ -300,9 +304,8 @@ class CouponLadder(CouponPolicy):
     def record(self, day):
         steps = self._day.get("steps", {})
         row = super().record(day)
-        for k in range(1, len(self.down) + len(self.up) + 1):
-            label = f"down{k}" if k <= len(self.down) else f"up{k - len(self.down)}"
-            row[f"given_{label}"] = steps.get(k, 0)
+        for k, column in enumerate(self._given_columns, start=1):
+            row[column] = steps.get(k, 0)
         return row
 
 
