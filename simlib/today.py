@@ -224,6 +224,11 @@ class Column:
         self.today.write(_add, customers, offset, self.column, np.ascontiguousarray(arr),
                          np.empty(customers.size, np.float32))
 
+    def rows_wanted(self, idx: np.ndarray) -> int:
+        """How many of customers ``idx`` (numbered as this column numbers them) have no row of
+        today's table yet."""
+        return int(_wanted(idx, self.offset, self.today.slot, 0))
+
     def write(self, compiled_pass, idx: np.ndarray, *args, wanted=None) -> None:
         """A compiled pass that writes this field for some of customers ``idx`` (numbered as this
         column numbers them, int64): see ``Today.write``. Mark the field touched when it wrote."""

@@ -19,6 +19,7 @@ from ..errors import ScenarioError
 from ..ledger import points_value_cny_per_point
 from ..params import Param, check_keys, resolve
 from ..population import DORMANT, NEVER
+from ..sparse_state import rows_wanted
 from ..unique_ids import unique_ids
 from .base import MESSAGE_EFFECTS, PRICE_EFFECTS, USEFUL_CONTACT_EFFECTS, Policy, register_policy
 from .incentive_passes import add_pulls, earn, ladder_buyers, ladder_due, redeem, welcome
@@ -290,7 +291,7 @@ class CouponLadder(CouponPolicy):
         # buyers first: a buyer falls due idle_days on, so the pass over the pond then finds them not due
         state.write(ladder_buyers, buyers, lambda: (pop.in_pond, step.values, due.values, day + p["idle_days"], n_down,
                                                      n_all, idx, steps, queued),
-                    wanted=lambda stop: int(np.count_nonzero(pop.in_pond[buyers[stop:]])))
+                    wanted=lambda stop: rows_wanted(buyers[stop:][pop.in_pond[buyers[stop:]]], state.slot))
         state.write(ladder_due, pond, lambda: (step.values, due.values, day, day + p["idle_days"],
                                                day + p["step_days"], NEVER, NO_STEP, n_down, idx, steps, queued))
         self._queue(idx[:queued[0]], steps[:queued[0]])
@@ -396,7 +397,7 @@ class PointsProgram(Policy):
             counts, new = np.zeros(2, np.int64), np.empty(pond.size, np.int64)
             state.write(welcome, pond, lambda: (self.seen.values, self.points.values, self.is_saver.values,
                                                 self._welcome_points, counts, new),
-                        wanted=lambda stop: int(np.count_nonzero(~self.seen[pond[stop:]])))
+                        wanted=lambda stop: rows_wanted(self.seen.unmarked(pond[stop:]), state.slot))
             if counts[0]:   # (nothing owed when no one is new)
                 self._owe(day, float(int(counts[0]) * self.p["welcome_points"]))
                 self._new_savers(new[:counts[1]])
@@ -411,7 +412,8 @@ class PointsProgram(Policy):
             saving = self.is_saver.values[:state.used]
             t.purchase_boost.write(add_pulls, holders, saving, pop.in_pond, self.points.values, self.price,
                                    self.appeal, float(self.p["goal_effect"]), written,
-                                   wanted=lambda stop: int(np.count_nonzero(saving[stop:] & pop.in_pond[holders[stop:]])))
+                                   wanted=lambda stop: t.purchase_boost.rows_wanted(
+                                       holders[stop:][saving[stop:] & pop.in_pond[holders[stop:]]]))
             if written[0]:
                 t.touch("purchase_boost")
 
@@ -421,7 +423,7 @@ class PointsProgram(Policy):
         counts, earned, new = np.zeros(2, np.int64), np.empty(idx.size), np.empty(idx.size, np.int64)
         self.points.state.write(earn, idx, lambda: (amount, discount, pop.in_pond, float(self.p["points_per_cny"]),
                                                     self.points.values, self.is_saver.values, earned, counts, new),
-                                wanted=lambda stop: int(np.count_nonzero(pop.in_pond[idx[stop:]])))
+                                wanted=lambda stop: rows_wanted(idx[stop:][pop.in_pond[idx[stop:]]], self.points.state.slot))
         if counts[0]:
             earned = earned[:counts[0]]
             self._new_savers(new[:counts[1]])
