@@ -306,7 +306,7 @@ def hazard_params(params: dict) -> HazardParams:
 # Today's inputs per (replication, channel) and per replication, as the compiled hazards and the
 # compiled population step read them; ``keys``, the counts and the economics serve the step.
 DayInputs = namedtuple("DayInputs", ["block", "n_channels", "regularity", "awareness_base", "awareness_wom",
-                                     "social_proof", "ad_awareness", "ad_interest", "pond_entry", "pond_on_purchase",
+                                     "social_proof", "ad_awareness", "ad_interest", "pond_entry_chance", "pond_on_purchase",
                                      "pond_min_orders", "purchase_multiplier", "interest_multiplier", "keys",
                                      "on", "stage_counts", "buyers_by_channel", "cogs_share", "clv_horizon_days",
                                      "static", "held", "since_day", "due_day", "silence_drift", "season"])
@@ -334,6 +334,13 @@ def choice_lift(utility, s0):
     if s0 <= 0:
         return e
     return e / ((1.0 - s0) + s0 * e)
+
+
+@compiled
+def daily_chance(hazard, out):
+    """``out``: the chance that an event of per-day ``hazard`` happens within one day, 1 - e^-h."""
+    for k in range(hazard.size):
+        out[k] = -math.expm1(-hazard[k])
 
 
 @compiled(inline=True)
@@ -616,6 +623,15 @@ class Behavior:
                         bool(self.pop.ad_exposure is not None and t.ad_awareness.any()), self.dropout_on,
                         bool(t.pond_entry.any()), any(touched))
 
+    def _pond_entry_chance(self) -> np.ndarray:
+        """Today's chance that an active customer outside the pond joins it, per (replication,
+        channel): the pond-entry hazard over one day, worked out once a day for the step."""
+        hazard = self.today.pond_entry.reshape(-1)
+        chance = np.zeros(hazard.size)
+        if hazard.any():
+            daily_chance(hazard, chance)
+        return chance
+
     def day_invariant(self, policies: bool) -> bool:
         """True when no term of ``customer_hazards`` can change from one day to the next but by
         the customer's own events: no policy writes today's inputs or coupons, and the terms
@@ -656,7 +672,7 @@ class Behavior:
         f64 = np.float64
         return DayInputs(pop.block, len(pop.channel_names), pop.regularity, np.asarray(base, f64),
                          np.asarray(wom, f64), np.asarray(self.social_proof, f64), ad_awareness,
-                         p["ad_interest_ratio"] * ad_awareness, t.pond_entry.reshape(-1),
+                         p["ad_interest_ratio"] * ad_awareness, self._pond_entry_chance(),
                          t.pond_on_purchase.reshape(-1), t.pond_min_orders.reshape(-1),
                          t.purchase_multiplier, t.interest_multiplier,
                          np.zeros((1, pop.reps), np.uint64) if keys is None else keys, self.switches(),

@@ -440,11 +440,11 @@ def pond_entry(i, rep, day, c, d, ev):
     if not d.on.pond_entry or c.in_pond[i] or c.left_pond[i] or c.stage[i] == LOST:
         return
     rc = rep * d.n_channels + c.channel[i]
-    entry = d.pond_entry[rc]
-    if entry <= 0 or c.orders[i] < d.pond_min_orders[rc]:
+    chance = d.pond_entry_chance[rc]
+    if chance <= 0 or c.orders[i] < d.pond_min_orders[rc]:
         return
     local = i - rep * d.block
-    if day_uniform(d.keys[K_POND_ENTRY, rep], local) < -math.expm1(-entry):
+    if day_uniform(d.keys[K_POND_ENTRY, rep], local) < chance:
         join_pond(i, rep, local, day, ROUTE_ENTRY, c, d, ev)
 
 

@@ -118,7 +118,7 @@ def schedule(i, day, rep, c, x, d):
         return
     rc = rep * d.n_channels + c.channel[i]
     if (stage != UNAWARE and d.on.pond_entry and not c.in_pond[i] and not c.left_pond[i]
-            and d.pond_entry[rc] > 0 and c.orders[i] >= d.pond_min_orders[rc]):
+            and d.pond_entry_chance[rc] > 0 and c.orders[i] >= d.pond_min_orders[rc]):
         d.due_day[i] = start
         return
     days = math.inf                                  # days until the first clock runs out
