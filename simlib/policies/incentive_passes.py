@@ -50,6 +50,17 @@ def add_pulls(holders, offset, slot, row_of, rows, used, column, is_saver, in_po
     return used, holders.size
 
 
+@compiled(inline=True)
+def _gain(i, r, gained, points, is_saver, new_savers, counts):
+    """Customer i (row r of the sparse fields) gains ``gained`` points (float32, added in float32);
+    one who held none becomes a saver, listed in ``new_savers`` (``counts[1]`` of them)."""
+    points[r] = points[r] + gained
+    if not is_saver[r]:
+        is_saver[r] = True
+        new_savers[counts[1]] = i
+        counts[1] += 1
+
+
 @compiled
 def welcome(pond, slot, row_of, used, seen, points, is_saver, welcome_points, counts, new_savers, start):
     """Each pond member not seen before (``seen``, in pond order) is seen and given
@@ -64,12 +75,8 @@ def welcome(pond, slot, row_of, used, seen, points, is_saver, welcome_points, co
         if r < 0:
             return used, j
         seen[r] = True
-        points[r] = points[r] + welcome_points
         counts[0] += 1
-        if not is_saver[r]:
-            is_saver[r] = True
-            new_savers[counts[1]] = i
-            counts[1] += 1
+        _gain(i, r, welcome_points, points, is_saver, new_savers, counts)
     return used, pond.size
 
 
@@ -91,11 +98,7 @@ def earn(idx, slot, row_of, used, amount, discount, in_pond, per_cny, points, is
         e = (amount[j] - discount[j]) * per_cny
         earned[counts[0]] = e
         counts[0] += 1
-        points[r] = points[r] + np.float32(e)
-        if not is_saver[r]:
-            is_saver[r] = True
-            new_savers[counts[1]] = i
-            counts[1] += 1
+        _gain(i, r, np.float32(e), points, is_saver, new_savers, counts)
     return used, idx.size
 
 
