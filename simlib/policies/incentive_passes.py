@@ -11,10 +11,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..compiled import compiled
+from ..compiled import compiled, prefetch
 from ..rng import keyed_uniform
 from ..sparse_state import sparse_row
 from ..today import today_row
+
+# customers a pass over customers in no particular order (savers, the holders of rows) asks the
+# processor to fetch ahead of use (``compiled.prefetch``): the day's passes meet each customer's
+# state cold, the population step having run through every customer since (measured: the pulls
+# 60 -> 40 us a replication-day, the redemptions 25 -> 20; passes over the pond, ascending, gain nothing)
+AHEAD = 16
 
 
 @compiled(inline=True)
@@ -38,6 +44,9 @@ def add_pulls(holders, offset, slot, row_of, rows, used, column, is_saver, in_po
     their rows, so ``is_saver`` and ``points`` are read in order). Counts the savers written in
     ``written[0]``."""
     for r in range(start, holders.size):
+        if r + AHEAD < holders.size:   # the cache lines of a holder a few rows on, fetched ahead of use
+            prefetch(in_pond, holders[r + AHEAD])
+            prefetch(slot, holders[r + AHEAD] + offset)
         if is_saver[r]:
             i = holders[r]
             if in_pond[i]:
@@ -112,6 +121,9 @@ def redeem(savers, slot, points, cheapest, in_pond, keys, block, chance, price, 
     can = 0
     n = 0
     for j in range(savers.size):
+        if j + AHEAD < savers.size:
+            prefetch(slot, savers[j + AHEAD])
+            prefetch(in_pond, savers[j + AHEAD])
         i = savers[j]
         r = slot[i]
         if points[r] >= cheapest and in_pond[i]:
