@@ -421,9 +421,10 @@ class PointsProgram(Policy):
         sim, pop = self.sim, self.sim.pop
         idx, amount, discount = sim.today.orders()
         counts, earned, new = np.zeros(2, np.int64), np.empty(idx.size), np.empty(idx.size, np.int64)
-        self.points.state.write(earn, idx, lambda: (amount, discount, pop.in_pond, float(self.p["points_per_cny"]),
-                                                    self.points.values, self.is_saver.values, earned, counts, new),
-                                wanted=lambda stop: rows_wanted(idx[stop:][pop.in_pond[idx[stop:]]], self.points.state.slot))
+        state = self.points.state
+        state.write(earn, idx, lambda: (amount, discount, pop.in_pond, float(self.p["points_per_cny"]),
+                                        self.points.values, self.is_saver.values, earned, counts, new),
+                    wanted=lambda stop: rows_wanted(idx[stop:][pop.in_pond[idx[stop:]]], state.slot))
         if counts[0]:
             earned = earned[:counts[0]]
             self._new_savers(new[:counts[1]])
