@@ -97,13 +97,19 @@ def _depths(basket_cny, sd_log, off_share, off_cny, min_spend_cny, topup_value_s
 
 
 @compiled
-def _depths_each(basket_cny, sd_log, off_share, off_cny, min_spend_cny, which, topup_value_share, out):
-    """``_depths`` with the terms of coupon ``which[i]`` for customer i (the terms as arrays)."""
-    for i in range(basket_cny.size):
-        k = which[i]
+def _give_each(idx, which, kinds, off_share, off_cny, min_spend_cny, expiry_day, basket_cny, sd_log, topup_value_share,
+               kind, depth, expiry):
+    """Customer ``idx[j]`` (unique) holds coupon ``which[j]`` from now: its kind ``kinds[which[j]]``,
+    the depth they perceive in it (``_depths`` with the terms of that coupon, the terms as
+    arrays) and its last day ``expiry_day``."""
+    for j in range(idx.size):
+        i = idx[j]
+        k = which[j]
         b = float(basket_cny[i])
         value = expected_discount_cny(b, sd_log, off_share[k], off_cny[k], min_spend_cny[k], topup_value_share)
-        out[i] = min(value / max(b, 1e-9), 1.0)
+        kind[i] = kinds[k]
+        depth[i] = min(value / max(b, 1e-9), 1.0)
+        expiry[i] = expiry_day
 
 
 MAX_KINDS = 255   # coupon kinds (terms x source) of a run: a customer's kind fits a uint8; 0 is "none"
@@ -129,6 +135,7 @@ class Coupons:
         self.kind_source = np.zeros(MAX_KINDS + 1, np.int8)   # index into ``sources``
         self.kinds: list[tuple] = [None]
         self.kind_by_terms: dict[tuple, int] = {}     # (source, terms as given) -> kind, once looked up
+        self.offer_tables: dict[tuple, tuple] = {}    # (source, offers) -> ``give_each``'s kinds and terms
         self.sources = [""]
         self.any_given = False                       # no coupon yet: the step skips the term
         self._redeemed: list[tuple] = []             # today's (idx, discount, source) per batch
@@ -184,17 +191,16 @@ class Coupons:
         min_spend_cny)``, valid from ``day`` for ``valid_days`` days: what ``give`` of each offer to
         its customers does, in one pass (``idx`` unique; the kinds are named in the order of
         ``offers``)."""
-        kinds = np.array([self._kind_of(source, *terms) for terms in offers], np.int64)
+        offers = tuple(tuple(terms) for terms in offers)
+        table = self.offer_tables.get((source, offers))
+        if table is None:   # the kinds and the terms as arrays, once for each list of offers
+            table = self.offer_tables[(source, offers)] = (
+                np.array([self._kind_of(source, *terms) for terms in offers], np.int64),
+                *(np.array([float(t[k]) for t in offers], np.float64) for k in range(3)))
         self.any_given = True
-        which = np.asarray(which, np.int64)
-        self.kind[idx] = kinds[which]
-        basket = self.basket_cny[idx]
-        depth = np.empty(basket.size, np.float32)
-        f64 = np.float64
-        _depths_each(basket, float(self.order_sd_log), *(np.array([float(t[k]) for t in offers], f64) for k in range(3)),
-                     which, float(self.topup_value_share), depth)
-        self.depth[idx] = depth
-        self.expiry[idx] = min(day + valid_days - 1, LAST_DAY)
+        _give_each(np.asarray(idx, np.int64), np.asarray(which, np.int64), *table, min(day + valid_days - 1, LAST_DAY),
+                   self.basket_cny, float(self.order_sd_log), float(self.topup_value_share), self.kind, self.depth,
+                   self.expiry)
 
     def redeemed(self, source: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Today's redemptions of coupons from ``source`` with a discount: (idx, discount CNY, the
@@ -228,7 +234,7 @@ class CouponsView(Coupons):
         for name in ("basket_cny", "depth", "kind", "expiry"):
             setattr(self, name, getattr(whole, name)[lo:hi])
         for name in ("kind_off_share", "kind_off_cny", "kind_min_spend_cny", "kind_source", "kinds", "kind_by_terms",
-                     "sources"):
+                     "offer_tables", "sources"):
             setattr(self, name, getattr(whole, name))
 
     @property
@@ -241,5 +247,8 @@ class CouponsView(Coupons):
 
     def redeemed(self, source: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         idx, discount, anyway = self._whole.redeemed(source)
+        if len(self._whole._redeemed) <= 1:   # one batch a day, the step's: customers ascending
+            lo, hi = np.searchsorted(idx, (self._lo, self._hi)).tolist()
+            return idx[lo:hi] - self._lo, discount[lo:hi], anyway[lo:hi]
         mine = (idx >= self._lo) & (idx < self._hi)
         return idx[mine] - self._lo, discount[mine], anyway[mine]

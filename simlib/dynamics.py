@@ -95,22 +95,26 @@ class PopulationStep:
         source, anyway = ev.order_source[:n_orders], ev.order_anyway[:n_orders].copy()
         if n_orders:
             used = source > 0
-            self._post(day, "gmv", idx, amount)
-            self._post(day, "cogs", idx, amount * self.econ["cogs_share"])
+            rep, reps = pop.rep_of(idx), pop.reps    # each order's replication, once (``Population.tally``)
+
+            def tally(mask=None, weights=None):
+                return np.bincount(rep if mask is None else rep[mask], weights=weights, minlength=reps)
+            self._post(day, "gmv", tally(weights=amount))
+            self._post(day, "cogs", tally(weights=amount * self.econ["cogs_share"]))
             for src in unique_ids(source[used]):
                 mine = source == src
                 name = pop.coupons.sources[src]
-                self._post(day, "discount", idx[mine], discount[mine], source=name)
+                self._post(day, "discount", tally(mine, discount[mine]), source=name)
                 # the part of the discount paid on orders that would have been placed anyway (a memo)
-                self._post(day, "cannibalised_discount", idx[mine], discount[mine] * anyway[mine], source=name)
+                self._post(day, "cannibalised_discount", tally(mine, discount[mine] * anyway[mine]), source=name)
             first, member, ahead = ev.order_first[:n_orders], ev.order_member[:n_orders], ev.order_ahead[:n_orders]
-            t.purchases += pop.tally(idx)
-            t.new_buyers += pop.tally(idx[first])
+            t.purchases += tally()
+            t.new_buyers += tally(first)
             if ahead.any():
-                t.bought_ahead += pop.tally(idx[ahead])
+                t.bought_ahead += tally(ahead)
             if member.any():
-                self._post(day, "pond_gmv", idx[member], amount[member])
-            t.coupons_redeemed += pop.tally(idx[used])
+                self._post(day, "pond_gmv", tally(member, amount[member]))
+            t.coupons_redeemed += tally(used)
             t.add_orders(idx, amount, discount, anyway)
             if used.any():
                 pop.coupons._redeemed.append((idx[used], discount[used], source[used].copy(), anyway[used]))
@@ -136,10 +140,10 @@ class PopulationStep:
                 continue
             per_member = np.divide(weighted_cost, weight, out=np.zeros_like(weight), where=weight > 0).reshape(-1)
             joined = np.bincount(self._rep_channel(mine), minlength=per_member.size)
-            for rc in np.flatnonzero(joined):
-                r, ch = divmod(int(rc), n_channels)
-                self.ledgers[r].post(day, "pond_acquisition", joined[rc] * per_member[rc], channel=self.channels[ch],
-                                     per_customer=True)
+            where = np.flatnonzero(joined)
+            for rc, cost in zip(where.tolist(), (joined[where] * per_member[where]).tolist()):
+                r, ch = divmod(rc, n_channels)
+                self.ledgers[r].post(day, "pond_acquisition", cost, channel=self.channels[ch], per_customer=True)
 
     def _rep_channel(self, idx: np.ndarray) -> np.ndarray:
         """Flat (replication, channel) position of each customer: the index into ``Today``'s
@@ -149,11 +153,11 @@ class PopulationStep:
             return pop.channel[idx]
         return pop.rep_of(idx) * len(self.channels) + pop.channel[idx]
 
-    def _post(self, day: int, account: str, idx: np.ndarray, values: np.ndarray, source: str = "") -> None:
-        """Post, per replication, the sum of ``values`` over its customers in ``idx`` (added in
+    def _post(self, day: int, account: str, totals: np.ndarray, source: str = "") -> None:
+        """Post each replication's total (``Population.tally`` of values over its customers: added in
         order, so a replication's sum is the same whether it runs alone or in a batch)."""
-        for r, total in enumerate(self.pop.tally(idx, values)):
-            self.ledgers[r].post(day, account, total, source=source, per_customer=True)
+        for ledger, total in zip(self.ledgers, totals.tolist()):
+            ledger.post(day, account, total, source=source, per_customer=True)
 
 
 def _grown(ev):

@@ -227,6 +227,7 @@ class Sim:
             self.pop.adding_for = policy.name        # owner of the arrays it adds (memory accounting)
             policy.init()
         self.pop.adding_for = None
+        self._column_names = [{} for _ in self.policies]   # each policy's column -> "policy.column"
         self._acting = self._calendar("act")
         self._reaching_out = self._calendar("outreach", days_of="act")
         self._reacting = self._calendar("react")
@@ -286,8 +287,7 @@ class Sim:
         if to.size and count > 0:
             self.behavior.fatigue_on = True
             usefulness = self.behavior.usefulness(quality, None if personal else pop.content_affinity[to])
-            t.touch("useful").add(to, count * usefulness)
-            t.touch("load").add(to, self.behavior.message_load(count, usefulness))
+            t.add_two(to, "useful", count * usefulness, "load", self.behavior.message_load(count, usefulness))
             t.messages_sent += to.size * count
         return to
 
@@ -312,9 +312,12 @@ class Sim:
     # --- recording ------------------------------------------------------------------------
     def _policy_columns(self, day: int, row: dict) -> None:
         """The policies' columns of the day's row (the rest is ``World._record``'s)."""
-        for policy in self.policies:
+        for policy, names in zip(self.policies, self._column_names):
             for key, value in policy.record(day).items():
-                row[f"{policy.name}.{key}"] = value
+                name = names.get(key)
+                if name is None:
+                    name = names[key] = f"{policy.name}.{key}"
+                row[name] = value
 
     def _money_into_rows(self) -> None:
         """Each day's money columns (``MONEY_COLUMNS``), read from the ledger's day arrays after the

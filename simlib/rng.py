@@ -111,12 +111,18 @@ def normal_quantile(u) -> float:
     return -z if q < 0 else z
 
 
+@compiled(inline=True)
+def keyed_uniform(keys, block, i) -> float:
+    """Customer i's uniform of ``Keyed.uniform`` given its ``keys`` and ``block`` (``Keyed.day_keys``):
+    for a compiled pass that draws as it goes."""
+    rep = i // block
+    return day_uniform(keys[rep], i - rep * block)
+
+
 @compiled
 def _day_uniforms(keys, block, idx, out):
     for j in range(idx.size):
-        i = idx[j]
-        rep = i // block
-        out[j] = day_uniform(keys[rep], i - rep * block)
+        out[j] = keyed_uniform(keys, block, idx[j])
 
 
 @compiled
@@ -179,6 +185,11 @@ class Keyed:
 
     def _block(self) -> int:
         return self.block if self.block is not None else 1 << 62
+
+    def day_keys(self, decision: str, day: int) -> tuple[np.ndarray, int]:
+        """The keys and block that ``keyed_uniform`` draws ``uniform(decision, day, idx)`` from,
+        customer by customer, in a compiled pass."""
+        return self.keys(decision, day), self._block()
 
     def uniform(self, decision: str, day: int, idx) -> np.ndarray:
         """Float64 uniforms in the open interval (0, 1): safe under log, never exactly 1."""

@@ -47,20 +47,32 @@ def give_rows(idx, slot, row_of, used):
     return used
 
 
+@compiled(inline=True)
+def sparse_row(i, slot, row_of, used):
+    """Customer i's row, given (the next one) when they have none; -1 when every row is taken.
+    Returns (row, rows in use): for compiled passes that write sparse fields as they go
+    (``SparseState.write``)."""
+    r = slot[i]
+    if r < 0:
+        if used == row_of.size:
+            return -1, used
+        r = used
+        slot[i] = r
+        row_of[r] = i
+        used += 1
+    return r, used
+
+
 @compiled
 def give_rows_to(idx, slot, row_of, used, start, out):
     """``give_rows`` from ``idx[start]`` on, writing each customer's row into ``out`` (aligned with
     ``idx``); stops at a customer who needs a row when every row is taken. Returns the rows in
     use and where it stopped (``idx.size``: done)."""
     for j in range(start, idx.size):
-        i = idx[j]
-        if slot[i] < 0:
-            if used == row_of.size:
-                return used, j
-            slot[i] = used
-            row_of[used] = i
-            used += 1
-        out[j] = slot[i]
+        r, used = sparse_row(idx[j], slot, row_of, used)
+        if r < 0:
+            return used, j
+        out[j] = r
     return used, idx.size
 
 
@@ -70,6 +82,19 @@ def gather(idx, slot, values, fill, out):
     for j in range(idx.size):
         r = slot[idx[j]]
         out[j] = values[r] if r >= 0 else fill
+
+
+@compiled
+def unmarked(idx, slot, flags, out) -> int:
+    """Write into ``out`` the customers of ``idx``, in order, whose boolean field (rows ``flags``,
+    fill False) is not set; return how many."""
+    n = 0
+    for j in range(idx.size):
+        r = slot[idx[j]]
+        if r < 0 or not flags[r]:
+            out[n] = idx[j]
+            n += 1
+    return n
 
 
 def as_customers(idx, n: int) -> np.ndarray:
@@ -113,6 +138,19 @@ class SparseState:
             self._grow(max(self.used + wanted, self.capacity + self.capacity // 4))
             self.used, done = give_rows_to(idx, self.slot, self.row_of, self.used, done, out)
         return out
+
+    def write(self, compiled_pass, idx: np.ndarray, args, wanted=None) -> None:
+        """Run ``compiled_pass(idx, slot, row_of, used, *args(), start)``, a pass that gives rows to
+        the customers of ``idx`` it writes who have none as it goes, returning (rows in use, where it
+        stopped: ``idx.size`` when done) where every row is taken; the rows grow (for ``wanted(stop)``
+        more customers at least: by default every one from there on without a row) and the pass goes
+        on from there. ``args()`` gives the rest of its arguments (the fields' rows: growing makes
+        new arrays)."""
+        self.used, done = compiled_pass(idx, self.slot, self.row_of, self.used, *args(), 0)
+        while done < idx.size:
+            more = wanted(done) if wanted is not None else rows_wanted(idx[done:], self.slot)
+            self._grow(max(self.used + more, self.capacity + self.capacity // 4))
+            self.used, done = compiled_pass(idx, self.slot, self.row_of, self.used, *args(), done)
 
     def holders(self) -> np.ndarray:
         """Customers with a row, in the order they got it."""
@@ -162,6 +200,12 @@ class SparseColumn:
             idx = [idx]
         rows = self.state.rows(idx)                        # first: it may grow the rows
         self.values[rows] = values
+
+    def unmarked(self, idx: np.ndarray) -> np.ndarray:
+        """``idx[~column[idx]]`` of a boolean field (``idx`` customer numbers, int64), without
+        gathering the flags."""
+        out = np.empty(idx.size, np.int64)
+        return out[:unmarked(idx, self.state.slot, self.values, out)]
 
     def customers_where(self, mask: np.ndarray) -> np.ndarray:
         """The customers (ascending, int64) whose rows ``mask`` (over ``values``) marks, as

@@ -89,26 +89,90 @@ def today_input(x, slot, column):
 
 
 @compiled
-def _gather(idx, slot, rows, column, out):
+def _gather(idx, offset, slot, rows, column, out):
     for j in range(idx.size):
-        s = slot[idx[j]]
+        s = slot[idx[j] + offset]
         out[j] = rows[s, column] if s >= 0 else np.float32(0.0)
 
 
-@compiled
-def _add(idx, slot, rows, column, values, sums):
-    """``rows[slot[idx], column] += values`` as numpy's ``a[idx] += v`` does it: every sum is taken
-    before any is written (a customer listed twice keeps the last), in float32 when ``values`` are."""
-    for j in range(idx.size):
-        sums[j] = rows[slot[idx[j]], column] + values[j]
-    for j in range(idx.size):
-        rows[slot[idx[j]], column] = sums[j]
+@compiled(inline=True)
+def today_row(i, slot, row_of, rows, used):
+    """Customer i's row of today's table, given (and cleared) when they have none; -1 when they
+    need one and every row is taken. Returns (row, rows in use): for compiled passes that write
+    today's inputs as they go (``Today.write``)."""
+    s = slot[i]
+    if s < 0:
+        if used == row_of.size:
+            return -1, used
+        slot[i] = s = used
+        row_of[used] = i
+        for c in range(rows.shape[1]):     # yesterday's values cleared as rows are given
+            rows[used, c] = 0
+        used += 1
+    return s, used
 
 
 @compiled
-def _scatter(idx, slot, rows, column, values):
-    for j in range(idx.size):   # a customer listed twice keeps the last value, as numpy's a[idx] = v
-        rows[slot[idx[j]], column] = values[j]
+def _untouch(slot, row_of, used):
+    """Every customer with a row of today's table back to none (numpy's ``slot[row_of[:used]] = -1``
+    casts the int32 rows to its index type first: 3 us a thousand rows, against 0.1 here)."""
+    for r in range(used):
+        slot[row_of[r]] = -1
+
+
+@compiled
+def _wanted(idx, offset, slot, start):
+    """How many of customers ``idx[start:] + offset`` have no row yet (one listed twice counts twice)."""
+    wanted = 0
+    for j in range(start, idx.size):
+        if slot[idx[j] + offset] < 0:
+            wanted += 1
+    return wanted
+
+
+@compiled
+def _add(idx, offset, slot, row_of, rows, used, column, values, sums, start):
+    """``rows[slot[idx + offset], column] += values``, giving rows from ``idx[start]`` on to the
+    customers without one, as numpy's ``a[idx] += v`` does it: every sum is taken before any is
+    written (a customer listed twice keeps the last), in float32 when ``values`` are. Returns the
+    rows in use and where it stopped for want of a row (``idx.size``: done, written)."""
+    for j in range(start, idx.size):
+        s, used = today_row(idx[j] + offset, slot, row_of, rows, used)
+        if s < 0:
+            return used, j
+        sums[j] = rows[s, column] + values[j]
+    for j in range(idx.size):
+        rows[slot[idx[j] + offset], column] = sums[j]
+    return used, idx.size
+
+
+@compiled
+def _add_two(idx, offset, slot, row_of, rows, used, column, values, column2, values2, sums, sums2, start):
+    """``_add`` of ``values`` to ``column`` and of ``values2`` to ``column2`` in one pass (two
+    fields written by one call: a message's usefulness and load)."""
+    for j in range(start, idx.size):
+        s, used = today_row(idx[j] + offset, slot, row_of, rows, used)
+        if s < 0:
+            return used, j
+        sums[j] = rows[s, column] + values[j]
+        sums2[j] = rows[s, column2] + values2[j]
+    for j in range(idx.size):
+        s = slot[idx[j] + offset]
+        rows[s, column] = sums[j]
+        rows[s, column2] = sums2[j]
+    return used, idx.size
+
+
+@compiled
+def _scatter(idx, offset, slot, row_of, rows, used, column, values, start):
+    """``rows[slot[idx + offset], column] = values``, giving rows as ``_add`` does (a customer
+    listed twice keeps the last value, as numpy's ``a[idx] = v``)."""
+    for j in range(start, idx.size):
+        s, used = today_row(idx[j] + offset, slot, row_of, rows, used)
+        if s < 0:
+            return used, j
+        rows[s, column] = values[j]
+    return used, idx.size
 
 
 class Column:
@@ -120,9 +184,13 @@ class Column:
         self.dtype = np.dtype(FIELDS[name].dtype)
         self._last = (None, None)   # (idx as given, as customer numbers): ``column[idx] += v`` reads, then writes
 
-    def _customers(self, idx) -> np.ndarray:
+    def _customers(self, idx) -> tuple[np.ndarray, int]:
+        """``idx`` as customer numbers (int64) and the offset still to add to them: an int64 array
+        is taken as it is, the offset added in the compiled passes."""
+        if type(idx) is np.ndarray and idx.dtype == np.int64 and idx.ndim == 1:
+            return idx, self.offset
         if idx is self._last[0]:
-            return self._last[1]
+            return self._last[1], 0
         given = idx
         if isinstance(idx, slice):
             idx = np.arange(*idx.indices(self.today.n - self.offset))
@@ -133,19 +201,19 @@ class Column:
         idx = idx + self.offset if self.offset else idx
         if isinstance(given, np.ndarray):
             self._last = (given, idx)
-        return idx
+        return idx, 0
 
     def __getitem__(self, idx) -> np.ndarray:
         t = self.today
-        idx = self._customers(idx)
+        idx, offset = self._customers(idx)
         out = np.empty(idx.size, np.float32)
-        _gather(idx, t.slot, t.rows, self.column, out)
+        _gather(idx, offset, t.slot, t.rows, self.column, out)
         return out.astype(self.dtype) if self.dtype != np.float32 else out
 
     def add(self, idx, values) -> None:
         """``column[idx] += values`` in one pass: the same sums (``values`` an array of float32 or
         float64 per customer; anything else goes the way of ``+=``)."""
-        customers = self._customers(idx)
+        customers, offset = self._customers(idx)
         arr = values if isinstance(values, np.ndarray) else None
         if arr is None or arr.dtype not in (np.float32, np.float64) or arr.shape != customers.shape \
                 or self.dtype != np.float32:
@@ -153,18 +221,25 @@ class Column:
             now += values
             self[idx] = now
             return
-        idx, t = customers, self.today
-        t.give_rows(idx)
-        _add(idx, t.slot, t.rows, self.column, np.ascontiguousarray(arr), np.empty(idx.size, np.float32))
+        self.today.write(_add, customers, offset, self.column, np.ascontiguousarray(arr),
+                         np.empty(customers.size, np.float32))
+
+    def rows_wanted(self, idx: np.ndarray) -> int:
+        """How many of customers ``idx`` (numbered as this column numbers them) have no row of
+        today's table yet."""
+        return int(_wanted(idx, self.offset, self.today.slot, 0))
+
+    def write(self, compiled_pass, idx: np.ndarray, *args, wanted=None) -> None:
+        """A compiled pass that writes this field for some of customers ``idx`` (numbered as this
+        column numbers them, int64): see ``Today.write``. Mark the field touched when it wrote."""
+        self.today.write(compiled_pass, idx, self.offset, self.column, *args, wanted=wanted)
 
     def __setitem__(self, idx, values) -> None:
-        t = self.today
-        idx = self._customers(idx)
-        t.give_rows(idx)                            # first: it may grow the table
+        idx, offset = self._customers(idx)
         values = np.asarray(values, np.float32)
         if values.shape != idx.shape:
             values = np.broadcast_to(values, idx.shape)
-        _scatter(idx, t.slot, t.rows, self.column, np.ascontiguousarray(values))
+        self.today.write(_scatter, idx, offset, self.column, np.ascontiguousarray(values))
 
 
 class Today:
@@ -182,6 +257,7 @@ class Today:
             elif f.kind != "customer":
                 setattr(self, name, np.full(reps, f.default, f.dtype))
         self._dirty = set(PER_CUSTOMER)
+        self._bounds = np.zeros(2 * reps, np.int64)   # each replication's (lo, hi), as views are made
         self.reset()
 
     def __getattr__(self, name):
@@ -193,17 +269,33 @@ class Today:
         """Rows of today's table for customers ``idx`` (global numbers, int64) who have none yet."""
         room = self.rows.shape[0] - self.used
         if idx.size > room and rows_wanted(idx, self.slot) > room:
-            # grow by a quarter (not double): the table's size is the day's largest touch, a
-            # peak the run's memory carries (86k rows at 1M, all levers; doubling gave 262k)
-            size = max(self.used + rows_wanted(idx, self.slot), self.rows.shape[0] + self.rows.shape[0] // 4)
-            rows = np.zeros((size, self.rows.shape[1]), np.float32)
-            rows[:self.used] = self.rows[:self.used]
-            row_of = np.zeros(size, np.int32)
-            row_of[:self.used] = self.row_of[:self.used]
-            self.rows, self.row_of = rows, row_of
+            self._grow(rows_wanted(idx, self.slot))
         given = self.used
         self.used = give_rows(idx, self.slot, self.row_of, self.used)
         self.rows[given:self.used] = 0      # yesterday's values cleared as rows are given, not all at BEGIN
+
+    def _grow(self, wanted: int) -> None:
+        """Room for ``wanted`` more rows. Grow by a quarter (not double): the table's size is the
+        day's largest touch, a peak the run's memory carries (86k rows at 1M, all levers;
+        doubling gave 262k)."""
+        size = max(self.used + wanted, self.rows.shape[0] + self.rows.shape[0] // 4)
+        rows = np.zeros((size, self.rows.shape[1]), np.float32)
+        rows[:self.used] = self.rows[:self.used]
+        row_of = np.zeros(size, np.int32)
+        row_of[:self.used] = self.row_of[:self.used]
+        self.rows, self.row_of = rows, row_of
+
+    def write(self, compiled_pass, idx: np.ndarray, offset: int, column: int, *args, wanted=None) -> None:
+        """Run ``compiled_pass(idx, offset, slot, row_of, rows, used, column, *args, start)`` (``_add``,
+        ``_scatter``, a policy's own): it gives rows to the customers ``idx + offset`` it writes who
+        have none as it goes, returning (rows in use, where it stopped: ``idx.size`` when done)
+        where every row is taken; the table grows (by ``wanted(stop)`` rows at least: by default
+        as many as customers from there on lack one) and the pass goes on from there."""
+        self.used, done = compiled_pass(idx, offset, self.slot, self.row_of, self.rows, self.used, column, *args, 0)
+        while done < idx.size:
+            self._grow(wanted(done) if wanted is not None else _wanted(idx, offset, self.slot, done))
+            self.used, done = compiled_pass(idx, offset, self.slot, self.row_of, self.rows, self.used, column,
+                                            *args, done)
 
     def customer_inputs(self) -> CustomerInputs:
         """Today's per-customer inputs as the compiled step reads them (zero where not touched)."""
@@ -219,7 +311,7 @@ class Today:
         return name in self._dirty
 
     def reset(self) -> None:
-        self.slot[self.row_of[:self.used]] = -1
+        _untouch(self.slot, self.row_of, self.used)
         self.used = 0                           # the rows are cleared as they are given again
         self._dirty = set()
         for name, f in FIELDS.items():   # in place: the views hold rows of these arrays
@@ -230,6 +322,7 @@ class Today:
         self._columns = None                    # today's orders, concatenated (``_order_columns``)
         self._buyers = None                     # today's buyers (``buyers``)
         self._entered: dict[int, np.ndarray] = {}
+        self._spans: dict[int, tuple] = {}      # id of a list -> (the list, its replications' spans)
 
     def add_orders(self, idx, amount, discount, anyway) -> None:
         """Record a batch of today's orders (the population step's: customers in ascending order,
@@ -284,7 +377,19 @@ class Today:
 
     def view(self, r: int, lo: int, hi: int) -> "TodayView":
         """Replication r's inputs (its customers are lo .. hi - 1 of the whole)."""
+        self._bounds[2 * r:2 * r + 2] = lo, hi
+        self._spans = {}
         return TodayView(self, r, lo, hi)
+
+    def spans(self, idx: np.ndarray) -> list[tuple[int, int]]:
+        """Where each replication's customers are in ``idx`` (ascending global numbers): a
+        (start, stop) per replication, found once for every replication (one search of the
+        replications' bounds, ``view``) for each list a day's views ask about."""
+        got = self._spans.get(id(idx))
+        if got is None or got[0] is not idx:
+            at = np.searchsorted(idx, self._bounds).tolist()
+            got = self._spans[id(idx)] = (idx, list(zip(at[0::2], at[1::2])))
+        return got[1]
 
 
 def _per_replication(name: str):
@@ -320,6 +425,23 @@ class TodayView:
         self._whole.touch(name)
         return Column(self._whole, name, self._lo)
 
+    def add_two(self, idx, name: str, values, name2: str, values2) -> None:
+        """``touch(name)[idx] += values`` and ``touch(name2)[idx] += values2`` (two different
+        float32 fields), in one pass when both are float arrays per customer of ``idx`` (int64)."""
+        whole = self._whole
+        whole.touch(name)
+        whole.touch(name2)
+        arrays = [v if isinstance(v, np.ndarray) and v.dtype in (np.float32, np.float64) else None
+                  for v in (values, values2)]
+        if type(idx) is not np.ndarray or idx.dtype != np.int64 or idx.ndim != 1 or name == name2 \
+                or any(a is None or a.shape != idx.shape for a in arrays) \
+                or any(FIELDS[k].dtype != np.float32 for k in (name, name2)):
+            Column(whole, name, self._lo).add(idx, values)
+            Column(whole, name2, self._lo).add(idx, values2)
+            return
+        whole.write(_add_two, idx, self._lo, COLUMN[name], np.ascontiguousarray(arrays[0]), COLUMN[name2],
+                    np.ascontiguousarray(arrays[1]), np.empty(idx.size, np.float32), np.empty(idx.size, np.float32))
+
     def touched(self, name: str) -> bool:
         return self._whole.touched(name)
 
@@ -329,7 +451,8 @@ class TodayView:
         if self._all:
             return slice(None), idx
         if ascending:
-            keep = slice(*np.searchsorted(idx, (self._lo, self._hi)))
+            lo, hi = self._whole.spans(idx)[self._r]
+            keep = slice(lo, hi)
         else:
             keep = (idx >= self._lo) & (idx < self._hi)
         return keep, idx[keep] - self._lo

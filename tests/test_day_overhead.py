@@ -152,3 +152,28 @@ def test_run_arms_can_send_back_the_summaries_alone():
     assert json.dumps([[r.summary for r in results] for results in whole], default=str) == \
         json.dumps(alone, default=str)      # NaN included
     assert isinstance(alone[0][0], dict)
+
+
+def test_todays_columns_through_growth_and_reset_read_as_full_arrays():
+    """``Column.add``/``[]=`` give rows as they go (growing the table past its first 1024 rows) and
+    ``reset`` takes every row back: each day reads as full arrays written the plain way."""
+    rng = np.random.default_rng(11)
+    today = Today(6000, 1, reps=2)
+    view = today.view(1, 3000, 6000)
+    for day in range(3):
+        today.reset()
+        want = {"useful": np.zeros(3000, np.float32), "load": np.zeros(3000, np.float32)}
+        for _ in range(4):
+            idx = rng.integers(0, 3000, 900)                       # repeats: the last write of a customer counts
+            values = rng.random(idx.size)
+            view.touch("useful").add(idx, values)
+            want["useful"][idx] += values
+            sub = np.unique(rng.integers(0, 3000, 700))
+            view.touch("load")[sub] = values[:sub.size]
+            want["load"][sub] = values[:sub.size].astype(np.float32)
+        assert today.rows.shape[0] > 1024
+        for name, full in want.items():
+            assert np.array_equal(getattr(view, name)[np.arange(3000)], full)
+        assert not today.useful[np.arange(3000)].any()              # the other replication's customers
+    today.reset()
+    assert (today.slot == -1).all() and today.used == 0

@@ -19,9 +19,10 @@ from ..errors import ScenarioError
 from ..ledger import points_value_cny_per_point
 from ..params import Param, check_keys, resolve
 from ..population import DORMANT, NEVER
+from ..sparse_state import rows_wanted
 from ..unique_ids import unique_ids
 from .base import MESSAGE_EFFECTS, PRICE_EFFECTS, USEFUL_CONTACT_EFFECTS, Policy, register_policy
-from .incentive_passes import affordable, ladder_due, pulls
+from .incentive_passes import add_pulls, earn, ladder_buyers, ladder_due, redeem, welcome
 
 NO_STEP = np.int16(32767)  # a day that never comes
 AUDIENCES = ("pond", "pond_never_bought", "pond_buyers", "pond_dormant")
@@ -237,34 +238,38 @@ class CouponLadder(CouponPolicy):
         self.due = pop.add_sparse(f"{self.name}__due", np.int16, NEVER)
         self.pending = (np.zeros(0, np.int64), np.zeros(0, np.int64))   # (idx, step number) to deliver
         self.keep_log = False
+        n_down = len(self.down)   # the daily row's column of each step: given_down1 .. given_up1 ..
+        self._given_columns = [f"given_down{k}" if k <= n_down else f"given_up{k - n_down}"
+                               for k in range(1, n_down + len(self.up) + 1)]
         self.log: list[tuple[int, np.ndarray, int]] = []  # (day, idx, step) of deliveries
 
     def act(self, day):
         """Deliver the steps decided yesterday: one message to all their customers (each is in
         one step; a message reaches each customer as it would alone), then each step's coupon."""
         p = self.p
-        shares = self.down + self.up
         idx, step_of = self.pending
+        if not idx.size:
+            self._day["steps"] = {}
+            return
+        shares = self.down + self.up
         n_down = len(self.down)   # the steps up (after a purchase) are listed first, as they were decided
         steps = np.flatnonzero(np.bincount(step_of, minlength=len(shares) + 1)).tolist()
         counts = {k: 0 for k in [k for k in steps if k > n_down] + [k for k in steps if k <= n_down]}
         self._day["steps"] = counts
-        if not idx.size:
-            return
         self.pending = (np.zeros(0, np.int64), np.zeros(0, np.int64))
         order = np.argsort(idx, kind="stable")
         idx, step_of = idx[order], step_of[order]
-        to = self.sim.message(idx, quality=p["message_quality"]) if idx.size else idx
+        to = self.sim.message(idx, quality=p["message_quality"])
         got = step_of[np.searchsorted(idx, to)]
-        given = np.bincount(got, minlength=len(shares) + 1)
+        given = np.bincount(got, minlength=len(shares) + 1).tolist()
         offered = [step for step in counts if given[step]]   # each step's coupon, in the order decided
-        place = np.zeros(given.size, np.int64)
-        place[offered] = np.arange(len(offered))
         if offered:
+            place = np.zeros(len(given), np.int64)
+            place[offered] = range(len(offered))
             self.sim.give_coupons(to, place[got], [(shares[step - 1], 0.0, p["min_spend_cny"]) for step in offered],
                                   self.name, valid_days=p["valid_days"])
         for step in counts:
-            counts[step] += int(given[step])
+            counts[step] += given[step]
             if self.keep_log:
                 self.log.append((day, to[got == step], step))
         self._day["issued"] = self._day.get("issued", 0) + int(to.size)
@@ -278,28 +283,18 @@ class CouponLadder(CouponPolicy):
         if not self.active(day):
             return
         sim, pop, p = self.sim, self.sim.pop, self.p
-        step, due = self.step, self.due
+        step, due, state = self.step, self.due, self.step.state
         n_down, n_all = len(self.down), len(self.down) + len(self.up)
-        buyers = _unique_buyers(sim)
-        buyers = buyers[pop.in_pond[buyers]]
-        if buyers.size:
-            s = step[buyers].astype(np.int64)
-            laddered = (s >= 1) & (s < n_all)
-            nxt = np.where(s <= n_down, n_down + 1, s + 1)        # step number of the next up coupon
-            self._queue(buyers[laddered], nxt[laddered])
-            step[buyers] = np.where(laddered, nxt, 0)
-            due[buyers] = day + p["idle_days"]
-        pond = sim.pond_members()
-        fire = np.empty(pond.size, np.int64)
-        rows = due.rows(pond)                                     # first: it may grow the rows
-        fire = fire[:ladder_due(pond, rows, due.values, day, day + p["idle_days"], NEVER, fire)]
-        if not fire.size:
-            return
-        s = step[fire].astype(np.int64)
-        nxt = np.where((s == 0) | (s > n_down), 1, s + 1)         # first step down, or one deeper
-        self._queue(fire, nxt)
-        step[fire] = nxt
-        due[fire] = np.where(nxt < n_down, day + p["step_days"], NO_STEP)
+        buyers, pond = _unique_buyers(sim), sim.pond_members()
+        idx, steps, queued = np.empty(buyers.size + pond.size, np.int64), np.empty(buyers.size + pond.size, np.int64), \
+            np.zeros(1, np.int64)
+        # buyers first: a buyer falls due idle_days on, so the pass over the pond then finds them not due
+        state.write(ladder_buyers, buyers, lambda: (pop.in_pond, step.values, due.values, day + p["idle_days"], n_down,
+                                                     n_all, idx, steps, queued),
+                    wanted=lambda stop: rows_wanted(buyers[stop:][pop.in_pond[buyers[stop:]]], state.slot))
+        state.write(ladder_due, pond, lambda: (step.values, due.values, day, day + p["idle_days"],
+                                               day + p["step_days"], NEVER, NO_STEP, n_down, idx, steps, queued))
+        self._queue(idx[:queued[0]], steps[:queued[0]])
 
     def _queue(self, idx, steps):
         """Queue customers ``idx`` (unique, none queued yet today) for their ``steps``, delivered
@@ -310,9 +305,8 @@ class CouponLadder(CouponPolicy):
     def record(self, day):
         steps = self._day.get("steps", {})
         row = super().record(day)
-        for k in range(1, len(self.down) + len(self.up) + 1):
-            label = f"down{k}" if k <= len(self.down) else f"up{k - len(self.down)}"
-            row[f"given_{label}"] = steps.get(k, 0)
+        for k, column in enumerate(self._given_columns, start=1):
+            row[column] = steps.get(k, 0)
         return row
 
 
@@ -384,64 +378,67 @@ class PointsProgram(Policy):
         self.outstanding = 0.0
         self.value_per_point = points_value_cny_per_point(self.p["catalogue"])
         self.total = {"points_earned": 0.0, "points_spent": 0.0, "redemptions": 0}
+        self._cheapest = float(self.price.min())
+        self._redeem_chance = float(-np.expm1(-self.p["redeem_per_day"]))   # in a day, at hazard redeem_per_day
+        self._redeem_decision = f"{self.name}:redeem"
+        self._welcome_points = np.float32(self.p["welcome_points"])
 
-    def _gain(self, idx):
-        """Points of ``idx`` (unique) went up: list the new savers."""
-        new = idx[~self.is_saver[idx]]
+    def _new_savers(self, new):
+        """List the new savers ``new`` (their ``is_saver`` set already), ascending."""
         if new.size:
-            self.is_saver[new] = True
-            self.savers = np.concatenate([self.savers, new])
-
-    def _pull(self, idx):
-        """goal_effect x appeal-weighted progress to the nearest gift of ``idx`` (float32), from
-        their points when it is read (no per-customer array: it is a function of the points)."""
-        out = np.empty(idx.size, np.float32)
-        rows = self.points.rows(idx).astype(np.int64)
-        pulls(rows, self.points.values, self.price, self.appeal, float(self.p["goal_effect"]), out)
-        return out
+            self.savers = np.concatenate([self.savers, np.sort(new)])
 
     def act(self, day):
         sim, pop, t = self.sim, self.sim.pop, self.sim.today
         self._day = {}
+        state = self.points.state
         if self.seen is not None:
             pond = sim.pond_members()
-            new = pond[~self.seen[pond]]
-            self.seen[new] = True
-            self.points[new] += np.float32(self.p["welcome_points"])
-            self._owe(day, float(new.size * self.p["welcome_points"]))
-            self._gain(new)
+            counts, new = np.zeros(2, np.int64), np.empty(pond.size, np.int64)
+            state.write(welcome, pond, lambda: (self.seen.values, self.points.values, self.is_saver.values,
+                                                self._welcome_points, counts, new),
+                        wanted=lambda stop: rows_wanted(self.seen.unmarked(pond[stop:]), state.slot))
+            if counts[0]:   # (nothing owed when no one is new)
+                self._owe(day, float(int(counts[0]) * self.p["welcome_points"]))
+                self._new_savers(new[:counts[1]])
         if self.deliver.size:
             live = pop.in_pond[self.deliver]
             t.touch("useful").add(self.deliver[live], self.deliver_appeal[live].astype(np.float32))
             self.deliver = np.zeros(0, np.int64)
         if self.p["goal_effect"] and self.savers.size:
-            saving = self.savers[pop.in_pond[self.savers]]
-            if saving.size:
-                t.touch("purchase_boost").add(saving, self._pull(saving))
+            # the pull of the gift each saver in the pond is nearest to, from their points when read
+            # (no per-customer array of it: it is a function of the points)
+            written, holders = np.zeros(1, np.int64), state.row_of[:state.used]
+            saving = self.is_saver.values[:state.used]
+            t.purchase_boost.write(add_pulls, holders, saving, pop.in_pond, self.points.values, self.price,
+                                   self.appeal, float(self.p["goal_effect"]), written,
+                                   wanted=lambda stop: t.purchase_boost.rows_wanted(
+                                       holders[stop:][saving[stop:] & pop.in_pond[holders[stop:]]]))
+            if written[0]:
+                t.touch("purchase_boost")
 
     def react(self, day):
         sim, pop = self.sim, self.sim.pop
         idx, amount, discount = sim.today.orders()
-        member = pop.in_pond[idx]
-        if member.any():
-            earned = (amount[member] - discount[member]) * self.p["points_per_cny"]
-            rows = self.points.rows(idx[member])        # first: it may grow the rows
-            np.add.at(self.points.values, rows, earned.astype(np.float32))
-            buyers = sim.today.buyers()
-            self._gain(buyers[pop.in_pond[buyers]])
+        counts, earned, new = np.zeros(2, np.int64), np.empty(idx.size), np.empty(idx.size, np.int64)
+        state = self.points.state
+        state.write(earn, idx, lambda: (amount, discount, pop.in_pond, float(self.p["points_per_cny"]),
+                                        self.points.values, self.is_saver.values, earned, counts, new),
+                    wanted=lambda stop: rows_wanted(idx[stop:][pop.in_pond[idx[stop:]]], state.slot))
+        if counts[0]:
+            earned = earned[:counts[0]]
+            self._new_savers(new[:counts[1]])
             self._day["points_earned"] = float(earned.sum())
             self._owe(day, float(earned.sum()))
-        can = np.empty(self.savers.size, np.int64)
-        points = self.points
-        can = can[:affordable(self.savers, points.state.slot, points.values, float(self.price.min()), pop.in_pond, can)]
-        if not can.size:
+        # who can afford a gift redeems the most appealing one they can afford, at redeem_per_day
+        go, choice = np.empty(self.savers.size, np.int64), np.empty(self.savers.size, np.int64)
+        keys, block = sim.rng.day_keys(self._redeem_decision, day)
+        can, n = redeem(self.savers, self.points.state.slot, self.points.values, self._cheapest, pop.in_pond, keys,
+                        block, self._redeem_chance, self.price, go, choice)
+        if not can:
             return
-        go = can[sim.rng.uniform(f"{self.name}:redeem", day, can) < -np.expm1(-self.p["redeem_per_day"])]
-        choice = np.full(go.size, -1)
-        for k in range(self.price.size):          # most appealing affordable gift
-            choice[(choice < 0) & (self.points[go] >= self.price[k])] = k
+        go, choice = go[:n], choice[:n]
         spent = self.price[choice]
-        self.points[go] -= spent.astype(np.float32)
         cost = float(self.cost[choice].sum())
         sim.ledger.post(day, "points_redemption", cost, source=self.name, per_customer=True)
         self.deliver, self.deliver_appeal = go, self.appeal[choice]
