@@ -142,23 +142,29 @@ def run_down_unaware(start, stop, c, x, d, work):
     lost still in the pond, the unaware whose clock runs out) are listed in ``work``; returns
     their count. Customers are indexed with an unsigned number (``u``): numba then leaves out
     its check for a negative index, which kept every array's length live and pushed the loop's
-    count out of the registers."""
-    rep = start // d.block             # customers are numbered replication by replication
-    next_rep = (rep + 1) * d.block
+    count out of the registers. The pass is two loops: the first, a replication at a time,
+    writes each customer's clock and whether they have more to do (in ``work``, as 0 or 1) with
+    no dependence from one customer to the next, so the compiler does several at once; the
+    second lists them, in order, over those marks."""
+    i = start
+    while i < stop:                    # customers are numbered replication by replication
+        rep = i // d.block
+        end = min(stop, (rep + 1) * d.block)
+        first_rc = rep * d.n_channels
+        for j in range(i, end):
+            u = np.uint64(j)           # an unsigned index: no check for a negative one
+            stage = c.stage[u]
+            clock = c.stage_clock[u]
+            left = clock - awareness_hazard(u, first_rc + c.channel[u], c, x, d)
+            runs_down = (stage == UNAWARE) & (left > 0)
+            c.stage_clock[u] = left if runs_down else clock
+            work[np.uint64(j - start)] = (not runs_down) & ((stage != LOST) | c.in_pond[u])
+        i = end
     k = 0
-    for i in range(start, stop):
-        if i == next_rep:
-            rep += 1
-            next_rep += d.block
-        u = np.uint64(i)               # an unsigned index: no check for a negative one
-        stage = c.stage[u]
-        clock = c.stage_clock[u]
-        left = clock - awareness_hazard(u, rep * d.n_channels + c.channel[u], c, x, d)
-        unaware = stage == UNAWARE
-        runs_down = unaware & (left > 0)
-        c.stage_clock[u] = left if runs_down else clock
-        work[k] = i                    # the active, the lost still in the pond, the unaware due
-        k += (not runs_down) & ((stage != LOST) | c.in_pond[u])
+    for j in range(stop - start):      # in place: the k-th listed is written after the j-th mark is read (k <= j)
+        more = work[np.uint64(j)]
+        work[np.uint64(k)] = start + j
+        k += more
     return k
 
 
